@@ -1,0 +1,5 @@
+//! Townhall: publish, listen, turn what people said into evidence, show progress.
+//!
+//! See ARCHITECTURE.md for the map of the code.
+
+pub mod cli;
