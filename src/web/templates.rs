@@ -5,7 +5,7 @@
 //! the component's Nunjucks macro, so `tests/it/govuk_components.rs` can check them against
 //! the `fixtures.json` examples shipped in the `govuk-frontend` npm package.
 
-use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, syntax::SyntaxConfig};
 
 /// Builds the environment with every embedded template and Townhall's filters.
 pub fn environment() -> Environment<'static> {
@@ -18,8 +18,13 @@ pub fn environment() -> Environment<'static> {
         }
     });
     env.set_undefined_behavior(UndefinedBehavior::Chainable);
-    env.set_trim_blocks(true);
-    env.set_lstrip_blocks(true);
+    env.set_syntax(
+        SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+            .expect("the default delimiters are valid"),
+    );
     minijinja_embed::load_templates!(&mut env);
     env
 }
