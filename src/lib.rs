@@ -3,4 +3,6 @@
 //! See ARCHITECTURE.md for the map of the code.
 
 pub mod cli;
+pub mod domain;
+pub mod store;
 pub mod web;
