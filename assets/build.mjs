@@ -41,6 +41,7 @@ const css = result.css
 const problems = []
 if (/GDS Transport/i.test(css)) problems.push('it mentions "GDS Transport"')
 if (/@font-face/i.test(css)) problems.push('it declares an @font-face')
+if (/@import/i.test(css)) problems.push('it @imports another stylesheet')
 const urls = [...css.matchAll(/url\(\s*(['"]?)([^'")]*)\1\s*\)/gi)].map((m) => m[2])
 for (const url of urls) {
   // Same origin only: a root-relative path (not protocol-relative) or an inline data: URL.

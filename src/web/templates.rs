@@ -9,6 +9,9 @@ use minijinja::value::{Value, ValueKind};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, syntax::SyntaxConfig};
 
 /// Builds the environment with every embedded template and Townhall's filters.
+///
+/// Values print as in Nunjucks, so the GOV.UK components match the package's HTML: `true` and
+/// `false` in lower case, and `none` as nothing.
 pub fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|name| {
@@ -26,6 +29,13 @@ pub fn environment() -> Environment<'static> {
             .build()
             .expect("the default delimiters are valid"),
     );
+    // Like Nunjucks (and HTML attributes such as `aria-expanded`), booleans print as `true` and
+    // `false`, not Python's `True`/`False`; `none` prints nothing rather than "none".
+    env.set_formatter(|out, state, value| match value.kind() {
+        ValueKind::Bool => Ok(out.write_str(if value.is_true() { "true" } else { "false" })?),
+        ValueKind::None => Ok(()),
+        _ => minijinja::escape_formatter(out, state, value),
+    });
     env.add_filter("govuk_attributes", govuk_attributes);
     minijinja_embed::load_templates!(&mut env);
     env
@@ -69,6 +79,8 @@ fn govuk_attributes(attributes: Value) -> Value {
         } else if !optional || !(missing || (is_bool && !value.is_true())) {
             let text = if missing {
                 String::new()
+            } else if is_bool {
+                String::from(if value.is_true() { "true" } else { "false" })
             } else {
                 value.to_string()
             };

@@ -108,7 +108,6 @@ fn write_node(node: ego_tree::NodeRef<'_, Node>, depth: usize, out: &mut String)
             for child in node.children() {
                 write_node(child, depth + 1, out);
             }
-            // The contents of a <template> live in a separate document fragment.
             let _ = writeln!(out, "{indent}</{}>", element.name());
         }
         _ => {}
@@ -132,6 +131,27 @@ fn to_value(json: &serde_json::Value) -> minijinja::Value {
         Json::Object(map) => {
             minijinja::Value::from_pairs(map.iter().map(|(k, v)| (k.as_str(), to_value(v))))
         }
+    }
+}
+
+#[test]
+fn canonical_form_forgives_only_whitespace_and_attribute_order() {
+    let reference = canonical(r#"<a href="/x" class="govuk-link app-link">Read <b>more</b></a>"#);
+    assert_eq!(
+        reference,
+        canonical(
+            "\n  <a class=\"app-link  govuk-link\"\n href='/x'>\n    Read\n <b>more</b>\n</a>\n"
+        ),
+    );
+    for different in [
+        r#"<a href="/y" class="govuk-link app-link">Read <b>more</b></a>"#,
+        r#"<a href="/x" class="govuk-link">Read <b>more</b></a>"#,
+        r#"<a href="/x" class="govuk-link app-link" hidden>Read <b>more</b></a>"#,
+        r#"<a href="/x" class="govuk-link app-link">Read <i>more</i></a>"#,
+        r#"<a href="/x" class="govuk-link app-link">Read &lt;b&gt;more&lt;/b&gt;</a>"#,
+        r#"<a href="/x" class="govuk-link app-link">Read more</a>"#,
+    ] {
+        assert_ne!(reference, canonical(different), "{different}");
     }
 }
 
