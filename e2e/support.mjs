@@ -226,6 +226,13 @@ async function record (page, origin) {
       brokenSubresources.push(`${response.status()} ${request.resourceType()} ${response.url()} (on ${page.url()})`)
     }
   })
+  page.on('requestfailed', (request) => {
+    const failure = request.failure()?.errorText || 'failed'
+    // Leaving a page aborts what it was still loading; CSP blocks are reported as violations.
+    if (/ERR_ABORTED|ERR_BLOCKED_BY_CSP/.test(failure)) return
+    if (request.resourceType() === 'document') return
+    brokenSubresources.push(`${failure} ${request.resourceType()} ${request.url()} (on ${page.url()})`)
+  })
   page.on('console', (message) => {
     if (message.type() !== 'error') return
     const text = message.text()
