@@ -37,6 +37,9 @@ pub fn environment() -> Environment<'static> {
         _ => minijinja::escape_formatter(out, state, value),
     });
     env.add_filter("govuk_attributes", govuk_attributes);
+    env.add_filter("error_list", error_list);
+    env.add_filter("error_for", error_for);
+    env.add_filter("datetime", datetime);
     minijinja_embed::load_templates!(&mut env);
     env
 }
@@ -109,4 +112,49 @@ fn escape_html(text: &str) -> String {
         }
     }
     out
+}
+
+/// Turns `[{field, message}]` validation errors into the error summary's `errorList`, each
+/// linking to its field (`#field`), as the GOV.UK pattern asks.
+fn error_list(errors: Value) -> Value {
+    let items: Vec<Value> = errors
+        .try_iter()
+        .map(|it| {
+            it.map(|e| {
+                let field = e.get_attr("field").unwrap_or_default();
+                let message = e.get_attr("message").unwrap_or_default();
+                minijinja::context! { text => message, href => format!("#{field}") }
+            })
+            .collect()
+        })
+        .unwrap_or_default();
+    Value::from(items)
+}
+
+/// The message for one field, shaped as a component's `errorMessage` param, or `none`
+/// (which the components treat as no error).
+fn error_for(errors: Value, field: &str) -> Value {
+    let found = errors.try_iter().ok().and_then(|mut it| {
+        it.find(|e| {
+            e.get_attr("field")
+                .ok()
+                .and_then(|f| f.as_str().map(|f| f == field))
+                .unwrap_or(false)
+        })
+    });
+    match found {
+        Some(e) => minijinja::context! { text => e.get_attr("message").unwrap_or_default() },
+        None => Value::from(()),
+    }
+}
+
+/// Formats Unix seconds as "21 November 2026, 14:05 UTC" (GOV.UK style: no leading zero on the day).
+fn datetime(secs: i64) -> String {
+    let format = time::macros::format_description!(
+        "[day padding:none] [month repr:long] [year], [hour]:[minute] UTC"
+    );
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
 }
