@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import {
   assertNoAxeViolations,
+  explain,
   signIn,
   signInForm,
   startSession,
@@ -115,7 +116,7 @@ describe('sign-in', () => {
     await withPage(t, session, async (page) => {
       const response = await signIn(page, session)
       assert.equal(new URL(page.url()).pathname, '/admin', 'signing in lands on /admin')
-      assert.equal(response.status(), 200)
+      assert.equal(response.status(), 200, `/admin answered ${response.status()} after signing in\n${await explain(page, session, response.status())}`)
       assert.ok(await signOutButton(page).count() > 0, 'a signed-in page has a "Sign out" button')
     })
   })

@@ -388,10 +388,22 @@ export async function assertNoAxeViolations (page, label) {
 export async function visit (page, session, path, { status = 200 } = {}) {
   const response = await page.goto(session.url(path), { waitUntil: 'load' })
   assert.ok(response, `no response for ${path}`)
-  if (status !== null) {
-    assert.equal(response.status(), status, `GET ${path} answered ${response.status()}, expected ${status}`)
+  if (status !== null && response.status() !== status) {
+    assert.fail(`GET ${path} answered ${response.status()}, expected ${status}\n${await explain(page, session, response.status())}`)
   }
   return response
+}
+
+/** What the page says, and for a server error the end of the app's log, for failure messages. */
+export async function explain (page, session, statusCode) {
+  const text = (await page.locator('body').innerText().catch(() => '')).replace(/\s+/g, ' ').trim().slice(0, 300)
+  let out = `page text: ${text || '(empty)'}`
+  if (statusCode >= 500) {
+    // eslint-disable-next-line no-control-regex
+    const log = session.app.stderr().replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((l) => /ERROR|WARN|panick/.test(l))
+    out += `\napp log (errors):\n${log.slice(-5).join('\n') || '(none)'}`
+  }
+  return out
 }
 
 /** The sign-in form on the current page: the form with a password field. */
