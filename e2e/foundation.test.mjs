@@ -108,6 +108,11 @@ describe('sign-in', () => {
       for (const href of links) {
         assert.equal(await page.locator(href).count(), 1, `the error summary link ${href} points to a field on the page`)
       }
+      // GOV.UK pattern: the title says there is an error, and the summary takes focus so that
+      // screen reader users hear it first.
+      assert.match(await page.title(), /^Error: /, 'the page title starts with "Error: "')
+      const summaryFocused = await summary.evaluate((el) => el === document.activeElement || el.contains(document.activeElement))
+      assert.ok(summaryFocused, 'the error summary has focus')
       await assertNoAxeViolations(page, 'the sign-in form with errors')
     })
   })
