@@ -95,6 +95,11 @@ export async function startApp () {
       }
       if (url && signIn) finish(null, { url, ...signIn })
     })
+  }).catch((err) => {
+    process.removeListener('exit', killOnExit)
+    try { child.kill('SIGKILL') } catch {}
+    rmSync(workdir, { recursive: true, force: true })
+    throw err
   })
 
   const origin = new URL(found.url).origin
