@@ -91,7 +91,10 @@ fn is_same_origin(headers: &HeaderMap) -> bool {
 pub async fn render_error_pages(State(app): State<App>, req: Request, next: Next) -> Response {
     let wants_json = req.uri().path().starts_with("/api/");
     let (mut parts, body) = req.into_parts();
-    let viewer = Viewer::from_request_parts(&mut parts, &app).await.ok();
+    let path = parts.uri.path().to_string();
+    let viewer = Viewer::from_request_parts(&mut parts, &app)
+        .await
+        .unwrap_or_else(|_| Viewer::anonymous(&path));
     let response = next.run(Request::from_parts(parts, body)).await;
     if wants_json {
         return response;
@@ -111,9 +114,6 @@ pub async fn render_error_pages(State(app): State<App>, req: Request, next: Next
             }
         }
         None => return response,
-    };
-    let Some(viewer) = viewer else {
-        return response;
     };
     let template = match marker.status {
         StatusCode::NOT_FOUND => "errors/404.html",

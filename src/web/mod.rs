@@ -15,8 +15,10 @@ pub mod viewer;
 use crate::App;
 use axum::Router;
 use axum::http::{HeaderName, Request};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -65,6 +67,12 @@ pub fn router(app: App) -> Router {
         .merge(api)
         .merge(ops)
         .route_layer(axum::middleware::from_fn(middleware::record_metrics))
+        // A bug that panics in a handler becomes a 500 page, not a dropped connection.
+        .layer(CatchPanicLayer::custom(|_| {
+            let mut r = axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            r.extensions_mut().insert(error::ErrorPage { status: axum::http::StatusCode::INTERNAL_SERVER_ERROR, message: None });
+            r
+        }))
         .layer(axum::middleware::from_fn(middleware::cross_origin_guard))
         .layer(axum::middleware::from_fn_with_state(app.clone(), middleware::render_error_pages))
         .layer(axum::middleware::from_fn(middleware::security_headers))

@@ -108,6 +108,18 @@ impl FromRequestParts<App> for Viewer {
 }
 
 impl Viewer {
+    /// A visitor who is not signed in, for pages rendered when the session cannot be read
+    /// (an error page while the database is down).
+    pub fn anonymous(path: &str) -> Viewer {
+        Viewer {
+            user: None,
+            csrf_token: random_token(),
+            new_csrf_cookie: false,
+            path: path.to_string(),
+            secure_cookies: false,
+        }
+    }
+
     /// The signed-in user, or a redirect to sign in.
     pub fn signed_in(&self) -> PageResult<&SignedIn> {
         self.user.as_ref().ok_or_else(|| PageError::SignIn {

@@ -607,3 +607,20 @@ async fn the_suite_runs_on_the_engine_it_says() {
     assert_eq!(t.app.db.engine(), expected);
     assert!(t.database_url.starts_with(support::engine_name()));
 }
+
+#[tokio::test]
+async fn a_failing_database_gives_the_500_page_not_a_stack_trace() {
+    let t = support::spawn().await;
+    t.app.db.close().await;
+    let (status, html) = t.get_text("/").await;
+    assert_eq!(status, 500);
+    assert!(html.contains("Sorry, there is a problem with the service"));
+    assert!(!html.contains("sqlx") && !html.contains("panicked"));
+    let r = t.get("/api/v1/organisations").await;
+    assert_eq!(r.status(), 500);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        body["error"],
+        "something went wrong on our side; try again later"
+    );
+}
