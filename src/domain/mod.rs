@@ -2,6 +2,7 @@
 //! that cannot hold invalid data, and every rule a user can break yields a [`FieldErrors`].
 
 pub mod organisation;
+pub mod post;
 pub mod role;
 pub mod text;
 pub mod user;

@@ -9,9 +9,12 @@
 //! failing with `SQLITE_BUSY`) and several reader connections.
 
 pub mod audit;
+pub mod comments;
 pub mod organisations;
+pub mod posts;
 pub mod rate_limits;
 pub mod sessions;
+pub mod settings;
 pub mod tokens;
 pub mod users;
 

@@ -4,4 +4,5 @@
 mod cli;
 mod foundation;
 mod govuk_components;
+mod publishing;
 mod support;

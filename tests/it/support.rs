@@ -85,6 +85,11 @@ async fn database_url(dir: &tempfile::TempDir) -> (String, Option<PgDatabase>) {
 
 /// A running app seeded with the demo's organisations and admin.
 pub async fn spawn() -> TestApp {
+    // Errors the app logs show up beside a failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("warn,townhall=info")
+        .with_test_writer()
+        .try_init();
     let dir = tempfile::tempdir().unwrap();
     let (database_url, pg) = database_url(&dir).await;
     let app = App::build(Config {
