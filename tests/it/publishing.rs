@@ -732,3 +732,39 @@ async fn atom_feeds_for_the_hub_organisations_and_categories() {
         404
     );
 }
+
+#[tokio::test]
+async fn the_demo_has_posts_on_several_blogs_and_comments_in_every_state() {
+    let t = support::spawn().await;
+    // spawn() seeds only organisations; add the demo's content on top, as `townhall demo` does.
+    let admin = t
+        .app
+        .db
+        .user_by_email(&Email::parse(townhall::demo::ADMIN_EMAIL).unwrap())
+        .await
+        .unwrap();
+    townhall::demo::seed_posts(&t.app.db, admin.id)
+        .await
+        .unwrap();
+    let (_, blog) = t.get_text("/blog").await;
+    for org in [
+        "Department of Community Services",
+        "National Records Agency",
+        "Care Standards Authority",
+    ] {
+        assert!(blog.contains(org), "{org} has posts");
+    }
+    let (_, post) = t
+        .get_text("/blog/why-we-are-rewriting-our-digital-strategy-in-the-open")
+        .await;
+    assert!(
+        post.contains("Will the consultation be open")
+            && !post.contains("Cheap laptops")
+            && !post.contains("How will you measure")
+    );
+    assert_eq!(t.app.db.count_pending_comments().await.unwrap(), 1);
+    let (_, closed) = t
+        .get_text("/blog/our-projects-as-a-list-you-can-open")
+        .await;
+    assert!(closed.contains("Comments closed"));
+}
