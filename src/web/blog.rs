@@ -293,3 +293,37 @@ pub async fn comments_refused(app: &App, post: &Post) -> Result<Option<String>, 
     }
     Ok(None)
 }
+
+/// `GET /topics/{slug}`: everything about one user need, whatever the organisation.
+/// Posts today; consultations and projects join them as those areas arrive.
+pub async fn topic(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
+    let topic = app.db.topic_by_slug(&slug).await?;
+    let page = q.number();
+    let filter = PostFilter {
+        topic_id: Some(topic.id),
+        ..Default::default()
+    };
+    let (posts, total) = app
+        .db
+        .public_posts(filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        .await?;
+    if posts.is_empty() && page > 1 {
+        return Err(PageError::NotFound);
+    }
+    let base = format!("/topics/{}", topic.slug);
+    viewer.render(
+        &app,
+        "topic.html",
+        context! {
+            pagination => pagination(&base, page, total, PAGE_SIZE),
+            topic => Serde(topic),
+            posts => with_details(&app, posts).await?,
+            total,
+        },
+    )
+}

@@ -39,6 +39,7 @@ pub fn router(app: App) -> Router {
         .route("/blog/categories/{slug}/feed.atom", get(atom::category))
         .route("/blog/{slug}", get(blog::post))
         .route("/blog/{slug}/comments", post(blog::add_comment))
+        .route("/topics/{slug}", get(blog::topic))
         .route("/sign-in", get(sign_in::show).post(sign_in::submit))
         .route("/sign-out", post(sign_in::sign_out))
         .route("/admin", get(admin::home))
