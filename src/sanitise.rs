@@ -31,17 +31,20 @@ pub fn plain_text(html: &str, max_chars: usize) -> String {
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
         .replace("&#39;", "'");
-    let words: Vec<&str> = text.split_whitespace().collect();
     let mut out = String::new();
-    for w in words {
-        if out.chars().count() + w.chars().count() + 1 > max_chars {
+    let mut count = 0;
+    for w in text.split_whitespace() {
+        let n = w.chars().count();
+        if count + n + 1 > max_chars {
             out.push('…');
             return out;
         }
         if !out.is_empty() {
             out.push(' ');
+            count += 1;
         }
         out.push_str(w);
+        count += n;
     }
     out
 }

@@ -13,6 +13,7 @@ pub mod comments;
 pub mod organisations;
 pub mod posts;
 pub mod rate_limits;
+pub mod search;
 pub mod sessions;
 pub mod settings;
 pub mod tokens;

@@ -115,6 +115,8 @@ impl Db {
             }
             exec!("INSERT INTO post_revisions (post_id, title, summary, body_markdown, edited_by, edited_at) VALUES ($1, $2, $3, $4, $5, $6)",
                 id, &post.title, &post.summary, &post.body_markdown, user_id, t);
+            let doc = search_document(id, organisation_id, post, published_at, body_html);
+            super::search::IndexExecutor::index(&mut *tx, &doc.as_document()).await?;
             tx.commit().await?;
             Ok(id)
         })
@@ -159,6 +161,8 @@ impl Db {
             }
             exec!("INSERT INTO post_revisions (post_id, title, summary, body_markdown, edited_by, edited_at) VALUES ($1, $2, $3, $4, $5, $6)",
                 id, &post.title, &post.summary, &post.body_markdown, user_id, t);
+            let doc = search_document(id, existing.organisation_id, post, published_at, body_html);
+            super::search::IndexExecutor::index(&mut *tx, &doc.as_document()).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -276,5 +280,55 @@ fn published_at(post: &NewPost, existing: Option<i64>, t: i64) -> Option<i64> {
         (_, Some(at)) => Some(at),
         (crate::domain::post::PostStatus::Published, None) => Some(existing.unwrap_or(t)),
         (crate::domain::post::PostStatus::Draft, None) => existing,
+    }
+}
+
+/// What the search index holds for a post: found only once it is published and its date has come.
+struct PostDocument {
+    id: i64,
+    organisation_id: i64,
+    visible_from: Option<i64>,
+    url: String,
+    title: String,
+    body: String,
+}
+
+impl PostDocument {
+    fn as_document(&self) -> super::search::Document<'_> {
+        super::search::Document {
+            kind: "post",
+            ref_id: self.id,
+            organisation_id: Some(self.organisation_id),
+            published_at: self.visible_from,
+            url: &self.url,
+            title: &self.title,
+            body: &self.body,
+        }
+    }
+}
+
+fn search_document(
+    id: i64,
+    organisation_id: i64,
+    post: &NewPost,
+    published_at: Option<i64>,
+    body_html: &str,
+) -> PostDocument {
+    let visible_from = match post.status {
+        crate::domain::post::PostStatus::Published => published_at,
+        crate::domain::post::PostStatus::Draft => None,
+    };
+    let body = format!(
+        "{}\n{}",
+        post.summary,
+        crate::sanitise::plain_text(body_html, usize::MAX)
+    );
+    PostDocument {
+        id,
+        organisation_id,
+        visible_from,
+        url: format!("/blog/{}", post.slug),
+        title: post.title.clone(),
+        body,
     }
 }

@@ -32,17 +32,18 @@ impl PageQuery {
     }
 }
 
-/// The GOV.UK pagination component's params for `base` (a path without a query).
+/// The GOV.UK pagination component's params for `base` (a path, with or without a query).
 pub fn pagination(base: &str, page: i64, total: i64, per_page: i64) -> Value {
     let pages = (total + per_page - 1) / per_page;
     if pages <= 1 {
         return Value::from(());
     }
+    let sep = if base.contains('?') { '&' } else { '?' };
     let href = |n: i64| {
         if n == 1 {
             base.to_string()
         } else {
-            format!("{base}?page={n}")
+            format!("{base}{sep}page={n}")
         }
     };
     let items: Vec<Value> = (1..=pages)

@@ -11,6 +11,7 @@ pub mod error;
 pub mod middleware;
 pub mod ops;
 pub mod pages;
+pub mod search;
 pub mod sign_in;
 pub mod templates;
 pub mod viewer;
@@ -40,6 +41,7 @@ pub fn router(app: App) -> Router {
         .route("/blog/{slug}", get(blog::post))
         .route("/blog/{slug}/comments", post(blog::add_comment))
         .route("/topics/{slug}", get(blog::topic))
+        .route("/search", get(search::search))
         .route("/sign-in", get(sign_in::show).post(sign_in::submit))
         .route("/sign-out", post(sign_in::sign_out))
         .route("/admin", get(admin::home))
