@@ -190,6 +190,22 @@ static TEXT_ONLY: LazyLock<Builder<'static>> = LazyLock::new(|| {
 
 static CLEANER: LazyLock<Builder<'static>> = LazyLock::new(|| cleaner(None));
 
+/// Cleans `html` and re-cleans the result until it stops changing (at most three more
+/// times). Some tag soup (an `<a>` inside an `<a>` with a table between them) serialises to
+/// HTML that a browser parses into a different tree; re-cleaning makes the output a fixed
+/// point, so what the browser builds from it is exactly the tree that was sanitised.
+fn clean_stable(builder: &Builder<'_>, html: &str) -> String {
+    let mut out = builder.clean(html).to_string();
+    for _ in 0..3 {
+        let next = builder.clean(&out).to_string();
+        if next == out {
+            break;
+        }
+        out = next;
+    }
+    out
+}
+
 /// Renders Markdown (CommonMark with tables, strikethrough and smart punctuation) to safe
 /// HTML with GOV.UK classes. Raw HTML in the Markdown goes through the same allow-list as
 /// [`sanitise_html`]. A `#` heading becomes an `h2` (the page title is the `h1`), and each
@@ -225,20 +241,20 @@ fn render_markdown(markdown: &str) -> (String, Vec<Heading>) {
     });
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut unsafe_html, events);
-    let clean = CLEANER.clean(&unsafe_html).to_string();
+    let clean = clean_stable(&CLEANER, &unsafe_html);
     post_pass(&clean, true)
 }
 
 /// Sanitises HTML from elsewhere (feed items, pasted content) with the allow-list described
 /// in the module documentation. Relative URLs are kept as they are.
 pub fn sanitise_html(html: &str) -> String {
-    post_pass(&CLEANER.clean(html).to_string(), false).0
+    post_pass(&clean_stable(&CLEANER, html), false).0
 }
 
 /// [`sanitise_html`], with relative URLs made absolute against `base` (the address of the
 /// page or feed the HTML came from), so republished content links back to its source.
 pub fn sanitise_html_with_base(html: &str, base: &url::Url) -> String {
-    let cleaned = cleaner(Some(base.clone())).clean(html).to_string();
+    let cleaned = clean_stable(&cleaner(Some(base.clone())), html);
     post_pass(&cleaned, false).0
 }
 
@@ -390,12 +406,32 @@ fn tag_end(html: &str, start: usize) -> usize {
     bytes.len()
 }
 
-/// The (entity-decoded) value of `name` in a serialised start tag.
+/// The (entity-decoded) value of attribute `name` in a serialised start tag, reading the
+/// attributes in order (so text inside another attribute's value is never mistaken for it).
 fn attribute(tag: &str, name: &str) -> Option<String> {
-    let needle = format!(" {name}=\"");
-    let i = tag.find(&needle)? + needle.len();
-    let j = tag[i..].find('"')? + i;
-    Some(decode_entities(&tag[i..j]))
+    let inner = tag.strip_prefix('<')?.trim_end_matches('>');
+    let mut rest = inner.trim_start_matches(|c: char| c.is_ascii_alphanumeric());
+    loop {
+        rest = rest.trim_start_matches([' ', '/']);
+        if rest.is_empty() {
+            return None;
+        }
+        let name_end = rest.find(['=', ' ']).unwrap_or(rest.len());
+        let attr_name = &rest[..name_end];
+        rest = &rest[name_end..];
+        let value = if let Some(after) = rest.strip_prefix("=\"") {
+            let end = after.find('"')?;
+            rest = &after[end + 1..];
+            Some(&after[..end])
+        } else {
+            // Unquoted or stray `=` (never in html5ever's output): skip it, keep progressing.
+            rest = rest.strip_prefix('=').unwrap_or(rest);
+            None
+        };
+        if attr_name.eq_ignore_ascii_case(name) {
+            return Some(decode_entities(value.unwrap_or_default()));
+        }
+    }
 }
 
 /// Absolute http(s) and scheme-relative links lead to other sites.
@@ -469,6 +505,14 @@ mod tests {
         );
         assert!(html.contains(r#"<a href="/local" class="govuk-link">b</a>"#), "{html}");
         assert!(html.contains(r#"<a href="mailto:x@y.z" class="govuk-link">c</a>"#), "{html}");
+    }
+
+    #[test]
+    fn rel_depends_on_the_href_attribute_only() {
+        let html = sanitise_html(r#"<a title='x href="https://e.org/' href="/local">a</a>"#);
+        assert!(!html.contains("rel="), "{html}");
+        let html = sanitise_html(r#"<a title=' href="/x' href="https://e.org/">a</a>"#);
+        assert!(html.starts_with(r#"<a rel="noopener noreferrer" "#), "{html}");
     }
 
     #[test]

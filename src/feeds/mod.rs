@@ -543,8 +543,8 @@ impl Resolver for PinnedResolver {
         _config: &ureq::config::Config,
         _timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let asked = uri.host().unwrap_or_default();
-        if !asked.eq_ignore_ascii_case(&self.host) {
+        let bare = |h: &str| h.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+        if bare(uri.host().unwrap_or_default()) != bare(&self.host) {
             return Err(ureq::Error::HostNotFound);
         }
         let mut out = self.empty();
