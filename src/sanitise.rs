@@ -96,7 +96,10 @@ const CLASSES: &[(&str, &str)] = &[
     ("h5", "govuk-heading-s"),
     ("h6", "govuk-heading-s"),
     ("blockquote", "govuk-inset-text"),
-    ("hr", "govuk-section-break govuk-section-break--m govuk-section-break--visible"),
+    (
+        "hr",
+        "govuk-section-break govuk-section-break--m govuk-section-break--visible",
+    ),
     ("table", "govuk-table"),
     ("caption", "govuk-table__caption govuk-table__caption--m"),
     ("thead", "govuk-table__head"),
@@ -114,8 +117,21 @@ fn cleaner(base: Option<url::Url>) -> Builder<'static> {
         // Elements whose content is dropped along with them.
         .clean_content_tags(
             [
-                "script", "style", "iframe", "object", "embed", "noscript", "template", "svg",
-                "math", "textarea", "select", "title", "xmp", "noembed", "noframes",
+                "script",
+                "style",
+                "iframe",
+                "object",
+                "embed",
+                "noscript",
+                "template",
+                "svg",
+                "math",
+                "textarea",
+                "select",
+                "title",
+                "xmp",
+                "noembed",
+                "noframes",
                 "plaintext",
             ]
             .into_iter()
@@ -156,7 +172,11 @@ fn cleaner(base: Option<url::Url>) -> Builder<'static> {
                 (relative || v.starts_with("http:") || v.starts_with("https:"))
                     .then(|| value.into())
             }
-            ("ol", "start") => value.trim().parse::<u32>().ok().map(|n| n.to_string().into()),
+            ("ol", "start") => value
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .map(|n| n.to_string().into()),
             ("td" | "th", "colspan" | "rowspan") => value
                 .trim()
                 .parse::<u16>()
@@ -179,8 +199,8 @@ static TEXT_ONLY: LazyLock<Builder<'static>> = LazyLock::new(|| {
     let mut b = Builder::empty();
     b.clean_content_tags(
         [
-            "script", "style", "iframe", "object", "embed", "noscript", "template", "svg",
-            "math", "textarea", "select", "title", "xmp", "noembed", "noframes", "head",
+            "script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math",
+            "textarea", "select", "title", "xmp", "noembed", "noframes", "head",
         ]
         .into_iter()
         .collect(),
@@ -220,9 +240,8 @@ pub fn headings(markdown: &str) -> Vec<Heading> {
 }
 
 fn render_markdown(markdown: &str) -> (String, Vec<Heading>) {
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_SMART_PUNCTUATION;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION;
     // Heading attributes (`{#id .class}`) are off, and ammonia drops ids and classes anyway.
     let events = Parser::new_ext(markdown, options).map(|event| match event {
         Event::Start(Tag::Heading {
@@ -269,7 +288,10 @@ pub fn plain_text(html_or_markdown: &str, max_chars: usize) -> String {
     let mut html = String::new();
     pulldown_cmark::html::push_html(
         &mut html,
-        Parser::new_ext(html_or_markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH),
+        Parser::new_ext(
+            html_or_markdown,
+            Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+        ),
     );
     html_to_text(&html, max_chars)
 }
@@ -311,8 +333,29 @@ fn truncate_at_word(text: &str, max_chars: usize) -> String {
 /// Puts a space before block-level tags so `<p>a</p><p>b</p>` reads "a b", not "ab".
 fn space_block_boundaries(html: &str) -> String {
     const BLOCKS: &[&str] = &[
-        "p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "tr", "ul",
-        "ol", "blockquote", "pre", "hr", "dt", "dd", "section", "article", "table",
+        "p",
+        "br",
+        "div",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "td",
+        "th",
+        "tr",
+        "ul",
+        "ol",
+        "blockquote",
+        "pre",
+        "hr",
+        "dt",
+        "dd",
+        "section",
+        "article",
+        "table",
     ];
     let mut out = String::with_capacity(html.len() + 16);
     let mut rest = html;
@@ -489,11 +532,26 @@ mod tests {
         let html = markdown_to_html(
             "Hello *world*\n\n- one\n- two\n\n1. a\n2. b\n\n[link](/x)\n\n> quoted\n",
         );
-        assert!(html.contains(r#"<p class="govuk-body">Hello <em>world</em></p>"#), "{html}");
-        assert!(html.contains(r#"<ul class="govuk-list govuk-list--bullet">"#), "{html}");
-        assert!(html.contains(r#"<ol class="govuk-list govuk-list--number">"#), "{html}");
-        assert!(html.contains(r#"<a href="/x" class="govuk-link">link</a>"#), "{html}");
-        assert!(html.contains(r#"<blockquote class="govuk-inset-text">"#), "{html}");
+        assert!(
+            html.contains(r#"<p class="govuk-body">Hello <em>world</em></p>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<ul class="govuk-list govuk-list--bullet">"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<ol class="govuk-list govuk-list--number">"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<a href="/x" class="govuk-link">link</a>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<blockquote class="govuk-inset-text">"#),
+            "{html}"
+        );
     }
 
     #[test]
@@ -503,8 +561,14 @@ mod tests {
             html.contains(r#"<a rel="noopener noreferrer" href="https://example.org/" class="govuk-link">a</a>"#),
             "{html}"
         );
-        assert!(html.contains(r#"<a href="/local" class="govuk-link">b</a>"#), "{html}");
-        assert!(html.contains(r#"<a href="mailto:x@y.z" class="govuk-link">c</a>"#), "{html}");
+        assert!(
+            html.contains(r#"<a href="/local" class="govuk-link">b</a>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<a href="mailto:x@y.z" class="govuk-link">c</a>"#),
+            "{html}"
+        );
     }
 
     #[test]
@@ -512,7 +576,10 @@ mod tests {
         let html = sanitise_html(r#"<a title='x href="https://e.org/' href="/local">a</a>"#);
         assert!(!html.contains("rel="), "{html}");
         let html = sanitise_html(r#"<a title=' href="/x' href="https://e.org/">a</a>"#);
-        assert!(html.starts_with(r#"<a rel="noopener noreferrer" "#), "{html}");
+        assert!(
+            html.starts_with(r#"<a rel="noopener noreferrer" "#),
+            "{html}"
+        );
     }
 
     #[test]
@@ -525,7 +592,8 @@ mod tests {
 
     #[test]
     fn headings_have_unique_stable_ids() {
-        let md = "# Our plan\n\ntext\n\n## Why & how\n\n## Why & how\n\n### Main content\n\n## ?!\n";
+        let md =
+            "# Our plan\n\ntext\n\n## Why & how\n\n## Why & how\n\n### Main content\n\n## ?!\n";
         let hs = headings(md);
         let ids: Vec<_> = hs.iter().map(|h| (h.level, h.id.as_str())).collect();
         assert_eq!(
@@ -540,8 +608,14 @@ mod tests {
         );
         assert_eq!(hs[1].text, "Why & how");
         let html = markdown_to_html(md);
-        assert!(html.contains(r#"<h2 id="our-plan" class="govuk-heading-l">Our plan</h2>"#), "{html}");
-        assert!(html.contains(r#"<h3 id="main-content-2" class="govuk-heading-m">"#), "{html}");
+        assert!(
+            html.contains(r#"<h2 id="our-plan" class="govuk-heading-l">Our plan</h2>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<h3 id="main-content-2" class="govuk-heading-m">"#),
+            "{html}"
+        );
         assert!(!html.contains("<h1"), "{html}");
     }
 
@@ -549,15 +623,24 @@ mod tests {
     fn tables_get_govuk_classes_and_lose_inline_style() {
         let html = markdown_to_html("| a | b |\n|:--|--:|\n| 1 | 2 |\n");
         assert!(html.contains(r#"<table class="govuk-table">"#), "{html}");
-        assert!(html.contains(r#"<th class="govuk-table__header">a</th>"#), "{html}");
-        assert!(html.contains(r#"<td class="govuk-table__cell">2</td>"#), "{html}");
+        assert!(
+            html.contains(r#"<th class="govuk-table__header">a</th>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<td class="govuk-table__cell">2</td>"#),
+            "{html}"
+        );
         assert!(!html.contains("style"), "{html}");
     }
 
     #[test]
     fn images_only_from_http_or_relative() {
         let ok = sanitise_html(r#"<img src="https://x.org/a.png" alt="A"><img src="/b.png">"#);
-        assert_eq!(ok, r#"<img src="https://x.org/a.png" alt="A"><img src="/b.png">"#);
+        assert_eq!(
+            ok,
+            r#"<img src="https://x.org/a.png" alt="A"><img src="/b.png">"#
+        );
         for bad in [
             r#"<img src="data:image/png;base64,AAAA">"#,
             r#"<img src="mailto:a@b.c">"#,
@@ -571,18 +654,30 @@ mod tests {
     fn relative_urls_rewritten_against_base() {
         let base = url::Url::parse("https://blog.example.org/posts/feed.xml").unwrap();
         let html = sanitise_html_with_base(r#"<a href="../about">x</a><img src="p.png">"#, &base);
-        assert!(html.contains(r#"href="https://blog.example.org/about""#), "{html}");
-        assert!(html.contains(r#"src="https://blog.example.org/posts/p.png""#), "{html}");
+        assert!(
+            html.contains(r#"href="https://blog.example.org/about""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"src="https://blog.example.org/posts/p.png""#),
+            "{html}"
+        );
         assert!(html.contains(r#"rel="noopener noreferrer""#), "{html}");
     }
 
     #[test]
     fn plain_text_strips_decodes_and_cuts_at_words() {
         assert_eq!(
-            plain_text("<p>Fish &amp; chips</p><p>are <b>good</b></p><script>x()</script>", 100),
+            plain_text(
+                "<p>Fish &amp; chips</p><p>are <b>good</b></p><script>x()</script>",
+                100
+            ),
             "Fish & chips are good"
         );
-        assert_eq!(plain_text("**Bold** and [a link](https://x.org)", 100), "Bold and a link");
+        assert_eq!(
+            plain_text("**Bold** and [a link](https://x.org)", 100),
+            "Bold and a link"
+        );
         assert_eq!(plain_text("one two three four", 12), "one two…");
         assert_eq!(plain_text("one two three four", 8), "one two…");
         assert_eq!(plain_text("onetwothreefour", 6), "onetw…");

@@ -105,7 +105,11 @@ pub enum FetchError {
     /// Not `http` or `https`.
     UnsupportedScheme { url: String, scheme: String },
     /// The host resolves to (or is) a non-public address and the policy does not allow it.
-    PrivateAddress { host: String, ip: IpAddr, kind: &'static str },
+    PrivateAddress {
+        host: String,
+        ip: IpAddr,
+        kind: &'static str,
+    },
     /// The name lookup failed or found no address.
     HostNotFound { host: String },
     /// The connection failed (refused, reset, TLS).
@@ -136,7 +140,10 @@ impl fmt::Display for FetchError {
                 if host.trim_matches(['[', ']']) == ip.to_string() {
                     write!(f, "the address {ip} is on a private network ({kind})")?;
                 } else {
-                    write!(f, "the address {host} resolves to a private network ({ip}, {kind})")?;
+                    write!(
+                        f,
+                        "the address {host} resolves to a private network ({ip}, {kind})"
+                    )?;
                 }
                 f.write_str("; subscriptions to private addresses need --feeds-allow-private")
             }
@@ -163,10 +170,16 @@ impl fmt::Display for FetchError {
                 write!(f, "the feed took longer than {}", human_duration(*timeout))
             }
             FetchError::TooManyRedirects { max } => {
-                write!(f, "too many redirects (more than {max}); the feed may redirect in a loop")
+                write!(
+                    f,
+                    "too many redirects (more than {max}); the feed may redirect in a loop"
+                )
             }
             FetchError::BadRedirect { url } => {
-                write!(f, "the feed at {url} redirected without a valid new address")
+                write!(
+                    f,
+                    "the feed at {url} redirected without a valid new address"
+                )
             }
         }
     }
@@ -178,12 +191,12 @@ impl std::error::Error for FetchError {}
 fn human_size(bytes: usize) -> String {
     const MB: usize = 1024 * 1024;
     if bytes >= MB {
-        if bytes % MB == 0 {
+        if bytes.is_multiple_of(MB) {
             format!("{} MB", bytes / MB)
         } else {
             format!("{:.1} MB", bytes as f64 / MB as f64)
         }
-    } else if bytes >= 1024 && bytes % 1024 == 0 {
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
         format!("{} KB", bytes / 1024)
     } else {
         format!("{bytes} bytes")
@@ -375,8 +388,8 @@ pub fn fetch(
         let too_large = FetchError::TooLarge {
             max_bytes: policy.max_bytes,
         };
-        if let Some(length) = header_string(header::CONTENT_LENGTH)
-            .and_then(|v| v.trim().parse::<u64>().ok())
+        if let Some(length) =
+            header_string(header::CONTENT_LENGTH).and_then(|v| v.trim().parse::<u64>().ok())
             && length > policy.max_bytes as u64
         {
             return Err(too_large);
@@ -466,7 +479,10 @@ fn resolve_checked(
             }
         }
     }
-    let addrs = ips.into_iter().map(|ip| SocketAddr::new(ip, port)).collect();
+    let addrs = ips
+        .into_iter()
+        .map(|ip| SocketAddr::new(ip, port))
+        .collect();
     Ok((host, addrs))
 }
 
@@ -522,7 +538,9 @@ fn call_error(e: ureq::Error, url: &Url, deadline: Instant, timeout: Duration) -
         ureq::Error::ConnectionFailed => connection("the connection failed".into()),
         ureq::Error::Tls(reason) => connection(format!("secure connection failed ({reason})")),
         ureq::Error::Rustls(err) => connection(format!("secure connection failed ({err})")),
-        ureq::Error::LargeResponseHeader(..) => connection("the response headers are too large".into()),
+        ureq::Error::LargeResponseHeader(..) => {
+            connection("the response headers are too large".into())
+        }
         other => connection(format!("the server's answer was not valid HTTP ({other})")),
     }
 }
@@ -543,7 +561,11 @@ impl Resolver for PinnedResolver {
         _config: &ureq::config::Config,
         _timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let bare = |h: &str| h.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+        let bare = |h: &str| {
+            h.trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_ascii_lowercase()
+        };
         if bare(uri.host().unwrap_or_default()) != bare(&self.host) {
             return Err(ureq::Error::HostNotFound);
         }
@@ -693,7 +715,12 @@ mod tests {
 
     #[test]
     fn only_http_and_https() {
-        for url in ["file:///etc/passwd", "ftp://example.org/feed", "gopher://x/", "javascript:alert(1)"] {
+        for url in [
+            "file:///etc/passwd",
+            "ftp://example.org/feed",
+            "gopher://x/",
+            "javascript:alert(1)",
+        ] {
             let err = fetch(url, &Validators::default(), &FetchPolicy::default()).unwrap_err();
             assert!(
                 matches!(err, FetchError::UnsupportedScheme { .. }),

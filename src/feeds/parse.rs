@@ -127,7 +127,11 @@ pub fn parse(body: &[u8], base_url: &str) -> Result<ParsedFeed, FeedError> {
                 .summary
                 .as_ref()
                 .map(|t| {
-                    html_of(&t.content, t.content_type.essence().to_string().as_str(), &item_base)
+                    html_of(
+                        &t.content,
+                        t.content_type.essence().to_string().as_str(),
+                        &item_base,
+                    )
                 })
                 .filter(|h| !h.trim().is_empty());
             let content_html = entry
@@ -135,7 +139,11 @@ pub fn parse(body: &[u8], base_url: &str) -> Result<ParsedFeed, FeedError> {
                 .as_ref()
                 .and_then(|c| {
                     let body = c.body.as_deref()?;
-                    Some(html_of(body, c.content_type.essence().to_string().as_str(), &item_base))
+                    Some(html_of(
+                        body,
+                        c.content_type.essence().to_string().as_str(),
+                        &item_base,
+                    ))
                 })
                 .filter(|h| !h.trim().is_empty());
             let guid = stable_id(&entry.id, link.as_deref(), title.as_deref(), published);
@@ -252,11 +260,17 @@ mod tests {
         assert_eq!(feed.items.len(), 3);
         let first = &feed.items[0];
         assert_eq!(first.guid, "tag:x,1");
-        assert_eq!(first.link.as_deref(), Some("https://blog.example.org/posts/first"));
+        assert_eq!(
+            first.link.as_deref(),
+            Some("https://blog.example.org/posts/first")
+        );
         assert_eq!(first.published, Some(1_749_546_000));
         let summary = first.summary_html.as_deref().unwrap();
         assert!(!summary.contains("onclick"), "{summary}");
-        assert!(summary.contains(r#"href="https://blog.example.org/a""#), "{summary}");
+        assert!(
+            summary.contains(r#"href="https://blog.example.org/a""#),
+            "{summary}"
+        );
         assert_eq!(feed.items[1].title, "Untitled");
         assert_eq!(feed.items[1].guid, "https://elsewhere.example/x");
         assert_eq!(feed.items[2].title, "Untitled");
@@ -276,7 +290,12 @@ mod tests {
 
     #[test]
     fn garbage_is_not_a_feed() {
-        for body in [&b"hello"[..], b"<html><body>hi</body></html>", b"<rss><channel><item>", b""] {
+        for body in [
+            &b"hello"[..],
+            b"<html><body>hi</body></html>",
+            b"<rss><channel><item>",
+            b"",
+        ] {
             let err = parse(body, BASE).unwrap_err();
             assert!(err.to_string().starts_with("not a feed: "), "{err}");
             assert!(!err.to_string().contains('\n'));

@@ -94,7 +94,10 @@ fn handle(mut stream: TcpStream, handler: &dyn Fn(&str) -> Reply, requests: &Mut
 }
 
 fn response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
-    let mut out = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
     for (name, value) in headers {
         out.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -105,7 +108,11 @@ fn response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
 }
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/tests/fixtures/feeds/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read(format!(
+        "{}/tests/fixtures/feeds/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
 }
 
 /// A server answering every request with one fixture file.
@@ -140,7 +147,10 @@ fn feeds_rss_091() {
     assert_eq!(feed.title, "Café notes");
     assert_eq!(feed.items.len(), 2);
     assert_eq!(feed.items[0].title, "Opening hours changed");
-    assert_eq!(feed.items[0].link.as_deref(), Some("http://notes.example.org/hours"));
+    assert_eq!(
+        feed.items[0].link.as_deref(),
+        Some("http://notes.example.org/hours")
+    );
     assert_eq!(feed.items[1].title, "Naïve questions");
     assert_eq!(feed.items[1].link, Some(server.url("/naive")));
     let summary = feed.items[0].summary_html.as_deref().unwrap();
@@ -154,7 +164,10 @@ fn feeds_rss_10_rdf() {
     assert_eq!(feed.title, "Statistics releases");
     let item = &feed.items[0];
     assert_eq!(item.title, "Quarterly figures");
-    assert_eq!(item.link.as_deref(), Some("https://rdf.example.org/releases/1"));
+    assert_eq!(
+        item.link.as_deref(),
+        Some("https://rdf.example.org/releases/1")
+    );
     assert_eq!(item.author.as_deref(), Some("Office for Numbers"));
     assert_eq!(item.published, Some(1_740_821_400));
 }
@@ -184,11 +197,17 @@ fn feeds_rss_20_with_validators_relative_links_and_untitled_items() {
         panic!("expected a body")
     };
     assert_eq!(etag.as_deref(), Some("\"v1\""));
-    assert_eq!(last_modified.as_deref(), Some("Mon, 02 Jun 2025 10:00:00 GMT"));
+    assert_eq!(
+        last_modified.as_deref(),
+        Some("Mon, 02 Jun 2025 10:00:00 GMT")
+    );
     assert_eq!(final_url, server.url("/feed"));
     let feed = parse(&body, &final_url).unwrap();
     assert_eq!(feed.title, "Digital blog");
-    assert_eq!(feed.site_url.as_deref(), Some("https://digital.example.gov.uk/"));
+    assert_eq!(
+        feed.site_url.as_deref(),
+        Some("https://digital.example.gov.uk/")
+    );
     let first = &feed.items[0];
     assert_eq!(first.guid, "post-42");
     assert_eq!(first.author.as_deref(), Some("Sam Jones"));
@@ -202,7 +221,10 @@ fn feeds_rss_20_with_validators_relative_links_and_untitled_items() {
     assert!(content.contains(&chart), "{content}");
     assert!(content.contains(r#"class="govuk-heading-l""#), "{content}");
     assert_eq!(feed.items[1].title, "Untitled");
-    assert_eq!(feed.items[1].guid, "https://digital.example.gov.uk/blog/no-title");
+    assert_eq!(
+        feed.items[1].guid,
+        "https://digital.example.gov.uk/blog/no-title"
+    );
 
     // The request named us and asked for feeds.
     let requests = server.requests.lock().unwrap();
@@ -234,7 +256,10 @@ fn feeds_json_feed() {
     let server = serve_fixture("feed.json", "application/feed+json");
     let feed = fetch_feed(&server.url("/feed.json"));
     assert_eq!(feed.title, "Design notes");
-    assert_eq!(feed.site_url.as_deref(), Some("https://design.example.org/"));
+    assert_eq!(
+        feed.site_url.as_deref(),
+        Some("https://design.example.org/")
+    );
     let item = &feed.items[0];
     assert_eq!(item.title, "Forms that work");
     assert_eq!(item.author.as_deref(), Some("Alex Kim"));
@@ -249,7 +274,10 @@ fn feeds_json_feed() {
 fn feeds_malformed_xml_and_html_pages_are_not_feeds() {
     for (name, body) in [
         ("malformed", fixture("malformed.xml")),
-        ("html", b"<!doctype html><html><body><p>Not a feed</p></body></html>".to_vec()),
+        (
+            "html",
+            b"<!doctype html><html><body><p>Not a feed</p></body></html>".to_vec(),
+        ),
         ("text", b"hello".to_vec()),
     ] {
         let server = serve(move |_| response("200 OK", &[("Content-Type", "text/xml")], &body));
@@ -266,7 +294,8 @@ fn feeds_malformed_xml_and_html_pages_are_not_feeds() {
 
 #[test]
 fn feeds_a_6_mb_feed_is_refused() {
-    let mut big = b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Big</title>".to_vec();
+    let mut big =
+        b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Big</title>".to_vec();
     while big.len() < 6 * 1024 * 1024 {
         big.extend_from_slice(b"<item><title>padding padding padding padding</title></item>\n");
     }
@@ -303,7 +332,11 @@ fn feeds_a_slow_server_hits_the_total_timeout() {
     let started = Instant::now();
     let err = fetch(&server.url("/slow"), &Validators::default(), &policy).unwrap_err();
     assert_eq!(err.to_string(), "the feed took longer than 2 seconds");
-    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -316,7 +349,11 @@ fn feeds_a_server_that_never_answers_hits_the_timeout() {
     let started = Instant::now();
     let err = fetch(&server.url("/"), &Validators::default(), &policy).unwrap_err();
     assert!(matches!(err, FetchError::Timeout { .. }), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -339,7 +376,11 @@ fn feeds_redirects_are_followed_then_limited() {
 
     // A loop: /a → /b → /a …
     let server = serve(|head| {
-        let to = if head.starts_with("GET /a ") { "/b" } else { "/a" };
+        let to = if head.starts_with("GET /a ") {
+            "/b"
+        } else {
+            "/a"
+        };
         response("302 Found", &[("Location", to)], b"")
     });
     let err = fetch(&server.url("/a"), &Validators::default(), &local()).unwrap_err();
@@ -360,7 +401,11 @@ fn feeds_a_redirect_to_a_private_address_is_refused() {
     let target_port = target.addr.port();
     let first = serve(move |head| {
         if head.starts_with("GET /metadata ") {
-            response("302 Found", &[("Location", "http://169.254.169.254/latest/meta-data/")], b"")
+            response(
+                "302 Found",
+                &[("Location", "http://169.254.169.254/latest/meta-data/")],
+                b"",
+            )
         } else {
             let other = to_target.replace("127.0.0.1", "127.0.0.2");
             response("307 Temporary Redirect", &[("Location", &other)], b"")
@@ -399,9 +444,13 @@ fn feeds_private_addresses_are_refused_before_connecting() {
         format!("http://0x7f.1:{}/feed", server.addr.port()),
     ] {
         let err = fetch(&url, &Validators::default(), &policy).unwrap_err();
-        assert!(matches!(err, FetchError::PrivateAddress { .. }), "{url}: {err}");
         assert!(
-            err.to_string().ends_with("subscriptions to private addresses need --feeds-allow-private"),
+            matches!(err, FetchError::PrivateAddress { .. }),
+            "{url}: {err}"
+        );
+        assert!(
+            err.to_string()
+                .ends_with("subscriptions to private addresses need --feeds-allow-private"),
             "{err}"
         );
     }
@@ -413,7 +462,9 @@ fn feeds_private_addresses_are_refused_before_connecting() {
 fn feeds_304_with_etag() {
     let server = serve(|head| {
         let lower = head.to_ascii_lowercase();
-        if lower.contains("if-none-match: \"abc\"") && lower.contains("if-modified-since: mon, 02 jun 2025") {
+        if lower.contains("if-none-match: \"abc\"")
+            && lower.contains("if-modified-since: mon, 02 jun 2025")
+        {
             response("304 Not Modified", &[("ETag", "\"abc\"")], b"")
         } else {
             response("200 OK", &[("ETag", "\"abc\"")], b"<rss/>")
@@ -435,7 +486,10 @@ fn feeds_error_statuses_are_reported() {
     let server = serve(|_| response("404 Not Found", &[], b"nope"));
     let url = server.url("/missing");
     let err = fetch(&url, &Validators::default(), &local()).unwrap_err();
-    assert_eq!(err.to_string(), format!("the feed at {url} answered 404 (Not Found)"));
+    assert_eq!(
+        err.to_string(),
+        format!("the feed at {url} answered 404 (Not Found)")
+    );
 }
 
 #[test]
@@ -468,11 +522,21 @@ fn feeds_items_with_xss_payloads_are_inert() {
         assert_eq!(feed.items.len(), corpus.len());
         for (item, payload) in feed.items.iter().zip(&corpus) {
             // Titles are plain text with no tags left (the template escapes them anyway).
-            assert!(!item.title.to_ascii_lowercase().contains("<script"), "{}", item.title);
+            assert!(
+                !item.title.to_ascii_lowercase().contains("<script"),
+                "{}",
+                item.title
+            );
             if let Some(link) = &item.link {
-                assert!(link.starts_with("http://") || link.starts_with("https://"), "{link}");
+                assert!(
+                    link.starts_with("http://") || link.starts_with("https://"),
+                    "{link}"
+                );
             }
-            for html in [&item.summary_html, &item.content_html].into_iter().flatten() {
+            for html in [&item.summary_html, &item.content_html]
+                .into_iter()
+                .flatten()
+            {
                 assert_inert(html, payload);
             }
         }
@@ -483,7 +547,9 @@ fn feeds_items_with_xss_payloads_are_inert() {
 fn feeds_items_are_capped() {
     let mut rss = String::from(r#"<rss version="2.0"><channel><title>Flood</title>"#);
     for i in 0..1000 {
-        rss.push_str(&format!("<item><guid>{i}</guid><title>Item {i}</title></item>"));
+        rss.push_str(&format!(
+            "<item><guid>{i}</guid><title>Item {i}</title></item>"
+        ));
     }
     rss.push_str("</channel></rss>");
     let feed = parse(rss.as_bytes(), "https://flood.example/").unwrap();

@@ -42,12 +42,21 @@ pub fn assert_inert(html: &str, payload: &str) {
                 !name.starts_with("on"),
                 "event handler {name} survived\n payload: {payload}\n output: {html}"
             );
-            assert_ne!(name, "style", "style survived\n payload: {payload}\n output: {html}");
+            assert_ne!(
+                name, "style",
+                "style survived\n payload: {payload}\n output: {html}"
+            );
             assert!(
-                !matches!(name.as_str(), "srcdoc" | "formaction" | "action" | "background" | "ping"),
+                !matches!(
+                    name.as_str(),
+                    "srcdoc" | "formaction" | "action" | "background" | "ping"
+                ),
                 "{name} survived\n payload: {payload}\n output: {html}"
             );
-            if matches!(name.as_str(), "href" | "src" | "xlink:href" | "data" | "cite" | "poster") {
+            if matches!(
+                name.as_str(),
+                "href" | "src" | "xlink:href" | "data" | "cite" | "poster"
+            ) {
                 let normalised: String = value
                     .chars()
                     .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
@@ -82,7 +91,8 @@ fn markdown_to_html_makes_every_payload_inert() {
     for payload in xss_corpus() {
         assert_inert(&markdown_to_html(&payload), &payload);
         // Payloads inside a larger document too (lists, quotes, tables around them).
-        let document = format!("# Title\n\n- item {payload}\n\n> {payload}\n\n| a |\n|---|\n| {payload} |\n");
+        let document =
+            format!("# Title\n\n- item {payload}\n\n> {payload}\n\n| a |\n|---|\n| {payload} |\n");
         assert_inert(&markdown_to_html(&document), &payload);
     }
 }
@@ -101,13 +111,17 @@ fn plain_text_keeps_no_markup_from_any_payload() {
 
 #[test]
 fn code_is_shown_as_text_and_script_is_dropped() {
-    let text = plain_text("`<script>alert(1)</script>` and <script>alert(2)</script>", 100);
+    let text = plain_text(
+        "`<script>alert(1)</script>` and <script>alert(2)</script>",
+        100,
+    );
     assert_eq!(text, "<script>alert(1)</script> and");
 }
 
 #[test]
 fn the_safe_parts_of_a_payload_survive() {
-    let html = sanitise_html(r#"<p>Hello <a href="https://ok.example/" onclick="x()">there</a></p>"#);
+    let html =
+        sanitise_html(r#"<p>Hello <a href="https://ok.example/" onclick="x()">there</a></p>"#);
     assert_eq!(
         html,
         r#"<p class="govuk-body">Hello <a rel="noopener noreferrer" href="https://ok.example/" class="govuk-link">there</a></p>"#
