@@ -714,6 +714,40 @@ mod tests {
     }
 
     #[test]
+    fn the_pinned_resolver_answers_only_for_its_host_with_the_checked_addresses() {
+        let checked: SocketAddr = "93.184.215.14:443".parse().unwrap();
+        let resolver = PinnedResolver {
+            host: "feeds.example.org".into(),
+            addrs: vec![checked],
+        };
+        let config = ureq::config::Config::default();
+        let resolve =
+            |uri: &str| resolver.resolve(&uri.parse().unwrap(), &config, NextTimeout::default());
+        let answer = resolve("https://FEEDS.example.org/feed.xml").unwrap();
+        assert_eq!(&answer[..], &[checked]);
+        assert!(resolve("https://elsewhere.example/").is_err());
+
+        let v6 = PinnedResolver {
+            host: "[2606:4700::1]".into(),
+            addrs: vec!["[2606:4700::1]:80".parse().unwrap()],
+        };
+        let uri = "http://[2606:4700::1]/".parse().unwrap();
+        assert!(v6.resolve(&uri, &config, NextTimeout::default()).is_ok());
+    }
+
+    #[test]
+    fn sizes_and_durations_read_naturally() {
+        assert_eq!(human_size(1024 * 1024 * 3 / 2), "1.5 MB");
+        assert_eq!(human_size(64 * 1024), "64 KB");
+        assert_eq!(human_size(1000), "1000 bytes");
+        assert_eq!(human_duration(Duration::from_secs(1)), "1 second");
+        assert_eq!(
+            human_duration(Duration::from_millis(1500)),
+            "1500 milliseconds"
+        );
+    }
+
+    #[test]
     fn only_http_and_https() {
         for url in [
             "file:///etc/passwd",
