@@ -396,7 +396,7 @@ pub fn fetch(
         }
         // Read at most one byte more than allowed: enough to know the body is too large.
         let mut body = Vec::new();
-        let limit = policy.max_bytes as u64 + 1;
+        let limit = (policy.max_bytes as u64).saturating_add(1);
         response
             .body_mut()
             .as_reader()
