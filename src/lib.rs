@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod demo;
 pub mod domain;
+pub mod feeds;
 pub mod sanitise;
 pub mod store;
 pub mod web;

@@ -2,7 +2,9 @@
 //! area. Each test spawns its own app on its own database: SQLite by default, PostgreSQL
 //! when `TOWNHALL_TEST_POSTGRES` is set to a server URL (see `support.rs`).
 mod cli;
+mod feeds;
 mod foundation;
 mod govuk_components;
 mod publishing;
+mod sanitise;
 mod support;

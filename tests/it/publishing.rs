@@ -63,7 +63,10 @@ async fn an_editor_publishes_a_post_that_readers_find_everywhere() {
         html.contains("Opening up the archive catalogue")
             && html.contains("Ada Archivist, Bo Builder")
     );
-    assert!(html.contains("<h2>Why</h2>") && html.contains("<li>one</li>"));
+    assert!(
+        html.contains(">Why</h2>") && html.contains(">one</li>"),
+        "the Markdown is rendered"
+    );
     assert!(html.contains("/blog/categories/data") && html.contains("/topics/finding-records"));
     assert!(
         html.contains("mailto:?subject=Opening%20up"),
@@ -583,7 +586,10 @@ async fn the_posts_api_writes_reads_comments_and_moderates() {
     assert_eq!(by_cat["items"].as_array().unwrap().len(), 1);
     assert_eq!(t.get("/api/v1/posts?category=nothing").await.status(), 404);
     let one: serde_json::Value = t.get("/api/v1/posts/hello-api").await.json().await.unwrap();
-    assert_eq!(one["body_html"], "<p>Some <em>text</em></p>\n");
+    assert_eq!(
+        one["body_html"],
+        "<p class=\"govuk-body\">Some <em>text</em></p>\n"
+    );
 
     let r = t
         .client
@@ -718,8 +724,7 @@ async fn atom_feeds_for_the_hub_organisations_and_categories() {
         assert!(xml.contains("<author><name>Ada Archivist</name></author>"));
         assert!(xml.contains(&format!("<link rel=\"alternate\" type=\"text/html\" href=\"http://{}/blog/opening-up-the-archive-catalogue\"/>", t.addr)));
         assert!(
-            xml.contains("&lt;h2&gt;Why&lt;&#x2f;h2&gt;")
-                || xml.contains("&lt;h2&gt;Why&lt;/h2&gt;"),
+            xml.contains("&gt;Why&lt;/h2&gt;") && !xml.contains("&amp;lt;"),
             "HTML content is escaped once"
         );
     }
@@ -767,4 +772,82 @@ async fn the_demo_has_posts_on_several_blogs_and_comments_in_every_state() {
         .get_text("/blog/our-projects-as-a-list-you-can-open")
         .await;
     assert!(closed.contains("Comments closed"));
+}
+
+#[tokio::test]
+async fn search_finds_public_posts_with_highlighted_snippets_and_filters() {
+    let t = support::spawn().await;
+    let editor = person(&t, "ed@example.org", Role::Editor, "community-services").await;
+    write_post(&editor, POST).await;
+    write_post(
+        &editor,
+        &[
+            ("organisation", "care-standards-authority"),
+            ("title", "Inspection reports"),
+            (
+                "body",
+                "Reports about the catalogue of <script>alert(1)</script> inspections",
+            ),
+            ("status", "published"),
+        ],
+    )
+    .await;
+    write_post(
+        &editor,
+        &[
+            ("organisation", "community-services"),
+            ("title", "Secret catalogue draft"),
+            ("body", "catalogue catalogue"),
+            ("status", "draft"),
+        ],
+    )
+    .await;
+
+    let (status, html) = t.get_text("/search?q=catalogue").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("2 results for “catalogue”"), "{html}");
+    assert!(html.contains("<mark>catalogue</mark>"));
+    assert!(
+        !html.contains("Secret catalogue draft"),
+        "drafts are not found"
+    );
+    assert!(!html.contains("<script>alert"), "snippets are escaped");
+
+    let (_, html) = t
+        .get_text("/search?q=catalogue&organisation=care-standards-authority")
+        .await;
+    assert!(html.contains("1 result for") && html.contains("Inspection reports"));
+    let (_, html) = t.get_text("/search?q=catalogue&type=post").await;
+    assert!(html.contains("2 results"));
+    // Stemming: "archives" finds "archive".
+    let (_, html) = t.get_text("/search?q=archives").await;
+    assert!(html.contains("Opening up the archive catalogue"));
+    // Operators and punctuation are just text.
+    for q in [
+        "%22",
+        "NEAR(",
+        "catalogue%20OR%20*",
+        "%27%3B%20DROP%20TABLE%20posts%3B--",
+        "%E2%80%9C%F0%9F%98%80",
+    ] {
+        let (status, _) = t.get_text(&format!("/search?q={q}")).await;
+        assert_eq!(status, 200, "{q}");
+    }
+    // An edit that unpublishes a post takes it out of the results.
+    let post = t.app.db.post_by_slug("inspection-reports").await.unwrap();
+    let path = format!("/admin/posts/{}/edit", post.id);
+    let token = editor.csrf_token(&path).await;
+    editor
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", &token),
+                ("title", "Inspection reports"),
+                ("body", "catalogue"),
+                ("status", "draft"),
+            ],
+        )
+        .await;
+    let (_, html) = t.get_text("/search?q=catalogue").await;
+    assert!(html.contains("1 result for"));
 }
