@@ -67,7 +67,27 @@ pub async fn seed(db: &Db) -> anyhow::Result<String> {
         .user_by_email(&Email::parse(ADMIN_EMAIL).map_err(anyhow::Error::msg)?)
         .await?;
     seed_posts(db, admin.id).await?;
+    seed_syndication(db).await?;
     Ok(password)
+}
+
+/// The address the demo's syndicated feed claims to come from (a reserved example domain).
+const DEMO_FEED_URL: &str = "https://partners.example.org/feed.atom";
+
+/// A subscription whose items are read from a fixture in the binary, so the demo works with
+/// no network. Its next fetch is put a year off so the scheduler does not try the address.
+pub async fn seed_syndication(db: &Db) -> anyhow::Result<()> {
+    let department = db.organisation_by_slug("community-services").await?;
+    let id = db.create_subscription(department.id, DEMO_FEED_URL).await?;
+    db.claim_subscription(id, crate::store::now() + 365 * 86_400)
+        .await?;
+    let feed = crate::feeds::parse(include_bytes!("demo_feed.xml"), DEMO_FEED_URL)?;
+    let record = crate::store::syndication::FetchRecord {
+        title: Some(feed.title),
+        ..Default::default()
+    };
+    db.record_fetch(id, &feed.items, &record).await?;
+    Ok(())
 }
 
 /// Sample posts written for the demo, with comments in every moderation state.

@@ -16,6 +16,7 @@ pub mod rate_limits;
 pub mod search;
 pub mod sessions;
 pub mod settings;
+pub mod syndication;
 pub mod tokens;
 pub mod users;
 

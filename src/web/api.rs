@@ -398,3 +398,66 @@ pub async fn reject_comment(
 ) -> ApiResult<Json<Value>> {
     decide(&app, user, id, Decision::Reject, &body.reason).await
 }
+
+// ----- Feed subscriptions -----
+
+#[derive(serde::Deserialize)]
+pub struct NewFeedBody {
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    url: String,
+}
+
+/// `POST /api/v1/feeds` (editor): subscribe an organisation to a feed.
+pub async fn create_feed(
+    State(app): State<App>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<NewFeedBody>,
+) -> ApiResult {
+    let (user, orgs) = user.organisations_for(&app, Role::Editor).await?;
+    let mut errors = FieldErrors::new();
+    let org = orgs.iter().find(|o| o.slug == body.organisation);
+    if org.is_none() {
+        errors.add(
+            "organisation",
+            "Give the short name of an organisation you are an editor of",
+        );
+    }
+    let url = errors.check("url", crate::domain::feed::parse_feed_url(&body.url));
+    let (Some(org), Some(url)) = (org, url) else {
+        return Err(ApiError::Invalid(errors));
+    };
+    let id = app
+        .db
+        .create_subscription(org.id, &url)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                ApiError::Conflict("this organisation already subscribes to that feed".into())
+            }
+            e => e.into(),
+        })?;
+    app.db
+        .audit(Some(user.id), "subscribed to feed", &url, &org.slug)
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": id}))).into_response())
+}
+
+/// `POST /api/v1/feeds/{id}/fetch` (editor): fetch now. A failed fetch is recorded on the
+/// subscription and reported as `error` beside `new_items: 0`.
+pub async fn fetch_feed(
+    State(app): State<App>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let (_, orgs) = user.organisations_for(&app, Role::Editor).await?;
+    let sub = app.db.subscription(id).await?;
+    if !orgs.iter().any(|o| o.id == sub.organisation_id) {
+        return Err(ApiError::Forbidden);
+    }
+    let summary = crate::syndication::fetch_now(&app, id).await?;
+    Ok(Json(
+        json!({"new_items": summary.new_items, "error": summary.error}),
+    ))
+}

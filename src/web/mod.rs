@@ -13,6 +13,7 @@ pub mod ops;
 pub mod pages;
 pub mod search;
 pub mod sign_in;
+pub mod syndication;
 pub mod templates;
 pub mod viewer;
 
@@ -42,6 +43,7 @@ pub fn router(app: App) -> Router {
         .route("/blog/{slug}/comments", post(blog::add_comment))
         .route("/topics/{slug}", get(blog::topic))
         .route("/search", get(search::search))
+        .route("/syndicated/{id}", get(syndication::item))
         .route("/sign-in", get(sign_in::show).post(sign_in::submit))
         .route("/sign-out", post(sign_in::sign_out))
         .route("/admin", get(admin::home))
@@ -74,7 +76,12 @@ pub fn router(app: App) -> Router {
         )
         .route("/admin/comments", get(editorial::moderation_queue))
         .route("/admin/comments/pause", post(editorial::pause))
-        .route("/admin/comments/{id}", post(editorial::decide));
+        .route("/admin/comments/{id}", post(editorial::decide))
+        .route(
+            "/admin/feeds",
+            get(syndication::list).post(syndication::subscribe),
+        )
+        .route("/admin/feeds/{id}/fetch", post(syndication::fetch));
 
     let api = Router::new()
         .route("/api/openapi.json", get(api::openapi))
@@ -85,6 +92,8 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/posts/{slug}/comments", post(api::add_comment))
         .route("/api/v1/comments/{id}/approve", post(api::approve_comment))
         .route("/api/v1/comments/{id}/reject", post(api::reject_comment))
+        .route("/api/v1/feeds", post(api::create_feed))
+        .route("/api/v1/feeds/{id}/fetch", post(api::fetch_feed))
         .route("/api/{*rest}", get(api::not_found).post(api::not_found));
 
     let ops = Router::new()

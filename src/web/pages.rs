@@ -14,10 +14,11 @@ pub async fn hub(State(app): State<App>, viewer: Viewer) -> PageResult {
     let organisations = app.db.organisations().await?;
     let (posts, _) = app.db.public_posts(PostFilter::default(), 5, 0).await?;
     let posts = with_details(&app, posts).await?;
+    let syndicated = app.db.recent_items(None, 5).await?;
     viewer.render(
         &app,
         "hub.html",
-        context! { organisations => Serde(organisations), posts },
+        context! { organisations => Serde(organisations), posts, syndicated => Serde(syndicated) },
     )
 }
 
@@ -55,6 +56,7 @@ pub async fn organisation(
             posts => with_details(&app, posts).await?,
             pagination => pagination(&base, page, total, PAGE_SIZE),
             feed_url => format!("{base}/feed.atom"),
+            syndicated => Serde(app.db.recent_items(Some(organisation.id), 5).await?),
             organisation => Serde(organisation),
             parent => Serde(parent),
             children => Serde(children),

@@ -14,7 +14,7 @@ use townhall::feeds::{FetchError, FetchOutcome, FetchPolicy, Validators, fetch, 
 use crate::sanitise::{assert_inert, xss_corpus};
 
 /// What a fixture server does with a request.
-enum Reply {
+pub(crate) enum Reply {
     /// Writes these bytes (a whole HTTP response) and closes.
     Bytes(Vec<u8>),
     /// Writes the head, then the body one byte a second.
@@ -23,23 +23,23 @@ enum Reply {
     Silent(Duration),
 }
 
-struct Server {
+pub(crate) struct Server {
     addr: SocketAddr,
     hits: Arc<AtomicUsize>,
     requests: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
-    fn hits(&self) -> usize {
+    pub(crate) fn hits(&self) -> usize {
         self.hits.load(Ordering::SeqCst)
     }
 }
 
 /// Starts a server; `handler` gets the request head (request line and headers).
-fn serve(handler: impl Fn(&str) -> Reply + Send + Sync + 'static) -> Server {
+pub(crate) fn serve(handler: impl Fn(&str) -> Reply + Send + Sync + 'static) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let hits = Arc::new(AtomicUsize::new(0));
@@ -93,7 +93,7 @@ fn handle(mut stream: TcpStream, handler: &dyn Fn(&str) -> Reply, requests: &Mut
     }
 }
 
-fn response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+pub(crate) fn response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
     let mut out = format!(
         "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
         body.len()
@@ -107,7 +107,7 @@ fn response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
     Reply::Bytes(bytes)
 }
 
-fn fixture(name: &str) -> Vec<u8> {
+pub(crate) fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(
         "{}/tests/fixtures/feeds/{name}",
         env!("CARGO_MANIFEST_DIR")
@@ -116,7 +116,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 /// A server answering every request with one fixture file.
-fn serve_fixture(name: &str, content_type: &'static str) -> Server {
+pub(crate) fn serve_fixture(name: &str, content_type: &'static str) -> Server {
     let body = fixture(name);
     serve(move |_| response("200 OK", &[("Content-Type", content_type)], &body))
 }

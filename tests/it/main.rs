@@ -8,3 +8,4 @@ mod govuk_components;
 mod publishing;
 mod sanitise;
 mod support;
+mod syndication;
