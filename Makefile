@@ -7,7 +7,7 @@ CARGO ?= cargo
 # and drops its own database there).
 TOWNHALL_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test assets build check test-rust test-postgres test-browser bench clean
+.PHONY: demo test assets build check pydeps test-rust test-postgres test-browser clean
 
 ## Front-end assets: GOV.UK Frontend compiled with a system font stack (assets/build.mjs).
 node_modules/.package-lock.json: package.json package-lock.json
@@ -32,10 +32,14 @@ check: assets
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-test-rust: assets
+# The Atom feeds are checked with Python's feedparser, a real-world feed reader.
+pydeps:
+	@python3 -c 'import feedparser' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check feedparser
+
+test-rust: assets pydeps
 	$(CARGO) test --workspace
 
-test-postgres: assets
+test-postgres: assets pydeps
 	TOWNHALL_TEST_POSTGRES=$(TOWNHALL_TEST_POSTGRES) $(CARGO) test --test it
 
 test-browser: assets

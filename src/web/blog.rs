@@ -185,6 +185,7 @@ async fn render_post(
             comment => context! { name => &comment.name, email => &comment.email, body => &comment.body },
             errors => Serde(errors.iter().collect::<Vec<_>>()),
             share => share_links(&url, &post.title),
+            contents => contents_list(&post.body_markdown),
             post => Serde(post),
         },
         status,
@@ -327,4 +328,19 @@ pub async fn topic(
             total,
         },
     )
+}
+
+/// A contents list for long documents (three headings or more), linking to each `h2`/`h3`.
+fn contents_list(markdown: &str) -> Vec<Value> {
+    let headings: Vec<_> = crate::sanitise::headings(markdown)
+        .into_iter()
+        .filter(|h| h.level <= 3)
+        .collect();
+    if headings.len() < 3 {
+        return Vec::new();
+    }
+    headings
+        .into_iter()
+        .map(|h| context! { text => h.text, id => h.id, level => h.level })
+        .collect()
 }

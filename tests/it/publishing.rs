@@ -851,3 +851,141 @@ async fn search_finds_public_posts_with_highlighted_snippets_and_filters() {
     let (_, html) = t.get_text("/search?q=catalogue").await;
     assert!(html.contains("1 result for"));
 }
+
+#[tokio::test]
+async fn xss_payloads_in_comments_render_inert() {
+    let t = support::spawn().await;
+    let editor = person(
+        &t,
+        "ed@example.org",
+        Role::Editor,
+        "national-records-agency",
+    )
+    .await;
+    write_post(&editor, POST).await;
+    let post = t
+        .app
+        .db
+        .post_by_slug("opening-up-the-archive-catalogue")
+        .await
+        .unwrap();
+    let moderator = t
+        .app
+        .db
+        .user_by_email(&Email::parse(townhall::demo::ADMIN_EMAIL).unwrap())
+        .await
+        .unwrap();
+    let mut stored = 0;
+    for payload in crate::sanitise::xss_corpus() {
+        let input = townhall::domain::post::CommentInput {
+            name: payload.chars().take(100).collect(),
+            email: "x@example.org".into(),
+            body: payload.clone(),
+        };
+        // Payloads the form refuses (too many links, control characters in the name) never reach a page.
+        let Ok(comment) = input.parse() else { continue };
+        let id = t.app.db.add_comment(post.id, &comment).await.unwrap();
+        t.app
+            .db
+            .decide_comment(
+                id,
+                townhall::store::comments::Decision::Approve,
+                "",
+                moderator.id,
+            )
+            .await
+            .unwrap();
+        stored += 1;
+    }
+    assert!(stored > 40, "most of the corpus was stored ({stored})");
+    let (_, html) = t.get_text("/blog/opening-up-the-archive-catalogue").await;
+    let start = html
+        .find(r#"<ol class="govuk-list app-comments">"#)
+        .expect("the comments are shown");
+    let end = start + html[start..].find("</ol>").unwrap() + 5;
+    crate::sanitise::assert_inert(&html[start..end], "the XSS corpus as comments");
+}
+
+/// A real-world feed reader accepts our Atom without complaint (`bozo` unset).
+#[tokio::test]
+async fn python_feedparser_accepts_the_atom_feeds() {
+    let t = support::spawn().await;
+    let editor = person(
+        &t,
+        "ed@example.org",
+        Role::Editor,
+        "national-records-agency",
+    )
+    .await;
+    write_post(&editor, POST).await;
+    write_post(
+        &editor,
+        &[
+            ("organisation", "national-records-agency"),
+            ("title", "Ampersands & <angles>"),
+            ("body", "Body with **bold** & <em>html</em>"),
+            ("status", "published"),
+        ],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    for (i, path) in [
+        "/blog/feed.atom",
+        "/organisations/national-records-agency/feed.atom",
+        "/blog/categories/data/feed.atom",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let file = dir.path().join(format!("{i}.atom"));
+        std::fs::write(&file, t.get_text(path).await.1).unwrap();
+        let out = std::process::Command::new("python3")
+            .args(["-c", "import sys, feedparser\nd = feedparser.parse(sys.argv[1])\nprint(d.bozo, d.get('bozo_exception', ''), len(d.entries), d.entries[0].title)", file.to_str().unwrap()])
+            .output()
+            .expect("python3 runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "feedparser is needed: `python3 -m pip install feedparser` ({})",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.starts_with("False"), "{path}: {stdout}");
+        assert!(
+            stdout.contains("Ampersands & <angles>") || stdout.contains("Opening up"),
+            "{path}: {stdout}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn long_documents_get_a_contents_list_that_links_to_their_headings() {
+    let t = support::spawn().await;
+    let editor = person(&t, "ed@example.org", Role::Editor, "community-services").await;
+    let body = "Intro.\n\n## Open by default\n\nText.\n\n## Simple services\n\nText.\n\n### Fewer forms\n\nText.\n\n## Evidence first\n\nText.";
+    write_post(
+        &editor,
+        &[
+            ("organisation", "community-services"),
+            ("title", "Digital strategy 2026 to 2030"),
+            ("body", body),
+            ("status", "published"),
+        ],
+    )
+    .await;
+    let (_, html) = t.get_text("/blog/digital-strategy-2026-to-2030").await;
+    assert!(html.contains("Contents"));
+    let doc = scraper::Html::parse_document(&html);
+    let links: Vec<String> = doc
+        .select(&scraper::Selector::parse(".app-contents a").unwrap())
+        .map(|a| a.value().attr("href").unwrap().to_string())
+        .collect();
+    assert_eq!(links.len(), 4);
+    for href in links {
+        let id = href.trim_start_matches('#');
+        let target = scraper::Selector::parse(&format!("[id=\"{id}\"]")).unwrap();
+        assert!(
+            doc.select(&target).next().is_some(),
+            "{href} points at a heading"
+        );
+    }
+}
