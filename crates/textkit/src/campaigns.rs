@@ -9,7 +9,9 @@
 //! 3. Every candidate pair is *verified* on the real shingle sets: it is a near-copy when the
 //!    overlap `|A∩B| / min(|A|,|B|)` is at least [`MIN_OVERLAP`] and the Jaccard similarity
 //!    `|A∩B| / |A∪B|` at least [`MIN_JACCARD`]. Overlap tolerates a personal paragraph added to
-//!    a letter; the Jaccard floor stops a short text quoted inside a long essay from counting.
+//!    a letter; the Jaccard floor stops a short text quoted inside a long essay from counting;
+//!    and at least [`MIN_SHARED`] shingles must be shared, so that short answers sharing a
+//!    stock phrase are not taken for copies.
 //! 4. Verified pairs are joined (union–find); a group of at least `min_size` responses
 //!    (default 3) is a campaign. Texts shorter than [`MIN_CAMPAIGN_WORDS`] words never are.
 //!
@@ -30,6 +32,10 @@ pub const ROWS: usize = 3;
 pub const MIN_OVERLAP: f64 = 0.7;
 /// Minimum Jaccard similarity of shingle sets for a verified near-copy.
 pub const MIN_JACCARD: f64 = 0.3;
+/// Minimum number of shared shingles for a verified near-copy (about a dozen words in the same
+/// order): short texts that share a stock phrase ("the right to keep and bear arms") are not
+/// copies of each other. Exact copies need no such overlap.
+pub const MIN_SHARED: usize = 12;
 /// Comparisons per text per bucket, which bounds the work in a bucket of a huge campaign.
 const LEADERS: usize = 4;
 
@@ -166,7 +172,11 @@ pub fn near_copy(a: &[u32], b: &[u32]) -> bool {
     if a.is_empty() || b.is_empty() {
         return false;
     }
-    let inter = intersection(a, b) as f64;
+    let shared = intersection(a, b);
+    if shared < MIN_SHARED {
+        return false;
+    }
+    let inter = shared as f64;
     let small = a.len().min(b.len()) as f64;
     let union = (a.len() + b.len()) as f64 - inter;
     inter / small >= MIN_OVERLAP && inter / union >= MIN_JACCARD
@@ -273,6 +283,8 @@ mod tests {
         let a: Vec<u32> = (0..40).collect();
         let b: Vec<u32> = (10..50).collect(); // 30 shared of 40: overlap 0.75, Jaccard 0.6
         assert!(near_copy(&a, &b));
+        let short: Vec<u32> = (0..10).collect(); // 9 shared of 10: too little text to call it a copy
+        assert!(!near_copy(&short, &(1..11).collect::<Vec<u32>>()));
         let c: Vec<u32> = (20..60).collect(); // 20 shared: overlap 0.5
         assert!(!near_copy(&a, &c));
         let long: Vec<u32> = (0..200).collect(); // a contained in a much longer text: Jaccard 0.2

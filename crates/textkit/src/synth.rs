@@ -80,6 +80,12 @@ const EXTRAS: &[&str] = &[
     "",
     "",
 ];
+const PLACES: &[&str] = &[
+    "Mill Lane", "the station", "Church Street", "Riverside", "the old market", "Northfield", "Elm Road",
+    "the retail park", "Brook Green", "the hospital", "Castle Hill", "Westbury", "the harbour", "Oakwood",
+];
+const MONTHS: &[&str] = &["January", "March", "May", "July", "September", "November", "winter", "summer"];
+const RELATIVES: &[&str] = &["son", "daughter", "father", "mother", "grandson", "neighbour", "husband", "wife"];
 const SEGMENTS: &[&str] = &["individual", "individual", "individual", "organisation", "business"];
 
 /// Campaign letters planted by the generator (one per campaign, cycling).
@@ -89,6 +95,35 @@ const LETTERS: &[&str] = &[
     "We the undersigned residents oppose the plan to build four hundred homes on the green fields north of the town without first building a new school, a surgery and proper roads. The infrastructure must come first, not years after the houses are sold.",
     "Please stop the proposed cuts to home care visits for older people. Fifteen minute visits are not enough to help someone wash, eat and take their medicine with dignity, and the cuts will only push more people into hospital at greater cost.",
 ];
+
+/// The letter of campaign `c`: the four written letters, then letters composed from
+/// ordinary sentences with a fixed seed (distinct campaigns on the same themes).
+fn letter(c: usize) -> String {
+    if let Some(l) = LETTERS.get(c) {
+        return (*l).to_string();
+    }
+    let mut rng = Rng::new(0xca ^ c as u64);
+    let theme = [2, 0, 7, 6][c % LETTERS.len()];
+    let t = &THEMES[theme];
+    let (a, b) = (rng.below(THEMES.len()), rng.below(THEMES.len()));
+    format!(
+        "On behalf of the {} residents group: {} {}. We ask the council to {} and to {}. {} {} and {}.",
+        rng.pick(PLACES),
+        rng.pick(t.subjects),
+        rng.pick(t.problems),
+        rng.pick(t.asks),
+        rng.pick(t.asks),
+        rng.pick(&["Remember that", "Do not forget that", "Everyone knows that"]),
+        rng.pick(THEMES[a].subjects),
+        rng.pick(THEMES[b].problems),
+    )
+}
+
+/// One participant's copy of campaign `c`'s letter: small edits, sometimes a personal
+/// sentence, sometimes an HTML wrapper.
+pub fn campaign_copy(c: usize, rng: &mut Rng) -> String {
+    edit(&letter(c), rng)
+}
 
 /// Small edits a campaign participant makes to a letter.
 fn edit(letter: &str, rng: &mut Rng) -> String {
@@ -127,6 +162,18 @@ fn ordinary(theme: usize, rng: &mut Rng) -> String {
         s.push_str(&format!(" Also {} {}.", rng.pick(o.subjects), rng.pick(o.problems)));
     }
     s.push_str(*rng.pick(EXTRAS));
+    // People write in their own words: drop some words and add personal details, so that
+    // independent responses are not near-copies of each other (real ones rarely are).
+    if rng.below(10) < 7 {
+        let detail = match rng.below(4) {
+            0 => format!(" I live near {} and have done for {} years.", rng.pick(PLACES), 2 + rng.below(50)),
+            1 => format!(" Last {} it took {} weeks to sort out.", rng.pick(MONTHS), 2 + rng.below(10)),
+            2 => format!(" My {} is {} and depends on this.", rng.pick(RELATIVES), 5 + rng.below(85)),
+            _ => format!(" We moved to {} in {}.", rng.pick(PLACES), 1970 + rng.below(55)),
+        };
+        s.push_str(&detail);
+    }
+    let s: String = s.split(' ').filter(|_| rng.below(100) >= 12).collect::<Vec<_>>().join(" ");
     // Capitalise the first letter.
     let mut chars = s.chars();
     let mut out: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
@@ -151,8 +198,7 @@ pub fn generate(count: usize, campaigns: usize, campaign_share: f64, seed: u64) 
             let id = format!("r{}", i + 1);
             if campaigns > 0 && rng.next_f64() < campaign_share {
                 let c = rng.below(campaigns);
-                let text = edit(LETTERS[c % LETTERS.len()], &mut rng);
-                let text = if c >= LETTERS.len() { format!("{text} (Campaign {c}.)") } else { text };
+                let text = edit(&letter(c), &mut rng);
                 return Synthetic { id, text, segment, theme: [2, 0, 7, 6][c % LETTERS.len()], campaign: Some(c) };
             }
             let theme = rng.below(THEMES.len());

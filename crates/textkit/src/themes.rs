@@ -34,7 +34,9 @@ pub struct Config {
     pub seed: u64,
     /// Number of themes wanted; `None` lets the engine choose.
     pub themes: Option<usize>,
-    /// Most themes the engine chooses by itself.
+    /// Most themes the engine chooses by itself. The silhouette chooses among
+    /// `min_themes ..= min(max_themes, round(sqrt(sample / 3)))`: a hundred responses support
+    /// about six themes, a few thousand support twenty.
     pub max_themes: usize,
     /// Fewest themes the engine chooses by itself (when there are enough responses).
     pub min_themes: usize,
@@ -42,7 +44,8 @@ pub struct Config {
     pub sample_size: usize,
     /// Smallest campaign.
     pub min_campaign: usize,
-    /// Dimensions of the latent semantic space (0: plain TF-IDF).
+    /// Most dimensions of the latent semantic space (0: plain TF-IDF). The space used has
+    /// `min(lsa_dims, max(8, sample / 10))` dimensions: a small sample supports few.
     pub lsa_dims: usize,
     /// TF-IDF parameters.
     pub tfidf: TfidfParams,
@@ -71,10 +74,10 @@ impl Default for Config {
             sample_size: 20_000,
             min_campaign: 3,
             lsa_dims: 100,
-            tfidf: TfidfParams { min_df: 2, bigrams: true, common_penalty: 2.0 },
+            tfidf: TfidfParams { min_df: 2, bigrams: true, common_penalty: 1.0, bigram_weight: 0.25 },
             restarts: 4,
-            assign_threshold: 0.2,
-            second_ratio: 0.95,
+            assign_threshold: 0.3,
+            second_ratio: 0.9,
             quotes: 3,
             embedder: None,
         }
@@ -187,6 +190,8 @@ pub struct Parameters {
     pub campaign_min_overlap: f64,
     /// Near-copy verification: minimum Jaccard similarity of shingle sets.
     pub campaign_min_jaccard: f64,
+    /// Near-copy verification: minimum number of shared shingles.
+    pub campaign_min_shared: usize,
     /// MinHash bands × rows.
     pub minhash: String,
     /// See [`Config::lsa_dims`].
@@ -283,7 +288,7 @@ pub fn analyse_with_progress(responses: &[Response], config: &Config, progress: 
     let space = match &config.embedder {
         Some(e) => Space::Embed(e.as_ref()),
         None if config.lsa_dims > 0 && sample.len() >= 20 && tfidf.len() >= 4 => {
-            Space::Lsa(Lsa::fit(&sample_sparse, tfidf.len(), config.lsa_dims, config.seed))
+            Space::Lsa(Lsa::fit(&sample_sparse, tfidf.len(), config.lsa_dims.min((sample.len() / 10).max(8)), config.seed))
         }
         None => Space::Sparse,
     };
@@ -404,6 +409,7 @@ pub fn analyse_with_progress(responses: &[Response], config: &Config, progress: 
                 min_campaign_words: crate::corpus::MIN_CAMPAIGN_WORDS,
                 campaign_min_overlap: campaigns::MIN_OVERLAP,
                 campaign_min_jaccard: campaigns::MIN_JACCARD,
+                campaign_min_shared: campaigns::MIN_SHARED,
                 minhash: format!("{}x{}", campaigns::BANDS, campaigns::ROWS),
                 lsa_dims: config.lsa_dims,
                 tfidf: config.tfidf.clone(),
@@ -443,8 +449,8 @@ fn choose_and_fit(rows: &[Sparse], dim: usize, config: &Config) -> (Option<KMean
         let k = k.clamp(1, rows.len());
         return (Some(cluster::kmeans(rows, dim, k, true, config.restarts, config.seed)), "requested".into(), scores);
     }
-    // Themes of fewer than about four texts are noise, except in tiny inputs.
-    let max_k = config.max_themes.min(rows.len() / 4).max(rows.len().min(2));
+    let by_size = ((rows.len() as f64 / 3.0).sqrt().round() as usize).max(rows.len().min(2));
+    let max_k = config.max_themes.min(by_size);
     if max_k < 2 {
         return (Some(cluster::kmeans(rows, dim, 1, true, 1, config.seed)), "too few responses: one theme".into(), scores);
     }

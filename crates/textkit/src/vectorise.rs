@@ -37,6 +37,9 @@ pub struct TfidfParams {
     /// Words in a share `p` of responses are weighted by `(1 - p)^common_penalty` on top of
     /// IDF: words of the question itself otherwise dominate every theme.
     pub common_penalty: f32,
+    /// Weight of bigram features relative to words: phrases make readable keywords but,
+    /// weighted fully, split themes by wording.
+    pub bigram_weight: f32,
 }
 
 /// The fitted TF-IDF model.
@@ -107,10 +110,12 @@ impl Tfidf {
         }
         let weight = df
             .iter()
-            .map(|&d| {
+            .zip(&features)
+            .map(|(&d, ft)| {
+                let bw = if ft.1.is_some() { f64::from(p.bigram_weight) } else { 1.0 };
                 let share = f64::from(d) / m as f64;
                 let idf = ((1.0 + m as f64) / (1.0 + f64::from(d))).ln() + 1.0;
-                (idf * (1.0 - share).max(0.0).powf(f64::from(p.common_penalty))) as f32
+                (bw * idf * (1.0 - share).max(0.0).powf(f64::from(p.common_penalty))) as f32
             })
             .collect();
         Tfidf { uni, bi, weight, features, df, docs: m }
