@@ -3,3 +3,4 @@
 //! See ARCHITECTURE.md for the map of the code.
 
 pub mod cli;
+pub mod web;

@@ -1,0 +1,3 @@
+//! The web layer: routes, thin handlers, extractors and middleware.
+
+pub mod templates;
