@@ -14,6 +14,8 @@ pub struct Cli {
 pub enum Command {
     /// Apply database migrations and exit.
     Migrate,
+    /// Analyse a CSV or JSONL file of responses: themes, campaigns, quotes.
+    Analyse(crate::analyse::AnalyseArgs),
 }
 
 /// Runs the command line and maps errors to exit codes: 0 success, 1 user error, 2 bad invocation.
@@ -27,5 +29,12 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Migrate => ExitCode::SUCCESS,
+        Command::Analyse(args) => match crate::analyse::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+                ExitCode::from(1)
+            }
+        },
     }
 }

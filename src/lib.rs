@@ -2,5 +2,6 @@
 //!
 //! See ARCHITECTURE.md for the map of the code.
 
+pub mod analyse;
 pub mod cli;
 pub mod web;

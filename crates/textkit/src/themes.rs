@@ -51,8 +51,10 @@ pub struct Config {
     pub tfidf: TfidfParams,
     /// k-means restarts (the best objective is kept).
     pub restarts: usize,
-    /// A response whose cosine similarity to its nearest theme centre is below this is
-    /// `unassigned`.
+    /// A response whose cosine similarity to its nearest theme centre is below this fraction
+    /// of the median similarity of that theme's sampled members is `unassigned`. Relative, so
+    /// that it means the same whatever the dimension of the space and the tightness of the
+    /// theme: "much further from the centre than the theme's typical member".
     pub assign_threshold: f32,
     /// A response also joins its second-nearest theme when that similarity is at least this
     /// fraction of the nearest one's.
@@ -76,7 +78,7 @@ impl Default for Config {
             lsa_dims: 100,
             tfidf: TfidfParams { min_df: 2, bigrams: true, common_penalty: 1.0, bigram_weight: 0.25 },
             restarts: 4,
-            assign_threshold: 0.3,
+            assign_threshold: 0.4,
             second_ratio: 0.9,
             quotes: 3,
             embedder: None,
@@ -300,13 +302,14 @@ pub fn analyse_with_progress(responses: &[Response], config: &Config, progress: 
     // Rows without content cannot shape a theme.
     let fit_rows: Vec<Sparse> = rows.into_iter().filter(|r| !r.is_empty()).collect();
     let (model, chosen_by, silhouettes) = choose_and_fit(&fit_rows, dim, config);
+    let floors: Vec<f32> = model.as_ref().map_or_else(Vec::new, |m| member_floors(m, &fit_rows, config.assign_threshold));
 
     progress(Stage::Assigning);
     let assignments: Vec<(u32, u32, f32)> = (0..n)
         .into_par_iter()
         .with_min_len(1024)
         .map(|i| match &model {
-            Some(m) => assign(m, &space.vector(&tfidf, &corpus, &responses[i].text, i), config),
+            Some(m) => assign(m, &floors, &space.vector(&tfidf, &corpus, &responses[i].text, i), config),
             None => (u32::MAX, u32::MAX, 0.0),
         })
         .collect();
@@ -477,8 +480,26 @@ fn choose_and_fit(rows: &[Sparse], dim: usize, config: &Config) -> (Option<KMean
     (Some(km), format!("silhouette over k = {}..={}", candidates[0], max_k), scores)
 }
 
+/// The similarity below which a response is too far from each theme: `fraction` of the median
+/// similarity of the theme's sampled members to its centre (never below 0.05).
+fn member_floors(model: &KMeans, rows: &[Sparse], fraction: f32) -> Vec<f32> {
+    let mut sims: Vec<Vec<f32>> = vec![Vec::new(); model.k];
+    for (row, &c) in rows.iter().zip(&model.assign) {
+        sims[c].push(dot(row, model.centroid(c)));
+    }
+    sims.into_iter()
+        .map(|mut s| {
+            if s.is_empty() {
+                return 0.05;
+            }
+            s.sort_by(f32::total_cmp);
+            (fraction * s[s.len() / 2]).max(0.05)
+        })
+        .collect()
+}
+
 /// Nearest theme, second theme (or `u32::MAX`) and similarity to the nearest.
-fn assign(model: &KMeans, v: &Sparse, config: &Config) -> (u32, u32, f32) {
+fn assign(model: &KMeans, floors: &[f32], v: &Sparse, config: &Config) -> (u32, u32, f32) {
     if v.is_empty() {
         return (u32::MAX, u32::MAX, 0.0);
     }
@@ -493,10 +514,10 @@ fn assign(model: &KMeans, v: &Sparse, config: &Config) -> (u32, u32, f32) {
             second = (j as u32, s);
         }
     }
-    if best.1 < config.assign_threshold {
+    if best.1 < floors[best.0 as usize] {
         return (u32::MAX, u32::MAX, best.1);
     }
-    let two = second.0 != u32::MAX && second.1 >= config.assign_threshold && second.1 >= config.second_ratio * best.1;
+    let two = second.0 != u32::MAX && second.1 >= floors[second.0 as usize] && second.1 >= config.second_ratio * best.1;
     (best.0, if two { second.0 } else { u32::MAX }, best.1)
 }
 
