@@ -64,9 +64,10 @@ pub struct AnalyseArgs {
 /// Runs the command. Errors are one line, for `error: …` on stderr.
 pub fn run(args: &AnalyseArgs) -> Result<()> {
     let progress = std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
     let say = |msg: &str| {
         if progress {
-            eprintln!("{msg}");
+            eprintln!("[{:6.1}s] {msg}", started.elapsed().as_secs_f64());
         }
     };
     say(&format!("reading {}", args.file.display()));
@@ -89,7 +90,7 @@ pub fn run(args: &AnalyseArgs) -> Result<()> {
                 Stage::Themes => "finding themes",
                 Stage::Assigning => "assigning responses to themes",
             };
-            eprintln!("{what} ({} responses)", responses.len());
+            say(&format!("{what} ({} responses)", responses.len()));
         }
     };
     // The engine should never panic; if a bug makes it, the user still gets one line.
@@ -111,5 +112,6 @@ pub fn run(args: &AnalyseArgs) -> Result<()> {
         Format::Csv => report::csv(&analysis, &mut buf)?,
     }
     buf.flush().context("cannot write the result")?;
+    say("done");
     Ok(())
 }

@@ -12,8 +12,11 @@
 //!    a letter; the Jaccard floor stops a short text quoted inside a long essay from counting;
 //!    and at least [`MIN_SHARED`] shingles must be shared, so that short answers sharing a
 //!    stock phrase are not taken for copies.
-//! 4. Verified pairs are joined (union–find); a group of at least `min_size` responses
-//!    (default 3) is a campaign. Texts shorter than [`MIN_CAMPAIGN_WORDS`] words never are.
+//! 4. Verified pairs are joined (union–find). The most copied text of each group stands for
+//!    it, and every member must itself be a verified near-copy of that text (joining is
+//!    transitive, so a chain of small differences could otherwise drift into unrelated text).
+//!    A group of at least `min_size` responses (default 3) is a campaign. Texts shorter than
+//!    [`MIN_CAMPAIGN_WORDS`] words never are.
 //!
 //! Cost is linear: each band is sorted once, and inside a bucket each text is compared with
 //! at most [`LEADERS`] bucket leaders, never with every other member.
@@ -135,12 +138,7 @@ pub fn detect(corpus: &Corpus, min_size: usize, seed: u64) -> Vec<CampaignGroup>
         }
     }
 
-    // 4. Components of at least `min_size` responses.
-    let mut comp_size: HashMap<usize, usize> = HashMap::new();
-    for g in 0..groups {
-        *comp_size.entry(uf.find(g)).or_insert(0) += sizes[g];
-    }
-    // The most copied exact text stands for the campaign (ties: the earliest).
+    // 4. The most copied exact text of each component stands for it (ties: the earliest).
     let mut best: HashMap<usize, usize> = HashMap::new();
     for g in 0..groups {
         let root = uf.find(g);
@@ -149,9 +147,22 @@ pub fn detect(corpus: &Corpus, min_size: usize, seed: u64) -> Vec<CampaignGroup>
             *e = g;
         }
     }
+    // 5. Star check against that text: joining is transitive, and a chain of texts each a
+    //    near-copy of the next can drift far from where it started. Only texts that are
+    //    themselves near-copies of the campaign's text stay in it.
+    let mut comp_size: HashMap<usize, usize> = HashMap::new();
+    let mut kept = vec![false; groups];
+    for g in 0..groups {
+        let root = uf.find(g);
+        let c = best[&root];
+        if c == g || near_copy(corpus.shingles(reps[g]), corpus.shingles(reps[c])) {
+            kept[g] = true;
+            *comp_size.entry(root).or_insert(0) += sizes[g];
+        }
+    }
     let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
     for (i, &g) in group_of.iter().enumerate() {
-        if g == u32::MAX {
+        if g == u32::MAX || !kept[g as usize] {
             continue;
         }
         let root = uf.find(g as usize);

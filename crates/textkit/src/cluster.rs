@@ -43,20 +43,45 @@ pub fn kmeans(rows: &[Sparse], dim: usize, k: usize, spherical: bool, restarts: 
         .unwrap_or_else(|| lloyd(rows, dim, k, spherical, seed))
 }
 
+/// Rows as the inner loop wants them: dense rows (LSA, embeddings) in one contiguous block,
+/// whose dot products the compiler vectorises; sparse rows as they are.
+enum Rows<'a> {
+    Dense(Vec<f32>),
+    Sparse(&'a [Sparse]),
+}
+
+impl Rows<'_> {
+    fn new(rows: &[Sparse], dim: usize) -> Rows<'_> {
+        if !rows.is_empty() && rows.iter().all(|r| r.len() == dim) {
+            Rows::Dense(rows.iter().flat_map(|r| r.iter().map(|e| e.1)).collect())
+        } else {
+            Rows::Sparse(rows)
+        }
+    }
+
+    fn dot(&self, i: usize, dim: usize, c: &[f32]) -> f32 {
+        match self {
+            Rows::Dense(d) => d[i * dim..(i + 1) * dim].iter().zip(c).map(|(a, b)| a * b).sum(),
+            Rows::Sparse(r) => dot(&r[i], c),
+        }
+    }
+}
+
 fn lloyd(rows: &[Sparse], dim: usize, k: usize, spherical: bool, seed: u64) -> KMeans {
     let mut rng = Rng::new(seed);
     let mut centroids = plus_plus(rows, dim, k, &mut rng);
+    let fast = Rows::new(rows, dim);
     let mut assign = vec![usize::MAX; rows.len()];
     let mut objective = f64::NEG_INFINITY;
-    for _iter in 0..40 {
+    for _iter in 0..30 {
         let sq: Vec<f32> = (0..k).map(|j| centroids[j * dim..(j + 1) * dim].iter().map(|x| x * x).sum()).collect();
-        let best: Vec<(usize, f32)> = rows
-            .par_iter()
+        let best: Vec<(usize, f32)> = (0..rows.len())
+            .into_par_iter()
             .with_min_len(256)
-            .map(|x| {
+            .map(|i| {
                 let mut best = (0, f32::NEG_INFINITY);
                 for j in 0..k {
-                    let s = 2.0 * dot(x, &centroids[j * dim..(j + 1) * dim]) - sq[j];
+                    let s = 2.0 * fast.dot(i, dim, &centroids[j * dim..(j + 1) * dim]) - sq[j];
                     if s > best.1 {
                         best = (j, s);
                     }

@@ -39,7 +39,7 @@ pub struct Corpus {
 impl Corpus {
     /// Tokenises every text (raw, as it arrived: it is normalised here).
     pub fn build<T: AsRef<str> + Sync>(texts: &[T], language: Language) -> Corpus {
-        let stop: HashSet<&'static str> = language.stop_words().iter().copied().collect();
+        let stop: FxSet<&'static str> = language.stop_words().iter().copied().collect();
         let chunks: Vec<ChunkOut> = texts
             .par_chunks(CHUNK)
             .map(|chunk| tokenise_chunk(chunk, language, &stop))
@@ -76,7 +76,7 @@ impl Corpus {
 
 struct ChunkOut {
     stems: Vec<String>,
-    surfaces: HashMap<String, (u32, u32)>,
+    surfaces: FxMap<String, (u32, u32)>,
     offsets: Vec<usize>,
     tokens: Vec<u32>,
     exact: Vec<u64>,
@@ -102,11 +102,11 @@ pub(crate) fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-fn tokenise_chunk<T: AsRef<str>>(chunk: &[T], language: Language, stop: &HashSet<&str>) -> ChunkOut {
+fn tokenise_chunk<T: AsRef<str>>(chunk: &[T], language: Language, stop: &FxSet<&str>) -> ChunkOut {
     let stemmer = language.stemmer();
     let mut out = ChunkOut {
         stems: Vec::new(),
-        surfaces: HashMap::new(),
+        surfaces: FxMap::default(),
         offsets: vec![0],
         tokens: Vec::new(),
         exact: Vec::with_capacity(chunk.len()),
@@ -114,7 +114,7 @@ fn tokenise_chunk<T: AsRef<str>>(chunk: &[T], language: Language, stop: &HashSet
         shingle_offsets: vec![0],
         shingles: Vec::new(),
     };
-    let mut stem_ids: HashMap<String, u32> = HashMap::new();
+    let mut stem_ids: FxMap<String, u32> = FxMap::default();
     let mut word_hashes: Vec<u64> = Vec::new();
     let mut lower = String::new();
     for text in chunk {
@@ -194,9 +194,9 @@ fn is_noise(w: &str) -> bool {
 
 fn merge(chunks: Vec<ChunkOut>) -> Corpus {
     let mut corpus = Corpus { offsets: vec![0], shingle_offsets: vec![0], ..Corpus::default() };
-    let mut global: HashMap<String, u32> = HashMap::new();
+    let mut global: FxMap<String, u32> = FxMap::default();
     // Written form → (id, count), to pick a readable form for each stem.
-    let mut forms: HashMap<String, (u32, u32)> = HashMap::new();
+    let mut forms: FxMap<String, (u32, u32)> = FxMap::default();
     for chunk in chunks {
         let remap: Vec<u32> = chunk
             .stems
@@ -272,3 +272,49 @@ mod tests {
         assert_eq!(first, ["word1", "share", "text"]);
     }
 }
+
+/// A fast, deterministic hasher for short keys (words, ids): the Fx hash used inside rustc.
+/// Not resistant to crafted collisions, which is acceptable here: keys are words of a file the
+/// operator chose to analyse, and the worst case is slower, never wrong.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            self.add(u64::from_le_bytes(b));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    fn add(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// `HashMap` with [`FxHasher`].
+pub type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+/// `HashSet` with [`FxHasher`].
+pub type FxSet<K> = HashSet<K, std::hash::BuildHasherDefault<FxHasher>>;

@@ -13,7 +13,7 @@
 //!   followed by a letter or `#`), no leading, trailing or repeated whitespace, and is in
 //!   Unicode NFKC form.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// Inline elements whose tags are removed without leaving a space, so that
 /// `<b>word</b>s` stays one word; every other tag becomes a word break.
@@ -32,11 +32,19 @@ const SKIP_CONTENT_TAGS: &[&str] = &["script", "style", "head", "title"];
 pub fn normalise(input: &str) -> String {
     // NFKC first so that compatibility forms of `<` and `&` are seen as markup, and control
     // characters out before tags so that a zero-width space cannot hide a tag.
-    let cleaned: String = input.nfkc().filter_map(clean_char).collect();
+    let cleaned: String = if input.is_ascii() {
+        // ASCII is already NFKC: skip the (comparatively slow) normaliser.
+        input.chars().filter_map(clean_char).collect()
+    } else {
+        input.nfkc().filter_map(clean_char).collect()
+    };
     let stripped = strip_markup(&cleaned);
     // Decoded entities may be compatibility characters (`&#xFF1C;`): normalise again.
-    let composed: String = stripped.nfkc().collect();
-    finish(&composed)
+    if stripped.is_ascii() || is_nfkc_quick(stripped.chars()) == IsNormalized::Yes {
+        finish(&stripped)
+    } else {
+        finish(&stripped.nfkc().collect::<String>())
+    }
 }
 
 /// Maps a character to what survives cleaning: whitespace and line breaks become a space,

@@ -84,6 +84,11 @@ const PLACES: &[&str] = &[
     "Mill Lane", "the station", "Church Street", "Riverside", "the old market", "Northfield", "Elm Road",
     "the retail park", "Brook Green", "the hospital", "Castle Hill", "Westbury", "the harbour", "Oakwood",
 ];
+const FILLERS: &[&str] = &[
+    "really", "frankly", "just", "simply", "also", "now", "clearly", "completely", "still", "always",
+    "honestly", "actually", "certainly", "obviously", "sadly", "basically", "quite", "so", "totally",
+    "literally", "genuinely", "seriously", "truly", "very", "often", "again", "today", "locally",
+];
 const MONTHS: &[&str] = &["January", "March", "May", "July", "September", "November", "winter", "summer"];
 const RELATIVES: &[&str] = &["son", "daughter", "father", "mother", "grandson", "neighbour", "husband", "wife"];
 const SEGMENTS: &[&str] = &["individual", "individual", "individual", "organisation", "business"];
@@ -173,7 +178,16 @@ fn ordinary(theme: usize, rng: &mut Rng) -> String {
         };
         s.push_str(&detail);
     }
-    let s: String = s.split(' ').filter(|_| rng.below(100) >= 12).collect::<Vec<_>>().join(" ");
+    let mut words: Vec<&str> = Vec::new();
+    for w in s.split(' ') {
+        if rng.below(100) < 15 {
+            words.push(*rng.pick(FILLERS));
+        }
+        if rng.below(100) >= 12 {
+            words.push(w);
+        }
+    }
+    let s = words.join(" ");
     // Capitalise the first letter.
     let mut chars = s.chars();
     let mut out: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();

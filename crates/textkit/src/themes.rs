@@ -476,7 +476,9 @@ fn choose_and_fit(rows: &[Sparse], dim: usize, config: &Config) -> (Option<KMean
             best = (k, s);
         }
     }
-    let km = cluster::kmeans(rows, dim, best.0, true, config.restarts, config.seed);
+    // Restarts matter most on small samples; on large ones each run is already stable.
+    let restarts = if rows.len() > 5000 { config.restarts.min(2) } else { config.restarts };
+    let km = cluster::kmeans(rows, dim, best.0, true, restarts, config.seed);
     (Some(km), format!("silhouette over k = {}..={}", candidates[0], max_k), scores)
 }
 
