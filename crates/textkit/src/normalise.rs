@@ -134,18 +134,14 @@ fn tag_end(s: &str) -> Option<usize> {
     if s.starts_with("<!--") {
         return s[4..].find("-->").map(|p| p + 4 + 3);
     }
-    let mut quote: Option<u8> = None;
+    // Quotes are deliberately not special: a browser-like reading of quoted attributes would
+    // let an unbalanced quote hide a `>` and leave tag-like text in the output.
     for (i, b) in s.bytes().enumerate().skip(1) {
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None => match b {
-                b'"' | b'\'' => quote = Some(b),
-                b'>' => return Some(i + 1),
-                // A new `<` before `>` means the first `<` was text, not a tag.
-                b'<' => return None,
-                _ => {}
-            },
+        match b {
+            b'>' => return Some(i + 1),
+            // A new `<` before `>` means the first `<` was text, not a tag.
+            b'<' => return None,
+            _ => {}
         }
     }
     None
