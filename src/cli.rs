@@ -1,40 +1,391 @@
 //! Command-line entry point: parses arguments and dispatches to each subcommand.
+//!
+//! Exit status: 0 on success, 1 on a user error (one line on stderr, no backtrace),
+//! 2 on a bad invocation (clap's usage message).
 
-use clap::{Parser, Subcommand};
+use crate::auth::{API_TOKEN_PREFIX, generate_password, hash_password, random_token, token_hash};
+use crate::domain::organisation::NewOrganisation;
+use crate::domain::role::Role;
+use crate::domain::text::required_line;
+use crate::domain::user::{Email, check_new_password};
+use crate::store::{Db, StoreError};
+use crate::{App, Config};
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "townhall", version, about = "One hub to publish, listen, analyse what people said, and show progress.")]
+#[command(
+    name = "townhall",
+    version,
+    about = "One hub to publish, listen, analyse what people said, and show progress.",
+    after_help = "Every flag can also be set with an environment variable TOWNHALL_<NAME>, e.g. TOWNHALL_DATABASE.\n\
+                  Logging: TOWNHALL_LOG (e.g. info, debug) and TOWNHALL_LOG_FORMAT (text or json)."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
+#[derive(Args, Debug, Clone)]
+pub struct DatabaseArg {
+    /// Database URL: sqlite://PATH (created if missing) or postgres://USER@HOST:PORT/DB.
+    #[arg(
+        long,
+        env = "TOWNHALL_DATABASE",
+        default_value = "sqlite://townhall.db"
+    )]
+    pub database: String,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Serve the site; creates and migrates the database on first start.
+    Serve(ServeArgs),
+    /// Serve a fresh demo hub filled with sample content; prints the URL and an admin sign-in.
+    Demo(DemoArgs),
     /// Apply database migrations and exit.
-    Migrate,
+    Migrate(DatabaseArg),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage organisations.
+    #[command(subcommand)]
+    Organisation(OrganisationCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Analyse a CSV or JSONL file of responses: themes, campaigns, quotes.
     Analyse(crate::analyse::AnalyseArgs),
 }
 
-/// Runs the command line and maps errors to exit codes: 0 success, 1 user error, 2 bad invocation.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DatabaseArg,
+    /// Address to listen on.
+    #[arg(long, env = "TOWNHALL_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// Let feed subscriptions reach loopback and private addresses (for tests and intranets).
+    #[arg(long, env = "TOWNHALL_FEEDS_ALLOW_PRIVATE")]
+    pub feeds_allow_private: bool,
+    /// Mark cookies Secure: set this when the site is served over HTTPS.
+    #[arg(long, env = "TOWNHALL_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "TOWNHALL_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user. Reads the password from standard input, or generates and prints one.
+    Add {
+        #[command(flatten)]
+        db: DatabaseArg,
+        /// Email address (used to sign in).
+        #[arg(long, env = "TOWNHALL_EMAIL")]
+        email: String,
+        /// Full name.
+        #[arg(long, env = "TOWNHALL_NAME")]
+        name: String,
+        /// Role: admin, editor, moderator, analyst or programme.
+        #[arg(long, env = "TOWNHALL_ROLE")]
+        role: String,
+        /// Organisation the role is held in (default: the department, when there is one).
+        #[arg(long, env = "TOWNHALL_ORG")]
+        org: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OrganisationCommand {
+    /// Create an organisation (a department, or an arm's-length body with --parent).
+    Add {
+        #[command(flatten)]
+        db: DatabaseArg,
+        /// Name, e.g. "Department of Community Services".
+        #[arg(long, env = "TOWNHALL_NAME")]
+        name: String,
+        /// Short name for web addresses (default: made from the name).
+        #[arg(long, env = "TOWNHALL_SLUG", default_value = "")]
+        slug: String,
+        /// The department this body reports to (its short name).
+        #[arg(long, env = "TOWNHALL_PARENT")]
+        parent: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Print a new API token for a user (shown once; only its hash is stored).
+    Create {
+        #[command(flatten)]
+        db: DatabaseArg,
+        #[arg(long, env = "TOWNHALL_EMAIL")]
+        email: String,
+    },
+}
+
+/// Runs the command line and maps errors to exit codes.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
-    match cli.command {
-        Command::Migrate => ExitCode::SUCCESS,
-        Command::Analyse(args) => match crate::analyse::run(&args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
-                ExitCode::from(1)
-            }
-        },
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let message = format!("{e:#}");
+            eprintln!(
+                "error: {}",
+                message.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
+            ExitCode::FAILURE
+        }
     }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("TOWNHALL_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let json = std::env::var("TOWNHALL_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.compact().try_init()
+    };
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => serve(args).await,
+        Command::Demo(args) => crate::demo::run(&args.addr).await,
+        Command::Migrate(db) => {
+            let db = Db::connect(&db.database).await?;
+            db.migrate().await?;
+            eprintln!("The database is up to date.");
+            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            db,
+            email,
+            name,
+            role,
+            org,
+        }) => user_add(&db.database, &email, &name, &role, org.as_deref()).await,
+        Command::Organisation(OrganisationCommand::Add {
+            db,
+            name,
+            slug,
+            parent,
+        }) => organisation_add(&db.database, &name, &slug, parent.as_deref()).await,
+        Command::Token(TokenCommand::Create { db, email }) => {
+            token_create(&db.database, &email).await
+        }
+        Command::Analyse(args) => crate::analyse::run(&args),
+    }
+}
+
+/// Binds `addr`, with a clear message when it cannot.
+pub async fn bind(addr: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr} (is another program using it? choose another with --addr)")
+    })
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let config = Config {
+        database_url: args.db.database,
+        feeds_allow_private: args.feeds_allow_private,
+        secure_cookies: args.secure_cookies,
+    };
+    let app = App::build(config).await?;
+    let listener = bind(&args.addr).await?;
+    eprintln!(
+        "Townhall is serving http://{}/ (press Ctrl-C to stop)",
+        listener.local_addr()?
+    );
+    app.serve(listener).await
+}
+
+async fn connect(url: &str) -> anyhow::Result<Db> {
+    let db = Db::connect(url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// Reads a password from standard input when it is piped in; `None` when there is none.
+fn password_from_stdin() -> anyhow::Result<Option<String>> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok(None);
+    }
+    let mut input = String::new();
+    stdin
+        .lock()
+        .take(4096)
+        .read_to_string(&mut input)
+        .context("cannot read the password from standard input")?;
+    let password = input.lines().next().unwrap_or("").to_string();
+    Ok(if password.is_empty() {
+        None
+    } else {
+        Some(password)
+    })
+}
+
+async fn user_add(
+    url: &str,
+    email: &str,
+    name: &str,
+    role: &str,
+    org: Option<&str>,
+) -> anyhow::Result<()> {
+    let email = Email::parse(email).map_err(anyhow::Error::msg)?;
+    let name = required_line(name, "a name", 200).map_err(anyhow::Error::msg)?;
+    let role = Role::parse(role).map_err(anyhow::Error::msg)?;
+    let db = connect(url).await?;
+    let orgs = db.organisations().await?;
+    let org = match org {
+        Some(slug) => orgs.iter().find(|o| o.slug == slug).with_context(|| {
+            format!("there is no organisation {slug:?}; list them at /admin/organisations or create one with `townhall organisation add`")
+        })?,
+        None => {
+            let top: Vec<_> = orgs.iter().filter(|o| o.parent_id.is_none()).collect();
+            match top.as_slice() {
+                [only] => *only,
+                [] => bail!("there are no organisations yet: create one with `townhall organisation add --name NAME`"),
+                _ => bail!("there are several departments: choose one with --org"),
+            }
+        }
+    };
+    let (password, generated) = match password_from_stdin()? {
+        Some(p) => {
+            check_new_password(&p).map_err(anyhow::Error::msg)?;
+            (p, false)
+        }
+        None => (generate_password(), true),
+    };
+    let hash = hash_password(password.clone()).await?;
+    match db
+        .create_user(&email, &name, &hash, &[(org.id, role)])
+        .await
+    {
+        Ok(_) => {}
+        Err(StoreError::Conflict(_)) => {
+            bail!("there is already a user with the email {}", email.as_str())
+        }
+        Err(e) => return Err(e.into()),
+    }
+    db.audit(
+        None,
+        "created user",
+        email.as_str(),
+        &format!("{role} in {} (command line)", org.slug),
+    )
+    .await?;
+    eprintln!(
+        "Created {} ({}) as {role} in {}.",
+        name,
+        email.as_str(),
+        org.name
+    );
+    if generated {
+        println!("{password}");
+        eprintln!("The password above was generated: give it to them privately.");
+    }
+    Ok(())
+}
+
+async fn organisation_add(
+    url: &str,
+    name: &str,
+    slug: &str,
+    parent: Option<&str>,
+) -> anyhow::Result<()> {
+    let db = connect(url).await?;
+    let parent_id = match parent {
+        Some(p) => Some(
+            db.organisation_by_slug(p)
+                .await
+                .map_err(|_| anyhow::anyhow!("there is no organisation {p:?} to be the parent"))?
+                .id,
+        ),
+        None => None,
+    };
+    let org = NewOrganisation::parse(name, slug, "", parent_id).map_err(|errors| {
+        anyhow::anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })?;
+    match db.create_organisation(&org).await {
+        Ok(_) => {}
+        Err(StoreError::Conflict(_)) => bail!(
+            "the short name {} is already used: choose another with --slug",
+            org.slug
+        ),
+        Err(e) => return Err(e.into()),
+    }
+    println!("{}", org.slug);
+    eprintln!("Created {} at /organisations/{}.", org.name, org.slug);
+    Ok(())
+}
+
+async fn token_create(url: &str, email: &str) -> anyhow::Result<()> {
+    let email = Email::parse(email).map_err(anyhow::Error::msg)?;
+    let db = connect(url).await?;
+    let user = db
+        .user_by_email(&email)
+        .await
+        .map_err(|_| anyhow::anyhow!("there is no user with the email {}", email.as_str()))?;
+    if user.disabled {
+        bail!(
+            "{} is disabled: enable the account at /admin/users first",
+            email.as_str()
+        );
+    }
+    let token = format!("{API_TOKEN_PREFIX}{}", random_token());
+    db.create_api_token(user.id, &token_hash(&token)).await?;
+    db.audit(
+        Some(user.id),
+        "created API token",
+        email.as_str(),
+        "command line",
+    )
+    .await?;
+    println!("{token}");
+    Ok(())
 }

@@ -1,7 +1,86 @@
 //! Townhall: publish, listen, turn what people said into evidence, show progress.
 //!
-//! See ARCHITECTURE.md for the map of the code.
+//! See ARCHITECTURE.md for the map of the code. [`App::build`] makes the whole application
+//! from a [`Config`]; the command line ([`cli`]) and the integration tests both use it.
 
 pub mod analyse;
+pub mod auth;
 pub mod cli;
+pub mod demo;
+pub mod domain;
+pub mod store;
 pub mod web;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use store::Db;
+
+/// Settings for a running server; every field comes from a command-line flag or its
+/// `TOWNHALL_*` environment variable.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `sqlite://PATH` or `postgres://…`.
+    pub database_url: String,
+    /// Let feed subscriptions reach loopback and private addresses (tests, intranets).
+    pub feeds_allow_private: bool,
+    /// Mark cookies `Secure`; set when the site is served over HTTPS.
+    pub secure_cookies: bool,
+}
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub templates: Arc<minijinja::Environment<'static>>,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+}
+
+impl App {
+    /// Connects to and migrates the database, and loads the templates.
+    pub async fn build(config: Config) -> anyhow::Result<App> {
+        let db = Db::connect(&config.database_url).await?;
+        db.migrate().await?;
+        Ok(App {
+            db,
+            config: Arc::new(config),
+            templates: Arc::new(web::templates::environment()),
+            metrics: web::ops::metrics_handle(),
+        })
+    }
+
+    /// Serves the site on `listener` until Ctrl-C or SIGTERM, then finishes open requests.
+    pub async fn serve(self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+        let db = self.db.clone();
+        let router = web::router(self);
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+        db.close().await;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,47 @@
+# The two commands (see README.md):
+#   make demo   builds everything and serves a demo hub
+#   make test   installs what the tests need and runs every test (also what CI runs)
+
+CARGO ?= cargo
+# The PostgreSQL server the integration tests run against a second time (each test makes
+# and drops its own database there).
+TOWNHALL_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: demo test assets build check test-rust test-postgres test-browser bench clean
+
+## Front-end assets: GOV.UK Frontend compiled with a system font stack (assets/build.mjs).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+assets/dist/townhall.css: node_modules/.package-lock.json assets/build.mjs $(wildcard assets/src/* assets/src/*/*)
+	npm run build
+
+assets: assets/dist/townhall.css
+
+demo: assets
+	$(CARGO) run --release -- demo
+
+build: assets
+	$(CARGO) build --workspace --all-targets
+
+## Formatting and lints, then every test: Rust on SQLite, Rust on PostgreSQL, browser tests.
+test: check test-rust test-postgres test-browser
+
+check: assets
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+test-rust: assets
+	$(CARGO) test --workspace
+
+test-postgres: assets
+	TOWNHALL_TEST_POSTGRES=$(TOWNHALL_TEST_POSTGRES) $(CARGO) test --test it
+
+test-browser: assets
+	bash scripts/ensure-chromium.sh
+	$(CARGO) build
+	npm run e2e
+
+clean:
+	rm -rf assets/dist target

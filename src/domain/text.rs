@@ -1,0 +1,139 @@
+//! Small validated text types shared by many forms.
+
+use serde::Serialize;
+use std::fmt;
+
+/// A URL slug: 1 to 80 of `a-z`, `0-9` and single hyphens, not starting or ending with one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Slug(String);
+
+impl Slug {
+    pub fn parse(input: &str) -> Result<Slug, String> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Err("Enter a short name for the web address".into());
+        }
+        if s.len() > 80 {
+            return Err("Short name must be 80 characters or fewer".into());
+        }
+        let valid = s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-')
+            && !s.ends_with('-')
+            && !s.contains("--");
+        if !valid {
+            return Err("Short name must use only lowercase letters, numbers and single hyphens, like health-data".into());
+        }
+        Ok(Slug(s.to_string()))
+    }
+
+    /// Makes a slug from a title: "Digital Strategy 2026!" becomes `digital-strategy-2026`.
+    pub fn from_title(title: &str) -> Slug {
+        let mut out = String::new();
+        for c in title.chars().flat_map(char::to_lowercase) {
+            if c.is_ascii_alphanumeric() {
+                out.push(c);
+            } else if !out.is_empty() && !out.ends_with('-') {
+                out.push('-');
+            }
+            if out.len() >= 80 {
+                break;
+            }
+        }
+        let trimmed = out.trim_end_matches('-');
+        Slug(if trimmed.is_empty() {
+            "untitled".to_string()
+        } else {
+            trimmed.to_string()
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Slug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Required single-line text, trimmed, with a length limit; `what` names it in messages.
+pub fn required_line(input: &str, what: &str, max: usize) -> Result<String, String> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(format!("Enter {what}"));
+    }
+    if s.chars().count() > max {
+        return Err(format!(
+            "{} must be {max} characters or fewer",
+            capitalise(what)
+        ));
+    }
+    if s.chars().any(|c| c.is_control()) {
+        return Err(format!("{} must be on one line", capitalise(what)));
+    }
+    Ok(s.to_string())
+}
+
+/// Optional multi-line text, trimmed, with a length limit.
+pub fn optional_text(input: &str, what: &str, max: usize) -> Result<String, String> {
+    let s = input.trim();
+    if s.chars().count() > max {
+        return Err(format!(
+            "{} must be {max} characters or fewer",
+            capitalise(what)
+        ));
+    }
+    Ok(s.replace("\r\n", "\n"))
+}
+
+/// "an email address" → "An email address"; "the name" → "Name" reads better in messages.
+fn capitalise(what: &str) -> String {
+    let what = what
+        .strip_prefix("the ")
+        .or_else(|| what.strip_prefix("a "))
+        .or_else(|| what.strip_prefix("an "))
+        .unwrap_or(what);
+    let mut c = what.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_checked_and_made_from_titles() {
+        assert!(Slug::parse("health-data").is_ok());
+        assert!(Slug::parse("Health").is_err());
+        assert!(Slug::parse("-x").is_err());
+        assert!(Slug::parse("a--b").is_err());
+        assert!(Slug::parse("").is_err());
+        assert_eq!(
+            Slug::from_title("Digital Strategy 2026!").as_str(),
+            "digital-strategy-2026"
+        );
+        assert_eq!(Slug::from_title("!!!").as_str(), "untitled");
+        assert!(Slug::parse(Slug::from_title(&"ab ".repeat(100)).as_str()).is_ok());
+    }
+
+    #[test]
+    fn lines_are_trimmed_and_bounded() {
+        assert_eq!(required_line("  Name ", "a name", 10).unwrap(), "Name");
+        assert_eq!(
+            required_line(" ", "a name", 10).unwrap_err(),
+            "Enter a name"
+        );
+        assert_eq!(
+            required_line("abcdefghijk", "a name", 10).unwrap_err(),
+            "Name must be 10 characters or fewer"
+        );
+        assert!(required_line("a\nb", "a name", 10).is_err());
+    }
+}

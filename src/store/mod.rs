@@ -1,0 +1,201 @@
+//! The one place SQL lives: a [`Db`] over SQLite or PostgreSQL, one module per aggregate.
+//!
+//! Queries are written once, with `$1`-style placeholders that both databases understand,
+//! and run on whichever pool the URL selected through the [`read!`] and [`write!`] macros.
+//! Each macro arm is type-checked against its own driver, so there is no `Any` driver and
+//! no lowest-common-denominator type mapping. Times are stored as Unix seconds (`i64`).
+//!
+//! SQLite runs in WAL mode with one writer connection (writes queue in the pool instead of
+//! failing with `SQLITE_BUSY`) and several reader connections.
+
+pub mod audit;
+pub mod organisations;
+pub mod rate_limits;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A handle to the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub(crate) backend: Backend,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Backend {
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// Which database engine a [`Db`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Errors from the data layer that callers act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint was violated; the string names the constraint or column.
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Turns unique-constraint violations into [`StoreError::Conflict`], so handlers can
+    /// show "that slug is already taken" instead of a 500.
+    pub(crate) fn from_sqlx(e: sqlx::Error) -> Self {
+        if let Some(db) = e.as_database_error()
+            && db.is_unique_violation()
+        {
+            return StoreError::Conflict(db.constraint().unwrap_or(db.message()).to_string());
+        }
+        StoreError::Database(e)
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Runs `$body` with `$pool` bound to a pool that may serve reads.
+macro_rules! read {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match &$db.backend {
+            $crate::store::Backend::Sqlite { read: $pool, .. } => $body,
+            $crate::store::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$pool` bound to the pool that takes writes (SQLite's single writer).
+macro_rules! write {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match &$db.backend {
+            $crate::store::Backend::Sqlite { write: $pool, .. } => $body,
+            $crate::store::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use {read, write};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The current time as Unix seconds.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+impl Db {
+    /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`.
+    ///
+    /// The error message is one line that names the database, for the command line.
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        let backend = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| anyhow::anyhow!("invalid SQLite URL {url:?}: {e}"))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+                .pragma("temp_store", "memory");
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot open the SQLite database {url}: {e}"))?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options.read_only(true))
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot open the SQLite database {url}: {e}"))?;
+            Backend::Sqlite { read, write }
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|e| anyhow::anyhow!("invalid PostgreSQL URL: {e}"))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot connect to the PostgreSQL database: {}",
+                        one_line(&e)
+                    )
+                })?;
+            Backend::Postgres(pool)
+        } else {
+            anyhow::bail!(
+                "unsupported database URL {url:?}: use sqlite://PATH or postgres://USER@HOST/DB"
+            );
+        };
+        Ok(Db { backend })
+    }
+
+    /// Applies every pending migration; migrations only ever go forward.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match &self.backend {
+            Backend::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await,
+            Backend::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        }
+        .map_err(|e| anyhow::anyhow!("cannot migrate the database: {}", one_line(&e)))
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.backend {
+            Backend::Sqlite { .. } => Engine::Sqlite,
+            Backend::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// True when the database answers a trivial query (for `/healthz`).
+    pub async fn ping(&self) -> bool {
+        let q = "SELECT 1";
+        let answer: Result<i32, sqlx::Error> =
+            read!(self, pool => sqlx::query_scalar(q).fetch_one(pool).await);
+        answer.is_ok()
+    }
+
+    /// Pool sizes for `/metrics`: (connections open, of which idle).
+    pub fn pool_stats(&self) -> Vec<(&'static str, u32, usize)> {
+        match &self.backend {
+            Backend::Sqlite { read, write } => vec![
+                ("sqlite_read", read.size(), read.num_idle()),
+                ("sqlite_write", write.size(), write.num_idle()),
+            ],
+            Backend::Postgres(pool) => vec![("postgres", pool.size(), pool.num_idle())],
+        }
+    }
+
+    /// Closes every connection (SQLite then checkpoints its WAL).
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Database errors can span lines; the command line promises one.
+fn one_line(e: &dyn std::fmt::Display) -> String {
+    e.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,162 @@
+//! Middleware: security headers, the cross-origin guard, error pages and request metrics.
+
+use super::error::ErrorPage;
+use super::viewer::{Viewer, render_page};
+use crate::App;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::context;
+use std::time::Instant;
+
+/// Nothing on a page may come from another origin, and no inline script may run.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; \
+frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
+
+/// Adds the security headers to every response.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    );
+    response
+}
+
+/// Refuses state-changing requests that a browser says come from another site.
+///
+/// Browsers send `Sec-Fetch-Site` and `Origin` on cross-site form posts and scripts cannot
+/// forge them; requests with neither come from non-browser clients (curl, the API), which
+/// carry no ambient cookies a forged request could abuse.
+pub async fn cross_origin_guard(req: Request, next: Next) -> Response {
+    if is_safe(req.method()) || is_same_origin(req.headers()) {
+        next.run(req).await
+    } else {
+        let mut r = StatusCode::FORBIDDEN.into_response();
+        r.extensions_mut().insert(ErrorPage {
+            status: StatusCode::FORBIDDEN,
+            message: Some("This request came from another website, so it was refused.".into()),
+        });
+        r
+    }
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn is_same_origin(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    // "null" origins (sandboxed frames, some redirects) are treated as foreign.
+    origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .is_some_and(|o| o.eq_ignore_ascii_case(host))
+}
+
+/// Fills in error pages: a response marked with [`ErrorPage`] (or an empty 404/405 from the
+/// router) gets the GOV.UK-style page for its status, in the layout.
+pub async fn render_error_pages(State(app): State<App>, req: Request, next: Next) -> Response {
+    let wants_json = req.uri().path().starts_with("/api/");
+    let (mut parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let viewer = Viewer::from_request_parts(&mut parts, &app)
+        .await
+        .unwrap_or_else(|_| Viewer::anonymous(&path));
+    let response = next.run(Request::from_parts(parts, body)).await;
+    if wants_json {
+        return response;
+    }
+    let marker = response.extensions().get::<ErrorPage>().cloned();
+    let status = response.status();
+    let marker = match marker {
+        Some(m) => m,
+        None if matches!(
+            status,
+            StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+        ) && !response.headers().contains_key(header::CONTENT_TYPE) =>
+        {
+            ErrorPage {
+                status,
+                message: None,
+            }
+        }
+        None => return response,
+    };
+    let template = match marker.status {
+        StatusCode::NOT_FOUND => "errors/404.html",
+        StatusCode::FORBIDDEN => "errors/403.html",
+        StatusCode::TOO_MANY_REQUESTS => "errors/429.html",
+        s if s.is_client_error() => "errors/400.html",
+        _ => "errors/500.html",
+    };
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+    let ctx = context! { status => marker.status.as_u16(), message => marker.message };
+    match render_page(&app, template, &viewer, ctx) {
+        Ok(html) => {
+            let mut r = (marker.status, Html(html)).into_response();
+            if let Some(v) = retry_after {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot render the error page");
+            (
+                marker.status,
+                Body::from("Sorry, there is a problem with the service."),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Counts requests and their latency by method, route template and status.
+pub async fn record_metrics(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let response = next.run(req).await;
+    let status = response.status().as_u16().to_string();
+    let labels = [("method", method), ("route", route), ("status", status)];
+    metrics::counter!("townhall_http_requests_total", &labels).increment(1);
+    metrics::histogram!("townhall_http_request_duration_seconds", &labels[..2])
+        .record(start.elapsed().as_secs_f64());
+    response
+}

@@ -1,0 +1,190 @@
+//! `/sign-in` and `/sign-out`.
+//!
+//! Failed sign-ins are limited per account and per client address (database-backed
+//! counters, so the limit holds across app nodes): past the limit the form answers 429 and
+//! says when to try again. The form never says whether the email or the password was wrong.
+
+use super::error::{PageError, PageResult};
+use super::viewer::{CsrfForm, SESSION_COOKIE, SESSION_SECS, Viewer};
+use crate::App;
+use crate::auth::{random_token, token_hash, verify_password};
+use crate::domain::FieldErrors;
+use crate::domain::user::{Email, MAX_PASSWORD_LEN};
+use crate::store::now;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use minijinja::context;
+use minijinja::value::Serde;
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+/// Failed attempts allowed for one account in [`WINDOW_SECS`].
+pub const ACCOUNT_LIMIT: i64 = 5;
+/// Failed attempts allowed from one address in [`WINDOW_SECS`] (offices share addresses).
+pub const ADDRESS_LIMIT: i64 = 10;
+pub const WINDOW_SECS: i64 = 15 * 60;
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    next: Option<String>,
+    #[serde(rename = "signed-out")]
+    signed_out: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+/// Only local paths are followed after sign-in, so the form cannot be used to send people
+/// to another site.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/admin".to_string(),
+    }
+}
+
+pub async fn show(
+    State(app): State<App>,
+    viewer: Viewer,
+    Query(q): Query<NextQuery>,
+) -> PageResult {
+    viewer.render(
+        &app,
+        "sign_in.html",
+        context! { next => safe_next(q.next.as_deref()), signed_out => q.signed_out.is_some(), email => "" },
+    )
+}
+
+pub async fn submit(
+    State(app): State<App>,
+    viewer: Viewer,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm<SignInForm>,
+) -> PageResult {
+    let next = safe_next(form.next.as_deref());
+    let mut errors = FieldErrors::new();
+    let email = if form.email.trim().is_empty() {
+        errors.add("email", "Enter your email address");
+        None
+    } else {
+        errors.check("email", Email::parse(&form.email))
+    };
+    if form.password.is_empty() {
+        errors.add("password", "Enter your password");
+    }
+    let render_errors = |errors: FieldErrors, status: StatusCode| {
+        viewer.render_with_status(
+            &app,
+            "sign_in.html",
+            context! { next => &next, errors => Serde(errors.iter().collect::<Vec<_>>()), email => form.email.trim() },
+            status,
+        )
+    };
+    let Some(email) = email.filter(|_| errors.is_empty()) else {
+        return render_errors(errors, StatusCode::BAD_REQUEST);
+    };
+
+    let address_key = format!("sign-in:address:{}", addr.ip());
+    let account_key = format!("sign-in:account:{}", email.as_str());
+    let (address_hits, address_reset) = app.db.rate_limit_hits(&address_key, WINDOW_SECS).await?;
+    let (account_hits, account_reset) = app.db.rate_limit_hits(&account_key, WINDOW_SECS).await?;
+    if address_hits >= ADDRESS_LIMIT || account_hits >= ACCOUNT_LIMIT {
+        let reset = match (address_hits >= ADDRESS_LIMIT, account_hits >= ACCOUNT_LIMIT) {
+            (true, true) => address_reset.max(account_reset),
+            (true, false) => address_reset,
+            _ => account_reset,
+        };
+        return too_many(&app, &viewer, &next, reset - now());
+    }
+
+    let credentials = app.db.credentials(&email).await?;
+    let password = form
+        .password
+        .chars()
+        .take(MAX_PASSWORD_LEN)
+        .collect::<String>();
+    let stored = credentials
+        .as_ref()
+        .filter(|c| !c.disabled)
+        .map(|c| c.password_hash.clone());
+    let ok = verify_password(password, stored).await;
+    let user_id = match (ok, credentials) {
+        (true, Some(c)) if !c.disabled => c.id,
+        _ => {
+            app.db.rate_limit_hit(&address_key, WINDOW_SECS).await?;
+            app.db.rate_limit_hit(&account_key, WINDOW_SECS).await?;
+            tracing::info!(ip = %addr.ip(), "failed sign-in");
+            let mut errors = FieldErrors::new();
+            errors.add("email", "Enter a correct email address and password");
+            return render_errors(errors, StatusCode::UNAUTHORIZED);
+        }
+    };
+
+    app.db.rate_limit_clear(&account_key).await?;
+    let token = random_token();
+    app.db
+        .create_session(
+            &token_hash(&token),
+            user_id,
+            &random_token(),
+            now() + SESSION_SECS,
+        )
+        .await?;
+    app.db
+        .audit(Some(user_id), "signed in", email.as_str(), "")
+        .await?;
+    let cookie = Cookie::build((SESSION_COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .secure(app.config.secure_cookies)
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::seconds(SESSION_SECS))
+        .build();
+    Ok((jar.add(cookie), Redirect::to(&next)).into_response())
+}
+
+fn too_many(app: &App, viewer: &Viewer, next: &str, wait_secs: i64) -> PageResult {
+    let minutes = (wait_secs.max(1) + 59) / 60;
+    let mut response = viewer.render_with_status(
+        app,
+        "sign_in.html",
+        context! {
+            next => next,
+            email => "",
+            errors => vec![context! { field => "email", message => format!(
+                "Too many failed attempts to sign in. Wait {minutes} minute{} and try again.",
+                if minutes == 1 { "" } else { "s" }
+            ) }],
+        },
+        StatusCode::TOO_MANY_REQUESTS,
+    )?;
+    response
+        .headers_mut()
+        .insert(axum::http::header::RETRY_AFTER, wait_secs.max(1).into());
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct SignOutForm {}
+
+pub async fn sign_out(
+    State(app): State<App>,
+    viewer: Viewer,
+    jar: CookieJar,
+    CsrfForm(_): CsrfForm<SignOutForm>,
+) -> Result<Response, PageError> {
+    if let Some(user) = &viewer.user {
+        app.db.delete_session(&user.session_hash).await?;
+    }
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
+    Ok((jar, Redirect::to("/sign-in?signed-out=1")).into_response())
+}

@@ -1,0 +1,236 @@
+//! Who is looking: the signed-in user (from the session cookie) or a visitor, the CSRF token
+//! their forms carry, and page rendering with the layout's common context.
+//!
+//! CSRF protection has two layers (ARCHITECTURE.md, "Security"):
+//! 1. `middleware::cross_origin_guard` refuses any state-changing request that a browser
+//!    marks as cross-site (`Sec-Fetch-Site`) or whose `Origin` is another site.
+//! 2. Every form carries a token, checked by [`CsrfForm`]: the session's token when signed
+//!    in, otherwise the token in the visitor's `townhall_csrf` cookie (double submit).
+
+use super::error::{PageError, PageResult};
+use crate::App;
+use crate::auth::{constant_time_eq, random_token, token_hash};
+use crate::domain::role::Role;
+use crate::store::users::Membership;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use minijinja::{Value, context};
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+pub const SESSION_COOKIE: &str = "townhall_session";
+pub const CSRF_COOKIE: &str = "townhall_csrf";
+/// How long a sign-in lasts.
+pub const SESSION_SECS: i64 = 12 * 3600;
+
+/// A signed-in user and their roles.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SignedIn {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub memberships: Vec<Membership>,
+    #[serde(skip)]
+    pub session_hash: String,
+}
+
+impl SignedIn {
+    /// True when the user holds `role` (or admin) in a top-level organisation, which makes
+    /// it a hub-wide role.
+    pub fn has_hub_role(&self, role: Role, top_level: &[i64]) -> bool {
+        self.memberships
+            .iter()
+            .any(|m| m.role.grants(role) && top_level.contains(&m.organisation_id))
+    }
+
+    /// True when the user holds `role` (or admin) in `org` or in one of its ancestors.
+    pub fn has_role_in(&self, role: Role, org_and_ancestors: &[i64]) -> bool {
+        self.memberships
+            .iter()
+            .any(|m| m.role.grants(role) && org_and_ancestors.contains(&m.organisation_id))
+    }
+}
+
+/// The request's viewer; cached in the request's extensions so extractors share one lookup.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user: Option<SignedIn>,
+    pub csrf_token: String,
+    /// Set when a new anonymous CSRF cookie must be sent with the response.
+    new_csrf_cookie: bool,
+    pub path: String,
+    secure_cookies: bool,
+}
+
+impl FromRequestParts<App> for Viewer {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        if let Some(v) = parts.extensions.get::<Arc<Viewer>>() {
+            return Ok((**v).clone());
+        }
+        let jar = CookieJar::from_headers(&parts.headers);
+        let mut user = None;
+        let mut session_csrf = None;
+        if let Some(cookie) = jar.get(SESSION_COOKIE) {
+            let hash = token_hash(cookie.value());
+            if let Some(session) = app.db.session(&hash).await? {
+                let u = app.db.user(session.user_id).await?;
+                let memberships = app.db.memberships(u.id).await?;
+                session_csrf = Some(session.csrf_token);
+                user = Some(SignedIn {
+                    id: u.id,
+                    name: u.name,
+                    email: u.email,
+                    memberships,
+                    session_hash: hash,
+                });
+            }
+        }
+        let (csrf_token, new_csrf_cookie) = match (session_csrf, jar.get(CSRF_COOKIE)) {
+            (Some(t), _) => (t, false),
+            (None, Some(c)) if c.value().len() >= 32 => (c.value().to_string(), false),
+            (None, _) => (random_token(), true),
+        };
+        let viewer = Viewer {
+            user,
+            csrf_token,
+            new_csrf_cookie,
+            path: parts.uri.path().to_string(),
+            secure_cookies: app.config.secure_cookies,
+        };
+        parts.extensions.insert(Arc::new(viewer.clone()));
+        Ok(viewer)
+    }
+}
+
+impl Viewer {
+    /// A visitor who is not signed in, for pages rendered when the session cannot be read
+    /// (an error page while the database is down).
+    pub fn anonymous(path: &str) -> Viewer {
+        Viewer {
+            user: None,
+            csrf_token: random_token(),
+            new_csrf_cookie: false,
+            path: path.to_string(),
+            secure_cookies: false,
+        }
+    }
+
+    /// The signed-in user, or a redirect to sign in.
+    pub fn signed_in(&self) -> PageResult<&SignedIn> {
+        self.user.as_ref().ok_or_else(|| PageError::SignIn {
+            next: self.path.clone(),
+        })
+    }
+
+    /// The signed-in user if they hold `role` hub-wide; 403 otherwise.
+    pub async fn require_hub_role(&self, app: &App, role: Role) -> PageResult<&SignedIn> {
+        let user = self.signed_in()?;
+        let top: Vec<i64> = app
+            .db
+            .organisations()
+            .await?
+            .iter()
+            .filter(|o| o.parent_id.is_none())
+            .map(|o| o.id)
+            .collect();
+        if user.has_hub_role(role, &top) {
+            Ok(user)
+        } else {
+            Err(PageError::Forbidden)
+        }
+    }
+
+    /// Renders `template` inside the layout, with the viewer and CSRF token in its context.
+    pub fn render(&self, app: &App, template: &str, ctx: Value) -> PageResult {
+        self.render_with_status(app, template, ctx, axum::http::StatusCode::OK)
+    }
+
+    pub fn render_with_status(
+        &self,
+        app: &App,
+        template: &str,
+        ctx: Value,
+        status: axum::http::StatusCode,
+    ) -> PageResult {
+        let html = render_page(app, template, self, ctx)?;
+        let mut response = (status, Html(html)).into_response();
+        if self.new_csrf_cookie {
+            let cookie = Cookie::build((CSRF_COOKIE, self.csrf_token.clone()))
+                .path("/")
+                .http_only(true)
+                .secure(self.secure_cookies)
+                .same_site(SameSite::Strict)
+                .build();
+            if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
+                response.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+        Ok(response)
+    }
+}
+
+/// Renders a page template with the layout's common context (viewer, asset URLs, nav).
+pub fn render_page(
+    app: &App,
+    template: &str,
+    viewer: &Viewer,
+    ctx: Value,
+) -> Result<String, minijinja::Error> {
+    let base = context! {
+        user => minijinja::value::Serde(viewer.user.as_ref()),
+        csrf_token => &viewer.csrf_token,
+        current_path => &viewer.path,
+        css_url => super::assets::url("townhall.css"),
+        js_url => super::assets::url("townhall.js"),
+    };
+    app.templates
+        .get_template(template)?
+        .render(context! { ..ctx, ..base })
+}
+
+/// A form body whose CSRF token has been checked against the viewer's.
+pub struct CsrfForm<T>(pub T);
+
+#[derive(serde::Deserialize)]
+struct TokenField {
+    csrf_token: Option<String>,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<App> for CsrfForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, app: &App) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let viewer = Viewer::from_request_parts(&mut parts, app).await?;
+        let had_csrf_cookie = CookieJar::from_headers(&parts.headers)
+            .get(CSRF_COOKIE)
+            .is_some();
+        let bytes = axum::body::to_bytes(body, FORM_LIMIT)
+            .await
+            .map_err(|_| PageError::BadRequest("The form was too large to accept.".into()))?;
+        let token: TokenField =
+            serde_html_form::from_bytes(&bytes).unwrap_or(TokenField { csrf_token: None });
+        // Without a session or a CSRF cookie the request carries no ambient authority, and
+        // the cross-origin guard has already refused browsers' cross-site posts.
+        let must_match = viewer.user.is_some() || had_csrf_cookie;
+        if must_match {
+            let given = token.csrf_token.unwrap_or_default();
+            if !constant_time_eq(&given, &viewer.csrf_token) {
+                return Err(PageError::BadRequest(
+                    "This form has expired. Go back, reload the page and try again.".into(),
+                ));
+            }
+        }
+        let value = serde_html_form::from_bytes(&bytes)
+            .map_err(|e| PageError::BadRequest(format!("The form could not be read: {e}")))?;
+        Ok(CsrfForm(value))
+    }
+}
+
+/// The largest form body accepted (long posts and consultation answers fit easily).
+pub const FORM_LIMIT: usize = 2 * 1024 * 1024;

@@ -1,0 +1,275 @@
+//! The command line: exit codes, one-line errors, and the user and token commands.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn townhall(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_townhall"))
+        .args(args)
+        .env_remove("TOWNHALL_DATABASE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn assert_one_line_error(o: &Output) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(!err.contains("panicked") && !err.contains("backtrace"));
+}
+
+#[test]
+fn unknown_subcommands_and_flags_exit_2() {
+    let o = townhall(&["frobnicate"], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unrecognized subcommand"));
+    let o = townhall(&["serve", "--no-such-flag"], "");
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["demo", "--help"],
+        &["migrate", "--help"],
+        &["user", "add", "--help"],
+        &["token", "create", "--help"],
+    ] {
+        let o = townhall(args, "");
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains("Usage:"), "{args:?}: {out}");
+    }
+    let o = townhall(&["serve", "--help"], "");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("--database")
+            && out.contains("TOWNHALL_DATABASE")
+            && out.contains("--feeds-allow-private")
+    );
+}
+
+#[test]
+fn an_unreachable_database_is_one_line_and_exit_1() {
+    let o = townhall(
+        &[
+            "migrate",
+            "--database",
+            "postgres://postgres@127.0.0.1:1/nothing",
+        ],
+        "",
+    );
+    assert_one_line_error(&o);
+    assert!(stderr(&o).contains("cannot connect to the PostgreSQL database"));
+    let o = townhall(&["migrate", "--database", "sqlite:///no/such/dir/x.db"], "");
+    assert_one_line_error(&o);
+    let o = townhall(&["migrate", "--database", "mysql://x"], "");
+    assert_one_line_error(&o);
+    assert!(stderr(&o).contains("use sqlite://PATH or postgres://"));
+}
+
+#[test]
+fn env_vars_set_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("env.db").display());
+    let o = Command::new(env!("CARGO_BIN_EXE_townhall"))
+        .arg("migrate")
+        .env("TOWNHALL_DATABASE", &url)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(dir.path().join("env.db").exists());
+}
+
+#[test]
+fn organisations_users_and_tokens_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let db = ["--database", url.as_str()];
+
+    // No organisation yet: a clear message saying what to do.
+    let o = townhall(
+        &[
+            &[
+                "user",
+                "add",
+                "--email",
+                "a@example.org",
+                "--name",
+                "A",
+                "--role",
+                "admin",
+            ][..],
+            &db,
+        ]
+        .concat(),
+        "",
+    );
+    assert_one_line_error(&o);
+    assert!(stderr(&o).contains("townhall organisation add"));
+
+    let o = townhall(
+        &[
+            &["organisation", "add", "--name", "Department of Tests"][..],
+            &db,
+        ]
+        .concat(),
+        "",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "department-of-tests"
+    );
+
+    // Generated password: printed on stdout.
+    let o = townhall(
+        &[
+            &[
+                "user",
+                "add",
+                "--email",
+                "Ada@Example.org",
+                "--name",
+                "Ada",
+                "--role",
+                "admin",
+            ][..],
+            &db,
+        ]
+        .concat(),
+        "",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim().len(), 20);
+
+    // Password from stdin: not printed; too short is refused.
+    let o = townhall(
+        &[
+            &[
+                "user",
+                "add",
+                "--email",
+                "bo@example.org",
+                "--name",
+                "Bo",
+                "--role",
+                "editor",
+            ][..],
+            &db,
+        ]
+        .concat(),
+        "short\n",
+    );
+    assert_one_line_error(&o);
+    assert!(stderr(&o).contains("12 characters"));
+    let o = townhall(
+        &[
+            &[
+                "user",
+                "add",
+                "--email",
+                "bo@example.org",
+                "--name",
+                "Bo",
+                "--role",
+                "editor",
+            ][..],
+            &db,
+        ]
+        .concat(),
+        "a good long passphrase\n",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+
+    for (args, needle) in [
+        (
+            vec![
+                "user",
+                "add",
+                "--email",
+                "ada@example.org",
+                "--name",
+                "Ada",
+                "--role",
+                "admin",
+            ],
+            "already a user",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "--email",
+                "not-an-email",
+                "--name",
+                "X",
+                "--role",
+                "admin",
+            ],
+            "correct format",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "--email",
+                "x@example.org",
+                "--name",
+                "X",
+                "--role",
+                "root",
+            ],
+            "Unknown role",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "--email",
+                "x@example.org",
+                "--name",
+                "X",
+                "--role",
+                "editor",
+                "--org",
+                "nowhere",
+            ],
+            "no organisation",
+        ),
+        (
+            vec!["token", "create", "--email", "nobody@example.org"],
+            "no user",
+        ),
+    ] {
+        let o = townhall(&[&args[..], &db].concat(), "");
+        assert_one_line_error(&o);
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+    }
+
+    let o = townhall(
+        &[&["token", "create", "--email", "ada@example.org"][..], &db].concat(),
+        "",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let token = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    assert!(token.starts_with("th_") && token.len() > 40);
+}

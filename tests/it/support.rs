@@ -1,0 +1,195 @@
+//! Spawning a real app for a test: its own database (a SQLite file in a temporary folder,
+//! or a fresh PostgreSQL database when `TOWNHALL_TEST_POSTGRES` names a server), a random
+//! port, and an HTTP client with a cookie jar.
+
+use reqwest::redirect::Policy;
+use std::net::SocketAddr;
+use townhall::{App, Config};
+
+pub struct TestApp {
+    pub app: App,
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub admin_password: String,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+    _pg: Option<PgDatabase>,
+}
+
+/// A throwaway PostgreSQL database, dropped when the test ends.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs outside any runtime guarantee, so use a small one of our own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                use sqlx::Executor;
+                if let Ok(pool) = sqlx::PgPool::connect(&url).await {
+                    let _ = pool
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Which database the suite runs on.
+pub fn engine_name() -> &'static str {
+    if std::env::var("TOWNHALL_TEST_POSTGRES").is_ok() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+async fn database_url(dir: &tempfile::TempDir) -> (String, Option<PgDatabase>) {
+    match std::env::var("TOWNHALL_TEST_POSTGRES") {
+        Ok(admin_url) => {
+            use sqlx::Executor;
+            let name = format!("townhall_test_{}", uuid::Uuid::new_v4().simple());
+            let pool = sqlx::PgPool::connect(&admin_url)
+                .await
+                .expect("TOWNHALL_TEST_POSTGRES must be reachable");
+            pool.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .await
+                .expect("can create a test database");
+            pool.close().await;
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_string())
+                .unwrap_or(admin_url.clone());
+            (
+                format!("{base}/{name}"),
+                Some(PgDatabase { admin_url, name }),
+            )
+        }
+        Err(_) => (
+            format!("sqlite://{}", dir.path().join("test.db").display()),
+            None,
+        ),
+    }
+}
+
+/// A running app seeded with the demo's organisations and admin.
+pub async fn spawn() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, pg) = database_url(&dir).await;
+    let app = App::build(Config {
+        database_url: database_url.clone(),
+        feeds_allow_private: true,
+        secure_cookies: false,
+    })
+    .await
+    .expect("the app builds");
+    let admin_password = townhall::demo::seed(&app.db).await.expect("the demo seeds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(app.clone().serve(listener));
+    TestApp {
+        app,
+        addr,
+        client: client(),
+        admin_password,
+        database_url,
+        _dir: dir,
+        _pg: pg,
+    }
+}
+
+/// A client that keeps cookies and does not follow redirects (tests check them).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    /// Another handle on the same running app with its own cookie jar: a second browser.
+    /// It does not own the database, so it must be dropped before the original.
+    pub fn handle(t: &TestApp) -> TestApp {
+        TestApp {
+            app: t.app.clone(),
+            addr: t.addr,
+            client: client(),
+            admin_password: t.admin_password.clone(),
+            database_url: t.database_url.clone(),
+            _dir: tempfile::tempdir().unwrap(),
+            _pg: None,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// Posts a form as a browser on this site would (same-origin `Origin` header).
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("origin", format!("http://{}", self.addr))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The CSRF token in the forms of the page at `path`.
+    pub async fn csrf_token(&self, path: &str) -> String {
+        let (_, html) = self.get_text(path).await;
+        csrf_from(&html)
+    }
+
+    /// Signs in through the form; panics unless it redirects.
+    pub async fn sign_in(&self, email: &str, password: &str) {
+        let token = self.csrf_token("/sign-in").await;
+        let r = self
+            .post_form(
+                "/sign-in",
+                &[
+                    ("csrf_token", &token),
+                    ("email", email),
+                    ("password", password),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "sign-in as {email} should redirect");
+    }
+
+    pub async fn sign_in_admin(&self) {
+        let password = self.admin_password.clone();
+        self.sign_in(townhall::demo::ADMIN_EMAIL, &password).await;
+    }
+}
+
+pub fn csrf_from(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html
+        .find(marker)
+        .expect("the page has a form with a CSRF token")
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
