@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use minijinja::{AutoEscape, Environment, Value, context};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use textkit::Analysis;
 
@@ -87,7 +87,7 @@ pub fn html(analysis: &Analysis, source: &str, out: &mut dyn Write) -> Result<()
     let meta = serde_json::to_string_pretty(&analysis.meta).context("cannot describe the analysis")?;
     let summary = bars.iter().map(|b| format!("{} {}", b.label, b.percent)).collect::<Vec<_>>().join("; ");
     // A view without member lists: a million ids have no place in a page.
-    let obj = |pairs: Vec<(&str, Value)>| Value::from_iter(pairs.into_iter().map(|(k, v)| (k.to_string(), v)));
+    let obj = |pairs: Vec<(&str, Value)>| Value::from(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<BTreeMap<String, Value>>());
     let strings = |v: &[String]| Value::from(v.to_vec());
     let view = obj(vec![
         ("responses", Value::from(analysis.responses)),

@@ -285,7 +285,9 @@ pub fn analyse_with_progress(responses: &[Response], config: &Config, progress: 
         .collect();
     drop(seen);
     let sample = deterministic_sample(&distinct, config.sample_size, config.seed);
-    let tfidf = Tfidf::fit(&corpus, &sample, &config.tfidf);
+    // A handful of texts cannot have words in common: let every word count.
+    let tfidf_params = if sample.len() < 20 { TfidfParams { min_df: 1, ..config.tfidf.clone() } } else { config.tfidf.clone() };
+    let tfidf = Tfidf::fit(&corpus, &sample, &tfidf_params);
     let sample_sparse: Vec<Sparse> = sample.par_iter().map(|&i| tfidf.vector(corpus.tokens(i))).collect();
     let space = match &config.embedder {
         Some(e) => Space::Embed(e.as_ref()),

@@ -115,7 +115,8 @@ impl Tfidf {
                 let bw = if ft.1.is_some() { f64::from(p.bigram_weight) } else { 1.0 };
                 let share = f64::from(d) / m as f64;
                 let idf = ((1.0 + m as f64) / (1.0 + f64::from(d))).ln() + 1.0;
-                (bw * idf * (1.0 - share).max(0.0).powf(f64::from(p.common_penalty))) as f32
+                // Floored, so that when every response says the same words they still count.
+                (bw * idf * (1.0 - share).max(0.0).powf(f64::from(p.common_penalty)).max(0.05)) as f32
             })
             .collect();
         Tfidf { uni, bi, weight, features, df, docs: m }
@@ -161,6 +162,9 @@ impl Tfidf {
             e.1 = (1.0 + e.1.ln()) * self.weight[e.0 as usize];
         }
         normalise_sparse(&mut out);
+        if out.iter().all(|e| e.1 == 0.0) {
+            out.clear();
+        }
         out
     }
 }
