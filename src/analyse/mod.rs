@@ -71,7 +71,11 @@ pub fn run(args: &AnalyseArgs) -> Result<()> {
         }
     };
     say(&format!("reading {}", args.file.display()));
-    let columns = input::Columns { text: args.text_column.clone(), id: args.id_column.clone(), segment: args.segment_column.clone() };
+    let columns = input::Columns {
+        text: args.text_column.clone(),
+        id: args.id_column.clone(),
+        segment: args.segment_column.clone(),
+    };
     let responses = input::read_file(&args.file, &columns)?;
     let config = Config {
         seed: args.seed,
@@ -96,14 +100,26 @@ pub fn run(args: &AnalyseArgs) -> Result<()> {
     // The engine should never panic; if a bug makes it, the user still gets one line.
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let analysed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| textkit::analyse_with_progress(&responses, &config, &report_stage)));
+    let analysed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        textkit::analyse_with_progress(&responses, &config, &report_stage)
+    }));
     std::panic::set_hook(previous_hook);
-    let analysis = analysed.map_err(|_| anyhow!("internal error in the analysis engine; please report it with the file that caused it"))?;
+    let analysis = analysed.map_err(|_| {
+        anyhow!(
+            "internal error in the analysis engine; please report it with the file that caused it"
+        )
+    })?;
 
     say("writing the result");
-    let source = args.file.file_name().map_or_else(|| args.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let source = args.file.file_name().map_or_else(
+        || args.file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let mut buf: Box<dyn Write> = match &args.out {
-        Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?)),
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     match args.format {

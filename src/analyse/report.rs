@@ -20,7 +20,11 @@ pub fn json(analysis: &Analysis, out: &mut dyn Write) -> Result<()> {
 /// A cell for a spreadsheet: text starting with `=`, `+`, `-`, `@` or a tab is prefixed with
 /// an apostrophe, so that a response cannot become a formula when the file is opened.
 fn cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() }
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
 }
 
 /// Writes one CSV row per theme: `id,label,keywords,count,share,quotes`. Keywords are joined
@@ -29,7 +33,11 @@ pub fn csv(analysis: &Analysis, out: &mut dyn Write) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(["id", "label", "keywords", "count", "share", "quotes"])?;
     for t in &analysis.themes {
-        let quotes: Vec<String> = t.quotes.iter().map(|q| format!("{}: {}", q.id, q.text)).collect();
+        let quotes: Vec<String> = t
+            .quotes
+            .iter()
+            .map(|q| format!("{}: {}", q.id, q.text))
+            .collect();
         w.write_record([
             t.id.clone(),
             cell(&t.label),
@@ -62,8 +70,14 @@ struct SegmentRow {
 pub fn html(analysis: &Analysis, source: &str, out: &mut dyn Write) -> Result<()> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
-    env.add_template("report.html", REPORT_TEMPLATE).context("the report template is invalid")?;
-    let max_share = analysis.themes.iter().map(|t| t.share).fold(0.0f64, f64::max).max(1e-9);
+    env.add_template("report.html", REPORT_TEMPLATE)
+        .context("the report template is invalid")?;
+    let max_share = analysis
+        .themes
+        .iter()
+        .map(|t| t.share)
+        .fold(0.0f64, f64::max)
+        .max(1e-9);
     let bars: Vec<Bar> = analysis
         .themes
         .iter()
@@ -77,17 +91,46 @@ pub fn html(analysis: &Analysis, source: &str, out: &mut dyn Write) -> Result<()
             width: (t.share / max_share * 360.0).max(1.0),
         })
         .collect();
-    let segments: Vec<String> = analysis.themes.iter().flat_map(|t| t.segments.keys().cloned()).collect::<BTreeSet<_>>().into_iter().collect();
+    let segments: Vec<String> = analysis
+        .themes
+        .iter()
+        .flat_map(|t| t.segments.keys().cloned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let segment_rows: Vec<SegmentRow> = analysis
         .themes
         .iter()
-        .map(|t| SegmentRow { id: t.id.clone(), label: t.label.clone(), counts: segments.iter().map(|s| t.segments.get(s).copied().unwrap_or(0)).collect() })
+        .map(|t| SegmentRow {
+            id: t.id.clone(),
+            label: t.label.clone(),
+            counts: segments
+                .iter()
+                .map(|s| t.segments.get(s).copied().unwrap_or(0))
+                .collect(),
+        })
         .collect();
-    let shares: Vec<String> = analysis.themes.iter().map(|t| format!("{:.1}%", t.share * 100.0)).collect();
-    let meta = serde_json::to_string_pretty(&analysis.meta).context("cannot describe the analysis")?;
-    let summary = bars.iter().map(|b| format!("{} {}", b.label, b.percent)).collect::<Vec<_>>().join("; ");
+    let shares: Vec<String> = analysis
+        .themes
+        .iter()
+        .map(|t| format!("{:.1}%", t.share * 100.0))
+        .collect();
+    let meta =
+        serde_json::to_string_pretty(&analysis.meta).context("cannot describe the analysis")?;
+    let summary = bars
+        .iter()
+        .map(|b| format!("{} {}", b.label, b.percent))
+        .collect::<Vec<_>>()
+        .join("; ");
     // A view without member lists: a million ids have no place in a page.
-    let obj = |pairs: Vec<(&str, Value)>| Value::from(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<BTreeMap<String, Value>>());
+    let obj = |pairs: Vec<(&str, Value)>| {
+        Value::from(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect::<BTreeMap<String, Value>>(),
+        )
+    };
     let strings = |v: &[String]| Value::from(v.to_vec());
     let view = obj(vec![
         ("responses", Value::from(analysis.responses)),
@@ -98,7 +141,16 @@ pub fn html(analysis: &Analysis, source: &str, out: &mut dyn Write) -> Result<()
                     .themes
                     .iter()
                     .map(|t| {
-                        let quotes: Vec<Value> = t.quotes.iter().map(|q| obj(vec![("id", Value::from(q.id.clone())), ("text", Value::from(q.text.clone()))])).collect();
+                        let quotes: Vec<Value> = t
+                            .quotes
+                            .iter()
+                            .map(|q| {
+                                obj(vec![
+                                    ("id", Value::from(q.id.clone())),
+                                    ("text", Value::from(q.text.clone())),
+                                ])
+                            })
+                            .collect();
                         obj(vec![
                             ("id", Value::from(t.id.clone())),
                             ("label", Value::from(t.label.clone())),
@@ -116,12 +168,25 @@ pub fn html(analysis: &Analysis, source: &str, out: &mut dyn Write) -> Result<()
                 analysis
                     .campaigns
                     .iter()
-                    .map(|c| obj(vec![("id", Value::from(c.id.clone())), ("count", Value::from(c.count)), ("canonical", Value::from(c.canonical.clone()))]))
+                    .map(|c| {
+                        obj(vec![
+                            ("id", Value::from(c.id.clone())),
+                            ("count", Value::from(c.count)),
+                            ("canonical", Value::from(c.canonical.clone())),
+                        ])
+                    })
                     .collect::<Vec<_>>(),
             ),
         ),
         ("unassigned", Value::from(analysis.unassigned.len())),
-        ("meta", obj(vec![("engine", Value::from(analysis.meta.engine)), ("version", Value::from(analysis.meta.version)), ("seed", Value::from(analysis.meta.seed))])),
+        (
+            "meta",
+            obj(vec![
+                ("engine", Value::from(analysis.meta.engine)),
+                ("version", Value::from(analysis.meta.version)),
+                ("seed", Value::from(analysis.meta.seed)),
+            ]),
+        ),
     ]);
     let bars_value = Value::from(
         bars.iter()
@@ -141,7 +206,13 @@ pub fn html(analysis: &Analysis, source: &str, out: &mut dyn Write) -> Result<()
     let rows_value = Value::from(
         segment_rows
             .iter()
-            .map(|r| obj(vec![("id", Value::from(r.id.clone())), ("label", Value::from(r.label.clone())), ("counts", Value::from(r.counts.clone()))]))
+            .map(|r| {
+                obj(vec![
+                    ("id", Value::from(r.id.clone())),
+                    ("label", Value::from(r.label.clone())),
+                    ("counts", Value::from(r.counts.clone())),
+                ])
+            })
             .collect::<Vec<_>>(),
     );
     let html = env
@@ -160,6 +231,7 @@ pub fn html(analysis: &Analysis, source: &str, out: &mut dyn Write) -> Result<()
             })
         })
         .context("cannot render the HTML report")?;
-    out.write_all(html.as_bytes()).context("cannot write the HTML report")?;
+    out.write_all(html.as_bytes())
+        .context("cannot write the HTML report")?;
     Ok(())
 }

@@ -25,7 +25,11 @@ fn analyse_ok(path: &Path, extra: &[&str]) -> serde_json::Value {
     args.extend_from_slice(extra);
     let out = townhall(&args);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "exit {:?}, stderr: {stderr}", out.status);
+    assert!(
+        out.status.success(),
+        "exit {:?}, stderr: {stderr}",
+        out.status
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     serde_json::from_slice(&out.stdout).expect("stdout is JSON")
 }
@@ -46,7 +50,12 @@ fn analyse_fails(path: &Path, extra: &[&str]) -> String {
 
 /// Checks the contract's shape and that every response is in a theme or unassigned.
 fn check_contract(v: &serde_json::Value, ids: &[String]) {
-    let keys: Vec<&str> = v.as_object().expect("object").keys().map(String::as_str).collect();
+    let keys: Vec<&str> = v
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
     for k in ["responses", "themes", "campaigns", "unassigned"] {
         assert!(keys.contains(&k), "missing {k}");
     }
@@ -56,7 +65,12 @@ fn check_contract(v: &serde_json::Value, ids: &[String]) {
         let obj = t.as_object().expect("theme object");
         let mut tk: Vec<&str> = obj.keys().map(String::as_str).collect();
         tk.sort_unstable();
-        assert_eq!(tk, ["count", "id", "keywords", "label", "members", "quotes", "segments", "share"]);
+        assert_eq!(
+            tk,
+            [
+                "count", "id", "keywords", "label", "members", "quotes", "segments", "share"
+            ]
+        );
         let members = t["members"].as_array().expect("members");
         assert_eq!(t["count"].as_u64(), Some(members.len() as u64));
         let share = t["share"].as_f64().expect("share");
@@ -67,7 +81,12 @@ fn check_contract(v: &serde_json::Value, ids: &[String]) {
         seen.extend(members.iter().map(|m| m.as_str().expect("id").to_string()));
     }
     for c in v["campaigns"].as_array().expect("campaigns") {
-        let mut ck: Vec<&str> = c.as_object().expect("campaign").keys().map(String::as_str).collect();
+        let mut ck: Vec<&str> = c
+            .as_object()
+            .expect("campaign")
+            .keys()
+            .map(String::as_str)
+            .collect();
         ck.sort_unstable();
         assert_eq!(ck, ["canonical", "count", "id", "members"]);
     }
@@ -82,17 +101,37 @@ fn check_contract(v: &serde_json::Value, ids: &[String]) {
 
 fn consultation_csv(n: usize) -> (String, Vec<String>) {
     let topics = [
-        ("buses", ["late", "fares", "timetable", "evening", "routes", "drivers"]),
-        ("library", ["books", "opening", "sunday", "study", "staff", "computers"]),
-        ("roads", ["potholes", "repair", "pavement", "cycle", "lighting", "crossing"]),
+        (
+            "buses",
+            ["late", "fares", "timetable", "evening", "routes", "drivers"],
+        ),
+        (
+            "library",
+            ["books", "opening", "sunday", "study", "staff", "computers"],
+        ),
+        (
+            "roads",
+            [
+                "potholes", "repair", "pavement", "cycle", "lighting", "crossing",
+            ],
+        ),
     ];
     let mut csv = String::from("id,text,segment\n");
     let mut ids = Vec::new();
     for i in 0..n {
         let (topic, words) = &topics[i % 3];
         let id = format!("r{i}");
-        let text = format!("The {topic} {} and {} need attention, {} too", words[i % 6], words[(i / 3) % 6], words[(i / 7) % 6]);
-        let segment = if i % 4 == 0 { "organisation" } else { "individual" };
+        let text = format!(
+            "The {topic} {} and {} need attention, {} too",
+            words[i % 6],
+            words[(i / 3) % 6],
+            words[(i / 7) % 6]
+        );
+        let segment = if i % 4 == 0 {
+            "organisation"
+        } else {
+            "individual"
+        };
         csv.push_str(&format!("{id},\"{text}\",{segment}\n"));
         ids.push(id);
     }
@@ -108,7 +147,10 @@ fn analyses_a_csv_into_the_contract_shape() {
     check_contract(&v, &ids);
     assert!(v["themes"].as_array().expect("themes").len() >= 2);
     let t = &v["themes"][0];
-    assert!(t["segments"]["individual"].as_u64().unwrap_or(0) > 0, "segments are counted: {t}");
+    assert!(
+        t["segments"]["individual"].as_u64().unwrap_or(0) > 0,
+        "segments are counted: {t}"
+    );
     assert!(v["meta"]["seed"].is_u64(), "meta records the seed");
 }
 
@@ -118,7 +160,11 @@ fn jsonl_input_and_requested_themes() {
     let mut jsonl = String::new();
     let mut ids = Vec::new();
     for i in 0..60 {
-        let text = if i % 2 == 0 { format!("bus fares and late buses {i}") } else { format!("library books and opening hours {i}") };
+        let text = if i % 2 == 0 {
+            format!("bus fares and late buses {i}")
+        } else {
+            format!("library books and opening hours {i}")
+        };
         jsonl.push_str(&serde_json::json!({"id": format!("x{i}"), "text": text}).to_string());
         jsonl.push('\n');
         ids.push(format!("x{i}"));
@@ -132,14 +178,22 @@ fn jsonl_input_and_requested_themes() {
 #[test]
 fn flags_read_environment_variables() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = write(dir.path(), "r.csv", b"ref,body\na,The buses are late again this week\nb,Open the library on Sunday please\n");
+    let path = write(
+        dir.path(),
+        "r.csv",
+        b"ref,body\na,The buses are late again this week\nb,Open the library on Sunday please\n",
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_townhall"))
         .args(["analyse", path.to_str().expect("path")])
         .env("TOWNHALL_TEXT_COLUMN", "body")
         .env("TOWNHALL_ID_COLUMN", "ref")
         .output()
         .expect("runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     check_contract(&v, &["a".into(), "b".into()]);
 }
@@ -151,8 +205,19 @@ fn html_report_is_a_standalone_escaped_page() {
     csv.push_str("evil,\"<script>alert(1)</script> &lt;img src=x onerror=alert(2)&gt; buses late\",individual\n");
     let path = write(dir.path(), "responses.csv", csv.as_bytes());
     let out_path = dir.path().join("report.html");
-    let out = townhall(&["analyse", path.to_str().expect("path"), "--format", "html", "--out", out_path.to_str().expect("path")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = townhall(&[
+        "analyse",
+        path.to_str().expect("path"),
+        "--format",
+        "html",
+        "--out",
+        out_path.to_str().expect("path"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let html = std::fs::read_to_string(&out_path).expect("report written");
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<html lang=\"en\">"));
@@ -162,7 +227,10 @@ fn html_report_is_a_standalone_escaped_page() {
     assert!(html.contains("<table"), "chart data table");
     assert!(!html.contains("<script"), "nothing a visitor typed runs");
     assert!(!html.contains("<img"), "entities pasted in stay text");
-    assert!(!html.contains("http://") && !html.contains("https://"), "no external requests");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no external requests"
+    );
     // Headings never skip a level.
     let mut last = 1;
     for (i, _) in html.match_indices("<h") {
@@ -181,7 +249,10 @@ fn csv_report_has_one_row_per_theme() {
     let out = townhall(&["analyse", path.to_str().expect("path"), "--format", "csv"]);
     assert!(out.status.success());
     let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
-    assert_eq!(reader.headers().expect("header").iter().collect::<Vec<_>>(), ["id", "label", "keywords", "count", "share", "quotes"]);
+    assert_eq!(
+        reader.headers().expect("header").iter().collect::<Vec<_>>(),
+        ["id", "label", "keywords", "count", "share", "quotes"]
+    );
     let rows = reader.records().count();
     assert!(rows >= 2, "{rows} themes");
 }
@@ -199,7 +270,11 @@ fn empty_file_gives_an_empty_result() {
 #[test]
 fn one_response() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = write(dir.path(), "one.csv", b"id,text\n1,The bus to the hospital never comes on time\n");
+    let path = write(
+        dir.path(),
+        "one.csv",
+        b"id,text\n1,The bus to the hospital never comes on time\n",
+    );
     let v = analyse_ok(&path, &[]);
     check_contract(&v, &["1".into()]);
 }
@@ -210,14 +285,20 @@ fn identical_responses_are_one_theme_and_one_campaign() {
     let mut csv = String::from("id,text\n");
     let ids: Vec<String> = (1..=50).map(|i| i.to_string()).collect();
     for id in &ids {
-        csv.push_str(&format!("{id},Keep the branch library open on Saturdays because families need it\n"));
+        csv.push_str(&format!(
+            "{id},Keep the branch library open on Saturdays because families need it\n"
+        ));
     }
     let path = write(dir.path(), "same.csv", csv.as_bytes());
     let v = analyse_ok(&path, &[]);
     check_contract(&v, &ids);
     assert_eq!(v["themes"].as_array().expect("themes").len(), 1);
     assert_eq!(v["campaigns"][0]["count"].as_u64(), Some(50));
-    assert_eq!(v["themes"][0]["share"].as_f64(), Some(1.0), "one campaign, counted once, is everything");
+    assert_eq!(
+        v["themes"][0]["share"].as_f64(),
+        Some(1.0),
+        "one campaign, counted once, is everything"
+    );
 }
 
 #[test]
@@ -231,8 +312,16 @@ fn a_one_megabyte_response() {
     }
     let path = write(dir.path(), "big.csv", csv.as_bytes());
     let v = analyse_ok(&path, &[]);
-    for q in v["themes"].as_array().expect("themes").iter().flat_map(|t| t["quotes"].as_array().cloned().unwrap_or_default()) {
-        assert!(q["text"].as_str().expect("text").chars().count() <= 401, "long quotes are shortened");
+    for q in v["themes"]
+        .as_array()
+        .expect("themes")
+        .iter()
+        .flat_map(|t| t["quotes"].as_array().cloned().unwrap_or_default())
+    {
+        assert!(
+            q["text"].as_str().expect("text").chars().count() <= 401,
+            "long quotes are shortened"
+        );
     }
 }
 
@@ -270,10 +359,18 @@ fn invalid_utf8_is_a_clear_error() {
 #[test]
 fn malformed_input_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = write(dir.path(), "ragged.csv", b"id,text\n1,fine\n2,too,many,fields\n");
+    let path = write(
+        dir.path(),
+        "ragged.csv",
+        b"id,text\n1,fine\n2,too,many,fields\n",
+    );
     let e = analyse_fails(&path, &[]);
     assert!(e.contains("line 3"), "{e}");
-    let path = write(dir.path(), "broken.jsonl", b"{\"text\": \"ok\"}\n{\"text\": \n");
+    let path = write(
+        dir.path(),
+        "broken.jsonl",
+        b"{\"text\": \"ok\"}\n{\"text\": \n",
+    );
     let e = analyse_fails(&path, &[]);
     assert!(e.contains("line 2"), "{e}");
     let path = write(dir.path(), "cols.csv", b"a,b\n1,2\n");
@@ -293,15 +390,28 @@ fn bad_invocation_exits_2() {
 fn argkp_dev_every_argument_accounted_for() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/argkp/arguments_dev.csv");
     if !path.exists() {
-        println!("skipping: {} not found (the shared ArgKP data)", path.display());
+        println!(
+            "skipping: {} not found (the shared ArgKP data)",
+            path.display()
+        );
         return;
     }
     let mut reader = csv::Reader::from_path(&path).expect("argkp csv");
-    let ids: Vec<String> = reader.records().map(|r| r.expect("record")[0].to_string()).collect();
-    let v = analyse_ok(&path, &["--text-column", "argument", "--id-column", "arg_id"]);
+    let ids: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("record")[0].to_string())
+        .collect();
+    let v = analyse_ok(
+        &path,
+        &["--text-column", "argument", "--id-column", "arg_id"],
+    );
     check_contract(&v, &ids);
     let themes = v["themes"].as_array().expect("themes");
     assert!(themes.len() >= 2, "{} themes", themes.len());
     let unassigned = v["unassigned"].as_array().expect("unassigned").len();
-    assert!(unassigned * 5 < ids.len(), "{unassigned} of {} unassigned", ids.len());
+    assert!(
+        unassigned * 5 < ids.len(),
+        "{unassigned} of {} unassigned",
+        ids.len()
+    );
 }

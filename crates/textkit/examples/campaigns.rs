@@ -13,16 +13,29 @@ use textkit::themes::campaign_groups;
 use textkit::{Config, Response};
 
 fn background() -> (String, Vec<String>) {
-    let dir = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("../shared/data/argkp"));
+    let dir = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("../shared/data/argkp"));
     let mut texts = Vec::new();
     for split in ["train", "dev"] {
         if let Ok(mut r) = csv::Reader::from_path(dir.join(format!("arguments_{split}.csv"))) {
-            texts.extend(r.records().filter_map(Result::ok).filter_map(|rec| rec.get(1).map(str::to_string)));
+            texts.extend(
+                r.records()
+                    .filter_map(Result::ok)
+                    .filter_map(|rec| rec.get(1).map(str::to_string)),
+            );
         }
     }
     if texts.is_empty() {
-        println!("ArgKP not found in {}: planting into synthetic responses instead.", dir.display());
-        let synthetic: Vec<String> = generate(20_000, 0, 0.0, 3).into_iter().map(|s| s.text).collect();
+        println!(
+            "ArgKP not found in {}: planting into synthetic responses instead.",
+            dir.display()
+        );
+        let synthetic: Vec<String> = generate(20_000, 0, 0.0, 3)
+            .into_iter()
+            .map(|s| s.text)
+            .collect();
         return ("synthetic responses".into(), synthetic);
     }
     ("ArgKP arguments".into(), texts)
@@ -34,7 +47,8 @@ fn main() {
     for (campaigns, max_size, seed) in [(4usize, 300usize, 1u64), (20, 60, 2), (60, 12, 3)] {
         let mut rng = Rng::new(seed);
         // (text, planted campaign)
-        let mut data: Vec<(String, Option<usize>)> = base.iter().map(|t| (t.clone(), None)).collect();
+        let mut data: Vec<(String, Option<usize>)> =
+            base.iter().map(|t| (t.clone(), None)).collect();
         for c in 0..campaigns {
             let size = 3 + rng.below(max_size - 2);
             for _ in 0..size {
@@ -42,7 +56,11 @@ fn main() {
                 data.insert(at, (campaign_copy(c, &mut rng), Some(c)));
             }
         }
-        let responses: Vec<Response> = data.iter().enumerate().map(|(i, (t, _))| Response::new(format!("r{i}"), t.clone(), None)).collect();
+        let responses: Vec<Response> = data
+            .iter()
+            .enumerate()
+            .map(|(i, (t, _))| Response::new(format!("r{i}"), t.clone(), None))
+            .collect();
         let found = campaign_groups(&responses, &Config::default());
         let mut found_of: HashMap<usize, usize> = HashMap::new();
         for (c, g) in found.iter().enumerate() {
@@ -52,7 +70,9 @@ fn main() {
         }
         let planted = data.iter().filter(|d| d.1.is_some()).count();
         let right = found_of.keys().filter(|&&i| data[i].1.is_some()).count();
-        let pairs = |m: &HashMap<(usize, usize), u64>| -> u64 { m.values().map(|&v| v * v.saturating_sub(1) / 2).sum() };
+        let pairs = |m: &HashMap<(usize, usize), u64>| -> u64 {
+            m.values().map(|&v| v * v.saturating_sub(1) / 2).sum()
+        };
         let mut f: HashMap<(usize, usize), u64> = HashMap::new();
         let mut p: HashMap<(usize, usize), u64> = HashMap::new();
         let mut b: HashMap<(usize, usize), u64> = HashMap::new();
@@ -81,7 +101,11 @@ fn main() {
             ratio(pairs(&b), pairs(&p)),
         );
         if std::env::var("PEEK").is_ok() {
-            for g in found.iter().filter(|g| g.members.iter().any(|&m| data[m].1.is_none())).take(3) {
+            for g in found
+                .iter()
+                .filter(|g| g.members.iter().any(|&m| data[m].1.is_none()))
+                .take(3)
+            {
                 for &m in g.members.iter().filter(|&&m| data[m].1.is_none()).take(3) {
                     println!("    false: {:?}", data[m].0);
                 }

@@ -13,11 +13,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let responses: Vec<Response> = r
         .records()
         .filter_map(Result::ok)
-        .map(|rec| Response::new(rec.get(0).unwrap_or(""), rec.get(1).unwrap_or(""), rec.get(2).map(str::to_string)))
+        .map(|rec| {
+            Response::new(
+                rec.get(0).unwrap_or(""),
+                rec.get(1).unwrap_or(""),
+                rec.get(2).map(str::to_string),
+            )
+        })
         .collect();
     println!("read {} in {:?}", responses.len(), t.elapsed());
     let t = Instant::now();
-    let n: usize = responses.iter().map(|r| textkit::normalise(&r.text).len()).sum();
+    let n: usize = responses
+        .iter()
+        .map(|r| textkit::normalise(&r.text).len())
+        .sum();
     println!("normalise only: {:?} ({n} bytes)", t.elapsed());
     let t = Instant::now();
     let texts: Vec<&str> = responses.iter().map(|r| r.text.as_str()).collect();
@@ -28,6 +37,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("campaigns: {:?} ({} found)", t.elapsed(), c.len());
     let t = Instant::now();
     let a = textkit::analyse(&responses, &Config::default());
-    println!("whole analysis: {:?} ({} themes)", t.elapsed(), a.themes.len());
+    println!(
+        "whole analysis: {:?} ({} themes)",
+        t.elapsed(),
+        a.themes.len()
+    );
     Ok(())
 }

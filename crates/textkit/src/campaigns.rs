@@ -21,9 +21,9 @@
 //! Cost is linear: each band is sorted once, and inside a bucket each text is compared with
 //! at most [`LEADERS`] bucket leaders, never with every other member.
 
+use crate::corpus::FxMap as HashMap;
 use crate::corpus::{Corpus, MIN_CAMPAIGN_WORDS, mix64};
 use rayon::prelude::*;
-use crate::corpus::FxMap as HashMap;
 
 /// Number of MinHash functions.
 pub const HASHES: usize = BANDS * ROWS;
@@ -60,7 +60,7 @@ pub fn detect(corpus: &Corpus, min_size: usize, seed: u64) -> Vec<CampaignGroup>
     let mut reps: Vec<usize> = Vec::new();
     let mut sizes: Vec<usize> = Vec::new();
     let mut by_hash: HashMap<u64, u32> = HashMap::default();
-    for i in 0..n {
+    for (i, slot) in group_of.iter_mut().enumerate() {
         if (corpus.words[i] as usize) < MIN_CAMPAIGN_WORDS || corpus.shingles(i).is_empty() {
             continue;
         }
@@ -69,7 +69,7 @@ pub fn detect(corpus: &Corpus, min_size: usize, seed: u64) -> Vec<CampaignGroup>
             sizes.push(0);
             (reps.len() - 1) as u32
         });
-        group_of[i] = g;
+        *slot = g;
         sizes[g as usize] += 1;
     }
     drop(by_hash);
@@ -164,7 +164,10 @@ pub fn detect(corpus: &Corpus, min_size: usize, seed: u64) -> Vec<CampaignGroup>
     }
     let mut out: Vec<CampaignGroup> = members
         .into_iter()
-        .map(|(root, members)| CampaignGroup { members, canonical: reps[best[&root]] })
+        .map(|(root, members)| CampaignGroup {
+            members,
+            canonical: reps[best[&root]],
+        })
         .collect();
     out.sort_by_key(|c| (std::cmp::Reverse(c.members.len()), c.canonical));
     out
@@ -172,7 +175,12 @@ pub fn detect(corpus: &Corpus, min_size: usize, seed: u64) -> Vec<CampaignGroup>
 
 /// Verified near-copy pairs in one LSH bucket: each text is compared with the bucket's first
 /// few distinct texts ("leaders") only, so a bucket of a huge campaign costs linear time.
-fn verify_bucket(bucket: &[u64], reps: &[usize], signatures: &[[i32; HASHES]], corpus: &Corpus) -> Vec<(usize, usize)> {
+fn verify_bucket(
+    bucket: &[u64],
+    reps: &[usize],
+    signatures: &[[i32; HASHES]],
+    corpus: &Corpus,
+) -> Vec<(usize, usize)> {
     let mut leaders: Vec<usize> = Vec::with_capacity(LEADERS);
     let mut pairs = Vec::new();
     for &key in bucket {
@@ -250,7 +258,9 @@ struct UnionFind {
 
 impl UnionFind {
     fn new(n: usize) -> Self {
-        UnionFind { parent: (0..n).collect() }
+        UnionFind {
+            parent: (0..n).collect(),
+        }
     }
     fn find(&mut self, mut x: usize) -> usize {
         while self.parent[x] != x {
@@ -285,7 +295,9 @@ mod tests {
         let texts = vec![
             LETTER.to_string(),
             format!("<p>{LETTER}</p>"),
-            LETTER.replace("every day", "each day").replace("great deal", "lot"),
+            LETTER
+                .replace("every day", "each day")
+                .replace("great deal", "lot"),
             format!("My grandmother goes there on Tuesdays and loves it. {LETTER}"),
             "The buses are late every morning and the fares keep going up for no reason.".into(),
             "Please fix the potholes on the high street before someone gets badly hurt.".into(),
@@ -300,7 +312,11 @@ mod tests {
 
     #[test]
     fn two_copies_are_not_a_campaign() {
-        let texts = vec![LETTER.to_string(), LETTER.to_string(), "Something else entirely here today".into()];
+        let texts = vec![
+            LETTER.to_string(),
+            LETTER.to_string(),
+            "Something else entirely here today".into(),
+        ];
         let c = Corpus::build(&texts, Language::English);
         assert!(detect(&c, 3, 1).is_empty());
     }

@@ -35,7 +35,14 @@ impl KMeans {
 
 /// Runs k-means `restarts` times from k-means++ seeds and keeps the best objective.
 /// `spherical` normalises centroids to unit length (cosine similarity).
-pub fn kmeans(rows: &[Sparse], dim: usize, k: usize, spherical: bool, restarts: usize, seed: u64) -> KMeans {
+pub fn kmeans(
+    rows: &[Sparse],
+    dim: usize,
+    k: usize,
+    spherical: bool,
+    restarts: usize,
+    seed: u64,
+) -> KMeans {
     let k = k.clamp(1, rows.len().max(1));
     (0..restarts.max(1))
         .map(|r| lloyd(rows, dim, k, spherical, seed.wrapping_add(r as u64 * 7919)))
@@ -61,7 +68,11 @@ impl Rows<'_> {
 
     fn dot(&self, i: usize, dim: usize, c: &[f32]) -> f32 {
         match self {
-            Rows::Dense(d) => d[i * dim..(i + 1) * dim].iter().zip(c).map(|(a, b)| a * b).sum(),
+            Rows::Dense(d) => d[i * dim..(i + 1) * dim]
+                .iter()
+                .zip(c)
+                .map(|(a, b)| a * b)
+                .sum(),
             Rows::Sparse(r) => dot(&r[i], c),
         }
     }
@@ -74,7 +85,14 @@ fn lloyd(rows: &[Sparse], dim: usize, k: usize, spherical: bool, seed: u64) -> K
     let mut assign = vec![usize::MAX; rows.len()];
     let mut objective = f64::NEG_INFINITY;
     for _iter in 0..30 {
-        let sq: Vec<f32> = (0..k).map(|j| centroids[j * dim..(j + 1) * dim].iter().map(|x| x * x).sum()).collect();
+        let sq: Vec<f32> = (0..k)
+            .map(|j| {
+                centroids[j * dim..(j + 1) * dim]
+                    .iter()
+                    .map(|x| x * x)
+                    .sum()
+            })
+            .collect();
         let best: Vec<(usize, f32)> = (0..rows.len())
             .into_par_iter()
             .with_min_len(256)
@@ -128,7 +146,13 @@ fn lloyd(rows: &[Sparse], dim: usize, k: usize, spherical: bool, seed: u64) -> K
         }
         centroids = sums;
     }
-    KMeans { centroids, k, dim, assign, objective }
+    KMeans {
+        centroids,
+        k,
+        dim,
+        assign,
+        objective,
+    }
 }
 
 /// k-means++ seeding (Arthur & Vassilvitskii 2007) on unit rows, where ‖x − c‖² = 2 − 2 x·c.
@@ -176,15 +200,17 @@ fn plus_plus(rows: &[Sparse], dim: usize, k: usize, rng: &mut Rng) -> Vec<f32> {
 pub fn similarity_matrix(rows: &[&Sparse], dim: usize) -> Vec<f32> {
     let n = rows.len();
     let mut out = vec![0f32; n * n];
-    out.par_chunks_mut(n.max(1)).enumerate().for_each(|(i, line)| {
-        let mut dense = vec![0f32; dim];
-        for &(f, w) in rows[i] {
-            dense[f as usize] = w;
-        }
-        for (j, slot) in line.iter_mut().enumerate() {
-            *slot = dot(rows[j], &dense);
-        }
-    });
+    out.par_chunks_mut(n.max(1))
+        .enumerate()
+        .for_each(|(i, line)| {
+            let mut dense = vec![0f32; dim];
+            for &(f, w) in rows[i] {
+                dense[f as usize] = w;
+            }
+            for (j, slot) in line.iter_mut().enumerate() {
+                *slot = dot(rows[j], &dense);
+            }
+        });
     out
 }
 
@@ -267,6 +293,9 @@ mod tests {
     #[test]
     fn same_seed_same_result() {
         let rows = blobs();
-        assert_eq!(kmeans(&rows, 4, 3, false, 1, 9).assign, kmeans(&rows, 4, 3, false, 1, 9).assign);
+        assert_eq!(
+            kmeans(&rows, 4, 3, false, 1, 9).assign,
+            kmeans(&rows, 4, 3, false, 1, 9).assign
+        );
     }
 }

@@ -189,11 +189,17 @@ fn is_noise(w: &str) -> bool {
     let mut chars = w.chars();
     let first = chars.next();
     let single_ascii = first.is_some_and(|c| c.is_ascii()) && chars.next().is_none();
-    single_ascii || w.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    single_ascii
+        || w.chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
 }
 
 fn merge(chunks: Vec<ChunkOut>) -> Corpus {
-    let mut corpus = Corpus { offsets: vec![0], shingle_offsets: vec![0], ..Corpus::default() };
+    let mut corpus = Corpus {
+        offsets: vec![0],
+        shingle_offsets: vec![0],
+        ..Corpus::default()
+    };
     let mut global: FxMap<String, u32> = FxMap::default();
     // Written form → (id, count), to pick a readable form for each stem.
     let mut forms: FxMap<String, (u32, u32)> = FxMap::default();
@@ -214,11 +220,17 @@ fn merge(chunks: Vec<ChunkOut>) -> Corpus {
             e.1 += n;
         }
         let base = corpus.tokens.len();
-        corpus.tokens.extend(chunk.tokens.iter().map(|t| remap[*t as usize]));
-        corpus.offsets.extend(chunk.offsets[1..].iter().map(|o| o + base));
+        corpus
+            .tokens
+            .extend(chunk.tokens.iter().map(|t| remap[*t as usize]));
+        corpus
+            .offsets
+            .extend(chunk.offsets[1..].iter().map(|o| o + base));
         let sbase = corpus.shingles.len();
         corpus.shingles.extend_from_slice(&chunk.shingles);
-        corpus.shingle_offsets.extend(chunk.shingle_offsets[1..].iter().map(|o| o + sbase));
+        corpus
+            .shingle_offsets
+            .extend(chunk.shingle_offsets[1..].iter().map(|o| o + sbase));
         corpus.exact.extend(chunk.exact);
         corpus.words.extend(chunk.words);
     }
@@ -226,16 +238,20 @@ fn merge(chunks: Vec<ChunkOut>) -> Corpus {
     for (form, (id, n)) in &forms {
         let slot = &mut best[*id as usize];
         // Most frequent form; ties go to the shorter, then alphabetically first, form.
-        if *n > slot.0
-            || (*n == slot.0 && (form.len(), form.as_str()) < (slot.1.len(), slot.1))
-        {
+        if *n > slot.0 || (*n == slot.0 && (form.len(), form.as_str()) < (slot.1.len(), slot.1)) {
             *slot = (*n, form.as_str());
         }
     }
     corpus.display = best
         .iter()
         .zip(&corpus.stems)
-        .map(|((_, f), s)| if f.is_empty() { s.clone() } else { (*f).to_string() })
+        .map(|((_, f), s)| {
+            if f.is_empty() {
+                s.clone()
+            } else {
+                (*f).to_string()
+            }
+        })
         .collect();
     corpus
 }
@@ -246,9 +262,16 @@ mod tests {
 
     #[test]
     fn stems_drop_stop_words_and_share_ids() {
-        let c = Corpus::build(&["The waiting times are long", "<p>Waiting TIME</p>"], Language::English);
+        let c = Corpus::build(
+            &["The waiting times are long", "<p>Waiting TIME</p>"],
+            Language::English,
+        );
         assert_eq!(c.len(), 2);
-        let a: Vec<&str> = c.tokens(0).iter().map(|t| c.stems[*t as usize].as_str()).collect();
+        let a: Vec<&str> = c
+            .tokens(0)
+            .iter()
+            .map(|t| c.stems[*t as usize].as_str())
+            .collect();
         assert_eq!(a, ["wait", "time", "long"]);
         assert_eq!(c.tokens(1), &c.tokens(0)[..2]);
         assert_eq!(c.display[c.tokens(0)[0] as usize], "waiting");
@@ -257,7 +280,11 @@ mod tests {
     #[test]
     fn exact_hash_ignores_markup_and_case() {
         let c = Corpus::build(
-            &["Save our library, please!", "<b>save</b> OUR library please", "Save our pool"],
+            &[
+                "Save our library, please!",
+                "<b>save</b> OUR library please",
+                "Save our pool",
+            ],
             Language::English,
         );
         assert_eq!(c.exact[0], c.exact[1]);
@@ -266,9 +293,15 @@ mod tests {
 
     #[test]
     fn ids_do_not_depend_on_chunking() {
-        let texts: Vec<String> = (0..5000).map(|i| format!("word{} shared text {}", i % 7, i % 3)).collect();
+        let texts: Vec<String> = (0..5000)
+            .map(|i| format!("word{} shared text {}", i % 7, i % 3))
+            .collect();
         let c = Corpus::build(&texts, Language::English);
-        let first: Vec<&str> = c.tokens(4999).iter().map(|t| c.stems[*t as usize].as_str()).collect();
+        let first: Vec<&str> = c
+            .tokens(4999)
+            .iter()
+            .map(|t| c.stems[*t as usize].as_str())
+            .collect();
         assert_eq!(first, ["word1", "share", "text"]);
     }
 }

@@ -74,7 +74,11 @@ pub struct Response {
 impl Response {
     /// A response.
     pub fn new(id: impl Into<String>, text: impl Into<String>, segment: Option<String>) -> Self {
-        Response { id: id.into(), text: text.into(), segment }
+        Response {
+            id: id.into(),
+            text: text.into(),
+            segment,
+        }
     }
 }
 

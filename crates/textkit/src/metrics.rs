@@ -4,7 +4,14 @@
 
 use std::collections::HashMap;
 
-fn contingency(a: &[usize], b: &[usize]) -> (HashMap<(usize, usize), f64>, HashMap<usize, f64>, HashMap<usize, f64>) {
+/// Joint counts and the two marginals.
+type Contingency = (
+    HashMap<(usize, usize), f64>,
+    HashMap<usize, f64>,
+    HashMap<usize, f64>,
+);
+
+fn contingency(a: &[usize], b: &[usize]) -> Contingency {
     let mut joint = HashMap::new();
     let mut ra = HashMap::new();
     let mut rb = HashMap::new();
@@ -49,9 +56,16 @@ pub fn normalised_mutual_information(a: &[usize], b: &[usize]) -> f64 {
     if ha == 0.0 && hb == 0.0 {
         return 1.0;
     }
-    let mi: f64 = joint.iter().map(|(&(x, y), &v)| (v / n) * ((v * n) / (ra[&x] * rb[&y])).ln()).sum();
+    let mi: f64 = joint
+        .iter()
+        .map(|(&(x, y), &v)| (v / n) * ((v * n) / (ra[&x] * rb[&y])).ln())
+        .sum();
     let denom = (ha + hb) / 2.0;
-    if denom <= 0.0 { 0.0 } else { (mi / denom).clamp(0.0, 1.0) }
+    if denom <= 0.0 {
+        0.0
+    } else {
+        (mi / denom).clamp(0.0, 1.0)
+    }
 }
 
 /// Minimum-cost assignment of rows to columns for a rectangular cost matrix (Hungarian
@@ -65,7 +79,13 @@ pub fn hungarian(cost: &[Vec<f64>]) -> Vec<Option<usize>> {
     }
     // Work on a square matrix padded with zeros.
     let n = rows.max(cols);
-    let at = |i: usize, j: usize| -> f64 { if i < rows && j < cols { cost[i][j] } else { 0.0 } };
+    let at = |i: usize, j: usize| -> f64 {
+        if i < rows && j < cols {
+            cost[i][j]
+        } else {
+            0.0
+        }
+    };
     let inf = f64::INFINITY;
     let mut u = vec![0.0; n + 1];
     let mut v = vec![0.0; n + 1];
@@ -139,26 +159,65 @@ pub struct MatchedF1 {
 /// Hungarian-matched F1. Groups are sets of item indices and may overlap.
 pub fn matched_f1(found: &[Vec<usize>], reference: &[Vec<usize>]) -> MatchedF1 {
     if reference.is_empty() {
-        return MatchedF1 { macro_f1: 0.0, micro_f1: 0.0 };
+        return MatchedF1 {
+            macro_f1: 0.0,
+            micro_f1: 0.0,
+        };
     }
-    let sets: Vec<std::collections::HashSet<usize>> = found.iter().map(|g| g.iter().copied().collect()).collect();
+    let sets: Vec<std::collections::HashSet<usize>> =
+        found.iter().map(|g| g.iter().copied().collect()).collect();
     let inter: Vec<Vec<f64>> = reference
         .iter()
-        .map(|r| sets.iter().map(|s| r.iter().filter(|x| s.contains(x)).count() as f64).collect())
+        .map(|r| {
+            sets.iter()
+                .map(|s| r.iter().filter(|x| s.contains(x)).count() as f64)
+                .collect()
+        })
         .collect();
     let f1 = |i: usize, j: usize| -> f64 {
         let both = inter[i][j];
-        if both == 0.0 { 0.0 } else { 2.0 * both / (reference[i].len() + found[j].len()) as f64 }
+        if both == 0.0 {
+            0.0
+        } else {
+            2.0 * both / (reference[i].len() + found[j].len()) as f64
+        }
     };
-    let cost: Vec<Vec<f64>> = (0..reference.len()).map(|i| (0..found.len()).map(|j| -f1(i, j)).collect()).collect();
-    let matching = if found.is_empty() { vec![None; reference.len()] } else { hungarian(&cost) };
-    let macro_f1 = matching.iter().enumerate().map(|(i, m)| m.map_or(0.0, |j| f1(i, j))).sum::<f64>() / reference.len() as f64;
-    let hits: f64 = matching.iter().enumerate().map(|(i, m)| m.map_or(0.0, |j| inter[i][j])).sum();
+    let cost: Vec<Vec<f64>> = (0..reference.len())
+        .map(|i| (0..found.len()).map(|j| -f1(i, j)).collect())
+        .collect();
+    let matching = if found.is_empty() {
+        vec![None; reference.len()]
+    } else {
+        hungarian(&cost)
+    };
+    let macro_f1 = matching
+        .iter()
+        .enumerate()
+        .map(|(i, m)| m.map_or(0.0, |j| f1(i, j)))
+        .sum::<f64>()
+        / reference.len() as f64;
+    let hits: f64 = matching
+        .iter()
+        .enumerate()
+        .map(|(i, m)| m.map_or(0.0, |j| inter[i][j]))
+        .sum();
     let found_total: f64 = found.iter().map(|g| g.len() as f64).sum();
     let ref_total: f64 = reference.iter().map(|g| g.len() as f64).sum();
-    let p = if found_total > 0.0 { hits / found_total } else { 0.0 };
-    let r = if ref_total > 0.0 { hits / ref_total } else { 0.0 };
-    let micro_f1 = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+    let p = if found_total > 0.0 {
+        hits / found_total
+    } else {
+        0.0
+    };
+    let r = if ref_total > 0.0 {
+        hits / ref_total
+    } else {
+        0.0
+    };
+    let micro_f1 = if p + r > 0.0 {
+        2.0 * p * r / (p + r)
+    } else {
+        0.0
+    };
     MatchedF1 { macro_f1, micro_f1 }
 }
 
@@ -172,7 +231,10 @@ mod tests {
         // scikit-learn: adjusted_rand_score([0,0,1,1],[0,0,1,2]) = 0.5714285714
         assert!((adjusted_rand_index(&[0, 0, 1, 1], &[0, 0, 1, 2]) - 0.571_428_571_4).abs() < 1e-9);
         // No pair agrees: (0 - 1.2) / (4.5 - 1.2) = -4/11, below chance.
-        assert!((adjusted_rand_index(&[0, 0, 0, 1, 1, 1], &[0, 1, 2, 0, 1, 2]) + 4.0 / 11.0).abs() < 1e-9);
+        assert!(
+            (adjusted_rand_index(&[0, 0, 0, 1, 1, 1], &[0, 1, 2, 0, 1, 2]) + 4.0 / 11.0).abs()
+                < 1e-9
+        );
     }
 
     #[test]
@@ -180,15 +242,25 @@ mod tests {
         assert!((normalised_mutual_information(&[0, 0, 1, 1], &[5, 5, 3, 3]) - 1.0).abs() < 1e-12);
         // normalized_mutual_info_score([0,0,1,1],[0,0,1,2]) = 0.8
         assert!((normalised_mutual_information(&[0, 0, 1, 1], &[0, 0, 1, 2]) - 0.8).abs() < 1e-9);
-        assert!(normalised_mutual_information(&[0, 0, 0, 1, 1, 1], &[0, 1, 2, 0, 1, 2]).abs() < 1e-12);
+        assert!(
+            normalised_mutual_information(&[0, 0, 0, 1, 1, 1], &[0, 1, 2, 0, 1, 2]).abs() < 1e-12
+        );
     }
 
     #[test]
     fn hungarian_known_assignment() {
         // Classic example: optimal cost 5 (0→1, 1→0, 2→2).
-        let cost = vec![vec![4.0, 1.0, 3.0], vec![2.0, 0.0, 5.0], vec![3.0, 2.0, 2.0]];
+        let cost = vec![
+            vec![4.0, 1.0, 3.0],
+            vec![2.0, 0.0, 5.0],
+            vec![3.0, 2.0, 2.0],
+        ];
         let m = hungarian(&cost);
-        let total: f64 = m.iter().enumerate().map(|(i, j)| cost[i][j.expect("square")]).sum();
+        let total: f64 = m
+            .iter()
+            .enumerate()
+            .map(|(i, j)| cost[i][j.expect("square")])
+            .sum();
         assert_eq!(total, 5.0);
         assert_eq!(m, vec![Some(1), Some(0), Some(2)]);
         // More rows than columns: one row unmatched, the cheapest two kept.
@@ -200,7 +272,13 @@ mod tests {
     fn matched_f1_values() {
         let reference = vec![vec![0, 1, 2, 3], vec![4, 5]];
         let perfect = matched_f1(&[vec![4, 5], vec![0, 1, 2, 3]], &reference);
-        assert_eq!(perfect, MatchedF1 { macro_f1: 1.0, micro_f1: 1.0 });
+        assert_eq!(
+            perfect,
+            MatchedF1 {
+                macro_f1: 1.0,
+                micro_f1: 1.0
+            }
+        );
         // One group with everything: matched to the first reference group (F1 = 8/10).
         let one = matched_f1(&[vec![0, 1, 2, 3, 4, 5]], &reference);
         assert!((one.macro_f1 - 0.4).abs() < 1e-12, "{one:?}");

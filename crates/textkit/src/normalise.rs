@@ -18,8 +18,8 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 /// Inline elements whose tags are removed without leaving a space, so that
 /// `<b>word</b>s` stays one word; every other tag becomes a word break.
 const INLINE_TAGS: &[&str] = &[
-    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "em", "font", "i", "kbd", "mark", "q",
-    "s", "samp", "small", "span", "strong", "sub", "sup", "u", "var", "wbr",
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "em", "font", "i", "kbd", "mark", "q", "s",
+    "samp", "small", "span", "strong", "sub", "sup", "u", "var", "wbr",
 ];
 
 /// Elements whose content is not text a person wrote (scripts, styles).
@@ -85,40 +85,40 @@ fn strip_markup(s: &str) -> String {
     while i < s.len() {
         let rest = &s[i..];
         let b = bytes[i];
-        if b == b'<' {
-            if rest[1..].chars().next().is_some_and(starts_tag) {
-                if let Some(end) = tag_end(rest) {
-                    let tag = &rest[..end];
-                    let name = tag_name(tag);
-                    let closing = tag.starts_with("</");
-                    if !closing && SKIP_CONTENT_TAGS.contains(&name.as_str()) {
-                        // Skip to the matching close tag (or the end of the text).
-                        let close = format!("</{name}");
-                        let after = &rest[end..];
-                        let lower = after.to_ascii_lowercase();
-                        let skip = lower.find(&close).map(|p| {
-                            let tail = &after[p..];
-                            p + tail.find('>').map_or(tail.len(), |q| q + 1)
-                        });
-                        i += end + skip.unwrap_or(after.len());
-                        out.push(' ');
-                        continue;
-                    }
-                    if !INLINE_TAGS.contains(&name.as_str()) {
-                        out.push(' ');
-                    }
-                    i += end;
-                    continue;
-                }
-            }
-        } else if b == b'&' {
-            if let Some((decoded, len)) = decode_entity(rest) {
-                if let Some(c) = clean_char(decoded) {
-                    out.push(c);
-                }
-                i += len;
+        if b == b'<'
+            && rest[1..].chars().next().is_some_and(starts_tag)
+            && let Some(end) = tag_end(rest)
+        {
+            let tag = &rest[..end];
+            let name = tag_name(tag);
+            let closing = tag.starts_with("</");
+            if !closing && SKIP_CONTENT_TAGS.contains(&name.as_str()) {
+                // Skip to the matching close tag (or the end of the text).
+                let close = format!("</{name}");
+                let after = &rest[end..];
+                let lower = after.to_ascii_lowercase();
+                let skip = lower.find(&close).map(|p| {
+                    let tail = &after[p..];
+                    p + tail.find('>').map_or(tail.len(), |q| q + 1)
+                });
+                i += end + skip.unwrap_or(after.len());
+                out.push(' ');
                 continue;
             }
+            if !INLINE_TAGS.contains(&name.as_str()) {
+                out.push(' ');
+            }
+            i += end;
+            continue;
+        }
+        if b == b'&'
+            && let Some((decoded, len)) = decode_entity(rest)
+        {
+            if let Some(c) = clean_char(decoded) {
+                out.push(c);
+            }
+            i += len;
+            continue;
         }
         // Plain character: copy it whole.
         let c = rest.chars().next().unwrap_or(' ');
@@ -131,8 +131,8 @@ fn strip_markup(s: &str) -> String {
 /// Byte length of the tag or comment at the start of `s` (which starts with `<`), or
 /// `None` when it is never closed (then the `<` is plain text).
 fn tag_end(s: &str) -> Option<usize> {
-    if s.starts_with("<!--") {
-        return s[4..].find("-->").map(|p| p + 4 + 3);
+    if let Some(body) = s.strip_prefix("<!--") {
+        return body.find("-->").map(|p| p + 4 + 3);
     }
     // Quotes are deliberately not special: a browser-like reading of quoted attributes would
     // let an unbalanced quote hide a `>` and leave tag-like text in the output.
@@ -253,13 +253,19 @@ mod tests {
 
     #[test]
     fn drops_script_and_comments() {
-        assert_eq!(normalise("a<script>alert(1)</script>b<!-- hidden -->c"), "a b c");
+        assert_eq!(
+            normalise("a<script>alert(1)</script>b<!-- hidden -->c"),
+            "a b c"
+        );
         assert_eq!(normalise("x<STYLE>p{}</STYLE>y"), "x y");
     }
 
     #[test]
     fn keeps_plain_less_than() {
-        assert_eq!(normalise("waits < 2 weeks & >3 <3"), "waits < 2 weeks & >3 <3");
+        assert_eq!(
+            normalise("waits < 2 weeks & >3 <3"),
+            "waits < 2 weeks & >3 <3"
+        );
     }
 
     #[test]
@@ -271,7 +277,10 @@ mod tests {
 
     #[test]
     fn nfkc_and_invisible_characters() {
-        assert_eq!(normalise("ﬁne\u{200B} ｗｏｒｋ\u{00A0}\t\r\nhere\u{FEFF}"), "fine work here");
+        assert_eq!(
+            normalise("ﬁne\u{200B} ｗｏｒｋ\u{00A0}\t\r\nhere\u{FEFF}"),
+            "fine work here"
+        );
     }
 
     #[test]
@@ -282,7 +291,10 @@ mod tests {
 
     #[test]
     fn welsh_and_other_scripts_survive() {
-        assert_eq!(normalise("Mae&#39;r gwasanaeth yn dda iawn ŵ ŷ"), "Mae'r gwasanaeth yn dda iawn ŵ ŷ");
+        assert_eq!(
+            normalise("Mae&#39;r gwasanaeth yn dda iawn ŵ ŷ"),
+            "Mae'r gwasanaeth yn dda iawn ŵ ŷ"
+        );
         assert_eq!(normalise("公共交通 <i>很好</i>"), "公共交通 很好");
         assert_eq!(normalise("النقل العام"), "النقل العام");
     }

@@ -12,8 +12,20 @@ use crate::vectorise::{Tfidf, TfidfParams};
 pub fn tfidf_kmeans<T: AsRef<str> + Sync>(texts: &[T], k: usize, seed: u64) -> Vec<usize> {
     let corpus = Corpus::build(texts, Language::English);
     let all: Vec<usize> = (0..texts.len()).collect();
-    let tfidf = Tfidf::fit(&corpus, &all, &TfidfParams { min_df: 1, bigrams: false, common_penalty: 0.0, bigram_weight: 0.0 });
-    let rows: Vec<_> = all.iter().map(|&i| tfidf.vector(corpus.tokens(i))).collect();
+    let tfidf = Tfidf::fit(
+        &corpus,
+        &all,
+        &TfidfParams {
+            min_df: 1,
+            bigrams: false,
+            common_penalty: 0.0,
+            bigram_weight: 0.0,
+        },
+    );
+    let rows: Vec<_> = all
+        .iter()
+        .map(|&i| tfidf.vector(corpus.tokens(i)))
+        .collect();
     if rows.is_empty() {
         return Vec::new();
     }

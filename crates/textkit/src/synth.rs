@@ -26,49 +26,193 @@ struct ThemeSpec {
 
 const THEMES: &[ThemeSpec] = &[
     ThemeSpec {
-        subjects: &["the bus service", "the number 12 bus", "evening buses", "rural bus routes", "the bus timetable"],
-        problems: &["is unreliable and often late", "stops running far too early", "has been cut back again", "never matches the train times", "costs too much for a short journey"],
-        asks: &["restore the evening services", "publish real-time arrival information", "cap fares for young people", "run buses to the villages on Sundays"],
+        subjects: &[
+            "the bus service",
+            "the number 12 bus",
+            "evening buses",
+            "rural bus routes",
+            "the bus timetable",
+        ],
+        problems: &[
+            "is unreliable and often late",
+            "stops running far too early",
+            "has been cut back again",
+            "never matches the train times",
+            "costs too much for a short journey",
+        ],
+        asks: &[
+            "restore the evening services",
+            "publish real-time arrival information",
+            "cap fares for young people",
+            "run buses to the villages on Sundays",
+        ],
     },
     ThemeSpec {
-        subjects: &["waiting times at the surgery", "getting a GP appointment", "the wait for hospital referrals", "appointment booking", "the phone queue at the practice"],
-        problems: &["means waiting three weeks to see a doctor", "is impossible at eight in the morning", "leaves patients without treatment for months", "puts older people off asking for help"],
-        asks: &["offer more appointments online", "hire more doctors and nurses", "let pharmacists handle minor illnesses", "call patients back instead of a queue"],
+        subjects: &[
+            "waiting times at the surgery",
+            "getting a GP appointment",
+            "the wait for hospital referrals",
+            "appointment booking",
+            "the phone queue at the practice",
+        ],
+        problems: &[
+            "means waiting three weeks to see a doctor",
+            "is impossible at eight in the morning",
+            "leaves patients without treatment for months",
+            "puts older people off asking for help",
+        ],
+        asks: &[
+            "offer more appointments online",
+            "hire more doctors and nurses",
+            "let pharmacists handle minor illnesses",
+            "call patients back instead of a queue",
+        ],
     },
     ThemeSpec {
-        subjects: &["the branch library", "library opening hours", "the mobile library", "the children's reading scheme", "library computers"],
-        problems: &["is closed when working families could visit", "has lost most of its staff", "is the only free place to study", "helps people without internet at home"],
-        asks: &["open on Saturdays and evenings", "keep the branch open and staffed", "buy more books and e-books", "run homework clubs after school"],
+        subjects: &[
+            "the branch library",
+            "library opening hours",
+            "the mobile library",
+            "the children's reading scheme",
+            "library computers",
+        ],
+        problems: &[
+            "is closed when working families could visit",
+            "has lost most of its staff",
+            "is the only free place to study",
+            "helps people without internet at home",
+        ],
+        asks: &[
+            "open on Saturdays and evenings",
+            "keep the branch open and staffed",
+            "buy more books and e-books",
+            "run homework clubs after school",
+        ],
     },
     ThemeSpec {
-        subjects: &["potholes on the high street", "the cycle lanes", "pavements near the school", "road repairs", "street lighting"],
-        problems: &["are dangerous for cyclists and wheelchair users", "have not been repaired for a year", "make walking to school unsafe", "damage cars and bikes every week"],
-        asks: &["repair the worst roads first", "build protected cycle lanes", "fix the broken street lights", "lower the speed limit near schools"],
+        subjects: &[
+            "potholes on the high street",
+            "the cycle lanes",
+            "pavements near the school",
+            "road repairs",
+            "street lighting",
+        ],
+        problems: &[
+            "are dangerous for cyclists and wheelchair users",
+            "have not been repaired for a year",
+            "make walking to school unsafe",
+            "damage cars and bikes every week",
+        ],
+        asks: &[
+            "repair the worst roads first",
+            "build protected cycle lanes",
+            "fix the broken street lights",
+            "lower the speed limit near schools",
+        ],
     },
     ThemeSpec {
-        subjects: &["council tax", "the proposed budget", "spending on consultants", "the cost of the new offices", "business rates"],
-        problems: &["keeps rising while services get worse", "is not spent where residents need it", "wastes money that should fund care", "hits small shops hardest"],
-        asks: &["freeze council tax this year", "publish where every pound goes", "cut spending on consultants", "support local businesses with lower rates"],
+        subjects: &[
+            "council tax",
+            "the proposed budget",
+            "spending on consultants",
+            "the cost of the new offices",
+            "business rates",
+        ],
+        problems: &[
+            "keeps rising while services get worse",
+            "is not spent where residents need it",
+            "wastes money that should fund care",
+            "hits small shops hardest",
+        ],
+        asks: &[
+            "freeze council tax this year",
+            "publish where every pound goes",
+            "cut spending on consultants",
+            "support local businesses with lower rates",
+        ],
     },
     ThemeSpec {
-        subjects: &["recycling collections", "the bin service", "fly-tipping in the lanes", "the garden waste charge", "the tip opening hours"],
-        problems: &["moved to every three weeks which is not enough", "leaves rubbish in the street for days", "is getting worse since the charge", "encourages people to dump waste"],
-        asks: &["collect bins every fortnight", "scrap the garden waste charge", "fine fly-tippers properly", "open the tip at weekends"],
+        subjects: &[
+            "recycling collections",
+            "the bin service",
+            "fly-tipping in the lanes",
+            "the garden waste charge",
+            "the tip opening hours",
+        ],
+        problems: &[
+            "moved to every three weeks which is not enough",
+            "leaves rubbish in the street for days",
+            "is getting worse since the charge",
+            "encourages people to dump waste",
+        ],
+        asks: &[
+            "collect bins every fortnight",
+            "scrap the garden waste charge",
+            "fine fly-tippers properly",
+            "open the tip at weekends",
+        ],
     },
     ThemeSpec {
-        subjects: &["care for older people", "home care visits", "support for carers", "the day centre", "adult social care"],
-        problems: &["is stretched so visits last fifteen minutes", "leaves families exhausted and unpaid", "has waiting lists that are far too long", "is closing when people depend on it"],
-        asks: &["pay care workers properly", "keep the day centre open", "give carers regular breaks", "invest in home care before hospitals"],
+        subjects: &[
+            "care for older people",
+            "home care visits",
+            "support for carers",
+            "the day centre",
+            "adult social care",
+        ],
+        problems: &[
+            "is stretched so visits last fifteen minutes",
+            "leaves families exhausted and unpaid",
+            "has waiting lists that are far too long",
+            "is closing when people depend on it",
+        ],
+        asks: &[
+            "pay care workers properly",
+            "keep the day centre open",
+            "give carers regular breaks",
+            "invest in home care before hospitals",
+        ],
     },
     ThemeSpec {
-        subjects: &["affordable housing", "new housing estates", "rents in the town", "empty homes", "the local plan"],
-        problems: &["are out of reach for young families", "are built without schools or doctors", "keep rising faster than wages", "sit empty while people wait for homes"],
-        asks: &["build more social housing", "require infrastructure before building", "bring empty homes back into use", "protect the green belt"],
+        subjects: &[
+            "affordable housing",
+            "new housing estates",
+            "rents in the town",
+            "empty homes",
+            "the local plan",
+        ],
+        problems: &[
+            "are out of reach for young families",
+            "are built without schools or doctors",
+            "keep rising faster than wages",
+            "sit empty while people wait for homes",
+        ],
+        asks: &[
+            "build more social housing",
+            "require infrastructure before building",
+            "bring empty homes back into use",
+            "protect the green belt",
+        ],
     },
 ];
 
-const OPENERS: &[&str] = &["", "", "", "I think ", "In my view ", "Honestly, ", "As a resident, ", "Speaking for my family, "];
-const CONNECT: &[&str] = &[". Please ", ". The council should ", " and you need to ", ". We urgently need to ", ". I would like you to "];
+const OPENERS: &[&str] = &[
+    "",
+    "",
+    "",
+    "I think ",
+    "In my view ",
+    "Honestly, ",
+    "As a resident, ",
+    "Speaking for my family, ",
+];
+const CONNECT: &[&str] = &[
+    ". Please ",
+    ". The council should ",
+    " and you need to ",
+    ". We urgently need to ",
+    ". I would like you to ",
+];
 const EXTRAS: &[&str] = &[
     " This has been going on for years.",
     " My neighbours all say the same.",
@@ -81,17 +225,78 @@ const EXTRAS: &[&str] = &[
     "",
 ];
 const PLACES: &[&str] = &[
-    "Mill Lane", "the station", "Church Street", "Riverside", "the old market", "Northfield", "Elm Road",
-    "the retail park", "Brook Green", "the hospital", "Castle Hill", "Westbury", "the harbour", "Oakwood",
+    "Mill Lane",
+    "the station",
+    "Church Street",
+    "Riverside",
+    "the old market",
+    "Northfield",
+    "Elm Road",
+    "the retail park",
+    "Brook Green",
+    "the hospital",
+    "Castle Hill",
+    "Westbury",
+    "the harbour",
+    "Oakwood",
 ];
 const FILLERS: &[&str] = &[
-    "really", "frankly", "just", "simply", "also", "now", "clearly", "completely", "still", "always",
-    "honestly", "actually", "certainly", "obviously", "sadly", "basically", "quite", "so", "totally",
-    "literally", "genuinely", "seriously", "truly", "very", "often", "again", "today", "locally",
+    "really",
+    "frankly",
+    "just",
+    "simply",
+    "also",
+    "now",
+    "clearly",
+    "completely",
+    "still",
+    "always",
+    "honestly",
+    "actually",
+    "certainly",
+    "obviously",
+    "sadly",
+    "basically",
+    "quite",
+    "so",
+    "totally",
+    "literally",
+    "genuinely",
+    "seriously",
+    "truly",
+    "very",
+    "often",
+    "again",
+    "today",
+    "locally",
 ];
-const MONTHS: &[&str] = &["January", "March", "May", "July", "September", "November", "winter", "summer"];
-const RELATIVES: &[&str] = &["son", "daughter", "father", "mother", "grandson", "neighbour", "husband", "wife"];
-const SEGMENTS: &[&str] = &["individual", "individual", "individual", "organisation", "business"];
+const MONTHS: &[&str] = &[
+    "January",
+    "March",
+    "May",
+    "July",
+    "September",
+    "November",
+    "winter",
+    "summer",
+];
+const RELATIVES: &[&str] = &[
+    "son",
+    "daughter",
+    "father",
+    "mother",
+    "grandson",
+    "neighbour",
+    "husband",
+    "wife",
+];
+const SEGMENTS: &[&str] = &[
+    "individual",
+    "individual",
+    "individual",
+    "organisation",
+    "business",
+];
 
 /// Campaign letters planted by the generator (one per campaign, cycling).
 const LETTERS: &[&str] = &[
@@ -140,14 +345,35 @@ fn edit(letter: &str, rng: &mut Rng) -> String {
             0 => {
                 words.remove(i);
             }
-            1 => words.insert(i, (*rng.pick(&["really", "very", "truly", "also"])).to_string()),
+            1 => words.insert(
+                i,
+                (*rng.pick(&["really", "very", "truly", "also"])).to_string(),
+            ),
             _ => words[i] = words[i].to_uppercase(),
         }
     }
     let mut text = words.join(" ");
     match rng.below(5) {
-        0 => text = format!("{} {text}", rng.pick(&["My family has lived here for thirty years.", "I use this service every single week.", "This matters enormously to me and my children."])),
-        1 => text = format!("{text} {}", rng.pick(&["Yours faithfully, a worried resident.", "Please listen to us this time.", "Thank you."])),
+        0 => {
+            text = format!(
+                "{} {text}",
+                rng.pick(&[
+                    "My family has lived here for thirty years.",
+                    "I use this service every single week.",
+                    "This matters enormously to me and my children."
+                ])
+            )
+        }
+        1 => {
+            text = format!(
+                "{text} {}",
+                rng.pick(&[
+                    "Yours faithfully, a worried resident.",
+                    "Please listen to us this time.",
+                    "Thank you."
+                ])
+            )
+        }
         2 => text = format!("<p>{}</p>", text.replace(". ", ".</p><p>")),
         _ => {}
     }
@@ -156,25 +382,54 @@ fn edit(letter: &str, rng: &mut Rng) -> String {
 
 fn ordinary(theme: usize, rng: &mut Rng) -> String {
     let t = &THEMES[theme];
-    let mut s = format!("{}{} {}", rng.pick(OPENERS), rng.pick(t.subjects), rng.pick(t.problems));
-    s.push_str(*rng.pick(CONNECT));
-    s.push_str(*rng.pick(t.asks));
+    let mut s = format!(
+        "{}{} {}",
+        rng.pick(OPENERS),
+        rng.pick(t.subjects),
+        rng.pick(t.problems)
+    );
+    s.push_str(rng.pick::<&str>(CONNECT));
+    s.push_str(rng.pick::<&str>(t.asks));
     s.push('.');
     // Some people write more: a second point on the same theme, or on another one.
     if rng.below(3) == 0 {
-        let other = if rng.below(4) == 0 { rng.below(THEMES.len()) } else { theme };
+        let other = if rng.below(4) == 0 {
+            rng.below(THEMES.len())
+        } else {
+            theme
+        };
         let o = &THEMES[other];
-        s.push_str(&format!(" Also {} {}.", rng.pick(o.subjects), rng.pick(o.problems)));
+        s.push_str(&format!(
+            " Also {} {}.",
+            rng.pick(o.subjects),
+            rng.pick(o.problems)
+        ));
     }
-    s.push_str(*rng.pick(EXTRAS));
+    s.push_str(rng.pick::<&str>(EXTRAS));
     // People write in their own words: drop some words and add personal details, so that
     // independent responses are not near-copies of each other (real ones rarely are).
     if rng.below(10) < 7 {
         let detail = match rng.below(4) {
-            0 => format!(" I live near {} and have done for {} years.", rng.pick(PLACES), 2 + rng.below(50)),
-            1 => format!(" Last {} it took {} weeks to sort out.", rng.pick(MONTHS), 2 + rng.below(10)),
-            2 => format!(" My {} is {} and depends on this.", rng.pick(RELATIVES), 5 + rng.below(85)),
-            _ => format!(" We moved to {} in {}.", rng.pick(PLACES), 1970 + rng.below(55)),
+            0 => format!(
+                " I live near {} and have done for {} years.",
+                rng.pick(PLACES),
+                2 + rng.below(50)
+            ),
+            1 => format!(
+                " Last {} it took {} weeks to sort out.",
+                rng.pick(MONTHS),
+                2 + rng.below(10)
+            ),
+            2 => format!(
+                " My {} is {} and depends on this.",
+                rng.pick(RELATIVES),
+                5 + rng.below(85)
+            ),
+            _ => format!(
+                " We moved to {} in {}.",
+                rng.pick(PLACES),
+                1970 + rng.below(55)
+            ),
         };
         s.push_str(&detail);
     }
@@ -190,7 +445,10 @@ fn ordinary(theme: usize, rng: &mut Rng) -> String {
     let s = words.join(" ");
     // Capitalise the first letter.
     let mut chars = s.chars();
-    let mut out: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
     out.push_str(chars.as_str());
     match rng.below(40) {
         0 => format!("<div><b>{out}</b></div>"),
@@ -213,10 +471,22 @@ pub fn generate(count: usize, campaigns: usize, campaign_share: f64, seed: u64) 
             if campaigns > 0 && rng.next_f64() < campaign_share {
                 let c = rng.below(campaigns);
                 let text = edit(&letter(c), &mut rng);
-                return Synthetic { id, text, segment, theme: [2, 0, 7, 6][c % LETTERS.len()], campaign: Some(c) };
+                return Synthetic {
+                    id,
+                    text,
+                    segment,
+                    theme: [2, 0, 7, 6][c % LETTERS.len()],
+                    campaign: Some(c),
+                };
             }
             let theme = rng.below(THEMES.len());
-            Synthetic { id, text: ordinary(theme, &mut rng), segment, theme, campaign: None }
+            Synthetic {
+                id,
+                text: ordinary(theme, &mut rng),
+                segment,
+                theme,
+                campaign: None,
+            }
         })
         .collect()
 }
@@ -234,7 +504,10 @@ mod tests {
     fn deterministic_and_plants_campaigns() {
         let a = generate(500, 3, 0.1, 5);
         let b = generate(500, 3, 0.1, 5);
-        assert_eq!(a.iter().map(|s| &s.text).collect::<Vec<_>>(), b.iter().map(|s| &s.text).collect::<Vec<_>>());
+        assert_eq!(
+            a.iter().map(|s| &s.text).collect::<Vec<_>>(),
+            b.iter().map(|s| &s.text).collect::<Vec<_>>()
+        );
         let planted = a.iter().filter(|s| s.campaign.is_some()).count();
         assert!((25..=80).contains(&planted), "{planted}");
     }

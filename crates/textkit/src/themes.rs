@@ -76,7 +76,12 @@ impl Default for Config {
             sample_size: 20_000,
             min_campaign: 3,
             lsa_dims: 100,
-            tfidf: TfidfParams { min_df: 2, bigrams: true, common_penalty: 1.0, bigram_weight: 0.25 },
+            tfidf: TfidfParams {
+                min_df: 2,
+                bigrams: true,
+                common_penalty: 1.0,
+                bigram_weight: 0.25,
+            },
             restarts: 4,
             assign_threshold: 0.4,
             second_ratio: 0.9,
@@ -239,7 +244,11 @@ impl Space<'_> {
                     return Vec::new();
                 }
                 let mut d = vec![0f32; lsa.dim];
-                if lsa.project(&sparse, &mut d) { dense_to_sparse(d) } else { Vec::new() }
+                if lsa.project(&sparse, &mut d) {
+                    dense_to_sparse(d)
+                } else {
+                    Vec::new()
+                }
             }
             Space::Embed(e) => {
                 if corpus.tokens(i).is_empty() {
@@ -247,18 +256,29 @@ impl Space<'_> {
                 }
                 let mut d = vec![0f32; e.dim()];
                 e.embed(&normalise(text), &mut d);
-                if normalise_dense(&mut d) { dense_to_sparse(d) } else { Vec::new() }
+                if normalise_dense(&mut d) {
+                    dense_to_sparse(d)
+                } else {
+                    Vec::new()
+                }
             }
         }
     }
 }
 
 fn dense_to_sparse(d: Vec<f32>) -> Sparse {
-    d.into_iter().enumerate().map(|(i, x)| (i as u32, x)).collect()
+    d.into_iter()
+        .enumerate()
+        .map(|(i, x)| (i as u32, x))
+        .collect()
 }
 
 /// Analyses responses, calling `progress` as each stage starts.
-pub fn analyse_with_progress(responses: &[Response], config: &Config, progress: &(dyn Fn(Stage) + Sync)) -> Analysis {
+pub fn analyse_with_progress(
+    responses: &[Response],
+    config: &Config,
+    progress: &(dyn Fn(Stage) + Sync),
+) -> Analysis {
     let n = responses.len();
     progress(Stage::Tokenising);
     let texts: Vec<&str> = responses.iter().map(|r| r.text.as_str()).collect();
@@ -286,32 +306,57 @@ pub fn analyse_with_progress(responses: &[Response], config: &Config, progress: 
     drop(seen);
     let sample = deterministic_sample(&distinct, config.sample_size, config.seed);
     // A handful of texts cannot have words in common: let every word count.
-    let tfidf_params = if sample.len() < 20 { TfidfParams { min_df: 1, ..config.tfidf.clone() } } else { config.tfidf.clone() };
+    let tfidf_params = if sample.len() < 20 {
+        TfidfParams {
+            min_df: 1,
+            ..config.tfidf.clone()
+        }
+    } else {
+        config.tfidf.clone()
+    };
     let tfidf = Tfidf::fit(&corpus, &sample, &tfidf_params);
-    let sample_sparse: Vec<Sparse> = sample.par_iter().map(|&i| tfidf.vector(corpus.tokens(i))).collect();
+    let sample_sparse: Vec<Sparse> = sample
+        .par_iter()
+        .map(|&i| tfidf.vector(corpus.tokens(i)))
+        .collect();
     let space = match &config.embedder {
         Some(e) => Space::Embed(e.as_ref()),
         None if config.lsa_dims > 0 && sample.len() >= 20 && tfidf.len() >= 4 => {
-            Space::Lsa(Lsa::fit(&sample_sparse, tfidf.len(), config.lsa_dims.min((sample.len() / 10).max(8)), config.seed))
+            Space::Lsa(Lsa::fit(
+                &sample_sparse,
+                tfidf.len(),
+                config.lsa_dims.min((sample.len() / 10).max(8)),
+                config.seed,
+            ))
         }
         None => Space::Sparse,
     };
     let dim = space.dim(&tfidf);
     let rows: Vec<Sparse> = match &space {
         Space::Sparse => sample_sparse,
-        _ => sample.par_iter().map(|&i| space.vector(&tfidf, &corpus, &responses[i].text, i)).collect(),
+        _ => sample
+            .par_iter()
+            .map(|&i| space.vector(&tfidf, &corpus, &responses[i].text, i))
+            .collect(),
     };
     // Rows without content cannot shape a theme.
     let fit_rows: Vec<Sparse> = rows.into_iter().filter(|r| !r.is_empty()).collect();
     let (model, chosen_by, silhouettes) = choose_and_fit(&fit_rows, dim, config);
-    let floors: Vec<f32> = model.as_ref().map_or_else(Vec::new, |m| member_floors(m, &fit_rows, config.assign_threshold));
+    let floors: Vec<f32> = model.as_ref().map_or_else(Vec::new, |m| {
+        member_floors(m, &fit_rows, config.assign_threshold)
+    });
 
     progress(Stage::Assigning);
     let assignments: Vec<(u32, u32, f32)> = (0..n)
         .into_par_iter()
         .with_min_len(1024)
         .map(|i| match &model {
-            Some(m) => assign(m, &floors, &space.vector(&tfidf, &corpus, &responses[i].text, i), config),
+            Some(m) => assign(
+                m,
+                &floors,
+                &space.vector(&tfidf, &corpus, &responses[i].text, i),
+                config,
+            ),
             None => (u32::MAX, u32::MAX, 0.0),
         })
         .collect();
@@ -323,7 +368,8 @@ pub fn analyse_with_progress(responses: &[Response], config: &Config, progress: 
             c => 1.0 / groups[c as usize].members.len() as f64,
         })
         .collect();
-    let total_weight = (n - groups.iter().map(|g| g.members.len()).sum::<usize>()) as f64 + groups.len() as f64;
+    let total_weight =
+        (n - groups.iter().map(|g| g.members.len()).sum::<usize>()) as f64 + groups.len() as f64;
 
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
     let mut pools: Vec<Vec<(f32, usize)>> = vec![Vec::new(); k];
@@ -353,7 +399,10 @@ pub fn analyse_with_progress(responses: &[Response], config: &Config, progress: 
             let mut segments = BTreeMap::new();
             if responses.iter().any(|r| r.segment.is_some()) {
                 for &i in &ms {
-                    let s = responses[i].segment.clone().unwrap_or_else(|| "unspecified".to_string());
+                    let s = responses[i]
+                        .segment
+                        .clone()
+                        .unwrap_or_else(|| "unspecified".to_string());
                     *segments.entry(s).or_insert(0) += 1;
                 }
             }
@@ -363,7 +412,11 @@ pub fn analyse_with_progress(responses: &[Response], config: &Config, progress: 
                 label: label_of(&kw),
                 keywords: kw,
                 count: ms.len(),
-                share: if total_weight > 0.0 { round4(weight / total_weight) } else { 0.0 },
+                share: if total_weight > 0.0 {
+                    round4(weight / total_weight)
+                } else {
+                    0.0
+                },
                 quotes: pick_quotes(&pools[c], &corpus, responses, config.quotes),
                 members: ms.iter().map(|&i| responses[i].id.clone()).collect(),
                 segments,
@@ -437,7 +490,10 @@ pub fn deterministic_sample(items: &[usize], limit: usize, seed: u64) -> Vec<usi
     if items.len() <= limit {
         return items.to_vec();
     }
-    let mut keyed: Vec<(u64, usize)> = items.iter().map(|&i| (mix64(seed ^ (i as u64).wrapping_mul(0x9e37_79b9)), i)).collect();
+    let mut keyed: Vec<(u64, usize)> = items
+        .iter()
+        .map(|&i| (mix64(seed ^ (i as u64).wrapping_mul(0x9e37_79b9)), i))
+        .collect();
     keyed.select_nth_unstable(limit);
     let mut out: Vec<usize> = keyed[..limit].iter().map(|e| e.1).collect();
     out.sort_unstable();
@@ -445,21 +501,44 @@ pub fn deterministic_sample(items: &[usize], limit: usize, seed: u64) -> Vec<usi
 }
 
 /// Picks the number of themes (requested, or the best silhouette) and fits k-means.
-fn choose_and_fit(rows: &[Sparse], dim: usize, config: &Config) -> (Option<KMeans>, String, BTreeMap<usize, f64>) {
+fn choose_and_fit(
+    rows: &[Sparse],
+    dim: usize,
+    config: &Config,
+) -> (Option<KMeans>, String, BTreeMap<usize, f64>) {
     let mut scores = BTreeMap::new();
     if rows.is_empty() {
         return (None, "no responses with content".into(), scores);
     }
     if let Some(k) = config.themes {
         let k = k.clamp(1, rows.len());
-        return (Some(cluster::kmeans(rows, dim, k, true, config.restarts, config.seed)), "requested".into(), scores);
+        return (
+            Some(cluster::kmeans(
+                rows,
+                dim,
+                k,
+                true,
+                config.restarts,
+                config.seed,
+            )),
+            "requested".into(),
+            scores,
+        );
     }
     let by_size = ((rows.len() as f64 / 3.0).sqrt().round() as usize).max(rows.len().min(2));
     let max_k = config.max_themes.min(by_size);
     if max_k < 2 {
-        return (Some(cluster::kmeans(rows, dim, 1, true, 1, config.seed)), "too few responses: one theme".into(), scores);
+        return (
+            Some(cluster::kmeans(rows, dim, 1, true, 1, config.seed)),
+            "too few responses: one theme".into(),
+            scores,
+        );
     }
-    let sub_idx = deterministic_sample(&(0..rows.len()).collect::<Vec<_>>(), SILHOUETTE_SAMPLE, config.seed ^ 0x51);
+    let sub_idx = deterministic_sample(
+        &(0..rows.len()).collect::<Vec<_>>(),
+        SILHOUETTE_SAMPLE,
+        config.seed ^ 0x51,
+    );
     let sub: Vec<Sparse> = sub_idx.iter().map(|&i| rows[i].clone()).collect();
     let refs: Vec<&Sparse> = sub.iter().collect();
     let sim = cluster::similarity_matrix(&refs, dim);
@@ -479,9 +558,17 @@ fn choose_and_fit(rows: &[Sparse], dim: usize, config: &Config) -> (Option<KMean
         }
     }
     // Restarts matter most on small samples; on large ones each run is already stable.
-    let restarts = if rows.len() > 5000 { config.restarts.min(2) } else { config.restarts };
+    let restarts = if rows.len() > 5000 {
+        config.restarts.min(2)
+    } else {
+        config.restarts
+    };
     let km = cluster::kmeans(rows, dim, best.0, true, restarts, config.seed);
-    (Some(km), format!("silhouette over k = {}..={}", candidates[0], max_k), scores)
+    (
+        Some(km),
+        format!("silhouette over k = {}..={}", candidates[0], max_k),
+        scores,
+    )
 }
 
 /// The similarity below which a response is too far from each theme: `fraction` of the median
@@ -521,7 +608,9 @@ fn assign(model: &KMeans, floors: &[f32], v: &Sparse, config: &Config) -> (u32, 
     if best.1 < floors[best.0 as usize] {
         return (u32::MAX, u32::MAX, best.1);
     }
-    let two = second.0 != u32::MAX && second.1 >= floors[second.0 as usize] && second.1 >= config.second_ratio * best.1;
+    let two = second.0 != u32::MAX
+        && second.1 >= floors[second.0 as usize]
+        && second.1 >= config.second_ratio * best.1;
     (best.0, if two { second.0 } else { u32::MAX }, best.1)
 }
 
@@ -535,7 +624,13 @@ fn push_bounded(pool: &mut Vec<(f32, usize)>, item: (f32, usize), limit: usize) 
 
 /// Keywords of each theme from its sampled members: features that are much more common in the
 /// theme than overall (`p_in · ln(p_in / p_all)`), phrases and words not repeating each other.
-fn keywords_per_theme(corpus: &Corpus, tfidf: &Tfidf, sample: &[usize], assignments: &[(u32, u32, f32)], k: usize) -> Vec<Vec<String>> {
+fn keywords_per_theme(
+    corpus: &Corpus,
+    tfidf: &Tfidf,
+    sample: &[usize],
+    assignments: &[(u32, u32, f32)],
+    k: usize,
+) -> Vec<Vec<String>> {
     let f = tfidf.len();
     let mut df_in = vec![0u32; k * f];
     let mut size = vec![0u32; k];
@@ -566,7 +661,11 @@ fn keywords_per_theme(corpus: &Corpus, tfidf: &Tfidf, sample: &[usize], assignme
                     let p_in = f64::from(df_in[c * f + ft]) / s;
                     let p_all = (f64::from(tfidf.df[ft]) + 1.0) / (m + 1.0);
                     // Phrases read better than single words: a small bonus.
-                    let bonus = if tfidf.features[ft].1.is_some() { 1.15 } else { 1.0 };
+                    let bonus = if tfidf.features[ft].1.is_some() {
+                        1.15
+                    } else {
+                        1.0
+                    };
                     (bonus * p_in * (p_in / p_all).ln(), ft)
                 })
                 .filter(|e| e.0 > 0.0)
@@ -583,7 +682,10 @@ fn keywords_per_theme(corpus: &Corpus, tfidf: &Tfidf, sample: &[usize], assignme
                 let text = match b {
                     Some(b) => {
                         used.insert(b);
-                        format!("{} {}", corpus.display[a as usize], corpus.display[b as usize])
+                        format!(
+                            "{} {}",
+                            corpus.display[a as usize], corpus.display[b as usize]
+                        )
                     }
                     None => corpus.display[a as usize].clone(),
                 };
@@ -612,7 +714,12 @@ fn label_of(keywords: &[String]) -> String {
 
 /// Quotes: the closest to the centre first, skipping near-repeats of a chosen quote and very
 /// short responses while longer ones remain.
-fn pick_quotes(pool: &[(f32, usize)], corpus: &Corpus, responses: &[Response], limit: usize) -> Vec<Quote> {
+fn pick_quotes(
+    pool: &[(f32, usize)],
+    corpus: &Corpus,
+    responses: &[Response],
+    limit: usize,
+) -> Vec<Quote> {
     let mut pool = pool.to_vec();
     pool.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut chosen: Vec<usize> = Vec::new();
@@ -624,7 +731,10 @@ fn pick_quotes(pool: &[(f32, usize)], corpus: &Corpus, responses: &[Response], l
             if corpus.words[i] < min_words || chosen.contains(&i) {
                 continue;
             }
-            let repeat = chosen.iter().any(|&j| corpus.exact[i] == corpus.exact[j] || token_jaccard(corpus.tokens(i), corpus.tokens(j)) > 0.6);
+            let repeat = chosen.iter().any(|&j| {
+                corpus.exact[i] == corpus.exact[j]
+                    || token_jaccard(corpus.tokens(i), corpus.tokens(j)) > 0.6
+            });
             if !repeat {
                 chosen.push(i);
             }
@@ -640,7 +750,10 @@ fn pick_quotes(pool: &[(f32, usize)], corpus: &Corpus, responses: &[Response], l
             } else {
                 text
             };
-            Quote { id: responses[i].id.clone(), text }
+            Quote {
+                id: responses[i].id.clone(),
+                text,
+            }
         })
         .collect()
 }
@@ -666,17 +779,50 @@ mod tests {
 
     fn sample_responses() -> Vec<Response> {
         let topics = [
-            ["bus", "late", "timetable", "fares", "route", "driver", "evening", "service", "stop", "ticket"],
-            ["library", "books", "opening", "hours", "sunday", "study", "reading", "children", "staff", "computers"],
-            ["potholes", "road", "repair", "pavement", "cycle", "lane", "lighting", "traffic", "speed", "crossing"],
+            [
+                "bus",
+                "late",
+                "timetable",
+                "fares",
+                "route",
+                "driver",
+                "evening",
+                "service",
+                "stop",
+                "ticket",
+            ],
+            [
+                "library",
+                "books",
+                "opening",
+                "hours",
+                "sunday",
+                "study",
+                "reading",
+                "children",
+                "staff",
+                "computers",
+            ],
+            [
+                "potholes", "road", "repair", "pavement", "cycle", "lane", "lighting", "traffic",
+                "speed", "crossing",
+            ],
         ];
         let mut rng = crate::rng::Rng::new(3);
         (0..300)
             .map(|i| {
                 let t = &topics[i % 3];
                 let words: Vec<&str> = (0..6).map(|_| *rng.pick(t)).collect();
-                let seg = if i % 4 == 0 { "organisation" } else { "individual" };
-                Response::new(format!("r{i}"), format!("I think the {} really matter here", words.join(" ")), Some(seg.into()))
+                let seg = if i % 4 == 0 {
+                    "organisation"
+                } else {
+                    "individual"
+                };
+                Response::new(
+                    format!("r{i}"),
+                    format!("I think the {} really matter here", words.join(" ")),
+                    Some(seg.into()),
+                )
             })
             .collect()
     }
@@ -697,13 +843,23 @@ mod tests {
         // Each planted topic is one theme.
         for t in &a.themes {
             let first: usize = t.members[0][1..].parse().expect("id");
-            assert!(t.members.iter().all(|m| m[1..].parse::<usize>().expect("id") % 3 == first % 3));
+            assert!(
+                t.members
+                    .iter()
+                    .all(|m| m[1..].parse::<usize>().expect("id") % 3 == first % 3)
+            );
         }
     }
 
     #[test]
     fn requested_number_of_themes_is_honoured() {
-        let a = analyse(&sample_responses(), &Config { themes: Some(5), ..Config::default() });
+        let a = analyse(
+            &sample_responses(),
+            &Config {
+                themes: Some(5),
+                ..Config::default()
+            },
+        );
         assert_eq!(a.themes.len(), 5);
         assert_eq!(a.meta.themes_chosen_by, "requested");
     }
@@ -718,10 +874,18 @@ mod tests {
         let a = analyse(&rs, &Config::default());
         assert_eq!(a.campaigns.len(), 1);
         assert_eq!(a.campaigns[0].count, 100);
-        let bus = a.themes.iter().find(|t| t.members.iter().any(|m| m == "c0")).expect("campaign is in a theme");
+        let bus = a
+            .themes
+            .iter()
+            .find(|t| t.members.iter().any(|m| m == "c0"))
+            .expect("campaign is in a theme");
         assert!(bus.members.iter().filter(|m| m.starts_with('c')).count() == 100);
         // 300 ordinary responses + 1 campaign = 301 units; the bus theme has ~100 + 1 of them.
-        assert!(bus.share < 0.4, "share {} counts the campaign once", bus.share);
+        assert!(
+            bus.share < 0.4,
+            "share {} counts the campaign once",
+            bus.share
+        );
         assert!(bus.quotes.iter().filter(|q| q.id.starts_with('c')).count() <= 1);
     }
 
@@ -738,7 +902,10 @@ mod tests {
         let a = analyse(&[], &Config::default());
         assert_eq!(a.responses, 0);
         assert!(a.themes.is_empty());
-        let rs = vec![Response::new("a", "", None), Response::new("b", "the and of", None)];
+        let rs = vec![
+            Response::new("a", "", None),
+            Response::new("b", "the and of", None),
+        ];
         let a = analyse(&rs, &Config::default());
         assert_eq!(a.unassigned, ["a", "b"]);
     }
@@ -752,15 +919,35 @@ mod tests {
             26
         }
         fn embed(&self, text: &str, out: &mut [f32]) {
-            let c = text.bytes().find(u8::is_ascii_alphabetic).unwrap_or(b'a').to_ascii_lowercase();
+            let c = text
+                .bytes()
+                .find(u8::is_ascii_alphabetic)
+                .unwrap_or(b'a')
+                .to_ascii_lowercase();
             out[(c - b'a') as usize] = 1.0;
         }
     }
 
     #[test]
     fn an_embedder_replaces_tfidf_vectors() {
-        let rs: Vec<Response> = (0..40).map(|i| Response::new(format!("r{i}"), if i % 2 == 0 { format!("apples {i} grow") } else { format!("zebras {i} grow") }, None)).collect();
-        let cfg = Config { embedder: Some(Arc::new(FirstLetter)), themes: Some(2), ..Config::default() };
+        let rs: Vec<Response> = (0..40)
+            .map(|i| {
+                Response::new(
+                    format!("r{i}"),
+                    if i % 2 == 0 {
+                        format!("apples {i} grow")
+                    } else {
+                        format!("zebras {i} grow")
+                    },
+                    None,
+                )
+            })
+            .collect();
+        let cfg = Config {
+            embedder: Some(Arc::new(FirstLetter)),
+            themes: Some(2),
+            ..Config::default()
+        };
         let a = analyse(&rs, &cfg);
         assert_eq!(a.meta.vectoriser, "embedder:first-letter");
         assert_eq!(a.themes.len(), 2);

@@ -80,7 +80,11 @@ impl Tfidf {
             }
             if p.bigrams {
                 seen_bi.clear();
-                seen_bi.extend(t.windows(2).filter(|w| w[0] != w[1]).map(|w| pair(w[0], w[1])));
+                seen_bi.extend(
+                    t.windows(2)
+                        .filter(|w| w[0] != w[1])
+                        .map(|w| pair(w[0], w[1])),
+                );
                 seen_bi.sort_unstable();
                 seen_bi.dedup();
                 for &b in &seen_bi {
@@ -100,7 +104,10 @@ impl Tfidf {
                 df.push(d);
             }
         }
-        let mut bis: Vec<(u64, u32)> = df_bi.into_iter().filter(|(_, d)| *d >= min_df.max(2)).collect();
+        let mut bis: Vec<(u64, u32)> = df_bi
+            .into_iter()
+            .filter(|(_, d)| *d >= min_df.max(2))
+            .collect();
         bis.sort_unstable();
         let mut bi = HashMap::with_capacity(bis.len());
         for (k, d) in bis {
@@ -112,14 +119,29 @@ impl Tfidf {
             .iter()
             .zip(&features)
             .map(|(&d, ft)| {
-                let bw = if ft.1.is_some() { f64::from(p.bigram_weight) } else { 1.0 };
+                let bw = if ft.1.is_some() {
+                    f64::from(p.bigram_weight)
+                } else {
+                    1.0
+                };
                 let share = f64::from(d) / m as f64;
                 let idf = ((1.0 + m as f64) / (1.0 + f64::from(d))).ln() + 1.0;
                 // Floored, so that when every response says the same words they still count.
-                (bw * idf * (1.0 - share).max(0.0).powf(f64::from(p.common_penalty)).max(0.05)) as f32
+                (bw * idf
+                    * (1.0 - share)
+                        .max(0.0)
+                        .powf(f64::from(p.common_penalty))
+                        .max(0.05)) as f32
             })
             .collect();
-        Tfidf { uni, bi, weight, features, df, docs: m }
+        Tfidf {
+            uni,
+            bi,
+            weight,
+            features,
+            df,
+            docs: m,
+        }
     }
 
     /// Number of features.
@@ -137,10 +159,10 @@ impl Tfidf {
     pub fn vector(&self, tokens: &[u32]) -> Sparse {
         let mut v: Sparse = Vec::with_capacity(tokens.len() * 2);
         for &t in tokens {
-            if let Some(&f) = self.uni.get(t as usize) {
-                if f != NONE {
-                    v.push((f, 1.0));
-                }
+            if let Some(&f) = self.uni.get(t as usize)
+                && f != NONE
+            {
+                v.push((f, 1.0));
             }
         }
         if !self.bi.is_empty() {
@@ -304,7 +326,9 @@ fn mul_at(rows: &[Sparse], y: &[f32], l: usize, features: usize) -> Vec<f32> {
 /// Modified Gram–Schmidt on the columns of a row-major `n × l` matrix. The columns are copied
 /// out to contiguous memory first: strided access made this the slowest step of the fit.
 fn orthonormalise(x: &mut [f32], n: usize, l: usize) {
-    let mut cols: Vec<Vec<f32>> = (0..l).map(|j| (0..n).map(|i| x[i * l + j]).collect()).collect();
+    let mut cols: Vec<Vec<f32>> = (0..l)
+        .map(|j| (0..n).map(|i| x[i * l + j]).collect())
+        .collect();
     for j in 0..l {
         let (done, rest) = cols.split_at_mut(j);
         let col = &mut rest[0];
@@ -388,7 +412,10 @@ mod tests {
         let mut a = vec![2.0, 1.0, 1.0, 2.0];
         let (mut vals, _) = jacobi_eigen(&mut a, 2);
         vals.sort_by(f64::total_cmp);
-        assert!((vals[0] - 1.0).abs() < 1e-9 && (vals[1] - 3.0).abs() < 1e-9, "{vals:?}");
+        assert!(
+            (vals[0] - 1.0).abs() < 1e-9 && (vals[1] - 3.0).abs() < 1e-9,
+            "{vals:?}"
+        );
     }
 
     #[test]
@@ -396,7 +423,11 @@ mod tests {
         // Features 0 and 1 always co-occur; 2 and 3 always co-occur.
         let mut rows: Vec<Sparse> = Vec::new();
         for i in 0..40 {
-            let mut r: Sparse = if i % 2 == 0 { vec![(0, 1.0), (1, 1.0)] } else { vec![(2, 1.0), (3, 1.0)] };
+            let mut r: Sparse = if i % 2 == 0 {
+                vec![(0, 1.0), (1, 1.0)]
+            } else {
+                vec![(2, 1.0), (3, 1.0)]
+            };
             normalise_sparse(&mut r);
             rows.push(r);
         }
@@ -409,6 +440,9 @@ mod tests {
         assert!(lsa.project(&vec![(2, 1.0)], &mut c));
         let dot = |x: &[f32], y: &[f32]| x.iter().zip(y).map(|(p, q)| p * q).sum::<f32>();
         assert!(dot(&a, &b) > 0.99, "words that co-occur map together");
-        assert!(dot(&a, &c).abs() < 0.1, "words that never co-occur stay apart");
+        assert!(
+            dot(&a, &c).abs() < 0.1,
+            "words that never co-occur stay apart"
+        );
     }
 }
