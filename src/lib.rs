@@ -8,7 +8,10 @@ pub mod auth;
 pub mod cli;
 pub mod demo;
 pub mod domain;
+pub mod feeds;
+pub mod sanitise;
 pub mod store;
+pub mod syndication;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -52,6 +55,7 @@ impl App {
     /// Serves the site on `listener` until Ctrl-C or SIGTERM, then finishes open requests.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
         let db = self.db.clone();
+        let scheduler = syndication::spawn_scheduler(self.clone());
         let router = web::router(self);
         axum::serve(
             listener,
@@ -59,6 +63,7 @@ impl App {
         )
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+        scheduler.abort();
         db.close().await;
         Ok(())
     }

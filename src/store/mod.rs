@@ -9,9 +9,14 @@
 //! failing with `SQLITE_BUSY`) and several reader connections.
 
 pub mod audit;
+pub mod comments;
 pub mod organisations;
+pub mod posts;
 pub mod rate_limits;
+pub mod search;
 pub mod sessions;
+pub mod settings;
+pub mod syndication;
 pub mod tokens;
 pub mod users;
 

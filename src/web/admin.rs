@@ -31,10 +31,18 @@ pub async fn home(State(app): State<App>, viewer: Viewer) -> PageResult {
     } else {
         Vec::new()
     };
+    let all = app.db.organisations().await?;
+    let is_editor = !super::editorial::organisations_for(user, Role::Editor, &all).is_empty();
+    let is_moderator = !super::editorial::organisations_for(user, Role::Moderator, &all).is_empty();
+    let pending_comments = if is_moderator {
+        app.db.count_pending_comments().await?
+    } else {
+        0
+    };
     viewer.render(
         &app,
         "admin/home.html",
-        context! { is_admin, audit => Serde(audit) },
+        context! { is_admin, is_editor, is_moderator, pending_comments, audit => Serde(audit) },
     )
 }
 

@@ -4,11 +4,16 @@
 pub mod admin;
 pub mod api;
 pub mod assets;
+pub mod atom;
+pub mod blog;
+pub mod editorial;
 pub mod error;
 pub mod middleware;
 pub mod ops;
 pub mod pages;
+pub mod search;
 pub mod sign_in;
+pub mod syndication;
 pub mod templates;
 pub mod viewer;
 
@@ -29,6 +34,16 @@ pub fn router(app: App) -> Router {
     let pages = Router::new()
         .route("/", get(pages::hub))
         .route("/organisations/{slug}", get(pages::organisation))
+        .route("/organisations/{slug}/feed.atom", get(atom::organisation))
+        .route("/blog", get(blog::index))
+        .route("/blog/feed.atom", get(atom::hub))
+        .route("/blog/categories/{slug}", get(blog::category))
+        .route("/blog/categories/{slug}/feed.atom", get(atom::category))
+        .route("/blog/{slug}", get(blog::post))
+        .route("/blog/{slug}/comments", post(blog::add_comment))
+        .route("/topics/{slug}", get(blog::topic))
+        .route("/search", get(search::search))
+        .route("/syndicated/{id}", get(syndication::item))
         .route("/sign-in", get(sign_in::show).post(sign_in::submit))
         .route("/sign-out", post(sign_in::sign_out))
         .route("/admin", get(admin::home))
@@ -49,12 +64,36 @@ pub fn router(app: App) -> Router {
         .route(
             "/admin/users/{id}/edit",
             get(admin::edit_user).post(admin::update_user),
-        );
+        )
+        .route("/admin/posts", get(editorial::posts))
+        .route(
+            "/admin/posts/new",
+            get(editorial::new_post).post(editorial::create_post),
+        )
+        .route(
+            "/admin/posts/{id}/edit",
+            get(editorial::edit_post).post(editorial::update_post),
+        )
+        .route("/admin/comments", get(editorial::moderation_queue))
+        .route("/admin/comments/pause", post(editorial::pause))
+        .route("/admin/comments/{id}", post(editorial::decide))
+        .route(
+            "/admin/feeds",
+            get(syndication::list).post(syndication::subscribe),
+        )
+        .route("/admin/feeds/{id}/fetch", post(syndication::fetch));
 
     let api = Router::new()
         .route("/api/openapi.json", get(api::openapi))
         .route("/api/v1/organisations", get(api::organisations))
         .route("/api/v1/me", get(api::me))
+        .route("/api/v1/posts", get(api::posts).post(api::create_post))
+        .route("/api/v1/posts/{slug}", get(api::post))
+        .route("/api/v1/posts/{slug}/comments", post(api::add_comment))
+        .route("/api/v1/comments/{id}/approve", post(api::approve_comment))
+        .route("/api/v1/comments/{id}/reject", post(api::reject_comment))
+        .route("/api/v1/feeds", post(api::create_feed))
+        .route("/api/v1/feeds/{id}/fetch", post(api::fetch_feed))
         .route("/api/{*rest}", get(api::not_found).post(api::not_found));
 
     let ops = Router::new()

@@ -1,27 +1,33 @@
 //! Public pages: the hub and organisation pages.
 
+use super::blog::{PAGE_SIZE, PageQuery, pagination, with_details};
 use super::error::PageResult;
 use super::viewer::Viewer;
 use crate::App;
-use axum::extract::{Path, State};
+use crate::store::posts::PostFilter;
+use axum::extract::{Path, Query, State};
 use minijinja::context;
 use minijinja::value::Serde;
 
 /// `GET /`: the hub.
 pub async fn hub(State(app): State<App>, viewer: Viewer) -> PageResult {
     let organisations = app.db.organisations().await?;
+    let (posts, _) = app.db.public_posts(PostFilter::default(), 5, 0).await?;
+    let posts = with_details(&app, posts).await?;
+    let syndicated = app.db.recent_items(None, 5).await?;
     viewer.render(
         &app,
         "hub.html",
-        context! { organisations => Serde(organisations) },
+        context! { organisations => Serde(organisations), posts, syndicated => Serde(syndicated) },
     )
 }
 
-/// `GET /organisations/{slug}`.
+/// `GET /organisations/{slug}`: the organisation, its bodies, and its posts.
 pub async fn organisation(
     State(app): State<App>,
     viewer: Viewer,
     Path(slug): Path<String>,
+    Query(q): Query<PageQuery>,
 ) -> PageResult {
     let organisation = app.db.organisation_by_slug(&slug).await?;
     let all = app.db.organisations().await?;
@@ -33,5 +39,27 @@ pub async fn organisation(
         .into_iter()
         .filter(|o| o.parent_id == Some(organisation.id))
         .collect();
-    viewer.render(&app, "organisation.html", context! { organisation => Serde(organisation), parent => Serde(parent), children => Serde(children) })
+    let page = q.number();
+    let filter = PostFilter {
+        organisation_id: Some(organisation.id),
+        ..Default::default()
+    };
+    let (posts, total) = app
+        .db
+        .public_posts(filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        .await?;
+    let base = format!("/organisations/{}", organisation.slug);
+    viewer.render(
+        &app,
+        "organisation.html",
+        context! {
+            posts => with_details(&app, posts).await?,
+            pagination => pagination(&base, page, total, PAGE_SIZE),
+            feed_url => format!("{base}/feed.atom"),
+            syndicated => Serde(app.db.recent_items(Some(organisation.id), 5).await?),
+            organisation => Serde(organisation),
+            parent => Serde(parent),
+            children => Serde(children),
+        },
+    )
 }

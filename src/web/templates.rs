@@ -34,12 +34,36 @@ pub fn environment() -> Environment<'static> {
     env.set_formatter(|out, state, value| match value.kind() {
         ValueKind::Bool => Ok(out.write_str(if value.is_true() { "true" } else { "false" })?),
         ValueKind::None => Ok(()),
+        // HTML-escape as Nunjucks and Jinja do (`&<>"'`), leaving `/` alone so that URLs and
+        // feeds read as written; every attribute is quoted, so `/` needs no escaping.
+        _ if matches!(state.auto_escape(), AutoEscape::Html) && !value.is_safe() => {
+            let text = match value.as_str() {
+                Some(s) => std::borrow::Cow::Borrowed(s),
+                None => std::borrow::Cow::Owned(value.to_string()),
+            };
+            let mut escaped = String::with_capacity(text.len() + 16);
+            for c in text.chars() {
+                match c {
+                    '&' => escaped.push_str("&amp;"),
+                    '<' => escaped.push_str("&lt;"),
+                    '>' => escaped.push_str("&gt;"),
+                    '"' => escaped.push_str("&quot;"),
+                    '\'' => escaped.push_str("&#39;"),
+                    c => escaped.push(c),
+                }
+            }
+            out.write_str(&escaped)?;
+            Ok(())
+        }
         _ => minijinja::escape_formatter(out, state, value),
     });
     env.add_filter("govuk_attributes", govuk_attributes);
     env.add_filter("error_list", error_list);
     env.add_filter("error_for", error_for);
     env.add_filter("datetime", datetime);
+    env.add_filter("date", date);
+    env.add_filter("paragraphs", paragraphs);
+    env.add_filter("rfc3339", rfc3339);
     minijinja_embed::load_templates!(&mut env);
     env
 }
@@ -157,4 +181,33 @@ fn datetime(secs: i64) -> String {
         .ok()
         .and_then(|t| t.format(&format).ok())
         .unwrap_or_default()
+}
+
+/// Formats Unix seconds as "21 November 2026".
+fn date(secs: i64) -> String {
+    let format = time::macros::format_description!("[day padding:none] [month repr:long] [year]");
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
+}
+
+/// Formats Unix seconds as RFC 3339 (`2026-11-21T14:05:00Z`), for feeds and `<time datetime>`.
+fn rfc3339(secs: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// Splits plain text (a comment, an answer) into paragraphs at blank lines, for `<p>` each.
+fn paragraphs(text: &str) -> Vec<String> {
+    text.replace("\r\n", "\n")
+        .split("\n\n")
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
 }

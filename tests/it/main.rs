@@ -3,6 +3,10 @@
 //! when `TOWNHALL_TEST_POSTGRES` is set to a server URL (see `support.rs`).
 mod analyse_cli;
 mod cli;
+mod feeds;
 mod foundation;
 mod govuk_components;
+mod publishing;
+mod sanitise;
 mod support;
+mod syndication;

@@ -83,8 +83,13 @@ async fn database_url(dir: &tempfile::TempDir) -> (String, Option<PgDatabase>) {
     }
 }
 
-/// A running app seeded with the demo's organisations and admin.
+/// A running app seeded with the demo's organisations and admin (not its posts).
 pub async fn spawn() -> TestApp {
+    // Errors the app logs show up beside a failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("warn,townhall=info")
+        .with_test_writer()
+        .try_init();
     let dir = tempfile::tempdir().unwrap();
     let (database_url, pg) = database_url(&dir).await;
     let app = App::build(Config {
@@ -94,7 +99,9 @@ pub async fn spawn() -> TestApp {
     })
     .await
     .expect("the app builds");
-    let admin_password = townhall::demo::seed(&app.db).await.expect("the demo seeds");
+    let admin_password = townhall::demo::seed_organisations(&app.db)
+        .await
+        .expect("the demo seeds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(app.clone().serve(listener));

@@ -1,0 +1,96 @@
+//! Comments on posts: held for moderation, then approved or rejected with a reason.
+//! The commenter's email is kept for moderators only and never published.
+
+use super::{Db, StoreError, StoreResult, now, read, write};
+use crate::domain::post::NewComment;
+use serde::Serialize;
+
+/// A comment as the public sees it: no email.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct PublicComment {
+    pub id: i64,
+    pub name: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+/// A comment as a moderator sees it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct QueuedComment {
+    pub id: i64,
+    pub post_slug: String,
+    pub post_title: String,
+    pub name: String,
+    pub email: String,
+    pub body: String,
+    pub status: String,
+    pub reason: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+impl Db {
+    pub async fn add_comment(&self, post_id: i64, c: &NewComment) -> StoreResult<i64> {
+        let q = "INSERT INTO comments (post_id, name, email, body, status, created_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id";
+        Ok(
+            write!(self, pool => sqlx::query_scalar(q).bind(post_id).bind(&c.name).bind(c.email.as_str()).bind(&c.body).bind(now())
+            .fetch_one(pool).await)?,
+        )
+    }
+
+    pub async fn approved_comments(&self, post_id: i64) -> StoreResult<Vec<PublicComment>> {
+        let q = "SELECT id, name, body, created_at FROM comments WHERE post_id = $1 AND status = 'approved' ORDER BY created_at, id";
+        Ok(read!(self, pool => sqlx::query_as(q).bind(post_id).fetch_all(pool).await)?)
+    }
+
+    /// Comments awaiting a decision, oldest first.
+    pub async fn moderation_queue(&self) -> StoreResult<Vec<QueuedComment>> {
+        let q = "SELECT c.id, p.slug AS post_slug, p.title AS post_title, c.name, c.email, c.body, c.status, c.reason, c.created_at
+                 FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.status = 'pending' ORDER BY c.created_at, c.id";
+        Ok(read!(self, pool => sqlx::query_as(q).fetch_all(pool).await)?)
+    }
+
+    pub async fn count_pending_comments(&self) -> StoreResult<i64> {
+        Ok(
+            read!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM comments WHERE status = 'pending'").fetch_one(pool).await)?,
+        )
+    }
+
+    pub async fn comment(&self, id: i64) -> StoreResult<QueuedComment> {
+        let q = "SELECT c.id, p.slug AS post_slug, p.title AS post_title, c.name, c.email, c.body, c.status, c.reason, c.created_at
+                 FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = $1";
+        read!(self, pool => sqlx::query_as(q).bind(id).fetch_optional(pool).await)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Records a moderator's decision on a pending comment. A comment already decided is a
+    /// conflict, so two moderators cannot silently overrule each other.
+    pub async fn decide_comment(
+        &self,
+        id: i64,
+        decision: Decision,
+        reason: &str,
+        moderator: i64,
+    ) -> StoreResult<()> {
+        let status = match decision {
+            Decision::Approve => "approved",
+            Decision::Reject => "rejected",
+        };
+        let q = "UPDATE comments SET status = $1, reason = $2, decided_at = $3, decided_by = $4 WHERE id = $5 AND status = 'pending'";
+        let n = write!(self, pool => sqlx::query(q).bind(status).bind(reason).bind(now()).bind(moderator).bind(id)
+            .execute(pool).await.map(|r| r.rows_affected()))?;
+        if n == 1 {
+            return Ok(());
+        }
+        let existing = self.comment(id).await?;
+        Err(StoreError::Conflict(format!(
+            "the comment was already {}",
+            existing.status
+        )))
+    }
+}

@@ -1,0 +1,334 @@
+//! Posts, their authors, categories, topics and edit history.
+//!
+//! Public queries only return posts that are published and whose date has come
+//! (`status = 'published' AND published_at <= now`), which is how scheduled posts appear.
+
+use super::{Db, StoreError, StoreResult, now, read, write};
+use crate::domain::post::NewPost;
+use crate::domain::text::Slug;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Post {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub organisation_slug: String,
+    pub organisation_name: String,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub body_markdown: String,
+    pub body_html: String,
+    pub status: String,
+    pub published_at: Option<i64>,
+    pub comments_open: bool,
+    pub updated_at: i64,
+}
+
+impl Post {
+    /// Published, and its date has come.
+    pub fn is_public(&self, at: i64) -> bool {
+        self.status == "published" && self.published_at.is_some_and(|p| p <= at)
+    }
+}
+
+/// A name with its slug: a category or a topic.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Tag {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Revision {
+    pub title: String,
+    pub edited_by: Option<String>,
+    pub edited_at: i64,
+}
+
+/// Which public posts to list.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PostFilter {
+    pub organisation_id: Option<i64>,
+    pub category_id: Option<i64>,
+    pub topic_id: Option<i64>,
+}
+
+macro_rules! select_posts {
+    ($($rest:expr),+) => {
+        concat!(
+            "SELECT p.id, p.organisation_id, o.slug AS organisation_slug, o.name AS organisation_name, p.slug, p.title,
+                    p.summary, p.body_markdown, p.body_html, p.status, p.published_at, p.comments_open, p.updated_at
+             FROM posts p JOIN organisations o ON o.id = p.organisation_id ",
+            $($rest),+
+        )
+    };
+}
+
+/// The filter as SQL: each part is either switched off by a NULL parameter or matches.
+macro_rules! public_where {
+    () => {
+        "WHERE p.status = 'published' AND p.published_at <= $1
+           AND ($2 IS NULL OR p.organisation_id = $2)
+           AND ($3 IS NULL OR EXISTS (SELECT 1 FROM post_categories pc WHERE pc.post_id = p.id AND pc.category_id = $3))
+           AND ($4 IS NULL OR EXISTS (SELECT 1 FROM post_topics pt WHERE pt.post_id = p.id AND pt.topic_id = $4)) "
+    };
+}
+
+impl Db {
+    /// Creates a post with its authors, categories and topics, and its first revision.
+    pub async fn create_post(
+        &self,
+        organisation_id: i64,
+        post: &NewPost,
+        body_html: &str,
+        user_id: Option<i64>,
+    ) -> StoreResult<i64> {
+        let t = now();
+        let published_at = published_at(post, None, t);
+        write!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO posts (organisation_id, slug, title, summary, body_markdown, body_html, status, published_at,
+                                    comments_open, created_by, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id")
+                .bind(organisation_id).bind(post.slug.as_str()).bind(&post.title).bind(&post.summary)
+                .bind(&post.body_markdown).bind(body_html).bind(post.status.as_str()).bind(published_at)
+                .bind(post.comments_open).bind(user_id).bind(t)
+                .fetch_one(&mut *tx).await.map_err(StoreError::from_sqlx)?;
+            macro_rules! exec { ($q:expr, $($b:expr),*) => { sqlx::query($q)$(.bind($b))*.execute(&mut *tx).await? } }
+            for (i, name) in post.authors.iter().enumerate() {
+                exec!("INSERT INTO post_authors (post_id, position, name) VALUES ($1, $2, $3)", id, i as i64, name);
+            }
+            for name in &post.categories {
+                let cat: i64 = sqlx::query_scalar("INSERT INTO categories (slug, name) VALUES ($1, $2)
+                        ON CONFLICT (slug) DO UPDATE SET name = categories.name RETURNING id")
+                    .bind(Slug::from_title(name).as_str()).bind(name).fetch_one(&mut *tx).await?;
+                exec!("INSERT INTO post_categories (post_id, category_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, cat);
+            }
+            for name in &post.topics {
+                let topic: i64 = sqlx::query_scalar("INSERT INTO topics (slug, name) VALUES ($1, $2)
+                        ON CONFLICT (slug) DO UPDATE SET name = topics.name RETURNING id")
+                    .bind(Slug::from_title(name).as_str()).bind(name).fetch_one(&mut *tx).await?;
+                exec!("INSERT INTO post_topics (post_id, topic_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, topic);
+            }
+            exec!("INSERT INTO post_revisions (post_id, title, summary, body_markdown, edited_by, edited_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                id, &post.title, &post.summary, &post.body_markdown, user_id, t);
+            let doc = search_document(id, organisation_id, post, published_at, body_html);
+            super::search::IndexExecutor::index(&mut *tx, &doc.as_document()).await?;
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// Replaces a post's content, authors, categories and topics, recording a revision.
+    pub async fn update_post(
+        &self,
+        id: i64,
+        post: &NewPost,
+        body_html: &str,
+        user_id: Option<i64>,
+    ) -> StoreResult<()> {
+        let existing = self.post(id).await?;
+        let t = now();
+        let published_at = published_at(post, existing.published_at, t);
+        write!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE posts SET slug = $1, title = $2, summary = $3, body_markdown = $4, body_html = $5, status = $6,
+                            published_at = $7, comments_open = $8, updated_at = $9 WHERE id = $10")
+                .bind(post.slug.as_str()).bind(&post.title).bind(&post.summary).bind(&post.body_markdown).bind(body_html)
+                .bind(post.status.as_str()).bind(published_at).bind(post.comments_open).bind(t).bind(id)
+                .execute(&mut *tx).await.map_err(StoreError::from_sqlx)?;
+            macro_rules! exec { ($q:expr, $($b:expr),*) => { sqlx::query($q)$(.bind($b))*.execute(&mut *tx).await? } }
+            exec!("DELETE FROM post_authors WHERE post_id = $1", id);
+            exec!("DELETE FROM post_categories WHERE post_id = $1", id);
+            exec!("DELETE FROM post_topics WHERE post_id = $1", id);
+            for (i, name) in post.authors.iter().enumerate() {
+                exec!("INSERT INTO post_authors (post_id, position, name) VALUES ($1, $2, $3)", id, i as i64, name);
+            }
+            for name in &post.categories {
+                let cat: i64 = sqlx::query_scalar("INSERT INTO categories (slug, name) VALUES ($1, $2)
+                        ON CONFLICT (slug) DO UPDATE SET name = categories.name RETURNING id")
+                    .bind(Slug::from_title(name).as_str()).bind(name).fetch_one(&mut *tx).await?;
+                exec!("INSERT INTO post_categories (post_id, category_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, cat);
+            }
+            for name in &post.topics {
+                let topic: i64 = sqlx::query_scalar("INSERT INTO topics (slug, name) VALUES ($1, $2)
+                        ON CONFLICT (slug) DO UPDATE SET name = topics.name RETURNING id")
+                    .bind(Slug::from_title(name).as_str()).bind(name).fetch_one(&mut *tx).await?;
+                exec!("INSERT INTO post_topics (post_id, topic_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, topic);
+            }
+            exec!("INSERT INTO post_revisions (post_id, title, summary, body_markdown, edited_by, edited_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                id, &post.title, &post.summary, &post.body_markdown, user_id, t);
+            let doc = search_document(id, existing.organisation_id, post, published_at, body_html);
+            super::search::IndexExecutor::index(&mut *tx, &doc.as_document()).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    pub async fn post(&self, id: i64) -> StoreResult<Post> {
+        read!(self, pool => sqlx::query_as(select_posts!("WHERE p.id = $1")).bind(id).fetch_optional(pool).await)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn post_by_slug(&self, slug: &str) -> StoreResult<Post> {
+        read!(self, pool => sqlx::query_as(select_posts!("WHERE p.slug = $1")).bind(slug).fetch_optional(pool).await)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Public posts, newest first, with the total for pagination.
+    pub async fn public_posts(
+        &self,
+        filter: PostFilter,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<Post>, i64)> {
+        let t = now();
+        let posts = read!(self, pool => sqlx::query_as(select_posts!(public_where!(), "ORDER BY p.published_at DESC, p.id DESC LIMIT $5 OFFSET $6"))
+            .bind(t).bind(filter.organisation_id).bind(filter.category_id).bind(filter.topic_id).bind(limit).bind(offset)
+            .fetch_all(pool).await)?;
+        let total: i64 = read!(self, pool => sqlx::query_scalar(concat!("SELECT COUNT(*) FROM posts p ", public_where!()))
+            .bind(t).bind(filter.organisation_id).bind(filter.category_id).bind(filter.topic_id)
+            .fetch_one(pool).await)?;
+        Ok((posts, total))
+    }
+
+    /// Every post (drafts and scheduled too) of some organisations, for the admin list.
+    pub async fn posts_of(&self, organisation_ids: &[i64]) -> StoreResult<Vec<Post>> {
+        let mut all: Vec<Post> = Vec::new();
+        for org in organisation_ids {
+            let mut some = read!(self, pool => sqlx::query_as(select_posts!("WHERE p.organisation_id = $1"))
+                .bind(org).fetch_all(pool).await)?;
+            all.append(&mut some);
+        }
+        all.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+        Ok(all)
+    }
+
+    pub async fn post_authors(&self, post_id: i64) -> StoreResult<Vec<String>> {
+        Ok(
+            read!(self, pool => sqlx::query_scalar("SELECT name FROM post_authors WHERE post_id = $1 ORDER BY position")
+            .bind(post_id).fetch_all(pool).await)?,
+        )
+    }
+
+    pub async fn post_categories(&self, post_id: i64) -> StoreResult<Vec<Tag>> {
+        Ok(
+            read!(self, pool => sqlx::query_as("SELECT c.id, c.slug, c.name FROM categories c JOIN post_categories pc ON pc.category_id = c.id
+                WHERE pc.post_id = $1 ORDER BY c.name").bind(post_id).fetch_all(pool).await)?,
+        )
+    }
+
+    pub async fn post_topics(&self, post_id: i64) -> StoreResult<Vec<Tag>> {
+        Ok(
+            read!(self, pool => sqlx::query_as("SELECT t.id, t.slug, t.name FROM topics t JOIN post_topics pt ON pt.topic_id = t.id
+                WHERE pt.post_id = $1 ORDER BY t.name").bind(post_id).fetch_all(pool).await)?,
+        )
+    }
+
+    pub async fn category_by_slug(&self, slug: &str) -> StoreResult<Tag> {
+        read!(self, pool => sqlx::query_as("SELECT id, slug, name FROM categories WHERE slug = $1").bind(slug).fetch_optional(pool).await)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn topic_by_slug(&self, slug: &str) -> StoreResult<Tag> {
+        read!(self, pool => sqlx::query_as("SELECT id, slug, name FROM topics WHERE slug = $1").bind(slug).fetch_optional(pool).await)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Categories that have at least one public post, with their counts.
+    pub async fn categories_in_use(&self) -> StoreResult<Vec<(Tag, i64)>> {
+        let rows: Vec<(i64, String, String, i64)> = read!(self, pool => sqlx::query_as(
+            "SELECT c.id, c.slug, c.name, COUNT(*) FROM categories c
+               JOIN post_categories pc ON pc.category_id = c.id
+               JOIN posts p ON p.id = pc.post_id
+             WHERE p.status = 'published' AND p.published_at <= $1
+             GROUP BY c.id, c.slug, c.name ORDER BY c.name").bind(now()).fetch_all(pool).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, slug, name, n)| (Tag { id, slug, name }, n))
+            .collect())
+    }
+
+    /// Up to `limit` public posts sharing a category or topic with `post_id`, newest first.
+    pub async fn related_posts(&self, post_id: i64, limit: i64) -> StoreResult<Vec<Post>> {
+        Ok(read!(self, pool => sqlx::query_as(select_posts!(
+            "WHERE p.status = 'published' AND p.published_at <= $1 AND p.id <> $2 AND (
+                EXISTS (SELECT 1 FROM post_categories a JOIN post_categories b ON a.category_id = b.category_id
+                        WHERE a.post_id = p.id AND b.post_id = $2)
+             OR EXISTS (SELECT 1 FROM post_topics a JOIN post_topics b ON a.topic_id = b.topic_id
+                        WHERE a.post_id = p.id AND b.post_id = $2))
+             ORDER BY p.published_at DESC LIMIT $3"))
+            .bind(now()).bind(post_id).bind(limit).fetch_all(pool).await)?)
+    }
+
+    pub async fn post_revisions(&self, post_id: i64) -> StoreResult<Vec<Revision>> {
+        Ok(
+            read!(self, pool => sqlx::query_as("SELECT r.title, u.name AS edited_by, r.edited_at FROM post_revisions r
+                LEFT JOIN users u ON u.id = r.edited_by WHERE r.post_id = $1 ORDER BY r.id DESC")
+            .bind(post_id).fetch_all(pool).await)?,
+        )
+    }
+}
+
+/// A published post keeps its first publication date unless a new one is given; a draft
+/// keeps the date it was given (or none).
+fn published_at(post: &NewPost, existing: Option<i64>, t: i64) -> Option<i64> {
+    match (post.status, post.published_at) {
+        (_, Some(at)) => Some(at),
+        (crate::domain::post::PostStatus::Published, None) => Some(existing.unwrap_or(t)),
+        (crate::domain::post::PostStatus::Draft, None) => existing,
+    }
+}
+
+/// What the search index holds for a post: found only once it is published and its date has come.
+struct PostDocument {
+    id: i64,
+    organisation_id: i64,
+    visible_from: Option<i64>,
+    url: String,
+    title: String,
+    body: String,
+}
+
+impl PostDocument {
+    fn as_document(&self) -> super::search::Document<'_> {
+        super::search::Document {
+            kind: "post",
+            ref_id: self.id,
+            organisation_id: Some(self.organisation_id),
+            published_at: self.visible_from,
+            url: &self.url,
+            title: &self.title,
+            body: &self.body,
+        }
+    }
+}
+
+fn search_document(
+    id: i64,
+    organisation_id: i64,
+    post: &NewPost,
+    published_at: Option<i64>,
+    body_html: &str,
+) -> PostDocument {
+    let visible_from = match post.status {
+        crate::domain::post::PostStatus::Published => published_at,
+        crate::domain::post::PostStatus::Draft => None,
+    };
+    let body = format!(
+        "{}\n{}",
+        post.summary,
+        crate::sanitise::plain_text(body_html, usize::MAX)
+    );
+    PostDocument {
+        id,
+        organisation_id,
+        visible_from,
+        url: format!("/blog/{}", post.slug),
+        title: post.title.clone(),
+        body,
+    }
+}

@@ -1,0 +1,245 @@
+//! Site search over SQLite FTS5 or PostgreSQL full-text search, behind one interface.
+//!
+//! Snippets come back with the matched words between two control characters, which no
+//! stored text contains; `search` escapes the snippet and only then turns those markers into
+//! `<mark>`, so nothing in a document can become markup.
+
+use super::{Backend, Db, StoreResult, now, write};
+use serde::Serialize;
+
+/// A document to index.
+pub struct Document<'a> {
+    pub kind: &'a str,
+    pub ref_id: i64,
+    pub organisation_id: Option<i64>,
+    /// When it becomes public; `None` while it is not.
+    pub published_at: Option<i64>,
+    pub url: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    pub kind: String,
+    pub url: String,
+    pub title: String,
+    pub organisation: Option<String>,
+    /// Escaped HTML with `<mark>` around the matched words.
+    pub snippet_html: String,
+}
+
+const OPEN: char = '\u{1}';
+const CLOSE: char = '\u{2}';
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    kind: String,
+    url: String,
+    title: String,
+    organisation: Option<String>,
+    snippet: String,
+}
+
+impl Db {
+    /// Finds public documents matching `query`, best first, with the total count.
+    pub async fn search(
+        &self,
+        query: &str,
+        organisation_id: Option<i64>,
+        kind: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<SearchHit>, i64)> {
+        let t = now();
+        let (rows, total): (Vec<Row>, i64) = match &self.backend {
+            Backend::Sqlite { read, .. } => {
+                let Some(expr) = fts5_query(query) else {
+                    return Ok((Vec::new(), 0));
+                };
+                let filter = "search_index MATCH $1 AND search_index.published_at IS NOT NULL AND search_index.published_at <= $2
+                              AND ($3 IS NULL OR search_index.organisation_id = $3) AND ($4 IS NULL OR search_index.kind = $4)";
+                let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT search_index.kind, search_index.url, search_index.title, o.name AS organisation,
+                            snippet(search_index, 6, char(1), char(2), '…', 24) AS snippet
+                     FROM search_index LEFT JOIN organisations o ON o.id = search_index.organisation_id
+                     WHERE {filter} ORDER BY bm25(search_index, 0, 0, 0, 0, 0, 5.0, 1.0) LIMIT $5 OFFSET $6"
+                )))
+                .bind(&expr).bind(t).bind(organisation_id).bind(kind).bind(limit).bind(offset)
+                .fetch_all(read).await?;
+                let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) FROM search_index WHERE {filter}"
+                )))
+                .bind(&expr)
+                .bind(t)
+                .bind(organisation_id)
+                .bind(kind)
+                .fetch_one(read)
+                .await?;
+                (rows, total)
+            }
+            Backend::Postgres(pool) => {
+                if query.trim().is_empty() {
+                    return Ok((Vec::new(), 0));
+                }
+                let filter = "s.document @@ websearch_to_tsquery('english', $1) AND s.published_at IS NOT NULL AND s.published_at <= $2
+                              AND ($3::BIGINT IS NULL OR s.organisation_id = $3) AND ($4::TEXT IS NULL OR s.kind = $4)";
+                let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT s.kind, s.url, s.title, o.name AS organisation,
+                            ts_headline('english', s.body, websearch_to_tsquery('english', $1),
+                                        'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12') AS snippet
+                     FROM search_index s LEFT JOIN organisations o ON o.id = s.organisation_id
+                     WHERE {filter}
+                     ORDER BY ts_rank(s.document, websearch_to_tsquery('english', $1)) DESC, s.published_at DESC LIMIT $5 OFFSET $6"
+                )))
+                .bind(query).bind(t).bind(organisation_id).bind(kind).bind(limit).bind(offset)
+                .fetch_all(pool).await?;
+                let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) FROM search_index s WHERE {filter}"
+                )))
+                .bind(query)
+                .bind(t)
+                .bind(organisation_id)
+                .bind(kind)
+                .fetch_one(pool)
+                .await?;
+                (rows, total)
+            }
+        };
+        let hits = rows
+            .into_iter()
+            .map(|r| SearchHit {
+                kind: r.kind,
+                url: r.url,
+                title: r.title,
+                organisation: r.organisation,
+                snippet_html: mark(&r.snippet),
+            })
+            .collect();
+        Ok((hits, total))
+    }
+
+    /// Rebuilds the whole index from the tables it mirrors (after an upgrade, or a restore).
+    pub async fn reindex_posts(&self) -> StoreResult<()> {
+        let posts = write!(self, pool => sqlx::query_as::<_, (i64, i64, String, String, String, String, Option<i64>)>(
+            "SELECT id, organisation_id, slug, title, body_html, status, published_at FROM posts").fetch_all(pool).await)?;
+        for (id, org, slug, title, html, status, published_at) in posts {
+            let url = format!("/blog/{slug}");
+            let body = crate::sanitise::plain_text(&html, usize::MAX);
+            let doc = Document {
+                kind: "post",
+                ref_id: id,
+                organisation_id: Some(org),
+                published_at: if status == "published" {
+                    published_at
+                } else {
+                    None
+                },
+                url: &url,
+                title: &title,
+                body: &body,
+            };
+            match &self.backend {
+                Backend::Sqlite { write, .. } => write.acquire().await?.index(&doc).await?,
+                Backend::Postgres(pool) => pool.acquire().await?.index(&doc).await?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Something that can write to the index: a pool or a transaction of either database.
+pub(crate) trait IndexExecutor<'c> {
+    async fn index(self, doc: &Document<'_>) -> Result<(), sqlx::Error>;
+}
+
+impl<'c> IndexExecutor<'c> for &mut sqlx::SqliteConnection {
+    async fn index(self, doc: &Document<'_>) -> Result<(), sqlx::Error> {
+        // FTS5 tables have no unique keys and no upsert: delete, then insert (in one
+        // transaction when the caller gave one).
+        sqlx::query("DELETE FROM search_index WHERE kind = $1 AND ref_id = $2")
+            .bind(doc.kind)
+            .bind(doc.ref_id)
+            .execute(&mut *self)
+            .await?;
+        sqlx::query("INSERT INTO search_index (kind, ref_id, organisation_id, published_at, url, title, body)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(doc.kind).bind(doc.ref_id).bind(doc.organisation_id).bind(doc.published_at)
+            .bind(doc.url).bind(doc.title).bind(doc.body).execute(&mut *self).await?;
+        Ok(())
+    }
+}
+
+impl<'c> IndexExecutor<'c> for &mut sqlx::PgConnection {
+    async fn index(self, doc: &Document<'_>) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO search_index (kind, ref_id, organisation_id, published_at, url, title, body)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)
+                     ON CONFLICT (kind, ref_id) DO UPDATE SET organisation_id = excluded.organisation_id,
+                       published_at = excluded.published_at, url = excluded.url, title = excluded.title, body = excluded.body")
+            .bind(doc.kind).bind(doc.ref_id).bind(doc.organisation_id).bind(doc.published_at)
+            .bind(doc.url).bind(doc.title).bind(doc.body).execute(&mut *self).await?;
+        Ok(())
+    }
+}
+
+/// Turns what a person typed into a safe FTS5 query: each word quoted (so operators and
+/// punctuation are literal), all words required, the last one also as a prefix.
+pub fn fts5_query(input: &str) -> Option<String> {
+    let words: Vec<String> = input
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(12)
+        .map(|w| format!("\"{}\"", w.to_lowercase()))
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    let mut q = words.join(" ");
+    q.push('*');
+    Some(q)
+}
+
+/// Escapes a snippet and marks the matches.
+fn mark(snippet: &str) -> String {
+    let mut out = String::with_capacity(snippet.len() + 32);
+    for c in snippet.chars() {
+        match c {
+            OPEN => out.push_str("<mark>"),
+            CLOSE => out.push_str("</mark>"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() && c != '\n' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_queries_become_safe_fts5_expressions() {
+        assert_eq!(
+            fts5_query("records online").unwrap(),
+            "\"records\" \"online\"*"
+        );
+        assert_eq!(
+            fts5_query("NEAR(a b) OR \"x\"").unwrap(),
+            "\"near\" \"a\" \"b\" \"or\" \"x\"*"
+        );
+        assert_eq!(fts5_query("  ,;: "), None);
+    }
+
+    #[test]
+    fn snippets_are_escaped_before_marking() {
+        assert_eq!(
+            mark("a \u{1}<script>\u{2} b"),
+            "a <mark>&lt;script&gt;</mark> b"
+        );
+    }
+}

@@ -1,0 +1,108 @@
+//! Syndication: fetching subscribed feeds, now or on a schedule, and recording the outcome.
+//!
+//! `crate::feeds` does the network and parsing (with its SSRF guard and limits); this module
+//! runs it off the async threads, stores new items, and records errors on the subscription so
+//! that a broken, huge, slow or hostile feed harms nothing else.
+
+use crate::App;
+use crate::feeds::{FetchOutcome, FetchPolicy, Validators, fetch, parse};
+use crate::store::StoreResult;
+use crate::store::syndication::FetchRecord;
+use std::time::Duration;
+
+/// How often each subscription is fetched.
+pub const FETCH_INTERVAL_SECS: i64 = 30 * 60;
+/// How often the scheduler looks for due subscriptions.
+pub const SCHEDULER_TICK: Duration = Duration::from_secs(60);
+
+/// What one fetch did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FetchSummary {
+    pub new_items: u64,
+    /// The recorded error, when the fetch failed.
+    pub error: Option<String>,
+}
+
+/// Fetches a subscription now and records the outcome on it.
+pub async fn fetch_now(app: &App, id: i64) -> StoreResult<FetchSummary> {
+    let sub = app.db.subscription(id).await?;
+    let policy = FetchPolicy {
+        allow_private: app.config.feeds_allow_private,
+        ..FetchPolicy::default()
+    };
+    let validators = Validators {
+        etag: sub.etag.clone(),
+        last_modified: sub.last_modified.clone(),
+    };
+    let url = sub.url.clone();
+    let outcome = tokio::task::spawn_blocking(move || fetch(&url, &validators, &policy)).await;
+    let fail = |error: String| FetchRecord {
+        error: Some(error),
+        ..FetchRecord::default()
+    };
+    let (items, record) = match outcome {
+        Err(join) => (
+            Vec::new(),
+            fail(format!("the fetch stopped unexpectedly: {join}")),
+        ),
+        Ok(Err(e)) => (Vec::new(), fail(e.to_string())),
+        Ok(Ok(FetchOutcome::NotModified)) => (Vec::new(), FetchRecord::default()),
+        Ok(Ok(FetchOutcome::Fetched {
+            body,
+            etag,
+            last_modified,
+            final_url,
+        })) => match parse(&body, &final_url) {
+            Err(e) => (Vec::new(), fail(e.to_string())),
+            Ok(feed) => (
+                feed.items,
+                FetchRecord {
+                    title: Some(feed.title),
+                    etag,
+                    last_modified,
+                    error: None,
+                },
+            ),
+        },
+    };
+    let new_items = app.db.record_fetch(id, &items, &record).await?;
+    if let Some(e) = &record.error {
+        tracing::warn!(subscription = id, error = %e, "feed fetch failed");
+    }
+    Ok(FetchSummary {
+        new_items,
+        error: record.error,
+    })
+}
+
+/// Fetches every due subscription this node manages to claim; returns how many it fetched.
+pub async fn run_due(app: &App) -> StoreResult<usize> {
+    let mut fetched = 0;
+    for id in app.db.due_subscriptions(20).await? {
+        if app
+            .db
+            .claim_subscription(id, crate::store::now() + FETCH_INTERVAL_SECS)
+            .await?
+        {
+            fetch_now(app, id).await?;
+            fetched += 1;
+        }
+    }
+    Ok(fetched)
+}
+
+/// Runs [`run_due`] every [`SCHEDULER_TICK`] until the process stops.
+pub fn spawn_scheduler(app: App) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        // The first look is one tick after start, not at once: a node that restarts does not
+        // stampede the feeds, and tests that drive `run_due` themselves are not raced.
+        let mut tick =
+            tokio::time::interval_at(tokio::time::Instant::now() + SCHEDULER_TICK, SCHEDULER_TICK);
+        loop {
+            tick.tick().await;
+            if let Err(e) = run_due(&app).await {
+                tracing::error!(error = %e, "feed scheduler failed");
+            }
+        }
+    })
+}

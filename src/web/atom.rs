@@ -1,0 +1,112 @@
+//! Atom 1.0 feeds of public posts: the whole hub, each organisation and each category.
+
+use super::error::PageResult;
+use crate::App;
+use crate::store::posts::{Post, PostFilter};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::IntoResponse;
+use minijinja::context;
+use minijinja::value::Serde;
+
+/// Entries in a feed.
+const FEED_SIZE: i64 = 20;
+
+/// The site's address as the client reached it, for the absolute links Atom needs.
+pub fn base_url(app: &App, headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && !h.contains(['/', '"', '<', ' ']))
+        .unwrap_or("localhost");
+    let scheme = if app.config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}
+
+async fn render(
+    app: &App,
+    headers: &HeaderMap,
+    title: &str,
+    path: &str,
+    filter: PostFilter,
+) -> PageResult {
+    let (posts, _) = app.db.public_posts(filter, FEED_SIZE, 0).await?;
+    let mut entries = Vec::with_capacity(posts.len());
+    for p in &posts {
+        entries.push(context! { post => Serde(p), authors => app.db.post_authors(p.id).await?, categories => Serde(app.db.post_categories(p.id).await?) });
+    }
+    let updated = posts
+        .iter()
+        .map(|p: &Post| p.updated_at.max(p.published_at.unwrap_or(0)))
+        .max()
+        .unwrap_or(0);
+    let xml = app
+        .templates
+        .get_template("feeds/atom.xml")?
+        .render(context! {
+            base => base_url(app, headers), title, path, entries, updated,
+        })?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        xml,
+    )
+        .into_response())
+}
+
+/// `GET /blog/feed.atom`: every organisation's posts.
+pub async fn hub(State(app): State<App>, headers: HeaderMap) -> PageResult {
+    render(
+        &app,
+        &headers,
+        "Townhall: all posts",
+        "/blog",
+        PostFilter::default(),
+    )
+    .await
+}
+
+/// `GET /organisations/{slug}/feed.atom`.
+pub async fn organisation(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let org = app.db.organisation_by_slug(&slug).await?;
+    let filter = PostFilter {
+        organisation_id: Some(org.id),
+        ..Default::default()
+    };
+    render(
+        &app,
+        &headers,
+        &format!("{}: posts", org.name),
+        &format!("/organisations/{}", org.slug),
+        filter,
+    )
+    .await
+}
+
+/// `GET /blog/categories/{slug}/feed.atom`.
+pub async fn category(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let cat = app.db.category_by_slug(&slug).await?;
+    let filter = PostFilter {
+        category_id: Some(cat.id),
+        ..Default::default()
+    };
+    render(
+        &app,
+        &headers,
+        &format!("Townhall: {}", cat.name),
+        &format!("/blog/categories/{}", cat.slug),
+        filter,
+    )
+    .await
+}

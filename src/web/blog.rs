@@ -1,0 +1,330 @@
+//! The public blog: lists, posts with comments, categories, and the comment form.
+
+use super::error::{PageError, PageResult};
+use super::viewer::{CsrfForm, Viewer};
+use crate::App;
+use crate::domain::FieldErrors;
+use crate::domain::post::CommentInput;
+use crate::store::posts::{Post, PostFilter};
+use crate::store::settings::COMMENTS_PAUSED;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::StatusCode;
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+pub const PAGE_SIZE: i64 = 10;
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+impl PageQuery {
+    /// The 1-based page number; anything unreadable is page 1.
+    pub fn number(&self) -> i64 {
+        self.page
+            .as_deref()
+            .and_then(|p| p.parse().ok())
+            .filter(|p: &i64| *p >= 1 && *p <= 100_000)
+            .unwrap_or(1)
+    }
+}
+
+/// The GOV.UK pagination component's params for `base` (a path, with or without a query).
+pub fn pagination(base: &str, page: i64, total: i64, per_page: i64) -> Value {
+    let pages = (total + per_page - 1) / per_page;
+    if pages <= 1 {
+        return Value::from(());
+    }
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let href = |n: i64| {
+        if n == 1 {
+            base.to_string()
+        } else {
+            format!("{base}{sep}page={n}")
+        }
+    };
+    let items: Vec<Value> = (1..=pages)
+        .filter(|n| *n == 1 || *n == pages || (n - page).abs() <= 2)
+        .fold(Vec::new(), |mut acc: Vec<Value>, n| {
+            if let Some(last) = acc
+                .last()
+                .and_then(|v| v.get_attr("number").ok())
+                .and_then(|v| i64::try_from(v).ok())
+                && n - last > 1
+            {
+                acc.push(context! { ellipsis => true });
+            }
+            acc.push(context! { number => n, href => href(n), current => n == page });
+            acc
+        });
+    context! {
+        previous => if page > 1 { context! { href => href(page - 1) } } else { Value::from(()) },
+        next => if page < pages { context! { href => href(page + 1) } } else { Value::from(()) },
+        items,
+    }
+}
+
+/// Posts with their authors and categories, for lists.
+pub async fn with_details(app: &App, posts: Vec<Post>) -> Result<Vec<Value>, PageError> {
+    let mut out = Vec::with_capacity(posts.len());
+    for p in posts {
+        let authors = app.db.post_authors(p.id).await?;
+        let categories = app.db.post_categories(p.id).await?;
+        out.push(context! { post => Serde(&p), authors, categories => Serde(categories) });
+    }
+    Ok(out)
+}
+
+/// `GET /blog`.
+pub async fn index(
+    State(app): State<App>,
+    viewer: Viewer,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
+    let page = q.number();
+    let (posts, total) = app
+        .db
+        .public_posts(PostFilter::default(), PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        .await?;
+    if posts.is_empty() && page > 1 {
+        return Err(PageError::NotFound);
+    }
+    let categories: Vec<Value> = app
+        .db
+        .categories_in_use()
+        .await?
+        .into_iter()
+        .map(|(c, n)| context! { category => Serde(c), count => n })
+        .collect();
+    viewer.render(
+        &app,
+        "blog/index.html",
+        context! {
+            posts => with_details(&app, posts).await?,
+            total, categories,
+            pagination => pagination("/blog", page, total, PAGE_SIZE),
+            feed_url => "/blog/feed.atom",
+        },
+    )
+}
+
+/// `GET /blog/categories/{slug}`.
+pub async fn category(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
+    let category = app.db.category_by_slug(&slug).await?;
+    let page = q.number();
+    let filter = PostFilter {
+        category_id: Some(category.id),
+        ..Default::default()
+    };
+    let (posts, total) = app
+        .db
+        .public_posts(filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        .await?;
+    if posts.is_empty() && page > 1 {
+        return Err(PageError::NotFound);
+    }
+    let base = format!("/blog/categories/{}", category.slug);
+    viewer.render(
+        &app,
+        "blog/category.html",
+        context! {
+            feed_url => format!("{base}/feed.atom"),
+            pagination => pagination(&base, page, total, PAGE_SIZE),
+            category => Serde(category),
+            posts => with_details(&app, posts).await?,
+            total,
+        },
+    )
+}
+
+/// `GET /blog/{slug}`.
+pub async fn post(State(app): State<App>, viewer: Viewer, Path(slug): Path<String>) -> PageResult {
+    render_post(
+        &app,
+        &viewer,
+        &slug,
+        CommentInput::default(),
+        FieldErrors::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn render_post(
+    app: &App,
+    viewer: &Viewer,
+    slug: &str,
+    comment: CommentInput,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> PageResult {
+    let post = app.db.post_by_slug(slug).await?;
+    if !post.is_public(crate::store::now()) {
+        return Err(PageError::NotFound);
+    }
+    let url = format!("/blog/{}", post.slug);
+    let paused = app.db.setting(COMMENTS_PAUSED).await?;
+    viewer.render_with_status(
+        app,
+        "blog/post.html",
+        context! {
+            authors => app.db.post_authors(post.id).await?,
+            categories => Serde(app.db.post_categories(post.id).await?),
+            topics => Serde(app.db.post_topics(post.id).await?),
+            related => Serde(app.db.related_posts(post.id, 3).await?),
+            comments => Serde(app.db.approved_comments(post.id).await?),
+            comments_paused => paused,
+            comment => context! { name => &comment.name, email => &comment.email, body => &comment.body },
+            errors => Serde(errors.iter().collect::<Vec<_>>()),
+            share => share_links(&url, &post.title),
+            post => Serde(post),
+        },
+        status,
+    )
+}
+
+/// Share links as plain links: no third-party script runs, and nothing is requested from
+/// another site until the reader clicks. Relative to the site, so they are completed by the
+/// browser's copy of the address.
+fn share_links(path: &str, title: &str) -> Value {
+    let enc = super::error::urlencode;
+    context! {
+        email => format!("mailto:?subject={}&body={}", enc(title), enc(path)),
+        path => path,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CommentForm {
+    #[serde(flatten)]
+    comment: CommentInput,
+    /// The honeypot: hidden from people, filled in by bots.
+    #[serde(default)]
+    website: String,
+}
+
+/// Comments allowed from one address in [`COMMENT_WINDOW_SECS`].
+pub const COMMENT_LIMIT: i64 = 5;
+pub const COMMENT_WINDOW_SECS: i64 = 10 * 60;
+
+/// `POST /blog/{slug}/comments`.
+pub async fn add_comment(
+    State(app): State<App>,
+    viewer: Viewer,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<CommentForm>,
+) -> PageResult {
+    let post = app.db.post_by_slug(&slug).await?;
+    if !post.is_public(crate::store::now()) {
+        return Err(PageError::NotFound);
+    }
+    if let Some(refusal) = comments_refused(&app, &post).await? {
+        let mut errors = FieldErrors::new();
+        errors.add("body", refusal);
+        return render_post(
+            &app,
+            &viewer,
+            &slug,
+            form.comment,
+            errors,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let comment = match form.comment.parse() {
+        Ok(c) => c,
+        Err(errors) => {
+            return render_post(
+                &app,
+                &viewer,
+                &slug,
+                form.comment,
+                errors,
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    };
+    let key = format!("comment:address:{}", addr.ip());
+    if app.db.rate_limit_hit(&key, COMMENT_WINDOW_SECS).await? > COMMENT_LIMIT {
+        let mut errors = FieldErrors::new();
+        errors.add(
+            "body",
+            "You have sent several comments in a short time. Wait 10 minutes and try again.",
+        );
+        return render_post(
+            &app,
+            &viewer,
+            &slug,
+            form.comment,
+            errors,
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await;
+    }
+    // A bot that filled the honeypot is thanked like anyone else, and nothing is stored.
+    if form.website.trim().is_empty() {
+        app.db.add_comment(post.id, &comment).await?;
+    } else {
+        tracing::info!(ip = %addr.ip(), "comment honeypot filled; discarded");
+    }
+    viewer.render(
+        &app,
+        "blog/comment_received.html",
+        context! { post => Serde(post) },
+    )
+}
+
+/// Why comments cannot be taken on `post` now, if they cannot.
+pub async fn comments_refused(app: &App, post: &Post) -> Result<Option<String>, PageError> {
+    if let Some(message) = app.db.setting(COMMENTS_PAUSED).await? {
+        return Ok(Some(message));
+    }
+    if !post.comments_open {
+        return Ok(Some("Comments are closed on this post.".to_string()));
+    }
+    Ok(None)
+}
+
+/// `GET /topics/{slug}`: everything about one user need, whatever the organisation.
+/// Posts today; consultations and projects join them as those areas arrive.
+pub async fn topic(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
+    let topic = app.db.topic_by_slug(&slug).await?;
+    let page = q.number();
+    let filter = PostFilter {
+        topic_id: Some(topic.id),
+        ..Default::default()
+    };
+    let (posts, total) = app
+        .db
+        .public_posts(filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        .await?;
+    if posts.is_empty() && page > 1 {
+        return Err(PageError::NotFound);
+    }
+    let base = format!("/topics/{}", topic.slug);
+    viewer.render(
+        &app,
+        "topic.html",
+        context! {
+            pagination => pagination(&base, page, total, PAGE_SIZE),
+            topic => Serde(topic),
+            posts => with_details(&app, posts).await?,
+            total,
+        },
+    )
+}

@@ -1,0 +1,424 @@
+//! Signed-in editorial work: writing posts (editors), the comment moderation queue and the
+//! pre-election pause (moderators).
+//!
+//! Roles are checked on the server per organisation: an editor or moderator of a department
+//! also works on its arm's-length bodies' posts.
+
+use super::error::{PageError, PageResult};
+use super::viewer::{CsrfForm, SignedIn, Viewer};
+use crate::App;
+use crate::domain::FieldErrors;
+use crate::domain::post::PostInput;
+use crate::domain::role::Role;
+use crate::sanitise::markdown_to_html;
+use crate::store::StoreError;
+use crate::store::comments::Decision;
+use crate::store::organisations::Organisation;
+use crate::store::posts::Post;
+use crate::store::settings::COMMENTS_PAUSED;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use minijinja::context;
+use minijinja::value::Serde;
+use serde::Deserialize;
+
+/// The organisations in which `user` holds `role` (directly, or through the parent).
+pub fn organisations_for(user: &SignedIn, role: Role, all: &[Organisation]) -> Vec<Organisation> {
+    all.iter()
+        .filter(|o| user.has_role_in(role, &lineage(o)))
+        .cloned()
+        .collect()
+}
+
+/// An organisation and the one above it, whose roles apply to it.
+pub fn lineage(org: &Organisation) -> Vec<i64> {
+    std::iter::once(org.id).chain(org.parent_id).collect()
+}
+
+async fn editor_orgs(
+    app: &App,
+    viewer: &Viewer,
+) -> Result<(SignedIn, Vec<Organisation>), PageError> {
+    let user = viewer.signed_in()?.clone();
+    let orgs = organisations_for(&user, Role::Editor, &app.db.organisations().await?);
+    if orgs.is_empty() {
+        return Err(PageError::Forbidden);
+    }
+    Ok((user, orgs))
+}
+
+/// `GET /admin/posts`.
+pub async fn posts(State(app): State<App>, viewer: Viewer) -> PageResult {
+    let (_, orgs) = editor_orgs(&app, &viewer).await?;
+    let ids: Vec<i64> = orgs.iter().map(|o| o.id).collect();
+    let posts = app.db.posts_of(&ids).await?;
+    let now = crate::store::now();
+    let rows: Vec<_> = posts
+        .iter()
+        .map(|p| {
+            let state = match (p.status.as_str(), p.published_at) {
+                ("published", Some(at)) if at > now => "Scheduled",
+                ("published", _) => "Published",
+                _ => "Draft",
+            };
+            context! { post => Serde(p), state }
+        })
+        .collect();
+    viewer.render(&app, "admin/posts.html", context! { posts => rows })
+}
+
+#[derive(Deserialize, Default)]
+pub struct PostForm {
+    #[serde(flatten)]
+    post: PostInput,
+    #[serde(default)]
+    organisation: String,
+}
+
+fn post_form_page(
+    app: &App,
+    viewer: &Viewer,
+    existing: Option<&Post>,
+    form: &PostForm,
+    errors: &FieldErrors,
+    orgs: &[Organisation],
+    revisions: Vec<crate::store::posts::Revision>,
+) -> PageResult {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let p = &form.post;
+    viewer.render_with_status(
+        app,
+        "admin/post_form.html",
+        context! {
+            existing => Serde(existing),
+            organisations => Serde(orgs),
+            revisions => Serde(revisions),
+            form => context! {
+                organisation => &form.organisation, title => &p.title, slug => &p.slug, summary => &p.summary,
+                body => &p.body, status => &p.status, publish_at => &p.publish_at, authors => &p.authors,
+                categories => p.categories.join(", "), topics => p.topics.join(", "),
+                comments_closed => p.comments_closed.is_some(),
+            },
+            errors => Serde(errors.iter().collect::<Vec<_>>()),
+        },
+        status,
+    )
+}
+
+/// `GET /admin/posts/new`.
+pub async fn new_post(State(app): State<App>, viewer: Viewer) -> PageResult {
+    let (user, orgs) = editor_orgs(&app, &viewer).await?;
+    let form = PostForm {
+        post: PostInput {
+            authors: user.name.clone(),
+            status: "draft".into(),
+            ..Default::default()
+        },
+        organisation: orgs.first().map(|o| o.slug.clone()).unwrap_or_default(),
+    };
+    post_form_page(
+        &app,
+        &viewer,
+        None,
+        &form,
+        &FieldErrors::new(),
+        &orgs,
+        Vec::new(),
+    )
+}
+
+/// `POST /admin/posts/new`.
+pub async fn create_post(
+    State(app): State<App>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<PostForm>,
+) -> PageResult {
+    let (user, orgs) = editor_orgs(&app, &viewer).await?;
+    let org = orgs.iter().find(|o| o.slug == form.organisation);
+    let parsed = form.post.parse();
+    let (Some(org), Ok(post)) = (org, &parsed) else {
+        let mut errors = parsed.err().unwrap_or_default();
+        if org.is_none() {
+            errors.add(
+                "organisation",
+                "Choose the organisation whose blog this is for",
+            );
+        }
+        return post_form_page(&app, &viewer, None, &form, &errors, &orgs, Vec::new());
+    };
+    match app
+        .db
+        .create_post(
+            org.id,
+            post,
+            &markdown_to_html(&post.body_markdown),
+            Some(user.id),
+        )
+        .await
+    {
+        Ok(_) => {
+            app.db
+                .audit(
+                    Some(user.id),
+                    "created post",
+                    post.slug.as_str(),
+                    post.status.as_str(),
+                )
+                .await?;
+            Ok(Redirect::to("/admin/posts").into_response())
+        }
+        Err(StoreError::Conflict(_)) => {
+            let mut errors = FieldErrors::new();
+            errors.add(
+                "slug",
+                "Another post already has that web address: change the short name",
+            );
+            post_form_page(&app, &viewer, None, &form, &errors, &orgs, Vec::new())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The post, if the viewer may edit it.
+async fn editable_post(
+    app: &App,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<(SignedIn, Vec<Organisation>, Post), PageError> {
+    let (user, orgs) = editor_orgs(app, viewer).await?;
+    let post = app.db.post(id).await?;
+    if !orgs.iter().any(|o| o.id == post.organisation_id) {
+        return Err(PageError::Forbidden);
+    }
+    Ok((user, orgs, post))
+}
+
+/// `GET /admin/posts/{id}/edit`.
+pub async fn edit_post(State(app): State<App>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
+    let (_, orgs, post) = editable_post(&app, &viewer, id).await?;
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    let form = PostForm {
+        organisation: post.organisation_slug.clone(),
+        post: PostInput {
+            title: post.title.clone(),
+            slug: post.slug.clone(),
+            summary: post.summary.clone(),
+            body: post.body_markdown.clone(),
+            status: post.status.clone(),
+            publish_at: post
+                .published_at
+                .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+                .and_then(|t| t.format(&fmt).ok())
+                .unwrap_or_default(),
+            authors: app.db.post_authors(id).await?.join("\n"),
+            categories: app
+                .db
+                .post_categories(id)
+                .await?
+                .into_iter()
+                .map(|c| c.name)
+                .collect(),
+            topics: app
+                .db
+                .post_topics(id)
+                .await?
+                .into_iter()
+                .map(|t| t.name)
+                .collect(),
+            comments_closed: (!post.comments_open).then(String::new),
+        },
+    };
+    let revisions = app.db.post_revisions(id).await?;
+    post_form_page(
+        &app,
+        &viewer,
+        Some(&post),
+        &form,
+        &FieldErrors::new(),
+        &orgs,
+        revisions,
+    )
+}
+
+/// `POST /admin/posts/{id}/edit`. The organisation of a post does not change.
+pub async fn update_post(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(mut form): CsrfForm<PostForm>,
+) -> PageResult {
+    let (user, orgs, post) = editable_post(&app, &viewer, id).await?;
+    form.organisation = post.organisation_slug.clone();
+    let parsed = match form.post.parse() {
+        Ok(p) => p,
+        Err(errors) => {
+            let revisions = app.db.post_revisions(id).await?;
+            return post_form_page(&app, &viewer, Some(&post), &form, &errors, &orgs, revisions);
+        }
+    };
+    match app
+        .db
+        .update_post(
+            id,
+            &parsed,
+            &markdown_to_html(&parsed.body_markdown),
+            Some(user.id),
+        )
+        .await
+    {
+        Ok(()) => {
+            app.db
+                .audit(
+                    Some(user.id),
+                    "updated post",
+                    parsed.slug.as_str(),
+                    parsed.status.as_str(),
+                )
+                .await?;
+            Ok(Redirect::to("/admin/posts").into_response())
+        }
+        Err(StoreError::Conflict(_)) => {
+            let mut errors = FieldErrors::new();
+            errors.add(
+                "slug",
+                "Another post already has that web address: change the short name",
+            );
+            let revisions = app.db.post_revisions(id).await?;
+            post_form_page(&app, &viewer, Some(&post), &form, &errors, &orgs, revisions)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ----- Moderation -----
+
+/// The moderator's organisations, or 403.
+async fn moderator(app: &App, viewer: &Viewer) -> Result<(SignedIn, Vec<Organisation>), PageError> {
+    let user = viewer.signed_in()?.clone();
+    let all = app.db.organisations().await?;
+    let orgs = organisations_for(&user, Role::Moderator, &all);
+    if orgs.is_empty() {
+        return Err(PageError::Forbidden);
+    }
+    Ok((user, orgs))
+}
+
+/// `GET /admin/comments`: comments awaiting a decision on posts the viewer moderates.
+pub async fn moderation_queue(State(app): State<App>, viewer: Viewer) -> PageResult {
+    let (user, orgs) = moderator(&app, &viewer).await?;
+    let mut queue = Vec::new();
+    for c in app.db.moderation_queue().await? {
+        let post = app.db.post_by_slug(&c.post_slug).await?;
+        if orgs.iter().any(|o| o.id == post.organisation_id) {
+            queue.push(c);
+        }
+    }
+    let top: Vec<i64> = orgs
+        .iter()
+        .filter(|o| o.parent_id.is_none())
+        .map(|o| o.id)
+        .collect();
+    let can_pause = user.has_hub_role(Role::Moderator, &top);
+    let paused = app.db.setting(COMMENTS_PAUSED).await?;
+    viewer.render(
+        &app,
+        "admin/comments.html",
+        context! { queue => Serde(queue), can_pause, paused },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /admin/comments/{id}`: approve, or reject with a reason.
+pub async fn decide(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<DecisionForm>,
+) -> PageResult {
+    let (user, orgs) = moderator(&app, &viewer).await?;
+    let comment = app.db.comment(id).await?;
+    let post = app.db.post_by_slug(&comment.post_slug).await?;
+    if !orgs.iter().any(|o| o.id == post.organisation_id) {
+        return Err(PageError::Forbidden);
+    }
+    let decision = match form.decision.as_str() {
+        "approve" => Decision::Approve,
+        "reject" => Decision::Reject,
+        _ => {
+            return Err(PageError::BadRequest(
+                "Choose whether to approve or reject the comment.".into(),
+            ));
+        }
+    };
+    let reason = form.reason.trim();
+    if decision == Decision::Reject && reason.is_empty() {
+        return Err(PageError::BadRequest(
+            "Give a reason for rejecting the comment: go back and enter one.".into(),
+        ));
+    }
+    let reason: String = reason.chars().take(500).collect();
+    match app.db.decide_comment(id, decision, &reason, user.id).await {
+        Ok(()) | Err(StoreError::Conflict(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let action = if decision == Decision::Approve {
+        "approved comment"
+    } else {
+        "rejected comment"
+    };
+    app.db
+        .audit(
+            Some(user.id),
+            action,
+            &format!("comment {id} on {}", comment.post_slug),
+            &reason,
+        )
+        .await?;
+    Ok(Redirect::to("/admin/comments").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PauseForm {
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// `POST /admin/comments/pause`: pause or resume comments everywhere (hub-wide moderators).
+pub async fn pause(
+    State(app): State<App>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<PauseForm>,
+) -> PageResult {
+    let user = viewer.require_hub_role(&app, Role::Moderator).await?;
+    if form.action == "resume" {
+        app.db.set_setting(COMMENTS_PAUSED, None).await?;
+        app.db
+            .audit(Some(user.id), "resumed comments", "hub", "")
+            .await?;
+    } else {
+        let message = match form.message.trim() {
+            "" => "Comments are paused during the pre-election period.",
+            m => m,
+        };
+        let message: String = message.chars().take(500).collect();
+        app.db.set_setting(COMMENTS_PAUSED, Some(&message)).await?;
+        app.db
+            .audit(Some(user.id), "paused comments", "hub", &message)
+            .await?;
+    }
+    Ok(Redirect::to("/admin/comments").into_response())
+}

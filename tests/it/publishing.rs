@@ -1,0 +1,853 @@
+//! Publishing: posts, the public blog, pre-moderated comments, closing and pausing comments,
+//! the API for all of them, and Atom feeds.
+
+use crate::support::{self, TestApp, csrf_from};
+use townhall::domain::role::Role;
+use townhall::domain::user::Email;
+
+/// Adds a user with one role in one organisation and signs them in on a client of their own.
+async fn person(t: &TestApp, email: &str, role: Role, org: &str) -> TestApp {
+    let org = t.app.db.organisation_by_slug(org).await.unwrap();
+    let hash = townhall::auth::hash_password("a long enough password".into())
+        .await
+        .unwrap();
+    t.app
+        .db
+        .create_user(
+            &Email::parse(email).unwrap(),
+            email,
+            &hash,
+            &[(org.id, role)],
+        )
+        .await
+        .unwrap();
+    let them = TestApp::handle(t);
+    them.sign_in(email, "a long enough password").await;
+    them
+}
+
+async fn write_post(editor: &TestApp, fields: &[(&str, &str)]) -> reqwest::Response {
+    let token = editor.csrf_token("/admin/posts/new").await;
+    let mut all = vec![("csrf_token", token.as_str())];
+    all.extend_from_slice(fields);
+    editor.post_form("/admin/posts/new", &all).await
+}
+
+const POST: &[(&str, &str)] = &[
+    ("organisation", "national-records-agency"),
+    ("title", "Opening up the archive catalogue"),
+    ("summary", "What we are doing to put the catalogue online."),
+    ("body", "## Why\n\nPeople asked for it.\n\n* one\n* two\n"),
+    ("authors", "Ada Archivist\nBo Builder"),
+    ("categories", "Data, Archives"),
+    ("topics", "Finding records"),
+    ("status", "published"),
+];
+
+#[tokio::test]
+async fn an_editor_publishes_a_post_that_readers_find_everywhere() {
+    let t = support::spawn().await;
+    let editor = person(
+        &t,
+        "ed@example.org",
+        Role::Editor,
+        "national-records-agency",
+    )
+    .await;
+    let r = write_post(&editor, POST).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+
+    let (status, html) = t.get_text("/blog/opening-up-the-archive-catalogue").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Opening up the archive catalogue")
+            && html.contains("Ada Archivist, Bo Builder")
+    );
+    assert!(
+        html.contains(">Why</h2>") && html.contains(">one</li>"),
+        "the Markdown is rendered"
+    );
+    assert!(html.contains("/blog/categories/data") && html.contains("/topics/finding-records"));
+    assert!(
+        html.contains("mailto:?subject=Opening%20up"),
+        "share by email"
+    );
+    for path in [
+        "/blog",
+        "/",
+        "/organisations/national-records-agency",
+        "/blog/categories/archives",
+    ] {
+        let (status, html) = t.get_text(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            html.contains("Opening up the archive catalogue"),
+            "the post is listed on {path}"
+        );
+    }
+    let (_, other) = t.get_text("/organisations/care-standards-authority").await;
+    assert!(!other.contains("Opening up the archive catalogue"));
+
+    // The edit history records the change.
+    let post = t
+        .app
+        .db
+        .post_by_slug("opening-up-the-archive-catalogue")
+        .await
+        .unwrap();
+    let path = format!("/admin/posts/{}/edit", post.id);
+    let token = editor.csrf_token(&path).await;
+    let mut fields = vec![("csrf_token", token.as_str())];
+    fields.extend_from_slice(POST);
+    fields[2] = ("title", "Opening up the catalogue");
+    let r = editor.post_form(&path, &fields).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(t.app.db.post_revisions(post.id).await.unwrap().len(), 2);
+    assert!(editor.get_text(&path).await.1.contains("Edit history (2)"));
+}
+
+#[tokio::test]
+async fn drafts_and_scheduled_posts_stay_hidden() {
+    let t = support::spawn().await;
+    let editor = person(&t, "ed@example.org", Role::Editor, "community-services").await;
+    write_post(
+        &editor,
+        &[
+            ("organisation", "care-standards-authority"),
+            ("title", "A draft"),
+            ("body", "Not yet"),
+            ("status", "draft"),
+        ],
+    )
+    .await;
+    write_post(
+        &editor,
+        &[
+            ("organisation", "community-services"),
+            ("title", "Next year"),
+            ("body", "Soon"),
+            ("status", "published"),
+            ("publish_at", "2999-01-01"),
+        ],
+    )
+    .await;
+    write_post(
+        &editor,
+        &[
+            ("organisation", "community-services"),
+            ("title", "Back dated"),
+            ("body", "Old news"),
+            ("status", "published"),
+            ("publish_at", "2020-05-01"),
+        ],
+    )
+    .await;
+    assert_eq!(t.get("/blog/a-draft").await.status(), 404);
+    assert_eq!(t.get("/blog/next-year").await.status(), 404);
+    let (_, blog) = t.get_text("/blog").await;
+    assert!(
+        !blog.contains("A draft") && !blog.contains("Next year") && blog.contains("Back dated")
+    );
+    assert!(blog.contains("1 May 2020"));
+    // The editor's list shows all three with their state.
+    let (_, list) = editor.get_text("/admin/posts").await;
+    assert!(list.contains("Draft") && list.contains("Scheduled") && list.contains("Published"));
+}
+
+#[tokio::test]
+async fn only_editors_of_an_organisation_write_on_its_blog() {
+    let t = support::spawn().await;
+    let editor = person(
+        &t,
+        "ed@example.org",
+        Role::Editor,
+        "care-standards-authority",
+    )
+    .await;
+    let r = write_post(&editor, POST).await; // POST is for the National Records Agency
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Choose the organisation whose blog this is for")
+    );
+    let moderator = person(&t, "mo@example.org", Role::Moderator, "community-services").await;
+    assert_eq!(moderator.get("/admin/posts/new").await.status(), 403);
+    assert_eq!(
+        t.get("/admin/posts").await.status(),
+        303,
+        "signed out: sign in first"
+    );
+}
+
+#[tokio::test]
+async fn a_comment_is_invisible_until_a_moderator_approves_it() {
+    let t = support::spawn().await;
+    let editor = person(
+        &t,
+        "ed@example.org",
+        Role::Editor,
+        "national-records-agency",
+    )
+    .await;
+    write_post(&editor, POST).await;
+    let reader = TestApp::handle(&t);
+    let path = "/blog/opening-up-the-archive-catalogue";
+    let token = reader.csrf_token(path).await;
+    let r = reader
+        .post_form(
+            &format!("{path}/comments"),
+            &[
+                ("csrf_token", &token),
+                ("name", "Sam Reader"),
+                ("email", "sam@example.org"),
+                ("body", "Will the maps be included?"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Comment received"));
+    let (_, html) = t.get_text(path).await;
+    assert!(
+        !html.contains("Will the maps be included?"),
+        "held for moderation"
+    );
+
+    // Errors keep what was typed.
+    let r = reader
+        .post_form(
+            &format!("{path}/comments"),
+            &[
+                ("csrf_token", &token),
+                ("name", ""),
+                ("email", "nope"),
+                ("body", "Hello"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Enter your name")
+            && html.contains("correct format")
+            && html.contains(">Hello</textarea>")
+    );
+
+    let moderator = person(&t, "mo@example.org", Role::Moderator, "community-services").await;
+    let (status, queue) = moderator.get_text("/admin/comments").await;
+    assert_eq!(status, 200);
+    assert!(queue.contains("Will the maps be included?") && queue.contains("sam@example.org"));
+    let (_, home) = moderator.get_text("/admin").await;
+    assert!(home.contains("1 waiting"));
+    let id = t.app.db.moderation_queue().await.unwrap()[0].id;
+    let token = csrf_from(&queue);
+    let r = moderator
+        .post_form(
+            &format!("/admin/comments/{id}"),
+            &[("csrf_token", &token), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = t.get_text(path).await;
+    assert!(html.contains("Will the maps be included?") && html.contains("Sam Reader"));
+    assert!(
+        !html.contains("sam@example.org"),
+        "the email is never published"
+    );
+
+    // A rejected comment stays hidden, and the decision and reason are logged.
+    let token = reader.csrf_token(path).await;
+    reader
+        .post_form(
+            &format!("{path}/comments"),
+            &[
+                ("csrf_token", &token),
+                ("name", "Spammer"),
+                ("email", "s@example.org"),
+                ("body", "Buy things"),
+            ],
+        )
+        .await;
+    let id = t.app.db.moderation_queue().await.unwrap()[0].id;
+    let token = moderator.csrf_token("/admin/comments").await;
+    let r = moderator
+        .post_form(
+            &format!("/admin/comments/{id}"),
+            &[
+                ("csrf_token", &token),
+                ("decision", "reject"),
+                ("reason", "Advertising"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(!t.get_text(path).await.1.contains("Buy things"));
+    let audit = t.app.db.recent_audit(5).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "rejected comment" && a.detail == "Advertising")
+    );
+    assert!(audit.iter().any(|a| a.action == "approved comment"));
+}
+
+#[tokio::test]
+async fn closed_posts_and_paused_comments_refuse_comments_on_the_page_and_the_api() {
+    let t = support::spawn().await;
+    let editor = person(
+        &t,
+        "ed@example.org",
+        Role::Editor,
+        "national-records-agency",
+    )
+    .await;
+    let mut closed = POST.to_vec();
+    closed.push(("comments_closed", "yes"));
+    write_post(&editor, &closed).await;
+    let path = "/blog/opening-up-the-archive-catalogue";
+    let (_, html) = t.get_text(path).await;
+    assert!(html.contains("Comments closed") && !html.contains("Send comment"));
+    let token = t.csrf_token("/sign-in").await;
+    let r = t
+        .post_form(
+            &format!("{path}/comments"),
+            &[
+                ("csrf_token", &token),
+                ("name", "Sam"),
+                ("email", "sam@example.org"),
+                ("body", "Hi"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Comments are closed on this post.")
+    );
+    let api = format!("/api/v1/posts/opening-up-the-archive-catalogue/comments");
+    let body = serde_json::json!({"name": "Sam", "email": "sam@example.org", "body": "Hi"});
+    let r = t.client.post(t.url(&api)).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(t.app.db.count_pending_comments().await.unwrap(), 0);
+
+    // A site-wide pause, with its message, for the pre-election period.
+    write_post(
+        &editor,
+        &[
+            ("organisation", "national-records-agency"),
+            ("title", "Open post"),
+            ("body", "Talk to us"),
+            ("status", "published"),
+        ],
+    )
+    .await;
+    let moderator = person(&t, "mo@example.org", Role::Moderator, "community-services").await;
+    let token = moderator.csrf_token("/admin/comments").await;
+    let r = moderator
+        .post_form(
+            "/admin/comments/pause",
+            &[
+                ("csrf_token", &token),
+                ("message", "Comments are paused until the election is over."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = t.get_text("/blog/open-post").await;
+    assert!(
+        html.contains("Comments are paused until the election is over.")
+            && !html.contains("Send comment")
+    );
+    let r = t
+        .client
+        .post(t.url("/api/v1/posts/open-post/comments"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let err: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        err["error"],
+        "Comments are paused until the election is over."
+    );
+    let r = moderator
+        .post_form(
+            "/admin/comments/pause",
+            &[("csrf_token", &token), ("action", "resume")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = t
+        .client
+        .post(t.url("/api/v1/posts/open-post/comments"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+}
+
+#[tokio::test]
+async fn spam_defences_honeypot_links_and_rate_limit() {
+    let t = support::spawn().await;
+    let editor = person(
+        &t,
+        "ed@example.org",
+        Role::Editor,
+        "national-records-agency",
+    )
+    .await;
+    write_post(&editor, POST).await;
+    let path = "/blog/opening-up-the-archive-catalogue/comments";
+    let token = t.csrf_token("/blog/opening-up-the-archive-catalogue").await;
+    let base = [
+        ("csrf_token", token.as_str()),
+        ("name", "Bot"),
+        ("email", "bot@example.org"),
+    ];
+    let r = t
+        .post_form(
+            path,
+            &[
+                &base[..],
+                &[("body", "Hello"), ("website", "http://spam.example")],
+            ]
+            .concat(),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "a bot is thanked");
+    assert_eq!(
+        t.app.db.count_pending_comments().await.unwrap(),
+        0,
+        "but nothing is stored"
+    );
+    let r = t
+        .post_form(
+            path,
+            &[
+                &base[..],
+                &[("body", "http://a.example http://b.example http://c.example")],
+            ]
+            .concat(),
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("2 links or fewer"));
+    let mut last = 0;
+    for i in 0..6 {
+        let body = format!("Comment {i}");
+        last = t
+            .post_form(path, &[&base[..], &[("body", body.as_str())]].concat())
+            .await
+            .status()
+            .as_u16();
+    }
+    assert_eq!(last, 429);
+}
+
+#[tokio::test]
+async fn the_posts_api_writes_reads_comments_and_moderates() {
+    let t = support::spawn().await;
+    let nra = t
+        .app
+        .db
+        .organisation_by_slug("national-records-agency")
+        .await
+        .unwrap();
+    let hash = townhall::auth::hash_password("a long enough password".into())
+        .await
+        .unwrap();
+    let ed = t
+        .app
+        .db
+        .create_user(
+            &Email::parse("ed@example.org").unwrap(),
+            "Ed",
+            &hash,
+            &[(nra.id, Role::Editor)],
+        )
+        .await
+        .unwrap();
+    let mo = t
+        .app
+        .db
+        .create_user(
+            &Email::parse("mo@example.org").unwrap(),
+            "Mo",
+            &hash,
+            &[(nra.id, Role::Moderator)],
+        )
+        .await
+        .unwrap();
+    let token_for = |id| {
+        let app = t.app.clone();
+        async move {
+            let token = format!("th_{}", townhall::auth::random_token());
+            app.db
+                .create_api_token(id, &townhall::auth::token_hash(&token))
+                .await
+                .unwrap();
+            token
+        }
+    };
+    let (ed_token, mo_token) = (token_for(ed).await, token_for(mo).await);
+    let new = serde_json::json!({"organisation": "national-records-agency", "title": "Hello API", "body": "Some *text*", "categories": ["Data"], "status": "published"});
+
+    let r = t
+        .client
+        .post(t.url("/api/v1/posts"))
+        .json(&new)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = t
+        .client
+        .post(t.url("/api/v1/posts"))
+        .bearer_auth(&mo_token)
+        .json(&new)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "a moderator is not an editor");
+    let r = t
+        .client
+        .post(t.url("/api/v1/posts"))
+        .bearer_auth(&ed_token)
+        .json(&serde_json::json!({"organisation": "national-records-agency", "status": "sideways"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let err: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        err["fields"]["title"].is_string()
+            && err["fields"]["body"].is_string()
+            && err["fields"]["status"].is_string()
+    );
+    let r = t
+        .client
+        .post(t.url("/api/v1/posts"))
+        .bearer_auth(&ed_token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.json::<serde_json::Value>().await.unwrap()["error"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON")
+    );
+
+    let r = t
+        .client
+        .post(t.url("/api/v1/posts"))
+        .bearer_auth(&ed_token)
+        .json(&new)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let created: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(created["slug"], "hello-api");
+    assert_eq!(created["url"], "/blog/hello-api");
+    let r = t
+        .client
+        .post(t.url("/api/v1/posts"))
+        .bearer_auth(&ed_token)
+        .json(&new)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "the same slug again");
+
+    let list: serde_json::Value = t
+        .get("/api/v1/posts?organisation=national-records-agency")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"][0]["slug"], "hello-api");
+    assert_eq!(list["items"][0]["authors"][0], "Ed");
+    assert!(list["next"].is_null());
+    let by_cat: serde_json::Value = t
+        .get("/api/v1/posts?category=data")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_cat["items"].as_array().unwrap().len(), 1);
+    assert_eq!(t.get("/api/v1/posts?category=nothing").await.status(), 404);
+    let one: serde_json::Value = t.get("/api/v1/posts/hello-api").await.json().await.unwrap();
+    assert_eq!(
+        one["body_html"],
+        "<p class=\"govuk-body\">Some <em>text</em></p>\n"
+    );
+
+    let r = t
+        .client
+        .post(t.url("/api/v1/posts/hello-api/comments"))
+        .json(&serde_json::json!({"name": "Sam", "email": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let r = t
+        .client
+        .post(t.url("/api/v1/posts/hello-api/comments"))
+        .json(&serde_json::json!({"name": "Sam", "email": "sam@example.org", "body": "Nice"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let c: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(c["status"], "pending");
+    let id = c["id"].as_i64().unwrap();
+    let r = t
+        .client
+        .post(t.url(&format!("/api/v1/comments/{id}/approve")))
+        .bearer_auth(&ed_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "an editor is not a moderator");
+    let r = t
+        .client
+        .post(t.url(&format!("/api/v1/comments/{id}/reject")))
+        .bearer_auth(&mo_token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "a rejection needs a reason");
+    let r = t
+        .client
+        .post(t.url(&format!("/api/v1/comments/{id}/approve")))
+        .bearer_auth(&mo_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = t
+        .client
+        .post(t.url(&format!("/api/v1/comments/{id}/reject")))
+        .bearer_auth(&mo_token)
+        .json(&serde_json::json!({"reason": "late"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409, "already decided");
+    assert!(t.get_text("/blog/hello-api").await.1.contains("Nice"));
+}
+
+#[tokio::test]
+async fn script_in_a_post_renders_inert() {
+    let t = support::spawn().await;
+    let editor = person(
+        &t,
+        "ed@example.org",
+        Role::Editor,
+        "national-records-agency",
+    )
+    .await;
+    let body = "<script>alert(1)</script>\n\n[click](javascript:alert(2))\n\n<img src=x onerror=alert(3)>\n\n<a href=\"jav&#x09;ascript:alert(4)\">x</a>";
+    write_post(
+        &editor,
+        &[
+            ("organisation", "national-records-agency"),
+            ("title", "<b>Bold</b> title"),
+            ("body", body),
+            ("status", "published"),
+        ],
+    )
+    .await;
+    let (status, html) = t.get_text("/blog/b-bold-b-title").await;
+    assert_eq!(status, 200);
+    let doc = scraper::Html::parse_document(&html);
+    let scripts: Vec<_> = doc
+        .select(&scraper::Selector::parse("script").unwrap())
+        .filter(|s| s.value().attr("src").is_none())
+        .collect();
+    assert!(scripts.is_empty(), "no inline script");
+    for el in doc.select(&scraper::Selector::parse("*").unwrap()) {
+        for (name, value) in el.value().attrs() {
+            assert!(!name.starts_with("on"), "event handler {name}");
+            assert!(
+                !value.trim().to_lowercase().starts_with("javascript:"),
+                "{name}={value}"
+            );
+        }
+    }
+    assert!(
+        html.contains("&lt;b&gt;Bold&lt;&#x2f;b&gt; title")
+            || html.contains("&lt;b&gt;Bold&lt;/b&gt; title")
+    );
+}
+
+#[tokio::test]
+async fn atom_feeds_for_the_hub_organisations_and_categories() {
+    let t = support::spawn().await;
+    let editor = person(
+        &t,
+        "ed@example.org",
+        Role::Editor,
+        "national-records-agency",
+    )
+    .await;
+    write_post(&editor, POST).await;
+    for path in [
+        "/blog/feed.atom",
+        "/organisations/national-records-agency/feed.atom",
+        "/blog/categories/data/feed.atom",
+    ] {
+        let r = t.get(path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/atom+xml; charset=utf-8"
+        );
+        let xml = r.text().await.unwrap();
+        assert!(
+            xml.starts_with("<?xml") && xml.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\"")
+        );
+        assert!(
+            xml.contains("<title>Opening up the archive catalogue</title>"),
+            "{path}: {xml}"
+        );
+        assert!(xml.contains("<author><name>Ada Archivist</name></author>"));
+        assert!(xml.contains(&format!("<link rel=\"alternate\" type=\"text/html\" href=\"http://{}/blog/opening-up-the-archive-catalogue\"/>", t.addr)));
+        assert!(
+            xml.contains("&gt;Why&lt;/h2&gt;") && !xml.contains("&amp;lt;"),
+            "HTML content is escaped once"
+        );
+    }
+    let (_, empty) = t
+        .get_text("/organisations/care-standards-authority/feed.atom")
+        .await;
+    assert!(!empty.contains("<entry>"));
+    assert_eq!(
+        t.get("/blog/categories/nothing/feed.atom").await.status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_demo_has_posts_on_several_blogs_and_comments_in_every_state() {
+    let t = support::spawn().await;
+    // spawn() seeds only organisations; add the demo's content on top, as `townhall demo` does.
+    let admin = t
+        .app
+        .db
+        .user_by_email(&Email::parse(townhall::demo::ADMIN_EMAIL).unwrap())
+        .await
+        .unwrap();
+    townhall::demo::seed_posts(&t.app.db, admin.id)
+        .await
+        .unwrap();
+    let (_, blog) = t.get_text("/blog").await;
+    for org in [
+        "Department of Community Services",
+        "National Records Agency",
+        "Care Standards Authority",
+    ] {
+        assert!(blog.contains(org), "{org} has posts");
+    }
+    let (_, post) = t
+        .get_text("/blog/why-we-are-rewriting-our-digital-strategy-in-the-open")
+        .await;
+    assert!(
+        post.contains("Will the consultation be open")
+            && !post.contains("Cheap laptops")
+            && !post.contains("How will you measure")
+    );
+    assert_eq!(t.app.db.count_pending_comments().await.unwrap(), 1);
+    let (_, closed) = t
+        .get_text("/blog/our-projects-as-a-list-you-can-open")
+        .await;
+    assert!(closed.contains("Comments closed"));
+}
+
+#[tokio::test]
+async fn search_finds_public_posts_with_highlighted_snippets_and_filters() {
+    let t = support::spawn().await;
+    let editor = person(&t, "ed@example.org", Role::Editor, "community-services").await;
+    write_post(&editor, POST).await;
+    write_post(
+        &editor,
+        &[
+            ("organisation", "care-standards-authority"),
+            ("title", "Inspection reports"),
+            (
+                "body",
+                "Reports about the catalogue of <script>alert(1)</script> inspections",
+            ),
+            ("status", "published"),
+        ],
+    )
+    .await;
+    write_post(
+        &editor,
+        &[
+            ("organisation", "community-services"),
+            ("title", "Secret catalogue draft"),
+            ("body", "catalogue catalogue"),
+            ("status", "draft"),
+        ],
+    )
+    .await;
+
+    let (status, html) = t.get_text("/search?q=catalogue").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("2 results for “catalogue”"), "{html}");
+    assert!(html.contains("<mark>catalogue</mark>"));
+    assert!(
+        !html.contains("Secret catalogue draft"),
+        "drafts are not found"
+    );
+    assert!(!html.contains("<script>alert"), "snippets are escaped");
+
+    let (_, html) = t
+        .get_text("/search?q=catalogue&organisation=care-standards-authority")
+        .await;
+    assert!(html.contains("1 result for") && html.contains("Inspection reports"));
+    let (_, html) = t.get_text("/search?q=catalogue&type=post").await;
+    assert!(html.contains("2 results"));
+    // Stemming: "archives" finds "archive".
+    let (_, html) = t.get_text("/search?q=archives").await;
+    assert!(html.contains("Opening up the archive catalogue"));
+    // Operators and punctuation are just text.
+    for q in [
+        "%22",
+        "NEAR(",
+        "catalogue%20OR%20*",
+        "%27%3B%20DROP%20TABLE%20posts%3B--",
+        "%E2%80%9C%F0%9F%98%80",
+    ] {
+        let (status, _) = t.get_text(&format!("/search?q={q}")).await;
+        assert_eq!(status, 200, "{q}");
+    }
+    // An edit that unpublishes a post takes it out of the results.
+    let post = t.app.db.post_by_slug("inspection-reports").await.unwrap();
+    let path = format!("/admin/posts/{}/edit", post.id);
+    let token = editor.csrf_token(&path).await;
+    editor
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", &token),
+                ("title", "Inspection reports"),
+                ("body", "catalogue"),
+                ("status", "draft"),
+            ],
+        )
+        .await;
+    let (_, html) = t.get_text("/search?q=catalogue").await;
+    assert!(html.contains("1 result for"));
+}
