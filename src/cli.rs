@@ -56,6 +56,8 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Analyse a CSV or JSONL file of responses: themes, campaigns, quotes.
+    Analyse(crate::analyse::AnalyseArgs),
 }
 
 #[derive(Args, Debug)]
@@ -208,6 +210,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Token(TokenCommand::Create { db, email }) => {
             token_create(&db.database, &email).await
         }
+        Command::Analyse(args) => crate::analyse::run(&args),
     }
 }
 

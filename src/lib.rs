@@ -3,6 +3,7 @@
 //! See ARCHITECTURE.md for the map of the code. [`App::build`] makes the whole application
 //! from a [`Config`]; the command line ([`cli`]) and the integration tests both use it.
 
+pub mod analyse;
 pub mod auth;
 pub mod cli;
 pub mod demo;
