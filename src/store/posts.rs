@@ -203,7 +203,7 @@ impl Db {
                 .bind(org).fetch_all(pool).await)?;
             all.append(&mut some);
         }
-        all.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+        all.sort_by_key(|p| std::cmp::Reverse(p.updated_at));
         Ok(all)
     }
 

@@ -327,9 +327,9 @@ async fn closed_posts_and_paused_comments_refuse_comments_on_the_page_and_the_ap
             .unwrap()
             .contains("Comments are closed on this post.")
     );
-    let api = format!("/api/v1/posts/opening-up-the-archive-catalogue/comments");
+    let api = "/api/v1/posts/opening-up-the-archive-catalogue/comments";
     let body = serde_json::json!({"name": "Sam", "email": "sam@example.org", "body": "Hi"});
-    let r = t.client.post(t.url(&api)).json(&body).send().await.unwrap();
+    let r = t.client.post(t.url(api)).json(&body).send().await.unwrap();
     assert_eq!(r.status(), 403);
     assert_eq!(t.app.db.count_pending_comments().await.unwrap(), 0);
 
