@@ -25,7 +25,7 @@ test('write, publish, comment as a reader, moderate, read', async (t) => {
     await signIn(page, session)
     await visit(page, session, '/admin/posts/new')
     await assertNoAxeViolations(page, 'the new post form')
-    await page.getByLabel('Blog').selectOption('national-records-agency')
+    await page.getByLabel('Blog', { exact: true }).selectOption('national-records-agency')
     await page.getByLabel('Title', { exact: true }).fill(TITLE)
     await page.getByLabel('Summary').fill('What we learned in five rounds of research.')
     await page.getByLabel('Text').fill('## What we did\n\nWe tested with 25 people.\n\n* round one\n* round two')
@@ -87,9 +87,19 @@ test('a closed post shows "Comments closed" and no comment form', async (t) => {
   })
 })
 
-test('organisation and category pages have no axe violations', async (t) => {
+test('organisation, category, topic, page, search and syndicated pages have no axe violations', async (t) => {
   await withPage(t, session, async (page) => {
-    for (const path of ['/organisations/national-records-agency', '/blog/categories/research']) {
+    for (const path of ['/organisations/national-records-agency', '/blog/categories/research', '/pages/digital-strategy-2026-to-2030', '/search?q=strategy', '/topics/digital-strategy', '/syndicated/1']) {
+      await visit(page, session, path)
+      await assertNoAxeViolations(page, path)
+    }
+  })
+})
+
+test('the admin pages for feeds and moderation have no axe violations', async (t) => {
+  await withPage(t, session, async (page) => {
+    await signIn(page, session)
+    for (const path of ['/admin/feeds', '/admin/comments', '/admin/posts']) {
       await visit(page, session, path)
       await assertNoAxeViolations(page, path)
     }

@@ -119,6 +119,28 @@ pub async fn seed_posts(db: &Db, admin: i64) -> anyhow::Result<()> {
         )
         .await?;
     }
+    let department = db.organisation_by_slug("community-services").await?;
+    let strategy = PostInput {
+        kind: "page".into(),
+        title: "Digital strategy 2026 to 2030".into(),
+        summary: "How the department and its arm's-length bodies will work in the open, build simpler services and show the evidence behind decisions.".into(),
+        body: STRATEGY.into(),
+        status: "published".into(),
+        authors: "Priya Natarajan".into(),
+        topics: vec!["Digital strategy".into()],
+        ..Default::default()
+    };
+    let mut page = strategy
+        .parse()
+        .map_err(|e| anyhow::anyhow!("demo strategy is invalid: {e:?}"))?;
+    page.published_at = Some(now - 60 * day);
+    db.create_post(
+        department.id,
+        &page,
+        &markdown_to_html(&page.body_markdown),
+        Some(admin),
+    )
+    .await?;
     let first = db
         .post_by_slug("why-we-are-rewriting-our-digital-strategy-in-the-open")
         .await?;
@@ -297,3 +319,37 @@ pub async fn run(addr: &str) -> anyhow::Result<()> {
     eprintln!("Press Ctrl-C to stop; the demo's data is thrown away when it stops.");
     app.serve(listener).await
 }
+
+/// The demo's long document: a strategy page with a contents list.
+const STRATEGY: &str = "## Introduction
+
+This strategy sets out how we will use digital, data and technology over the next four years. \
+It was drafted in the open on our blog, and changed by what staff, partners and the public told us.
+
+## Our themes
+
+### Open by default
+
+We will publish what we are doing, the data behind it and what we have learned, unless there is a good reason not to.
+
+### Simple services
+
+We will build fewer, clearer services around what people need, not around how we are organised.
+
+### Evidence first
+
+Every decision we publish will link to the evidence it rests on, including what people told us in consultations.
+
+### Digital everywhere
+
+Every team will have the digital skills it needs; we will measure them each year with a self-assessment.
+
+### Spending well
+
+We will share platforms and components across the department and its arm's-length bodies.
+
+## How we will report progress
+
+Each commitment in this strategy has an owner and a list of projects. \
+We will post an update on each project at least every three months.
+";

@@ -28,12 +28,44 @@ impl PostStatus {
     }
 }
 
+/// A blog post, or a page: a long document kept out of the blog and its feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PostKind {
+    Post,
+    Page,
+}
+
+impl PostKind {
+    pub fn parse(s: &str) -> Result<PostKind, String> {
+        match s.trim() {
+            "" | "post" => Ok(PostKind::Post),
+            "page" => Ok(PostKind::Page),
+            _ => Err("Choose a blog post or a page".into()),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostKind::Post => "post",
+            PostKind::Page => "page",
+        }
+    }
+    /// Where the public reads it.
+    pub fn url(self, slug: &str) -> String {
+        match self {
+            PostKind::Post => format!("/blog/{slug}"),
+            PostKind::Page => format!("/pages/{slug}"),
+        }
+    }
+}
+
 /// The largest post body accepted, in characters (a long strategy is ~100,000).
 pub const MAX_BODY_CHARS: usize = 400_000;
 
 /// A validated post, ready to store.
 #[derive(Debug, Clone)]
 pub struct NewPost {
+    pub kind: PostKind,
     pub slug: Slug,
     pub title: String,
     pub summary: String,
@@ -50,6 +82,9 @@ pub struct NewPost {
 /// Raw input from the admin form or the API.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct PostInput {
+    /// `post` (default) or `page`.
+    #[serde(default)]
+    pub kind: String,
     #[serde(default)]
     pub title: String,
     #[serde(default)]
@@ -78,6 +113,9 @@ pub struct PostInput {
 impl PostInput {
     pub fn parse(&self) -> Result<NewPost, FieldErrors> {
         let mut errors = FieldErrors::new();
+        let kind = errors
+            .check("kind", PostKind::parse(&self.kind))
+            .unwrap_or(PostKind::Post);
         let title = errors.check("title", required_line(&self.title, "a title", 200));
         let slug = if self.slug.trim().is_empty() {
             title.as_deref().map(Slug::from_title)
@@ -128,6 +166,7 @@ impl PostInput {
                 Some(categories),
                 Some(topics),
             ) if errors.is_empty() => Ok(NewPost {
+                kind,
                 slug,
                 title,
                 summary,

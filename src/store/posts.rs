@@ -23,6 +23,8 @@ pub struct Post {
     pub published_at: Option<i64>,
     pub comments_open: bool,
     pub updated_at: i64,
+    /// `post` or `page`.
+    pub kind: String,
 }
 
 impl Post {
@@ -59,7 +61,7 @@ macro_rules! select_posts {
     ($($rest:expr),+) => {
         concat!(
             "SELECT p.id, p.organisation_id, o.slug AS organisation_slug, o.name AS organisation_name, p.slug, p.title,
-                    p.summary, p.body_markdown, p.body_html, p.status, p.published_at, p.comments_open, p.updated_at
+                    p.summary, p.body_markdown, p.body_html, p.status, p.published_at, p.comments_open, p.updated_at, p.kind
              FROM posts p JOIN organisations o ON o.id = p.organisation_id ",
             $($rest),+
         )
@@ -69,7 +71,7 @@ macro_rules! select_posts {
 /// The filter as SQL: each part is either switched off by a NULL parameter or matches.
 macro_rules! public_where {
     () => {
-        "WHERE p.status = 'published' AND p.published_at <= $1
+        "WHERE p.status = 'published' AND p.published_at <= $1 AND p.kind = 'post'
            AND ($2 IS NULL OR p.organisation_id = $2)
            AND ($3 IS NULL OR EXISTS (SELECT 1 FROM post_categories pc WHERE pc.post_id = p.id AND pc.category_id = $3))
            AND ($4 IS NULL OR EXISTS (SELECT 1 FROM post_topics pt WHERE pt.post_id = p.id AND pt.topic_id = $4)) "
@@ -91,11 +93,11 @@ impl Db {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO posts (organisation_id, slug, title, summary, body_markdown, body_html, status, published_at,
-                                    comments_open, created_by, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id")
+                                    comments_open, created_by, created_at, updated_at, kind)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id")
                 .bind(organisation_id).bind(post.slug.as_str()).bind(&post.title).bind(&post.summary)
                 .bind(&post.body_markdown).bind(body_html).bind(post.status.as_str()).bind(published_at)
-                .bind(post.comments_open).bind(user_id).bind(t)
+                .bind(post.comments_open).bind(user_id).bind(t).bind(post.kind.as_str())
                 .fetch_one(&mut *tx).await.map_err(StoreError::from_sqlx)?;
             macro_rules! exec { ($q:expr, $($b:expr),*) => { sqlx::query($q)$(.bind($b))*.execute(&mut *tx).await? } }
             for (i, name) in post.authors.iter().enumerate() {
@@ -136,9 +138,9 @@ impl Db {
         write!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE posts SET slug = $1, title = $2, summary = $3, body_markdown = $4, body_html = $5, status = $6,
-                            published_at = $7, comments_open = $8, updated_at = $9 WHERE id = $10")
+                            published_at = $7, comments_open = $8, updated_at = $9, kind = $11 WHERE id = $10")
                 .bind(post.slug.as_str()).bind(&post.title).bind(&post.summary).bind(&post.body_markdown).bind(body_html)
-                .bind(post.status.as_str()).bind(published_at).bind(post.comments_open).bind(t).bind(id)
+                .bind(post.status.as_str()).bind(published_at).bind(post.comments_open).bind(t).bind(id).bind(post.kind.as_str())
                 .execute(&mut *tx).await.map_err(StoreError::from_sqlx)?;
             macro_rules! exec { ($q:expr, $($b:expr),*) => { sqlx::query($q)$(.bind($b))*.execute(&mut *tx).await? } }
             exec!("DELETE FROM post_authors WHERE post_id = $1", id);
@@ -244,7 +246,7 @@ impl Db {
             "SELECT c.id, c.slug, c.name, COUNT(*) FROM categories c
                JOIN post_categories pc ON pc.category_id = c.id
                JOIN posts p ON p.id = pc.post_id
-             WHERE p.status = 'published' AND p.published_at <= $1
+             WHERE p.status = 'published' AND p.published_at <= $1 AND p.kind = 'post'
              GROUP BY c.id, c.slug, c.name ORDER BY c.name").bind(now()).fetch_all(pool).await)?;
         Ok(rows
             .into_iter()
@@ -255,13 +257,20 @@ impl Db {
     /// Up to `limit` public posts sharing a category or topic with `post_id`, newest first.
     pub async fn related_posts(&self, post_id: i64, limit: i64) -> StoreResult<Vec<Post>> {
         Ok(read!(self, pool => sqlx::query_as(select_posts!(
-            "WHERE p.status = 'published' AND p.published_at <= $1 AND p.id <> $2 AND (
+            "WHERE p.status = 'published' AND p.published_at <= $1 AND p.kind = 'post' AND p.id <> $2 AND (
                 EXISTS (SELECT 1 FROM post_categories a JOIN post_categories b ON a.category_id = b.category_id
                         WHERE a.post_id = p.id AND b.post_id = $2)
              OR EXISTS (SELECT 1 FROM post_topics a JOIN post_topics b ON a.topic_id = b.topic_id
                         WHERE a.post_id = p.id AND b.post_id = $2))
              ORDER BY p.published_at DESC LIMIT $3"))
             .bind(now()).bind(post_id).bind(limit).fetch_all(pool).await)?)
+    }
+
+    /// Public pages (long documents) of an organisation, by title.
+    pub async fn public_pages(&self, organisation_id: i64) -> StoreResult<Vec<Post>> {
+        Ok(read!(self, pool => sqlx::query_as(select_posts!(
+            "WHERE p.kind = 'page' AND p.status = 'published' AND p.published_at <= $1 AND p.organisation_id = $2 ORDER BY p.title"))
+            .bind(now()).bind(organisation_id).fetch_all(pool).await)?)
     }
 
     pub async fn post_revisions(&self, post_id: i64) -> StoreResult<Vec<Revision>> {
@@ -285,6 +294,7 @@ fn published_at(post: &NewPost, existing: Option<i64>, t: i64) -> Option<i64> {
 
 /// What the search index holds for a post: found only once it is published and its date has come.
 struct PostDocument {
+    kind: &'static str,
     id: i64,
     organisation_id: i64,
     visible_from: Option<i64>,
@@ -296,7 +306,7 @@ struct PostDocument {
 impl PostDocument {
     fn as_document(&self) -> super::search::Document<'_> {
         super::search::Document {
-            kind: "post",
+            kind: self.kind,
             ref_id: self.id,
             organisation_id: Some(self.organisation_id),
             published_at: self.visible_from,
@@ -324,10 +334,11 @@ fn search_document(
         crate::sanitise::plain_text(body_html, usize::MAX)
     );
     PostDocument {
+        kind: post.kind.as_str(),
         id,
         organisation_id,
         visible_from,
-        url: format!("/blog/{}", post.slug),
+        url: post.kind.url(post.slug.as_str()),
         title: post.title.clone(),
         body,
     }

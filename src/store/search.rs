@@ -121,10 +121,14 @@ impl Db {
 
     /// Rebuilds the whole index from the tables it mirrors (after an upgrade, or a restore).
     pub async fn reindex_posts(&self) -> StoreResult<()> {
-        let posts = write!(self, pool => sqlx::query_as::<_, (i64, i64, String, String, String, String, Option<i64>)>(
-            "SELECT id, organisation_id, slug, title, body_html, status, published_at FROM posts").fetch_all(pool).await)?;
-        for (id, org, slug, title, html, status, published_at) in posts {
-            let url = format!("/blog/{slug}");
+        let posts = write!(self, pool => sqlx::query_as::<_, (i64, i64, String, String, String, String, Option<i64>, String)>(
+            "SELECT id, organisation_id, slug, title, body_html, status, published_at, kind FROM posts").fetch_all(pool).await)?;
+        for (id, org, slug, title, html, status, published_at, kind) in posts {
+            let url = if kind == "page" {
+                format!("/pages/{slug}")
+            } else {
+                format!("/blog/{slug}")
+            };
             let body = crate::sanitise::plain_text(&html, usize::MAX);
             let doc = Document {
                 kind: "post",

@@ -167,7 +167,7 @@ async fn render_post(
     status: StatusCode,
 ) -> PageResult {
     let post = app.db.post_by_slug(slug).await?;
-    if !post.is_public(crate::store::now()) {
+    if !post.is_public(crate::store::now()) || post.kind != "post" {
         return Err(PageError::NotFound);
     }
     let url = format!("/blog/{}", post.slug);
@@ -185,7 +185,7 @@ async fn render_post(
             comment => context! { name => &comment.name, email => &comment.email, body => &comment.body },
             errors => Serde(errors.iter().collect::<Vec<_>>()),
             share => share_links(&url, &post.title),
-            contents => contents_list(&post.body_markdown),
+            contents => contents_list(&post.body_markdown, 3),
             post => Serde(post),
         },
         status,
@@ -225,7 +225,7 @@ pub async fn add_comment(
     CsrfForm(form): CsrfForm<CommentForm>,
 ) -> PageResult {
     let post = app.db.post_by_slug(&slug).await?;
-    if !post.is_public(crate::store::now()) {
+    if !post.is_public(crate::store::now()) || post.kind != "post" {
         return Err(PageError::NotFound);
     }
     if let Some(refusal) = comments_refused(&app, &post).await? {
@@ -330,17 +330,35 @@ pub async fn topic(
     )
 }
 
-/// A contents list for long documents (three headings or more), linking to each `h2`/`h3`.
-fn contents_list(markdown: &str) -> Vec<Value> {
+/// A contents list for long documents (`min` headings or more), linking to each `h2`/`h3`.
+fn contents_list(markdown: &str, min: usize) -> Vec<Value> {
     let headings: Vec<_> = crate::sanitise::headings(markdown)
         .into_iter()
         .filter(|h| h.level <= 3)
         .collect();
-    if headings.len() < 3 {
+    if headings.len() < min {
         return Vec::new();
     }
     headings
         .into_iter()
         .map(|h| context! { text => h.text, id => h.id, level => h.level })
         .collect()
+}
+
+/// `GET /pages/{slug}`: a long document, such as a strategy, with a contents list and a
+/// print stylesheet for a clean printed copy.
+pub async fn page(State(app): State<App>, viewer: Viewer, Path(slug): Path<String>) -> PageResult {
+    let page = app.db.post_by_slug(&slug).await?;
+    if !page.is_public(crate::store::now()) || page.kind != "page" {
+        return Err(PageError::NotFound);
+    }
+    viewer.render(
+        &app,
+        "page.html",
+        context! {
+            authors => app.db.post_authors(page.id).await?,
+            contents => contents_list(&page.body_markdown, 2),
+            page => Serde(page),
+        },
+    )
 }

@@ -99,7 +99,7 @@ fn post_form_page(
             organisations => Serde(orgs),
             revisions => Serde(revisions),
             form => context! {
-                organisation => &form.organisation, title => &p.title, slug => &p.slug, summary => &p.summary,
+                organisation => &form.organisation, kind => &p.kind, title => &p.title, slug => &p.slug, summary => &p.summary,
                 body => &p.body, status => &p.status, publish_at => &p.publish_at, authors => &p.authors,
                 categories => p.categories.join(", "), topics => p.topics.join(", "),
                 comments_closed => p.comments_closed.is_some(),
@@ -205,6 +205,7 @@ pub async fn edit_post(State(app): State<App>, viewer: Viewer, Path(id): Path<i6
     let form = PostForm {
         organisation: post.organisation_slug.clone(),
         post: PostInput {
+            kind: post.kind.clone(),
             title: post.title.clone(),
             slug: post.slug.clone(),
             summary: post.summary.clone(),

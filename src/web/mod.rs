@@ -42,6 +42,7 @@ pub fn router(app: App) -> Router {
         .route("/blog/{slug}", get(blog::post))
         .route("/blog/{slug}/comments", post(blog::add_comment))
         .route("/topics/{slug}", get(blog::topic))
+        .route("/pages/{slug}", get(blog::page))
         .route("/search", get(search::search))
         .route("/syndicated/{id}", get(syndication::item))
         .route("/sign-in", get(sign_in::show).post(sign_in::submit))

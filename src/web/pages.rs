@@ -57,6 +57,7 @@ pub async fn organisation(
             pagination => pagination(&base, page, total, PAGE_SIZE),
             feed_url => format!("{base}/feed.atom"),
             syndicated => Serde(app.db.recent_items(Some(organisation.id), 5).await?),
+            documents => Serde(app.db.public_pages(organisation.id).await?),
             organisation => Serde(organisation),
             parent => Serde(parent),
             children => Serde(children),

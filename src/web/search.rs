@@ -10,7 +10,7 @@ use minijinja::value::Serde;
 use serde::Deserialize;
 
 /// The kinds of thing search finds, as (value, label).
-pub const KINDS: &[(&str, &str)] = &[("post", "Posts")];
+pub const KINDS: &[(&str, &str)] = &[("post", "Posts"), ("page", "Pages")];
 
 #[derive(Deserialize, Default)]
 pub struct SearchQuery {

@@ -989,3 +989,59 @@ async fn long_documents_get_a_contents_list_that_links_to_their_headings() {
         );
     }
 }
+
+#[tokio::test]
+async fn pages_are_long_documents_kept_out_of_the_blog() {
+    let t = support::spawn().await;
+    let editor = person(&t, "ed@example.org", Role::Editor, "community-services").await;
+    let body = "## Our vision\n\nText.\n\n## The themes\n\nText about openness.\n\n## Commitments\n\nText.";
+    let r = write_post(
+        &editor,
+        &[
+            ("kind", "page"),
+            ("organisation", "community-services"),
+            ("title", "Digital strategy"),
+            ("summary", "Our strategy for 2026 to 2030."),
+            ("body", body),
+            ("status", "published"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let (status, html) = t.get_text("/pages/digital-strategy").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Contents")
+            && html.contains("href=\"#the-themes\"")
+            && html.contains("id=\"the-themes\"")
+    );
+    assert_eq!(
+        t.get("/blog/digital-strategy").await.status(),
+        404,
+        "not a blog post"
+    );
+    assert!(!t.get_text("/blog").await.1.contains("Digital strategy"));
+    assert!(
+        !t.get_text("/blog/feed.atom")
+            .await
+            .1
+            .contains("Digital strategy")
+    );
+    let (_, org) = t.get_text("/organisations/community-services").await;
+    assert!(org.contains("Documents") && org.contains("/pages/digital-strategy"));
+    let (_, found) = t.get_text("/search?q=openness&type=page").await;
+    assert!(found.contains("/pages/digital-strategy"), "{found}");
+    let token = t.csrf_token("/sign-in").await;
+    let r = t
+        .post_form(
+            "/blog/digital-strategy/comments",
+            &[
+                ("csrf_token", &token),
+                ("name", "A"),
+                ("email", "a@example.org"),
+                ("body", "Hi"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 404, "pages take no comments");
+}
