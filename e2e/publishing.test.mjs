@@ -105,3 +105,18 @@ test('the admin pages for feeds and moderation have no axe violations', async (t
     }
   })
 })
+
+test('a long document prints cleanly: content only, with link addresses', async (t) => {
+  await withPage(t, session, async (page) => {
+    await visit(page, session, '/pages/digital-strategy-2026-to-2030')
+    await page.emulateMedia({ media: 'print' })
+    for (const chrome of ['.app-masthead', '.govuk-service-navigation', '.govuk-phase-banner', '.govuk-breadcrumbs', '.app-footer']) {
+      assert.equal(await page.locator(chrome).first().isVisible(), false, `${chrome} is not printed`)
+    }
+    assert.ok(await page.locator('main h1').isVisible(), 'the title is printed')
+    assert.ok(await page.locator('.app-contents').isVisible(), 'the contents list is printed')
+    const after = await page.locator('main .govuk-breadcrumbs a, main .app-prose a, main a[href^="/"]').evaluateAll((links) =>
+      links.map((a) => getComputedStyle(a, '::after').content))
+    assert.ok(after.some((c) => c.includes('/')), `printed links show their address: ${after.join(' | ')}`)
+  })
+})
