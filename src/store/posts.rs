@@ -343,3 +343,47 @@ fn search_document(
         body,
     }
 }
+
+impl Db {
+    /// Authors and categories of many posts in two queries, for lists (reading them post by
+    /// post costs two queries per post). Keyed by post id.
+    pub async fn post_details(
+        &self,
+        post_ids: &[i64],
+    ) -> StoreResult<std::collections::HashMap<i64, (Vec<String>, Vec<Tag>)>> {
+        let mut out: std::collections::HashMap<i64, (Vec<String>, Vec<Tag>)> = post_ids
+            .iter()
+            .map(|id| (*id, (Vec::new(), Vec::new())))
+            .collect();
+        if post_ids.is_empty() {
+            return Ok(out);
+        }
+        // The list is of integers from the database, so writing it into the SQL is safe.
+        let ids = post_ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let authors_q = format!(
+            "SELECT post_id, name FROM post_authors WHERE post_id IN ({ids}) ORDER BY post_id, position"
+        );
+        let authors: Vec<(i64, String)> = read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(authors_q)).fetch_all(pool).await)?;
+        let cats_q = format!(
+            "SELECT pc.post_id, c.id, c.slug, c.name FROM post_categories pc JOIN categories c ON c.id = pc.category_id
+             WHERE pc.post_id IN ({ids}) ORDER BY pc.post_id, c.name"
+        );
+        let cats: Vec<(i64, i64, String, String)> =
+            read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(cats_q)).fetch_all(pool).await)?;
+        for (post, name) in authors {
+            if let Some(entry) = out.get_mut(&post) {
+                entry.0.push(name);
+            }
+        }
+        for (post, id, slug, name) in cats {
+            if let Some(entry) = out.get_mut(&post) {
+                entry.1.push(Tag { id, slug, name });
+            }
+        }
+        Ok(out)
+    }
+}

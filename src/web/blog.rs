@@ -69,13 +69,15 @@ pub fn pagination(base: &str, page: i64, total: i64, per_page: i64) -> Value {
 
 /// Posts with their authors and categories, for lists.
 pub async fn with_details(app: &App, posts: Vec<Post>) -> Result<Vec<Value>, PageError> {
-    let mut out = Vec::with_capacity(posts.len());
-    for p in posts {
-        let authors = app.db.post_authors(p.id).await?;
-        let categories = app.db.post_categories(p.id).await?;
-        out.push(context! { post => Serde(&p), authors, categories => Serde(categories) });
-    }
-    Ok(out)
+    let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
+    let mut details = app.db.post_details(&ids).await?;
+    Ok(posts
+        .into_iter()
+        .map(|p| {
+            let (authors, categories) = details.remove(&p.id).unwrap_or_default();
+            context! { post => Serde(&p), authors, categories => Serde(categories) }
+        })
+        .collect())
 }
 
 /// `GET /blog`.

@@ -1049,7 +1049,12 @@ async fn pages_are_long_documents_kept_out_of_the_blog() {
 #[tokio::test]
 async fn the_xss_corpus_in_a_post_body_renders_inert() {
     let t = support::spawn().await;
-    let org = t.app.db.organisation_by_slug("community-services").await.unwrap();
+    let org = t
+        .app
+        .db
+        .organisation_by_slug("community-services")
+        .await
+        .unwrap();
     let corpus = crate::sanitise::xss_corpus();
     let input = townhall::domain::post::PostInput {
         title: "Every payload".into(),
@@ -1059,10 +1064,19 @@ async fn the_xss_corpus_in_a_post_body_renders_inert() {
     };
     let post = input.parse().unwrap();
     let html_body = townhall::sanitise::markdown_to_html(&post.body_markdown);
-    t.app.db.create_post(org.id, &post, &html_body, None).await.unwrap();
+    t.app
+        .db
+        .create_post(org.id, &post, &html_body, None)
+        .await
+        .unwrap();
     let (status, html) = t.get_text("/blog/every-payload").await;
     assert_eq!(status, 200);
-    let start = html.find(r#"<div class="app-prose">"#).expect("the body is shown");
-    let end = start + html[start..].find("<h2 class=\"govuk-heading-s\">Share this post</h2>").unwrap();
+    let start = html
+        .find(r#"<div class="app-prose">"#)
+        .expect("the body is shown");
+    let end = start
+        + html[start..]
+            .find("<h2 class=\"govuk-heading-s\">Share this post</h2>")
+            .unwrap();
     crate::sanitise::assert_inert(&html[start..end], "the XSS corpus as one post body");
 }
