@@ -78,6 +78,37 @@ macro_rules! public_where {
     };
 }
 
+/// Writes what hangs off a post inside the caller's transaction `$tx`: authors, categories and
+/// topics (made on first use), a revision, and the search index entry. Shared by create and
+/// update; a macro because the transaction's type differs per database.
+macro_rules! write_post_links {
+    ($tx:ident, $id:expr, $org:expr, $post:expr, $published_at:expr, $body_html:expr, $user_id:expr, $t:expr) => {{
+        let (id, post) = ($id, $post);
+        for (i, name) in post.authors.iter().enumerate() {
+            sqlx::query("INSERT INTO post_authors (post_id, position, name) VALUES ($1, $2, $3)")
+                .bind(id).bind(i as i64).bind(name).execute(&mut *$tx).await?;
+        }
+        for (names, tags, links, column) in [
+            (&post.categories, "categories", "post_categories", "category_id"),
+            (&post.topics, "topics", "post_topics", "topic_id"),
+        ] {
+            for name in names {
+                let tag: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO {tags} (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO UPDATE SET name = {tags}.name RETURNING id")))
+                    .bind(Slug::from_title(name).as_str()).bind(name).fetch_one(&mut *$tx).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO {links} (post_id, {column}) VALUES ($1, $2) ON CONFLICT DO NOTHING")))
+                    .bind(id).bind(tag).execute(&mut *$tx).await?;
+            }
+        }
+        sqlx::query("INSERT INTO post_revisions (post_id, title, summary, body_markdown, edited_by, edited_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(id).bind(&post.title).bind(&post.summary).bind(&post.body_markdown).bind($user_id).bind($t)
+            .execute(&mut *$tx).await?;
+        let doc = search_document(id, $org, post, $published_at, $body_html);
+        super::search::IndexExecutor::index(&mut *$tx, &doc.as_document()).await?;
+    }};
+}
+
 impl Db {
     /// Creates a post with its authors, categories and topics, and its first revision.
     pub async fn create_post(
@@ -99,26 +130,7 @@ impl Db {
                 .bind(&post.body_markdown).bind(body_html).bind(post.status.as_str()).bind(published_at)
                 .bind(post.comments_open).bind(user_id).bind(t).bind(post.kind.as_str())
                 .fetch_one(&mut *tx).await.map_err(StoreError::from_sqlx)?;
-            macro_rules! exec { ($q:expr, $($b:expr),*) => { sqlx::query($q)$(.bind($b))*.execute(&mut *tx).await? } }
-            for (i, name) in post.authors.iter().enumerate() {
-                exec!("INSERT INTO post_authors (post_id, position, name) VALUES ($1, $2, $3)", id, i as i64, name);
-            }
-            for name in &post.categories {
-                let cat: i64 = sqlx::query_scalar("INSERT INTO categories (slug, name) VALUES ($1, $2)
-                        ON CONFLICT (slug) DO UPDATE SET name = categories.name RETURNING id")
-                    .bind(Slug::from_title(name).as_str()).bind(name).fetch_one(&mut *tx).await?;
-                exec!("INSERT INTO post_categories (post_id, category_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, cat);
-            }
-            for name in &post.topics {
-                let topic: i64 = sqlx::query_scalar("INSERT INTO topics (slug, name) VALUES ($1, $2)
-                        ON CONFLICT (slug) DO UPDATE SET name = topics.name RETURNING id")
-                    .bind(Slug::from_title(name).as_str()).bind(name).fetch_one(&mut *tx).await?;
-                exec!("INSERT INTO post_topics (post_id, topic_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, topic);
-            }
-            exec!("INSERT INTO post_revisions (post_id, title, summary, body_markdown, edited_by, edited_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                id, &post.title, &post.summary, &post.body_markdown, user_id, t);
-            let doc = search_document(id, organisation_id, post, published_at, body_html);
-            super::search::IndexExecutor::index(&mut *tx, &doc.as_document()).await?;
+            write_post_links!(tx, id, organisation_id, post, published_at, body_html, user_id, t);
             tx.commit().await?;
             Ok(id)
         })
@@ -142,29 +154,10 @@ impl Db {
                 .bind(post.slug.as_str()).bind(&post.title).bind(&post.summary).bind(&post.body_markdown).bind(body_html)
                 .bind(post.status.as_str()).bind(published_at).bind(post.comments_open).bind(t).bind(id).bind(post.kind.as_str())
                 .execute(&mut *tx).await.map_err(StoreError::from_sqlx)?;
-            macro_rules! exec { ($q:expr, $($b:expr),*) => { sqlx::query($q)$(.bind($b))*.execute(&mut *tx).await? } }
-            exec!("DELETE FROM post_authors WHERE post_id = $1", id);
-            exec!("DELETE FROM post_categories WHERE post_id = $1", id);
-            exec!("DELETE FROM post_topics WHERE post_id = $1", id);
-            for (i, name) in post.authors.iter().enumerate() {
-                exec!("INSERT INTO post_authors (post_id, position, name) VALUES ($1, $2, $3)", id, i as i64, name);
+            for table in ["post_authors", "post_categories", "post_topics"] {
+                sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE post_id = $1"))).bind(id).execute(&mut *tx).await?;
             }
-            for name in &post.categories {
-                let cat: i64 = sqlx::query_scalar("INSERT INTO categories (slug, name) VALUES ($1, $2)
-                        ON CONFLICT (slug) DO UPDATE SET name = categories.name RETURNING id")
-                    .bind(Slug::from_title(name).as_str()).bind(name).fetch_one(&mut *tx).await?;
-                exec!("INSERT INTO post_categories (post_id, category_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, cat);
-            }
-            for name in &post.topics {
-                let topic: i64 = sqlx::query_scalar("INSERT INTO topics (slug, name) VALUES ($1, $2)
-                        ON CONFLICT (slug) DO UPDATE SET name = topics.name RETURNING id")
-                    .bind(Slug::from_title(name).as_str()).bind(name).fetch_one(&mut *tx).await?;
-                exec!("INSERT INTO post_topics (post_id, topic_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, topic);
-            }
-            exec!("INSERT INTO post_revisions (post_id, title, summary, body_markdown, edited_by, edited_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                id, &post.title, &post.summary, &post.body_markdown, user_id, t);
-            let doc = search_document(id, existing.organisation_id, post, published_at, body_html);
-            super::search::IndexExecutor::index(&mut *tx, &doc.as_document()).await?;
+            write_post_links!(tx, id, existing.organisation_id, post, published_at, body_html, user_id, t);
             tx.commit().await?;
             Ok(())
         })

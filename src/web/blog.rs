@@ -67,6 +67,28 @@ pub fn pagination(base: &str, page: i64, total: i64, per_page: i64) -> Value {
     }
 }
 
+/// One page of public posts for `filter`, with details and the pagination for `base`;
+/// a page past the end is Not Found.
+pub async fn post_page(
+    app: &App,
+    filter: PostFilter,
+    page: i64,
+    base: &str,
+) -> Result<(Vec<Value>, i64, Value), PageError> {
+    let (posts, total) = app
+        .db
+        .public_posts(filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        .await?;
+    if posts.is_empty() && page > 1 {
+        return Err(PageError::NotFound);
+    }
+    Ok((
+        with_details(app, posts).await?,
+        total,
+        pagination(base, page, total, PAGE_SIZE),
+    ))
+}
+
 /// Posts with their authors and categories, for lists.
 pub async fn with_details(app: &App, posts: Vec<Post>) -> Result<Vec<Value>, PageError> {
     let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
@@ -86,14 +108,8 @@ pub async fn index(
     viewer: Viewer,
     Query(q): Query<PageQuery>,
 ) -> PageResult {
-    let page = q.number();
-    let (posts, total) = app
-        .db
-        .public_posts(PostFilter::default(), PAGE_SIZE, (page - 1) * PAGE_SIZE)
-        .await?;
-    if posts.is_empty() && page > 1 {
-        return Err(PageError::NotFound);
-    }
+    let (posts, total, pagination) =
+        post_page(&app, PostFilter::default(), q.number(), "/blog").await?;
     let categories: Vec<Value> = app
         .db
         .categories_in_use()
@@ -105,9 +121,9 @@ pub async fn index(
         &app,
         "blog/index.html",
         context! {
-            posts => with_details(&app, posts).await?,
+            posts,
             total, categories,
-            pagination => pagination("/blog", page, total, PAGE_SIZE),
+            pagination,
             feed_url => "/blog/feed.atom",
         },
     )
@@ -121,27 +137,20 @@ pub async fn category(
     Query(q): Query<PageQuery>,
 ) -> PageResult {
     let category = app.db.category_by_slug(&slug).await?;
-    let page = q.number();
+    let base = format!("/blog/categories/{}", category.slug);
     let filter = PostFilter {
         category_id: Some(category.id),
         ..Default::default()
     };
-    let (posts, total) = app
-        .db
-        .public_posts(filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-        .await?;
-    if posts.is_empty() && page > 1 {
-        return Err(PageError::NotFound);
-    }
-    let base = format!("/blog/categories/{}", category.slug);
+    let (posts, total, pagination) = post_page(&app, filter, q.number(), &base).await?;
     viewer.render(
         &app,
         "blog/category.html",
         context! {
             feed_url => format!("{base}/feed.atom"),
-            pagination => pagination(&base, page, total, PAGE_SIZE),
+            pagination,
             category => Serde(category),
-            posts => with_details(&app, posts).await?,
+            posts,
             total,
         },
     )
@@ -307,26 +316,19 @@ pub async fn topic(
     Query(q): Query<PageQuery>,
 ) -> PageResult {
     let topic = app.db.topic_by_slug(&slug).await?;
-    let page = q.number();
+    let base = format!("/topics/{}", topic.slug);
     let filter = PostFilter {
         topic_id: Some(topic.id),
         ..Default::default()
     };
-    let (posts, total) = app
-        .db
-        .public_posts(filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-        .await?;
-    if posts.is_empty() && page > 1 {
-        return Err(PageError::NotFound);
-    }
-    let base = format!("/topics/{}", topic.slug);
+    let (posts, total, pagination) = post_page(&app, filter, q.number(), &base).await?;
     viewer.render(
         &app,
         "topic.html",
         context! {
-            pagination => pagination(&base, page, total, PAGE_SIZE),
+            pagination,
             topic => Serde(topic),
-            posts => with_details(&app, posts).await?,
+            posts,
             total,
         },
     )
