@@ -309,6 +309,7 @@ pub async fn run(addr: &str) -> anyhow::Result<()> {
         database_url: url,
         feeds_allow_private: false,
         secure_cookies: false,
+        responses_per_address: 300,
     })
     .await?;
     let password = seed(&app.db).await?;

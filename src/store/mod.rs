@@ -8,8 +8,10 @@
 //! SQLite runs in WAL mode with one writer connection (writes queue in the pool instead of
 //! failing with `SQLITE_BUSY`) and several reader connections.
 
+pub mod analyses;
 pub mod audit;
 pub mod comments;
+pub mod exercises;
 pub mod organisations;
 pub mod posts;
 pub mod rate_limits;

@@ -3,9 +3,11 @@
 
 pub mod admin;
 pub mod api;
+pub mod api_listening;
 pub mod assets;
 pub mod atom;
 pub mod blog;
+pub mod consultations;
 pub mod editorial;
 pub mod error;
 pub mod middleware;
@@ -43,6 +45,25 @@ pub fn router(app: App) -> Router {
         .route("/blog/{slug}/comments", post(blog::add_comment))
         .route("/topics/{slug}", get(blog::topic))
         .route("/pages/{slug}", get(blog::page))
+        .route("/consultations", get(consultations::index))
+        .route("/consultations/{slug}", get(consultations::show))
+        .route(
+            "/consultations/{slug}/respond",
+            get(consultations::respond).post(consultations::submit),
+        )
+        .route(
+            "/consultations/{slug}/confirmation/{reference}",
+            get(consultations::confirmation),
+        )
+        .route("/consultations/{slug}/results", get(consultations::results))
+        .route(
+            "/consultations/{slug}/results.json",
+            get(consultations::results_json),
+        )
+        .route(
+            "/consultations/{slug}/results.csv",
+            get(consultations::results_csv),
+        )
         .route("/search", get(search::search))
         .route("/syndicated/{id}", get(syndication::item))
         .route("/sign-in", get(sign_in::show).post(sign_in::submit))
@@ -95,6 +116,20 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/comments/{id}/reject", post(api::reject_comment))
         .route("/api/v1/feeds", post(api::create_feed))
         .route("/api/v1/feeds/{id}/fetch", post(api::fetch_feed))
+        .route(
+            "/api/v1/consultations",
+            get(api_listening::list).post(api_listening::create),
+        )
+        .route("/api/v1/consultations/{slug}", get(api_listening::show))
+        .route(
+            "/api/v1/consultations/{slug}/responses",
+            get(api_listening::responses).post(api_listening::respond),
+        )
+        .route(
+            "/api/v1/consultations/{slug}/analyses",
+            post(api_listening::request_analysis),
+        )
+        .route("/api/v1/analyses/{id}", get(api_listening::analysis))
         .route("/api/{*rest}", get(api::not_found).post(api::not_found));
 
     let ops = Router::new()

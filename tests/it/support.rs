@@ -96,6 +96,7 @@ pub async fn spawn() -> TestApp {
         database_url: database_url.clone(),
         feeds_allow_private: true,
         secure_cookies: false,
+        responses_per_address: 300,
     })
     .await
     .expect("the app builds");
