@@ -542,8 +542,8 @@ pub fn results_csv(r: &Results) -> anyhow::Result<Vec<u8>> {
             &cell(&a.we_did),
         ])?;
     }
-    Ok(w.into_inner()
-        .map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))?)
+    w.into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))
 }
 
 /// Creates an exercise from a definition, for the API and the admin's import. `orgs` are the

@@ -80,24 +80,31 @@ struct FormQuestion<'a> {
     #[serde(flatten)]
     question: &'a Question,
     value: Value,
-    /// Radio or checkbox items: (value, label).
-    items: Vec<(String, String)>,
+    /// Radio or checkbox items: (value, label, checked).
+    items: Vec<(String, String, bool)>,
 }
 
 fn form_question<'a>(q: &'a Question, answers: &Map<String, Value>) -> FormQuestion<'a> {
-    let items = match q.kind {
-        QuestionType::Scale => (q.min.unwrap_or(1)..=q.max.unwrap_or(5))
-            .map(|p| (p.to_string(), scale_label(q, p)))
-            .collect(),
-        QuestionType::Single | QuestionType::Multiple => {
-            q.options.iter().map(|o| (o.clone(), o.clone())).collect()
-        }
-        QuestionType::Text => vec![],
-    };
     let value = match answers.get(&q.id) {
         Some(Value::Number(n)) => Value::String(n.to_string()),
         Some(v) => v.clone(),
         None => Value::Null,
+    };
+    let chosen = |option: &str| match &value {
+        Value::String(s) => s == option,
+        Value::Array(items) => items.iter().any(|i| i.as_str() == Some(option)),
+        _ => false,
+    };
+    let items = match q.kind {
+        QuestionType::Scale => (q.min.unwrap_or(1)..=q.max.unwrap_or(5))
+            .map(|p| (p.to_string(), scale_label(q, p), chosen(&p.to_string())))
+            .collect(),
+        QuestionType::Single | QuestionType::Multiple => q
+            .options
+            .iter()
+            .map(|o| (o.clone(), o.clone(), chosen(o)))
+            .collect(),
+        QuestionType::Text => vec![],
     };
     FormQuestion {
         field: format!("q_{}", q.id),

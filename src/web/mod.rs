@@ -10,6 +10,7 @@ pub mod blog;
 pub mod consultations;
 pub mod editorial;
 pub mod error;
+pub mod listening_admin;
 pub mod middleware;
 pub mod ops;
 pub mod pages;
@@ -103,7 +104,82 @@ pub fn router(app: App) -> Router {
             "/admin/feeds",
             get(syndication::list).post(syndication::subscribe),
         )
-        .route("/admin/feeds/{id}/fetch", post(syndication::fetch));
+        .route("/admin/feeds/{id}/fetch", post(syndication::fetch))
+        .route("/admin/consultations", get(listening_admin::list))
+        .route(
+            "/admin/consultations/new",
+            get(listening_admin::new).post(listening_admin::create),
+        )
+        .route(
+            "/admin/consultations/import",
+            get(listening_admin::import_form).post(listening_admin::import),
+        )
+        .route("/admin/consultations/{id}", get(listening_admin::show))
+        .route(
+            "/admin/consultations/{id}/edit",
+            get(listening_admin::edit).post(listening_admin::update),
+        )
+        .route(
+            "/admin/consultations/{id}/questions",
+            post(listening_admin::add_question),
+        )
+        .route(
+            "/admin/consultations/{id}/questions/{action}",
+            post(listening_admin::change_question),
+        )
+        .route(
+            "/admin/consultations/{id}/segments",
+            post(listening_admin::add_segment),
+        )
+        .route(
+            "/admin/consultations/{id}/dimensions",
+            post(listening_admin::add_dimension),
+        )
+        .route(
+            "/admin/consultations/{id}/publish",
+            post(listening_admin::publish),
+        )
+        .route(
+            "/admin/consultations/{id}/definition.json",
+            get(listening_admin::export_definition),
+        )
+        .route(
+            "/admin/consultations/{id}/evidence",
+            get(listening_admin::evidence).post(listening_admin::add_evidence),
+        )
+        .route(
+            "/admin/consultations/{id}/evidence/import",
+            post(listening_admin::import_evidence),
+        )
+        .route(
+            "/admin/consultations/{id}/responses.csv",
+            get(listening_admin::responses_csv),
+        )
+        .route(
+            "/admin/consultations/{id}/analyses",
+            post(listening_admin::request_analysis),
+        )
+        .route(
+            "/admin/consultations/{id}/actions",
+            post(listening_admin::add_action),
+        )
+        .route(
+            "/admin/consultations/{id}/actions/{action}/delete",
+            post(listening_admin::delete_action),
+        )
+        .route(
+            "/admin/consultations/{id}/results",
+            post(listening_admin::publish_results),
+        )
+        .route("/admin/analyses/{id}", get(listening_admin::review))
+        .route(
+            "/admin/analyses/{id}/edit",
+            post(listening_admin::edit_review),
+        )
+        .route(
+            "/admin/analyses/{id}/publish",
+            post(listening_admin::publish_analysis),
+        );
 
     let api = Router::new()
         .route("/api/openapi.json", get(api::openapi))
