@@ -9,6 +9,7 @@
 use crate::App;
 use crate::domain::exercise::Answer;
 use crate::domain::review::Review;
+use crate::store::Db;
 use crate::store::analyses::Analysis;
 use crate::store::exercises::Exercise;
 use anyhow::Result;
@@ -40,12 +41,12 @@ pub fn segment_label(exercise: &Exercise, segments_json: &str) -> Option<String>
 /// The texts to analyse for one question: every non-empty answer to it, and every evidence
 /// log item filed against it.
 pub async fn corpus(
-    app: &App,
+    db: &Db,
     exercise: &Exercise,
     question_id: &str,
 ) -> Result<Vec<textkit::Response>> {
     let mut out = Vec::new();
-    for r in app.db.responses(exercise.id).await? {
+    for r in db.responses(exercise.id).await? {
         let answers: BTreeMap<String, Answer> = serde_json::from_str(&r.answers)?;
         if let Some(Answer::Text(text)) = answers.get(question_id) {
             out.push(textkit::Response::new(
@@ -55,7 +56,7 @@ pub async fn corpus(
             ));
         }
     }
-    for e in app.db.evidence(exercise.id).await? {
+    for e in db.evidence(exercise.id).await? {
         if e.question_id == question_id {
             let segment = (!e.segment.is_empty()).then(|| e.segment.clone());
             out.push(textkit::Response::new(evidence_id(e.id), e.body, segment));
@@ -65,10 +66,10 @@ pub async fn corpus(
 }
 
 /// Runs one analysis that a worker has claimed, recording success or failure on it.
-async fn run(app: &App, job: Analysis) -> Result<()> {
+async fn run(db: &Db, job: Analysis) -> Result<()> {
     let outcome = async {
-        let exercise = app.db.exercise(job.exercise_id).await?;
-        let responses = corpus(app, &exercise, &job.question_id).await?;
+        let exercise = db.exercise(job.exercise_id).await?;
+        let responses = corpus(db, &exercise, &job.question_id).await?;
         if responses.is_empty() {
             anyhow::bail!("there are no answers to this question yet");
         }
@@ -88,20 +89,20 @@ async fn run(app: &App, job: Analysis) -> Result<()> {
     }
     .await;
     match outcome {
-        Ok((result, review)) => app.db.finish_analysis(job.id, &result, &review).await?,
+        Ok((result, review)) => db.finish_analysis(job.id, &result, &review).await?,
         Err(e) => {
             tracing::warn!(analysis = job.id, error = %e, "analysis failed");
-            app.db.fail_analysis(job.id, &e.to_string()).await?
+            db.fail_analysis(job.id, &e.to_string()).await?
         }
     }
     Ok(())
 }
 
 /// Claims and runs queued analyses until none is left; returns how many ran.
-pub async fn run_pending(app: &App) -> Result<usize> {
+pub async fn run_pending(db: &Db) -> Result<usize> {
     let mut ran = 0;
-    while let Some(job) = app.db.claim_analysis().await? {
-        run(app, job).await?;
+    while let Some(job) = db.claim_analysis().await? {
+        run(db, job).await?;
         ran += 1;
     }
     Ok(ran)
@@ -111,7 +112,7 @@ pub async fn run_pending(app: &App) -> Result<usize> {
 pub fn spawn_worker(app: App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            if let Err(e) = run_pending(&app).await {
+            if let Err(e) = run_pending(&app.db).await {
                 tracing::error!(error = %e, "analysis worker failed");
             }
             tokio::time::sleep(POLL).await;

@@ -267,6 +267,28 @@ impl Db {
         })
     }
 
+    /// Stores responses collected elsewhere (or generated for the demo) in one transaction:
+    /// (answers JSON, segments JSON, source, submitted at). Returns how many were stored.
+    pub async fn import_responses(
+        &self,
+        exercise_id: i64,
+        rows: &[(String, String, String, i64)],
+    ) -> StoreResult<usize> {
+        write!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for (answers, segments, source, at) in rows {
+                let reference = new_reference();
+                sqlx::query(
+                    "INSERT INTO responses (exercise_id, reference, submission_key, answers, segments, source, submitted_at)
+                     VALUES ($1, $2, $2, $3, $4, $5, $6)")
+                    .bind(exercise_id).bind(&reference).bind(answers).bind(segments).bind(source).bind(at)
+                    .execute(&mut *tx).await.map_err(StoreError::from_sqlx)?;
+            }
+            tx.commit().await?;
+            Ok(rows.len())
+        })
+    }
+
     pub async fn response_by_reference(
         &self,
         exercise_id: i64,

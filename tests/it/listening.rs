@@ -432,7 +432,7 @@ async fn an_analyst_runs_reviews_and_publishes_an_analysis() {
             break;
         }
         // The worker polls every second; run it here too so the test does not wait on it.
-        townhall::evidence::run_pending(&t.app).await.unwrap();
+        townhall::evidence::run_pending(&t.app.db).await.unwrap();
         body = poll().await;
     }
     assert_eq!(body["status"], "done", "{body}");
@@ -689,7 +689,9 @@ async fn the_evidence_log_imports_a_csv_after_mapping_and_preview() {
         .await;
     assert_eq!(r.status(), 303);
     // Evidence is analysed with the answers.
-    let corpus = townhall::evidence::corpus(&t.app, &e, "q1").await.unwrap();
+    let corpus = townhall::evidence::corpus(&t.app.db, &e, "q1")
+        .await
+        .unwrap();
     assert_eq!(corpus.len(), 3);
     assert!(
         corpus
