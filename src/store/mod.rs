@@ -114,7 +114,7 @@ impl Db {
                 .map_err(|e| anyhow::anyhow!("invalid SQLite URL {url:?}: {e}"))?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
                 .pragma("temp_store", "memory");
