@@ -100,6 +100,21 @@ pub struct NewEvidence {
     pub body: String,
 }
 
+/// The address and searchable text of an exercise: summary, description and questions.
+fn search_text(def: &ValidDefinition, body_html: &str) -> (String, String) {
+    let d = &def.definition;
+    let mut body = format!(
+        "{}\n{}",
+        d.summary,
+        crate::sanitise::plain_text(body_html, usize::MAX)
+    );
+    for q in &d.questions {
+        body.push('\n');
+        body.push_str(&q.title);
+    }
+    (format!("/consultations/{}", def.slug), body)
+}
+
 /// A random response reference such as `TH-7KQ2-M9XD` (no 0/O or 1/I to misread).
 pub fn new_reference() -> String {
     const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -141,6 +156,11 @@ impl Db {
                 sqlx::query("INSERT INTO exercise_topics (exercise_id, topic_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                     .bind(id).bind(topic).execute(&mut *tx).await?;
             }
+            let (url, body) = search_text(def, body_html);
+            super::search::IndexExecutor::index(&mut *tx, &super::search::Document {
+                kind: "consultation", ref_id: id, organisation_id: Some(organisation_id),
+                published_at: published.then_some(t), url: &url, title: d.title.trim(), body: &body,
+            }).await?;
             tx.commit().await?;
             Ok(id)
         })
@@ -157,6 +177,7 @@ impl Db {
     ) -> StoreResult<()> {
         let json = serde_json::to_string(&def.definition).expect("definitions serialise");
         let d = &def.definition;
+        let t = now();
         write!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(
@@ -173,6 +194,11 @@ impl Db {
                 sqlx::query("INSERT INTO exercise_topics (exercise_id, topic_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                     .bind(id).bind(topic).execute(&mut *tx).await?;
             }
+            let (url, body) = search_text(def, body_html);
+            super::search::IndexExecutor::index(&mut *tx, &super::search::Document {
+                kind: "consultation", ref_id: id, organisation_id: Some(organisation_id),
+                published_at: published.then_some(t), url: &url, title: d.title.trim(), body: &body,
+            }).await?;
             tx.commit().await?;
             Ok(())
         })

@@ -327,6 +327,7 @@ pub async fn topic(
         "topic.html",
         context! {
             pagination,
+            exercises => Serde(app.db.public_exercises(None, Some(topic.id)).await?),
             topic => Serde(topic),
             posts,
             total,

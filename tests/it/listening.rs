@@ -165,6 +165,26 @@ async fn a_person_answers_a_multi_page_form_without_javascript() {
     let (t, _, slug) = with_exercise().await;
     let (status, page) = t.get_text(&format!("/consultations/{slug}")).await;
     assert_eq!(status, 200);
+    // It is found by search, listed on the hub, its organisation's page and its topic's.
+    let (_, found) = t
+        .get_text("/search?q=libraries+change&type=consultation")
+        .await;
+    assert!(
+        found.contains(&format!("href=\"/consultations/{slug}\"")),
+        "search finds it"
+    );
+    for listed in [
+        "/",
+        "/consultations",
+        "/organisations/community-services",
+        "/topics/libraries",
+    ] {
+        let (_, html) = t.get_text(listed).await;
+        assert!(
+            html.contains(&format!("href=\"/consultations/{slug}\"")),
+            "listed on {listed}"
+        );
+    }
     assert!(page.contains("Respond now") && page.contains("<strong>everyone</strong>"));
     let (_, form) = t.get_text(&format!("/consultations/{slug}/respond")).await;
     assert!(form.contains("page 1 of 2"));
