@@ -42,6 +42,7 @@ pub async fn seed(db: &Db, admin: i64, responses: usize) -> anyhow::Result<()> {
     seed_consultation(db, admin, now, responses).await?;
     seed_survey(db, admin, now, responses * 2 / 3).await?;
     seed_open(db, admin, now).await?;
+    seed_challenge(db, admin).await?;
     Ok(())
 }
 
@@ -314,5 +315,73 @@ async fn seed_open(db: &Db, admin: i64, now: i64) -> anyhow::Result<()> {
         ],
         "segments": [{"id": "respondent", "title": "Are you responding as", "options": ["A researcher", "A member of the public", "Someone working in government"]}]
     }), true).await?;
+    Ok(())
+}
+
+/// An open idea challenge with ideas in each state, votes and a panel's scores.
+pub async fn seed_challenge(db: &Db, admin: i64) -> anyhow::Result<()> {
+    let now = crate::store::now();
+    let org = db.organisation_by_slug("community-services").await?;
+    let criteria = vec![
+        "Benefit to the public".to_string(),
+        "Can be delivered within a year".to_string(),
+        "Value for money".to_string(),
+    ];
+    let id = db
+        .create_challenge(org.id, "open-policy-ideas-2026", "Open policy ideas 2026",
+            "Policy teams and the public: how could we make a service simpler, fairer or more open? The best ideas become projects.",
+            &criteria, now - 14 * DAY, now + 30 * DAY)
+        .await?;
+    let ideas = [
+        (
+            "Text reminders for appointments",
+            "Send a text the day before every appointment, with a link to move it. Fewer missed appointments, less waiting.",
+            "Priya, policy team",
+            "shortlisted",
+            41,
+        ),
+        (
+            "One form for changes of address",
+            "Tell us once when you move, and every service that needs to know is told.",
+            "Jordan",
+            "approved",
+            33,
+        ),
+        (
+            "Publish repair times for every pothole",
+            "Show each reported pothole on a map with the date it was reported and fixed.",
+            "A resident",
+            "approved",
+            12,
+        ),
+        (
+            "Plain English review of letters",
+            "Test every standard letter with people who receive it, and rewrite the worst ten.",
+            "Sam, operations",
+            "pending",
+            0,
+        ),
+    ];
+    for (title, body, author, status, votes) in ideas {
+        let idea = db.submit_idea(id, title, body, author).await?;
+        if status != "pending" {
+            db.decide_idea(idea, status, None).await?;
+        }
+        for v in 0..votes {
+            db.vote(idea, &format!("demo-voter-{v}")).await?;
+        }
+        if status == "shortlisted" {
+            db.score_idea(
+                idea,
+                admin,
+                &[
+                    (criteria[0].clone(), 5),
+                    (criteria[1].clone(), 4),
+                    (criteria[2].clone(), 4),
+                ],
+            )
+            .await?;
+        }
+    }
     Ok(())
 }

@@ -12,6 +12,7 @@ pub mod analyses;
 pub mod audit;
 pub mod comments;
 pub mod exercises;
+pub mod ideas;
 pub mod organisations;
 pub mod posts;
 pub mod rate_limits;

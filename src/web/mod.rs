@@ -10,6 +10,7 @@ pub mod blog;
 pub mod consultations;
 pub mod editorial;
 pub mod error;
+pub mod ideas;
 pub mod listening_admin;
 pub mod middleware;
 pub mod ops;
@@ -65,6 +66,22 @@ pub fn router(app: App) -> Router {
             "/consultations/{slug}/results.csv",
             get(consultations::results_csv),
         )
+        .route("/ideas", get(ideas::index))
+        .route(
+            "/ideas/{challenge}",
+            get(ideas::challenge).post(ideas::submit),
+        )
+        .route("/ideas/{challenge}/{idea}/vote", post(ideas::vote))
+        .route(
+            "/admin/ideas",
+            get(ideas::admin_list).post(ideas::create_challenge),
+        )
+        .route("/admin/ideas/{challenge}", get(ideas::admin_challenge))
+        .route(
+            "/admin/ideas/{challenge}/{idea}/decide",
+            post(ideas::decide),
+        )
+        .route("/admin/ideas/{challenge}/{idea}/score", post(ideas::score))
         .route("/search", get(search::search))
         .route("/syndicated/{id}", get(syndication::item))
         .route("/sign-in", get(sign_in::show).post(sign_in::submit))

@@ -108,6 +108,12 @@ impl FromRequestParts<App> for Viewer {
 }
 
 impl Viewer {
+    /// True when the browser sent no CSRF cookie with this request (a first visit, or a
+    /// client that keeps no cookies).
+    pub fn is_new_visitor(&self) -> bool {
+        self.new_csrf_cookie
+    }
+
     /// A visitor who is not signed in, for pages rendered when the session cannot be read
     /// (an error page while the database is down).
     pub fn anonymous(path: &str) -> Viewer {

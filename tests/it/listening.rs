@@ -927,3 +927,157 @@ async fn hundreds_of_concurrent_responses_are_each_stored_once() {
     assert_eq!(last, 429);
     assert!(t.app.db.response_count(e.id).await.unwrap() < 120 + 70);
 }
+
+#[tokio::test]
+async fn ideas_are_moderated_voted_once_scored_and_shortlisted() {
+    let t = spawn().await;
+    t.sign_in_admin().await;
+    let csrf = t.csrf_token("/admin/ideas").await;
+    let r = t
+        .post_form(
+            "/admin/ideas",
+            &[
+                ("csrf_token", &csrf),
+                ("organisation", "community-services"),
+                ("title", "Simpler services"),
+                ("criteria", ""),
+                ("opens_at", "2020-01-01"),
+                ("closes_at", "2099-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400, "criteria are required");
+    let r = t
+        .post_form(
+            "/admin/ideas",
+            &[
+                ("csrf_token", &csrf),
+                ("organisation", "community-services"),
+                ("title", "Simpler services"),
+                ("criteria", "Benefit\nCost"),
+                ("opens_at", "2020-01-01"),
+                ("closes_at", "2099-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+
+    // A member of the public (a second browser) submits an idea: held for moderation.
+    let public = TestApp::handle(&t);
+    let page = "/ideas/simpler-services";
+    let token = public.csrf_token(page).await;
+    let r = public
+        .post_form(
+            page,
+            &[
+                ("csrf_token", &token),
+                ("title", ""),
+                ("body", "x"),
+                ("name", "Ann"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let r = public
+        .post_form(
+            page,
+            &[
+                ("csrf_token", &token),
+                ("title", "Fewer forms <b>please</b>"),
+                ("body", "Ask once."),
+                ("name", "Ann"),
+                ("website", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let (_, html) = public.get_text(page).await;
+    assert!(
+        !html.contains("Fewer forms"),
+        "not shown before a moderator approves it"
+    );
+
+    let c = t
+        .app
+        .db
+        .challenge_by_slug("simpler-services")
+        .await
+        .unwrap();
+    let idea = t.app.db.ideas(c.id, &["pending"]).await.unwrap().remove(0);
+    let decide = format!("/admin/ideas/simpler-services/{}/decide", idea.id);
+    let r = t
+        .post_form(
+            &decide,
+            &[
+                ("csrf_token", &csrf),
+                ("decision", "reject"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400, "a rejection needs a reason");
+    let r = t
+        .post_form(&decide, &[("csrf_token", &csrf), ("decision", "approve")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = public.get_text(page).await;
+    assert!(
+        html.contains("Fewer forms &lt;b&gt;please&lt;/b&gt;"),
+        "shown, and inert"
+    );
+
+    // One vote per browser, however often it is sent.
+    let vote = format!("/ideas/simpler-services/{}/vote", idea.id);
+    for _ in 0..3 {
+        let r = public.post_form(&vote, &[("csrf_token", &token)]).await;
+        assert_eq!(r.status(), 303);
+    }
+    assert_eq!(t.app.db.idea(idea.id).await.unwrap().votes, 1);
+    let (_, html) = public.get_text(page).await;
+    assert!(html.contains("You voted for this idea"));
+    // A client that keeps no cookies cannot vote.
+    let r = reqwest::Client::new()
+        .post(t.url(&vote))
+        .form(&[("csrf_token", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(t.app.db.idea(idea.id).await.unwrap().votes, 1);
+
+    // The panel scores against the criteria; a moderator shortlists.
+    let score = format!("/admin/ideas/simpler-services/{}/score", idea.id);
+    let r = t
+        .post_form(
+            &score,
+            &[("csrf_token", &csrf), ("score_0", "9"), ("score_1", "2")],
+        )
+        .await;
+    assert_eq!(r.status(), 400, "scores are 0 to 5");
+    let r = t
+        .post_form(
+            &score,
+            &[("csrf_token", &csrf), ("score_0", "4"), ("score_1", "3")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(t.app.db.idea(idea.id).await.unwrap().score, Some(3.5));
+    let r = t
+        .post_form(&decide, &[("csrf_token", &csrf), ("decision", "shortlist")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = public.get_text(page).await;
+    assert!(html.contains("Shortlisted"));
+    // Members of the public cannot moderate.
+    let r = public
+        .post_form(&decide, &[("csrf_token", &token), ("decision", "approve")])
+        .await;
+    assert_eq!(r.status(), 303, "sent to sign in");
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/sign-in")
+    );
+    drop(public);
+}
