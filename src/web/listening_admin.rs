@@ -1577,3 +1577,46 @@ pub async fn publish_results(
         .await?;
     Ok(back_to(id, "#results"))
 }
+
+#[derive(Deserialize)]
+pub struct EraseForm {
+    #[serde(default)]
+    reference: String,
+}
+
+/// `POST /admin/consultations/{id}/erase`: removes a respondent's email on request (their
+/// anonymous answers stay).
+pub async fn erase_contact(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<EraseForm>,
+) -> PageResult {
+    let (user, e) = exercise_for(&app, &viewer, id, Role::Analyst).await?;
+    let reference = form.reference.trim().to_uppercase();
+    let mut errors = FieldErrors::new();
+    match app.db.erase_contact(e.id, &reference).await? {
+        true => {
+            app.db
+                .audit(Some(user.id), "response.erase_contact", &e.slug, &reference)
+                .await?;
+            Ok(back_to(id, "#privacy"))
+        }
+        false => {
+            errors.add("reference", format!("No response with reference {reference} has an email address to erase. Check the reference, like TH-7KQ2-M9XD"));
+            let values = HashMap::from([("reference".into(), form.reference)]);
+            render_show(
+                &app,
+                &viewer,
+                id,
+                errors,
+                Some(Attempt {
+                    form: "erase",
+                    values,
+                    ..Default::default()
+                }),
+            )
+            .await
+        }
+    }
+}

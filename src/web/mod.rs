@@ -185,6 +185,10 @@ pub fn router(app: App) -> Router {
             post(listening_admin::delete_action),
         )
         .route(
+            "/admin/consultations/{id}/erase",
+            post(listening_admin::erase_contact),
+        )
+        .route(
             "/admin/consultations/{id}/results",
             post(listening_admin::publish_results),
         )

@@ -295,6 +295,32 @@ async fn a_person_answers_a_multi_page_form_without_javascript() {
     let r = t.post_form(&path, &bot).await;
     assert_eq!(r.status(), 200);
     assert_eq!(t.app.db.responses(e.id).await.unwrap().len(), 1);
+    // On request, an analyst erases the email; the answers stay.
+    t.sign_in_admin().await;
+    let reference = confirmation.rsplit('/').next().unwrap();
+    let admin_csrf = t
+        .csrf_token(&format!("/admin/consultations/{}", e.id))
+        .await;
+    let erase = format!("/admin/consultations/{}/erase", e.id);
+    let r = t
+        .post_form(
+            &erase,
+            &[("csrf_token", &admin_csrf), ("reference", "TH-NOPE-NOPE")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let r = t
+        .post_form(
+            &erase,
+            &[("csrf_token", &admin_csrf), ("reference", reference)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        !t.app.db.erase_contact(e.id, reference).await.unwrap(),
+        "already erased"
+    );
+    assert_eq!(t.app.db.responses(e.id).await.unwrap().len(), 1);
 }
 
 #[tokio::test]
