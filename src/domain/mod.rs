@@ -4,6 +4,7 @@
 pub mod feed;
 pub mod organisation;
 pub mod post;
+pub mod programme;
 pub mod role;
 pub mod text;
 pub mod user;

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod comments;
 pub mod organisations;
 pub mod posts;
+pub mod programme;
 pub mod rate_limits;
 pub mod search;
 pub mod sessions;

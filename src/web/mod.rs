@@ -11,6 +11,7 @@ pub mod error;
 pub mod middleware;
 pub mod ops;
 pub mod pages;
+pub mod programme;
 pub mod search;
 pub mod sign_in;
 pub mod syndication;
@@ -44,6 +45,15 @@ pub fn router(app: App) -> Router {
         .route("/topics/{slug}", get(blog::topic))
         .route("/pages/{slug}", get(blog::page))
         .route("/search", get(search::search))
+        .route("/programme", get(programme::overview))
+        .route("/programme/projects", get(programme::projects))
+        .route("/programme/projects/{slug}", get(programme::project))
+        .route("/programme/strategies/{slug}", get(programme::strategy))
+        .route("/programme/themes/{slug}", get(programme::theme))
+        .route("/programme/commitments/{slug}", get(programme::commitment))
+        .route("/programme/case-studies", get(programme::case_studies))
+        .route("/programme/case-studies/{slug}", get(programme::case_study))
+        .route("/programme/updates.atom", get(programme::updates_feed))
         .route("/syndicated/{id}", get(syndication::item))
         .route("/sign-in", get(sign_in::show).post(sign_in::submit))
         .route("/sign-out", post(sign_in::sign_out))

@@ -15,10 +15,15 @@ pub async fn hub(State(app): State<App>, viewer: Viewer) -> PageResult {
     let (posts, _) = app.db.public_posts(PostFilter::default(), 5, 0).await?;
     let posts = with_details(&app, posts).await?;
     let syndicated = app.db.recent_items(None, 5).await?;
+    let register = app.db.register().await?;
     viewer.render(
         &app,
         "hub.html",
-        context! { organisations => Serde(organisations), posts, syndicated => Serde(syndicated) },
+        context! {
+            organisations => Serde(organisations), posts, syndicated => Serde(syndicated),
+            programme_total => register.projects.len(),
+            programme_phases => super::programme::phase_chart_rows(&register),
+        },
     )
 }
 
@@ -49,6 +54,11 @@ pub async fn organisation(
         .public_posts(filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
         .await?;
     let base = format!("/organisations/{}", organisation.slug);
+    let register = app.db.register().await?;
+    let projects = register.projects(&crate::store::programme::ProjectFilter {
+        organisation: Some(organisation.slug.clone()),
+        ..Default::default()
+    });
     viewer.render(
         &app,
         "organisation.html",
@@ -58,6 +68,7 @@ pub async fn organisation(
             feed_url => format!("{base}/feed.atom"),
             syndicated => Serde(app.db.recent_items(Some(organisation.id), 5).await?),
             documents => Serde(app.db.public_pages(organisation.id).await?),
+            projects => Serde(&projects),
             organisation => Serde(organisation),
             parent => Serde(parent),
             children => Serde(children),

@@ -10,7 +10,11 @@ use minijinja::value::Serde;
 use serde::Deserialize;
 
 /// The kinds of thing search finds, as (value, label).
-pub const KINDS: &[(&str, &str)] = &[("post", "Posts"), ("page", "Pages")];
+pub const KINDS: &[(&str, &str)] = &[
+    ("post", "Posts"),
+    ("page", "Pages"),
+    ("project", "Projects"),
+];
 
 #[derive(Deserialize, Default)]
 pub struct SearchQuery {
