@@ -9,6 +9,7 @@ pub mod cli;
 pub mod demo;
 pub mod domain;
 pub mod feeds;
+pub mod opendata;
 pub mod sanitise;
 pub mod store;
 pub mod syndication;

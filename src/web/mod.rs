@@ -9,9 +9,11 @@ pub mod blog;
 pub mod editorial;
 pub mod error;
 pub mod middleware;
+pub mod opendata;
 pub mod ops;
 pub mod pages;
 pub mod programme;
+pub mod programme_api;
 pub mod search;
 pub mod sign_in;
 pub mod syndication;
@@ -54,6 +56,8 @@ pub fn router(app: App) -> Router {
         .route("/programme/case-studies", get(programme::case_studies))
         .route("/programme/case-studies/{slug}", get(programme::case_study))
         .route("/programme/updates.atom", get(programme::updates_feed))
+        .route("/data", get(opendata::index))
+        .route("/data/{file}", get(opendata::download))
         .route("/syndicated/{id}", get(syndication::item))
         .route("/sign-in", get(sign_in::show).post(sign_in::submit))
         .route("/sign-out", post(sign_in::sign_out))
@@ -105,6 +109,24 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/comments/{id}/reject", post(api::reject_comment))
         .route("/api/v1/feeds", post(api::create_feed))
         .route("/api/v1/feeds/{id}/fetch", post(api::fetch_feed))
+        .route("/api/v1/programme/projects", get(programme_api::projects))
+        .route(
+            "/api/v1/programme/projects/{slug}",
+            get(programme_api::project),
+        )
+        .route(
+            "/api/v1/programme/strategies",
+            get(programme_api::strategies),
+        )
+        .route("/api/v1/programme/themes", get(programme_api::themes))
+        .route(
+            "/api/v1/programme/commitments",
+            get(programme_api::commitments),
+        )
+        .route(
+            "/api/v1/programme/case-studies",
+            get(programme_api::case_studies),
+        )
         .route("/api/{*rest}", get(api::not_found).post(api::not_found));
 
     let ops = Router::new()

@@ -6,6 +6,7 @@ mod cli;
 mod feeds;
 mod foundation;
 mod govuk_components;
+mod programme;
 mod publishing;
 mod sanitise;
 mod support;
