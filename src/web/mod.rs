@@ -13,7 +13,9 @@ pub mod opendata;
 pub mod ops;
 pub mod pages;
 pub mod programme;
+pub mod programme_admin;
 pub mod programme_api;
+pub mod programme_import;
 pub mod search;
 pub mod sign_in;
 pub mod syndication;
@@ -88,6 +90,31 @@ pub fn router(app: App) -> Router {
         .route(
             "/admin/posts/{id}/edit",
             get(editorial::edit_post).post(editorial::update_post),
+        )
+        .route("/admin/programme", get(programme_admin::index))
+        .route(
+            "/admin/programme/import",
+            get(programme_import::show).post(programme_import::upload),
+        )
+        .route(
+            "/admin/programme/import/preview",
+            post(programme_import::preview),
+        )
+        .route(
+            "/admin/programme/import/confirm",
+            post(programme_import::confirm),
+        )
+        .route(
+            "/admin/programme/{kind}/new",
+            get(programme_admin::new).post(programme_admin::create),
+        )
+        .route(
+            "/admin/programme/{kind}/{id}/edit",
+            get(programme_admin::edit).post(programme_admin::update),
+        )
+        .route(
+            "/admin/programme/{kind}/{id}/delete",
+            post(programme_admin::delete),
         )
         .route("/admin/comments", get(editorial::moderation_queue))
         .route("/admin/comments/pause", post(editorial::pause))
