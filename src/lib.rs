@@ -11,6 +11,7 @@ pub mod domain;
 pub mod evidence;
 pub mod feeds;
 pub mod listening;
+pub mod opendata;
 pub mod sanitise;
 pub mod store;
 pub mod syndication;

@@ -5,6 +5,7 @@ pub mod exercise;
 pub mod feed;
 pub mod organisation;
 pub mod post;
+pub mod programme;
 pub mod review;
 pub mod role;
 pub mod text;

@@ -233,7 +233,7 @@ fn parse_names(input: &str) -> Result<Vec<String>, String> {
 }
 
 /// Category or topic names: trimmed, de-duplicated, at most 20 of 80 characters.
-fn clean_names(input: &[String], what: &str) -> Result<Vec<String>, String> {
+pub(crate) fn clean_names(input: &[String], what: &str) -> Result<Vec<String>, String> {
     let mut out: Vec<String> = Vec::new();
     for n in input
         .iter()

@@ -15,6 +15,7 @@ pub mod exercises;
 pub mod ideas;
 pub mod organisations;
 pub mod posts;
+pub mod programme;
 pub mod rate_limits;
 pub mod search;
 pub mod sessions;

@@ -322,10 +322,16 @@ pub async fn topic(
         ..Default::default()
     };
     let (posts, total, pagination) = post_page(&app, filter, q.number(), &base).await?;
+    let register = app.db.register().await?;
+    let projects = register.projects(&crate::store::programme::ProjectFilter {
+        topic: Some(topic.slug.clone()),
+        ..Default::default()
+    });
     viewer.render(
         &app,
         "topic.html",
         context! {
+            projects => Serde(&projects),
             pagination,
             exercises => Serde(app.db.public_exercises(None, Some(topic.id)).await?),
             topic => Serde(topic),

@@ -13,8 +13,13 @@ pub mod error;
 pub mod ideas;
 pub mod listening_admin;
 pub mod middleware;
+pub mod opendata;
 pub mod ops;
 pub mod pages;
+pub mod programme;
+pub mod programme_admin;
+pub mod programme_api;
+pub mod programme_import;
 pub mod search;
 pub mod sign_in;
 pub mod syndication;
@@ -83,6 +88,17 @@ pub fn router(app: App) -> Router {
         )
         .route("/admin/ideas/{challenge}/{idea}/score", post(ideas::score))
         .route("/search", get(search::search))
+        .route("/programme", get(programme::overview))
+        .route("/programme/projects", get(programme::projects))
+        .route("/programme/projects/{slug}", get(programme::project))
+        .route("/programme/strategies/{slug}", get(programme::strategy))
+        .route("/programme/themes/{slug}", get(programme::theme))
+        .route("/programme/commitments/{slug}", get(programme::commitment))
+        .route("/programme/case-studies", get(programme::case_studies))
+        .route("/programme/case-studies/{slug}", get(programme::case_study))
+        .route("/programme/updates.atom", get(programme::updates_feed))
+        .route("/data", get(opendata::index))
+        .route("/data/{file}", get(opendata::download))
         .route("/syndicated/{id}", get(syndication::item))
         .route("/sign-in", get(sign_in::show).post(sign_in::submit))
         .route("/sign-out", post(sign_in::sign_out))
@@ -113,6 +129,31 @@ pub fn router(app: App) -> Router {
         .route(
             "/admin/posts/{id}/edit",
             get(editorial::edit_post).post(editorial::update_post),
+        )
+        .route("/admin/programme", get(programme_admin::index))
+        .route(
+            "/admin/programme/import",
+            get(programme_import::show).post(programme_import::upload),
+        )
+        .route(
+            "/admin/programme/import/preview",
+            post(programme_import::preview),
+        )
+        .route(
+            "/admin/programme/import/confirm",
+            post(programme_import::confirm),
+        )
+        .route(
+            "/admin/programme/{kind}/new",
+            get(programme_admin::new).post(programme_admin::create),
+        )
+        .route(
+            "/admin/programme/{kind}/{id}/edit",
+            get(programme_admin::edit).post(programme_admin::update),
+        )
+        .route(
+            "/admin/programme/{kind}/{id}/delete",
+            post(programme_admin::delete),
         )
         .route("/admin/comments", get(editorial::moderation_queue))
         .route("/admin/comments/pause", post(editorial::pause))
@@ -227,6 +268,24 @@ pub fn router(app: App) -> Router {
             post(api_listening::request_analysis),
         )
         .route("/api/v1/analyses/{id}", get(api_listening::analysis))
+        .route("/api/v1/programme/projects", get(programme_api::projects))
+        .route(
+            "/api/v1/programme/projects/{slug}",
+            get(programme_api::project),
+        )
+        .route(
+            "/api/v1/programme/strategies",
+            get(programme_api::strategies),
+        )
+        .route("/api/v1/programme/themes", get(programme_api::themes))
+        .route(
+            "/api/v1/programme/commitments",
+            get(programme_api::commitments),
+        )
+        .route(
+            "/api/v1/programme/case-studies",
+            get(programme_api::case_studies),
+        )
         .route("/api/{*rest}", get(api::not_found).post(api::not_found));
 
     let ops = Router::new()

@@ -16,12 +16,15 @@ pub async fn hub(State(app): State<App>, viewer: Viewer) -> PageResult {
     let posts = with_details(&app, posts).await?;
     let syndicated = app.db.recent_items(None, 5).await?;
     let open_exercises = open_exercises(&app, None, None).await?;
+    let register = app.db.register().await?;
     viewer.render(
         &app,
         "hub.html",
         context! {
             organisations => Serde(organisations), posts, syndicated => Serde(syndicated),
             open_exercises => Serde(open_exercises),
+            programme_total => register.projects.len(),
+            programme_phases => super::programme::phase_chart_rows(&register),
         },
     )
 }
@@ -53,6 +56,11 @@ pub async fn organisation(
         .public_posts(filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
         .await?;
     let base = format!("/organisations/{}", organisation.slug);
+    let register = app.db.register().await?;
+    let projects = register.projects(&crate::store::programme::ProjectFilter {
+        organisation: Some(organisation.slug.clone()),
+        ..Default::default()
+    });
     viewer.render(
         &app,
         "organisation.html",
@@ -63,6 +71,7 @@ pub async fn organisation(
             syndicated => Serde(app.db.recent_items(Some(organisation.id), 5).await?),
             documents => Serde(app.db.public_pages(organisation.id).await?),
             exercises => Serde(app.db.public_exercises(Some(organisation.id), None).await?),
+            projects => Serde(&projects),
             organisation => Serde(organisation),
             parent => Serde(parent),
             children => Serde(children),

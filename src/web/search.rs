@@ -14,6 +14,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("post", "Posts"),
     ("page", "Pages"),
     ("consultation", "Consultations and surveys"),
+    ("project", "Projects"),
 ];
 
 #[derive(Deserialize, Default)]

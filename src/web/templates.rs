@@ -64,6 +64,9 @@ pub fn environment() -> Environment<'static> {
     env.add_filter("date", format_date);
     env.add_filter("paragraphs", paragraphs);
     env.add_filter("rfc3339", rfc3339);
+    env.add_filter("register_label", |v: &str| {
+        crate::domain::programme::label_of(v)
+    });
     minijinja_embed::load_templates!(&mut env);
     env
 }

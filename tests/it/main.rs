@@ -7,6 +7,7 @@ mod feeds;
 mod foundation;
 mod govuk_components;
 mod listening;
+mod programme;
 mod publishing;
 mod sanitise;
 mod support;

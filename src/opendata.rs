@@ -1,0 +1,448 @@
+//! The open data registry: every dataset the hub publishes, its documented columns, and the
+//! rows it holds. `/data` lists them and serves each as CSV and JSON; the columns' types are
+//! Frictionless Table Schema types (`string`, `integer`, `number`, `date`, `datetime`,
+//! `boolean`), so a `datapackage.json` can be written from the same registry.
+//!
+//! To add a dataset: describe its fields and write a function that reads its rows from the
+//! [`Db`] (one `Vec<Value>` per row, values in field order), then add it to [`DATASETS`].
+//! Lists (a project's commitments) are one string, the items separated by `;`.
+
+use crate::domain::programme::format_date;
+use crate::store::Db;
+use crate::store::posts::PostFilter;
+use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde_json::{Value, json};
+use std::future::Future;
+use std::pin::Pin;
+
+/// The licence every dataset is published under.
+pub const LICENCE: (&str, &str) = (
+    "Open Government Licence v3.0",
+    "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+);
+
+/// A Frictionless Table Schema field type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    String,
+    Integer,
+    Number,
+    Date,
+    Datetime,
+    Boolean,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    pub name: &'static str,
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    pub description: &'static str,
+}
+
+const fn field(name: &'static str, kind: FieldType, description: &'static str) -> Field {
+    Field {
+        name,
+        kind,
+        description,
+    }
+}
+
+/// What a dataset's row function returns: rows of values in field order.
+pub type Rows<'a> = Pin<Box<dyn Future<Output = anyhow::Result<Vec<Vec<Value>>>> + Send + 'a>>;
+
+#[derive(Serialize)]
+pub struct Dataset {
+    /// The file name: `/data/{name}.csv`.
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub fields: &'static [Field],
+    #[serde(skip)]
+    pub rows: for<'a> fn(&'a Db) -> Rows<'a>,
+}
+
+impl std::fmt::Debug for Dataset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dataset").field("name", &self.name).finish()
+    }
+}
+
+/// One row as a JSON object with its keys in field order.
+pub struct Row<'a> {
+    pub fields: &'a [Field],
+    pub values: &'a [Value],
+}
+
+impl Serialize for Row<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.fields.len()))?;
+        for (f, v) in self.fields.iter().zip(self.values) {
+            map.serialize_entry(f.name, v)?;
+        }
+        map.end()
+    }
+}
+
+impl Dataset {
+    pub async fn rows(&self, db: &Db) -> anyhow::Result<Vec<Vec<Value>>> {
+        (self.rows)(db).await
+    }
+
+    /// CSV with a header row of field names; nulls are empty cells.
+    pub fn to_csv(&self, rows: &[Vec<Value>]) -> anyhow::Result<String> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(self.fields.iter().map(|f| f.name))?;
+        for row in rows {
+            w.write_record(row.iter().map(|v| match v {
+                Value::Null => String::new(),
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            }))?;
+        }
+        Ok(String::from_utf8(w.into_inner()?)?)
+    }
+
+    /// `{"items": [{field: value, ...}]}`, keys in field order.
+    pub fn to_json(&self, rows: &[Vec<Value>]) -> anyhow::Result<String> {
+        let items: Vec<Row> = rows
+            .iter()
+            .map(|values| Row {
+                fields: self.fields,
+                values,
+            })
+            .collect();
+        #[derive(Serialize)]
+        struct Items<'a> {
+            items: Vec<Row<'a>>,
+        }
+        Ok(serde_json::to_string(&Items { items })?)
+    }
+}
+
+/// The dataset called `name`.
+pub fn find(name: &str) -> Option<&'static Dataset> {
+    DATASETS.iter().find(|d| d.name == name)
+}
+
+use FieldType::{Date, Datetime, Integer, String as Text};
+
+/// Every published dataset, in the order `/data` lists them.
+pub static DATASETS: &[Dataset] = &[
+    Dataset {
+        name: "posts",
+        title: "Blog posts",
+        description: "Every published blog post, newest first.",
+        fields: &[
+            field("slug", Text, "The post's short name, unique on the hub"),
+            field("title", Text, "The post's title"),
+            field(
+                "organisation",
+                Text,
+                "The slug of the organisation that published it",
+            ),
+            field("published", Datetime, "When it was published (UTC)"),
+            field(
+                "categories",
+                Text,
+                "Its categories' names, separated by semicolons",
+            ),
+            field("url", Text, "Where to read it, relative to the hub"),
+        ],
+        rows: posts,
+    },
+    Dataset {
+        name: "programme-projects",
+        title: "Programme: projects",
+        description: "Every project in the programme register, with its phase, status and links.",
+        fields: &[
+            field("slug", Text, "The project's short name, unique on the hub"),
+            field("title", Text, "The project's title"),
+            field("summary", Text, "What the project is for"),
+            field("phase", Text, "discovery, alpha, beta, live or retired"),
+            field("status", Text, "on_track, at_risk, off_track or done"),
+            field("owner_team", Text, "The team that owns it"),
+            field("start_date", Date, "When it started"),
+            field("end_date", Date, "When it is due to end"),
+            field(
+                "organisations",
+                Text,
+                "Slugs of the organisations it belongs to, separated by semicolons",
+            ),
+            field(
+                "commitments",
+                Text,
+                "Slugs of the commitments it delivers, separated by semicolons",
+            ),
+            field(
+                "themes",
+                Text,
+                "Slugs of the themes of those commitments, separated by semicolons",
+            ),
+            field(
+                "topics",
+                Text,
+                "Slugs of its topics, separated by semicolons",
+            ),
+            field(
+                "updated",
+                Datetime,
+                "When the project was last changed (UTC)",
+            ),
+            field("url", Text, "Its page, relative to the hub"),
+        ],
+        rows: projects,
+    },
+    Dataset {
+        name: "programme-commitments",
+        title: "Programme: commitments",
+        description: "What the strategies commit to, under each theme.",
+        fields: &[
+            field("slug", Text, "The commitment's short name"),
+            field("title", Text, "What is committed to"),
+            field("theme", Text, "The slug of its theme"),
+            field(
+                "action_ref",
+                Text,
+                "The reference of the external action it answers, if any",
+            ),
+            field("action_title", Text, "The title of that action"),
+            field("projects", Integer, "How many projects deliver it"),
+            field("url", Text, "Its page, relative to the hub"),
+        ],
+        rows: commitments,
+    },
+    Dataset {
+        name: "programme-themes",
+        title: "Programme: themes",
+        description: "The themes of each strategy.",
+        fields: &[
+            field("slug", Text, "The theme's short name"),
+            field("title", Text, "The theme's title"),
+            field("strategy", Text, "The slug of its strategy"),
+            field("summary", Text, "What the theme means"),
+            field(
+                "projects",
+                Integer,
+                "How many projects serve a commitment under it",
+            ),
+            field("url", Text, "Its page, relative to the hub"),
+        ],
+        rows: themes,
+    },
+    Dataset {
+        name: "programme-updates",
+        title: "Programme: project updates",
+        description: "Every dated update on every project, newest first.",
+        fields: &[
+            field("project", Text, "The slug of the project"),
+            field("date", Date, "The date of the update"),
+            field("text", Text, "What happened"),
+            field(
+                "phase",
+                Text,
+                "The phase the project moved to with this update, if it moved",
+            ),
+            field("status", Text, "The status given with this update, if any"),
+        ],
+        rows: updates,
+    },
+    Dataset {
+        name: "case-studies",
+        title: "Programme: case studies",
+        description: "Case studies of the programme's work.",
+        fields: &[
+            field("slug", Text, "The case study's short name"),
+            field("title", Text, "Its title"),
+            field("summary", Text, "Its summary"),
+            field("published", Date, "When it was published"),
+            field(
+                "projects",
+                Text,
+                "Slugs of the projects it is about, separated by semicolons",
+            ),
+            field(
+                "themes",
+                Text,
+                "Slugs of its themes, separated by semicolons",
+            ),
+            field("url", Text, "Its page, relative to the hub"),
+        ],
+        rows: case_studies,
+    },
+];
+
+fn joined(refs: &[crate::store::programme::Ref]) -> Value {
+    json!(
+        refs.iter()
+            .map(|r| r.slug.as_str())
+            .collect::<Vec<_>>()
+            .join(";")
+    )
+}
+
+fn datetime(secs: i64) -> Value {
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .map_or(Value::Null, Value::from)
+}
+
+fn date(secs: Option<i64>) -> Value {
+    secs.map_or(Value::Null, |s| json!(format_date(s)))
+}
+
+fn posts(db: &Db) -> Rows<'_> {
+    Box::pin(async move {
+        let (posts, _) = db.public_posts(PostFilter::default(), 100_000, 0).await?;
+        let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
+        let details = db.post_details(&ids).await?;
+        Ok(posts
+            .iter()
+            .map(|p| {
+                let categories = details
+                    .get(&p.id)
+                    .map(|(_, c)| {
+                        c.iter()
+                            .map(|c| c.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(";")
+                    })
+                    .unwrap_or_default();
+                vec![
+                    json!(p.slug),
+                    json!(p.title),
+                    json!(p.organisation_slug),
+                    p.published_at.map_or(Value::Null, datetime),
+                    json!(categories),
+                    json!(format!("/blog/{}", p.slug)),
+                ]
+            })
+            .collect())
+    })
+}
+
+fn projects(db: &Db) -> Rows<'_> {
+    Box::pin(async move {
+        let register = db.register().await?;
+        Ok(register
+            .projects
+            .iter()
+            .map(|p| {
+                let q = &p.project;
+                vec![
+                    json!(q.slug),
+                    json!(q.title),
+                    json!(q.summary),
+                    json!(q.phase),
+                    json!(q.status),
+                    json!(q.owner_team),
+                    date(q.start_date),
+                    date(q.end_date),
+                    joined(&p.organisations),
+                    joined(&p.commitments),
+                    joined(&p.themes),
+                    joined(&p.topics),
+                    datetime(q.updated_at),
+                    json!(format!("/programme/projects/{}", q.slug)),
+                ]
+            })
+            .collect())
+    })
+}
+
+fn commitments(db: &Db) -> Rows<'_> {
+    Box::pin(async move {
+        let register = db.register().await?;
+        Ok(register
+            .commitments
+            .iter()
+            .map(|c| {
+                let n = register
+                    .projects
+                    .iter()
+                    .filter(|p| p.commitments.iter().any(|r| r.id == c.id))
+                    .count();
+                vec![
+                    json!(c.slug),
+                    json!(c.title),
+                    json!(c.theme_slug),
+                    json!(c.action_ref),
+                    json!(c.action_title),
+                    json!(n),
+                    json!(format!("/programme/commitments/{}", c.slug)),
+                ]
+            })
+            .collect())
+    })
+}
+
+fn themes(db: &Db) -> Rows<'_> {
+    Box::pin(async move {
+        let register = db.register().await?;
+        Ok(register
+            .themes
+            .iter()
+            .map(|t| {
+                let n = register
+                    .projects
+                    .iter()
+                    .filter(|p| p.themes.iter().any(|r| r.id == t.id))
+                    .count();
+                vec![
+                    json!(t.slug),
+                    json!(t.title),
+                    json!(t.strategy_slug),
+                    json!(t.summary),
+                    json!(n),
+                    json!(format!("/programme/themes/{}", t.slug)),
+                ]
+            })
+            .collect())
+    })
+}
+
+fn updates(db: &Db) -> Rows<'_> {
+    Box::pin(async move {
+        Ok(db
+            .recent_updates(1_000_000)
+            .await?
+            .iter()
+            .map(|u| {
+                vec![
+                    json!(u.project_slug),
+                    date(Some(u.dated)),
+                    json!(u.body),
+                    json!(u.phase),
+                    json!(u.status),
+                ]
+            })
+            .collect())
+    })
+}
+
+fn case_studies(db: &Db) -> Rows<'_> {
+    Box::pin(async move {
+        Ok(db
+            .case_studies()
+            .await?
+            .iter()
+            .map(|c| {
+                vec![
+                    json!(c.case_study.slug),
+                    json!(c.case_study.title),
+                    json!(c.case_study.summary),
+                    date(Some(c.case_study.published_at)),
+                    joined(&c.projects),
+                    joined(&c.themes),
+                    json!(format!("/programme/case-studies/{}", c.case_study.slug)),
+                ]
+            })
+            .collect())
+    })
+}

@@ -1,0 +1,41 @@
+//! `/data`: the open data registry's datasets, their documented columns and downloads.
+
+use super::error::{PageError, PageResult};
+use super::viewer::Viewer;
+use crate::App;
+use crate::opendata::{DATASETS, LICENCE};
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use minijinja::context;
+use minijinja::value::Serde;
+
+/// `GET /data`.
+pub async fn index(State(app): State<App>, viewer: Viewer) -> PageResult {
+    viewer.render(
+        &app,
+        "data.html",
+        context! { datasets => Serde(DATASETS), licence => LICENCE.0, licence_url => LICENCE.1 },
+    )
+}
+
+/// `GET /data/{name}.csv` and `GET /data/{name}.json`.
+pub async fn download(State(app): State<App>, Path(file): Path<String>) -> PageResult {
+    let (name, ext) = file.rsplit_once('.').ok_or(PageError::NotFound)?;
+    let dataset = crate::opendata::find(name).ok_or(PageError::NotFound)?;
+    let rows = dataset.rows(&app.db).await?;
+    let (body, content_type) = match ext {
+        "csv" => (dataset.to_csv(&rows)?, "text/csv; charset=utf-8"),
+        "json" => (dataset.to_json(&rows)?, "application/json"),
+        _ => return Err(PageError::NotFound),
+    };
+    let disposition = format!("inline; filename=\"{name}.{ext}\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
+}
