@@ -219,6 +219,8 @@ pub struct ActionResult {
     pub question_id: Option<String>,
     pub theme_id: Option<String>,
     pub theme_label: Option<String>,
+    /// The commitments and projects in the programme register that the "we did" led to.
+    pub links: Vec<crate::store::chain::ActionLink>,
 }
 
 /// Everything `/consultations/{slug}/results` shows and its downloads contain.
@@ -377,6 +379,7 @@ pub async fn results(app: &App, exercise: &Exercise) -> anyhow::Result<Results> 
             }
         })
         .collect();
+    let links = app.db.action_links(exercise.id).await?;
     let actions = app
         .db
         .result_actions(exercise.id)
@@ -398,6 +401,11 @@ pub async fn results(app: &App, exercise: &Exercise) -> anyhow::Result<Results> 
                 question_id: analysis.map(|x| x.question_id.clone()),
                 theme_id: a.theme_id.filter(|_| theme_label.is_some()),
                 theme_label,
+                links: links
+                    .iter()
+                    .filter(|l| l.action_id == a.id)
+                    .cloned()
+                    .collect(),
             }
         })
         .collect();
@@ -539,7 +547,13 @@ pub fn results_csv(r: &Results) -> anyhow::Result<Vec<u8>> {
             &cell(a.theme_label.as_deref().unwrap_or_default()),
             "",
             "",
-            &cell(&a.we_did),
+            &cell(&{
+                let mut detail = a.we_did.clone();
+                for l in &a.links {
+                    detail.push_str(&format!(" [{}: {}]", l.kind, l.slug));
+                }
+                detail
+            }),
         ])?;
     }
     w.into_inner()
@@ -599,4 +613,44 @@ pub async fn create_exercise(
             Err(errors)
         }
     }
+}
+
+/// The "What people told us that led to this" list of a project page: each "you said"
+/// (linked to its theme on the results page) and the idea the project started from.
+pub async fn project_evidence(app: &App, project_id: i64) -> anyhow::Result<Vec<Value>> {
+    let mut items = Vec::new();
+    for e in app.db.project_evidence(project_id).await? {
+        let mut href = format!("/consultations/{}/results#you-said-we-did", e.exercise_slug);
+        let mut text = format!("We did: {}", e.we_did);
+        if let (Some(aid), Some(tid)) = (e.analysis_id, &e.theme_id)
+            && let Ok(a) = app.db.analysis(aid).await
+            && let Some(review) = a
+                .review
+                .as_deref()
+                .and_then(|r| serde_json::from_str::<Review>(r).ok())
+            && let Some(theme) = review.theme(tid)
+        {
+            href = format!(
+                "/consultations/{}/results#theme-{}-{}",
+                e.exercise_slug, a.question_id, tid
+            );
+            text = format!(
+                "Theme: {} ({} responses). We did: {}",
+                theme.label, theme.count, e.we_did
+            );
+        }
+        items.push(serde_json::json!({
+            "title": format!("{}: “{}”", e.exercise_title, e.you_said),
+            "href": href,
+            "text": text,
+        }));
+    }
+    if let Some(idea) = app.db.idea_origin(project_id).await? {
+        items.push(serde_json::json!({
+            "title": format!("Started as an idea: “{}”", idea.title),
+            "href": format!("/ideas/{}#idea-{}", idea.challenge_slug, idea.idea_id),
+            "text": format!("Put forward in the idea challenge “{}” and shortlisted", idea.challenge_title),
+        }));
+    }
+    Ok(items)
 }

@@ -247,6 +247,7 @@ async fn seed_survey(db: &Db, admin: i64, now: i64, count: usize) -> anyhow::Res
         questions.push(json!({"id": format!("m{}", i + 1), "type": "scale", "title": title, "min": 1, "max": 5,
                               "labels": ["Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"], "required": true, "page": "Your team"}));
     }
+    questions.push(json!({"id": "help", "type": "text", "title": "What would help you most to build your digital skills?", "page": "Your team"}));
     let levels = json!([{"min": 1, "label": "Beginning"}, {"min": 2.5, "label": "Developing"}, {"min": 3.5, "label": "Established"}, {"min": 4.5, "label": "Leading"}]);
     let teams = [
         "Policy",
@@ -283,6 +284,9 @@ async fn seed_survey(db: &Db, admin: i64, now: i64, count: usize) -> anyhow::Res
                 let v = (base + rng.next_f64() * 2.2 - 1.1).round().clamp(1.0, 5.0) as i64;
                 answers.insert(q.into(), json!(v));
             }
+            if rng.next_f64() < 0.7 {
+                answers.insert("help".into(), json!(skills_answer(&mut rng)));
+            }
             let at = now - 60 * DAY + rng.below(40 * DAY as usize) as i64;
             (
                 serde_json::Value::Object(answers).to_string(),
@@ -293,8 +297,160 @@ async fn seed_survey(db: &Db, admin: i64, now: i64, count: usize) -> anyhow::Res
         })
         .collect();
     db.import_responses(id, &rows).await?;
+
+    // The free-text question is analysed, reviewed and published, and each "we did" links
+    // into the programme register: the demo's evidence chain.
+    let analysis = db.request_analysis(id, "help", Some(admin)).await?;
+    crate::evidence::run_pending(db).await?;
+    let a = db.analysis(analysis).await?;
+    let mut review: Review = serde_json::from_str(a.review.as_deref().unwrap_or("{}"))?;
+    let register = db.register().await?;
+    let mut done = std::collections::HashSet::new();
+    for t in review.themes.clone() {
+        let Some((label, you_said, we_did, commitment, project)) = skills_response(&t.keywords)
+        else {
+            continue;
+        };
+        if !done.insert(label) {
+            continue;
+        }
+        let note = review
+            .apply(&Edit::Rename {
+                theme: t.id.clone(),
+                label: label.into(),
+            })
+            .map_err(anyhow::Error::msg)?;
+        db.save_review(
+            analysis,
+            &serde_json::to_string(&review)?,
+            Some(admin),
+            "rename",
+            &note,
+        )
+        .await?;
+        let action = db
+            .add_result_action(id, Some(analysis), Some(&t.id), you_said, we_did)
+            .await?;
+        let commitments: Vec<i64> = register
+            .commitment_keys()
+            .into_iter()
+            .filter(|(s, _)| s == commitment)
+            .map(|(_, i)| i)
+            .collect();
+        let projects: Vec<i64> = register
+            .project_keys()
+            .into_iter()
+            .filter(|(s, _)| s == project)
+            .map(|(_, i)| i)
+            .collect();
+        db.link_action(action, &commitments, &projects).await?;
+    }
+    db.publish_analysis(analysis, Some(admin)).await?;
     db.set_results_published(id, true).await?;
     Ok(())
+}
+
+/// A generated answer to "What would help you most to build your digital skills?".
+fn skills_answer(rng: &mut Rng) -> String {
+    const NEEDS: &[&[&str]] = &[
+        &[
+            "protected time for learning every week",
+            "time away from my workload to learn",
+            "an afternoon a month set aside for learning",
+            "time to practise new tools without deadlines",
+        ],
+        &[
+            "short practical courses on data and spreadsheets",
+            "training on analysing data",
+            "a course on writing for the web",
+            "hands-on training in the tools we use",
+        ],
+        &[
+            "a mentor from the digital team",
+            "pairing with someone who does this every day",
+            "coaching from a digital colleague",
+            "someone in the digital team to ask for help",
+        ],
+        &[
+            "managers who understand digital and back it",
+            "senior leaders who set an example",
+            "leadership that values digital skills",
+            "my manager supporting me to learn",
+        ],
+    ];
+    const OPENERS: &[&str] = &[
+        "Honestly, ",
+        "",
+        "What would help most is ",
+        "I think ",
+        "For me it is ",
+        "",
+    ];
+    const CLOSERS: &[&str] = &[
+        ".",
+        ", because I never get round to it.",
+        " so I can keep up.",
+        ". Everything else follows from that.",
+        "!",
+        " please.",
+    ];
+    let need = NEEDS[rng.below(NEEDS.len())];
+    format!(
+        "{}{}{}",
+        rng.pick(OPENERS),
+        rng.pick(need),
+        rng.pick(CLOSERS)
+    )
+}
+
+/// The demo's "you said, we did" for a theme of the skills question, with the commitment and
+/// project it links to: (theme label, you said, we did, commitment slug, project slug).
+fn skills_response(
+    keywords: &[String],
+) -> Option<(
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+)> {
+    let k = keywords.join(" ");
+    let has = |w: &str| k.contains(w);
+    Some(if has("time") || has("workload") || has("afternoon") {
+        (
+            "Time to learn",
+            "You said you need protected time to learn.",
+            "Every team now has a learning afternoon each month, and the self-assessment is repeated each year to see if it helps.",
+            "digital-skills-for-every-team",
+            "digital-skills-self-assessment",
+        )
+    } else if has("cours") || has("train") {
+        (
+            "Practical training",
+            "You said you want short, practical training.",
+            "The digital academy runs short courses on data, writing for the web and our tools.",
+            "digital-skills-for-every-team",
+            "digital-academy",
+        )
+    } else if has("mentor") || has("pair") || has("coach") || has("ask") {
+        (
+            "Mentoring and pairing",
+            "You said you want someone in the digital team to learn from.",
+            "The digital academy pairs anyone who asks with a mentor from a digital team.",
+            "digital-skills-for-every-team",
+            "digital-academy",
+        )
+    } else if has("manag") || has("leader") || has("senior") {
+        (
+            "Support from leaders",
+            "You said managers and leaders need to back digital skills.",
+            "A digital leader now sits on every programme board, and leaders take the self-assessment too.",
+            "digital-leaders-on-boards",
+            "digital-leaders-network",
+        )
+    } else {
+        return None;
+    })
 }
 
 async fn seed_open(db: &Db, admin: i64, now: i64) -> anyhow::Result<()> {
@@ -381,6 +537,21 @@ pub async fn seed_challenge(db: &Db, admin: i64) -> anyhow::Result<()> {
                 ],
             )
             .await?;
+            // The shortlisted idea became a project in the register.
+            let project = crate::domain::programme::NewProject {
+                slug: crate::domain::text::Slug::from_title(title),
+                title: title.to_string(),
+                summary: body.to_string(),
+                owner_team: "Service design team".into(),
+                phase: crate::domain::programme::Phase::Discovery,
+                status: crate::domain::programme::Status::OnTrack,
+                start_date: Some(now / DAY * DAY - 3 * DAY),
+                end_date: None,
+                topics: vec![],
+                commitment_ids: vec![],
+                organisation_ids: vec![org.id],
+            };
+            db.create_project_from_idea(idea, &project).await?;
         }
     }
     Ok(())

@@ -10,6 +10,7 @@
 
 pub mod analyses;
 pub mod audit;
+pub mod chain;
 pub mod comments;
 pub mod exercises;
 pub mod ideas;

@@ -244,6 +244,22 @@ const REFERENCES: &[(RowKind, &str, &str)] = &[
         "SELECT cs.title FROM case_study_projects x JOIN case_studies cs ON cs.id = x.case_study_id WHERE x.project_id = $1 ORDER BY cs.title",
         "case study",
     ),
+    // The evidence chain (migration 0009): "we did" statements and ideas.
+    (
+        RowKind::Commitment,
+        "SELECT a.we_did FROM result_action_links x JOIN result_actions a ON a.id = x.action_id WHERE x.commitment_id = $1 ORDER BY a.id",
+        "\u{201c}we did\u{201d} statement",
+    ),
+    (
+        RowKind::Project,
+        "SELECT a.we_did FROM result_action_links x JOIN result_actions a ON a.id = x.action_id WHERE x.project_id = $1 ORDER BY a.id",
+        "\u{201c}we did\u{201d} statement",
+    ),
+    (
+        RowKind::Project,
+        "SELECT i.title FROM idea_projects x JOIN ideas i ON i.id = x.idea_id WHERE x.project_id = $1",
+        "idea",
+    ),
 ];
 
 /// One kind of row that still points at something: what it is called and the titles.
@@ -529,6 +545,20 @@ impl Db {
         write!(self, pool => {
             let mut tx = pool.begin().await?;
             let id = save_project_tx!(tx, existing, p, t);
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// Creates a project from a shortlisted idea and records the link back to the idea, in one
+    /// transaction; an idea that already became a project is a conflict.
+    pub async fn create_project_from_idea(&self, idea_id: i64, p: &NewProject) -> StoreResult<i64> {
+        let t = now();
+        write!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id = save_project_tx!(tx, None, p, t);
+            sqlx::query("INSERT INTO idea_projects (idea_id, project_id) VALUES ($1, $2)")
+                .bind(idea_id).bind(id).execute(&mut *tx).await.map_err(StoreError::from_sqlx)?;
             tx.commit().await?;
             Ok(id)
         })

@@ -77,6 +77,7 @@ async fn render_challenge(
         "ideas/challenge.html",
         context! {
             challenge => Serde(c), criteria => c.criteria(), open => c.is_open(crate::store::now()),
+            projects => Serde(app.db.idea_projects(c.id).await?),
             ideas => Serde(ideas), voted, form => Serde(form), errors => Serde(errors),
         },
         status,
@@ -377,11 +378,16 @@ pub async fn admin_challenge(
 ) -> PageResult {
     let c = app.db.challenge_by_slug(&slug).await?;
     let (_, moderator, panel) = roles_for(&app, &viewer, &c).await?;
+    let user = viewer.signed_in()?;
+    let programme = organisations_for(user, Role::Programme, &app.db.organisations().await?)
+        .iter()
+        .any(|o| o.id == c.organisation_id);
     viewer.render(
         &app,
         "admin/ideas/challenge.html",
         context! {
-            challenge => Serde(&c), criteria => c.criteria(), moderator, panel,
+            challenge => Serde(&c), criteria => c.criteria(), moderator, panel, programme,
+            projects => Serde(app.db.idea_projects(c.id).await?),
             pending => Serde(app.db.ideas(c.id, &["pending"]).await?),
             ideas => Serde(app.db.ideas(c.id, &["approved", "shortlisted"]).await?),
             rejected => Serde(app.db.ideas(c.id, &["rejected"]).await?),
@@ -470,4 +476,73 @@ pub async fn score(
         .audit(Some(user), "idea.score", &c.slug, &format!("idea {id}"))
         .await?;
     Ok(Redirect::to(&format!("/admin/ideas/{slug}#idea-{id}")).into_response())
+}
+
+/// `POST /admin/ideas/{challenge}/{idea}/project` (programme role): a shortlisted idea
+/// becomes a project in the register (in discovery), linked back to the idea; the programme
+/// manager then completes it in the register's editor.
+pub async fn make_project(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path((slug, id)): Path<(String, i64)>,
+    CsrfForm(_): CsrfForm<DecisionForm>,
+) -> PageResult {
+    use crate::domain::programme::{NewProject, Phase, Status};
+    let c = app.db.challenge_by_slug(&slug).await?;
+    let user = viewer.signed_in()?.clone();
+    let all = app.db.organisations().await?;
+    if !organisations_for(&user, Role::Programme, &all)
+        .iter()
+        .any(|o| o.id == c.organisation_id)
+    {
+        return Err(PageError::Forbidden);
+    }
+    let idea = app.db.idea(id).await?;
+    if idea.challenge_id != c.id || idea.status != "shortlisted" {
+        return Err(PageError::BadRequest(
+            "Only a shortlisted idea can become a project: shortlist it first.".into(),
+        ));
+    }
+    if app
+        .db
+        .idea_projects(c.id)
+        .await?
+        .iter()
+        .any(|(i, _, _)| *i == id)
+    {
+        return Err(PageError::BadRequest(
+            "This idea is already a project; find it in the programme register.".into(),
+        ));
+    }
+    let register = app.db.register().await?;
+    let base = Slug::from_title(&idea.title);
+    let mut slug_text = base.as_str().to_string();
+    let mut n = 2;
+    while register.project(&slug_text).is_some() {
+        slug_text = format!("{}-{n}", base.as_str());
+        n += 1;
+    }
+    let project = NewProject {
+        slug: Slug::parse(&slug_text).map_err(PageError::BadRequest)?,
+        title: idea.title.clone(),
+        summary: crate::sanitise::plain_text(&crate::sanitise::markdown_to_html(&idea.body), 300),
+        owner_team: String::new(),
+        phase: Phase::Discovery,
+        status: Status::OnTrack,
+        start_date: Some(crate::store::now() / 86_400 * 86_400),
+        end_date: None,
+        topics: vec![],
+        commitment_ids: vec![],
+        organisation_ids: vec![c.organisation_id],
+    };
+    let project_id = app.db.create_project_from_idea(id, &project).await?;
+    app.db
+        .audit(
+            Some(user.id),
+            "idea.project",
+            &c.slug,
+            &format!("idea {id} became project {slug_text}"),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/admin/programme/projects/{project_id}/edit")).into_response())
 }

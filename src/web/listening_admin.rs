@@ -1453,6 +1453,11 @@ pub struct ActionForm {
     you_said: String,
     #[serde(default)]
     we_did: String,
+    /// Slugs of the commitments and projects the "we did" led to.
+    #[serde(default)]
+    commitments: Vec<String>,
+    #[serde(default)]
+    projects: Vec<String>,
 }
 
 /// `POST /admin/consultations/{id}/actions`: adds a "you said, we did".
@@ -1499,6 +1504,35 @@ pub async fn add_action(
             None
         }
     };
+    let register = app.db.register().await?;
+    let resolve = |slugs: &[String],
+                   keys: Vec<(String, i64)>,
+                   field: &str,
+                   errors: &mut FieldErrors|
+     -> Vec<i64> {
+        slugs
+            .iter()
+            .filter_map(|s| {
+                let id = keys.iter().find(|(k, _)| k == s).map(|(_, id)| *id);
+                if id.is_none() {
+                    errors.add(field, format!("There is no {field} {s} in the register"));
+                }
+                id
+            })
+            .collect()
+    };
+    let commitments = resolve(
+        &form.commitments,
+        register.commitment_keys(),
+        "commitment",
+        &mut errors,
+    );
+    let projects = resolve(
+        &form.projects,
+        register.project_keys(),
+        "project",
+        &mut errors,
+    );
     let Some(you_said) = you_said.filter(|_| errors.is_empty()) else {
         let values = HashMap::from([
             ("you_said".into(), form.you_said),
@@ -1518,7 +1552,8 @@ pub async fn add_action(
         )
         .await;
     };
-    app.db
+    let action = app
+        .db
         .add_result_action(
             e.id,
             theme.as_ref().map(|t| t.0),
@@ -1527,6 +1562,7 @@ pub async fn add_action(
             form.we_did.trim(),
         )
         .await?;
+    app.db.link_action(action, &commitments, &projects).await?;
     app.db
         .audit(Some(user.id), "results.action", &e.slug, &you_said)
         .await?;

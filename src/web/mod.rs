@@ -87,6 +87,10 @@ pub fn router(app: App) -> Router {
             post(ideas::decide),
         )
         .route("/admin/ideas/{challenge}/{idea}/score", post(ideas::score))
+        .route(
+            "/admin/ideas/{challenge}/{idea}/project",
+            post(ideas::make_project),
+        )
         .route("/search", get(search::search))
         .route("/programme", get(programme::overview))
         .route("/programme/projects", get(programme::projects))

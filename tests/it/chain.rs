@@ -1,0 +1,244 @@
+//! The evidence chain: a response → its theme → "you said" → "we did" → a commitment and a
+//! project → where the project stands; and a shortlisted idea → the project it became. No
+//! link is ever left dangling.
+
+use crate::support::spawn;
+use serde_json::{Value, json};
+use townhall::domain::role::Role;
+
+#[tokio::test]
+async fn we_did_links_results_to_the_register_and_back() {
+    let t = spawn().await;
+    let admin = t
+        .app
+        .db
+        .user_by_email(&townhall::domain::user::Email::parse(townhall::demo::ADMIN_EMAIL).unwrap())
+        .await
+        .unwrap();
+    townhall::demo::seed_programme(&t.app.db, admin.id)
+        .await
+        .unwrap();
+    let editor = t
+        .user_with_token("ed@example.org", "community-services", Role::Editor)
+        .await;
+    let def = json!({
+        "organisation": "community-services", "title": "Skills", "opens_at": "2020-01-01", "closes_at": "2099-01-01",
+        "questions": [{"id": "help", "type": "text", "title": "What would help?", "required": true}]
+    });
+    assert_eq!(
+        t.post_json("/api/v1/consultations", Some(&editor), &def)
+            .await
+            .status(),
+        201
+    );
+    for i in 0..30 {
+        let text = if i % 2 == 0 {
+            format!("Short practical training courses on data, please ({i})")
+        } else {
+            format!("Protected time every week to learn new tools ({i})")
+        };
+        let r = t
+            .post_json(
+                "/api/v1/consultations/skills/responses",
+                None,
+                &json!({"answers": {"help": text}}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+    let e = t.app.db.exercise_by_slug("skills").await.unwrap();
+    let analysis = t.app.db.request_analysis(e.id, "help", None).await.unwrap();
+    townhall::evidence::run_pending(&t.app.db).await.unwrap();
+    let review: Value =
+        serde_json::from_str(&t.app.db.analysis(analysis).await.unwrap().review.unwrap()).unwrap();
+    let theme = review["themes"][0]["id"].as_str().unwrap().to_string();
+
+    t.sign_in_admin().await;
+    let page = format!("/admin/consultations/{}", e.id);
+    let csrf = t.csrf_token(&page).await;
+    let r = t
+        .post_form(
+            &format!("/admin/analyses/{analysis}/publish"),
+            &[("csrf_token", &csrf), ("publish", "yes")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let theme_value = format!("{analysis}:{theme}");
+    let r = t
+        .post_form(
+            &format!("{page}/actions"),
+            &[
+                ("csrf_token", &csrf),
+                ("theme", &theme_value),
+                ("you_said", "You asked for training"),
+                ("we_did", "We started an academy"),
+                ("projects", "no-such-project"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400, "an unknown project is refused");
+    let r = t
+        .post_form(
+            &format!("{page}/actions"),
+            &[
+                ("csrf_token", &csrf),
+                ("theme", &theme_value),
+                ("you_said", "You asked for training"),
+                ("we_did", "We started an academy"),
+                ("commitments", "digital-skills-for-every-team"),
+                ("projects", "digital-academy"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = t
+        .post_form(
+            &format!("{page}/results"),
+            &[("csrf_token", &csrf), ("publish", "yes")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+
+    // Results → the project, with its phase and status.
+    let (_, results) = t.get_text("/consultations/skills/results").await;
+    assert!(results.contains("href=\"/programme/projects/digital-academy\""));
+    assert!(results.contains("href=\"/programme/commitments/digital-skills-for-every-team\""));
+    let json: Value = t
+        .get("/consultations/skills/results.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json["actions"][0]["links"][1]["slug"], "digital-academy");
+    assert!(json["actions"][0]["links"][1]["phase"].is_string());
+    // The project → back to the theme on the results page.
+    let (_, project) = t.get_text("/programme/projects/digital-academy").await;
+    assert!(project.contains("What people told us that led to this"));
+    assert!(project.contains(&format!(
+        "href=\"/consultations/skills/results#theme-help-{theme}\""
+    )));
+    assert!(
+        results.contains(&format!("id=\"theme-help-{theme}\"")),
+        "the link's target exists"
+    );
+    // A project under the same commitment shows it too (through the commitment).
+    let (_, sibling) = t
+        .get_text("/programme/projects/digital-skills-self-assessment")
+        .await;
+    assert!(sibling.contains("You asked for training"));
+
+    // Deleting a linked project or commitment is refused with the reason, and nothing breaks.
+    let register = t.app.db.register().await.unwrap();
+    let academy = register.project("digital-academy").unwrap().project.id;
+    let admin_csrf = t.csrf_token("/admin/programme").await;
+    let r = t
+        .post_form(
+            &format!("/admin/programme/projects/{academy}/delete"),
+            &[("csrf_token", &admin_csrf)],
+        )
+        .await;
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("cannot be deleted") && html.contains("we did"),
+        "the refusal names the link"
+    );
+    assert!(
+        t.app
+            .db
+            .register()
+            .await
+            .unwrap()
+            .project("digital-academy")
+            .is_some()
+    );
+    // Removing the "you said, we did" removes its links, and then the project page has none.
+    let action = t.app.db.result_actions(e.id).await.unwrap()[0].id;
+    let r = t
+        .post_form(
+            &format!("{page}/actions/{action}/delete"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, project) = t.get_text("/programme/projects/digital-academy").await;
+    assert!(!project.contains("What people told us that led to this"));
+}
+
+#[tokio::test]
+async fn a_shortlisted_idea_becomes_a_project_that_links_back() {
+    let t = spawn().await;
+    let org = t
+        .app
+        .db
+        .organisation_by_slug("community-services")
+        .await
+        .unwrap();
+    let c = t
+        .app
+        .db
+        .create_challenge(
+            org.id,
+            "ideas",
+            "Ideas",
+            "",
+            &["Benefit".into()],
+            0,
+            4_000_000_000,
+        )
+        .await
+        .unwrap();
+    let idea = t
+        .app
+        .db
+        .submit_idea(c, "Text reminders", "Send a text the day before.", "Priya")
+        .await
+        .unwrap();
+    t.sign_in_admin().await;
+    let csrf = t.csrf_token("/admin/ideas/ideas").await;
+    let make = format!("/admin/ideas/ideas/{idea}/project");
+    let r = t.post_form(&make, &[("csrf_token", &csrf)]).await;
+    assert_eq!(r.status(), 400, "only a shortlisted idea becomes a project");
+    t.app
+        .db
+        .decide_idea(idea, "shortlisted", None)
+        .await
+        .unwrap();
+    let r = t.post_form(&make, &[("csrf_token", &csrf)]).await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/admin/programme/projects/")
+    );
+    let r = t.post_form(&make, &[("csrf_token", &csrf)]).await;
+    assert_eq!(r.status(), 400, "an idea becomes one project");
+
+    let (_, project) = t.get_text("/programme/projects/text-reminders").await;
+    assert!(
+        project.contains("Started as an idea") && project.contains("href=\"/ideas/ideas#idea-")
+    );
+    let (_, challenge) = t.get_text("/ideas/ideas").await;
+    assert!(challenge.contains("href=\"/programme/projects/text-reminders\""));
+    let id = t
+        .app
+        .db
+        .register()
+        .await
+        .unwrap()
+        .project("text-reminders")
+        .unwrap()
+        .project
+        .id;
+    let admin_csrf = t.csrf_token("/admin/programme").await;
+    let r = t
+        .post_form(
+            &format!("/admin/programme/projects/{id}/delete"),
+            &[("csrf_token", &admin_csrf)],
+        )
+        .await;
+    assert!(
+        r.text().await.unwrap().contains("1 idea"),
+        "deleting it is refused: an idea points at it"
+    );
+}
