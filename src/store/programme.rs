@@ -442,6 +442,15 @@ impl Db {
         })
     }
 
+    /// How many projects are in each phase (phases with none are left out): one query, for
+    /// the hub's "programme at a glance".
+    pub async fn projects_by_phase(&self) -> StoreResult<Vec<(String, i64)>> {
+        Ok(
+            read!(self, pool => sqlx::query_as("SELECT phase, COUNT(*) FROM projects GROUP BY phase")
+            .fetch_all(pool).await)?,
+        )
+    }
+
     // ----- Strategies, themes, commitments -----
 
     pub async fn create_strategy(

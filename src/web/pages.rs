@@ -15,14 +15,14 @@ pub async fn hub(State(app): State<App>, viewer: Viewer) -> PageResult {
     let (posts, _) = app.db.public_posts(PostFilter::default(), 5, 0).await?;
     let posts = with_details(&app, posts).await?;
     let syndicated = app.db.recent_items(None, 5).await?;
-    let register = app.db.register().await?;
+    let by_phase = app.db.projects_by_phase().await?;
     viewer.render(
         &app,
         "hub.html",
         context! {
             organisations => Serde(organisations), posts, syndicated => Serde(syndicated),
-            programme_total => register.projects.len(),
-            programme_phases => super::programme::phase_chart_rows(&register),
+            programme_total => by_phase.iter().map(|(_, n)| n).sum::<i64>(),
+            programme_phases => super::programme::phase_rows(&by_phase),
         },
     )
 }
