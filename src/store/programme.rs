@@ -360,7 +360,8 @@ macro_rules! save_project_tx {
                 .bind(id).bind(topic).execute(&mut *$tx).await?;
         }
         let url = format!("/programme/projects/{}", p.slug);
-        let body = format!("{}\n{}\n{}", p.summary, p.owner_team, p.phase.label());
+        // The phase and status change with updates, so they are not indexed (they would go stale).
+        let body = format!("{}\n{}", p.summary, p.owner_team);
         let doc = super::search::Document {
             kind: "project",
             ref_id: id,
