@@ -604,7 +604,8 @@ impl Db {
         })
     }
 
-    /// Corrects an update's date and text (its phase and status stay as recorded).
+    /// Corrects an update (date, text, and the phase and status it records); the project's own
+    /// phase and status are left as they are.
     pub async fn edit_update(&self, id: i64, u: &NewUpdate) -> StoreResult<()> {
         let done = write!(self, pool => sqlx::query(
             "UPDATE project_updates SET dated = $1, body = $2, phase = $3, status = $4 WHERE id = $5")
