@@ -73,6 +73,10 @@ pub struct ServeArgs {
     /// Mark cookies Secure: set this when the site is served over HTTPS.
     #[arg(long, env = "TOWNHALL_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Responses one address may send to one exercise in 10 minutes; 0 turns the limit off.
+    /// Offices behind one proxy share an address, so keep it generous.
+    #[arg(long, env = "TOWNHALL_RESPONSES_PER_ADDRESS", default_value_t = 300)]
+    pub responses_per_address: u32,
 }
 
 #[derive(Args, Debug)]
@@ -226,6 +230,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         database_url: args.db.database,
         feeds_allow_private: args.feeds_allow_private,
         secure_cookies: args.secure_cookies,
+        responses_per_address: args.responses_per_address,
     };
     let app = App::build(config).await?;
     let listener = bind(&args.addr).await?;

@@ -5,6 +5,8 @@
 //! `Townhall demo: http://HOST:PORT/` and a line
 //! `Sign in at http://HOST:PORT/sign-in as EMAIL with password PASSWORD`.
 
+mod listening;
+
 use crate::auth::{generate_password, hash_password};
 use crate::domain::organisation::NewOrganisation;
 use crate::domain::post::{CommentInput, PostInput};
@@ -69,8 +71,12 @@ pub async fn seed(db: &Db) -> anyhow::Result<String> {
     seed_posts(db, admin.id).await?;
     seed_syndication(db).await?;
     seed_programme(db, admin.id).await?;
+    listening::seed(db, admin.id, DEMO_RESPONSES).await?;
     Ok(password)
 }
+
+/// Generated responses to the demo's consultation (the survey gets two thirds as many).
+const DEMO_RESPONSES: usize = 3000;
 
 /// The address the demo's syndicated feed claims to come from (a reserved example domain).
 const DEMO_FEED_URL: &str = "https://partners.example.org/feed.atom";
@@ -310,6 +316,7 @@ pub async fn run(addr: &str) -> anyhow::Result<()> {
         database_url: url,
         feeds_allow_private: false,
         secure_cookies: false,
+        responses_per_address: 300,
     })
     .await?;
     let password = seed(&app.db).await?;

@@ -8,7 +8,9 @@ pub mod auth;
 pub mod cli;
 pub mod demo;
 pub mod domain;
+pub mod evidence;
 pub mod feeds;
+pub mod listening;
 pub mod opendata;
 pub mod sanitise;
 pub mod store;
@@ -29,6 +31,8 @@ pub struct Config {
     pub feeds_allow_private: bool,
     /// Mark cookies `Secure`; set when the site is served over HTTPS.
     pub secure_cookies: bool,
+    /// Responses one address may send to one exercise in 10 minutes (0: no limit).
+    pub responses_per_address: u32,
 }
 
 /// Everything a request handler needs; cheap to clone.
@@ -57,6 +61,7 @@ impl App {
     pub async fn serve(self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
         let db = self.db.clone();
         let scheduler = syndication::spawn_scheduler(self.clone());
+        let analyses = evidence::spawn_worker(self.clone());
         let router = web::router(self);
         axum::serve(
             listener,
@@ -65,6 +70,7 @@ impl App {
         .with_graceful_shutdown(shutdown_signal())
         .await?;
         scheduler.abort();
+        analyses.abort();
         db.close().await;
         Ok(())
     }

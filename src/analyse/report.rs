@@ -19,7 +19,7 @@ pub fn json(analysis: &Analysis, out: &mut dyn Write) -> Result<()> {
 
 /// A cell for a spreadsheet: text starting with `=`, `+`, `-`, `@` or a tab is prefixed with
 /// an apostrophe, so that a response cannot become a formula when the file is opened.
-fn cell(s: &str) -> String {
+pub fn cell(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

@@ -1,10 +1,12 @@
 //! Types and rules, with no HTTP and no SQL: values are parsed once at the edge into types
 //! that cannot hold invalid data, and every rule a user can break yields a [`FieldErrors`].
 
+pub mod exercise;
 pub mod feed;
 pub mod organisation;
 pub mod post;
 pub mod programme;
+pub mod review;
 pub mod role;
 pub mod text;
 pub mod user;

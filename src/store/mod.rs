@@ -8,8 +8,11 @@
 //! SQLite runs in WAL mode with one writer connection (writes queue in the pool instead of
 //! failing with `SQLITE_BUSY`) and several reader connections.
 
+pub mod analyses;
 pub mod audit;
 pub mod comments;
+pub mod exercises;
+pub mod ideas;
 pub mod organisations;
 pub mod posts;
 pub mod programme;
@@ -113,7 +116,7 @@ impl Db {
                 .map_err(|e| anyhow::anyhow!("invalid SQLite URL {url:?}: {e}"))?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
                 .pragma("temp_store", "memory");

@@ -34,6 +34,7 @@ pub async fn home(State(app): State<App>, viewer: Viewer) -> PageResult {
     let all = app.db.organisations().await?;
     let is_editor = !super::editorial::organisations_for(user, Role::Editor, &all).is_empty();
     let is_moderator = !super::editorial::organisations_for(user, Role::Moderator, &all).is_empty();
+    let is_analyst = !super::editorial::organisations_for(user, Role::Analyst, &all).is_empty();
     let is_programme = user.has_hub_role(Role::Programme, &top);
     let pending_comments = if is_moderator {
         app.db.count_pending_comments().await?
@@ -43,7 +44,7 @@ pub async fn home(State(app): State<App>, viewer: Viewer) -> PageResult {
     viewer.render(
         &app,
         "admin/home.html",
-        context! { is_admin, is_editor, is_moderator, is_programme, pending_comments, audit => Serde(audit) },
+        context! { is_admin, is_editor, is_moderator, is_analyst, is_programme, pending_comments, audit => Serde(audit) },
     )
 }
 

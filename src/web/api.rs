@@ -109,7 +109,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
 
 impl ApiUser {
     /// The organisations in which this user holds `role`, or 403 when there are none.
-    async fn organisations_for(
+    pub(crate) async fn organisations_for(
         &self,
         app: &App,
         role: Role,

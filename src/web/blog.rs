@@ -333,6 +333,7 @@ pub async fn topic(
         context! {
             projects => Serde(&projects),
             pagination,
+            exercises => Serde(app.db.public_exercises(None, Some(topic.id)).await?),
             topic => Serde(topic),
             posts,
             total,

@@ -3,11 +3,15 @@
 
 pub mod admin;
 pub mod api;
+pub mod api_listening;
 pub mod assets;
 pub mod atom;
 pub mod blog;
+pub mod consultations;
 pub mod editorial;
 pub mod error;
+pub mod ideas;
+pub mod listening_admin;
 pub mod middleware;
 pub mod opendata;
 pub mod ops;
@@ -48,6 +52,41 @@ pub fn router(app: App) -> Router {
         .route("/blog/{slug}/comments", post(blog::add_comment))
         .route("/topics/{slug}", get(blog::topic))
         .route("/pages/{slug}", get(blog::page))
+        .route("/consultations", get(consultations::index))
+        .route("/consultations/{slug}", get(consultations::show))
+        .route(
+            "/consultations/{slug}/respond",
+            get(consultations::respond).post(consultations::submit),
+        )
+        .route(
+            "/consultations/{slug}/confirmation/{reference}",
+            get(consultations::confirmation),
+        )
+        .route("/consultations/{slug}/results", get(consultations::results))
+        .route(
+            "/consultations/{slug}/results.json",
+            get(consultations::results_json),
+        )
+        .route(
+            "/consultations/{slug}/results.csv",
+            get(consultations::results_csv),
+        )
+        .route("/ideas", get(ideas::index))
+        .route(
+            "/ideas/{challenge}",
+            get(ideas::challenge).post(ideas::submit),
+        )
+        .route("/ideas/{challenge}/{idea}/vote", post(ideas::vote))
+        .route(
+            "/admin/ideas",
+            get(ideas::admin_list).post(ideas::create_challenge),
+        )
+        .route("/admin/ideas/{challenge}", get(ideas::admin_challenge))
+        .route(
+            "/admin/ideas/{challenge}/{idea}/decide",
+            post(ideas::decide),
+        )
+        .route("/admin/ideas/{challenge}/{idea}/score", post(ideas::score))
         .route("/search", get(search::search))
         .route("/programme", get(programme::overview))
         .route("/programme/projects", get(programme::projects))
@@ -123,7 +162,86 @@ pub fn router(app: App) -> Router {
             "/admin/feeds",
             get(syndication::list).post(syndication::subscribe),
         )
-        .route("/admin/feeds/{id}/fetch", post(syndication::fetch));
+        .route("/admin/feeds/{id}/fetch", post(syndication::fetch))
+        .route("/admin/consultations", get(listening_admin::list))
+        .route(
+            "/admin/consultations/new",
+            get(listening_admin::new).post(listening_admin::create),
+        )
+        .route(
+            "/admin/consultations/import",
+            get(listening_admin::import_form).post(listening_admin::import),
+        )
+        .route("/admin/consultations/{id}", get(listening_admin::show))
+        .route(
+            "/admin/consultations/{id}/edit",
+            get(listening_admin::edit).post(listening_admin::update),
+        )
+        .route(
+            "/admin/consultations/{id}/questions",
+            post(listening_admin::add_question),
+        )
+        .route(
+            "/admin/consultations/{id}/questions/{action}",
+            post(listening_admin::change_question),
+        )
+        .route(
+            "/admin/consultations/{id}/segments",
+            post(listening_admin::add_segment),
+        )
+        .route(
+            "/admin/consultations/{id}/dimensions",
+            post(listening_admin::add_dimension),
+        )
+        .route(
+            "/admin/consultations/{id}/publish",
+            post(listening_admin::publish),
+        )
+        .route(
+            "/admin/consultations/{id}/definition.json",
+            get(listening_admin::export_definition),
+        )
+        .route(
+            "/admin/consultations/{id}/evidence",
+            get(listening_admin::evidence).post(listening_admin::add_evidence),
+        )
+        .route(
+            "/admin/consultations/{id}/evidence/import",
+            post(listening_admin::import_evidence),
+        )
+        .route(
+            "/admin/consultations/{id}/responses.csv",
+            get(listening_admin::responses_csv),
+        )
+        .route(
+            "/admin/consultations/{id}/analyses",
+            post(listening_admin::request_analysis),
+        )
+        .route(
+            "/admin/consultations/{id}/actions",
+            post(listening_admin::add_action),
+        )
+        .route(
+            "/admin/consultations/{id}/actions/{action}/delete",
+            post(listening_admin::delete_action),
+        )
+        .route(
+            "/admin/consultations/{id}/erase",
+            post(listening_admin::erase_contact),
+        )
+        .route(
+            "/admin/consultations/{id}/results",
+            post(listening_admin::publish_results),
+        )
+        .route("/admin/analyses/{id}", get(listening_admin::review))
+        .route(
+            "/admin/analyses/{id}/edit",
+            post(listening_admin::edit_review),
+        )
+        .route(
+            "/admin/analyses/{id}/publish",
+            post(listening_admin::publish_analysis),
+        );
 
     let api = Router::new()
         .route("/api/openapi.json", get(api::openapi))
@@ -136,6 +254,20 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/comments/{id}/reject", post(api::reject_comment))
         .route("/api/v1/feeds", post(api::create_feed))
         .route("/api/v1/feeds/{id}/fetch", post(api::fetch_feed))
+        .route(
+            "/api/v1/consultations",
+            get(api_listening::list).post(api_listening::create),
+        )
+        .route("/api/v1/consultations/{slug}", get(api_listening::show))
+        .route(
+            "/api/v1/consultations/{slug}/responses",
+            get(api_listening::responses).post(api_listening::respond),
+        )
+        .route(
+            "/api/v1/consultations/{slug}/analyses",
+            post(api_listening::request_analysis),
+        )
+        .route("/api/v1/analyses/{id}", get(api_listening::analysis))
         .route("/api/v1/programme/projects", get(programme_api::projects))
         .route(
             "/api/v1/programme/projects/{slug}",

@@ -15,12 +15,14 @@ pub async fn hub(State(app): State<App>, viewer: Viewer) -> PageResult {
     let (posts, _) = app.db.public_posts(PostFilter::default(), 5, 0).await?;
     let posts = with_details(&app, posts).await?;
     let syndicated = app.db.recent_items(None, 5).await?;
+    let open_exercises = open_exercises(&app, None, None).await?;
     let by_phase = app.db.projects_by_phase().await?;
     viewer.render(
         &app,
         "hub.html",
         context! {
             organisations => Serde(organisations), posts, syndicated => Serde(syndicated),
+            open_exercises => Serde(open_exercises),
             programme_total => by_phase.iter().map(|(_, n)| n).sum::<i64>(),
             programme_phases => super::programme::phase_rows(&by_phase),
         },
@@ -68,10 +70,29 @@ pub async fn organisation(
             feed_url => format!("{base}/feed.atom"),
             syndicated => Serde(app.db.recent_items(Some(organisation.id), 5).await?),
             documents => Serde(app.db.public_pages(organisation.id).await?),
+            exercises => Serde(app.db.public_exercises(Some(organisation.id), None).await?),
             projects => Serde(&projects),
             organisation => Serde(organisation),
             parent => Serde(parent),
             children => Serde(children),
         },
     )
+}
+
+/// Published exercises open for responses now, soonest closing first.
+pub async fn open_exercises(
+    app: &App,
+    organisation_id: Option<i64>,
+    topic_id: Option<i64>,
+) -> Result<Vec<crate::store::exercises::Exercise>, crate::store::StoreError> {
+    let now = crate::store::now();
+    let mut open: Vec<_> = app
+        .db
+        .public_exercises(organisation_id, topic_id)
+        .await?
+        .into_iter()
+        .filter(|e| e.state(now) == "open")
+        .collect();
+    open.sort_by_key(|e| e.closes_at);
+    Ok(open)
 }

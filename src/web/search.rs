@@ -13,6 +13,7 @@ use serde::Deserialize;
 pub const KINDS: &[(&str, &str)] = &[
     ("post", "Posts"),
     ("page", "Pages"),
+    ("consultation", "Consultations and surveys"),
     ("project", "Projects"),
 ];
 

@@ -61,7 +61,7 @@ pub fn environment() -> Environment<'static> {
     env.add_filter("error_list", error_list);
     env.add_filter("error_for", error_for);
     env.add_filter("datetime", datetime);
-    env.add_filter("date", date);
+    env.add_filter("date", format_date);
     env.add_filter("paragraphs", paragraphs);
     env.add_filter("rfc3339", rfc3339);
     env.add_filter("register_label", |v: &str| {
@@ -187,7 +187,7 @@ fn datetime(secs: i64) -> String {
 }
 
 /// Formats Unix seconds as "21 November 2026".
-fn date(secs: i64) -> String {
+pub fn format_date(secs: i64) -> String {
     let format = time::macros::format_description!("[day padding:none] [month repr:long] [year]");
     time::OffsetDateTime::from_unix_timestamp(secs)
         .ok()

@@ -108,6 +108,12 @@ impl FromRequestParts<App> for Viewer {
 }
 
 impl Viewer {
+    /// True when the browser sent no CSRF cookie with this request (a first visit, or a
+    /// client that keeps no cookies).
+    pub fn is_new_visitor(&self) -> bool {
+        self.new_csrf_cookie
+    }
+
     /// A visitor who is not signed in, for pages rendered when the session cannot be read
     /// (an error page while the database is down).
     pub fn anonymous(path: &str) -> Viewer {
@@ -234,3 +240,60 @@ impl<T: DeserializeOwned + Send> FromRequest<App> for CsrfForm<T> {
 
 /// The largest form body accepted (long posts and consultation answers fit easily).
 pub const FORM_LIMIT: usize = 2 * 1024 * 1024;
+
+/// A `multipart/form-data` form (one with a file) whose CSRF token has been checked like
+/// [`CsrfForm`]'s: text fields by name, and the first file field's name and bytes.
+pub struct CsrfUpload {
+    pub fields: std::collections::HashMap<String, String>,
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+impl FromRequest<App> for CsrfUpload {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, app: &App) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let viewer = Viewer::from_request_parts(&mut parts, app).await?;
+        let had_csrf_cookie = CookieJar::from_headers(&parts.headers)
+            .get(CSRF_COOKIE)
+            .is_some();
+        let req = Request::from_parts(parts, body);
+        let mut multipart = axum::extract::Multipart::from_request(req, app)
+            .await
+            .map_err(|_| PageError::BadRequest("Choose a file and send the form again.".into()))?;
+        let too_large =
+            || PageError::BadRequest("The file is too large: send one of 2 MB or less.".into());
+        let mut upload = CsrfUpload {
+            fields: Default::default(),
+            file: None,
+        };
+        let mut total = 0usize;
+        while let Some(field) = multipart.next_field().await.map_err(|_| too_large())? {
+            let name = field.name().unwrap_or_default().to_string();
+            let filename = field.file_name().map(str::to_string);
+            let bytes = field.bytes().await.map_err(|_| too_large())?;
+            total += bytes.len();
+            if total > FORM_LIMIT {
+                return Err(too_large());
+            }
+            match filename {
+                Some(f) if upload.file.is_none() => upload.file = Some((f, bytes.to_vec())),
+                Some(_) => {}
+                None => {
+                    upload
+                        .fields
+                        .insert(name, String::from_utf8_lossy(&bytes).into_owned());
+                }
+            }
+        }
+        if viewer.user.is_some() || had_csrf_cookie {
+            let given = upload.fields.get("csrf_token").cloned().unwrap_or_default();
+            if !constant_time_eq(&given, &viewer.csrf_token) {
+                return Err(PageError::BadRequest(
+                    "This form has expired. Go back, reload the page and try again.".into(),
+                ));
+            }
+        }
+        Ok(upload)
+    }
+}

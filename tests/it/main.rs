@@ -6,6 +6,7 @@ mod cli;
 mod feeds;
 mod foundation;
 mod govuk_components;
+mod listening;
 mod programme;
 mod publishing;
 mod sanitise;

@@ -96,6 +96,7 @@ pub async fn spawn() -> TestApp {
         database_url: database_url.clone(),
         feeds_allow_private: true,
         secure_cookies: false,
+        responses_per_address: 300,
     })
     .await
     .expect("the app builds");
@@ -199,4 +200,52 @@ pub fn csrf_from(html: &str) -> String {
         .expect("the page has a form with a CSRF token")
         + marker.len();
     html[start..].split('"').next().unwrap().to_string()
+}
+
+impl TestApp {
+    /// Makes a user holding `role` in the organisation `org` and returns an API token for
+    /// them; their password is "a long enough password".
+    pub async fn user_with_token(
+        &self,
+        email: &str,
+        org: &str,
+        role: townhall::domain::role::Role,
+    ) -> String {
+        let org = self.app.db.organisation_by_slug(org).await.unwrap();
+        let hash = townhall::auth::hash_password("a long enough password".into())
+            .await
+            .unwrap();
+        let id = self
+            .app
+            .db
+            .create_user(
+                &townhall::domain::user::Email::parse(email).unwrap(),
+                email,
+                &hash,
+                &[(org.id, role)],
+            )
+            .await
+            .unwrap();
+        let token = format!("th_{}", townhall::auth::random_token());
+        self.app
+            .db
+            .create_api_token(id, &townhall::auth::token_hash(&token))
+            .await
+            .unwrap();
+        token
+    }
+
+    /// Sends JSON with a bearer token (or none).
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        let mut r = self.client.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.unwrap()
+    }
 }

@@ -146,6 +146,7 @@ async fn private_addresses_are_refused_unless_allowed() {
         database_url: t.database_url.clone(),
         feeds_allow_private: false,
         secure_cookies: false,
+        responses_per_address: 300,
     })
     .await
     .unwrap();
@@ -193,6 +194,7 @@ async fn a_due_fetch_runs_once_however_many_nodes_try() {
         database_url: t.database_url.clone(),
         feeds_allow_private: true,
         secure_cookies: false,
+        responses_per_address: 300,
     })
     .await
     .unwrap();

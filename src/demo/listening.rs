@@ -1,0 +1,387 @@
+//! The demo's listening content: a closed consultation with thousands of generated
+//! responses, analysed, reviewed and published; a scored digital skills survey with its
+//! results published; and an open consultation to answer.
+//!
+//! The consultation's answers come from the evidence engine's synthetic generator (local
+//! services, with planted campaigns), so the analysis finds real themes and campaigns.
+
+use crate::domain::exercise::Definition;
+use crate::domain::review::{Edit, Review};
+use crate::store::Db;
+use serde_json::json;
+use textkit::rng::Rng;
+
+const DAY: i64 = 86_400;
+
+fn date(t: i64) -> String {
+    crate::domain::exercise::format_instant(t)
+}
+
+async fn create(
+    db: &Db,
+    admin: i64,
+    def: serde_json::Value,
+    published: bool,
+) -> anyhow::Result<i64> {
+    let def: Definition = serde_json::from_value(def)?;
+    let valid = def
+        .validate()
+        .map_err(|e| anyhow::anyhow!("demo definition is invalid: {e:?}"))?;
+    let org = db
+        .organisation_by_slug(&valid.definition.organisation)
+        .await?;
+    let html = crate::sanitise::markdown_to_html(&valid.definition.body);
+    Ok(db
+        .create_exercise(org.id, &valid, &html, published, Some(admin))
+        .await?)
+}
+
+/// Seeds the listening content; returns the slugs of (closed consultation, survey, open one).
+pub async fn seed(db: &Db, admin: i64, responses: usize) -> anyhow::Result<()> {
+    let now = crate::store::now();
+    seed_consultation(db, admin, now, responses).await?;
+    seed_survey(db, admin, now, responses * 2 / 3).await?;
+    seed_open(db, admin, now).await?;
+    seed_challenge(db, admin).await?;
+    Ok(())
+}
+
+async fn seed_consultation(db: &Db, admin: i64, now: i64, count: usize) -> anyhow::Result<()> {
+    let id = create(db, admin, json!({
+        "organisation": "community-services",
+        "slug": "local-services-plan",
+        "title": "Local services plan: what matters most to you",
+        "summary": "We asked residents, staff and partners which local services most need to change over the next three years.",
+        "body": "Our next three-year plan sets out how we spend money on buses, health, libraries, roads, recycling, care and housing.\n\nWe asked what matters most, and what should change first.",
+        "opens_at": date(now - 70 * DAY),
+        "closes_at": date(now - 10 * DAY),
+        "topics": ["Local services", "Transport"],
+        "questions": [
+            {"id": "change", "type": "text", "title": "What one thing should we change first, and why?", "required": true},
+            {"id": "priority", "type": "single", "title": "Which service matters most to you?",
+             "options": ["Buses", "GP and health", "Libraries", "Roads and cycling", "Recycling", "Care", "Housing"], "required": true},
+            {"id": "trust", "type": "scale", "title": "How far do you trust us to act on what you tell us?", "min": 1, "max": 5,
+             "labels": ["Not at all", "Completely"]}
+        ],
+        "segments": [{"id": "respondent", "title": "Are you responding as", "options": ["An individual", "An organisation"]}]
+    }), true).await?;
+
+    let synthetic = textkit::synth::generate(count, 3, 0.06, 2026);
+    let priorities = [
+        "Buses",
+        "GP and health",
+        "Libraries",
+        "Roads and cycling",
+        "Recycling",
+        "Recycling",
+        "Care",
+        "Housing",
+    ];
+    let mut rng = Rng::new(7);
+    let rows: Vec<(String, String, String, i64)> = synthetic
+        .iter()
+        .map(|s| {
+            let answers = json!({
+                "change": s.text,
+                "priority": [priorities[s.theme % priorities.len()]],
+                "trust": 1 + rng.below(5) as i64,
+            });
+            let segment = if s.segment == "organisation" {
+                "An organisation"
+            } else {
+                "An individual"
+            };
+            let at = now - 70 * DAY + rng.below(60 * DAY as usize) as i64;
+            (
+                answers.to_string(),
+                json!({"respondent": segment}).to_string(),
+                "online".to_string(),
+                at,
+            )
+        })
+        .collect();
+    db.import_responses(id, &rows).await?;
+    let evidence: Vec<crate::store::exercises::NewEvidence> = [
+        ("interview", "Residents' association chair", "Older residents told us the evening bus cuts mean they cannot get to the surgery or the library after 5pm."),
+        ("workshop", "Staff", "Library staff want longer opening hours but need the rota funded; self-service evenings were suggested."),
+        ("workshop", "Partner organisations", "Care providers say home care visits are too short and travel time between visits is not paid."),
+    ]
+    .iter()
+    .map(|(source, segment, text)| crate::store::exercises::NewEvidence {
+        question_id: "change".into(),
+        source_type: source.to_string(),
+        collected_on: date(now - 40 * DAY)[..10].to_string(),
+        segment: segment.to_string(),
+        body: text.to_string(),
+    })
+    .collect();
+    db.add_evidence(id, &evidence, Some(admin)).await?;
+
+    // Analyse, review and publish, as an analyst would.
+    let analysis = db.request_analysis(id, "change", Some(admin)).await?;
+    crate::evidence::run_pending(db).await?;
+    let a = db.analysis(analysis).await?;
+    let mut review: Review = serde_json::from_str(a.review.as_deref().unwrap_or("{}"))?;
+    let mut actions = Vec::new();
+    for t in review.themes.clone().iter().take(4) {
+        let label = nice_label(&t.keywords).unwrap_or_else(|| t.label.clone());
+        if let Ok(note) = review.apply(&Edit::Rename {
+            theme: t.id.clone(),
+            label: label.clone(),
+        }) {
+            db.save_review(
+                analysis,
+                &serde_json::to_string(&review)?,
+                Some(admin),
+                "rename",
+                &note,
+            )
+            .await?;
+        }
+        actions.push((t.id.clone(), label));
+    }
+    if let Some(c) = review.campaigns.first().map(|c| c.id.clone()) {
+        let note = review
+            .apply(&Edit::Campaign {
+                campaign: c,
+                status: "confirmed".into(),
+            })
+            .map_err(anyhow::Error::msg)?;
+        db.save_review(
+            analysis,
+            &serde_json::to_string(&review)?,
+            Some(admin),
+            "campaign",
+            &note,
+        )
+        .await?;
+    }
+    db.publish_analysis(analysis, Some(admin)).await?;
+    for (theme, label) in actions {
+        let (you_said, we_did) = response_to(&label);
+        db.add_result_action(id, Some(analysis), Some(&theme), &you_said, we_did)
+            .await?;
+    }
+    db.set_results_published(id, true).await?;
+    Ok(())
+}
+
+/// A readable theme name from the engine's key words for the demo's subjects.
+fn nice_label(keywords: &[String]) -> Option<String> {
+    let k = keywords.join(" ");
+    let has = |w: &str| k.contains(w);
+    Some(
+        if has("bus") {
+            "Bus services"
+        } else if has("gp") || has("surgeri") || has("appoint") {
+            "Getting a GP appointment"
+        } else if has("librar") {
+            "Library opening hours"
+        } else if has("pothol") || has("cycl") || has("road") {
+            "Roads, potholes and cycle lanes"
+        } else if has("council tax") || has("budget") || has("tax") {
+            "Council tax and the budget"
+        } else if has("recycl") || has("bin") {
+            "Recycling and bin collections"
+        } else if has("care") {
+            "Care for older people"
+        } else if has("hous") {
+            "Affordable housing"
+        } else {
+            return None;
+        }
+        .to_string(),
+    )
+}
+
+fn response_to(label: &str) -> (String, &'static str) {
+    let we_did = match label {
+        "Bus services" => {
+            "We have restored the evening service on the two busiest routes from April, and will publish punctuality figures every month."
+        }
+        "Getting a GP appointment" => {
+            "We are funding an online booking pilot with three surgeries and will report on waiting times after six months."
+        }
+        "Library opening hours" => {
+            "Four libraries will open until 8pm on weekdays, with self-service evenings, from the autumn."
+        }
+        "Roads, potholes and cycle lanes" => {
+            "We have doubled the pothole repair budget and will consult on a protected cycle route this year."
+        }
+        "Recycling and bin collections" => {
+            "Food waste collections start across the area next year; missed collections can now be reported online."
+        }
+        "Care for older people" => {
+            "Home care visits will be at least 30 minutes, and carers' travel time will be paid."
+        }
+        "Affordable housing" => {
+            "Our housing plan sets a target for new affordable homes, reported on every year."
+        }
+        _ => {
+            "We have added this to the plan's priorities and will report on progress every quarter."
+        }
+    };
+    (
+        format!("Many of you told us about {}.", label.to_lowercase()),
+        we_did,
+    )
+}
+
+async fn seed_survey(db: &Db, admin: i64, now: i64, count: usize) -> anyhow::Result<()> {
+    let skills = [
+        "I can find and use the data I need for my work",
+        "I am confident using online collaboration tools",
+        "I can explain how a digital service meets user needs",
+    ];
+    let maturity = [
+        "My team tests ideas with users before building",
+        "We publish our work in the open",
+        "We measure whether our services work for people",
+    ];
+    let mut questions = Vec::new();
+    for (i, title) in skills.iter().enumerate() {
+        questions.push(json!({"id": format!("s{}", i + 1), "type": "scale", "title": title, "min": 1, "max": 5,
+                              "labels": ["Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"], "required": true, "page": "Your digital skills"}));
+    }
+    for (i, title) in maturity.iter().enumerate() {
+        questions.push(json!({"id": format!("m{}", i + 1), "type": "scale", "title": title, "min": 1, "max": 5,
+                              "labels": ["Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"], "required": true, "page": "Your team"}));
+    }
+    let levels = json!([{"min": 1, "label": "Beginning"}, {"min": 2.5, "label": "Developing"}, {"min": 3.5, "label": "Established"}, {"min": 4.5, "label": "Leading"}]);
+    let teams = [
+        "Policy",
+        "Operations",
+        "Digital and data",
+        "Finance",
+        "Communications",
+    ];
+    let id = create(db, admin, json!({
+        "organisation": "community-services",
+        "slug": "digital-skills-and-maturity",
+        "kind": "survey",
+        "title": "Digital skills and maturity self-assessment",
+        "summary": "A staff survey of digital skills and of how digital each team works.",
+        "body": "Each answer is a statement to agree or disagree with. You see your own result at the end.",
+        "opens_at": date(now - 60 * DAY),
+        "closes_at": date(now - 20 * DAY),
+        "topics": ["Digital skills"],
+        "questions": questions,
+        "segments": [{"id": "team", "title": "Which team are you in?", "options": teams, "required": true}],
+        "dimensions": [
+            {"id": "skills", "title": "Digital skills", "questions": ["s1", "s2", "s3"], "levels": levels},
+            {"id": "maturity", "title": "Digital maturity", "questions": ["m1", "m2", "m3"], "levels": levels}
+        ]
+    }), true).await?;
+    let mut rng = Rng::new(11);
+    let rows: Vec<(String, String, String, i64)> = (0..count)
+        .map(|_| {
+            let t = rng.below(teams.len());
+            // Teams differ: digital teams score higher, so the breakdown shows something.
+            let base = [2.6, 2.9, 3.9, 2.4, 3.2][t];
+            let mut answers = serde_json::Map::new();
+            for q in ["s1", "s2", "s3", "m1", "m2", "m3"] {
+                let v = (base + rng.next_f64() * 2.2 - 1.1).round().clamp(1.0, 5.0) as i64;
+                answers.insert(q.into(), json!(v));
+            }
+            let at = now - 60 * DAY + rng.below(40 * DAY as usize) as i64;
+            (
+                serde_json::Value::Object(answers).to_string(),
+                json!({"team": teams[t]}).to_string(),
+                "online".to_string(),
+                at,
+            )
+        })
+        .collect();
+    db.import_responses(id, &rows).await?;
+    db.set_results_published(id, true).await?;
+    Ok(())
+}
+
+async fn seed_open(db: &Db, admin: i64, now: i64) -> anyhow::Result<()> {
+    create(db, admin, json!({
+        "organisation": "national-records-agency",
+        "slug": "reading-room-opening-hours",
+        "title": "Reading room opening hours",
+        "summary": "Tell us when you would use the reading rooms, and what would make a visit easier.",
+        "body": "We are reviewing the opening hours of our reading rooms. This takes about five minutes.",
+        "opens_at": date(now - 5 * DAY),
+        "closes_at": date(now + 40 * DAY),
+        "topics": ["Archives"],
+        "questions": [
+            {"id": "visits", "type": "single", "title": "How often do you visit a reading room?", "options": ["Every week", "Every month", "A few times a year", "Never"], "required": true, "page": "Your visits"},
+            {"id": "when", "type": "multiple", "title": "When would you visit?", "hint": "Select all that apply.", "options": ["Weekday mornings", "Weekday evenings", "Saturdays", "Sundays"], "page": "Your visits"},
+            {"id": "easier", "type": "text", "title": "What would make a visit easier?", "required": true, "page": "Your ideas"},
+            {"id": "satisfaction", "type": "scale", "title": "How satisfied are you with the reading rooms today?", "min": 1, "max": 5, "labels": ["Very dissatisfied", "Very satisfied"], "page": "Your ideas"}
+        ],
+        "segments": [{"id": "respondent", "title": "Are you responding as", "options": ["A researcher", "A member of the public", "Someone working in government"]}]
+    }), true).await?;
+    Ok(())
+}
+
+/// An open idea challenge with ideas in each state, votes and a panel's scores.
+pub async fn seed_challenge(db: &Db, admin: i64) -> anyhow::Result<()> {
+    let now = crate::store::now();
+    let org = db.organisation_by_slug("community-services").await?;
+    let criteria = vec![
+        "Benefit to the public".to_string(),
+        "Can be delivered within a year".to_string(),
+        "Value for money".to_string(),
+    ];
+    let id = db
+        .create_challenge(org.id, "open-policy-ideas-2026", "Open policy ideas 2026",
+            "Policy teams and the public: how could we make a service simpler, fairer or more open? The best ideas become projects.",
+            &criteria, now - 14 * DAY, now + 30 * DAY)
+        .await?;
+    let ideas = [
+        (
+            "Text reminders for appointments",
+            "Send a text the day before every appointment, with a link to move it. Fewer missed appointments, less waiting.",
+            "Priya, policy team",
+            "shortlisted",
+            41,
+        ),
+        (
+            "One form for changes of address",
+            "Tell us once when you move, and every service that needs to know is told.",
+            "Jordan",
+            "approved",
+            33,
+        ),
+        (
+            "Publish repair times for every pothole",
+            "Show each reported pothole on a map with the date it was reported and fixed.",
+            "A resident",
+            "approved",
+            12,
+        ),
+        (
+            "Plain English review of letters",
+            "Test every standard letter with people who receive it, and rewrite the worst ten.",
+            "Sam, operations",
+            "pending",
+            0,
+        ),
+    ];
+    for (title, body, author, status, votes) in ideas {
+        let idea = db.submit_idea(id, title, body, author).await?;
+        if status != "pending" {
+            db.decide_idea(idea, status, None).await?;
+        }
+        for v in 0..votes {
+            db.vote(idea, &format!("demo-voter-{v}")).await?;
+        }
+        if status == "shortlisted" {
+            db.score_idea(
+                idea,
+                admin,
+                &[
+                    (criteria[0].clone(), 5),
+                    (criteria[1].clone(), 4),
+                    (criteria[2].clone(), 4),
+                ],
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}

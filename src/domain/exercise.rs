@@ -1,0 +1,794 @@
+//! Exercises (consultations, surveys and reviews): their definition, and the answers a
+//! respondent gives.
+//!
+//! A [`Definition`] is the JSON document that the admin import/export and
+//! `POST /api/v1/consultations` take. [`Definition::validate`] checks it whole and names every
+//! problem by its place in the document (`questions.2.options`), so an editor importing a file
+//! sees all the mistakes at once. [`Definition::parse_answers`] checks one respondent's answers
+//! against the questions.
+
+use super::FieldErrors;
+use super::text::Slug;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashSet};
+
+/// The longest free-text answer, in characters (long enough for a pasted 100 KB document).
+pub const MAX_TEXT_ANSWER: usize = 200_000;
+const MAX_QUESTIONS: usize = 100;
+const MAX_OPTIONS: usize = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuestionType {
+    Text,
+    Single,
+    Multiple,
+    Scale,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: QuestionType,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<i64>,
+    /// Scale labels: one per point from `min` to `max`, or two (the ends).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
+    /// Questions with the same page title, one after another, are shown on one page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+}
+
+/// A question about the respondent (individual or organisation, inside or outside
+/// government, team): answers break results down; they are never analysed as text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentQuestion {
+    pub id: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+    pub options: Vec<String>,
+}
+
+/// A scored survey's dimension: the mean of its scale questions gives a level.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dimension {
+    pub id: String,
+    pub title: String,
+    pub questions: Vec<String>,
+    /// In ascending order of `min`; a score at or above `min` reaches the level.
+    pub levels: Vec<Level>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Level {
+    pub min: f64,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Definition {
+    pub organisation: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    #[serde(default = "default_kind")]
+    pub kind: String,
+    pub title: String,
+    #[serde(default)]
+    pub summary: String,
+    /// Markdown, shown above the questions.
+    #[serde(default)]
+    pub body: String,
+    pub opens_at: String,
+    pub closes_at: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topics: Vec<String>,
+    pub questions: Vec<Question>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<SegmentQuestion>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dimensions: Vec<Dimension>,
+}
+
+fn default_kind() -> String {
+    "consultation".into()
+}
+
+/// A definition that passed [`Definition::validate`], with its dates and slug worked out.
+#[derive(Debug, Clone)]
+pub struct ValidDefinition {
+    pub definition: Definition,
+    pub slug: Slug,
+    pub opens_at: i64,
+    pub closes_at: i64,
+}
+
+/// One answer, as stored (JSON) and analysed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Answer {
+    Scale(i64),
+    Text(String),
+    Choices(Vec<String>),
+}
+
+/// A respondent's validated answers and segments, keyed by id.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Answers {
+    pub answers: BTreeMap<String, Answer>,
+    pub segments: BTreeMap<String, String>,
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 40
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Accepts `2026-11-21`, `2026-11-21T09:30` (UTC) or RFC 3339.
+pub fn parse_instant(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        return Ok(t.unix_timestamp());
+    }
+    match super::post::parse_datetime(s)? {
+        Some(t) => Ok(t),
+        None => Err("Enter a date".into()),
+    }
+}
+
+/// RFC 3339 in UTC, as definitions are exported.
+pub fn format_instant(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+fn check_line(errors: &mut FieldErrors, field: &str, value: &str, what: &str, max: usize) {
+    if let Err(e) = super::text::required_line(value, what, max) {
+        errors.add(field, e);
+    }
+}
+
+impl Definition {
+    /// Parses a definition from JSON text, naming the place of a syntax or shape error.
+    pub fn from_json(text: &str) -> Result<Definition, FieldErrors> {
+        serde_json::from_str(text).map_err(|e| {
+            let mut errors = FieldErrors::new();
+            errors.add(
+                "definition",
+                format!("The definition is not valid: {e}. Check it against the example in the documentation"),
+            );
+            errors
+        })
+    }
+
+    /// Checks every rule; the `organisation` slug is checked by the caller, which knows
+    /// which organisations exist.
+    pub fn validate(self) -> Result<ValidDefinition, FieldErrors> {
+        let mut e = FieldErrors::new();
+        check_line(&mut e, "title", &self.title, "a title", 200);
+        if self.summary.chars().count() > 1000 {
+            e.add("summary", "Summary must be 1000 characters or fewer");
+        }
+        if self.body.chars().count() > 100_000 {
+            e.add("body", "Description must be 100,000 characters or fewer");
+        }
+        if !["consultation", "survey", "review"].contains(&self.kind.as_str()) {
+            e.add("kind", "Kind must be consultation, survey or review");
+        }
+        let slug = match &self.slug {
+            Some(s) if !s.trim().is_empty() => e.check("slug", Slug::parse(s)),
+            _ => Some(Slug::from_title(&self.title)),
+        };
+        let opens = e.check("opens_at", parse_instant(&self.opens_at));
+        let closes = e.check("closes_at", parse_instant(&self.closes_at));
+        if let (Some(o), Some(c)) = (opens, closes)
+            && c <= o
+        {
+            e.add("closes_at", "Closing date must be after the opening date");
+        }
+        if self.questions.len() > MAX_QUESTIONS {
+            e.add(
+                "questions",
+                format!("Use {MAX_QUESTIONS} questions or fewer"),
+            );
+        }
+        let mut ids = HashSet::new();
+        for (i, q) in self.questions.iter().enumerate() {
+            let at = format!("questions.{i}");
+            if !valid_id(&q.id) {
+                e.add(
+                    &format!("{at}.id"),
+                    "Question id must be 1 to 40 letters, numbers, hyphens or underscores",
+                );
+            } else if !ids.insert(q.id.clone()) {
+                e.add(
+                    &format!("{at}.id"),
+                    format!("Question id {} is used twice", q.id),
+                );
+            }
+            check_line(
+                &mut e,
+                &format!("{at}.title"),
+                &q.title,
+                "the question",
+                500,
+            );
+            if q.hint.as_ref().is_some_and(|h| h.chars().count() > 1000) {
+                e.add(
+                    &format!("{at}.hint"),
+                    "Hint must be 1000 characters or fewer",
+                );
+            }
+            match q.kind {
+                QuestionType::Single | QuestionType::Multiple => {
+                    check_options(&mut e, &format!("{at}.options"), &q.options)
+                }
+                QuestionType::Scale => match (q.min, q.max) {
+                    (Some(min), Some(max)) if min < max && max - min <= 10 => {
+                        let points = (max - min + 1) as usize;
+                        if !(q.labels.is_empty() || q.labels.len() == 2 || q.labels.len() == points)
+                        {
+                            e.add(
+                                &format!("{at}.labels"),
+                                format!("Give 2 labels (the ends) or {points} (one per point)"),
+                            );
+                        }
+                    }
+                    _ => e.add(
+                        &format!("{at}.min"),
+                        "A scale needs a min and a max, with max above min and at most 11 points",
+                    ),
+                },
+                QuestionType::Text => {}
+            }
+        }
+        for (i, s) in self.segments.iter().enumerate() {
+            let at = format!("segments.{i}");
+            if !valid_id(&s.id) {
+                e.add(
+                    &format!("{at}.id"),
+                    "Segment id must be 1 to 40 letters, numbers, hyphens or underscores",
+                );
+            } else if !ids.insert(s.id.clone()) {
+                e.add(&format!("{at}.id"), format!("Id {} is used twice", s.id));
+            }
+            check_line(
+                &mut e,
+                &format!("{at}.title"),
+                &s.title,
+                "the question",
+                500,
+            );
+            check_options(&mut e, &format!("{at}.options"), &s.options);
+        }
+        for (i, d) in self.dimensions.iter().enumerate() {
+            let at = format!("dimensions.{i}");
+            check_line(
+                &mut e,
+                &format!("{at}.title"),
+                &d.title,
+                "the dimension's title",
+                200,
+            );
+            if d.questions.is_empty() {
+                e.add(
+                    &format!("{at}.questions"),
+                    "A dimension needs at least one scale question",
+                );
+            }
+            for qid in &d.questions {
+                if !self
+                    .questions
+                    .iter()
+                    .any(|q| &q.id == qid && q.kind == QuestionType::Scale)
+                {
+                    e.add(
+                        &format!("{at}.questions"),
+                        format!("{qid} is not a scale question of this exercise"),
+                    );
+                }
+            }
+            if d.levels.is_empty() || d.levels.windows(2).any(|w| w[0].min >= w[1].min) {
+                e.add(
+                    &format!("{at}.levels"),
+                    "Give at least one level, in ascending order of min",
+                );
+            }
+        }
+        match (slug, opens, closes) {
+            (Some(slug), Some(opens_at), Some(closes_at)) if e.is_empty() => Ok(ValidDefinition {
+                definition: self,
+                slug,
+                opens_at,
+                closes_at,
+            }),
+            _ => Err(e),
+        }
+    }
+
+    pub fn question(&self, id: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.id == id)
+    }
+
+    /// Pages of questions: consecutive questions with the same `page` share one. Segment
+    /// questions are asked on the last page.
+    pub fn pages(&self) -> Vec<(Option<String>, Vec<&Question>)> {
+        let mut pages: Vec<(Option<String>, Vec<&Question>)> = Vec::new();
+        for q in &self.questions {
+            match pages.last_mut() {
+                Some((title, qs)) if *title == q.page => qs.push(q),
+                _ => pages.push((q.page.clone(), vec![q])),
+            }
+        }
+        pages
+    }
+
+    /// Checks one respondent's answers. `answers` maps question ids to a string (text,
+    /// single), a list of strings (multiple) or an integer (scale; a numeric string is
+    /// accepted, as forms send). `only` limits the check to some questions (one page).
+    pub fn parse_answers(
+        &self,
+        answers: &Map<String, Value>,
+        segments: &Map<String, Value>,
+        only: Option<&[&str]>,
+    ) -> Result<Answers, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let mut out = Answers::default();
+        let asked = |id: &str| only.is_none_or(|ids| ids.contains(&id));
+        for key in answers.keys() {
+            if self.question(key).is_none() {
+                e.add(key, format!("There is no question {key} in this exercise"));
+            }
+        }
+        for q in self.questions.iter().filter(|q| asked(&q.id)) {
+            match parse_answer(q, answers.get(&q.id)) {
+                Ok(Some(a)) => {
+                    out.answers.insert(q.id.clone(), a);
+                }
+                Ok(None) if q.required => e.add(&q.id, missing_message(q)),
+                Ok(None) => {}
+                Err(m) => e.add(&q.id, m),
+            }
+        }
+        for key in segments.keys() {
+            if !self.segments.iter().any(|s| &s.id == key) {
+                e.add(
+                    key,
+                    format!("There is no segment question {key} in this exercise"),
+                );
+            }
+        }
+        for s in self.segments.iter().filter(|s| asked(&s.id)) {
+            match segments.get(&s.id) {
+                None | Some(Value::Null) => {
+                    if s.required {
+                        e.add(&s.id, format!("Select an answer to: {}", s.title));
+                    }
+                }
+                Some(Value::String(v)) if v.is_empty() && !s.required => {}
+                Some(Value::String(v)) if s.options.contains(v) => {
+                    out.segments.insert(s.id.clone(), v.clone());
+                }
+                Some(_) => e.add(&s.id, format!("Select one of the options for: {}", s.title)),
+            }
+        }
+        e.into_result(|| out)
+    }
+
+    /// Each dimension's mean score and level for one respondent (dimensions with no
+    /// answered question are left out).
+    pub fn score(&self, answers: &Answers) -> Vec<DimensionScore> {
+        self.dimensions
+            .iter()
+            .filter_map(|d| {
+                let values: Vec<f64> = d
+                    .questions
+                    .iter()
+                    .filter_map(|q| match answers.answers.get(q) {
+                        Some(Answer::Scale(v)) => Some(*v as f64),
+                        _ => None,
+                    })
+                    .collect();
+                if values.is_empty() {
+                    return None;
+                }
+                let score = values.iter().sum::<f64>() / values.len() as f64;
+                Some(DimensionScore {
+                    id: d.id.clone(),
+                    title: d.title.clone(),
+                    score: (score * 100.0).round() / 100.0,
+                    level: level_for(d, score),
+                })
+            })
+            .collect()
+    }
+}
+
+/// The level a score reaches (the first level when it is below them all).
+pub fn level_for(d: &Dimension, score: f64) -> String {
+    d.levels
+        .iter()
+        .rev()
+        .find(|l| score >= l.min)
+        .or(d.levels.first())
+        .map(|l| l.label.clone())
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DimensionScore {
+    pub id: String,
+    pub title: String,
+    pub score: f64,
+    pub level: String,
+}
+
+fn check_options(e: &mut FieldErrors, field: &str, options: &[String]) {
+    if options.len() < 2 || options.len() > MAX_OPTIONS {
+        e.add(field, format!("Give between 2 and {MAX_OPTIONS} options"));
+    } else if options
+        .iter()
+        .any(|o| o.trim().is_empty() || o.chars().count() > 200)
+    {
+        e.add(field, "Each option must have 1 to 200 characters");
+    } else if options.iter().collect::<HashSet<_>>().len() != options.len() {
+        e.add(field, "Each option must be different");
+    }
+}
+
+fn missing_message(q: &Question) -> String {
+    match q.kind {
+        QuestionType::Text => format!("Enter your answer to: {}", q.title),
+        QuestionType::Multiple => format!("Select at least one answer to: {}", q.title),
+        _ => format!("Select an answer to: {}", q.title),
+    }
+}
+
+/// `Ok(None)` when unanswered.
+fn parse_answer(q: &Question, value: Option<&Value>) -> Result<Option<Answer>, String> {
+    let value = match value {
+        None | Some(Value::Null) => return Ok(None),
+        Some(v) => v,
+    };
+    match q.kind {
+        QuestionType::Text => {
+            let Value::String(s) = value else {
+                return Err(format!("Answer to {} must be text", q.title));
+            };
+            if s.trim().is_empty() {
+                return Ok(None);
+            }
+            if s.chars().count() > MAX_TEXT_ANSWER {
+                return Err(format!(
+                    "Your answer must be {MAX_TEXT_ANSWER} characters or fewer; shorten it or send the rest by email"
+                ));
+            }
+            if s.contains('\0') {
+                return Err(
+                    "Your answer contains a null character; remove it and try again".into(),
+                );
+            }
+            Ok(Some(Answer::Text(s.clone())))
+        }
+        QuestionType::Single => match value {
+            Value::String(s) if s.is_empty() => Ok(None),
+            Value::String(s) if q.options.contains(s) => Ok(Some(Answer::Choices(vec![s.clone()]))),
+            _ => Err(format!("Select one of the options for: {}", q.title)),
+        },
+        QuestionType::Multiple => {
+            let chosen: Vec<String> = match value {
+                Value::String(s) if s.is_empty() => vec![],
+                Value::String(s) => vec![s.clone()],
+                Value::Array(items) => items
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| format!("Select options from the list for: {}", q.title))?,
+                _ => return Err(format!("Select options from the list for: {}", q.title)),
+            };
+            if chosen.is_empty() {
+                return Ok(None);
+            }
+            if chosen.iter().any(|c| !q.options.contains(c)) {
+                return Err(format!("Select options from the list for: {}", q.title));
+            }
+            // Keep the definition's order and drop repeats.
+            let ordered = q
+                .options
+                .iter()
+                .filter(|o| chosen.contains(o))
+                .cloned()
+                .collect();
+            Ok(Some(Answer::Choices(ordered)))
+        }
+        QuestionType::Scale => {
+            let n = match value {
+                Value::Number(n) => n.as_i64(),
+                Value::String(s) if s.trim().is_empty() => return Ok(None),
+                Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            };
+            let (min, max) = (q.min.unwrap_or(1), q.max.unwrap_or(5));
+            match n {
+                Some(n) if (min..=max).contains(&n) => Ok(Some(Answer::Scale(n))),
+                _ => Err(format!(
+                    "Select a point from {min} to {max} for: {}",
+                    q.title
+                )),
+            }
+        }
+    }
+}
+
+/// The label shown for a point of a scale question.
+pub fn scale_label(q: &Question, point: i64) -> String {
+    let (min, max) = (q.min.unwrap_or(1), q.max.unwrap_or(5));
+    let idx = (point - min) as usize;
+    if q.labels.len() == (max - min + 1) as usize {
+        format!("{point} – {}", q.labels[idx])
+    } else if q.labels.len() == 2 && point == min {
+        format!("{point} – {}", q.labels[0])
+    } else if q.labels.len() == 2 && point == max {
+        format!("{point} – {}", q.labels[1])
+    } else {
+        point.to_string()
+    }
+}
+
+/// The admin's "add a question" form: options and labels one per line.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct QuestionForm {
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub hint: String,
+    #[serde(default)]
+    pub required: Option<String>,
+    #[serde(default)]
+    pub options: String,
+    #[serde(default)]
+    pub min: String,
+    #[serde(default)]
+    pub max: String,
+    #[serde(default)]
+    pub labels: String,
+    #[serde(default)]
+    pub page: String,
+}
+
+fn lines(s: &str) -> Vec<String> {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl QuestionForm {
+    /// Adds the question to a copy of `def` and checks the whole definition, so the rules
+    /// live in one place ([`Definition::validate`]); errors are named by form field.
+    pub fn add_to(&self, def: &Definition) -> Result<Definition, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let kind = match self.kind.as_str() {
+            "text" => Some(QuestionType::Text),
+            "single" => Some(QuestionType::Single),
+            "multiple" => Some(QuestionType::Multiple),
+            "scale" => Some(QuestionType::Scale),
+            _ => {
+                e.add("type", "Choose the type of question");
+                None
+            }
+        };
+        let number = |s: &str, field: &str, e: &mut FieldErrors| -> Option<i64> {
+            if s.trim().is_empty() {
+                return None;
+            }
+            let n = s.trim().parse().ok();
+            if n.is_none() {
+                e.add(field, "Enter a whole number");
+            }
+            n
+        };
+        let min = number(&self.min, "min", &mut e);
+        let max = number(&self.max, "max", &mut e);
+        let id = if self.id.trim().is_empty() {
+            let mut n = def.questions.len() + 1;
+            while def.question(&format!("q{n}")).is_some() {
+                n += 1;
+            }
+            format!("q{n}")
+        } else {
+            self.id.trim().to_string()
+        };
+        let Some(kind) = kind else { return Err(e) };
+        let q = Question {
+            id,
+            kind,
+            title: self.title.trim().to_string(),
+            hint: Some(self.hint.trim().to_string()).filter(|h| !h.is_empty()),
+            required: self.required.is_some(),
+            options: if matches!(kind, QuestionType::Single | QuestionType::Multiple) {
+                lines(&self.options)
+            } else {
+                vec![]
+            },
+            min: if kind == QuestionType::Scale {
+                min.or(Some(1))
+            } else {
+                None
+            },
+            max: if kind == QuestionType::Scale {
+                max.or(Some(5))
+            } else {
+                None
+            },
+            labels: if kind == QuestionType::Scale {
+                lines(&self.labels)
+            } else {
+                vec![]
+            },
+            page: Some(self.page.trim().to_string()).filter(|p| !p.is_empty()),
+        };
+        let at = def.questions.len();
+        let mut next = def.clone();
+        next.questions.push(q);
+        if !e.is_empty() {
+            return Err(e);
+        }
+        next.clone().validate().map(|_| next).map_err(|errors| {
+            let prefix = format!("questions.{at}.");
+            let mut out = FieldErrors::new();
+            for err in errors.iter() {
+                match err.field.strip_prefix(&prefix) {
+                    Some(field) => out.add(field, err.message.clone()),
+                    None => out.add(&err.field, err.message.clone()),
+                }
+            }
+            out
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn definition() -> Definition {
+        serde_json::from_value(json!({
+            "organisation": "community-services",
+            "title": "Library opening hours",
+            "opens_at": "2026-01-01",
+            "closes_at": "2026-03-01T17:00",
+            "questions": [
+                {"id": "q1", "type": "text", "title": "What should change?", "required": true},
+                {"id": "q2", "type": "single", "title": "Which library?", "options": ["North", "South"]},
+                {"id": "q3", "type": "multiple", "title": "When?", "options": ["Mornings", "Evenings", "Weekends"]},
+                {"id": "q4", "type": "scale", "title": "How satisfied?", "min": 1, "max": 5, "labels": ["Not at all", "Very"], "required": true}
+            ],
+            "segments": [{"id": "who", "title": "Responding as", "options": ["An individual", "An organisation"]}],
+            "dimensions": [{"id": "d1", "title": "Satisfaction", "questions": ["q4"],
+                            "levels": [{"min": 0, "label": "Low"}, {"min": 3, "label": "High"}]}]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_good_definition_validates_and_gets_a_slug() {
+        let v = definition().validate().unwrap();
+        assert_eq!(v.slug.as_str(), "library-opening-hours");
+        assert!(v.closes_at > v.opens_at);
+    }
+
+    #[test]
+    fn every_problem_is_named_by_its_place() {
+        let mut d = definition();
+        d.questions[1].options = vec!["Only".into()];
+        d.questions[2].id = "q1".into();
+        d.questions[3].max = Some(1);
+        d.closes_at = "2025-01-01".into();
+        let e = d.validate().unwrap_err();
+        assert!(e.get("questions.1.options").is_some());
+        assert!(e.get("questions.2.id").unwrap().contains("twice"));
+        assert!(e.get("questions.3.min").is_some());
+        assert!(e.get("closes_at").is_some());
+    }
+
+    #[test]
+    fn answers_are_checked_against_the_questions() {
+        let d = definition();
+        let ok = d
+            .parse_answers(
+                json!({"q1": "More evenings", "q2": "North", "q3": ["Weekends", "Mornings"], "q4": "4"}).as_object().unwrap(),
+                json!({"who": "An individual"}).as_object().unwrap(),
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            ok.answers["q3"],
+            Answer::Choices(vec!["Mornings".into(), "Weekends".into()])
+        );
+        assert_eq!(ok.answers["q4"], Answer::Scale(4));
+        assert_eq!(d.score(&ok)[0].level, "High");
+
+        let bad = d
+            .parse_answers(
+                json!({"q2": "East", "q4": 9, "q9": "x"})
+                    .as_object()
+                    .unwrap(),
+                json!({"who": "A robot"}).as_object().unwrap(),
+                None,
+            )
+            .unwrap_err();
+        assert!(bad.get("q1").unwrap().starts_with("Enter your answer"));
+        assert!(bad.get("q2").is_some());
+        assert!(bad.get("q4").unwrap().contains("1 to 5"));
+        assert!(bad.get("q9").is_some());
+        assert!(bad.get("who").is_some());
+    }
+
+    #[test]
+    fn text_is_kept_exactly_as_typed() {
+        let d = definition();
+        let typed = "<script>alert(1)</script> 🎉 مرحبا\r\nsecond line  ";
+        let a = d
+            .parse_answers(
+                json!({"q1": typed, "q4": 1}).as_object().unwrap(),
+                &Map::new(),
+                None,
+            )
+            .unwrap();
+        assert_eq!(a.answers["q1"], Answer::Text(typed.into()));
+    }
+
+    #[test]
+    fn a_page_checks_only_its_questions() {
+        let d = definition();
+        let a = d
+            .parse_answers(&Map::new(), &Map::new(), Some(&["q2", "q3"]))
+            .unwrap();
+        assert!(a.answers.is_empty());
+    }
+
+    #[test]
+    fn definitions_round_trip_through_json() {
+        let d = definition();
+        let text = serde_json::to_string(&d).unwrap();
+        let back = Definition::from_json(&text).unwrap();
+        assert_eq!(
+            serde_json::to_value(&back).unwrap(),
+            serde_json::to_value(&d).unwrap()
+        );
+    }
+}

@@ -1,0 +1,406 @@
+//! An analyst's review of an analysis: the engine's result as an editable document, and the
+//! edits (rename, merge, split, move a response, confirm or dismiss a campaign).
+//!
+//! After every edit the counts, shares and segment counts are worked out again with the same
+//! rule the engine uses (docs/analysis.md): each member of a campaign weighs `1 / campaign
+//! size`, so a campaign counts once; a dismissed campaign's members count as individuals.
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Review {
+    pub responses: usize,
+    pub themes: Vec<ReviewTheme>,
+    #[serde(default)]
+    pub campaigns: Vec<ReviewCampaign>,
+    #[serde(default)]
+    pub unassigned: Vec<String>,
+    /// Each response's segment, so counts can be redone after an edit.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub segment_of: BTreeMap<String, String>,
+    /// The engine's own record of how the result was made, kept as it came.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub meta: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReviewTheme {
+    pub id: String,
+    pub label: String,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    pub count: usize,
+    pub share: f64,
+    pub members: Vec<String>,
+    #[serde(default)]
+    pub quotes: Vec<Quote>,
+    #[serde(default)]
+    pub segments: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Quote {
+    pub id: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReviewCampaign {
+    pub id: String,
+    pub count: usize,
+    pub canonical: String,
+    pub members: Vec<String>,
+    /// `detected` (by the engine), `confirmed` or `dismissed` (by an analyst).
+    #[serde(default = "detected")]
+    pub status: String,
+}
+
+fn detected() -> String {
+    "detected".into()
+}
+
+/// One edit, as the review page posts it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Edit {
+    Rename {
+        theme: String,
+        label: String,
+    },
+    Merge {
+        theme: String,
+        into: String,
+    },
+    Split {
+        theme: String,
+        label: String,
+        members: Vec<String>,
+    },
+    Move {
+        response: String,
+        from: String,
+        to: String,
+    },
+    Campaign {
+        campaign: String,
+        status: String,
+    },
+}
+
+/// Where a response goes when it is moved out of every theme.
+pub const UNASSIGNED: &str = "unassigned";
+
+impl Review {
+    /// Starts a review from the engine's JSON, with each response's segment.
+    pub fn from_result(
+        result: &str,
+        segment_of: BTreeMap<String, String>,
+    ) -> serde_json::Result<Review> {
+        let mut r: Review = serde_json::from_str(result)?;
+        r.segment_of = segment_of;
+        Ok(r)
+    }
+
+    pub fn theme(&self, id: &str) -> Option<&ReviewTheme> {
+        self.themes.iter().find(|t| t.id == id)
+    }
+
+    fn theme_mut(&mut self, id: &str) -> Result<&mut ReviewTheme, String> {
+        self.themes
+            .iter_mut()
+            .find(|t| t.id == id)
+            .ok_or_else(|| format!("There is no theme {id}; reload the page and try again"))
+    }
+
+    /// Applies an edit and returns a one-line description for the change record.
+    pub fn apply(&mut self, edit: &Edit) -> Result<String, String> {
+        let done = match edit {
+            Edit::Rename { theme, label } => {
+                let label = super::text::required_line(label, "a name for the theme", 120)?;
+                let t = self.theme_mut(theme)?;
+                let old = std::mem::replace(&mut t.label, label.clone());
+                format!("renamed theme {theme} from \"{old}\" to \"{label}\"")
+            }
+            Edit::Merge { theme, into } => {
+                if theme == into {
+                    return Err("Choose a different theme to merge into".into());
+                }
+                let from = self
+                    .theme(theme)
+                    .cloned()
+                    .ok_or("There is no such theme; reload the page")?;
+                let target = self.theme_mut(into)?;
+                let mut members: BTreeSet<String> = target.members.iter().cloned().collect();
+                members.extend(from.members.iter().cloned());
+                target.members = ordered(members);
+                for k in from.keywords {
+                    if !target.keywords.contains(&k) {
+                        target.keywords.push(k);
+                    }
+                }
+                target.quotes.extend(from.quotes);
+                target.quotes.truncate(5);
+                let label = target.label.clone();
+                self.themes.retain(|t| &t.id != theme);
+                format!(
+                    "merged theme {theme} (\"{}\") into {into} (\"{label}\")",
+                    from.label
+                )
+            }
+            Edit::Split {
+                theme,
+                label,
+                members,
+            } => {
+                let label = super::text::required_line(label, "a name for the new theme", 120)?;
+                if members.is_empty() {
+                    return Err("Select the responses that form the new theme".into());
+                }
+                let source = self.theme_mut(theme)?;
+                if let Some(m) = members.iter().find(|m| !source.members.contains(m)) {
+                    return Err(format!("Response {m} is not in this theme"));
+                }
+                source.members.retain(|m| !members.contains(m));
+                source.quotes.retain(|q| !members.contains(&q.id));
+                let id = self.next_theme_id();
+                self.themes.push(ReviewTheme {
+                    id: id.clone(),
+                    label: label.clone(),
+                    keywords: vec![],
+                    count: 0,
+                    share: 0.0,
+                    members: members.clone(),
+                    quotes: vec![],
+                    segments: BTreeMap::new(),
+                });
+                format!(
+                    "split {} responses from theme {theme} into new theme {id} (\"{label}\")",
+                    members.len()
+                )
+            }
+            Edit::Move { response, from, to } => {
+                if from == to {
+                    return Err("Choose a different theme to move the response to".into());
+                }
+                if from == UNASSIGNED {
+                    if !self.unassigned.contains(response) {
+                        return Err(format!("Response {response} is not unassigned"));
+                    }
+                    self.unassigned.retain(|r| r != response);
+                } else {
+                    let t = self.theme_mut(from)?;
+                    if !t.members.contains(response) {
+                        return Err(format!("Response {response} is not in theme {from}"));
+                    }
+                    t.members.retain(|r| r != response);
+                    t.quotes.retain(|q| &q.id != response);
+                }
+                if to == UNASSIGNED {
+                    if !self.themes.iter().any(|t| t.members.contains(response)) {
+                        self.unassigned.push(response.clone());
+                    }
+                } else {
+                    let t = self.theme_mut(to)?;
+                    if !t.members.contains(response) {
+                        t.members.push(response.clone());
+                        t.members = ordered(std::mem::take(&mut t.members));
+                    }
+                    self.unassigned.retain(|r| r != response);
+                }
+                format!("moved response {response} from {from} to {to}")
+            }
+            Edit::Campaign { campaign, status } => {
+                if !["confirmed", "dismissed", "detected"].contains(&status.as_str()) {
+                    return Err("Choose confirm or dismiss".into());
+                }
+                let c = self
+                    .campaigns
+                    .iter_mut()
+                    .find(|c| &c.id == campaign)
+                    .ok_or("There is no such campaign; reload the page")?;
+                c.status = status.clone();
+                format!(
+                    "marked campaign {campaign} ({} responses) as {status}",
+                    c.count
+                )
+            }
+        };
+        self.recount();
+        Ok(done)
+    }
+
+    fn next_theme_id(&self) -> String {
+        let n = self
+            .themes
+            .iter()
+            .filter_map(|t| t.id.strip_prefix('t').and_then(|n| n.parse::<usize>().ok()))
+            .max()
+            .unwrap_or(0);
+        format!("t{}", n + 1)
+    }
+
+    /// Works out counts, shares and segment counts again, with campaigns that are not
+    /// dismissed counted once.
+    pub fn recount(&mut self) {
+        let mut weight: HashMap<&str, f64> = HashMap::new();
+        let mut in_campaigns = 0usize;
+        let mut campaigns = 0usize;
+        for c in self.campaigns.iter().filter(|c| c.status != "dismissed") {
+            campaigns += 1;
+            in_campaigns += c.members.len();
+            for m in &c.members {
+                weight.insert(m, 1.0 / c.members.len().max(1) as f64);
+            }
+        }
+        let denominator = (self.responses.saturating_sub(in_campaigns) + campaigns).max(1) as f64;
+        for t in &mut self.themes {
+            t.count = t.members.len();
+            let w: f64 = t
+                .members
+                .iter()
+                .map(|m| weight.get(m.as_str()).copied().unwrap_or(1.0))
+                .sum();
+            t.share = (w / denominator * 10_000.0).round() / 10_000.0;
+            if !self.segment_of.is_empty() {
+                let mut segments = BTreeMap::new();
+                for m in &t.members {
+                    if let Some(s) = self.segment_of.get(m) {
+                        *segments.entry(s.clone()).or_insert(0) += 1;
+                    }
+                }
+                t.segments = segments;
+            }
+        }
+        self.themes
+            .sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
+    }
+
+    /// The result as published: the `townhall analyse` JSON shape, without the campaigns an
+    /// analyst dismissed and without the per-response segment map.
+    pub fn published(&self) -> serde_json::Value {
+        let mut copy = self.clone();
+        copy.campaigns.retain(|c| c.status != "dismissed");
+        copy.segment_of.clear();
+        serde_json::to_value(copy).expect("reviews serialise")
+    }
+}
+
+/// Response ids in a stable order: numeric ids by number, others after, by text.
+fn ordered(ids: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut v: Vec<String> = ids
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    v.sort_by_key(|id| {
+        (
+            id.trim_start_matches(|c: char| !c.is_ascii_digit())
+                .parse::<u64>()
+                .unwrap_or(u64::MAX),
+            id.clone(),
+        )
+    });
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn review() -> Review {
+        let json = serde_json::json!({
+            "responses": 10,
+            "themes": [
+                {"id": "t1", "label": "waiting", "keywords": ["wait"], "count": 4, "share": 0.0,
+                 "members": ["r1", "r2", "r3", "r4"], "quotes": [{"id": "r1", "text": "too long"}], "segments": {}},
+                {"id": "t2", "label": "staff", "keywords": ["staff"], "count": 3, "share": 0.0,
+                 "members": ["r5", "r6", "r7"], "quotes": [], "segments": {}}
+            ],
+            "campaigns": [{"id": "c1", "count": 3, "canonical": "same letter", "members": ["r2", "r3", "r4"]}],
+            "unassigned": ["r8", "r9", "r10"]
+        });
+        let segs = (1..=10)
+            .map(|i| {
+                (
+                    format!("r{i}"),
+                    if i % 2 == 0 { "org" } else { "individual" }.to_string(),
+                )
+            })
+            .collect();
+        let mut r = Review::from_result(&json.to_string(), segs).unwrap();
+        r.recount();
+        r
+    }
+
+    #[test]
+    fn campaigns_count_once_until_dismissed() {
+        let mut r = review();
+        // 10 responses, one campaign of 3: denominator 7 + 1 = 8; t1 weighs 1 + 3 × 1/3 = 2.
+        assert_eq!(r.theme("t1").unwrap().share, 0.25);
+        r.apply(&Edit::Campaign {
+            campaign: "c1".into(),
+            status: "dismissed".into(),
+        })
+        .unwrap();
+        assert_eq!(r.theme("t1").unwrap().share, 0.4);
+        assert!(r.published()["campaigns"].as_array().unwrap().is_empty());
+    }
+
+    #[test]
+    fn merge_split_move_and_rename_keep_every_response_somewhere() {
+        let mut r = review();
+        r.apply(&Edit::Merge {
+            theme: "t2".into(),
+            into: "t1".into(),
+        })
+        .unwrap();
+        assert_eq!(r.themes.len(), 1);
+        assert_eq!(r.theme("t1").unwrap().count, 7);
+        let note = r
+            .apply(&Edit::Split {
+                theme: "t1".into(),
+                label: "Staffing".into(),
+                members: vec!["r5".into(), "r6".into()],
+            })
+            .unwrap();
+        assert!(note.contains("new theme t2"));
+        assert_eq!(r.theme("t2").unwrap().segments["org"], 1);
+        r.apply(&Edit::Move {
+            response: "r8".into(),
+            from: UNASSIGNED.into(),
+            to: "t2".into(),
+        })
+        .unwrap();
+        assert_eq!(r.theme("t2").unwrap().members, vec!["r5", "r6", "r8"]);
+        assert!(!r.unassigned.contains(&"r8".to_string()));
+        r.apply(&Edit::Move {
+            response: "r1".into(),
+            from: "t1".into(),
+            to: UNASSIGNED.into(),
+        })
+        .unwrap();
+        assert!(r.unassigned.contains(&"r1".to_string()));
+        r.apply(&Edit::Rename {
+            theme: "t2".into(),
+            label: "Staffing levels".into(),
+        })
+        .unwrap();
+        assert_eq!(r.theme("t2").unwrap().label, "Staffing levels");
+        assert!(
+            r.apply(&Edit::Rename {
+                theme: "t2".into(),
+                label: "  ".into()
+            })
+            .is_err()
+        );
+        assert!(
+            r.apply(&Edit::Move {
+                response: "r99".into(),
+                from: "t1".into(),
+                to: "t2".into()
+            })
+            .is_err()
+        );
+    }
+}

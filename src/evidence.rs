@@ -1,0 +1,157 @@
+//! Analyses of an exercise's free-text answers, run as background jobs.
+//!
+//! An analyst asks for an analysis of one question; the request is a row in `analyses`
+//! (status `queued`). A worker task in every `townhall serve` process claims the oldest
+//! queued row (`Db::claim_analysis`: one node per job), gathers the question's answers and
+//! the evidence log's items for it, runs the evidence engine off the async threads, and
+//! stores the result together with the review that starts from it.
+
+use crate::App;
+use crate::domain::exercise::Answer;
+use crate::domain::review::Review;
+use crate::store::Db;
+use crate::store::analyses::Analysis;
+use crate::store::exercises::Exercise;
+use anyhow::Result;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+/// How often an idle worker looks for queued analyses.
+const POLL: Duration = Duration::from_secs(1);
+
+/// The id a response has in analyses and published results (`r` + row id; the reference
+/// stays private to the respondent).
+pub fn response_id(id: i64) -> String {
+    format!("r{id}")
+}
+
+/// The id an evidence log item has in analyses.
+pub fn evidence_id(id: i64) -> String {
+    format!("e{id}")
+}
+
+/// A respondent's segment label: the answer to the exercise's first segment question.
+pub fn segment_label(exercise: &Exercise, segments_json: &str) -> Option<String> {
+    let def = exercise.definition();
+    let first = def.segments.first()?;
+    let segments: BTreeMap<String, String> = serde_json::from_str(segments_json).ok()?;
+    segments.get(&first.id).cloned()
+}
+
+/// The texts to analyse for one question: every non-empty answer to it, and every evidence
+/// log item filed against it.
+pub async fn corpus(
+    db: &Db,
+    exercise: &Exercise,
+    question_id: &str,
+) -> Result<Vec<textkit::Response>> {
+    let mut out = Vec::new();
+    for r in db.responses(exercise.id).await? {
+        let answers: BTreeMap<String, Answer> = serde_json::from_str(&r.answers)?;
+        if let Some(Answer::Text(text)) = answers.get(question_id) {
+            out.push(textkit::Response::new(
+                response_id(r.id),
+                text.clone(),
+                segment_label(exercise, &r.segments),
+            ));
+        }
+    }
+    for e in db.evidence(exercise.id).await? {
+        if e.question_id == question_id {
+            let segment = (!e.segment.is_empty()).then(|| e.segment.clone());
+            out.push(textkit::Response::new(evidence_id(e.id), e.body, segment));
+        }
+    }
+    Ok(out)
+}
+
+/// Runs one analysis that a worker has claimed, recording success or failure on it.
+async fn run(db: &Db, job: Analysis) -> Result<()> {
+    let outcome = async {
+        let exercise = db.exercise(job.exercise_id).await?;
+        let responses = corpus(db, &exercise, &job.question_id).await?;
+        if responses.is_empty() {
+            anyhow::bail!("there are no answers to this question yet");
+        }
+        let segment_of: BTreeMap<String, String> = responses
+            .iter()
+            .filter_map(|r| r.segment.clone().map(|s| (r.id.clone(), s)))
+            .collect();
+        let analysis = tokio::task::spawn_blocking(move || {
+            textkit::analyse(&responses, &textkit::Config::default())
+        })
+        .await
+        .map_err(|_| anyhow::anyhow!("the analysis engine stopped unexpectedly"))?;
+        let result = serde_json::to_string(&analysis)?;
+        let mut review = Review::from_result(&result, segment_of)?;
+        review.recount();
+        Ok::<_, anyhow::Error>((result, serde_json::to_string(&review)?))
+    }
+    .await;
+    match outcome {
+        Ok((result, review)) => db.finish_analysis(job.id, &result, &review).await?,
+        Err(e) => {
+            tracing::warn!(analysis = job.id, error = %e, "analysis failed");
+            db.fail_analysis(job.id, &e.to_string()).await?
+        }
+    }
+    Ok(())
+}
+
+/// Claims and runs queued analyses until none is left; returns how many ran.
+pub async fn run_pending(db: &Db) -> Result<usize> {
+    let mut ran = 0;
+    while let Some(job) = db.claim_analysis().await? {
+        run(db, job).await?;
+        ran += 1;
+    }
+    Ok(ran)
+}
+
+/// The worker task that `App::serve` starts.
+pub fn spawn_worker(app: App) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = run_pending(&app.db).await {
+                tracing::error!(error = %e, "analysis worker failed");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    })
+}
+
+/// Counts of each option of a closed question (single, multiple or scale), in the
+/// definition's order, over some responses' answers.
+pub fn option_counts(
+    question: &crate::domain::exercise::Question,
+    answers: &[BTreeMap<String, Answer>],
+) -> Vec<(String, usize)> {
+    use crate::domain::exercise::{QuestionType, scale_label};
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for a in answers {
+        match a.get(&question.id) {
+            Some(Answer::Choices(chosen)) => {
+                for c in chosen {
+                    *counts.entry(c.clone()).or_default() += 1;
+                }
+            }
+            Some(Answer::Scale(n)) => *counts.entry(n.to_string()).or_default() += 1,
+            _ => {}
+        }
+    }
+    match question.kind {
+        QuestionType::Scale => (question.min.unwrap_or(1)..=question.max.unwrap_or(5))
+            .map(|p| {
+                (
+                    scale_label(question, p),
+                    counts.get(&p.to_string()).copied().unwrap_or(0),
+                )
+            })
+            .collect(),
+        _ => question
+            .options
+            .iter()
+            .map(|o| (o.clone(), counts.get(o).copied().unwrap_or(0)))
+            .collect(),
+    }
+}

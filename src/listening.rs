@@ -1,0 +1,602 @@
+//! What the response form and the API share: taking a response, and putting together an
+//! exercise's published results.
+//!
+//! Both the web form (`web::consultations`) and the API (`web::api`) call [`submit`], so the
+//! rules (open dates, validation, rate limit, one store per submission key) are in one place.
+
+use crate::App;
+use crate::domain::FieldErrors;
+use crate::domain::exercise::{
+    Answer, Answers, Definition, DimensionScore, QuestionType, level_for,
+};
+use crate::domain::review::Review;
+use crate::evidence::{option_counts, segment_label};
+use crate::store::exercises::{Exercise, NewResponse};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// Rate-limit window for responses from one address.
+pub const RESPONSE_WINDOW_SECS: i64 = 600;
+
+/// Why a response was not taken.
+#[derive(Debug)]
+pub enum Refusal {
+    /// Not open: the message says when it opens or that it closed.
+    NotOpen(String),
+    Invalid(FieldErrors),
+    TooMany,
+    Internal(anyhow::Error),
+}
+
+impl From<crate::store::StoreError> for Refusal {
+    fn from(e: crate::store::StoreError) -> Self {
+        Refusal::Internal(e.into())
+    }
+}
+
+/// A response as sent, before checking.
+pub struct Submission<'a> {
+    pub answers: &'a Map<String, Value>,
+    pub segments: &'a Map<String, Value>,
+    pub email: Option<&'a str>,
+    pub submission_key: &'a str,
+    /// The sender's address, for the rate limit (`None`: not limited, e.g. an import).
+    pub address: Option<String>,
+}
+
+/// What a respondent is told: their reference, and their scores in a scored survey.
+#[derive(Debug, Serialize)]
+pub struct Receipt {
+    pub reference: String,
+    pub stored: bool,
+}
+
+/// Says whether an exercise takes responses now.
+pub fn check_open(exercise: &Exercise, at: i64) -> Result<(), Refusal> {
+    if !exercise.published {
+        return Err(Refusal::NotOpen(
+            "This exercise has not been published.".into(),
+        ));
+    }
+    match exercise.state(at) {
+        "upcoming" => Err(Refusal::NotOpen(format!(
+            "This {} opens on {}. Come back then to respond.",
+            exercise.kind,
+            crate::web::templates::format_date(exercise.opens_at)
+        ))),
+        "closed" => Err(Refusal::NotOpen(format!(
+            "This {} closed on {}, so it cannot take new responses. Its results will be published here.",
+            exercise.kind,
+            crate::web::templates::format_date(exercise.closes_at)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Checks an email for a receipt: optional, one line, looks like an address.
+pub fn parse_receipt_email(input: &str) -> Result<Option<String>, String> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    crate::domain::user::Email::parse(s)
+        .map(|e| Some(e.as_str().to_string()))
+        .map_err(|_| {
+            "Enter an email address in the correct format, like name@example.com, or leave it empty"
+                .to_string()
+        })
+}
+
+/// Checks and stores one response. Resending the same `submission_key` returns the first
+/// response's reference without storing another.
+pub async fn submit(app: &App, exercise: &Exercise, s: Submission<'_>) -> Result<Receipt, Refusal> {
+    check_open(exercise, crate::store::now())?;
+    let def = exercise.definition();
+    let mut answers = def.parse_answers(s.answers, s.segments, None);
+    let email = s.email.map(parse_receipt_email).transpose();
+    if let Err(message) = &email {
+        match &mut answers {
+            Err(errors) => errors.add("email", message.clone()),
+            Ok(_) => {
+                let mut errors = FieldErrors::new();
+                errors.add("email", message.clone());
+                answers = Err(errors);
+            }
+        }
+    }
+    let answers = answers.map_err(Refusal::Invalid)?;
+    let email = email.ok().flatten().flatten();
+    if s.submission_key.is_empty() || s.submission_key.len() > 100 {
+        let mut errors = FieldErrors::new();
+        errors.add(
+            "submission_key",
+            "The submission key must be 1 to 100 characters",
+        );
+        return Err(Refusal::Invalid(errors));
+    }
+    if let Some(address) = &s.address
+        && app.config.responses_per_address > 0
+    {
+        let key = format!("response:{}:{address}", exercise.id);
+        if app.db.rate_limit_hit(&key, RESPONSE_WINDOW_SECS).await?
+            > i64::from(app.config.responses_per_address)
+        {
+            return Err(Refusal::TooMany);
+        }
+    }
+    let answers_json = serde_json::to_string(&answers.answers).expect("answers serialise");
+    let segments_json = serde_json::to_string(&answers.segments).expect("segments serialise");
+    let receipt = email.as_ref().map(|_| {
+        (
+            format!("Your response to {}", exercise.title),
+            format!(
+                "Thank you for responding to \"{}\".\n\nYour reference is {{reference}}. Quote it if you contact us about your response.\n",
+                exercise.title
+            ),
+        )
+    });
+    let (reference, stored) = app
+        .db
+        .submit_response(
+            exercise.id,
+            &NewResponse {
+                submission_key: s.submission_key,
+                answers_json: &answers_json,
+                segments_json: &segments_json,
+                source: "online",
+                email: email.as_deref(),
+                receipt,
+            },
+        )
+        .await?;
+    Ok(Receipt { reference, stored })
+}
+
+/// A respondent's scores in a scored survey, from their stored answers.
+pub fn scores_of(def: &Definition, answers_json: &str) -> Vec<DimensionScore> {
+    let answers: BTreeMap<String, Answer> = serde_json::from_str(answers_json).unwrap_or_default();
+    def.score(&Answers {
+        answers,
+        segments: BTreeMap::new(),
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Count {
+    pub label: String,
+    pub count: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct QuestionResult {
+    pub id: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: QuestionType,
+    /// How many answered it.
+    pub answered: usize,
+    /// Closed questions: each option's count.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<Count>,
+    /// Free text: the published, reviewed analysis (themes with counts, shares and quotes;
+    /// campaigns with their size), without response-level membership.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SegmentResult {
+    pub id: String,
+    pub title: String,
+    pub counts: Vec<Count>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DimensionResult {
+    pub id: String,
+    pub title: String,
+    /// Respondents at each level, in the definition's order.
+    pub levels: Vec<Count>,
+    pub mean: f64,
+    /// By the answer to each segment question (for example, team).
+    pub by_segment: Vec<SegmentBreakdown>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SegmentBreakdown {
+    pub segment: String,
+    pub value: String,
+    pub respondents: usize,
+    pub mean: f64,
+    pub level: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ActionResult {
+    pub you_said: String,
+    pub we_did: String,
+    pub question_id: Option<String>,
+    pub theme_id: Option<String>,
+    pub theme_label: Option<String>,
+}
+
+/// Everything `/consultations/{slug}/results` shows and its downloads contain.
+#[derive(Debug, Serialize)]
+pub struct Results {
+    pub slug: String,
+    pub title: String,
+    pub organisation: String,
+    pub responses: usize,
+    pub evidence_items: usize,
+    pub questions: Vec<QuestionResult>,
+    pub segments: Vec<SegmentResult>,
+    pub dimensions: Vec<DimensionResult>,
+    pub actions: Vec<ActionResult>,
+    pub licence: &'static str,
+}
+
+pub const LICENCE: &str = "Open Government Licence v3.0";
+
+fn mean(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    (values.iter().sum::<f64>() / values.len() as f64 * 100.0).round() / 100.0
+}
+
+/// Puts together an exercise's results from its responses and its published analyses.
+pub async fn results(app: &App, exercise: &Exercise) -> anyhow::Result<Results> {
+    let def = exercise.definition();
+    let stored = app.db.responses(exercise.id).await?;
+    let all: Vec<(BTreeMap<String, Answer>, BTreeMap<String, String>)> = stored
+        .iter()
+        .map(|r| {
+            (
+                serde_json::from_str(&r.answers).unwrap_or_default(),
+                serde_json::from_str(&r.segments).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let answers: Vec<BTreeMap<String, Answer>> = all.iter().map(|(a, _)| a.clone()).collect();
+    let analyses = app.db.published_analyses(exercise.id).await?;
+    let mut reviews: BTreeMap<i64, Review> = BTreeMap::new();
+    for a in &analyses {
+        if let Some(r) = a
+            .review
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok())
+        {
+            reviews.insert(a.id, r);
+        }
+    }
+    let questions = def
+        .questions
+        .iter()
+        .map(|q| {
+            let answered = answers.iter().filter(|a| a.contains_key(&q.id)).count();
+            let analysis = analyses
+                .iter()
+                .find(|a| a.question_id == q.id)
+                .and_then(|a| reviews.get(&a.id))
+                .map(public_analysis);
+            QuestionResult {
+                id: q.id.clone(),
+                title: q.title.clone(),
+                kind: q.kind,
+                answered,
+                options: if q.kind == QuestionType::Text {
+                    vec![]
+                } else {
+                    option_counts(q, &answers)
+                        .into_iter()
+                        .map(|(label, count)| Count { label, count })
+                        .collect()
+                },
+                analysis,
+            }
+        })
+        .collect();
+    let segments = def
+        .segments
+        .iter()
+        .map(|s| SegmentResult {
+            id: s.id.clone(),
+            title: s.title.clone(),
+            counts: s
+                .options
+                .iter()
+                .map(|o| Count {
+                    label: o.clone(),
+                    count: all
+                        .iter()
+                        .filter(|(_, seg)| seg.get(&s.id) == Some(o))
+                        .count(),
+                })
+                .collect(),
+        })
+        .collect();
+    let scored: Vec<(Vec<DimensionScore>, &BTreeMap<String, String>)> = all
+        .iter()
+        .map(|(a, seg)| {
+            (
+                def.score(&Answers {
+                    answers: a.clone(),
+                    segments: BTreeMap::new(),
+                }),
+                seg,
+            )
+        })
+        .collect();
+    let dimensions = def
+        .dimensions
+        .iter()
+        .map(|d| {
+            let scores: Vec<(f64, &BTreeMap<String, String>)> = scored
+                .iter()
+                .filter_map(|(s, seg)| s.iter().find(|x| x.id == d.id).map(|x| (x.score, *seg)))
+                .collect();
+            let levels = d
+                .levels
+                .iter()
+                .map(|l| Count {
+                    label: l.label.clone(),
+                    count: scores
+                        .iter()
+                        .filter(|(s, _)| level_for(d, *s) == l.label)
+                        .count(),
+                })
+                .collect();
+            let mut by_segment = Vec::new();
+            for s in &def.segments {
+                for value in &s.options {
+                    let of: Vec<f64> = scores
+                        .iter()
+                        .filter(|(_, seg)| seg.get(&s.id) == Some(value))
+                        .map(|(x, _)| *x)
+                        .collect();
+                    if !of.is_empty() {
+                        let m = mean(&of);
+                        by_segment.push(SegmentBreakdown {
+                            segment: s.title.clone(),
+                            value: value.clone(),
+                            respondents: of.len(),
+                            mean: m,
+                            level: level_for(d, m),
+                        });
+                    }
+                }
+            }
+            let values: Vec<f64> = scores.iter().map(|(x, _)| *x).collect();
+            DimensionResult {
+                id: d.id.clone(),
+                title: d.title.clone(),
+                levels,
+                mean: mean(&values),
+                by_segment,
+            }
+        })
+        .collect();
+    let actions = app
+        .db
+        .result_actions(exercise.id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let analysis = a
+                .analysis_id
+                .and_then(|id| analyses.iter().find(|x| x.id == id));
+            let theme_label = a.analysis_id.and_then(|id| reviews.get(&id)).and_then(|r| {
+                a.theme_id
+                    .as_deref()
+                    .and_then(|t| r.theme(t))
+                    .map(|t| t.label.clone())
+            });
+            ActionResult {
+                you_said: a.you_said,
+                we_did: a.we_did,
+                question_id: analysis.map(|x| x.question_id.clone()),
+                theme_id: a.theme_id.filter(|_| theme_label.is_some()),
+                theme_label,
+            }
+        })
+        .collect();
+    Ok(Results {
+        slug: exercise.slug.clone(),
+        title: exercise.title.clone(),
+        organisation: exercise.organisation_name.clone(),
+        responses: stored.len(),
+        evidence_items: app.db.evidence(exercise.id).await?.len(),
+        questions,
+        segments,
+        dimensions,
+        actions,
+        licence: LICENCE,
+    })
+}
+
+/// A reviewed analysis as the public sees it: no per-response membership lists.
+fn public_analysis(review: &Review) -> Value {
+    let mut v = review.published();
+    if let Some(themes) = v.get_mut("themes").and_then(Value::as_array_mut) {
+        for t in themes {
+            if let Some(o) = t.as_object_mut() {
+                o.remove("members");
+            }
+        }
+    }
+    if let Some(campaigns) = v.get_mut("campaigns").and_then(Value::as_array_mut) {
+        for c in campaigns {
+            if let Some(o) = c.as_object_mut() {
+                o.remove("members");
+            }
+        }
+    }
+    if let Some(o) = v.as_object_mut() {
+        let unassigned = o
+            .get("unassigned")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        o.insert("unassigned".into(), Value::from(unassigned));
+        o.remove("meta");
+    }
+    v
+}
+
+/// The response's segment label, for analyses (re-exported for the API's export).
+pub fn response_segment(exercise: &Exercise, segments_json: &str) -> Option<String> {
+    segment_label(exercise, segments_json)
+}
+
+/// The results as CSV: one row per option count, theme, campaign, level and action, with
+/// columns `section, question_id, question, label, count, share, detail`. Text that a
+/// spreadsheet would take for a formula is prefixed with an apostrophe.
+pub fn results_csv(r: &Results) -> anyhow::Result<Vec<u8>> {
+    use crate::analyse::report::cell;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "section",
+        "question_id",
+        "question",
+        "label",
+        "count",
+        "share",
+        "detail",
+    ])?;
+    for q in &r.questions {
+        for o in &q.options {
+            w.write_record([
+                "option",
+                &q.id,
+                &cell(&q.title),
+                &cell(&o.label),
+                &o.count.to_string(),
+                "",
+                "",
+            ])?;
+        }
+        let Some(a) = &q.analysis else { continue };
+        for t in a["themes"].as_array().into_iter().flatten() {
+            let keywords: Vec<&str> = t["keywords"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            w.write_record([
+                "theme",
+                &q.id,
+                &cell(&q.title),
+                &cell(t["label"].as_str().unwrap_or_default()),
+                &t["count"].to_string(),
+                &t["share"].to_string(),
+                &cell(&keywords.join("; ")),
+            ])?;
+        }
+        for c in a["campaigns"].as_array().into_iter().flatten() {
+            w.write_record([
+                "campaign",
+                &q.id,
+                &cell(&q.title),
+                &cell(c["canonical"].as_str().unwrap_or_default()),
+                &c["count"].to_string(),
+                "",
+                c["status"].as_str().unwrap_or_default(),
+            ])?;
+        }
+    }
+    for s in &r.segments {
+        for c in &s.counts {
+            w.write_record([
+                "segment",
+                &s.id,
+                &cell(&s.title),
+                &cell(&c.label),
+                &c.count.to_string(),
+                "",
+                "",
+            ])?;
+        }
+    }
+    for d in &r.dimensions {
+        for l in &d.levels {
+            w.write_record([
+                "level",
+                &d.id,
+                &cell(&d.title),
+                &cell(&l.label),
+                &l.count.to_string(),
+                "",
+                "",
+            ])?;
+        }
+    }
+    for a in &r.actions {
+        w.write_record([
+            "action",
+            a.question_id.as_deref().unwrap_or_default(),
+            &cell(&a.you_said),
+            &cell(a.theme_label.as_deref().unwrap_or_default()),
+            "",
+            "",
+            &cell(&a.we_did),
+        ])?;
+    }
+    w.into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))
+}
+
+/// Creates an exercise from a definition, for the API and the admin's import. `orgs` are the
+/// organisations the user may run exercises for. A published exercise needs a question.
+pub async fn create_exercise(
+    app: &App,
+    user_id: i64,
+    orgs: &[crate::store::organisations::Organisation],
+    def: Definition,
+    published: bool,
+) -> Result<(i64, String), FieldErrors> {
+    let org = orgs.iter().find(|o| o.slug == def.organisation).cloned();
+    let mut errors = FieldErrors::new();
+    if org.is_none() {
+        errors.add(
+            "organisation",
+            "Give the short name of an organisation you are an editor of",
+        );
+    }
+    if published && def.questions.is_empty() {
+        errors.add("questions", "Add at least one question before publishing");
+    }
+    let valid = match def.validate() {
+        Ok(v) if errors.is_empty() => v,
+        Ok(_) => return Err(errors),
+        Err(more) => {
+            for e in more.iter() {
+                errors.add(&e.field, e.message.clone());
+            }
+            return Err(errors);
+        }
+    };
+    let org = org.expect("checked above");
+    let body_html = crate::sanitise::markdown_to_html(&valid.definition.body);
+    match app
+        .db
+        .create_exercise(org.id, &valid, &body_html, published, Some(user_id))
+        .await
+    {
+        Ok(id) => Ok((id, valid.slug.as_str().to_string())),
+        Err(crate::store::StoreError::Conflict(_)) => {
+            let mut errors = FieldErrors::new();
+            errors.add(
+                "slug",
+                "Another exercise already has that web address: give a different slug",
+            );
+            Err(errors)
+        }
+        Err(e) => {
+            let mut errors = FieldErrors::new();
+            tracing::error!(error = %e, "cannot store an exercise");
+            errors.add("definition", "The exercise could not be saved; try again");
+            Err(errors)
+        }
+    }
+}

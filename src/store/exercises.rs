@@ -1,0 +1,386 @@
+//! Exercises (consultations, surveys, reviews), their responses and the evidence log.
+//!
+//! A response is written in one transaction with its contact email (kept in its own table)
+//! and its receipt, and is keyed by the sender's submission key, so a resent submission
+//! finds the first one instead of making a second.
+
+use super::{Db, StoreError, StoreResult, now, read, write};
+use crate::domain::exercise::{Definition, ValidDefinition};
+use crate::domain::text::Slug;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Exercise {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub organisation_slug: String,
+    pub organisation_name: String,
+    pub slug: String,
+    pub kind: String,
+    pub title: String,
+    pub summary: String,
+    pub body_html: String,
+    pub opens_at: i64,
+    pub closes_at: i64,
+    pub published: bool,
+    pub results_published_at: Option<i64>,
+    pub definition: String,
+    pub updated_at: i64,
+}
+
+impl Exercise {
+    /// The stored definition; it was validated before it was stored.
+    pub fn definition(&self) -> Definition {
+        serde_json::from_str(&self.definition).expect("stored definitions are valid JSON")
+    }
+
+    /// `upcoming`, `open` or `closed` at time `at`.
+    pub fn state(&self, at: i64) -> &'static str {
+        if at < self.opens_at {
+            "upcoming"
+        } else if at < self.closes_at {
+            "open"
+        } else {
+            "closed"
+        }
+    }
+}
+
+macro_rules! select_exercises {
+    ($rest:literal) => {
+        concat!(
+            "SELECT e.id, e.organisation_id, o.slug AS organisation_slug, o.name AS organisation_name, e.slug, e.kind,
+                    e.title, e.summary, e.body_html, e.opens_at, e.closes_at, e.published, e.results_published_at,
+                    e.definition, e.updated_at
+             FROM exercises e JOIN organisations o ON o.id = e.organisation_id ",
+            $rest
+        )
+    };
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct StoredResponse {
+    pub id: i64,
+    pub reference: String,
+    pub answers: String,
+    pub segments: String,
+    pub source: String,
+    pub submitted_at: i64,
+}
+
+/// What a respondent sent, ready to store.
+pub struct NewResponse<'a> {
+    pub submission_key: &'a str,
+    pub answers_json: &'a str,
+    pub segments_json: &'a str,
+    pub source: &'a str,
+    pub email: Option<&'a str>,
+    /// The receipt to queue when an email was given: (subject, body).
+    pub receipt: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct EvidenceItem {
+    pub id: i64,
+    pub question_id: String,
+    pub source_type: String,
+    pub collected_on: String,
+    pub segment: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+/// An item for the evidence log (a note, a workshop output, or an imported response).
+#[derive(Debug, Clone)]
+pub struct NewEvidence {
+    pub question_id: String,
+    pub source_type: String,
+    pub collected_on: String,
+    pub segment: String,
+    pub body: String,
+}
+
+/// The address and searchable text of an exercise: summary, description and questions.
+fn search_text(def: &ValidDefinition, body_html: &str) -> (String, String) {
+    let d = &def.definition;
+    let mut body = format!(
+        "{}\n{}",
+        d.summary,
+        crate::sanitise::plain_text(body_html, usize::MAX)
+    );
+    for q in &d.questions {
+        body.push('\n');
+        body.push_str(&q.title);
+    }
+    (format!("/consultations/{}", def.slug), body)
+}
+
+/// A random response reference such as `TH-7KQ2-M9XD` (no 0/O or 1/I to misread).
+pub fn new_reference() -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    let chars: String = bytes
+        .iter()
+        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+        .collect();
+    format!("TH-{}-{}", &chars[..4], &chars[4..])
+}
+
+impl Db {
+    /// Creates an exercise from a validated definition; a taken slug is a conflict.
+    pub async fn create_exercise(
+        &self,
+        organisation_id: i64,
+        def: &ValidDefinition,
+        body_html: &str,
+        published: bool,
+        user_id: Option<i64>,
+    ) -> StoreResult<i64> {
+        let t = now();
+        let json = serde_json::to_string(&def.definition).expect("definitions serialise");
+        let d = &def.definition;
+        write!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO exercises (organisation_id, slug, kind, title, summary, body_html, opens_at, closes_at,
+                                        published, definition, created_by, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id")
+                .bind(organisation_id).bind(def.slug.as_str()).bind(&d.kind).bind(d.title.trim()).bind(d.summary.trim())
+                .bind(body_html).bind(def.opens_at).bind(def.closes_at).bind(published).bind(&json).bind(user_id).bind(t)
+                .fetch_one(&mut *tx).await.map_err(StoreError::from_sqlx)?;
+            for name in &d.topics {
+                let topic: i64 = sqlx::query_scalar(
+                    "INSERT INTO topics (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO UPDATE SET name = topics.name RETURNING id")
+                    .bind(Slug::from_title(name).as_str()).bind(name.trim()).fetch_one(&mut *tx).await?;
+                sqlx::query("INSERT INTO exercise_topics (exercise_id, topic_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(id).bind(topic).execute(&mut *tx).await?;
+            }
+            let (url, body) = search_text(def, body_html);
+            super::search::IndexExecutor::index(&mut *tx, &super::search::Document {
+                kind: "consultation", ref_id: id, organisation_id: Some(organisation_id),
+                published_at: published.then_some(t), url: &url, title: d.title.trim(), body: &body,
+            }).await?;
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// Replaces an exercise's definition (and everything derived from it).
+    pub async fn update_exercise(
+        &self,
+        id: i64,
+        organisation_id: i64,
+        def: &ValidDefinition,
+        body_html: &str,
+        published: bool,
+    ) -> StoreResult<()> {
+        let json = serde_json::to_string(&def.definition).expect("definitions serialise");
+        let d = &def.definition;
+        let t = now();
+        write!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "UPDATE exercises SET organisation_id = $1, slug = $2, kind = $3, title = $4, summary = $5, body_html = $6,
+                        opens_at = $7, closes_at = $8, published = $9, definition = $10, updated_at = $11 WHERE id = $12")
+                .bind(organisation_id).bind(def.slug.as_str()).bind(&d.kind).bind(d.title.trim()).bind(d.summary.trim())
+                .bind(body_html).bind(def.opens_at).bind(def.closes_at).bind(published).bind(&json).bind(now()).bind(id)
+                .execute(&mut *tx).await.map_err(StoreError::from_sqlx)?;
+            sqlx::query("DELETE FROM exercise_topics WHERE exercise_id = $1").bind(id).execute(&mut *tx).await?;
+            for name in &d.topics {
+                let topic: i64 = sqlx::query_scalar(
+                    "INSERT INTO topics (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO UPDATE SET name = topics.name RETURNING id")
+                    .bind(Slug::from_title(name).as_str()).bind(name.trim()).fetch_one(&mut *tx).await?;
+                sqlx::query("INSERT INTO exercise_topics (exercise_id, topic_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(id).bind(topic).execute(&mut *tx).await?;
+            }
+            let (url, body) = search_text(def, body_html);
+            super::search::IndexExecutor::index(&mut *tx, &super::search::Document {
+                kind: "consultation", ref_id: id, organisation_id: Some(organisation_id),
+                published_at: published.then_some(t), url: &url, title: d.title.trim(), body: &body,
+            }).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    pub async fn exercise_by_slug(&self, slug: &str) -> StoreResult<Exercise> {
+        read!(self, pool => sqlx::query_as(select_exercises!("WHERE e.slug = $1")).bind(slug).fetch_optional(pool).await)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn exercise(&self, id: i64) -> StoreResult<Exercise> {
+        read!(self, pool => sqlx::query_as(select_exercises!("WHERE e.id = $1")).bind(id).fetch_optional(pool).await)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Published exercises, soonest closing first; `organisation_id` and `topic_id` narrow it.
+    pub async fn public_exercises(
+        &self,
+        organisation_id: Option<i64>,
+        topic_id: Option<i64>,
+    ) -> StoreResult<Vec<Exercise>> {
+        Ok(read!(self, pool => sqlx::query_as(select_exercises!(
+            "WHERE e.published AND ($1 IS NULL OR e.organisation_id = $1)
+               AND ($2 IS NULL OR EXISTS (SELECT 1 FROM exercise_topics et WHERE et.exercise_id = e.id AND et.topic_id = $2))
+             ORDER BY e.closes_at DESC, e.id DESC"))
+            .bind(organisation_id).bind(topic_id).fetch_all(pool).await)?)
+    }
+
+    /// Every exercise of some organisations, for the admin list.
+    pub async fn exercises_of(&self, organisation_ids: &[i64]) -> StoreResult<Vec<Exercise>> {
+        let all: Vec<Exercise> = read!(self, pool => sqlx::query_as(select_exercises!("ORDER BY e.updated_at DESC"))
+            .fetch_all(pool).await)?;
+        Ok(all
+            .into_iter()
+            .filter(|e| organisation_ids.contains(&e.organisation_id))
+            .collect())
+    }
+
+    pub async fn exercise_topics(&self, exercise_id: i64) -> StoreResult<Vec<super::posts::Tag>> {
+        Ok(read!(self, pool => sqlx::query_as(
+            "SELECT t.id, t.slug, t.name FROM topics t JOIN exercise_topics et ON et.topic_id = t.id
+             WHERE et.exercise_id = $1 ORDER BY t.name").bind(exercise_id).fetch_all(pool).await)?)
+    }
+
+    pub async fn set_results_published(
+        &self,
+        exercise_id: i64,
+        published: bool,
+    ) -> StoreResult<()> {
+        let at = published.then(now);
+        write!(self, pool => sqlx::query("UPDATE exercises SET results_published_at = $1 WHERE id = $2")
+            .bind(at).bind(exercise_id).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Stores a response unless one with the same submission key exists; returns the
+    /// reference and whether this call stored it. Commits before returning, so an answer
+    /// means the response is durable.
+    pub async fn submit_response(
+        &self,
+        exercise_id: i64,
+        response: &NewResponse<'_>,
+    ) -> StoreResult<(String, bool)> {
+        let t = now();
+        let reference = new_reference();
+        write!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO responses (exercise_id, reference, submission_key, answers, segments, source, submitted_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (exercise_id, submission_key) DO NOTHING RETURNING id")
+                .bind(exercise_id).bind(&reference).bind(response.submission_key).bind(response.answers_json)
+                .bind(response.segments_json).bind(response.source).bind(t)
+                .fetch_optional(&mut *tx).await.map_err(StoreError::from_sqlx)?;
+            let Some(id) = id else {
+                let existing: String = sqlx::query_scalar(
+                    "SELECT reference FROM responses WHERE exercise_id = $1 AND submission_key = $2")
+                    .bind(exercise_id).bind(response.submission_key).fetch_one(&mut *tx).await?;
+                tx.commit().await?;
+                return Ok((existing, false));
+            };
+            if let Some(email) = response.email {
+                sqlx::query("INSERT INTO response_contacts (response_id, email) VALUES ($1, $2)")
+                    .bind(id).bind(email).execute(&mut *tx).await?;
+                if let Some((subject, body)) = &response.receipt {
+                    sqlx::query("INSERT INTO outbox (recipient, subject, body, created_at) VALUES ($1, $2, $3, $4)")
+                        .bind(email).bind(subject).bind(body.replace("{reference}", &reference)).bind(t)
+                        .execute(&mut *tx).await?;
+                }
+            }
+            tx.commit().await?;
+            Ok((reference, true))
+        })
+    }
+
+    /// Stores responses collected elsewhere (or generated for the demo) in one transaction:
+    /// (answers JSON, segments JSON, source, submitted at). Returns how many were stored.
+    pub async fn import_responses(
+        &self,
+        exercise_id: i64,
+        rows: &[(String, String, String, i64)],
+    ) -> StoreResult<usize> {
+        write!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for (answers, segments, source, at) in rows {
+                let reference = new_reference();
+                sqlx::query(
+                    "INSERT INTO responses (exercise_id, reference, submission_key, answers, segments, source, submitted_at)
+                     VALUES ($1, $2, $2, $3, $4, $5, $6)")
+                    .bind(exercise_id).bind(&reference).bind(answers).bind(segments).bind(source).bind(at)
+                    .execute(&mut *tx).await.map_err(StoreError::from_sqlx)?;
+            }
+            tx.commit().await?;
+            Ok(rows.len())
+        })
+    }
+
+    pub async fn response_by_reference(
+        &self,
+        exercise_id: i64,
+        reference: &str,
+    ) -> StoreResult<StoredResponse> {
+        read!(self, pool => sqlx::query_as(
+            "SELECT id, reference, answers, segments, source, submitted_at FROM responses WHERE exercise_id = $1 AND reference = $2")
+            .bind(exercise_id).bind(reference).fetch_optional(pool).await)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Every response to an exercise, oldest first.
+    pub async fn responses(&self, exercise_id: i64) -> StoreResult<Vec<StoredResponse>> {
+        Ok(read!(self, pool => sqlx::query_as(
+            "SELECT id, reference, answers, segments, source, submitted_at FROM responses WHERE exercise_id = $1 ORDER BY id")
+            .bind(exercise_id).fetch_all(pool).await)?)
+    }
+
+    pub async fn response_count(&self, exercise_id: i64) -> StoreResult<i64> {
+        Ok(
+            read!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM responses WHERE exercise_id = $1")
+            .bind(exercise_id).fetch_one(pool).await)?,
+        )
+    }
+
+    /// Removes a respondent's email (on request); the anonymous answers stay.
+    pub async fn erase_contact(&self, exercise_id: i64, reference: &str) -> StoreResult<bool> {
+        let n = write!(self, pool => sqlx::query(
+            "DELETE FROM response_contacts WHERE response_id IN (SELECT id FROM responses WHERE exercise_id = $1 AND reference = $2)")
+            .bind(exercise_id).bind(reference).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// Adds evidence items in one transaction: all of them or none.
+    pub async fn add_evidence(
+        &self,
+        exercise_id: i64,
+        items: &[NewEvidence],
+        user_id: Option<i64>,
+    ) -> StoreResult<()> {
+        let t = now();
+        write!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for item in items {
+                sqlx::query(
+                    "INSERT INTO evidence (exercise_id, question_id, source_type, collected_on, segment, body, created_by, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                    .bind(exercise_id).bind(&item.question_id).bind(&item.source_type).bind(&item.collected_on)
+                    .bind(&item.segment).bind(&item.body).bind(user_id).bind(t)
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    pub async fn evidence(&self, exercise_id: i64) -> StoreResult<Vec<EvidenceItem>> {
+        Ok(read!(self, pool => sqlx::query_as(
+            "SELECT id, question_id, source_type, collected_on, segment, body, created_at FROM evidence
+             WHERE exercise_id = $1 ORDER BY id").bind(exercise_id).fetch_all(pool).await)?)
+    }
+
+    /// Receipts waiting for the mail relay, oldest first.
+    pub async fn outbox(&self, limit: i64) -> StoreResult<Vec<(i64, String, String, String)>> {
+        Ok(read!(self, pool => sqlx::query_as(
+            "SELECT id, recipient, subject, body FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1")
+            .bind(limit).fetch_all(pool).await)?)
+    }
+}

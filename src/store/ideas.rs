@@ -1,0 +1,168 @@
+//! Idea challenges: ideas submitted by anyone (held for moderation), one vote per voter per
+//! idea, a panel's scores against the challenge's published criteria, and a shortlist.
+
+use super::{Db, StoreError, StoreResult, now, read, write};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Challenge {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    /// JSON array of criterion names.
+    pub criteria: String,
+    pub opens_at: i64,
+    pub closes_at: i64,
+}
+
+impl Challenge {
+    pub fn criteria(&self) -> Vec<String> {
+        serde_json::from_str(&self.criteria).unwrap_or_default()
+    }
+
+    pub fn is_open(&self, at: i64) -> bool {
+        self.opens_at <= at && at < self.closes_at
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Idea {
+    pub id: i64,
+    pub challenge_id: i64,
+    pub title: String,
+    pub body: String,
+    pub author_name: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub submitted_at: i64,
+    pub votes: i64,
+    /// The panel's mean score over every criterion and panel member (`None`: not scored).
+    pub score: Option<f64>,
+    pub scorers: i64,
+}
+
+const SELECT_CHALLENGE: &str = "SELECT c.id, c.organisation_id, o.name AS organisation_name, c.slug, c.title, c.summary,
+        c.criteria, c.opens_at, c.closes_at FROM challenges c JOIN organisations o ON o.id = c.organisation_id ";
+
+const SELECT_IDEA: &str = "SELECT i.id, i.challenge_id, i.title, i.body, i.author_name, i.status, i.reason, i.submitted_at,
+        (SELECT COUNT(*) FROM idea_votes v WHERE v.idea_id = i.id) AS votes,
+        (SELECT CAST(AVG(s.score) AS DOUBLE PRECISION) FROM idea_scores s WHERE s.idea_id = i.id) AS score,
+        (SELECT COUNT(DISTINCT s.user_id) FROM idea_scores s WHERE s.idea_id = i.id) AS scorers
+        FROM ideas i ";
+
+impl Db {
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_challenge(
+        &self,
+        organisation_id: i64,
+        slug: &str,
+        title: &str,
+        summary: &str,
+        criteria: &[String],
+        opens_at: i64,
+        closes_at: i64,
+    ) -> StoreResult<i64> {
+        let criteria = serde_json::to_string(criteria).expect("strings serialise");
+        write!(self, pool => sqlx::query_scalar(
+            "INSERT INTO challenges (organisation_id, slug, title, summary, criteria, opens_at, closes_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
+            .bind(organisation_id).bind(slug).bind(title).bind(summary).bind(criteria).bind(opens_at).bind(closes_at).bind(now())
+            .fetch_one(pool).await).map_err(StoreError::from_sqlx)
+    }
+
+    pub async fn challenge_by_slug(&self, slug: &str) -> StoreResult<Challenge> {
+        let q = format!("{SELECT_CHALLENGE} WHERE c.slug = $1");
+        read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(slug).fetch_optional(pool).await)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn challenges(&self) -> StoreResult<Vec<Challenge>> {
+        let q = format!("{SELECT_CHALLENGE} ORDER BY c.closes_at DESC");
+        Ok(read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(q)).fetch_all(pool).await)?)
+    }
+
+    /// Stores an idea as pending; a moderator decides whether it appears.
+    pub async fn submit_idea(
+        &self,
+        challenge_id: i64,
+        title: &str,
+        body: &str,
+        author: &str,
+    ) -> StoreResult<i64> {
+        Ok(write!(self, pool => sqlx::query_scalar(
+            "INSERT INTO ideas (challenge_id, title, body, author_name, status, submitted_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id")
+            .bind(challenge_id).bind(title).bind(body).bind(author).bind(now()).fetch_one(pool).await)?)
+    }
+
+    /// A challenge's ideas in the given states, most voted first.
+    pub async fn ideas(&self, challenge_id: i64, statuses: &[&str]) -> StoreResult<Vec<Idea>> {
+        let q = format!("{SELECT_IDEA} WHERE i.challenge_id = $1 ORDER BY i.id");
+        let all: Vec<Idea> = read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(challenge_id).fetch_all(pool).await)?;
+        let mut some: Vec<Idea> = all
+            .into_iter()
+            .filter(|i| statuses.contains(&i.status.as_str()))
+            .collect();
+        some.sort_by(|a, b| b.votes.cmp(&a.votes).then(a.id.cmp(&b.id)));
+        Ok(some)
+    }
+
+    pub async fn idea(&self, id: i64) -> StoreResult<Idea> {
+        let q = format!("{SELECT_IDEA} WHERE i.id = $1");
+        read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(id).fetch_optional(pool).await)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Sets an idea's status (approved, rejected with a reason, shortlisted).
+    pub async fn decide_idea(
+        &self,
+        id: i64,
+        status: &str,
+        reason: Option<&str>,
+    ) -> StoreResult<()> {
+        let n = write!(self, pool => sqlx::query("UPDATE ideas SET status = $1, reason = $2, decided_at = $3 WHERE id = $4")
+            .bind(status).bind(reason).bind(now()).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Records a vote; `false` when this voter had already voted for the idea.
+    pub async fn vote(&self, idea_id: i64, voter: &str) -> StoreResult<bool> {
+        let n = write!(self, pool => sqlx::query(
+            "INSERT INTO idea_votes (idea_id, voter, voted_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(idea_id).bind(voter).bind(now()).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    /// The ideas this voter has voted for, among a challenge's.
+    pub async fn votes_of(&self, challenge_id: i64, voter: &str) -> StoreResult<Vec<i64>> {
+        Ok(read!(self, pool => sqlx::query_scalar(
+            "SELECT v.idea_id FROM idea_votes v JOIN ideas i ON i.id = v.idea_id WHERE i.challenge_id = $1 AND v.voter = $2")
+            .bind(challenge_id).bind(voter).fetch_all(pool).await)?)
+    }
+
+    /// Records (or replaces) one panel member's scores for an idea, in one transaction.
+    pub async fn score_idea(
+        &self,
+        idea_id: i64,
+        user_id: i64,
+        scores: &[(String, i64)],
+    ) -> StoreResult<()> {
+        let t = now();
+        write!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for (criterion, score) in scores {
+                sqlx::query(
+                    "INSERT INTO idea_scores (idea_id, user_id, criterion, score, scored_at) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (idea_id, user_id, criterion) DO UPDATE SET score = excluded.score, scored_at = excluded.scored_at")
+                    .bind(idea_id).bind(user_id).bind(criterion).bind(score).bind(t).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+}

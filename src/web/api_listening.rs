@@ -1,0 +1,262 @@
+//! The API of consultations, surveys and reviews: exercises, responses and analyses.
+
+use super::api::{ApiJson, ApiUser};
+use super::atom::base_url;
+use super::error::{ApiError, ApiResult};
+use crate::App;
+use crate::domain::FieldErrors;
+use crate::domain::exercise::{Definition, QuestionType, format_instant};
+use crate::domain::review::Review;
+use crate::domain::role::Role;
+use crate::listening::{self, Refusal, Submission};
+use crate::store::exercises::Exercise;
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use serde_json::{Map, Value, json};
+use std::net::SocketAddr;
+
+fn summary(base: &str, e: &Exercise, now: i64) -> Value {
+    json!({
+        "slug": e.slug, "title": e.title, "kind": e.kind, "summary": e.summary,
+        "organisation": e.organisation_slug,
+        "opens_at": format_instant(e.opens_at), "closes_at": format_instant(e.closes_at),
+        "state": e.state(now),
+        "url": format!("{base}/consultations/{}", e.slug),
+        "results_url": e.results_published_at.map(|_| format!("{base}/consultations/{}/results", e.slug)),
+    })
+}
+
+/// `GET /api/v1/consultations`: every published exercise.
+pub async fn list(State(app): State<App>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    let base = base_url(&app, &headers);
+    let now = crate::store::now();
+    let items: Vec<Value> = app
+        .db
+        .public_exercises(None, None)
+        .await?
+        .iter()
+        .map(|e| summary(&base, e, now))
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+async fn published(app: &App, slug: &str) -> Result<Exercise, ApiError> {
+    let e = app.db.exercise_by_slug(slug).await?;
+    if !e.published {
+        return Err(ApiError::NotFound);
+    }
+    Ok(e)
+}
+
+/// `GET /api/v1/consultations/{slug}`: the exercise with its definition.
+pub async fn show(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let e = published(&app, &slug).await?;
+    let mut v = summary(&base_url(&app, &headers), &e, crate::store::now());
+    v["definition"] = serde_json::to_value(e.definition()).unwrap_or_default();
+    Ok(Json(v))
+}
+
+/// `POST /api/v1/consultations` (editor): creates and publishes an exercise.
+pub async fn create(
+    State(app): State<App>,
+    headers: HeaderMap,
+    user: ApiUser,
+    ApiJson(def): ApiJson<Definition>,
+) -> ApiResult {
+    let (user, orgs) = user.organisations_for(&app, Role::Editor).await?;
+    let (_, slug) = listening::create_exercise(&app, user.id, &orgs, def, true)
+        .await
+        .map_err(ApiError::Invalid)?;
+    let url = format!("{}/consultations/{slug}", base_url(&app, &headers));
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, url.clone())],
+        Json(json!({ "slug": slug, "url": url })),
+    )
+        .into_response())
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseBody {
+    answers: Map<String, Value>,
+    /// The answer to the first segment question, or an object of segment answers by id.
+    #[serde(default)]
+    segment: Option<Value>,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+/// `POST /api/v1/consultations/{slug}/responses` (public). An `Idempotency-Key` header makes
+/// a retry safe: the same key returns the first response's reference (200, not 201).
+pub async fn respond(
+    State(app): State<App>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<ResponseBody>,
+) -> ApiResult {
+    let e = published(&app, &slug).await?;
+    let def = e.definition();
+    let segments = match body.segment {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m,
+        Some(v @ Value::String(_)) => match def.segments.first() {
+            Some(first) => Map::from_iter([(first.id.clone(), v)]),
+            None => {
+                let mut errors = FieldErrors::new();
+                errors.add("segment", "This exercise asks no segment question");
+                return Err(ApiError::Invalid(errors));
+            }
+        },
+        Some(_) => {
+            let mut errors = FieldErrors::new();
+            errors.add(
+                "segment",
+                "Give the segment as a string or an object of answers by segment id",
+            );
+            return Err(ApiError::Invalid(errors));
+        }
+    };
+    let key = match headers.get("idempotency-key") {
+        Some(v) => v
+            .to_str()
+            .map_err(|_| ApiError::BadRequest("the Idempotency-Key header must be text".into()))?
+            .to_string(),
+        None => crate::auth::random_token(),
+    };
+    let outcome = listening::submit(
+        &app,
+        &e,
+        Submission {
+            answers: &body.answers,
+            segments: &segments,
+            email: body.email.as_deref(),
+            submission_key: &key,
+            address: Some(addr.ip().to_string()),
+        },
+    )
+    .await;
+    match outcome {
+        Ok(receipt) => {
+            let status = if receipt.stored {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            Ok((status, Json(json!({ "reference": receipt.reference }))).into_response())
+        }
+        Err(Refusal::Invalid(errors)) => Err(ApiError::Invalid(errors)),
+        Err(Refusal::NotOpen(message)) => Err(ApiError::Conflict(message)),
+        Err(Refusal::TooMany) => Err(ApiError::TooManyRequests {
+            retry_after_secs: listening::RESPONSE_WINDOW_SECS,
+        }),
+        Err(Refusal::Internal(e)) => Err(ApiError::Internal(e)),
+    }
+}
+
+/// The exercise, if this user is an analyst for its organisation.
+async fn as_analyst(app: &App, user: &ApiUser, e: &Exercise) -> Result<(), ApiError> {
+    let (_, orgs) = user.organisations_for(app, Role::Analyst).await?;
+    if orgs.iter().any(|o| o.id == e.organisation_id) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+/// `GET /api/v1/consultations/{slug}/responses` (analyst): every response as JSON Lines.
+/// Contact emails are never included.
+pub async fn responses(
+    State(app): State<App>,
+    user: ApiUser,
+    Path(slug): Path<String>,
+) -> ApiResult {
+    let e = app.db.exercise_by_slug(&slug).await?;
+    as_analyst(&app, &user, &e).await?;
+    let mut out = String::new();
+    for r in app.db.responses(e.id).await? {
+        let line = json!({
+            "id": crate::evidence::response_id(r.id),
+            "reference": r.reference,
+            "submitted_at": format_instant(r.submitted_at),
+            "source": r.source,
+            "answers": serde_json::from_str::<Value>(&r.answers).unwrap_or_default(),
+            "segments": serde_json::from_str::<Value>(&r.segments).unwrap_or_default(),
+        });
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], out).into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct AnalysisRequest {
+    question: String,
+}
+
+/// `POST /api/v1/consultations/{slug}/analyses` (analyst): queues an analysis of one
+/// free-text question → 202 `{"id"}`.
+pub async fn request_analysis(
+    State(app): State<App>,
+    user: ApiUser,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<AnalysisRequest>,
+) -> ApiResult {
+    let e = app.db.exercise_by_slug(&slug).await?;
+    as_analyst(&app, &user, &e).await?;
+    if !e
+        .definition()
+        .question(&body.question)
+        .is_some_and(|q| q.kind == QuestionType::Text)
+    {
+        let mut errors = FieldErrors::new();
+        errors.add(
+            "question",
+            "Give the id of a free-text question of this exercise",
+        );
+        return Err(ApiError::Invalid(errors));
+    }
+    let id = app
+        .db
+        .request_analysis(e.id, &body.question, Some(user.id))
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "id": id, "status": "queued" })),
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/analyses/{id}` (analyst): the job's status and, when done, the reviewed
+/// result in the `townhall analyse` JSON shape.
+pub async fn analysis(
+    State(app): State<App>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let a = app.db.analysis(id).await?;
+    let e = app.db.exercise(a.exercise_id).await?;
+    as_analyst(&app, &user, &e).await?;
+    let result = a
+        .review
+        .as_deref()
+        .and_then(|r| serde_json::from_str::<Review>(r).ok())
+        .map(|r| {
+            let mut v = serde_json::to_value(&r).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.remove("segment_of");
+            }
+            v
+        });
+    Ok(Json(json!({
+        "id": a.id, "exercise": e.slug, "question": a.question_id, "status": a.status,
+        "error": a.error, "published": a.published_at.is_some(), "result": result,
+    })))
+}
