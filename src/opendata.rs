@@ -122,6 +122,33 @@ impl Dataset {
     }
 }
 
+/// A Frictionless Data Package descriptor for every dataset, as CSV files named `{name}.csv`
+/// beside it (what `townhall export` writes as `datapackage.json`).
+pub fn datapackage() -> Value {
+    let resources: Vec<Value> = DATASETS
+        .iter()
+        .map(|d| {
+            json!({
+                "name": d.name,
+                "title": d.title,
+                "description": d.description,
+                "path": format!("{}.csv", d.name),
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": {"fields": d.fields},
+            })
+        })
+        .collect();
+    json!({
+        "profile": "tabular-data-package",
+        "name": "townhall",
+        "title": "Townhall open data",
+        "licenses": [{"name": "OGL-UK-3.0", "title": LICENCE.0, "path": LICENCE.1}],
+        "resources": resources,
+    })
+}
+
 /// The dataset called `name`.
 pub fn find(name: &str) -> Option<&'static Dataset> {
     DATASETS.iter().find(|d| d.name == name)
@@ -445,4 +472,46 @@ fn case_studies(db: &Db) -> Rows<'_> {
             })
             .collect())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_registry_is_consistent_and_describes_itself_as_a_data_package() {
+        let mut names = std::collections::HashSet::new();
+        for d in DATASETS {
+            assert!(names.insert(d.name), "{} is listed once", d.name);
+            assert!(!d.fields.is_empty());
+            assert!(find(d.name).is_some());
+        }
+        let package = datapackage();
+        let resources = package["resources"].as_array().unwrap();
+        assert_eq!(resources.len(), DATASETS.len());
+        assert_eq!(resources[1]["path"], "programme-projects.csv");
+        assert_eq!(resources[1]["schema"]["fields"][6]["type"], "date");
+    }
+
+    #[test]
+    fn rows_become_csv_and_ordered_json() {
+        let d = find("programme-updates").unwrap();
+        let rows = vec![vec![
+            json!("p"),
+            json!("2026-01-02"),
+            json!("a, \"quoted\" text"),
+            Value::Null,
+            json!("done"),
+        ]];
+        let csv = d.to_csv(&rows).unwrap();
+        assert_eq!(
+            csv,
+            "project,date,text,phase,status\np,2026-01-02,\"a, \"\"quoted\"\" text\",,done\n"
+        );
+        let json = d.to_json(&rows).unwrap();
+        assert!(
+            json.starts_with(r#"{"items":[{"project":"p","date":"2026-01-02","#),
+            "{json}"
+        );
+    }
 }

@@ -376,7 +376,8 @@ macro_rules! save_project_tx {
                 .bind(id).bind(topic).execute(&mut *$tx).await?;
         }
         let url = format!("/programme/projects/{}", p.slug);
-        let body = format!("{}\n{}\n{}", p.summary, p.owner_team, p.phase.label());
+        // The phase and status change with updates, so they are not indexed (they would go stale).
+        let body = format!("{}\n{}", p.summary, p.owner_team);
         let doc = super::search::Document {
             kind: "project",
             ref_id: id,
@@ -456,6 +457,15 @@ impl Db {
             commitments,
             projects,
         })
+    }
+
+    /// How many projects are in each phase (phases with none are left out): one query, for
+    /// the hub's "programme at a glance".
+    pub async fn projects_by_phase(&self) -> StoreResult<Vec<(String, i64)>> {
+        Ok(
+            read!(self, pool => sqlx::query_as("SELECT phase, COUNT(*) FROM projects GROUP BY phase")
+            .fetch_all(pool).await)?,
+        )
     }
 
     // ----- Strategies, themes, commitments -----
@@ -624,7 +634,8 @@ impl Db {
         })
     }
 
-    /// Corrects an update's date and text (its phase and status stay as recorded).
+    /// Corrects an update (date, text, and the phase and status it records); the project's own
+    /// phase and status are left as they are.
     pub async fn edit_update(&self, id: i64, u: &NewUpdate) -> StoreResult<()> {
         let done = write!(self, pool => sqlx::query(
             "UPDATE project_updates SET dated = $1, body = $2, phase = $3, status = $4 WHERE id = $5")

@@ -16,15 +16,15 @@ pub async fn hub(State(app): State<App>, viewer: Viewer) -> PageResult {
     let posts = with_details(&app, posts).await?;
     let syndicated = app.db.recent_items(None, 5).await?;
     let open_exercises = open_exercises(&app, None, None).await?;
-    let register = app.db.register().await?;
+    let by_phase = app.db.projects_by_phase().await?;
     viewer.render(
         &app,
         "hub.html",
         context! {
             organisations => Serde(organisations), posts, syndicated => Serde(syndicated),
             open_exercises => Serde(open_exercises),
-            programme_total => register.projects.len(),
-            programme_phases => super::programme::phase_chart_rows(&register),
+            programme_total => by_phase.iter().map(|(_, n)| n).sum::<i64>(),
+            programme_phases => super::programme::phase_rows(&by_phase),
         },
     )
 }

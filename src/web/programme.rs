@@ -77,9 +77,23 @@ pub fn counts_by_phase(register: &Register) -> Vec<(Phase, usize)> {
 
 /// Bar chart rows for projects by phase, each count linking to the list it counts.
 pub fn phase_chart_rows(register: &Register) -> Vec<Value> {
-    counts_by_phase(register)
+    let counts: Vec<(String, i64)> = counts_by_phase(register)
         .into_iter()
-        .map(|(p, n)| {
+        .map(|(p, n)| (p.as_str().to_string(), n as i64))
+        .collect();
+    phase_rows(&counts)
+}
+
+/// Rows of `{label, value, href}` for (phase, count) pairs, in lifecycle order; a phase that is
+/// not in `counts` has none.
+pub fn phase_rows(counts: &[(String, i64)]) -> Vec<Value> {
+    Phase::ALL
+        .iter()
+        .map(|p| {
+            let n = counts
+                .iter()
+                .find(|(phase, _)| phase == p.as_str())
+                .map_or(0, |(_, n)| *n);
             context! { label => p.label(), value => n, href => format!("/programme/projects?phase={}", p.as_str()), phase => p.as_str() }
         })
         .collect()

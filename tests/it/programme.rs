@@ -713,3 +713,105 @@ async fn a_csv_import_maps_columns_previews_then_writes_everything_or_nothing() 
             .any(|a| a.action == "imported projects" && a.detail == "1 created, 1 updated")
     );
 }
+
+#[tokio::test]
+async fn every_kind_has_working_forms_and_case_studies_are_sanitised() {
+    let t = with_register().await;
+    t.sign_in_admin().await;
+    let register = t.app.db.register().await.unwrap();
+    let update = t.app.db.recent_updates(1).await.unwrap()[0].id;
+    let case = t.app.db.case_studies().await.unwrap()[0].case_study.id;
+    for (kind, id) in [
+        ("strategies", register.strategies[0].id),
+        ("themes", register.themes[0].id),
+        ("commitments", register.commitments[0].id),
+        ("projects", register.projects[0].project.id),
+        ("updates", update),
+        ("case-studies", case),
+    ] {
+        for path in [
+            format!("/admin/programme/{kind}/new"),
+            format!("/admin/programme/{kind}/{id}/edit"),
+        ] {
+            let (status, html) = t.get_text(&path).await;
+            assert_eq!(status, 200, "{path}");
+            assert!(html.contains("name=\"csrf_token\""), "{path}");
+        }
+    }
+    assert_eq!(t.get("/admin/programme/nothing/new").await.status(), 404);
+
+    // A new theme under the strategy, a commitment under it, then a case study.
+    let strategy = register.strategies[0].slug.clone();
+    let new = "/admin/programme/themes/new";
+    let r = submit(
+        &t,
+        new,
+        new,
+        &[
+            ("strategy", &strategy),
+            ("title", "Security"),
+            ("summary", "Safe by design."),
+            ("position", "9"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let new = "/admin/programme/commitments/new";
+    let r = submit(
+        &t,
+        new,
+        new,
+        &[
+            ("theme", "security"),
+            ("title", "Test every service for security"),
+            ("action_ref", "F1"),
+            ("action_title", "Secure by default"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = t
+        .get_text("/programme/commitments/test-every-service-for-security")
+        .await;
+    assert!(page.contains("This answers action F1: Secure by default"));
+    // The same slug twice is a form error, not a failure.
+    let r = submit(
+        &t,
+        new,
+        new,
+        &[
+            ("theme", "security"),
+            ("title", "Test every service for security"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("already has that short name")
+    );
+
+    let new = "/admin/programme/case-studies/new";
+    let r = submit(&t, new, new, &[
+        ("title", "Security testing in practice"), ("body", "## What we did\n\n<script>alert(1)</script>We tested.\n\n<a href=\"javascript:alert(2)\">x</a>"),
+        ("themes", "security"), ("projects", "catalogue-search"),
+    ]).await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = t
+        .get_text("/programme/case-studies/security-testing-in-practice")
+        .await;
+    assert!(page.contains("What we did") && page.contains("We tested."));
+    assert!(
+        !page.contains("<script>alert") && !page.contains("javascript:"),
+        "the body is sanitised"
+    );
+    let (_, theme) = t.get_text("/programme/themes/security").await;
+    assert!(
+        theme.contains("Security testing in practice")
+            && theme.contains("Test every service for security")
+    );
+    let (_, project) = t.get_text("/programme/projects/catalogue-search").await;
+    assert!(project.contains("Security testing in practice"));
+}
