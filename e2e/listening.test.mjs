@@ -114,3 +114,25 @@ test('an idea challenge: read the criteria, vote once, put forward an idea', asy
     assert.match(await page.locator('h1').innerText(), /Idea received/)
   })
 })
+
+test('the evidence chain: from a theme on a results page to a project and its status, and back', async (t) => {
+  await withPage(t, session, async (page) => {
+    await visit(page, session, '/consultations/digital-skills-and-maturity/results')
+    const table = page.locator('#you-said-we-did').locator('xpath=following-sibling::table[1]')
+    const row = table.locator('tr', { has: page.getByRole('link', { name: /Project: Digital academy/ }) }).first()
+    const theme = await row.getByRole('link', { name: /^Theme:/ }).getAttribute('href')
+    assert.match(theme, /^#theme-help-t\d+$/)
+    assert.ok(await page.locator(theme).isVisible(), 'the "you said" theme is on the results page')
+    await row.getByRole('link', { name: /Project: Digital academy/ }).click()
+    await page.waitForURL('**/programme/projects/digital-academy')
+    await assertNoAxeViolations(page, 'the project page with its evidence')
+    const facts = await page.locator('#project-facts').innerText()
+    assert.match(facts, /Phase/)
+    assert.match(facts, /Status/)
+    const back = page.locator('#evidence').getByRole('link', { name: /Digital skills and maturity self-assessment/ }).first()
+    await back.click()
+    await page.waitForURL('**/consultations/digital-skills-and-maturity/results#theme-help-*')
+    const hash = new URL(page.url()).hash
+    assert.ok(await page.locator(hash).isVisible(), 'back on the results page, at the theme')
+  })
+})

@@ -129,7 +129,7 @@ pub async fn seed_posts(db: &Db, admin: i64) -> anyhow::Result<()> {
     let department = db.organisation_by_slug("community-services").await?;
     let strategy = PostInput {
         kind: "page".into(),
-        title: "Digital strategy 2026 to 2030".into(),
+        title: "Digital strategy 2025 to 2028".into(),
         summary: "How the department and its arm's-length bodies will work in the open, build simpler services and show the evidence behind decisions.".into(),
         body: STRATEGY.into(),
         status: "published".into(),
