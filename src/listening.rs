@@ -248,9 +248,9 @@ fn mean(values: &[f64]) -> f64 {
 }
 
 /// Puts together an exercise's results from its responses and its published analyses.
-pub async fn results(app: &App, exercise: &Exercise) -> anyhow::Result<Results> {
+pub async fn results(db: &crate::store::Db, exercise: &Exercise) -> anyhow::Result<Results> {
     let def = exercise.definition();
-    let stored = app.db.responses(exercise.id).await?;
+    let stored = db.responses(exercise.id).await?;
     let all: Vec<(BTreeMap<String, Answer>, BTreeMap<String, String>)> = stored
         .iter()
         .map(|r| {
@@ -261,7 +261,7 @@ pub async fn results(app: &App, exercise: &Exercise) -> anyhow::Result<Results> 
         })
         .collect();
     let answers: Vec<BTreeMap<String, Answer>> = all.iter().map(|(a, _)| a.clone()).collect();
-    let analyses = app.db.published_analyses(exercise.id).await?;
+    let analyses = db.published_analyses(exercise.id).await?;
     let mut reviews: BTreeMap<i64, Review> = BTreeMap::new();
     for a in &analyses {
         if let Some(r) = a
@@ -379,9 +379,8 @@ pub async fn results(app: &App, exercise: &Exercise) -> anyhow::Result<Results> 
             }
         })
         .collect();
-    let links = app.db.action_links(exercise.id).await?;
-    let actions = app
-        .db
+    let links = db.action_links(exercise.id).await?;
+    let actions = db
         .result_actions(exercise.id)
         .await?
         .into_iter()
@@ -414,7 +413,7 @@ pub async fn results(app: &App, exercise: &Exercise) -> anyhow::Result<Results> 
         title: exercise.title.clone(),
         organisation: exercise.organisation_name.clone(),
         responses: stored.len(),
-        evidence_items: app.db.evidence(exercise.id).await?.len(),
+        evidence_items: db.evidence(exercise.id).await?.len(),
         questions,
         segments,
         dimensions,
@@ -456,32 +455,49 @@ pub fn response_segment(exercise: &Exercise, segments_json: &str) -> Option<Stri
     segment_label(exercise, segments_json)
 }
 
-/// The results as CSV: one row per option count, theme, campaign, level and action, with
-/// columns `section, question_id, question, label, count, share, detail`. Text that a
-/// spreadsheet would take for a formula is prefixed with an apostrophe.
-pub fn results_csv(r: &Results) -> anyhow::Result<Vec<u8>> {
-    use crate::analyse::report::cell;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "section",
-        "question_id",
-        "question",
-        "label",
-        "count",
-        "share",
-        "detail",
-    ])?;
+/// The columns of a results table (the CSV download and the open data export).
+pub const RESULT_COLUMNS: [&str; 7] = [
+    "section",
+    "question_id",
+    "question",
+    "label",
+    "count",
+    "share",
+    "detail",
+];
+
+/// The results as rows of [`RESULT_COLUMNS`]: one per option count, theme, campaign,
+/// segment count, level and action. Text is as written (see [`results_csv`] for spreadsheets).
+pub fn result_rows(r: &Results) -> Vec<[String; 7]> {
+    let mut rows = Vec::new();
+    let mut row = |section: &str,
+                   id: &str,
+                   question: &str,
+                   label: &str,
+                   count: String,
+                   share: String,
+                   detail: String| {
+        rows.push([
+            section.into(),
+            id.into(),
+            question.into(),
+            label.into(),
+            count,
+            share,
+            detail,
+        ]);
+    };
     for q in &r.questions {
         for o in &q.options {
-            w.write_record([
+            row(
                 "option",
                 &q.id,
-                &cell(&q.title),
-                &cell(&o.label),
-                &o.count.to_string(),
-                "",
-                "",
-            ])?;
+                &q.title,
+                &o.label,
+                o.count.to_string(),
+                String::new(),
+                String::new(),
+            );
         }
         let Some(a) = &q.analysis else { continue };
         for t in a["themes"].as_array().into_iter().flatten() {
@@ -491,70 +507,84 @@ pub fn results_csv(r: &Results) -> anyhow::Result<Vec<u8>> {
                 .flatten()
                 .filter_map(Value::as_str)
                 .collect();
-            w.write_record([
+            let label = t["label"].as_str().unwrap_or_default();
+            row(
                 "theme",
                 &q.id,
-                &cell(&q.title),
-                &cell(t["label"].as_str().unwrap_or_default()),
-                &t["count"].to_string(),
-                &t["share"].to_string(),
-                &cell(&keywords.join("; ")),
-            ])?;
+                &q.title,
+                label,
+                t["count"].to_string(),
+                t["share"].to_string(),
+                keywords.join("; "),
+            );
         }
         for c in a["campaigns"].as_array().into_iter().flatten() {
-            w.write_record([
+            let canonical = c["canonical"].as_str().unwrap_or_default();
+            let status = c["status"].as_str().unwrap_or_default().to_string();
+            row(
                 "campaign",
                 &q.id,
-                &cell(&q.title),
-                &cell(c["canonical"].as_str().unwrap_or_default()),
-                &c["count"].to_string(),
-                "",
-                c["status"].as_str().unwrap_or_default(),
-            ])?;
+                &q.title,
+                canonical,
+                c["count"].to_string(),
+                String::new(),
+                status,
+            );
         }
     }
     for s in &r.segments {
         for c in &s.counts {
-            w.write_record([
+            row(
                 "segment",
                 &s.id,
-                &cell(&s.title),
-                &cell(&c.label),
-                &c.count.to_string(),
-                "",
-                "",
-            ])?;
+                &s.title,
+                &c.label,
+                c.count.to_string(),
+                String::new(),
+                String::new(),
+            );
         }
     }
     for d in &r.dimensions {
         for l in &d.levels {
-            w.write_record([
+            row(
                 "level",
                 &d.id,
-                &cell(&d.title),
-                &cell(&l.label),
-                &l.count.to_string(),
-                "",
-                "",
-            ])?;
+                &d.title,
+                &l.label,
+                l.count.to_string(),
+                String::new(),
+                String::new(),
+            );
         }
     }
     for a in &r.actions {
-        w.write_record([
+        let mut detail = a.we_did.clone();
+        for l in &a.links {
+            detail.push_str(&format!(" [{}: {}]", l.kind, l.slug));
+        }
+        let label = a.theme_label.as_deref().unwrap_or_default();
+        row(
             "action",
             a.question_id.as_deref().unwrap_or_default(),
-            &cell(&a.you_said),
-            &cell(a.theme_label.as_deref().unwrap_or_default()),
-            "",
-            "",
-            &cell(&{
-                let mut detail = a.we_did.clone();
-                for l in &a.links {
-                    detail.push_str(&format!(" [{}: {}]", l.kind, l.slug));
-                }
-                detail
-            }),
-        ])?;
+            &a.you_said,
+            label,
+            String::new(),
+            String::new(),
+            detail,
+        );
+    }
+    rows
+}
+
+/// The results as CSV ([`RESULT_COLUMNS`]). Text that a spreadsheet would take for a
+/// formula is prefixed with an apostrophe.
+pub fn results_csv(r: &Results) -> anyhow::Result<Vec<u8>> {
+    use crate::analyse::report::cell;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(RESULT_COLUMNS)?;
+    for row in result_rows(r) {
+        w.write_record(row.iter().map(|c| cell(c)))?;
     }
     w.into_inner()
         .map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))

@@ -91,14 +91,16 @@ impl Dataset {
         (self.rows)(db).await
     }
 
-    /// CSV with a header row of field names; nulls are empty cells.
+    /// CSV with a header row of field names; nulls are empty cells. Text a spreadsheet would
+    /// take for a formula (`=`, `+`, `-`, `@` first) starts with an apostrophe: some of it
+    /// (quotes from responses) was written by strangers.
     pub fn to_csv(&self, rows: &[Vec<Value>]) -> anyhow::Result<String> {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(self.fields.iter().map(|f| f.name))?;
         for row in rows {
             w.write_record(row.iter().map(|v| match v {
                 Value::Null => String::new(),
-                Value::String(s) => s.clone(),
+                Value::String(s) => crate::analyse::report::cell(s),
                 other => other.to_string(),
             }))?;
         }
@@ -154,7 +156,7 @@ pub fn find(name: &str) -> Option<&'static Dataset> {
     DATASETS.iter().find(|d| d.name == name)
 }
 
-use FieldType::{Date, Datetime, Integer, String as Text};
+use FieldType::{Date, Datetime, Integer, Number, String as Text};
 
 /// Every published dataset, in the order `/data` lists them.
 pub static DATASETS: &[Dataset] = &[
@@ -299,7 +301,119 @@ pub static DATASETS: &[Dataset] = &[
         ],
         rows: case_studies,
     },
+    Dataset {
+        name: "consultations",
+        title: "Consultations and surveys",
+        description: "Every published consultation, survey and review, with how many responded.",
+        fields: &[
+            field("slug", Text, "The exercise's short name, unique on the hub"),
+            field("title", Text, "Its title"),
+            field("kind", Text, "consultation, survey or review"),
+            field(
+                "organisation",
+                Text,
+                "The slug of the organisation that ran it",
+            ),
+            field("opens_at", Datetime, "When it opened for responses (UTC)"),
+            field("closes_at", Datetime, "When it closed, or closes (UTC)"),
+            field("responses", Integer, "How many responses it received"),
+            field(
+                "results_published",
+                Datetime,
+                "When its results were published (UTC), if they have been",
+            ),
+            field("url", Text, "Its page, relative to the hub"),
+        ],
+        rows: consultations,
+    },
+    Dataset {
+        name: "consultation-results",
+        title: "Consultation results",
+        description: "The published, anonymised results of every consultation and survey: closed questions' counts, themes found in free text (with campaigns counted once), who responded, scores, and \u{201c}you said, we did\u{201d}.",
+        fields: &[
+            field("consultation", Text, "The exercise's slug"),
+            field(
+                "section",
+                Text,
+                "option, theme, campaign, segment, level or action",
+            ),
+            field(
+                "question_id",
+                Text,
+                "The question, segment question or dimension it belongs to",
+            ),
+            field(
+                "question",
+                Text,
+                "Its text (for an action: what people said)",
+            ),
+            field(
+                "label",
+                Text,
+                "The option, theme, campaign text, segment answer, level, or (for an action) the theme it answers",
+            ),
+            field("count", Integer, "How many responses"),
+            field(
+                "share",
+                Number,
+                "Themes: the share of responses, each campaign counted once",
+            ),
+            field(
+                "detail",
+                Text,
+                "Themes: key words; campaigns: detected, confirmed; actions: what was done, with linked commitments and projects",
+            ),
+        ],
+        rows: consultation_results,
+    },
 ];
+
+fn consultations(db: &Db) -> Rows<'_> {
+    Box::pin(async move {
+        let mut rows = Vec::new();
+        for e in db.public_exercises(None, None).await? {
+            rows.push(vec![
+                json!(e.slug),
+                json!(e.title),
+                json!(e.kind),
+                json!(e.organisation_slug),
+                datetime(e.opens_at),
+                datetime(e.closes_at),
+                json!(db.response_count(e.id).await?),
+                e.results_published_at.map_or(Value::Null, datetime),
+                json!(format!("/consultations/{}", e.slug)),
+            ]);
+        }
+        Ok(rows)
+    })
+}
+
+fn consultation_results(db: &Db) -> Rows<'_> {
+    Box::pin(async move {
+        let mut rows = Vec::new();
+        for e in db.public_exercises(None, None).await? {
+            if e.results_published_at.is_none() {
+                continue;
+            }
+            let results = crate::listening::results(db, &e).await?;
+            for r in crate::listening::result_rows(&results) {
+                let number = |s: &str| s.parse::<f64>().map_or(Value::Null, |n| json!(n));
+                let integer = |s: &str| s.parse::<i64>().map_or(Value::Null, |n| json!(n));
+                rows.push(vec![
+                    json!(e.slug),
+                    json!(r[0]),
+                    json!(r[1]),
+                    json!(r[2]),
+                    json!(r[3]),
+                    integer(&r[4]),
+                    number(&r[5]),
+                    json!(r[6]),
+                ]);
+            }
+        }
+        Ok(rows)
+    })
+}
 
 fn joined(refs: &[crate::store::programme::Ref]) -> Value {
     json!(

@@ -382,7 +382,7 @@ async fn published_results(app: &App, slug: &str) -> PageResult<(Exercise, liste
     if e.results_published_at.is_none() {
         return Err(PageError::NotFound);
     }
-    let results = listening::results(app, &e).await?;
+    let results = listening::results(&app.db, &e).await?;
     Ok((e, results))
 }
 
