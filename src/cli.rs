@@ -58,6 +58,14 @@ pub enum Command {
     Token(TokenCommand),
     /// Analyse a CSV or JSONL file of responses: themes, campaigns, quotes.
     Analyse(crate::analyse::AnalyseArgs),
+    /// Write every open dataset (CSV and JSON) and a datapackage.json to a folder.
+    Export {
+        #[command(flatten)]
+        db: DatabaseArg,
+        /// The folder to write to (created if missing; files in it are replaced).
+        #[arg(long, env = "TOWNHALL_OUT")]
+        out: std::path::PathBuf,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -215,6 +223,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
             token_create(&db.database, &email).await
         }
         Command::Analyse(args) => crate::analyse::run(&args),
+        Command::Export { db, out } => {
+            crate::export::run(&connect(&db.database).await?, &out).await
+        }
     }
 }
 

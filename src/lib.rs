@@ -9,6 +9,7 @@ pub mod cli;
 pub mod demo;
 pub mod domain;
 pub mod evidence;
+pub mod export;
 pub mod feeds;
 pub mod listening;
 pub mod opendata;

@@ -273,3 +273,87 @@ fn organisations_users_and_tokens_from_the_command_line() {
     let token = String::from_utf8_lossy(&o.stdout).trim().to_string();
     assert!(token.starts_with("th_") && token.len() > 40);
 }
+
+#[tokio::test]
+async fn export_writes_every_dataset_and_a_datapackage_that_describes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let db = townhall::store::Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    townhall::demo::seed(&db).await.unwrap();
+    db.close().await;
+
+    let out = dir.path().join("open data");
+    let o = townhall(
+        &["export", "--database", &url, "--out", out.to_str().unwrap()],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let package: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("datapackage.json")).unwrap())
+            .unwrap();
+    assert_eq!(package["profile"], "tabular-data-package");
+    assert!(
+        package["licenses"][0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("Open Government Licence")
+    );
+    let resources = package["resources"].as_array().unwrap();
+    let names: Vec<&str> = resources
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    for wanted in [
+        "posts",
+        "programme-projects",
+        "consultations",
+        "consultation-results",
+    ] {
+        assert!(names.contains(&wanted), "{wanted} is exported");
+    }
+    for r in resources {
+        let fields: Vec<&str> = r["schema"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        let mut csv = csv::Reader::from_path(out.join(r["path"].as_str().unwrap())).unwrap();
+        let header: Vec<String> = csv.headers().unwrap().iter().map(str::to_string).collect();
+        assert_eq!(
+            header, fields,
+            "{}: the CSV's columns are the schema's",
+            r["name"]
+        );
+        let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+        let json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join(format!("{}.json", r["name"].as_str().unwrap())))
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            json["items"].as_array().unwrap().len(),
+            rows.len(),
+            "{}: CSV and JSON agree",
+            r["name"]
+        );
+        assert!(
+            !rows.is_empty(),
+            "{}: the demo fills every dataset",
+            r["name"]
+        );
+    }
+    // A folder that cannot be made is a one-line error.
+    let o = townhall(
+        &[
+            "export",
+            "--database",
+            &url,
+            "--out",
+            "/proc/no/such/folder",
+        ],
+        "",
+    );
+    assert_one_line_error(&o);
+}

@@ -620,11 +620,29 @@ async fn an_analyst_runs_reviews_and_publishes_an_analysis() {
     assert!(rows.iter().any(|r| &r[0] == "action"));
 
     // The open data registry carries the same published results, and the exercise's count.
-    let data: Value = t.get("/data/consultation-results.json").await.json().await.unwrap();
+    let data: Value = t
+        .get("/data/consultation-results.json")
+        .await
+        .json()
+        .await
+        .unwrap();
     let items = data["items"].as_array().unwrap();
-    assert!(items.iter().any(|i| i["consultation"] == slug.as_str() && i["section"] == "theme" && i["label"] == "Waiting at the desk"));
-    assert_eq!(items.iter().filter(|i| i["consultation"] == slug.as_str()).count(), rows.len());
-    let data: Value = t.get("/data/consultations.json").await.json().await.unwrap();
+    assert!(items.iter().any(|i| i["consultation"] == slug.as_str()
+        && i["section"] == "theme"
+        && i["label"] == "Waiting at the desk"));
+    assert_eq!(
+        items
+            .iter()
+            .filter(|i| i["consultation"] == slug.as_str())
+            .count(),
+        rows.len()
+    );
+    let data: Value = t
+        .get("/data/consultations.json")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(data["items"][0]["responses"], 58);
 }
 
