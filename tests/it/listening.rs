@@ -1133,3 +1133,27 @@ async fn ideas_are_moderated_voted_once_scored_and_shortlisted() {
     );
     drop(public);
 }
+
+#[tokio::test]
+async fn an_analysis_job_is_claimed_by_one_worker_only() {
+    let (t, _, slug) = with_exercise().await;
+    let e = t.app.db.exercise_by_slug(&slug).await.unwrap();
+    // A second node: its own connections to the same database.
+    let other = townhall::store::Db::connect(&t.database_url).await.unwrap();
+    for round in 0..5 {
+        let id = t.app.db.request_analysis(e.id, "q1", None).await.unwrap();
+        let (a, b) = tokio::join!(t.app.db.claim_analysis(), other.claim_analysis());
+        let claimed: Vec<i64> = [a.unwrap(), b.unwrap()]
+            .into_iter()
+            .flatten()
+            .map(|j| j.id)
+            .collect();
+        assert_eq!(
+            claimed,
+            vec![id],
+            "round {round}: exactly one worker claims the job"
+        );
+        t.app.db.fail_analysis(id, "test").await.unwrap();
+    }
+    other.close().await;
+}
