@@ -425,16 +425,14 @@ pub async fn results(db: &crate::store::Db, exercise: &Exercise) -> anyhow::Resu
 /// A reviewed analysis as the public sees it: no per-response membership lists.
 fn public_analysis(review: &Review) -> Value {
     let mut v = review.published();
-    if let Some(themes) = v.get_mut("themes").and_then(Value::as_array_mut) {
-        for t in themes {
-            if let Some(o) = t.as_object_mut() {
-                o.remove("members");
-            }
-        }
-    }
-    if let Some(campaigns) = v.get_mut("campaigns").and_then(Value::as_array_mut) {
-        for c in campaigns {
-            if let Some(o) = c.as_object_mut() {
+    for list in ["themes", "campaigns"] {
+        for item in v
+            .get_mut(list)
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(o) = item.as_object_mut() {
                 o.remove("members");
             }
         }

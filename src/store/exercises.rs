@@ -127,6 +127,27 @@ pub fn new_reference() -> String {
     format!("TH-{}-{}", &chars[..4], &chars[4..])
 }
 
+/// Writes an exercise's topics (made on first use) and its search entry inside the caller's
+/// transaction `$tx`; shared by create and update. A macro because the transaction's type
+/// differs per database.
+macro_rules! write_exercise_links {
+    ($tx:ident, $id:expr, $org:expr, $def:expr, $body_html:expr, $published:expr, $t:expr) => {{
+        let (id, def) = ($id, $def);
+        for name in &def.definition.topics {
+            let topic: i64 = sqlx::query_scalar(
+                "INSERT INTO topics (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO UPDATE SET name = topics.name RETURNING id")
+                .bind(Slug::from_title(name).as_str()).bind(name.trim()).fetch_one(&mut *$tx).await?;
+            sqlx::query("INSERT INTO exercise_topics (exercise_id, topic_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(id).bind(topic).execute(&mut *$tx).await?;
+        }
+        let (url, body) = search_text(def, $body_html);
+        super::search::IndexExecutor::index(&mut *$tx, &super::search::Document {
+            kind: "consultation", ref_id: id, organisation_id: Some($org),
+            published_at: $published.then_some($t), url: &url, title: def.definition.title.trim(), body: &body,
+        }).await?;
+    }};
+}
+
 impl Db {
     /// Creates an exercise from a validated definition; a taken slug is a conflict.
     pub async fn create_exercise(
@@ -149,18 +170,7 @@ impl Db {
                 .bind(organisation_id).bind(def.slug.as_str()).bind(&d.kind).bind(d.title.trim()).bind(d.summary.trim())
                 .bind(body_html).bind(def.opens_at).bind(def.closes_at).bind(published).bind(&json).bind(user_id).bind(t)
                 .fetch_one(&mut *tx).await.map_err(StoreError::from_sqlx)?;
-            for name in &d.topics {
-                let topic: i64 = sqlx::query_scalar(
-                    "INSERT INTO topics (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO UPDATE SET name = topics.name RETURNING id")
-                    .bind(Slug::from_title(name).as_str()).bind(name.trim()).fetch_one(&mut *tx).await?;
-                sqlx::query("INSERT INTO exercise_topics (exercise_id, topic_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                    .bind(id).bind(topic).execute(&mut *tx).await?;
-            }
-            let (url, body) = search_text(def, body_html);
-            super::search::IndexExecutor::index(&mut *tx, &super::search::Document {
-                kind: "consultation", ref_id: id, organisation_id: Some(organisation_id),
-                published_at: published.then_some(t), url: &url, title: d.title.trim(), body: &body,
-            }).await?;
+            write_exercise_links!(tx, id, organisation_id, def, body_html, published, t);
             tx.commit().await?;
             Ok(id)
         })
@@ -187,18 +197,7 @@ impl Db {
                 .bind(body_html).bind(def.opens_at).bind(def.closes_at).bind(published).bind(&json).bind(now()).bind(id)
                 .execute(&mut *tx).await.map_err(StoreError::from_sqlx)?;
             sqlx::query("DELETE FROM exercise_topics WHERE exercise_id = $1").bind(id).execute(&mut *tx).await?;
-            for name in &d.topics {
-                let topic: i64 = sqlx::query_scalar(
-                    "INSERT INTO topics (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO UPDATE SET name = topics.name RETURNING id")
-                    .bind(Slug::from_title(name).as_str()).bind(name.trim()).fetch_one(&mut *tx).await?;
-                sqlx::query("INSERT INTO exercise_topics (exercise_id, topic_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                    .bind(id).bind(topic).execute(&mut *tx).await?;
-            }
-            let (url, body) = search_text(def, body_html);
-            super::search::IndexExecutor::index(&mut *tx, &super::search::Document {
-                kind: "consultation", ref_id: id, organisation_id: Some(organisation_id),
-                published_at: published.then_some(t), url: &url, title: d.title.trim(), body: &body,
-            }).await?;
+            write_exercise_links!(tx, id, organisation_id, def, body_html, published, t);
             tx.commit().await?;
             Ok(())
         })
