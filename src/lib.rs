@@ -30,6 +30,17 @@ pub struct Config {
     pub secure_cookies: bool,
 }
 
+impl Config {
+    /// The defaults of `townhall serve` for the database at `database_url`.
+    pub fn new(database_url: &str) -> Config {
+        Config {
+            database_url: database_url.to_string(),
+            feeds_allow_private: false,
+            secure_cookies: false,
+        }
+    }
+}
+
 /// Everything a request handler needs; cheap to clone.
 #[derive(Clone)]
 pub struct App {

@@ -10,3 +10,4 @@ mod publishing;
 mod sanitise;
 mod support;
 mod syndication;
+mod upgrade;
