@@ -305,12 +305,7 @@ pub async fn run(addr: &str) -> anyhow::Result<()> {
         .prefix("townhall-demo-")
         .tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("demo.db").display());
-    let app = App::build(Config {
-        database_url: url,
-        feeds_allow_private: false,
-        secure_cookies: false,
-    })
-    .await?;
+    let app = App::build(Config::new(&url)).await?;
     let password = seed(&app.db).await?;
     let listener = crate::cli::bind(addr).await?;
     let base = format!("http://{}/", listener.local_addr()?);

@@ -5,6 +5,7 @@
 
 pub mod analyse;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod demo;
 pub mod domain;
@@ -28,6 +29,12 @@ pub struct Config {
     pub feeds_allow_private: bool,
     /// Mark cookies `Secure`; set when the site is served over HTTPS.
     pub secure_cookies: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (see `web::client_ip`).
+    pub trusted_proxies: web::client_ip::TrustedProxies,
+    /// Count page views (`--analytics false` turns it off).
+    pub analytics: bool,
+    /// How often the feed scheduler looks for due subscriptions.
+    pub scheduler_interval: std::time::Duration,
 }
 
 impl Config {
@@ -37,6 +44,9 @@ impl Config {
             database_url: database_url.to_string(),
             feeds_allow_private: false,
             secure_cookies: false,
+            trusted_proxies: Default::default(),
+            analytics: true,
+            scheduler_interval: syndication::SCHEDULER_TICK,
         }
     }
 }
@@ -65,6 +75,8 @@ impl App {
 
     /// Serves the site on `listener` until Ctrl-C or SIGTERM, then finishes open requests.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+        // `townhall restore` refuses to replace a SQLite database while this is held.
+        let _in_use = backup::hold_in_use_lock(&self.config.database_url).await?;
         let db = self.db.clone();
         let scheduler = syndication::spawn_scheduler(self.clone());
         let router = web::router(self);

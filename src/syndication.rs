@@ -91,13 +91,13 @@ pub async fn run_due(app: &App) -> StoreResult<usize> {
     Ok(fetched)
 }
 
-/// Runs [`run_due`] every [`SCHEDULER_TICK`] until the process stops.
+/// Runs [`run_due`] every `config.scheduler_interval` ([`SCHEDULER_TICK`] by default) until the process stops.
 pub fn spawn_scheduler(app: App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         // The first look is one tick after start, not at once: a node that restarts does not
         // stampede the feeds, and tests that drive `run_due` themselves are not raced.
-        let mut tick =
-            tokio::time::interval_at(tokio::time::Instant::now() + SCHEDULER_TICK, SCHEDULER_TICK);
+        let every = app.config.scheduler_interval;
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         loop {
             tick.tick().await;
             if let Err(e) = run_due(&app).await {

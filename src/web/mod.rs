@@ -6,6 +6,7 @@ pub mod api;
 pub mod assets;
 pub mod atom;
 pub mod blog;
+pub mod client_ip;
 pub mod editorial;
 pub mod error;
 pub mod middleware;

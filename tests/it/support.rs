@@ -93,9 +93,8 @@ pub async fn spawn() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let (database_url, pg) = database_url(&dir).await;
     let app = App::build(Config {
-        database_url: database_url.clone(),
         feeds_allow_private: true,
-        secure_cookies: false,
+        ..Config::new(&database_url)
     })
     .await
     .expect("the app builds");
