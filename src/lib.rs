@@ -4,6 +4,7 @@
 //! from a [`Config`]; the command line ([`cli`]) and the integration tests both use it.
 
 pub mod analyse;
+pub mod analytics;
 pub mod auth;
 pub mod backup;
 pub mod cli;
@@ -58,6 +59,8 @@ pub struct App {
     pub config: Arc<Config>,
     pub templates: Arc<minijinja::Environment<'static>>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Where page views go (`None` when analytics is off).
+    pub analytics: Option<analytics::Recorder>,
 }
 
 impl App {
@@ -65,7 +68,9 @@ impl App {
     pub async fn build(config: Config) -> anyhow::Result<App> {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
+        let analytics = config.analytics.then(|| analytics::spawn(db.clone()));
         Ok(App {
+            analytics,
             db,
             config: Arc::new(config),
             templates: Arc::new(web::templates::environment()),
@@ -79,6 +84,7 @@ impl App {
         let _in_use = backup::hold_in_use_lock(&self.config.database_url).await?;
         let db = self.db.clone();
         let scheduler = syndication::spawn_scheduler(self.clone());
+        let analytics = self.clone();
         let router = web::router(self);
         axum::serve(
             listener,
@@ -87,8 +93,16 @@ impl App {
         .with_graceful_shutdown(shutdown_signal())
         .await?;
         scheduler.abort();
+        analytics.flush_analytics().await;
         db.close().await;
         Ok(())
+    }
+
+    /// Writes the page views this node has counted so far (at shutdown, and in tests).
+    pub async fn flush_analytics(&self) {
+        if let Some(recorder) = &self.analytics {
+            recorder.flush().await;
+        }
     }
 }
 

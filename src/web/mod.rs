@@ -2,6 +2,7 @@
 //! module per area; SQL stays in `crate::store`.
 
 pub mod admin;
+pub mod analytics;
 pub mod api;
 pub mod assets;
 pub mod atom;
@@ -83,7 +84,9 @@ pub fn router(app: App) -> Router {
             "/admin/feeds",
             get(syndication::list).post(syndication::subscribe),
         )
-        .route("/admin/feeds/{id}/fetch", post(syndication::fetch));
+        .route("/admin/feeds/{id}/fetch", post(syndication::fetch))
+        .route("/admin/analytics", get(analytics::dashboard))
+        .route("/admin/analytics.csv", get(analytics::csv));
 
     let api = Router::new()
         .route("/api/openapi.json", get(api::openapi))
@@ -96,6 +99,7 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/comments/{id}/reject", post(api::reject_comment))
         .route("/api/v1/feeds", post(api::create_feed))
         .route("/api/v1/feeds/{id}/fetch", post(api::fetch_feed))
+        .route("/api/v1/analytics/pages", get(analytics::api_pages))
         .route("/api/{*rest}", get(api::not_found).post(api::not_found));
 
     let ops = Router::new()
@@ -104,10 +108,20 @@ pub fn router(app: App) -> Router {
         .route("/assets/{name}", get(assets::serve));
 
     let request_id = HeaderName::from_static("x-request-id");
-    pages
+    let site = pages
         .merge(api)
         .merge(ops)
-        .route_layer(axum::middleware::from_fn(middleware::record_metrics))
+        .route_layer(axum::middleware::from_fn(middleware::record_metrics));
+    // Page views are counted only when analytics is on (`--analytics false` leaves no layer).
+    let site = if app.analytics.is_some() {
+        site.layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            analytics::count_page_views,
+        ))
+    } else {
+        site
+    };
+    site
         // A bug that panics in a handler becomes a 500 page, not a dropped connection.
         .layer(CatchPanicLayer::custom(|_| {
             let mut r = axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
