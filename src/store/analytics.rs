@@ -194,4 +194,17 @@ impl Db {
             .bind(from).bind(to).bind(org).bind(page).bind(prefix).bind(limit)
             .fetch_all(pool).await)?)
     }
+
+    /// The demo's published post slugs, most recent first (for its sample analytics).
+    pub async fn public_posts_for_demo_analytics(&self) -> StoreResult<Vec<String>> {
+        let q = "SELECT slug FROM posts WHERE status = 'published' AND kind = 'post' ORDER BY published_at DESC";
+        Ok(read!(self, pool => sqlx::query_scalar(q).fetch_all(pool).await)?)
+    }
+
+    /// The demo's sample visitors: about two views in three are by a different person.
+    pub async fn demo_analytics_visitors(&self) -> StoreResult<()> {
+        let q = "UPDATE analytics_pages SET visitors = views * 2 / 3 WHERE visitors = 0";
+        write!(self, pool => sqlx::query(q).execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
 }
