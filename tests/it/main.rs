@@ -8,6 +8,7 @@ mod cli;
 mod feeds;
 mod foundation;
 mod govuk_components;
+mod nodes;
 mod process;
 mod publishing;
 mod sanitise;
