@@ -133,3 +133,78 @@ async fn two_nodes_on_one_postgres_share_content_and_sessions_and_fetch_a_due_fe
     a.stop();
     b.stop();
 }
+
+/// Behind a load balancer the client's address comes from X-Forwarded-For, but only when
+/// the peer is a configured trusted proxy: the per-address comment limit shows which
+/// address the app believed.
+#[tokio::test]
+async fn x_forwarded_for_is_believed_only_from_trusted_proxies() {
+    let t = crate::support::spawn().await;
+    let admin = t
+        .app
+        .db
+        .user_by_email(&townhall::domain::user::Email::parse(townhall::demo::ADMIN_EMAIL).unwrap())
+        .await
+        .unwrap();
+    let token = format!("th_{}", townhall::auth::random_token());
+    t.app
+        .db
+        .create_api_token(admin.id, &townhall::auth::token_hash(&token))
+        .await
+        .unwrap();
+    let r = t
+        .client
+        .post(t.url("/api/v1/posts"))
+        .bearer_auth(&token)
+        .json(
+            &serde_json::json!({"organisation": "community-services", "title": "Behind a proxy",
+            "body": "Comment here.", "summary": "Proxies.", "status": "published"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let comment = |base: String, n: u32| {
+        let client = reqwest::Client::new();
+        async move {
+            client
+                .post(format!("{base}/api/v1/posts/behind-a-proxy/comments"))
+                .header("x-forwarded-for", format!("198.51.100.{n}"))
+                .json(&serde_json::json!({"name": "A", "email": "a@example.org", "body": "Hello there."}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // Not trusted: every request is from 127.0.0.1, whatever the header says.
+    let mut statuses = Vec::new();
+    for n in 1..=6 {
+        statuses.push(comment(format!("http://{}", t.addr), n).await);
+    }
+    assert_eq!(
+        statuses,
+        [202, 202, 202, 202, 202, 429],
+        "the header was ignored"
+    );
+    // Trusted: each request is from its own address.
+    let behind = townhall::App::build(townhall::Config {
+        trusted_proxies: townhall::web::client_ip::TrustedProxies::parse("127.0.0.0/8").unwrap(),
+        ..townhall::Config::new(&t.database_url)
+    })
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(behind.clone().serve(listener));
+    for n in 11..=16 {
+        assert_eq!(comment(format!("http://{addr}"), n).await, 202);
+    }
+    // And the limit holds per forwarded address.
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(comment(format!("http://{addr}"), 20).await);
+    }
+    assert_eq!(statuses, [202, 202, 202, 202, 202, 429]);
+}
