@@ -291,3 +291,39 @@ async fn visitors_are_counted_once_across_nodes_sharing_the_days_salt() {
         "one person seen by two nodes is one visitor: {body}"
     );
 }
+
+/// The real binary writes the views it has counted when it is stopped (SIGTERM), even
+/// between its regular writes.
+#[tokio::test]
+async fn a_stopped_server_writes_the_views_it_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("views.db").display());
+    crate::process::seed_admin(&url);
+    let serve = crate::process::Serve::start(&url, &[], &[]).await;
+    let client = reqwest::Client::new();
+    for _ in 0..5 {
+        let r = client
+            .get(format!("{}/", serve.base))
+            .header("user-agent", FIREFOX)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    serve.stop();
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let views: i64 =
+        sqlx::query_scalar("SELECT COALESCE(SUM(views), 0) FROM analytics_pages WHERE path = '/'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(views, 5);
+    let addresses: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM analytics_visitors WHERE visitor LIKE '%127.0.0.1%' OR length(visitor) <> 16",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(addresses, 0, "only 16-digit hashes are kept, no addresses");
+    pool.close().await;
+}
