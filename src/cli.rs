@@ -66,6 +66,30 @@ pub enum Command {
         #[arg(long, env = "TOWNHALL_OUT")]
         out: std::path::PathBuf,
     },
+    /// Copy the SQLite database to FILE while the server keeps serving (PostgreSQL: use pg_dump).
+    Backup(BackupArgs),
+    /// Replace the SQLite database with a backup (refused while a server uses it, unless --force).
+    Restore(RestoreArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub db: DatabaseArg,
+    /// The file to write (must not exist yet).
+    #[arg(long, env = "TOWNHALL_OUT")]
+    pub out: std::path::PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    /// A file made by `townhall backup`.
+    pub file: std::path::PathBuf,
+    #[command(flatten)]
+    pub db: DatabaseArg,
+    /// Replace the database even though a running server has it open (restart it afterwards).
+    #[arg(long, env = "TOWNHALL_FORCE")]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -85,6 +109,21 @@ pub struct ServeArgs {
     /// Offices behind one proxy share an address, so keep it generous.
     #[arg(long, env = "TOWNHALL_RESPONSES_PER_ADDRESS", default_value_t = 300)]
     pub responses_per_address: u32,
+    /// Reverse proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For
+    /// header gives the client's address; without this the TCP peer is the client.
+    #[arg(long, env = "TOWNHALL_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+    /// Count page views for the analytics dashboard (true or false).
+    #[arg(long, env = "TOWNHALL_ANALYTICS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub analytics: bool,
+    /// Seconds between the feed scheduler's looks for due subscriptions (for tests).
+    #[arg(
+        long,
+        env = "TOWNHALL_SCHEDULER_INTERVAL_SECS",
+        default_value_t = 60,
+        hide = true
+    )]
+    pub scheduler_interval_secs: u64,
 }
 
 #[derive(Args, Debug)]
@@ -226,6 +265,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Export { db, out } => {
             crate::export::run(&connect(&db.database).await?, &out).await
         }
+        Command::Backup(args) => crate::backup::backup(&args.db.database, &args.out).await,
+        Command::Restore(args) => {
+            crate::backup::restore(&args.file, &args.db.database, args.force).await
+        }
     }
 }
 
@@ -237,11 +280,19 @@ pub async fn bind(addr: &str) -> anyhow::Result<tokio::net::TcpListener> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let trusted_proxies = crate::web::client_ip::TrustedProxies::parse(&args.trusted_proxies)
+        .map_err(|e| anyhow::anyhow!("--trusted-proxies: {e}"))?;
+    if args.scheduler_interval_secs == 0 {
+        bail!("the scheduler interval must be at least one second");
+    }
     let config = Config {
-        database_url: args.db.database,
         feeds_allow_private: args.feeds_allow_private,
         secure_cookies: args.secure_cookies,
         responses_per_address: args.responses_per_address,
+        trusted_proxies,
+        analytics: args.analytics,
+        scheduler_interval: std::time::Duration::from_secs(args.scheduler_interval_secs),
+        ..Config::new(&args.db.database)
     };
     let app = App::build(config).await?;
     let listener = bind(&args.addr).await?;

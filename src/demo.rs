@@ -72,11 +72,44 @@ pub async fn seed(db: &Db) -> anyhow::Result<String> {
     seed_syndication(db).await?;
     seed_programme(db, admin.id).await?;
     listening::seed(db, admin.id, DEMO_RESPONSES).await?;
+    seed_analytics(db).await?;
     Ok(password)
 }
 
 /// Generated responses to the demo's consultation (the survey gets two thirds as many).
 const DEMO_RESPONSES: usize = 3000;
+
+/// Six weeks of page views for the analytics dashboard (counts only: visitor hashes are
+/// never kept past their day, so the past has none).
+pub async fn seed_analytics(db: &Db) -> anyhow::Result<()> {
+    let today = crate::analytics::day_of(crate::store::now());
+    let posts = db.public_posts_for_demo_analytics().await?;
+    for ago in 0..42_i64 {
+        let day = today - ago * 86_400;
+        // A weekly rhythm, busier on weekdays, and a slow rise towards today.
+        let weekday = (day / 86_400 + 4) % 7; // 0 = Sunday
+        let base = if weekday == 0 || weekday == 6 { 40 } else { 90 } + (42 - ago) * 2;
+        let mut views = vec![("/".to_string(), base), ("/blog".to_string(), base / 2)];
+        for (i, slug) in posts.iter().enumerate() {
+            views.push((format!("/blog/{slug}"), base / (i as i64 + 2)));
+        }
+        views.push(("/organisations/national-records-agency".into(), base / 5));
+        views.push(("/organisations/care-standards-authority".into(), base / 6));
+        let batch = crate::store::analytics::Batch {
+            day,
+            views,
+            visitors: Vec::new(),
+            referrers: vec![
+                ("/".into(), "www.search.example".into(), base / 4),
+                ("/blog".into(), "news.example.org".into(), base / 10 + 1),
+            ],
+        };
+        db.record_analytics(&batch).await?;
+    }
+    // Visitors for the past: a share of the views (the real figure comes from hashes).
+    db.demo_analytics_visitors().await?;
+    Ok(())
+}
 
 /// The address the demo's syndicated feed claims to come from (a reserved example domain).
 const DEMO_FEED_URL: &str = "https://partners.example.org/feed.atom";
@@ -312,13 +345,7 @@ pub async fn run(addr: &str) -> anyhow::Result<()> {
         .prefix("townhall-demo-")
         .tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("demo.db").display());
-    let app = App::build(Config {
-        database_url: url,
-        feeds_allow_private: false,
-        secure_cookies: false,
-        responses_per_address: 300,
-    })
-    .await?;
+    let app = App::build(Config::new(&url)).await?;
     let password = seed(&app.db).await?;
     let listener = crate::cli::bind(addr).await?;
     let base = format!("http://{}/", listener.local_addr()?);

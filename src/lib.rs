@@ -4,7 +4,9 @@
 //! from a [`Config`]; the command line ([`cli`]) and the integration tests both use it.
 
 pub mod analyse;
+pub mod analytics;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod demo;
 pub mod domain;
@@ -34,6 +36,27 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Responses one address may send to one exercise in 10 minutes (0: no limit).
     pub responses_per_address: u32,
+    /// Proxies whose `X-Forwarded-For` is believed (see `web::client_ip`).
+    pub trusted_proxies: web::client_ip::TrustedProxies,
+    /// Count page views (`--analytics false` turns it off).
+    pub analytics: bool,
+    /// How often the feed scheduler looks for due subscriptions.
+    pub scheduler_interval: std::time::Duration,
+}
+
+impl Config {
+    /// The defaults of `townhall serve` for the database at `database_url`.
+    pub fn new(database_url: &str) -> Config {
+        Config {
+            database_url: database_url.to_string(),
+            feeds_allow_private: false,
+            secure_cookies: false,
+            responses_per_address: 300,
+            trusted_proxies: Default::default(),
+            analytics: true,
+            scheduler_interval: syndication::SCHEDULER_TICK,
+        }
+    }
 }
 
 /// Everything a request handler needs; cheap to clone.
@@ -43,6 +66,8 @@ pub struct App {
     pub config: Arc<Config>,
     pub templates: Arc<minijinja::Environment<'static>>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Where page views go (`None` when analytics is off).
+    pub analytics: Option<analytics::Recorder>,
 }
 
 impl App {
@@ -50,7 +75,9 @@ impl App {
     pub async fn build(config: Config) -> anyhow::Result<App> {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
+        let analytics = config.analytics.then(|| analytics::spawn(db.clone()));
         Ok(App {
+            analytics,
             db,
             config: Arc::new(config),
             templates: Arc::new(web::templates::environment()),
@@ -60,9 +87,12 @@ impl App {
 
     /// Serves the site on `listener` until Ctrl-C or SIGTERM, then finishes open requests.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+        // `townhall restore` refuses to replace a SQLite database while this is held.
+        let _in_use = backup::hold_in_use_lock(&self.config.database_url).await?;
         let db = self.db.clone();
         let scheduler = syndication::spawn_scheduler(self.clone());
         let analyses = evidence::spawn_worker(self.clone());
+        let analytics = self.clone();
         let router = web::router(self);
         axum::serve(
             listener,
@@ -72,8 +102,16 @@ impl App {
         .await?;
         scheduler.abort();
         analyses.abort();
+        analytics.flush_analytics().await;
         db.close().await;
         Ok(())
+    }
+
+    /// Writes the page views this node has counted so far (at shutdown, and in tests).
+    pub async fn flush_analytics(&self) {
+        if let Some(recorder) = &self.analytics {
+            recorder.flush().await;
+        }
     }
 }
 

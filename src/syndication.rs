@@ -91,13 +91,21 @@ pub async fn run_due(app: &App) -> StoreResult<usize> {
     Ok(fetched)
 }
 
-/// Runs [`run_due`] every [`SCHEDULER_TICK`] until the process stops.
+/// Runs [`run_due`] every `config.scheduler_interval` ([`SCHEDULER_TICK`] by default) until the process stops.
 pub fn spawn_scheduler(app: App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        // The first look is one tick after start, not at once: a node that restarts does not
-        // stampede the feeds, and tests that drive `run_due` themselves are not raced.
-        let mut tick =
-            tokio::time::interval_at(tokio::time::Instant::now() + SCHEDULER_TICK, SCHEDULER_TICK);
+        // The first look is at the next multiple of the interval in Unix time, not at once: a
+        // node that restarts does not stampede the feeds, tests that drive `run_due`
+        // themselves are not raced, and every node looks at the same moments, so the claim
+        // (not luck in timing) is what keeps two nodes from fetching the same feed.
+        let every = app.config.scheduler_interval;
+        let since_epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let every_ms = every.as_millis().max(1);
+        let wait = every_ms - since_epoch.as_millis() % every_ms;
+        let first = tokio::time::Instant::now() + Duration::from_millis(wait as u64);
+        let mut tick = tokio::time::interval_at(first, every);
         loop {
             tick.tick().await;
             if let Err(e) = run_due(&app).await {

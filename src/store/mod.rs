@@ -9,6 +9,7 @@
 //! failing with `SQLITE_BUSY`) and several reader connections.
 
 pub mod analyses;
+pub mod analytics;
 pub mod audit;
 pub mod chain;
 pub mod comments;

@@ -2,6 +2,7 @@
 //!
 //! Public reads need no token; writes need `Authorization: Bearer <token>` ([`ApiUser`]).
 
+use super::client_ip::ClientIp;
 use super::error::{ApiError, ApiResult, urlencode};
 use super::viewer::SignedIn;
 use crate::App;
@@ -16,12 +17,11 @@ use crate::store::posts::{Post, PostFilter, Tag};
 use crate::store::settings::COMMENTS_PAUSED;
 use crate::store::{StoreError, now};
 use axum::Json;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
-use std::net::SocketAddr;
 
 /// The OpenAPI 3.1 document; every endpoint is described there (a test checks the router
 /// and the document agree).
@@ -301,7 +301,7 @@ pub async fn post(
 /// `POST /api/v1/posts/{slug}/comments` (public): held for moderation.
 pub async fn add_comment(
     State(app): State<App>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<CommentInput>,
 ) -> ApiResult {
@@ -318,7 +318,7 @@ pub async fn add_comment(
         ));
     }
     let comment = input.parse().map_err(ApiError::Invalid)?;
-    let key = format!("comment:address:{}", addr.ip());
+    let key = format!("comment:address:{}", ip);
     if app
         .db
         .rate_limit_hit(&key, super::blog::COMMENT_WINDOW_SECS)

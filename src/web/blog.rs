@@ -1,5 +1,6 @@
 //! The public blog: lists, posts with comments, categories, and the comment form.
 
+use super::client_ip::ClientIp;
 use super::error::{PageError, PageResult};
 use super::viewer::{CsrfForm, Viewer};
 use crate::App;
@@ -7,12 +8,11 @@ use crate::domain::FieldErrors;
 use crate::domain::post::CommentInput;
 use crate::store::posts::{Post, PostFilter};
 use crate::store::settings::COMMENTS_PAUSED;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 pub const PAGE_SIZE: i64 = 10;
 
@@ -231,7 +231,7 @@ pub const COMMENT_WINDOW_SECS: i64 = 10 * 60;
 pub async fn add_comment(
     State(app): State<App>,
     viewer: Viewer,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     Path(slug): Path<String>,
     CsrfForm(form): CsrfForm<CommentForm>,
 ) -> PageResult {
@@ -266,7 +266,7 @@ pub async fn add_comment(
             .await;
         }
     };
-    let key = format!("comment:address:{}", addr.ip());
+    let key = format!("comment:address:{}", ip);
     if app.db.rate_limit_hit(&key, COMMENT_WINDOW_SECS).await? > COMMENT_LIMIT {
         let mut errors = FieldErrors::new();
         errors.add(
@@ -287,7 +287,7 @@ pub async fn add_comment(
     if form.website.trim().is_empty() {
         app.db.add_comment(post.id, &comment).await?;
     } else {
-        tracing::info!(ip = %addr.ip(), "comment honeypot filled; discarded");
+        tracing::info!(ip = %ip, "comment honeypot filled; discarded");
     }
     viewer.render(
         &app,

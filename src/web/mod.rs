@@ -2,11 +2,13 @@
 //! module per area; SQL stays in `crate::store`.
 
 pub mod admin;
+pub mod analytics;
 pub mod api;
 pub mod api_listening;
 pub mod assets;
 pub mod atom;
 pub mod blog;
+pub mod client_ip;
 pub mod consultations;
 pub mod editorial;
 pub mod error;
@@ -245,7 +247,9 @@ pub fn router(app: App) -> Router {
         .route(
             "/admin/analyses/{id}/publish",
             post(listening_admin::publish_analysis),
-        );
+        )
+        .route("/admin/analytics", get(analytics::dashboard))
+        .route("/admin/analytics.csv", get(analytics::csv));
 
     let api = Router::new()
         .route("/api/openapi.json", get(api::openapi))
@@ -290,6 +294,7 @@ pub fn router(app: App) -> Router {
             "/api/v1/programme/case-studies",
             get(programme_api::case_studies),
         )
+        .route("/api/v1/analytics/pages", get(analytics::api_pages))
         .route("/api/{*rest}", get(api::not_found).post(api::not_found));
 
     let ops = Router::new()
@@ -298,10 +303,20 @@ pub fn router(app: App) -> Router {
         .route("/assets/{name}", get(assets::serve));
 
     let request_id = HeaderName::from_static("x-request-id");
-    pages
+    let site = pages
         .merge(api)
         .merge(ops)
-        .route_layer(axum::middleware::from_fn(middleware::record_metrics))
+        .route_layer(axum::middleware::from_fn(middleware::record_metrics));
+    // Page views are counted only when analytics is on (`--analytics false` leaves no layer).
+    let site = if app.analytics.is_some() {
+        site.layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            analytics::count_page_views,
+        ))
+    } else {
+        site
+    };
+    site
         // A bug that panics in a handler becomes a 500 page, not a dropped connection.
         .layer(CatchPanicLayer::custom(|_| {
             let mut r = axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();

@@ -4,6 +4,7 @@
 //! counters, so the limit holds across app nodes): past the limit the form answers 429 and
 //! says when to try again. The form never says whether the email or the password was wrong.
 
+use super::client_ip::ClientIp;
 use super::error::{PageError, PageResult};
 use super::viewer::{CsrfForm, SESSION_COOKIE, SESSION_SECS, Viewer};
 use crate::App;
@@ -11,14 +12,13 @@ use crate::auth::{random_token, token_hash, verify_password};
 use crate::domain::FieldErrors;
 use crate::domain::user::{Email, MAX_PASSWORD_LEN};
 use crate::store::now;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 /// Failed attempts allowed for one account in [`WINDOW_SECS`].
 pub const ACCOUNT_LIMIT: i64 = 5;
@@ -66,7 +66,7 @@ pub async fn show(
 pub async fn submit(
     State(app): State<App>,
     viewer: Viewer,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     jar: CookieJar,
     CsrfForm(form): CsrfForm<SignInForm>,
 ) -> PageResult {
@@ -93,7 +93,7 @@ pub async fn submit(
         return render_errors(errors, StatusCode::BAD_REQUEST);
     };
 
-    let address_key = format!("sign-in:address:{}", addr.ip());
+    let address_key = format!("sign-in:address:{}", ip);
     let account_key = format!("sign-in:account:{}", email.as_str());
     let (address_hits, address_reset) = app.db.rate_limit_hits(&address_key, WINDOW_SECS).await?;
     let (account_hits, account_reset) = app.db.rate_limit_hits(&account_key, WINDOW_SECS).await?;
@@ -122,7 +122,7 @@ pub async fn submit(
         _ => {
             app.db.rate_limit_hit(&address_key, WINDOW_SECS).await?;
             app.db.rate_limit_hit(&account_key, WINDOW_SECS).await?;
-            tracing::info!(ip = %addr.ip(), "failed sign-in");
+            tracing::info!(ip = %ip, "failed sign-in");
             let mut errors = FieldErrors::new();
             errors.add("email", "Enter a correct email address and password");
             return render_errors(errors, StatusCode::UNAUTHORIZED);

@@ -51,6 +51,8 @@ fn every_command_has_help() {
         &["migrate", "--help"],
         &["user", "add", "--help"],
         &["token", "create", "--help"],
+        &["backup", "--help"],
+        &["restore", "--help"],
     ] {
         let o = townhall(args, "");
         assert_eq!(o.status.code(), Some(0), "{args:?}");

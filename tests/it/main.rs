@@ -2,14 +2,19 @@
 //! area. Each test spawns its own app on its own database: SQLite by default, PostgreSQL
 //! when `TOWNHALL_TEST_POSTGRES` is set to a server URL (see `support.rs`).
 mod analyse_cli;
+mod analytics;
+mod backup;
 mod chain;
 mod cli;
 mod feeds;
 mod foundation;
 mod govuk_components;
 mod listening;
+mod nodes;
+mod process;
 mod programme;
 mod publishing;
 mod sanitise;
 mod support;
 mod syndication;
+mod upgrade;

@@ -17,7 +17,7 @@ pub struct TestApp {
 }
 
 /// A throwaway PostgreSQL database, dropped when the test ends.
-struct PgDatabase {
+pub struct PgDatabase {
     admin_url: String,
     name: String,
 }
@@ -55,7 +55,7 @@ pub fn engine_name() -> &'static str {
     }
 }
 
-async fn database_url(dir: &tempfile::TempDir) -> (String, Option<PgDatabase>) {
+pub async fn database_url(dir: &tempfile::TempDir) -> (String, Option<PgDatabase>) {
     match std::env::var("TOWNHALL_TEST_POSTGRES") {
         Ok(admin_url) => {
             use sqlx::Executor;
@@ -93,10 +93,8 @@ pub async fn spawn() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let (database_url, pg) = database_url(&dir).await;
     let app = App::build(Config {
-        database_url: database_url.clone(),
         feeds_allow_private: true,
-        secure_cookies: false,
-        responses_per_address: 300,
+        ..Config::new(&database_url)
     })
     .await
     .expect("the app builds");

@@ -142,14 +142,7 @@ async fn private_addresses_are_refused_unless_allowed() {
         .await
         .unwrap();
     // The same database, served by a node without --feeds-allow-private.
-    let strict = App::build(Config {
-        database_url: t.database_url.clone(),
-        feeds_allow_private: false,
-        secure_cookies: false,
-        responses_per_address: 300,
-    })
-    .await
-    .unwrap();
+    let strict = App::build(Config::new(&t.database_url)).await.unwrap();
     let summary = townhall::syndication::fetch_now(&strict, id).await.unwrap();
     assert!(summary.error.unwrap().contains("--feeds-allow-private"));
     assert_eq!(server.hits(), 0, "no connection was made");
@@ -191,10 +184,8 @@ async fn a_due_fetch_runs_once_however_many_nodes_try() {
         .await
         .unwrap();
     let other = App::build(Config {
-        database_url: t.database_url.clone(),
         feeds_allow_private: true,
-        secure_cookies: false,
-        responses_per_address: 300,
+        ..Config::new(&t.database_url)
     })
     .await
     .unwrap();

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Does counting page views cost anything? Two `townhall serve` processes (release build) on
+# copies of the same SQLite database, one with analytics on and one with `--analytics false`,
+# and wrk runs against the hub page `/` alternating between them (on, off, on, off, …) in one
+# session, with a browser's user agent so that every request on the "on" server is counted.
+# Prints each run's requests/s and p50/p99, then the median p99 of each and their ratio.
+#
+#   scripts/bench-analytics.sh [rounds, default 4] [seconds per run, default 10]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-4}
+secs=${2:-10}
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+[ -f assets/dist/townhall.css ] || { npm ci --no-audit --no-fund && npm run build; }
+cargo build --release -q -j 1
+bin=${CARGO_TARGET_DIR:-target}/release/townhall
+work=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+
+# The upgrade fixture: three organisations, three published posts, comments, a feed.
+for side in on off; do
+    cp tests/fixtures/upgrade/sqlite-0005.db "$work/$side.db"
+    "$bin" migrate --database "sqlite://$work/$side.db" 2>/dev/null
+done
+"$bin" serve --database "sqlite://$work/on.db" --addr 127.0.0.1:18281 --analytics true 2>"$work/on.err" &
+pids+=($!)
+"$bin" serve --database "sqlite://$work/off.db" --addr 127.0.0.1:18282 --analytics false 2>"$work/off.err" &
+pids+=($!)
+for port in 18281 18282; do
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+done
+ua='Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0'
+# Warm both up.
+for port in 18281 18282; do wrk -t2 -c32 -d3s -H "User-Agent: $ua" "http://127.0.0.1:$port/" >/dev/null; done
+
+to_ms() { # wrk latency (e.g. 812.00us, 26.41ms, 1.02s) in milliseconds
+    awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
+}
+: >"$work/results"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for round in $(seq "$rounds"); do
+    for side in on off; do
+        port=$([ "$side" = on ] && echo 18281 || echo 18282)
+        out=$(wrk -t2 -c32 -d"${secs}s" --latency -H "User-Agent: $ua" "http://127.0.0.1:$port/")
+        rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+        p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
+        p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
+        echo "round $round analytics $side: $rps requests/s, p50 $p50 ms, p99 $p99 ms"
+        echo "$side $p99 $rps" >>"$work/results"
+    done
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+median() { sort -n | awk '{a[NR] = $1} END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+on=$(awk '$1 == "on" {print $2}' "$work/results" | median)
+off=$(awk '$1 == "off" {print $2}' "$work/results" | median)
+rps_on=$(awk '$1 == "on" {print $3}' "$work/results" | median)
+rps_off=$(awk '$1 == "off" {print $3}' "$work/results" | median)
+echo "median p99: on $on ms, off $off ms; ratio on/off $(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.3f", a / b }')"
+echo "median requests/s: on $rps_on, off $rps_off"
+# The counts really were written: views of / on the "on" server.
+sleep 6
+views=$(sqlite3 "$work/on.db" "SELECT COALESCE(SUM(views), 0) FROM analytics_pages WHERE path = '/'")
+dropped=$(curl -s http://127.0.0.1:18281/metrics | awk '/^townhall_analytics_dropped_total/ {print $2}')
+echo "views of / counted by the on server: $views; dropped: ${dropped:-0}"

@@ -1,0 +1,433 @@
+//! Analytics on the web: the middleware that counts page views (see `crate::analytics`), the
+//! dashboard at `/admin/analytics` (admins see the hub, editors their organisations), its CSV
+//! download, and `GET /api/v1/analytics/pages` for admins.
+
+use super::api::ApiUser;
+use super::client_ip::ClientIp;
+use super::editorial::organisations_for;
+use super::error::{ApiError, PageError, PageResult};
+use super::viewer::{SignedIn, Viewer};
+use crate::App;
+use crate::analytics::{Hit, day_of, external_referrer, is_bot, is_public_page_path};
+use crate::domain::FieldErrors;
+use crate::domain::role::Role;
+use crate::store::analytics::Scope;
+use crate::store::organisations::Organisation;
+use axum::Json;
+use axum::extract::{Query, Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use minijinja::context;
+use minijinja::value::Serde;
+use serde::Deserialize;
+use serde_json::json;
+
+/// Counts a response as a page view when it is one; never waits for the database.
+pub async fn count_page_views(
+    State(app): State<App>,
+    ClientIp(ip): ClientIp,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Some(recorder) = app.analytics.clone() else {
+        return next.run(req).await;
+    };
+    let headers = req.headers();
+    let candidate = req.method() == Method::GET
+        && is_public_page_path(req.uri().path())
+        && !is_prefetch(headers);
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !candidate || is_bot(user_agent) {
+        return next.run(req).await;
+    }
+    let user_agent = user_agent.to_string();
+    let referrer = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| {
+            external_referrer(r, headers.get(header::HOST).and_then(|h| h.to_str().ok()))
+        });
+    let path = req.uri().path().to_string();
+    let response = next.run(req).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if response.status() == StatusCode::OK && is_html {
+        recorder.record(Hit {
+            path,
+            ip,
+            user_agent,
+            referrer,
+            at: crate::store::now(),
+        });
+    }
+    response
+}
+
+/// Browsers mark speculative loads; they are not views (yet).
+fn is_prefetch(headers: &axum::http::HeaderMap) -> bool {
+    ["sec-purpose", "purpose", "x-moz", "x-purpose"]
+        .iter()
+        .filter_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
+        .any(|v| v.to_ascii_lowercase().contains("prefetch") || v.contains("preview"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PeriodQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    organisation: String,
+}
+
+/// A period of whole days (Unix times of their midnights), both ends included.
+#[derive(Debug, Clone, Copy)]
+struct Period {
+    from: i64,
+    to: i64,
+}
+
+/// The longest period one request may ask for (ten years).
+const MAX_DAYS: i64 = 3660;
+
+fn parse_day(s: &str) -> Option<i64> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s.trim(), &format)
+        .ok()
+        .map(|d| d.midnight().assume_utc().unix_timestamp())
+}
+
+fn format_day(day: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::OffsetDateTime::from_unix_timestamp(day)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
+}
+
+/// Reads `from` and `to` (`YYYY-MM-DD`; empty: the last 30 days).
+fn parse_period(q: &PeriodQuery) -> Result<Period, FieldErrors> {
+    let today = day_of(crate::store::now());
+    let mut errors = FieldErrors::new();
+    let mut read = |field: &str, value: &str, default: i64| {
+        if value.trim().is_empty() {
+            return Some(default);
+        }
+        let day = parse_day(value);
+        if day.is_none() {
+            errors.add(
+                field,
+                format!(
+                    "Enter the {} date as year-month-day, for example 2026-11-01",
+                    if field == "from" { "start" } else { "end" }
+                ),
+            );
+        }
+        day
+    };
+    let from = read("from", &q.from, today - 29 * 86_400);
+    let to = read("to", &q.to, today);
+    if let (Some(from), Some(to)) = (from, to) {
+        if from > to {
+            errors.add(
+                "to",
+                "The end date must be the same as or after the start date",
+            );
+        } else if (to - from) / 86_400 >= MAX_DAYS {
+            errors.add("from", "Choose a period of ten years or less");
+        }
+    }
+    match (from, to) {
+        (Some(from), Some(to)) if errors.is_empty() => Ok(Period { from, to }),
+        _ => Err(errors),
+    }
+}
+
+/// What the viewer may see: the hub (admins) and the organisations they edit.
+struct Access {
+    hub: bool,
+    organisations: Vec<Organisation>,
+}
+
+async fn access(app: &App, user: &SignedIn) -> Result<Access, crate::store::StoreError> {
+    let all = app.db.organisations().await?;
+    let top: Vec<i64> = all
+        .iter()
+        .filter(|o| o.parent_id.is_none())
+        .map(|o| o.id)
+        .collect();
+    Ok(Access {
+        hub: user.has_hub_role(Role::Admin, &top),
+        organisations: organisations_for(user, Role::Editor, &all),
+    })
+}
+
+/// The scope asked for, if the viewer may see it; `None` is 403.
+fn choose<'a>(access: &'a Access, slug: &str) -> Option<(Scope<'a>, Option<&'a Organisation>)> {
+    if slug.is_empty() {
+        return if access.hub {
+            Some((Scope::Hub, None))
+        } else {
+            access.organisations.first().map(|o| {
+                (
+                    Scope::Organisation {
+                        id: o.id,
+                        slug: &o.slug,
+                    },
+                    Some(o),
+                )
+            })
+        };
+    }
+    access
+        .organisations
+        .iter()
+        .find(|o| o.slug == slug)
+        .map(|o| {
+            (
+                Scope::Organisation {
+                    id: o.id,
+                    slug: &o.slug,
+                },
+                Some(o),
+            )
+        })
+}
+
+/// `GET /admin/analytics`.
+pub async fn dashboard(
+    State(app): State<App>,
+    viewer: Viewer,
+    Query(q): Query<PeriodQuery>,
+) -> PageResult {
+    let user = viewer.signed_in()?;
+    let access = access(&app, user).await?;
+    let (scope, organisation) = choose(&access, &q.organisation).ok_or(PageError::Forbidden)?;
+    let (period, errors) = match parse_period(&q) {
+        Ok(p) => (p, FieldErrors::new()),
+        Err(e) => (
+            parse_period(&PeriodQuery::default()).unwrap_or(Period { from: 0, to: 0 }),
+            e,
+        ),
+    };
+    // This node's latest counts first, so the page is up to the moment here.
+    app.flush_analytics().await;
+    let top = app
+        .db
+        .analytics_pages(scope, Some(period.from), Some(period.to), 20)
+        .await?;
+    let all_time = app.db.analytics_pages(scope, None, None, 10).await?;
+    let days = app.db.analytics_days(scope, period.from, period.to).await?;
+    let referrers = app
+        .db
+        .analytics_referrers(scope, period.from, period.to, 20)
+        .await?;
+    let total_views: i64 = days.iter().map(|d| d.views).sum();
+    let total_visitors: i64 = days.iter().map(|d| d.visitors).sum();
+    let trend = trend_rows(period, &days);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let mut scopes = Vec::new();
+    if access.hub {
+        scopes.push(
+            json!({"value": "", "text": "The whole hub", "selected": organisation.is_none()}),
+        );
+    }
+    for o in &access.organisations {
+        scopes.push(json!({"value": o.slug, "text": o.name,
+            "selected": organisation.is_some_and(|s| s.slug == o.slug)}));
+    }
+    let csv_query = format!(
+        "from={}&to={}&organisation={}",
+        format_day(period.from),
+        format_day(period.to),
+        super::error::urlencode(organisation.map(|o| o.slug.as_str()).unwrap_or(""))
+    );
+    viewer.render_with_status(
+        &app,
+        "admin/analytics.html",
+        context! {
+            errors => Serde(errors.iter().collect::<Vec<_>>()),
+            from => if q.from.is_empty() { format_day(period.from) } else { q.from.clone() },
+            to => if q.to.is_empty() { format_day(period.to) } else { q.to.clone() },
+            period_from => period.from,
+            period_to => period.to,
+            scopes => Serde(scopes),
+            organisation => Serde(organisation),
+            top => Serde(top),
+            all_time => Serde(all_time),
+            referrers => Serde(referrers),
+            trend => Serde(trend),
+            trend_by_month => (period.to - period.from) / 86_400 >= TREND_DAYS,
+            total_views,
+            total_visitors,
+            csv_query,
+        },
+        status,
+    )
+}
+
+/// Periods this long or longer are charted by month instead of by day.
+const TREND_DAYS: i64 = 92;
+
+/// Bars for the trend chart: every day of the period (zero when there were no views), or
+/// every month for long periods.
+fn trend_rows(
+    period: Period,
+    days: &[crate::store::analytics::DayCount],
+) -> Vec<serde_json::Value> {
+    let by_day: std::collections::HashMap<i64, i64> =
+        days.iter().map(|d| (d.day, d.views)).collect();
+    if (period.to - period.from) / 86_400 < TREND_DAYS {
+        let short = time::macros::format_description!("[day padding:none] [month repr:short]");
+        (0..=(period.to - period.from) / 86_400)
+            .map(|i| {
+                let day = period.from + i * 86_400;
+                let label = time::OffsetDateTime::from_unix_timestamp(day)
+                    .ok()
+                    .and_then(|t| t.format(&short).ok())
+                    .unwrap_or_default();
+                json!({"label": label, "value": by_day.get(&day).copied().unwrap_or(0)})
+            })
+            .collect()
+    } else {
+        let month = time::macros::format_description!("[month repr:short] [year]");
+        let mut rows: Vec<(String, i64)> = Vec::new();
+        let mut day = period.from;
+        while day <= period.to {
+            let label = time::OffsetDateTime::from_unix_timestamp(day)
+                .ok()
+                .and_then(|t| t.format(&month).ok())
+                .unwrap_or_default();
+            let views = by_day.get(&day).copied().unwrap_or(0);
+            match rows.last_mut() {
+                Some((l, v)) if *l == label => *v += views,
+                _ => rows.push((label, views)),
+            }
+            day += 86_400;
+        }
+        rows.into_iter()
+            .map(|(label, value)| json!({"label": label, "value": value}))
+            .collect()
+    }
+}
+
+/// `GET /admin/analytics.csv`: views and visitors per page per day for the period.
+pub async fn csv(
+    State(app): State<App>,
+    viewer: Viewer,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response, PageError> {
+    let user = viewer.signed_in()?;
+    let access = access(&app, user).await?;
+    let (scope, organisation) = choose(&access, &q.organisation).ok_or(PageError::Forbidden)?;
+    let period = parse_period(&q).map_err(|e| {
+        PageError::BadRequest(
+            e.iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join(". "),
+        )
+    })?;
+    let rows = app.db.analytics_rows(scope, period.from, period.to).await?;
+    let write = || -> Result<Vec<u8>, anyhow::Error> {
+        let mut out = csv::Writer::from_writer(Vec::new());
+        out.write_record(["date", "path", "views", "visitors"])?;
+        for r in &rows {
+            out.write_record([
+                format_day(r.day),
+                r.path.clone(),
+                r.views.to_string(),
+                r.visitors.to_string(),
+            ])?;
+        }
+        out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+    };
+    let body = write().map_err(PageError::Internal)?;
+    let name = format!(
+        "analytics-{}-{}-{}.csv",
+        organisation.map(|o| o.slug.as_str()).unwrap_or("hub"),
+        format_day(period.from),
+        format_day(period.to)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/analytics/pages?from=YYYY-MM-DD&to=YYYY-MM-DD`: admins only.
+pub async fn api_pages(
+    State(app): State<App>,
+    user: ApiUser,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let u = app.db.user(user.id).await?;
+    let signed_in = SignedIn {
+        id: u.id,
+        name: u.name,
+        email: u.email,
+        memberships: app.db.memberships(user.id).await?,
+        session_hash: String::new(),
+    };
+    if !access(&app, &signed_in).await?.hub {
+        return Err(ApiError::Forbidden);
+    }
+    let period = parse_period(&q).map_err(ApiError::Invalid)?;
+    let items = app
+        .db
+        .analytics_pages(Scope::Hub, Some(period.from), Some(period.to), 1000)
+        .await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(from: &str, to: &str) -> PeriodQuery {
+        PeriodQuery {
+            from: from.into(),
+            to: to.into(),
+            organisation: String::new(),
+        }
+    }
+
+    #[test]
+    fn periods_are_whole_days_and_checked() {
+        let p = parse_period(&q("2026-11-01", "2026-11-21")).unwrap();
+        assert_eq!(format_day(p.from), "2026-11-01");
+        assert_eq!(format_day(p.to), "2026-11-21");
+        assert_eq!(p.to - p.from, 20 * 86_400);
+        let p = parse_period(&q("", "")).unwrap();
+        assert_eq!(p.to - p.from, 29 * 86_400);
+        for (from, to, field) in [
+            ("2026-13-01", "2026-11-21", "from"),
+            ("yesterday", "", "from"),
+            ("2026-11-01", "21/11/2026", "to"),
+            ("2026-11-21", "2026-11-01", "to"),
+            ("2000-01-01", "2026-01-01", "from"),
+        ] {
+            let e = parse_period(&q(from, to)).unwrap_err();
+            assert!(e.get(field).is_some(), "{from} {to}");
+        }
+    }
+}
