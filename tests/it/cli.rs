@@ -53,6 +53,8 @@ fn every_command_has_help() {
         &["token", "create", "--help"],
         &["backup", "--help"],
         &["restore", "--help"],
+        &["export", "--help"],
+        &["analyse", "--help"],
     ] {
         let o = townhall(args, "");
         assert_eq!(o.status.code(), Some(0), "{args:?}");
