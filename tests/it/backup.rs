@@ -6,43 +6,41 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-/// One acknowledged write: its id, when its request was sent and when it was acknowledged.
-#[derive(Debug, Clone, Copy)]
+/// One acknowledged response: its reference, when its request was sent and when it was
+/// acknowledged.
+#[derive(Debug, Clone)]
 struct Ack {
-    id: i64,
+    id: String,
     sent: Instant,
     acked: Instant,
 }
 
-/// Submits one write the way a member of the public does and returns its id once the server
-/// acknowledges it. Comments for now; when consultation responses exist, switch this to
-/// `POST /api/v1/consultations/{slug}/responses` and [`stored_ids`] to the responses table.
-async fn submit(client: &reqwest::Client, base: &str, n: u32) -> Option<i64> {
+/// Submits one consultation response the way a member of the public does and returns its
+/// reference once the server acknowledges it.
+async fn submit(client: &reqwest::Client, base: &str, n: u32) -> Option<String> {
     let r = client
-        .post(format!("{base}/api/v1/posts/backups-while-busy/comments"))
-        // Each write from its own address, as through a proxy, so the per-address limit
-        // on comments does not get in the way.
+        .post(format!("{base}/api/v1/consultations/backups-while-busy/responses"))
+        // Each response from its own address, as through a proxy, so the per-address limit
+        // does not get in the way.
         .header(
             "x-forwarded-for",
             format!("10.{}.{}.{}", n >> 16 & 255, n >> 8 & 255, n & 255),
         )
-        .json(&serde_json::json!({
-            "name": format!("Writer {n}"),
-            "email": format!("writer{n}@example.org"),
-            "body": format!("Write number {n} during the backup test."),
-        }))
+        .json(&serde_json::json!({"answers": {"q1": format!("Response number {n} during the backup test.")}}))
         .send()
         .await
         .ok()?;
-    if r.status() != 202 {
+    if r.status() != 201 {
         return None;
     }
-    r.json::<serde_json::Value>().await.ok()?["id"].as_i64()
+    r.json::<serde_json::Value>().await.ok()?["reference"]
+        .as_str()
+        .map(str::to_string)
 }
 
-async fn stored_ids(url: &str) -> Vec<i64> {
+async fn stored_ids(url: &str) -> Vec<String> {
     let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-    let ids = sqlx::query_scalar("SELECT id FROM comments")
+    let ids = sqlx::query_scalar("SELECT reference FROM responses")
         .fetch_all(&pool)
         .await
         .unwrap();
@@ -67,18 +65,19 @@ async fn a_backup_taken_while_writes_arrive_restores_every_write_acknowledged_be
     let base = serve.base.clone();
     let client = reqwest::Client::new();
     let r = client
-        .post(format!("{base}/api/v1/posts"))
+        .post(format!("{base}/api/v1/consultations"))
         .bearer_auth(&token)
-        .json(
-            &serde_json::json!({"organisation": "community-services", "title": "Backups while busy",
-            "body": "Tell us.", "summary": "A post to comment on.", "status": "published"}),
-        )
+        .json(&serde_json::json!({
+            "organisation": "community-services", "title": "Backups while busy",
+            "opens_at": "2020-01-01", "closes_at": "2099-01-01",
+            "questions": [{"id": "q1", "type": "text", "title": "Anything to add?", "required": true}]
+        }))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
 
-    // Four writers submit as fast as the server acknowledges.
+    // Four respondents submit as fast as the server acknowledges.
     let stop = Arc::new(AtomicBool::new(false));
     let counter = Arc::new(AtomicU32::new(1));
     let mut writers = Vec::new();
@@ -166,23 +165,23 @@ async fn a_backup_taken_while_writes_arrive_restores_every_write_acknowledged_be
     );
     let serve = Serve::start(&live, &[], &[]).await;
     let r = client
-        .get(format!("{}/blog/backups-while-busy", serve.base))
+        .get(format!("{}/consultations/backups-while-busy", serve.base))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200, "the restored database is served");
-    let stored: std::collections::HashSet<i64> = stored_ids(&live).await.into_iter().collect();
+    let stored: std::collections::HashSet<String> = stored_ids(&live).await.into_iter().collect();
     for a in &before {
         assert!(
             stored.contains(&a.id),
-            "write {} was acknowledged before the backup began",
+            "response {} was acknowledged before the backup began",
             a.id
         );
     }
     for a in &after {
         assert!(
             !stored.contains(&a.id),
-            "write {} was sent after the backup ended, so the backup is not a point in time",
+            "response {} was sent after the backup ended, so the backup is not a point in time",
             a.id
         );
     }
