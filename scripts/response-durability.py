@@ -11,7 +11,10 @@ concurrency C, each with its own Idempotency-Key:
          with the same keys, and the database ends with exactly N, each once.
 
 Usage: scripts/response-durability.py [--bin target/debug/townhall] [--database URL]
-                                      [--count 2000] [--concurrency 32] [--runs both|speed|kill]
+                                      [--count 2000] [--concurrency 32] [--runs both|speed|kill|wrk]
+
+`--runs wrk [--seconds 10]` measures throughput with wrk instead (BENCHMARKS.md), then checks
+that every response wrk saw acknowledged is stored.
 `--database postgres://user@host/db` makes (and afterwards drops) fresh databases on that
 PostgreSQL server; the default is a SQLite file in a temporary directory. Exit status 0 when every check passes.
 """
@@ -234,13 +237,59 @@ def kill_run(args, tmp):
         server.stop()
 
 
+WRK_SCRIPT = """
+counter = 0
+local thread_id = nil
+setup = function(thread)
+  thread:set("tid", math.random(1, 1000000000))
+end
+request = function()
+  counter = counter + 1
+  local body = '{"answers":{"q1":"response ' .. counter .. ' from ' .. tid .. '","q2":3}}'
+  return wrk.format("POST", "/api/v1/consultations/%s/responses",
+    {["Content-Type"] = "application/json", ["Idempotency-Key"] = tid .. "-" .. counter}, body)
+end
+"""
+
+
+def wrk_run(args, tmp):
+    """Throughput measured by wrk (a C load generator) rather than this script's threads;
+    afterwards every acknowledged response must be in the database."""
+    database = fresh_database(args.database, tmp, "wrk")
+    token = prepare(args.bin, database)
+    server = Server(args.bin, database, free_port())
+    server.start()
+    try:
+        create_exercise(server.port, token)
+        script = os.path.join(tmp, "responses.lua")
+        with open(script, "w") as f:
+            f.write(WRK_SCRIPT % SLUG)
+        out = subprocess.run(["wrk", "-t2", f"-c{args.concurrency}", f"-d{args.seconds}s", "--latency", "-s", script,
+                              f"http://127.0.0.1:{server.port}"], capture_output=True, text=True, check=True).stdout
+        requests = int(out.split(" requests in ")[0].split()[-1])
+        errors = 0
+        for line in out.splitlines():
+            if "Non-2xx or 3xx responses" in line:
+                errors = int(line.split(":")[1])
+        rows = stored(server.port, token)
+        assert len(rows) >= requests - errors, f"{requests - errors} acknowledged but {len(rows)} stored"
+        p99 = [l.split()[1] for l in out.splitlines() if l.strip().startswith("99%")][0]
+        p50 = [l.split()[1] for l in out.splitlines() if l.strip().startswith("50%")][0]
+        rps = float([l for l in out.splitlines() if l.startswith("Requests/sec")][0].split()[1])
+        return {"seconds": args.seconds, "concurrency": args.concurrency, "acknowledged": requests - errors,
+                "errors": errors, "stored": len(rows), "acknowledged_per_second": rps, "p50": p50, "p99": p99}
+    finally:
+        server.stop()
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--bin", default="target/debug/townhall")
     p.add_argument("--database", default="sqlite")
     p.add_argument("--count", type=int, default=2000)
     p.add_argument("--concurrency", type=int, default=32)
-    p.add_argument("--runs", choices=["both", "speed", "kill"], default="both")
+    p.add_argument("--runs", choices=["both", "speed", "kill", "wrk"], default="both")
+    p.add_argument("--seconds", type=int, default=10, help="length of the wrk run")
     args = p.parse_args()
     engine = "postgres" if args.database.startswith("postgres") else "sqlite"
     with tempfile.TemporaryDirectory(prefix="townhall-durability-") as tmp:
@@ -249,6 +298,8 @@ def main():
             result["speed"] = speed_run(args, tmp)
         if args.runs in ("both", "kill"):
             result["kill"] = kill_run(args, tmp)
+        if args.runs == "wrk":
+            result["wrk"] = wrk_run(args, tmp)
     print(json.dumps(result))
 
 

@@ -42,6 +42,8 @@ pub struct Config {
     pub analytics: bool,
     /// How often the feed scheduler looks for due subscriptions.
     pub scheduler_interval: std::time::Duration,
+    /// How long the hub page's content is kept before it is read again (zero: every time).
+    pub hub_cache: std::time::Duration,
 }
 
 impl Config {
@@ -55,6 +57,7 @@ impl Config {
             trusted_proxies: Default::default(),
             analytics: true,
             scheduler_interval: syndication::SCHEDULER_TICK,
+            hub_cache: std::time::Duration::from_secs(1),
         }
     }
 }
@@ -68,6 +71,8 @@ pub struct App {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Where page views go (`None` when analytics is off).
     pub analytics: Option<analytics::Recorder>,
+    /// The hub page's content, shared by every visitor for `Config::hub_cache`.
+    pub hub_cache: web::pages::HubCache,
 }
 
 impl App {
@@ -78,6 +83,7 @@ impl App {
         let analytics = config.analytics.then(|| analytics::spawn(db.clone()));
         Ok(App {
             analytics,
+            hub_cache: Default::default(),
             db,
             config: Arc::new(config),
             templates: Arc::new(web::templates::environment()),

@@ -8,25 +8,53 @@ use crate::store::posts::PostFilter;
 use axum::extract::{Path, Query, State};
 use minijinja::context;
 use minijinja::value::Serde;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// The hub's content (everything but the viewer's own part of the page), kept for
+/// `Config::hub_cache`: the busiest page reads the same eight queries' worth of data for every
+/// visitor, and a second's delay before a new post appears there is invisible.
+#[derive(Clone, Default)]
+pub struct HubCache(Arc<Mutex<Option<(Instant, minijinja::Value)>>>);
 
 /// `GET /`: the hub.
 pub async fn hub(State(app): State<App>, viewer: Viewer) -> PageResult {
+    let ttl = app.config.hub_cache;
+    let cached = app
+        .hub_cache
+        .0
+        .lock()
+        .ok()
+        .and_then(|c| c.clone())
+        .filter(|(at, _)| at.elapsed() < ttl);
+    let content = match cached {
+        Some((_, content)) => content,
+        None => {
+            let content = hub_content(&app).await?;
+            if !ttl.is_zero()
+                && let Ok(mut c) = app.hub_cache.0.lock()
+            {
+                *c = Some((Instant::now(), content.clone()));
+            }
+            content
+        }
+    };
+    viewer.render(&app, "hub.html", content)
+}
+
+async fn hub_content(app: &App) -> PageResult<minijinja::Value> {
     let organisations = app.db.organisations().await?;
     let (posts, _) = app.db.public_posts(PostFilter::default(), 5, 0).await?;
-    let posts = with_details(&app, posts).await?;
+    let posts = with_details(app, posts).await?;
     let syndicated = app.db.recent_items(None, 5).await?;
-    let open_exercises = open_exercises(&app, None, None).await?;
+    let open_exercises = open_exercises(app, None, None).await?;
     let by_phase = app.db.projects_by_phase().await?;
-    viewer.render(
-        &app,
-        "hub.html",
-        context! {
-            organisations => Serde(organisations), posts, syndicated => Serde(syndicated),
-            open_exercises => Serde(open_exercises),
-            programme_total => by_phase.iter().map(|(_, n)| n).sum::<i64>(),
-            programme_phases => super::programme::phase_rows(&by_phase),
-        },
-    )
+    Ok(context! {
+        organisations => Serde(organisations), posts, syndicated => Serde(syndicated),
+        open_exercises => Serde(open_exercises),
+        programme_total => by_phase.iter().map(|(_, n)| n).sum::<i64>(),
+        programme_phases => super::programme::phase_rows(&by_phase),
+    })
 }
 
 /// `GET /organisations/{slug}`: the organisation, its bodies, and its posts.

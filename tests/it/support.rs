@@ -94,6 +94,8 @@ pub async fn spawn() -> TestApp {
     let (database_url, pg) = database_url(&dir).await;
     let app = App::build(Config {
         feeds_allow_private: true,
+        // Tests read pages straight after changing what they show.
+        hub_cache: std::time::Duration::ZERO,
         ..Config::new(&database_url)
     })
     .await
