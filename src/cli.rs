@@ -109,9 +109,10 @@ pub struct ServeArgs {
     /// Offices behind one proxy share an address, so keep it generous.
     #[arg(long, env = "TOWNHALL_RESPONSES_PER_ADDRESS", default_value_t = 300)]
     pub responses_per_address: u32,
-    /// Milliseconds the hub page's content is reused before it is read again (0: never reuse).
-    #[arg(long, env = "TOWNHALL_HUB_CACHE_MS", default_value_t = 1000)]
-    pub hub_cache_ms: u64,
+    /// Milliseconds the hub's content and published results are reused before they are read
+    /// again (0: never reuse).
+    #[arg(long, env = "TOWNHALL_PAGE_CACHE_MS", default_value_t = 1000)]
+    pub page_cache_ms: u64,
     /// Reverse proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For
     /// header gives the client's address; without this the TCP peer is the client.
     #[arg(long, env = "TOWNHALL_TRUSTED_PROXIES", default_value = "")]
@@ -292,7 +293,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         feeds_allow_private: args.feeds_allow_private,
         secure_cookies: args.secure_cookies,
         responses_per_address: args.responses_per_address,
-        hub_cache: std::time::Duration::from_millis(args.hub_cache_ms),
+        page_cache: std::time::Duration::from_millis(args.page_cache_ms),
         trusted_proxies,
         analytics: args.analytics,
         scheduler_interval: std::time::Duration::from_secs(args.scheduler_interval_secs),

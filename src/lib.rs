@@ -7,6 +7,7 @@ pub mod analyse;
 pub mod analytics;
 pub mod auth;
 pub mod backup;
+pub mod cache;
 pub mod cli;
 pub mod demo;
 pub mod domain;
@@ -42,8 +43,9 @@ pub struct Config {
     pub analytics: bool,
     /// How often the feed scheduler looks for due subscriptions.
     pub scheduler_interval: std::time::Duration,
-    /// How long the hub page's content is kept before it is read again (zero: every time).
-    pub hub_cache: std::time::Duration,
+    /// How long the hub's content and published results are reused before they are read
+    /// again (zero: every time).
+    pub page_cache: std::time::Duration,
 }
 
 impl Config {
@@ -57,7 +59,7 @@ impl Config {
             trusted_proxies: Default::default(),
             analytics: true,
             scheduler_interval: syndication::SCHEDULER_TICK,
-            hub_cache: std::time::Duration::from_secs(1),
+            page_cache: std::time::Duration::from_secs(1),
         }
     }
 }
@@ -71,8 +73,10 @@ pub struct App {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Where page views go (`None` when analytics is off).
     pub analytics: Option<analytics::Recorder>,
-    /// The hub page's content, shared by every visitor for `Config::hub_cache`.
-    pub hub_cache: web::pages::HubCache,
+    /// The hub page's content, shared by every visitor for `Config::page_cache`.
+    pub hub_cache: cache::TtlCache<(), minijinja::Value>,
+    /// Published results by exercise, shared the same way.
+    pub results_cache: cache::TtlCache<i64, std::sync::Arc<listening::Results>>,
 }
 
 impl App {
@@ -84,6 +88,7 @@ impl App {
         Ok(App {
             analytics,
             hub_cache: Default::default(),
+            results_cache: Default::default(),
             db,
             config: Arc::new(config),
             templates: Arc::new(web::templates::environment()),

@@ -262,10 +262,11 @@ pub async fn results(db: &crate::store::Db, exercise: &Exercise) -> anyhow::Resu
         .collect();
     let answers: Vec<BTreeMap<String, Answer>> = all.iter().map(|(a, _)| a.clone()).collect();
     let analyses = db.published_analyses(exercise.id).await?;
+    // The published copy of each review: edits made since stay private until published again.
     let mut reviews: BTreeMap<i64, Review> = BTreeMap::new();
     for a in &analyses {
         if let Some(r) = a
-            .review
+            .published_review
             .as_deref()
             .and_then(|r| serde_json::from_str(r).ok())
         {
@@ -653,7 +654,7 @@ pub async fn project_evidence(app: &App, project_id: i64) -> anyhow::Result<Vec<
         if let (Some(aid), Some(tid)) = (e.analysis_id, &e.theme_id)
             && let Ok(a) = app.db.analysis(aid).await
             && let Some(review) = a
-                .review
+                .published_review
                 .as_deref()
                 .and_then(|r| serde_json::from_str::<Review>(r).ok())
             && let Some(theme) = review.theme(tid)

@@ -13,6 +13,8 @@ pub struct Analysis {
     pub status: String,
     pub result: Option<String>,
     pub review: Option<String>,
+    /// The review as it was when last published: what the public sees.
+    pub published_review: Option<String>,
     pub error: Option<String>,
     pub requested_at: i64,
     pub finished_at: Option<i64>,
@@ -41,7 +43,7 @@ pub struct ResultAction {
 /// handed to another.
 pub const STALE_AFTER_SECS: i64 = 15 * 60;
 
-const SELECT: &str = "SELECT id, exercise_id, question_id, status, result, review, error, requested_at, finished_at, published_at FROM analyses ";
+const SELECT: &str = "SELECT id, exercise_id, question_id, status, result, review, published_review, error, requested_at, finished_at, published_at FROM analyses ";
 
 impl Db {
     /// Queues an analysis of one question.
@@ -151,9 +153,9 @@ impl Db {
         let t = now();
         write!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query("UPDATE analyses SET published_at = NULL WHERE exercise_id = $1 AND question_id = $2")
+            sqlx::query("UPDATE analyses SET published_at = NULL, published_review = NULL WHERE exercise_id = $1 AND question_id = $2")
                 .bind(a.exercise_id).bind(&a.question_id).execute(&mut *tx).await?;
-            sqlx::query("UPDATE analyses SET published_at = $1 WHERE id = $2").bind(t).bind(id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE analyses SET published_at = $1, published_review = review WHERE id = $2").bind(t).bind(id).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO analysis_changes (analysis_id, user_id, action, detail, changed_at) VALUES ($1, $2, 'publish', '', $3)")
                 .bind(id).bind(user_id).bind(t).execute(&mut *tx).await?;
             tx.commit().await?;

@@ -377,12 +377,24 @@ pub async fn confirmation(
     )
 }
 
-async fn published_results(app: &App, slug: &str) -> PageResult<(Exercise, listening::Results)> {
+/// An exercise's published results, reused for `Config::page_cache` (putting them together
+/// reads every response).
+async fn published_results(
+    app: &App,
+    slug: &str,
+) -> PageResult<(Exercise, std::sync::Arc<listening::Results>)> {
     let e = published(app, slug).await?;
     if e.results_published_at.is_none() {
         return Err(PageError::NotFound);
     }
-    let results = listening::results(&app.db, &e).await?;
+    let results = app
+        .results_cache
+        .get_or(e.id, app.config.page_cache, || async {
+            listening::results(&app.db, &e)
+                .await
+                .map(std::sync::Arc::new)
+        })
+        .await?;
     Ok((e, results))
 }
 
@@ -403,7 +415,7 @@ pub async fn results(
 /// `GET /consultations/{slug}/results.json`: the published, anonymised results.
 pub async fn results_json(State(app): State<App>, Path(slug): Path<String>) -> PageResult {
     let (_, results) = published_results(&app, &slug).await?;
-    Ok(axum::Json(results).into_response())
+    Ok(axum::Json(&*results).into_response())
 }
 
 /// `GET /consultations/{slug}/results.csv`: one row per theme, option, level and action.

@@ -8,37 +8,15 @@ use crate::store::posts::PostFilter;
 use axum::extract::{Path, Query, State};
 use minijinja::context;
 use minijinja::value::Serde;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
-/// The hub's content (everything but the viewer's own part of the page), kept for
-/// `Config::hub_cache`: the busiest page reads the same eight queries' worth of data for every
-/// visitor, and a second's delay before a new post appears there is invisible.
-#[derive(Clone, Default)]
-pub struct HubCache(Arc<Mutex<Option<(Instant, minijinja::Value)>>>);
-
-/// `GET /`: the hub.
+/// `GET /`: the hub. Its content (everything but the viewer's own part of the page) is the
+/// same for every visitor and reused for `Config::page_cache` (a second by default): the
+/// busiest page would otherwise read eight queries' worth of data for every request.
 pub async fn hub(State(app): State<App>, viewer: Viewer) -> PageResult {
-    let ttl = app.config.hub_cache;
-    let cached = app
+    let content = app
         .hub_cache
-        .0
-        .lock()
-        .ok()
-        .and_then(|c| c.clone())
-        .filter(|(at, _)| at.elapsed() < ttl);
-    let content = match cached {
-        Some((_, content)) => content,
-        None => {
-            let content = hub_content(&app).await?;
-            if !ttl.is_zero()
-                && let Ok(mut c) = app.hub_cache.0.lock()
-            {
-                *c = Some((Instant::now(), content.clone()));
-            }
-            content
-        }
-    };
+        .get_or((), app.config.page_cache, || hub_content(&app))
+        .await?;
     viewer.render(&app, "hub.html", content)
 }
 

@@ -644,6 +644,26 @@ async fn an_analyst_runs_reviews_and_publishes_an_analysis() {
         .await
         .unwrap();
     assert_eq!(data["items"][0]["responses"], 58);
+
+    // Edits after publishing stay private until the analyst publishes again.
+    let r = edit(vec![
+        ("action", "rename".into()),
+        ("theme", themes[0].clone()),
+        ("label", "Queues at the counter".into()),
+    ])
+    .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = t.get_text(&format!("/consultations/{slug}/results")).await;
+    assert!(html.contains("Waiting at the desk") && !html.contains("Queues at the counter"));
+    let r = t
+        .post_form(
+            &format!("{page}/publish"),
+            &[("csrf_token", &csrf), ("publish", "yes")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = t.get_text(&format!("/consultations/{slug}/results")).await;
+    assert!(html.contains("Queues at the counter"));
 }
 
 #[tokio::test]

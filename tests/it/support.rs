@@ -95,7 +95,7 @@ pub async fn spawn() -> TestApp {
     let app = App::build(Config {
         feeds_allow_private: true,
         // Tests read pages straight after changing what they show.
-        hub_cache: std::time::Duration::ZERO,
+        page_cache: std::time::Duration::ZERO,
         ..Config::new(&database_url)
     })
     .await
