@@ -452,49 +452,13 @@ async fn spam_defences_honeypot_links_and_rate_limit() {
 #[tokio::test]
 async fn the_posts_api_writes_reads_comments_and_moderates() {
     let t = support::spawn().await;
-    let nra = t
-        .app
-        .db
-        .organisation_by_slug("national-records-agency")
-        .await
-        .unwrap();
-    let hash = townhall::auth::hash_password("a long enough password".into())
-        .await
-        .unwrap();
-    let ed = t
-        .app
-        .db
-        .create_user(
-            &Email::parse("ed@example.org").unwrap(),
-            "Ed",
-            &hash,
-            &[(nra.id, Role::Editor)],
-        )
-        .await
-        .unwrap();
-    let mo = t
-        .app
-        .db
-        .create_user(
-            &Email::parse("mo@example.org").unwrap(),
-            "Mo",
-            &hash,
-            &[(nra.id, Role::Moderator)],
-        )
-        .await
-        .unwrap();
-    let token_for = |id| {
-        let app = t.app.clone();
-        async move {
-            let token = format!("th_{}", townhall::auth::random_token());
-            app.db
-                .create_api_token(id, &townhall::auth::token_hash(&token))
-                .await
-                .unwrap();
-            token
-        }
-    };
-    let (ed_token, mo_token) = (token_for(ed).await, token_for(mo).await);
+    let nra = "national-records-agency";
+    let ed_token = t
+        .named_user_with_token("Ed", "ed@example.org", nra, Role::Editor)
+        .await;
+    let mo_token = t
+        .named_user_with_token("Mo", "mo@example.org", nra, Role::Moderator)
+        .await;
     let new = serde_json::json!({"organisation": "national-records-agency", "title": "Hello API", "body": "Some *text*", "categories": ["Data"], "status": "published"});
 
     let r = t

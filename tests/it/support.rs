@@ -204,9 +204,20 @@ pub fn csrf_from(html: &str) -> String {
 
 impl TestApp {
     /// Makes a user holding `role` in the organisation `org` and returns an API token for
-    /// them; their password is "a long enough password".
+    /// them; their password is "a long enough password" and their name is their email.
     pub async fn user_with_token(
         &self,
+        email: &str,
+        org: &str,
+        role: townhall::domain::role::Role,
+    ) -> String {
+        self.named_user_with_token(email, email, org, role).await
+    }
+
+    /// [`TestApp::user_with_token`] with a name of its own.
+    pub async fn named_user_with_token(
+        &self,
+        name: &str,
         email: &str,
         org: &str,
         role: townhall::domain::role::Role,
@@ -220,7 +231,7 @@ impl TestApp {
             .db
             .create_user(
                 &townhall::domain::user::Email::parse(email).unwrap(),
-                email,
+                name,
                 &hash,
                 &[(org.id, role)],
             )

@@ -205,32 +205,14 @@ async fn a_due_fetch_runs_once_however_many_nodes_try() {
 #[tokio::test]
 async fn the_feeds_api_subscribes_and_fetches() {
     let t = support::spawn().await;
-    let org = t
-        .app
-        .db
-        .organisation_by_slug("national-records-agency")
-        .await
-        .unwrap();
-    let hash = townhall::auth::hash_password("a long enough password".into())
-        .await
-        .unwrap();
-    let ed = t
-        .app
-        .db
-        .create_user(
-            &Email::parse("ed@example.org").unwrap(),
+    let token = t
+        .named_user_with_token(
             "Ed",
-            &hash,
-            &[(org.id, Role::Editor)],
+            "ed@example.org",
+            "national-records-agency",
+            Role::Editor,
         )
-        .await
-        .unwrap();
-    let token = format!("th_{}", townhall::auth::random_token());
-    t.app
-        .db
-        .create_api_token(ed, &townhall::auth::token_hash(&token))
-        .await
-        .unwrap();
+        .await;
     let server = serve_fixture("feed.json", "application/feed+json");
     let body = serde_json::json!({"organisation": "national-records-agency", "url": server.url("/feed.json")});
     let r = t
