@@ -4,6 +4,8 @@
 # and wrk runs against the hub page `/` alternating between them (on, off, on, off, …) in one
 # session, with a browser's user agent so that every request on the "on" server is counted.
 # Prints each run's requests/s and p50/p99, then the median p99 of each and their ratio.
+# Where `perf stat` can count instructions, it also prints the server's instructions per
+# request on each side: the cost of counting a view, free of the machine's noise.
 #
 #   scripts/bench-analytics.sh [rounds, default 4] [seconds per run, default 10]
 set -euo pipefail
@@ -25,8 +27,12 @@ for side in on off; do
 done
 "$bin" serve --database "sqlite://$work/on.db" --addr 127.0.0.1:18281 --analytics true 2>"$work/on.err" &
 pids+=($!)
+pid_on=$!
 "$bin" serve --database "sqlite://$work/off.db" --addr 127.0.0.1:18282 --analytics false 2>"$work/off.err" &
 pids+=($!)
+pid_off=$!
+perf=false
+perf stat -x, -e instructions true 2>&1 | grep -q '^[0-9]' && perf=true
 for port in 18281 18282; do
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 done
@@ -42,12 +48,24 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$rounds"); do
     for side in on off; do
         port=$([ "$side" = on ] && echo 18281 || echo 18282)
+        pid=$([ "$side" = on ] && echo "$pid_on" || echo "$pid_off")
+        if $perf; then
+            perf stat -x, -e instructions -p "$pid" -o "$work/perf" -- sleep "$((secs + 1))" &
+            perf_pid=$!
+        fi
         out=$(wrk -t2 -c32 -d"${secs}s" --latency -H "User-Agent: $ua" "http://127.0.0.1:$port/")
         rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
         p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
         p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
-        echo "round $round analytics $side: $rps requests/s, p50 $p50 ms, p99 $p99 ms"
-        echo "$side $p99 $rps" >>"$work/results"
+        ipr=0
+        if $perf; then
+            wait "$perf_pid"
+            requests=$(echo "$out" | awk '/requests in/ {print $1}')
+            ipr=$(awk -F, -v n="$requests" '$3 == "instructions" || $3 ~ /^instructions/ {printf "%d", $1 / n}' "$work/perf")
+            extra=", $ipr instructions/request"
+        fi
+        echo "round $round analytics $side: $rps requests/s, p50 $p50 ms, p99 $p99 ms${extra:-}"
+        echo "$side $p99 $rps $ipr" >>"$work/results"
     done
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -58,6 +76,11 @@ rps_on=$(awk '$1 == "on" {print $3}' "$work/results" | median)
 rps_off=$(awk '$1 == "off" {print $3}' "$work/results" | median)
 echo "median p99: on $on ms, off $off ms; ratio on/off $(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.3f", a / b }')"
 echo "median requests/s: on $rps_on, off $rps_off"
+if $perf; then
+    ipr_on=$(awk '$1 == "on" {print $4}' "$work/results" | median)
+    ipr_off=$(awk '$1 == "off" {print $4}' "$work/results" | median)
+    echo "median instructions/request: on $ipr_on, off $ipr_off; ratio on/off $(awk -v a="$ipr_on" -v b="$ipr_off" 'BEGIN { printf "%.3f", a / b }')"
+fi
 # The counts really were written: views of / on the "on" server.
 sleep 6
 views=$(sqlite3 "$work/on.db" "SELECT COALESCE(SUM(views), 0) FROM analytics_pages WHERE path = '/'")

@@ -1,101 +1,70 @@
 //! Privacy-friendly analytics, counted on the server, off the request path.
 //!
 //! The middleware (`web::analytics::count_page_views`) decides whether a response is a page
-//! view (GET, 200, HTML, a public path, not a bot, not a prefetch) and hands a [`Hit`] to the
-//! [`Recorder`] with `try_send` on a bounded channel: a request never waits for analytics,
-//! and when the channel is full the hit is dropped and counted in `/metrics`
-//! (`townhall_analytics_dropped_total`). One background task per node adds hits up in memory
-//! and writes them every [`FLUSH_EVERY`] (and at shutdown) as upserts in one transaction.
+//! view (GET, 200, HTML, a public path, not a bot, not a prefetch) and adds it to the node's
+//! [`Recorder`]: a hash and a map update in memory under a lock, with no allocation for a path,
+//! visitor and referrer seen before, no channel and no other task to wake, so a page costs no
+//! more with analytics on (BENCHMARKS.md, "Analytics on and off"). A task per node writes the
+//! counts every [`FLUSH_EVERY`] (and at shutdown) as upserts in one transaction.
 //!
-//! Unique visitors without cookies and without keeping addresses: the task hashes the day's
-//! random salt (one per day, in the database so every node shares it), the address and the
-//! user agent; the database keeps the hash only for the day, to count each visitor once per
-//! path across nodes; the next day's first flush deletes the old salt and hashes, after which
-//! nobody can link them to an address.
+//! Unique visitors without cookies and without keeping addresses: each view's visitor is eight
+//! bytes of SHA-256 over the day's random salt (one per day, in the database so every node
+//! shares it), the address and the user agent; the database keeps the hash only for the day,
+//! to count each visitor once per path across nodes; the next day's first flush deletes the
+//! old salt and hashes, after which nobody can link them to an address.
 
 use crate::store::Db;
 use crate::store::analytics::Batch;
+use aho_corasick::AhoCorasick;
 use sha2::{Digest, Sha256};
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
+use std::sync::{Arc, LazyLock, Mutex, RwLock};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
 
 /// How often each node writes its counts.
 pub const FLUSH_EVERY: Duration = Duration::from_secs(5);
-/// Hits that may wait for the task before new ones are dropped.
-pub const QUEUE: usize = 8192;
-
-/// One page view, as the middleware saw it.
-#[derive(Debug, Clone)]
-pub struct Hit {
-    pub path: String,
-    pub ip: IpAddr,
-    pub user_agent: String,
-    /// Another site's host, when the visitor followed a link from it.
-    pub referrer: Option<String>,
-    /// Unix seconds.
-    pub at: i64,
-}
-
-/// The sending side, held by the app; cheap to clone.
-#[derive(Clone, Debug)]
-pub struct Recorder {
-    hits: mpsc::Sender<Hit>,
-    flushes: mpsc::Sender<oneshot::Sender<()>>,
-}
-
-impl Recorder {
-    /// Queues a hit without waiting; drops it (and counts the drop) when the queue is full.
-    pub fn record(&self, hit: Hit) {
-        if self.hits.try_send(hit).is_err() {
-            metrics::counter!("townhall_analytics_dropped_total").increment(1);
-        }
-    }
-
-    /// Writes every hit queued so far, and returns when they are in the database.
-    pub async fn flush(&self) {
-        let (tx, rx) = oneshot::channel();
-        if self.flushes.send(tx).await.is_ok() {
-            let _ = rx.await;
-        }
-    }
-}
+/// Pages, visitors and referrers a node may hold between flushes before new views are dropped
+/// (a few megabytes at most).
+pub const MAX_PENDING: usize = 200_000;
 
 /// True for user agents of crawlers, monitors, scripts and headless browsers.
 pub fn is_bot(user_agent: &str) -> bool {
-    const PATTERNS: &[&str] = &[
-        "bot",
-        "crawl",
-        "spider",
-        "slurp",
-        "curl",
-        "wget",
-        "python-requests",
-        "python-urllib",
-        "aiohttp",
-        "httpx",
-        "go-http-client",
-        "java/",
-        "okhttp",
-        "libwww",
-        "headless",
-        "phantomjs",
-        "lighthouse",
-        "pingdom",
-        "uptime",
-        "monitor",
-        "scrapy",
-        "facebookexternalhit",
-        "feedfetcher",
-        "apachebench",
-        "townhall-feeds",
-    ];
-    if user_agent.trim().is_empty() {
-        return true;
-    }
-    let ua = user_agent.to_ascii_lowercase();
-    PATTERNS.iter().any(|p| ua.contains(p))
+    /// One pass over the user agent for every pattern, ignoring case.
+    static PATTERNS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                "bot",
+                "crawl",
+                "spider",
+                "slurp",
+                "curl",
+                "wget",
+                "python-requests",
+                "python-urllib",
+                "aiohttp",
+                "httpx",
+                "go-http-client",
+                "java/",
+                "okhttp",
+                "libwww",
+                "headless",
+                "phantomjs",
+                "lighthouse",
+                "pingdom",
+                "uptime",
+                "monitor",
+                "scrapy",
+                "facebookexternalhit",
+                "feedfetcher",
+                "apachebench",
+                "townhall-feeds",
+            ])
+            .expect("fixed patterns build")
+    });
+    user_agent.trim().is_empty() || PATTERNS.is_match(user_agent)
 }
 
 /// Paths that are pages for the public (not the admin, the API, assets or operations).
@@ -130,78 +99,207 @@ pub fn day_of(t: i64) -> i64 {
     t.div_euclid(86_400) * 86_400
 }
 
-fn visitor_hash(salt: &str, ip: IpAddr, user_agent: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(salt.as_bytes());
-    h.update([0]);
-    h.update(ip.to_string().as_bytes());
-    h.update([0]);
-    h.update(user_agent.as_bytes());
-    hex::encode(&h.finalize()[..8])
+/// The day's salt as a hashing state: SHA-256 with the salt already absorbed.
+#[derive(Clone)]
+struct Salt {
+    day: i64,
+    state: Sha256,
 }
 
+impl Salt {
+    fn new(day: i64, salt: &str) -> Salt {
+        let mut state = Sha256::new();
+        state.update(salt.as_bytes());
+        state.update([0]);
+        Salt { day, state }
+    }
+
+    /// Eight bytes of SHA-256(salt, address, user agent): the same visitor gives the same hash
+    /// all day on every node, and nobody can get back to the address once the salt is gone.
+    fn visitor(&self, ip: IpAddr, user_agent: &str) -> u64 {
+        let mut h = self.state.clone();
+        match ip {
+            IpAddr::V4(a) => h.update(a.octets()),
+            IpAddr::V6(a) => h.update(a.octets()),
+        }
+        h.update([0]);
+        h.update(user_agent.as_bytes());
+        let digest = h.finalize();
+        u64::from_be_bytes(digest[..8].try_into().unwrap_or_default())
+    }
+}
+
+/// One path's counts for one day since the last flush.
+#[derive(Default)]
+struct Page {
+    views: i64,
+    visitors: HashSet<u64>,
+    /// Referring hosts and their views.
+    referrers: HashMap<String, i64>,
+}
+
+/// A view that arrived before the day's salt was known (just after start or midnight); the
+/// flush hashes it once it has the salt. Only these keep an address, in memory, for seconds.
+struct Unsalted {
+    day: i64,
+    path: String,
+    ip: IpAddr,
+    user_agent: String,
+}
+
+/// Everything counted since the last flush.
 #[derive(Default)]
 struct Pending {
-    views: HashMap<String, i64>,
-    visitors: HashSet<(String, String)>,
-    referrers: HashMap<(String, String), i64>,
+    /// Pages by day (usually one day) and path.
+    days: HashMap<i64, HashMap<String, Page>>,
+    unsalted: Vec<Unsalted>,
+    /// Entries held (pages, visitors, referrers, unsalted views), to bound memory.
+    entries: usize,
 }
 
-struct Counter {
-    db: Db,
-    salt: Option<(i64, String)>,
-    days: HashMap<i64, Pending>,
-}
+impl Pending {
+    fn page(&mut self, day: i64, path: &str) -> &mut Page {
+        let pages = self.days.entry(day).or_default();
+        // Look up by &str first: a path seen before costs no allocation.
+        if !pages.contains_key(path) {
+            self.entries += 1;
+            pages.insert(path.to_string(), Page::default());
+        }
+        pages.get_mut(path).expect("inserted above")
+    }
 
-impl Counter {
-    async fn salt(&mut self, day: i64) -> Option<String> {
-        if let Some((d, s)) = &self.salt
-            && *d == day
+    fn add(&mut self, day: i64, path: &str, visitor: Option<u64>, referrer: Option<&str>) {
+        let page = self.page(day, path);
+        page.views += 1;
+        let mut added = 0;
+        if let Some(v) = visitor
+            && page.visitors.insert(v)
         {
-            return Some(s.clone());
+            added += 1;
         }
-        let fresh = crate::auth::random_token();
-        match self.db.analytics_salt(day, &fresh).await {
-            Ok(s) => {
-                self.salt = Some((day, s.clone()));
-                Some(s)
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read the analytics salt; visitors not counted");
-                None
+        if let Some(host) = referrer {
+            match page.referrers.get_mut(host) {
+                Some(n) => *n += 1,
+                None => {
+                    page.referrers.insert(host.to_string(), 1);
+                    added += 1;
+                }
             }
         }
+        self.entries += added;
     }
+}
 
-    async fn add(&mut self, hit: Hit) {
+/// What the middleware and the flushing task share.
+struct Shared {
+    db: Db,
+    /// Today's salt once the flushing task has read it.
+    salt: RwLock<Option<Salt>>,
+    pending: Mutex<Pending>,
+    /// Serialises flushes so that the day's salt is fetched once.
+    flushing: tokio::sync::Mutex<()>,
+}
+
+/// Counts page views on one node; cheap to clone (one `Arc`).
+#[derive(Clone)]
+pub struct Recorder(Arc<Shared>);
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Recorder")
+    }
+}
+
+/// One page view, as the middleware saw it.
+pub struct Hit<'a> {
+    pub path: &'a str,
+    pub ip: IpAddr,
+    pub user_agent: &'a str,
+    /// Another site's host, when the visitor followed a link from it.
+    pub referrer: Option<&'a str>,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+impl Recorder {
+    /// Adds a view to this node's counts in memory: a hash and a map update under a lock held
+    /// for well under a microsecond. Nothing waits for the database or for another task. When
+    /// [`MAX_PENDING`] entries are waiting for a flush, the view is dropped and counted in
+    /// `/metrics` (`townhall_analytics_dropped_total`).
+    pub fn record(&self, hit: Hit<'_>) {
         let day = day_of(hit.at);
-        let visitor = match self.salt(day).await {
-            Some(salt) => Some(visitor_hash(&salt, hit.ip, &hit.user_agent)),
-            None => None,
-        };
-        let p = self.days.entry(day).or_default();
-        *p.views.entry(hit.path.clone()).or_default() += 1;
-        if let Some(v) = visitor {
-            p.visitors.insert((hit.path.clone(), v));
+        let salt = self
+            .0
+            .salt
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .filter(|s| s.day == day);
+        let visitor = salt.map(|s| s.visitor(hit.ip, hit.user_agent));
+        let mut pending = self.0.pending.lock().unwrap_or_else(|e| e.into_inner());
+        if pending.entries >= MAX_PENDING {
+            drop(pending);
+            metrics::counter!("townhall_analytics_dropped_total").increment(1);
+            return;
         }
-        if let Some(host) = hit.referrer {
-            *p.referrers.entry((hit.path, host)).or_default() += 1;
+        pending.add(day, hit.path, visitor, hit.referrer);
+        if visitor.is_none() {
+            pending.entries += 1;
+            pending.unsalted.push(Unsalted {
+                day,
+                path: hit.path.to_string(),
+                ip: hit.ip,
+                user_agent: hit.user_agent.to_string(),
+            });
         }
     }
 
-    async fn flush(&mut self) {
-        for (day, p) in std::mem::take(&mut self.days) {
-            let batch = Batch {
+    /// Writes every view counted so far, and returns when they are in the database.
+    pub async fn flush(&self) {
+        let shared = &self.0;
+        let _one_at_a_time = shared.flushing.lock().await;
+        let today = day_of(crate::store::now());
+        let known = shared
+            .salt
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|s| s.day);
+        if known != Some(today)
+            && let Some(salt) = shared.fetch_salt(today).await
+        {
+            *shared.salt.write().unwrap_or_else(|e| e.into_inner()) = Some(salt);
+        }
+        let pending =
+            std::mem::take(&mut *shared.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut days = pending.days;
+        // Views counted before their day's salt was known get their visitor hash now.
+        let mut salts: HashMap<i64, Option<Salt>> = HashMap::new();
+        for u in pending.unsalted {
+            if let Entry::Vacant(e) = salts.entry(u.day) {
+                e.insert(shared.fetch_salt(u.day).await);
+            }
+            if let Some(Some(salt)) = salts.get(&u.day)
+                && let Some(page) = days.get_mut(&u.day).and_then(|p| p.get_mut(&u.path))
+            {
+                page.visitors.insert(salt.visitor(u.ip, &u.user_agent));
+            }
+        }
+        for (day, pages) in days {
+            let mut batch = Batch {
                 day,
-                views: p.views.into_iter().collect(),
-                visitors: p.visitors.into_iter().collect(),
-                referrers: p
-                    .referrers
-                    .into_iter()
-                    .map(|((path, host), n)| (path, host, n))
-                    .collect(),
+                ..Batch::default()
             };
-            if let Err(e) = self.db.record_analytics(&batch).await {
+            for (path, page) in pages {
+                for v in page.visitors {
+                    batch.visitors.push((path.clone(), format!("{v:016x}")));
+                }
+                for (host, n) in page.referrers {
+                    batch.referrers.push((path.clone(), host, n));
+                }
+                batch.views.push((path, page.views));
+            }
+            if let Err(e) = shared.db.record_analytics(&batch).await {
                 let lost: i64 = batch.views.iter().map(|(_, n)| n).sum();
                 metrics::counter!("townhall_analytics_dropped_total").increment(lost as u64);
                 tracing::error!(error = %e, lost, "cannot write analytics");
@@ -210,42 +308,39 @@ impl Counter {
     }
 }
 
-/// Starts this node's analytics task.
+impl Shared {
+    /// The salt for `day`, shared by every node through the database.
+    async fn fetch_salt(&self, day: i64) -> Option<Salt> {
+        let fresh = crate::auth::random_token();
+        match self.db.analytics_salt(day, &fresh).await {
+            Ok(s) => Some(Salt::new(day, &s)),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the analytics salt; visitors not counted");
+                None
+            }
+        }
+    }
+}
+
+/// Starts this node's analytics: the recorder, and a task that writes its counts every
+/// [`FLUSH_EVERY`] (the first flush, at once, fetches today's salt).
 pub fn spawn(db: Db) -> Recorder {
-    let (hits_tx, mut hits) = mpsc::channel::<Hit>(QUEUE);
-    let (flush_tx, mut flushes) = mpsc::channel::<oneshot::Sender<()>>(16);
+    let recorder = Recorder(Arc::new(Shared {
+        db,
+        salt: RwLock::new(None),
+        pending: Mutex::new(Pending::default()),
+        flushing: tokio::sync::Mutex::new(()),
+    }));
+    let flusher = recorder.clone();
     tokio::spawn(async move {
-        let mut counter = Counter {
-            db,
-            salt: None,
-            days: HashMap::new(),
-        };
         let mut tick = tokio::time::interval(FLUSH_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tokio::select! {
-                hit = hits.recv() => match hit {
-                    Some(hit) => counter.add(hit).await,
-                    None => {
-                        counter.flush().await;
-                        break;
-                    }
-                },
-                _ = tick.tick() => counter.flush().await,
-                Some(done) = flushes.recv() => {
-                    while let Ok(hit) = hits.try_recv() {
-                        counter.add(hit).await;
-                    }
-                    counter.flush().await;
-                    let _ = done.send(());
-                }
-            }
+            tick.tick().await;
+            flusher.flush().await;
         }
     });
-    Recorder {
-        hits: hits_tx,
-        flushes: flush_tx,
-    }
+    recorder
 }
 
 #[cfg(test)]
@@ -327,11 +422,25 @@ mod tests {
     #[test]
     fn the_visitor_hash_depends_on_the_salt() {
         let ip: IpAddr = "203.0.113.7".parse().unwrap();
-        let a = visitor_hash("salt-1", ip, "Firefox");
-        assert_eq!(a, visitor_hash("salt-1", ip, "Firefox"));
-        assert_ne!(a, visitor_hash("salt-2", ip, "Firefox"));
-        assert_ne!(a, visitor_hash("salt-1", ip, "Chrome"));
-        assert_eq!(a.len(), 16);
-        assert!(!a.contains("203"));
+        let (one, two) = (Salt::new(1, "salt-1"), Salt::new(1, "salt-2"));
+        let a = one.visitor(ip, "Firefox");
+        assert_eq!(a, Salt::new(1, "salt-1").visitor(ip, "Firefox"));
+        assert_ne!(a, two.visitor(ip, "Firefox"));
+        assert_ne!(a, one.visitor(ip, "Chrome"));
+        assert_ne!(a, one.visitor("203.0.113.8".parse().unwrap(), "Firefox"));
+    }
+
+    #[test]
+    fn pending_counts_each_visitor_once_and_bounds_itself() {
+        let mut p = Pending::default();
+        p.add(0, "/", Some(7), None);
+        p.add(0, "/", Some(7), Some("example.org"));
+        p.add(0, "/", Some(8), Some("example.org"));
+        p.add(0, "/blog", Some(7), None);
+        let home = &p.days[&0]["/"];
+        assert_eq!((home.views, home.visitors.len()), (3, 2));
+        assert_eq!(home.referrers["example.org"], 2);
+        // Two pages, three visitor entries, one referrer.
+        assert_eq!(p.entries, 6);
     }
 }

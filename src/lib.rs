@@ -64,9 +64,21 @@ impl Config {
     }
 }
 
-/// Everything a request handler needs; cheap to clone.
+/// Everything a request handler needs, behind one `Arc`: every middleware layer and handler
+/// clones it for each request, and one reference count costs less than one per field.
 #[derive(Clone)]
-pub struct App {
+pub struct App(Arc<AppState>);
+
+impl std::ops::Deref for App {
+    type Target = AppState;
+
+    fn deref(&self) -> &AppState {
+        &self.0
+    }
+}
+
+/// What [`App`] shares.
+pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub templates: Arc<minijinja::Environment<'static>>,
@@ -85,7 +97,7 @@ impl App {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
         let analytics = config.analytics.then(|| analytics::spawn(db.clone()));
-        Ok(App {
+        Ok(App(Arc::new(AppState {
             analytics,
             hub_cache: Default::default(),
             results_cache: Default::default(),
@@ -93,7 +105,7 @@ impl App {
             config: Arc::new(config),
             templates: Arc::new(web::templates::environment()),
             metrics: web::ops::metrics_handle(),
-        })
+        })))
     }
 
     /// Serves the site on `listener` until Ctrl-C or SIGTERM, then finishes open requests.

@@ -1,4 +1,4 @@
-//! Analytics on the web: the middleware that counts page views (see `crate::analytics`), the
+//! Analytics on the web: noting page views for the `measure` middleware (see `crate::analytics`), the
 //! dashboard at `/admin/analytics` (admins see the hub, editors their organisations), its CSV
 //! download, and `GET /api/v1/analytics/pages` for admins.
 
@@ -15,59 +15,77 @@ use crate::store::analytics::Scope;
 use crate::store::organisations::Organisation;
 use axum::Json;
 use axum::extract::{Query, Request, State};
-use axum::http::{Method, StatusCode, header};
-use axum::middleware::Next;
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::Deserialize;
 use serde_json::json;
+use std::net::IpAddr;
 
-/// Counts a response as a page view when it is one; never waits for the database.
-pub async fn count_page_views(
-    State(app): State<App>,
-    ClientIp(ip): ClientIp,
-    req: Request,
-    next: Next,
-) -> Response {
-    let Some(recorder) = app.analytics.clone() else {
-        return next.run(req).await;
-    };
-    let headers = req.headers();
-    let candidate = req.method() == Method::GET
-        && is_public_page_path(req.uri().path())
-        && !is_prefetch(headers);
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !candidate || is_bot(user_agent) {
-        return next.run(req).await;
-    }
-    let user_agent = user_agent.to_string();
-    let referrer = headers
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|r| {
-            external_referrer(r, headers.get(header::HOST).and_then(|h| h.to_str().ok()))
-        });
-    let path = req.uri().path().to_string();
-    let response = next.run(req).await;
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("text/html"));
-    if response.status() == StatusCode::OK && is_html {
-        recorder.record(Hit {
-            path,
-            ip,
-            user_agent,
+/// A request that may be a page view, noted before its handler runs (by
+/// `middleware::measure`, the layer every routed request passes through).
+pub struct PageView {
+    /// Clones of the URI and header share the request's buffers: nothing is copied.
+    uri: Uri,
+    user_agent: Option<HeaderValue>,
+    ip: IpAddr,
+    referrer: Option<String>,
+}
+
+impl PageView {
+    /// Notes the request when analytics is on and it could be a page view: a GET of a public
+    /// path, not from a bot, not a prefetch.
+    pub fn begin(app: &App, req: &Request) -> Option<PageView> {
+        app.analytics.as_ref()?;
+        let headers = req.headers();
+        let user_agent = headers.get(header::USER_AGENT);
+        let ua = user_agent.and_then(|v| v.to_str().ok()).unwrap_or("");
+        let candidate = req.method() == Method::GET
+            && is_public_page_path(req.uri().path())
+            && !is_prefetch(headers)
+            && !is_bot(ua);
+        if !candidate {
+            return None;
+        }
+        let referrer = headers
+            .get(header::REFERER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|r| {
+                external_referrer(r, headers.get(header::HOST).and_then(|h| h.to_str().ok()))
+            });
+        Some(PageView {
+            uri: req.uri().clone(),
+            user_agent: user_agent.cloned(),
+            ip: ClientIp::of(app, req.extensions(), headers).0,
             referrer,
-            at: crate::store::now(),
-        });
+        })
     }
-    response
+
+    /// Counts the view when the response is a page (200, HTML); never waits for the database.
+    pub fn finish(self, app: &App, response: &Response) {
+        let Some(recorder) = &app.analytics else {
+            return;
+        };
+        let is_html = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html"));
+        if response.status() == StatusCode::OK && is_html {
+            recorder.record(Hit {
+                path: self.uri.path(),
+                ip: self.ip,
+                user_agent: self
+                    .user_agent
+                    .as_ref()
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(""),
+                referrer: self.referrer.as_deref(),
+                at: crate::store::now(),
+            });
+        }
+    }
 }
 
 /// Browsers mark speculative loads; they are not views (yet).

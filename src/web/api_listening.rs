@@ -2,6 +2,7 @@
 
 use super::api::{ApiJson, ApiUser};
 use super::atom::base_url;
+use super::client_ip::ClientIp;
 use super::error::{ApiError, ApiResult};
 use crate::App;
 use crate::domain::FieldErrors;
@@ -11,11 +12,10 @@ use crate::domain::role::Role;
 use crate::listening::{self, Refusal, Submission};
 use crate::store::exercises::Exercise;
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
-use std::net::SocketAddr;
 
 fn summary(base: &str, e: &Exercise, now: i64) -> Value {
     json!({
@@ -97,7 +97,7 @@ pub struct ResponseBody {
 /// a retry safe: the same key returns the first response's reference (200, not 201).
 pub async fn respond(
     State(app): State<App>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Path(slug): Path<String>,
     ApiJson(body): ApiJson<ResponseBody>,
@@ -139,7 +139,7 @@ pub async fn respond(
             segments: &segments,
             email: body.email.as_deref(),
             submission_key: &key,
-            address: Some(addr.ip().to_string()),
+            address: Some(ip.to_string()),
         },
     )
     .await;

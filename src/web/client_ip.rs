@@ -5,8 +5,8 @@
 
 use crate::App;
 use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
+use axum::http::{Extensions, HeaderMap};
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 
@@ -120,14 +120,18 @@ impl FromRequestParts<App> for ClientIp {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
+        Ok(ClientIp::of(app, &parts.extensions, &parts.headers))
+    }
+}
+
+impl ClientIp {
+    /// The client's address for a request with these extensions and headers.
+    pub fn of(app: &App, extensions: &Extensions, headers: &HeaderMap) -> ClientIp {
+        let peer = extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip())
             .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-        Ok(ClientIp(
-            app.config.trusted_proxies.client_ip(peer, &parts.headers),
-        ))
+        ClientIp(app.config.trusted_proxies.client_ip(peer, headers))
     }
 }
 

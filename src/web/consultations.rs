@@ -6,6 +6,7 @@
 //! page as it is sent; the last page checks everything again and stores the response once,
 //! under the submission key given to the form when it was first shown.
 
+use super::client_ip::ClientIp;
 use super::error::{PageError, PageResult};
 use super::viewer::{CsrfForm, Viewer};
 use crate::App;
@@ -13,14 +14,13 @@ use crate::domain::FieldErrors;
 use crate::domain::exercise::{Definition, Question, QuestionType, scale_label};
 use crate::listening::{self, Refusal, Submission};
 use crate::store::exercises::Exercise;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::net::SocketAddr;
 
 /// `GET /consultations`: open, upcoming and closed exercises.
 pub async fn index(State(app): State<App>, viewer: Viewer) -> PageResult {
@@ -264,7 +264,7 @@ pub async fn respond(
 pub async fn submit(
     State(app): State<App>,
     viewer: Viewer,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     Path(slug): Path<String>,
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
@@ -319,7 +319,7 @@ pub async fn submit(
     }
     // A bot that filled the honeypot is shown a confirmation, and nothing is stored.
     if !state.honeypot.trim().is_empty() {
-        tracing::info!(ip = %addr.ip(), "response honeypot filled; discarded");
+        tracing::info!(ip = %ip, "response honeypot filled; discarded");
         return viewer.render(
             &app,
             "consultations/confirmation.html",
@@ -335,7 +335,7 @@ pub async fn submit(
             segments: &segments,
             email,
             submission_key: &state.submission_key,
-            address: Some(addr.ip().to_string()),
+            address: Some(ip.to_string()),
         },
     )
     .await;

@@ -6,6 +6,7 @@
 //! A vote is keyed by the browser's own cookie (hashed), or the user when signed in, and
 //! votes from one address are rate limited; a browser that refuses cookies cannot vote.
 
+use super::client_ip::ClientIp;
 use super::editorial::organisations_for;
 use super::error::{PageError, PageResult};
 use super::viewer::{CsrfForm, Viewer};
@@ -14,13 +15,12 @@ use crate::domain::FieldErrors;
 use crate::domain::role::Role;
 use crate::domain::text::{Slug, required_line};
 use crate::store::ideas::Challenge;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 
 const IDEA_LIMIT: i64 = 5;
 const IDEA_WINDOW_SECS: i64 = 3600;
@@ -106,7 +106,7 @@ pub async fn challenge(
 pub async fn submit(
     State(app): State<App>,
     viewer: Viewer,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     Path(slug): Path<String>,
     CsrfForm(form): CsrfForm<IdeaForm>,
 ) -> PageResult {
@@ -134,7 +134,7 @@ pub async fn submit(
     }
     if app
         .db
-        .rate_limit_hit(&format!("idea:{}", addr.ip()), IDEA_WINDOW_SECS)
+        .rate_limit_hit(&format!("idea:{}", ip), IDEA_WINDOW_SECS)
         .await?
         > IDEA_LIMIT
     {
@@ -168,7 +168,7 @@ pub async fn submit(
 pub async fn vote(
     State(app): State<App>,
     viewer: Viewer,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     Path((slug, id)): Path<(String, i64)>,
     CsrfForm(_): CsrfForm<IdeaForm>,
 ) -> PageResult {
@@ -187,7 +187,7 @@ pub async fn vote(
     }
     if app
         .db
-        .rate_limit_hit(&format!("vote:{}", addr.ip()), IDEA_WINDOW_SECS)
+        .rate_limit_hit(&format!("vote:{}", ip), IDEA_WINDOW_SECS)
         .await?
         > VOTE_LIMIT
     {

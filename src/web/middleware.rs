@@ -1,5 +1,6 @@
 //! Middleware: security headers, the cross-origin guard, error pages and request metrics.
 
+use super::analytics::PageView;
 use super::error::ErrorPage;
 use super::viewer::{Viewer, render_page};
 use crate::App;
@@ -144,8 +145,12 @@ pub async fn render_error_pages(State(app): State<App>, req: Request, next: Next
 }
 
 /// Counts requests and their latency by method, route template and status.
-pub async fn record_metrics(req: Request, next: Next) -> Response {
+/// Measures every routed request: its count and duration by route for `/metrics`, and, when
+/// analytics is on, the page view (`analytics::PageView`). One layer does both, so a page
+/// passes through the same layers whether analytics is on or off.
+pub async fn measure(State(app): State<App>, req: Request, next: Next) -> Response {
     let start = Instant::now();
+    let view = PageView::begin(&app, &req);
     let method = req.method().to_string();
     let route = req
         .extensions()
@@ -153,6 +158,9 @@ pub async fn record_metrics(req: Request, next: Next) -> Response {
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".to_string());
     let response = next.run(req).await;
+    if let Some(view) = view {
+        view.finish(&app, &response);
+    }
     let status = response.status().as_u16().to_string();
     let labels = [("method", method), ("route", route), ("status", status)];
     metrics::counter!("townhall_http_requests_total", &labels).increment(1);

@@ -306,16 +306,10 @@ pub fn router(app: App) -> Router {
     let site = pages
         .merge(api)
         .merge(ops)
-        .route_layer(axum::middleware::from_fn(middleware::record_metrics));
-    // Page views are counted only when analytics is on (`--analytics false` leaves no layer).
-    let site = if app.analytics.is_some() {
-        site.layer(axum::middleware::from_fn_with_state(
+        .route_layer(axum::middleware::from_fn_with_state(
             app.clone(),
-            analytics::count_page_views,
-        ))
-    } else {
-        site
-    };
+            middleware::measure,
+        ));
     site
         // A bug that panics in a handler becomes a 500 page, not a dropped connection.
         .layer(CatchPanicLayer::custom(|_| {

@@ -327,3 +327,42 @@ async fn a_stopped_server_writes_the_views_it_counted() {
     assert_eq!(addresses, 0, "only 16-digit hashes are kept, no addresses");
     pool.close().await;
 }
+
+#[tokio::test]
+async fn views_counted_before_the_days_salt_is_known_still_count_each_visitor_once() {
+    use townhall::analytics::Hit;
+    use townhall::store::analytics::Scope;
+    let t = support::spawn().await;
+    let recorder = t.app.analytics.clone().expect("analytics is on in tests");
+    // A day this node has no salt for yet (three days ago): the views wait in memory, with
+    // their addresses, until the flush has the salt.
+    let day = townhall::analytics::day_of(townhall::store::now()) - 3 * 86_400;
+    let ip_a = "203.0.113.7".parse().unwrap();
+    let ip_b = "198.51.100.4".parse().unwrap();
+    for (ip, ua) in [
+        (ip_a, FIREFOX),
+        (ip_a, FIREFOX),
+        (ip_b, FIREFOX),
+        (ip_a, CHROME),
+    ] {
+        recorder.record(Hit {
+            path: "/blog",
+            ip,
+            user_agent: ua,
+            referrer: None,
+            at: day + 3600,
+        });
+    }
+    recorder.flush().await;
+    let counts = t
+        .app
+        .db
+        .analytics_pages(Scope::Hub, Some(day), Some(day), 10)
+        .await
+        .unwrap();
+    assert_eq!(counts.len(), 1, "{counts:?}");
+    assert_eq!(
+        (counts[0].path.as_str(), counts[0].views, counts[0].visitors),
+        ("/blog", 4, 3)
+    );
+}

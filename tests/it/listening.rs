@@ -1177,3 +1177,49 @@ async fn an_analysis_job_is_claimed_by_one_worker_only() {
     }
     other.close().await;
 }
+
+/// Behind a trusted proxy the per-address limit on responses counts each forwarded address
+/// on its own: respondents behind one load balancer are not limited together.
+#[tokio::test]
+async fn the_response_limit_counts_forwarded_addresses_behind_a_trusted_proxy() {
+    let (t, _, slug) = with_exercise().await;
+    let behind = townhall::App::build(townhall::Config {
+        trusted_proxies: townhall::web::client_ip::TrustedProxies::parse("127.0.0.0/8").unwrap(),
+        responses_per_address: 2,
+        ..townhall::Config::new(&t.database_url)
+    })
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/api/v1/consultations/{slug}/responses",
+        listener.local_addr().unwrap()
+    );
+    tokio::spawn(behind.serve(listener));
+    let respond = |from: String, n: u32| {
+        let (client, url) = (t.client.clone(), url.clone());
+        async move {
+            client
+                .post(&url)
+                .header("x-forwarded-for", from)
+                .json(&json!({"answers": {"q1": format!("answer {n}"), "q4": 3}}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    for n in 1..=5 {
+        assert_eq!(respond(format!("198.51.100.{n}"), n).await, 201);
+    }
+    let mut statuses = Vec::new();
+    for n in 10..13 {
+        statuses.push(respond("203.0.113.9".into(), n).await);
+    }
+    assert_eq!(
+        statuses,
+        [201, 201, 429],
+        "the limit holds per forwarded address"
+    );
+}
