@@ -4,13 +4,14 @@
 # SQLite (the demo's content) and, when reachable, PostgreSQL.
 #
 #   scripts/bench-http.sh [seconds per run, default 20]
+#   TOWNHALL_BIN=/path/to/townhall scripts/bench-http.sh 15   # another build, e.g. an older one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-20}
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 [ -f assets/dist/townhall.css ] || { npm ci --no-audit --no-fund && npm run build; }
-cargo build --release -q
-bin=target/release/townhall
+bin=${TOWNHALL_BIN:-}
+[ -n "$bin" ] || { cargo build --release -q; bin=target/release/townhall; }
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
