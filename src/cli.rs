@@ -120,6 +120,18 @@ pub struct ServeArgs {
     /// Count page views for the analytics dashboard (true or false).
     #[arg(long, env = "TOWNHALL_ANALYTICS", default_value_t = true, action = clap::ArgAction::Set)]
     pub analytics: bool,
+    /// The mail relay that sends receipts to respondents who ask for one:
+    /// `smtp://host:25`, `smtp://user:password@host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:password@host`. Without it, receipts wait in the outbox.
+    #[arg(long, env = "TOWNHALL_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of receipts, e.g. "Department for Example <no-reply@example.gov.uk>".
+    #[arg(
+        long,
+        env = "TOWNHALL_MAIL_FROM",
+        default_value = "Townhall <no-reply@localhost>"
+    )]
+    pub mail_from: String,
     /// Seconds between the feed scheduler's looks for due subscriptions (for tests).
     #[arg(
         long,
@@ -297,6 +309,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         trusted_proxies,
         analytics: args.analytics,
         scheduler_interval: std::time::Duration::from_secs(args.scheduler_interval_secs),
+        smtp_url: args.smtp_url.filter(|u| !u.trim().is_empty()),
+        mail_from: args.mail_from,
         ..Config::new(&args.db.database)
     };
     let app = App::build(config).await?;

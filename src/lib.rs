@@ -15,6 +15,7 @@ pub mod evidence;
 pub mod export;
 pub mod feeds;
 pub mod listening;
+pub mod mail;
 pub mod opendata;
 pub mod sanitise;
 pub mod store;
@@ -46,6 +47,11 @@ pub struct Config {
     /// How long the hub's content and published results are reused before they are read
     /// again (zero: every time).
     pub page_cache: std::time::Duration,
+    /// The mail relay for receipts (`smtp://…`, `smtps://…`); `None`: messages wait in the
+    /// outbox.
+    pub smtp_url: Option<String>,
+    /// The sender of every message.
+    pub mail_from: String,
 }
 
 impl Config {
@@ -60,6 +66,8 @@ impl Config {
             analytics: true,
             scheduler_interval: syndication::SCHEDULER_TICK,
             page_cache: std::time::Duration::from_secs(1),
+            smtp_url: None,
+            mail_from: "Townhall <no-reply@localhost>".into(),
         }
     }
 }
@@ -83,6 +91,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub templates: Arc<minijinja::Environment<'static>>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// The mail relay (`None` without `--smtp-url`).
+    pub mailer: Option<mail::Mailer>,
     /// Where page views go (`None` when analytics is off).
     pub analytics: Option<analytics::Recorder>,
     /// The hub page's content, shared by every visitor for `Config::page_cache`.
@@ -97,8 +107,15 @@ impl App {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
         let analytics = config.analytics.then(|| analytics::spawn(db.clone()));
+        let mailer = match &config.smtp_url {
+            Some(url) => {
+                Some(mail::Mailer::new(url, &config.mail_from).map_err(anyhow::Error::msg)?)
+            }
+            None => None,
+        };
         Ok(App(Arc::new(AppState {
             analytics,
+            mailer,
             hub_cache: Default::default(),
             results_cache: Default::default(),
             db,
@@ -115,6 +132,15 @@ impl App {
         let db = self.db.clone();
         let scheduler = syndication::spawn_scheduler(self.clone());
         let analyses = evidence::spawn_worker(self.clone());
+        let mail = match &self.mailer {
+            Some(mailer) => Some(mail::spawn_worker(db.clone(), mailer.clone())),
+            None => {
+                tracing::info!(
+                    "no mail relay: receipts wait in the outbox until --smtp-url is set"
+                );
+                None
+            }
+        };
         let analytics = self.clone();
         let router = web::router(self);
         axum::serve(
@@ -125,6 +151,9 @@ impl App {
         .await?;
         scheduler.abort();
         analyses.abort();
+        if let Some(mail) = mail {
+            mail.abort();
+        }
         analytics.flush_analytics().await;
         db.close().await;
         Ok(())

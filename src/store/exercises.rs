@@ -282,8 +282,8 @@ impl Db {
                 sqlx::query("INSERT INTO response_contacts (response_id, email) VALUES ($1, $2)")
                     .bind(id).bind(email).execute(&mut *tx).await?;
                 if let Some((subject, body)) = &response.receipt {
-                    sqlx::query("INSERT INTO outbox (recipient, subject, body, created_at) VALUES ($1, $2, $3, $4)")
-                        .bind(email).bind(subject).bind(body.replace("{reference}", &reference)).bind(t)
+                    sqlx::query("INSERT INTO outbox (recipient, subject, body, created_at, response_id) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(email).bind(subject).bind(body.replace("{reference}", &reference)).bind(t).bind(id)
                         .execute(&mut *tx).await?;
                 }
             }
@@ -339,11 +339,19 @@ impl Db {
         )
     }
 
-    /// Removes a respondent's email (on request); the anonymous answers stay.
+    /// Removes a respondent's email (on request), with a receipt not sent yet; the anonymous
+    /// answers stay.
     pub async fn erase_contact(&self, exercise_id: i64, reference: &str) -> StoreResult<bool> {
-        let n = write!(self, pool => sqlx::query(
-            "DELETE FROM response_contacts WHERE response_id IN (SELECT id FROM responses WHERE exercise_id = $1 AND reference = $2)")
-            .bind(exercise_id).bind(reference).execute(pool).await.map(|r| r.rows_affected()))?;
+        const RESPONSE: &str = "SELECT id FROM responses WHERE exercise_id = $1 AND reference = $2";
+        let n = write!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM outbox WHERE response_id IN ({RESPONSE})")))
+                .bind(exercise_id).bind(reference).execute(&mut *tx).await?;
+            let n = sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM response_contacts WHERE response_id IN ({RESPONSE})")))
+                .bind(exercise_id).bind(reference).execute(&mut *tx).await?.rows_affected();
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(n)
+        })?;
         Ok(n > 0)
     }
 
@@ -374,12 +382,5 @@ impl Db {
         Ok(read!(self, pool => sqlx::query_as(
             "SELECT id, question_id, source_type, collected_on, segment, body, created_at FROM evidence
              WHERE exercise_id = $1 ORDER BY id").bind(exercise_id).fetch_all(pool).await)?)
-    }
-
-    /// Receipts waiting for the mail relay, oldest first.
-    pub async fn outbox(&self, limit: i64) -> StoreResult<Vec<(i64, String, String, String)>> {
-        Ok(read!(self, pool => sqlx::query_as(
-            "SELECT id, recipient, subject, body FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1")
-            .bind(limit).fetch_all(pool).await)?)
     }
 }

@@ -16,6 +16,7 @@ pub mod comments;
 pub mod exercises;
 pub mod ideas;
 pub mod organisations;
+pub mod outbox;
 pub mod posts;
 pub mod programme;
 pub mod rate_limits;

@@ -369,6 +369,8 @@ async fn render_show(
             actions => Serde(app.db.result_actions(e.id).await?),
             themes => Serde(themes),
             can_edit, can_analyse,
+            mail_relay => app.mailer.is_some(),
+            outbox => Serde(app.db.outbox_counts().await?),
             state => e.state(crate::store::now()),
             errors => Serde(errors),
             attempt => Serde(attempt.unwrap_or_default()),

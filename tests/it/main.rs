@@ -10,6 +10,7 @@ mod feeds;
 mod foundation;
 mod govuk_components;
 mod listening;
+mod mail;
 mod nodes;
 mod process;
 mod programme;

@@ -1,0 +1,161 @@
+//! Sending the outbox (receipts to respondents) through a mail relay.
+//!
+//! Messages are queued in the `outbox` table in the same transaction as what they are about,
+//! so nothing is promised that was not stored. With `--smtp-url` each node runs a worker that
+//! claims due messages (one node per message, `store::outbox`), sends them over SMTP and
+//! deletes each one sent. A failure is retried after a wait that doubles each time (one
+//! minute, two, four, … at most six hours); after [`MAX_ATTEMPTS`] the message is given up
+//! and left for an operator, with its last error. Without a relay, messages wait.
+
+use crate::store::Db;
+use crate::store::outbox::OutgoingMail;
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::time::Duration;
+
+/// Attempts before a message is given up.
+pub const MAX_ATTEMPTS: i32 = 10;
+/// How often a node looks for due messages.
+pub const POLL: Duration = Duration::from_secs(10);
+/// Seconds a claimed message is this node's before another may try it.
+const LEASE_SECS: i64 = 300;
+/// Messages claimed at once.
+const BATCH: i64 = 20;
+
+/// A mail relay and the sender's address.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold the relay's password: show only the sender.
+        write!(f, "Mailer {{ from: {} }}", self.from)
+    }
+}
+
+impl Mailer {
+    /// A relay from a URL (`smtp://host:25`, `smtp://user:password@host:587?tls=required`,
+    /// `smtps://user:password@host`) and a sender (`Name <address>` or an address). The error
+    /// is one line for the command line, without the password.
+    pub fn new(smtp_url: &str, from: &str) -> Result<Mailer, String> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
+            .map_err(|e| format!("--smtp-url is not a mail relay URL ({e}); for example smtp://relay.example.org:587?tls=required"))?
+            .timeout(Some(Duration::from_secs(30)))
+            .build();
+        let from = from.parse::<Mailbox>().map_err(|e| {
+            format!("--mail-from {from:?} is not an email address ({e}); for example \"Townhall <no-reply@example.gov.uk>\"")
+        })?;
+        Ok(Mailer { transport, from })
+    }
+
+    async fn send(&self, mail: &OutgoingMail) -> Result<(), String> {
+        let to = mail
+            .recipient
+            .parse::<Mailbox>()
+            .map_err(|e| format!("the recipient is not an email address: {e}"))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(mail.subject.as_str())
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body.clone())
+            .map_err(|e| format!("cannot build the message: {e}"))?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// What one round of sending did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Delivered {
+    pub sent: usize,
+    /// Failed this time; to be tried again.
+    pub deferred: usize,
+    /// Failed for the last time.
+    pub given_up: usize,
+}
+
+/// Seconds to wait after the `attempts`-th failure: 1, 2, 4, … minutes, at most six hours.
+pub fn retry_after(attempts: i32) -> i64 {
+    let minutes = 1i64 << attempts.clamp(1, 20).saturating_sub(1);
+    (minutes * 60).min(6 * 3600)
+}
+
+/// Sends every message due at `at` (Unix seconds), a batch at a time.
+pub async fn deliver_due(
+    db: &Db,
+    mailer: &Mailer,
+    at: i64,
+) -> crate::store::StoreResult<Delivered> {
+    let mut done = Delivered::default();
+    loop {
+        let batch = db.claim_mail(at, LEASE_SECS, BATCH).await?;
+        if batch.is_empty() {
+            return Ok(done);
+        }
+        for mail in &batch {
+            match mailer.send(mail).await {
+                Ok(()) => {
+                    db.mail_sent(mail.id).await?;
+                    metrics::counter!("townhall_mail_sent_total").increment(1);
+                    done.sent += 1;
+                }
+                Err(error) => {
+                    let last = mail.attempts >= MAX_ATTEMPTS;
+                    let retry_at = (!last).then(|| at + retry_after(mail.attempts));
+                    db.mail_failed(mail.id, &error, retry_at).await?;
+                    tracing::warn!(id = mail.id, attempts = mail.attempts, %error, "could not send a message");
+                    if last {
+                        metrics::counter!("townhall_mail_given_up_total").increment(1);
+                        done.given_up += 1;
+                    } else {
+                        metrics::counter!("townhall_mail_deferred_total").increment(1);
+                        done.deferred += 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Sends due messages every [`POLL`] until the server stops.
+pub fn spawn_worker(db: Db, mailer: Mailer) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = deliver_due(&db, &mailer, crate::store::now()).await {
+                tracing::error!(error = %e, "mail worker failed");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_double_up_to_six_hours() {
+        assert_eq!(retry_after(1), 60);
+        assert_eq!(retry_after(2), 120);
+        assert_eq!(retry_after(5), 960);
+        assert_eq!(retry_after(9), 256 * 60);
+        assert_eq!(retry_after(10), 6 * 3600);
+        assert_eq!(retry_after(40), 6 * 3600);
+    }
+
+    #[test]
+    fn bad_settings_are_named() {
+        let e = Mailer::new("not a url", "a@example.org").unwrap_err();
+        assert!(e.starts_with("--smtp-url"), "{e}");
+        let e = Mailer::new("smtp://127.0.0.1:2525", "nobody").unwrap_err();
+        assert!(e.starts_with("--mail-from"), "{e}");
+        assert!(Mailer::new("smtp://127.0.0.1:2525", "Townhall <no-reply@example.org>").is_ok());
+    }
+}

@@ -1,0 +1,104 @@
+//! The outbox: messages (receipts) waiting for the mail relay, claimed by one node at a time
+//! (see `crate::mail` and migrations/*/0011_mail_delivery.sql).
+
+use super::{Backend, Db, StoreResult, now, read, write};
+
+/// A message claimed for sending.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutgoingMail {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    /// Attempts so far, this one included.
+    pub attempts: i32,
+}
+
+/// Messages not sent yet: waiting (for the first try or a retry) and given up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct OutboxCounts {
+    pub waiting: i64,
+    pub given_up: i64,
+}
+
+impl Db {
+    /// Claims up to `limit` messages that are due at `at`, for `lease` seconds: no other node
+    /// claims them until the lease runs out (a node that dies mid-send is retried after it).
+    pub async fn claim_mail(
+        &self,
+        at: i64,
+        lease: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutgoingMail>> {
+        const DUE: &str = "SELECT id FROM outbox WHERE sent_at IS NULL AND gave_up_at IS NULL
+            AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1)
+            ORDER BY id LIMIT $3";
+        const CLAIM: &str =
+            "UPDATE outbox SET claimed_until = $2, attempts = attempts + 1 WHERE id IN";
+        const RETURNING: &str = "RETURNING id, recipient, subject, body, attempts";
+        let mut claimed: Vec<OutgoingMail> = match &self.backend {
+            Backend::Sqlite { write, .. } => {
+                let q = format!("{CLAIM} ({DUE}) {RETURNING}");
+                sqlx::query_as(sqlx::AssertSqlSafe(q))
+                    .bind(at)
+                    .bind(at + lease)
+                    .bind(limit)
+                    .fetch_all(write)
+                    .await?
+            }
+            Backend::Postgres(pool) => {
+                let q = format!("{CLAIM} ({DUE} FOR UPDATE SKIP LOCKED) {RETURNING}");
+                sqlx::query_as(sqlx::AssertSqlSafe(q))
+                    .bind(at)
+                    .bind(at + lease)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?
+            }
+        };
+        claimed.sort_by_key(|m| m.id);
+        Ok(claimed)
+    }
+
+    /// A message went to the relay: it is deleted, address and all.
+    pub async fn mail_sent(&self, id: i64) -> StoreResult<()> {
+        write!(self, pool => sqlx::query("DELETE FROM outbox WHERE id = $1")
+            .bind(id).execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// A send failed: try again at `retry_at`, or (`None`) give up.
+    pub async fn mail_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<i64>,
+    ) -> StoreResult<()> {
+        write!(self, pool => match retry_at {
+            Some(at) => sqlx::query(
+                "UPDATE outbox SET last_error = $1, next_attempt_at = $2, claimed_until = NULL WHERE id = $3")
+                .bind(error).bind(at).bind(id).execute(pool).await.map(|_| ()),
+            None => sqlx::query(
+                "UPDATE outbox SET last_error = $1, gave_up_at = $2, claimed_until = NULL WHERE id = $3")
+                .bind(error).bind(now()).bind(id).execute(pool).await.map(|_| ()),
+        })?;
+        Ok(())
+    }
+
+    /// How many messages wait, and how many were given up.
+    pub async fn outbox_counts(&self) -> StoreResult<OutboxCounts> {
+        let (waiting, given_up): (i64, i64) = read!(self, pool => sqlx::query_as(
+            "SELECT CAST(COUNT(*) FILTER (WHERE gave_up_at IS NULL) AS BIGINT),
+                    CAST(COUNT(*) FILTER (WHERE gave_up_at IS NOT NULL) AS BIGINT)
+             FROM outbox WHERE sent_at IS NULL")
+            .fetch_one(pool).await)?;
+        Ok(OutboxCounts { waiting, given_up })
+    }
+
+    /// Messages not sent yet, oldest first: (id, recipient, subject, body).
+    pub async fn outbox(&self, limit: i64) -> StoreResult<Vec<(i64, String, String, String)>> {
+        Ok(read!(self, pool => sqlx::query_as(
+            "SELECT id, recipient, subject, body FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1")
+            .bind(limit).fetch_all(pool).await)?)
+    }
+}
