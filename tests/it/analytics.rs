@@ -4,7 +4,6 @@
 
 use crate::support::{self, TestApp};
 use townhall::domain::role::Role;
-use townhall::domain::user::Email;
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
 const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
@@ -16,31 +15,6 @@ async fn view(t: &TestApp, path: &str, ua: &str, extra: &[(&str, &str)]) -> u16 
         r = r.header(*k, *v);
     }
     r.send().await.unwrap().status().as_u16()
-}
-
-async fn user_with_token(t: &TestApp, email: &str, role: Role, org: &str) -> (i64, String) {
-    let org = t.app.db.organisation_by_slug(org).await.unwrap();
-    let hash = townhall::auth::hash_password("a long enough password".into())
-        .await
-        .unwrap();
-    let id = t
-        .app
-        .db
-        .create_user(
-            &Email::parse(email).unwrap(),
-            email,
-            &hash,
-            &[(org.id, role)],
-        )
-        .await
-        .unwrap();
-    let token = format!("th_{}", townhall::auth::random_token());
-    t.app
-        .db
-        .create_api_token(id, &townhall::auth::token_hash(&token))
-        .await
-        .unwrap();
-    (id, token)
 }
 
 fn today() -> String {
@@ -77,8 +51,9 @@ fn views_of(body: &serde_json::Value, path: &str) -> (i64, i64) {
 #[tokio::test]
 async fn thirty_seven_page_views_and_ten_from_a_crawler_count_as_thirty_seven() {
     let t = support::spawn().await;
-    let (_, admin_token) =
-        user_with_token(&t, "boss@example.org", Role::Admin, "community-services").await;
+    let admin_token = t
+        .user_with_token("boss@example.org", "community-services", Role::Admin)
+        .await;
     // 37 ordinary page views from two browsers.
     for i in 0..20 {
         let ua = if i % 2 == 0 { FIREFOX } else { CHROME };
@@ -195,13 +170,9 @@ async fn thirty_seven_page_views_and_ten_from_a_crawler_count_as_thirty_seven() 
     drop(admin);
 
     // An editor of one body sees only its pages, and not the hub or the API.
-    let (_, editor_token) = user_with_token(
-        &t,
-        "ed@example.org",
-        Role::Editor,
-        "national-records-agency",
-    )
-    .await;
+    let editor_token = t
+        .user_with_token("ed@example.org", "national-records-agency", Role::Editor)
+        .await;
     let (status, _) = pages(&t, &editor_token, "").await;
     assert_eq!(status, 403);
     let r = t
@@ -233,8 +204,9 @@ async fn thirty_seven_page_views_and_ten_from_a_crawler_count_as_thirty_seven() 
 #[tokio::test]
 async fn with_analytics_off_nothing_is_counted() {
     let t = support::spawn().await;
-    let (_, token) =
-        user_with_token(&t, "boss@example.org", Role::Admin, "community-services").await;
+    let token = t
+        .user_with_token("boss@example.org", "community-services", Role::Admin)
+        .await;
     let off = townhall::App::build(townhall::Config {
         analytics: false,
         ..townhall::Config::new(&t.database_url)
@@ -264,8 +236,9 @@ async fn with_analytics_off_nothing_is_counted() {
 #[tokio::test]
 async fn visitors_are_counted_once_across_nodes_sharing_the_days_salt() {
     let t = support::spawn().await;
-    let (_, token) =
-        user_with_token(&t, "boss@example.org", Role::Admin, "community-services").await;
+    let token = t
+        .user_with_token("boss@example.org", "community-services", Role::Admin)
+        .await;
     let other = townhall::App::build(townhall::Config::new(&t.database_url))
         .await
         .unwrap();
