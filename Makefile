@@ -6,6 +6,9 @@ CARGO ?= cargo
 # The PostgreSQL server the integration tests run against a second time (each test makes
 # and drops its own database there).
 TOWNHALL_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test
+# The debug build the durability script and the browser tests run (cargo's CARGO_TARGET_DIR
+# is honoured).
+BIN := $(abspath $(or $(CARGO_TARGET_DIR),target)/debug/townhall)
 
 .PHONY: demo test assets build check pydeps test-rust test-postgres test-durability test-browser clean
 
@@ -46,13 +49,13 @@ test-postgres: assets pydeps
 # when the server is killed part-way (SIGKILL), on SQLite and on PostgreSQL.
 test-durability: assets
 	$(CARGO) build
-	python3 scripts/response-durability.py --bin target/debug/townhall
-	python3 scripts/response-durability.py --bin target/debug/townhall --database $(TOWNHALL_TEST_POSTGRES)
+	python3 scripts/response-durability.py --bin $(BIN)
+	python3 scripts/response-durability.py --bin $(BIN) --database $(TOWNHALL_TEST_POSTGRES)
 
 test-browser: assets
 	bash scripts/ensure-chromium.sh
 	$(CARGO) build
-	npm run e2e
+	TOWNHALL_BIN=$(BIN) npm run e2e
 
 clean:
 	rm -rf assets/dist target
