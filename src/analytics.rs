@@ -1,7 +1,8 @@
 //! Privacy-friendly analytics, counted on the server, off the request path.
 //!
-//! The middleware (`web::analytics::count_page_views`) decides whether a response is a page
-//! view (GET, 200, HTML, a public path, not a bot, not a prefetch) and adds it to the node's
+//! The `measure` middleware (`web::middleware`, with `web::analytics::PageView`) decides
+//! whether a response is a page view (GET, 200, HTML, a public path, not a bot, not a
+//! prefetch) and adds it to the node's
 //! [`Recorder`]: a hash and a map update in memory under a lock, with no allocation for a path,
 //! visitor and referrer seen before, no channel and no other task to wake, so a page costs no
 //! more with analytics on (BENCHMARKS.md, "Analytics on and off"). A task per node writes the
