@@ -14,6 +14,7 @@ pub mod domain;
 pub mod evidence;
 pub mod export;
 pub mod feeds;
+pub mod ideas;
 pub mod listening;
 pub mod mail;
 pub mod opendata;

@@ -30,6 +30,13 @@ impl FieldErrors {
         Self::default()
     }
 
+    /// One message for one field.
+    pub fn one(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = Self::new();
+        errors.add(field, message);
+        errors
+    }
+
     /// Records the first message for a field; later ones for the same field are dropped
     /// because GOV.UK pages show one message per field.
     pub fn add(&mut self, field: &str, message: impl Into<String>) {

@@ -26,6 +26,17 @@ impl Challenge {
     pub fn is_open(&self, at: i64) -> bool {
         self.opens_at <= at && at < self.closes_at
     }
+
+    /// `upcoming`, `open` or `closed` at `at`.
+    pub fn state(&self, at: i64) -> &'static str {
+        if at < self.opens_at {
+            "upcoming"
+        } else if at < self.closes_at {
+            "open"
+        } else {
+            "closed"
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]

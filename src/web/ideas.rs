@@ -14,6 +14,7 @@ use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::role::Role;
 use crate::domain::text::{Slug, required_line};
+use crate::ideas::{self, IDEA_WINDOW_SECS, IdeaRefusal, NewIdea};
 use crate::store::ideas::Challenge;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -22,8 +23,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
-const IDEA_LIMIT: i64 = 5;
-const IDEA_WINDOW_SECS: i64 = 3600;
+/// Votes one address may cast in [`IDEA_WINDOW_SECS`].
 const VOTE_LIMIT: i64 = 200;
 
 /// `GET /ideas`: every challenge.
@@ -111,57 +111,33 @@ pub async fn submit(
     CsrfForm(form): CsrfForm<IdeaForm>,
 ) -> PageResult {
     let c = app.db.challenge_by_slug(&slug).await?;
-    let mut errors = FieldErrors::new();
-    if !c.is_open(crate::store::now()) {
-        errors.add("title", "This challenge is not taking ideas now");
-        return render_challenge(&app, &viewer, &c, &form, errors, StatusCode::CONFLICT).await;
-    }
-    let title = errors.check(
-        "title",
-        required_line(&form.title, "a title for your idea", 150),
-    );
-    let name = errors.check("name", required_line(&form.name, "your name", 100));
-    if form.body.trim().is_empty() {
-        errors.add("body", "Describe your idea");
-    } else if form.body.chars().count() > 5000 {
-        errors.add("body", "Your description must be 5000 characters or fewer");
-    }
-    let (Some(title), Some(name)) = (title, name) else {
-        return render_challenge(&app, &viewer, &c, &form, errors, StatusCode::BAD_REQUEST).await;
+    let idea = NewIdea {
+        title: &form.title,
+        body: &form.body,
+        name: &form.name,
     };
-    if !errors.is_empty() {
-        return render_challenge(&app, &viewer, &c, &form, errors, StatusCode::BAD_REQUEST).await;
-    }
-    if app
-        .db
-        .rate_limit_hit(&format!("idea:{}", ip), IDEA_WINDOW_SECS)
-        .await?
-        > IDEA_LIMIT
-    {
-        errors.add(
-            "title",
-            "You have sent several ideas in a short time. Wait an hour and try again.",
-        );
-        return render_challenge(
-            &app,
-            &viewer,
-            &c,
-            &form,
-            errors,
+    // A filled honeypot is treated as sent, and nothing is stored.
+    let store = form.website.trim().is_empty();
+    let (errors, status) = match ideas::submit(&app.db, &c, idea, ip, store).await {
+        Ok(_) => {
+            return viewer.render(
+                &app,
+                "ideas/received.html",
+                context! { challenge => Serde(&c) },
+            );
+        }
+        Err(IdeaRefusal::Invalid(errors)) => (errors, StatusCode::BAD_REQUEST),
+        Err(IdeaRefusal::Closed) => (
+            FieldErrors::one("title", IdeaRefusal::CLOSED),
+            StatusCode::CONFLICT,
+        ),
+        Err(IdeaRefusal::TooMany) => (
+            FieldErrors::one("title", IdeaRefusal::TOO_MANY),
             StatusCode::TOO_MANY_REQUESTS,
-        )
-        .await;
-    }
-    if form.website.trim().is_empty() {
-        app.db
-            .submit_idea(c.id, &title, form.body.trim(), &name)
-            .await?;
-    }
-    viewer.render(
-        &app,
-        "ideas/received.html",
-        context! { challenge => Serde(&c) },
-    )
+        ),
+        Err(IdeaRefusal::Store(e)) => return Err(e.into()),
+    };
+    render_challenge(&app, &viewer, &c, &form, errors, status).await
 }
 
 /// `POST /ideas/{challenge}/{idea}/vote`: one vote per voter per idea.

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod analytics;
 pub mod api;
+pub mod api_ideas;
 pub mod api_listening;
 pub mod assets;
 pub mod atom;
@@ -267,6 +268,11 @@ pub fn router(app: App) -> Router {
             get(api_listening::list).post(api_listening::create),
         )
         .route("/api/v1/consultations/{slug}", get(api_listening::show))
+        .route("/api/v1/ideas", get(api_ideas::list))
+        .route(
+            "/api/v1/ideas/{challenge}",
+            get(api_ideas::show).post(api_ideas::submit),
+        )
         .route(
             "/api/v1/consultations/{slug}/responses",
             get(api_listening::responses).post(api_listening::respond),
