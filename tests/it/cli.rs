@@ -361,3 +361,43 @@ async fn export_writes_every_dataset_and_a_datapackage_that_describes_them() {
     );
     assert_one_line_error(&o);
 }
+
+#[test]
+fn bad_mail_settings_stop_serve_with_one_line_that_keeps_the_password_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("t.db").display());
+    let o = townhall(
+        &[
+            "serve",
+            "--database",
+            &db,
+            "--addr",
+            "127.0.0.1:0",
+            "--smtp-url",
+            "smtp//user:s3cret@relay",
+        ],
+        "",
+    );
+    assert_one_line_error(&o);
+    assert!(
+        stderr(&o).contains("--smtp-url") && !stderr(&o).contains("s3cret"),
+        "{}",
+        stderr(&o)
+    );
+    let o = townhall(
+        &[
+            "serve",
+            "--database",
+            &db,
+            "--addr",
+            "127.0.0.1:0",
+            "--smtp-url",
+            "smtp://127.0.0.1:2525",
+            "--mail-from",
+            "nobody",
+        ],
+        "",
+    );
+    assert_one_line_error(&o);
+    assert!(stderr(&o).contains("--mail-from"), "{}", stderr(&o));
+}
