@@ -1,6 +1,6 @@
-//! Analytics on the web: noting page views for the `measure` middleware (see `crate::analytics`), the
-//! dashboard at `/admin/analytics` (admins see the hub, editors their organisations), its CSV
-//! download, and `GET /api/v1/analytics/pages` for admins.
+//! Analytics on the web: noting page views for the `measure` middleware (see
+//! `crate::analytics`), the dashboard at `/admin/analytics` (admins see the hub, editors their
+//! organisations), its CSV download, and `GET /api/v1/analytics/pages` for admins.
 
 use super::api::ApiUser;
 use super::client_ip::ClientIp;
