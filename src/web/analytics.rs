@@ -2,7 +2,7 @@
 //! `crate::analytics`), the dashboard at `/admin/analytics` (admins see the hub, editors their
 //! organisations), its CSV download, and `GET /api/v1/analytics/pages` for admins.
 
-use super::api::ApiUser;
+use super::api::{ApiQuery, ApiUser};
 use super::client_ip::ClientIp;
 use super::editorial::organisations_for;
 use super::error::{ApiError, PageError, PageResult};
@@ -396,7 +396,7 @@ pub async fn csv(
 pub async fn api_pages(
     State(app): State<App>,
     user: ApiUser,
-    Query(q): Query<PeriodQuery>,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let u = app.db.user(user.id).await?;
     let signed_in = SignedIn {

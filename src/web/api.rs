@@ -17,7 +17,7 @@ use crate::store::posts::{Post, PostFilter, Tag};
 use crate::store::settings::COMMENTS_PAUSED;
 use crate::store::{StoreError, now};
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
@@ -103,6 +103,49 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
                 "the request body is not valid JSON for this endpoint: {}",
                 rejection.body_text()
             ))),
+        }
+    }
+}
+
+/// A path parameter; one that does not parse (`/api/v1/analyses/abc`) is a JSON 400.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
+        }
+    }
+}
+
+/// A query string; one that does not parse (a repeated field, a word for a number) is a JSON
+/// 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
         }
     }
 }
@@ -229,7 +272,7 @@ pub struct PostsQuery {
 pub async fn posts(
     State(app): State<App>,
     headers: HeaderMap,
-    Query(q): Query<PostsQuery>,
+    ApiQuery(q): ApiQuery<PostsQuery>,
 ) -> ApiResult<Json<Value>> {
     let page = match q.page.as_deref() {
         None | Some("") => 1,
@@ -281,7 +324,7 @@ pub async fn posts(
 pub async fn post(
     State(app): State<App>,
     headers: HeaderMap,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<Value>> {
     let p = app.db.post_by_slug(&slug).await?;
     if !p.is_public(now()) {
@@ -302,7 +345,7 @@ pub async fn post(
 pub async fn add_comment(
     State(app): State<App>,
     ClientIp(ip): ClientIp,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(input): ApiJson<CommentInput>,
 ) -> ApiResult {
     let p = app.db.post_by_slug(&slug).await?;
@@ -384,7 +427,7 @@ async fn decide(
 pub async fn approve_comment(
     State(app): State<App>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
     decide(&app, user, id, Decision::Approve, "").await
 }
@@ -393,7 +436,7 @@ pub async fn approve_comment(
 pub async fn reject_comment(
     State(app): State<App>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> ApiResult<Json<Value>> {
     decide(&app, user, id, Decision::Reject, &body.reason).await
@@ -449,7 +492,7 @@ pub async fn create_feed(
 pub async fn fetch_feed(
     State(app): State<App>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
     let (_, orgs) = user.organisations_for(&app, Role::Editor).await?;
     let sub = app.db.subscription(id).await?;

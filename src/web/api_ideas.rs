@@ -2,7 +2,7 @@
 //! submitting an idea (held for moderation, with the form's rules: `crate::ideas`). Votes
 //! are cast on the page only, one per browser (see `web::ideas`).
 
-use super::api::ApiJson;
+use super::api::{ApiJson, ApiPath};
 use super::atom::base_url;
 use super::client_ip::ClientIp;
 use super::error::{ApiError, ApiResult};
@@ -11,7 +11,7 @@ use crate::domain::exercise::format_instant;
 use crate::ideas::{self, IDEA_WINDOW_SECS, IdeaRefusal, NewIdea};
 use crate::store::ideas::Challenge;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -45,7 +45,7 @@ pub async fn list(State(app): State<App>, headers: HeaderMap) -> ApiResult<Json<
 pub async fn show(
     State(app): State<App>,
     headers: HeaderMap,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<Value>> {
     let base = base_url(&app, &headers);
     let c = app.db.challenge_by_slug(&slug).await?;
@@ -86,7 +86,7 @@ pub struct IdeaInput {
 pub async fn submit(
     State(app): State<App>,
     ClientIp(ip): ClientIp,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(input): ApiJson<IdeaInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let c = app.db.challenge_by_slug(&slug).await?;

@@ -1,6 +1,6 @@
 //! The API of consultations, surveys and reviews: exercises, responses and analyses.
 
-use super::api::{ApiJson, ApiUser};
+use super::api::{ApiJson, ApiPath, ApiUser};
 use super::atom::base_url;
 use super::client_ip::ClientIp;
 use super::error::{ApiError, ApiResult};
@@ -12,7 +12,7 @@ use crate::domain::role::Role;
 use crate::listening::{self, Refusal, Submission};
 use crate::store::exercises::Exercise;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
@@ -54,7 +54,7 @@ async fn published(app: &App, slug: &str) -> Result<Exercise, ApiError> {
 pub async fn show(
     State(app): State<App>,
     headers: HeaderMap,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<Value>> {
     let e = published(&app, &slug).await?;
     let mut v = summary(&base_url(&app, &headers), &e, crate::store::now());
@@ -99,7 +99,7 @@ pub async fn respond(
     State(app): State<App>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(body): ApiJson<ResponseBody>,
 ) -> ApiResult {
     let e = published(&app, &slug).await?;
@@ -176,7 +176,7 @@ async fn as_analyst(app: &App, user: &ApiUser, e: &Exercise) -> Result<(), ApiEr
 pub async fn responses(
     State(app): State<App>,
     user: ApiUser,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult {
     let e = app.db.exercise_by_slug(&slug).await?;
     as_analyst(&app, &user, &e).await?;
@@ -206,7 +206,7 @@ pub struct AnalysisRequest {
 pub async fn request_analysis(
     State(app): State<App>,
     user: ApiUser,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(body): ApiJson<AnalysisRequest>,
 ) -> ApiResult {
     let e = app.db.exercise_by_slug(&slug).await?;
@@ -239,7 +239,7 @@ pub async fn request_analysis(
 pub async fn analysis(
     State(app): State<App>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
     let a = app.db.analysis(id).await?;
     let e = app.db.exercise(a.exercise_id).await?;

@@ -1,13 +1,14 @@
 //! The programme register's JSON API (public reads): `/api/v1/programme/…`.
 //! `GET /api/v1/programme/projects?phase=&theme=&organisation=&status=` is fixed by PRODUCT.md.
 
+use super::api::{ApiPath, ApiQuery};
 use super::error::{ApiError, ApiResult};
 use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::programme::{Phase, Status, format_date};
 use crate::store::programme::{ProjectView, Ref, Register};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
@@ -80,7 +81,7 @@ fn checked_filter(
 pub async fn projects(
     State(app): State<App>,
     headers: HeaderMap,
-    Query(q): Query<super::programme::FilterQuery>,
+    ApiQuery(q): ApiQuery<super::programme::FilterQuery>,
 ) -> ApiResult<Json<Value>> {
     let register = app.db.register().await?;
     let organisations: Vec<String> = app
@@ -104,7 +105,7 @@ pub async fn projects(
 pub async fn project(
     State(app): State<App>,
     headers: HeaderMap,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<Value>> {
     let register = app.db.register().await?;
     let p = register.project(&slug).ok_or(ApiError::NotFound)?;

@@ -598,6 +598,47 @@ async fn openapi_document_describes_every_api_route() {
     }
 }
 
+/// A path or query parameter that does not parse is a JSON error like every other API error,
+/// not the framework's plain text.
+#[tokio::test]
+async fn unreadable_api_parameters_are_json_errors() {
+    let t = support::spawn().await;
+    let analyst = t
+        .user_with_token(
+            "an@example.org",
+            "community-services",
+            townhall::domain::role::Role::Analyst,
+        )
+        .await;
+    let requests = [
+        t.client
+            .get(t.url("/api/v1/programme/projects?status=a&status=b")),
+        t.client
+            .get(t.url("/api/v1/analyses/not-a-number"))
+            .bearer_auth(&analyst),
+        t.client
+            .post(t.url("/api/v1/comments/1%2C2/approve"))
+            .bearer_auth(&analyst),
+    ];
+    for request in requests {
+        let r = request.send().await.unwrap();
+        let url = r.url().to_string();
+        assert_eq!(r.status(), 400, "{url}");
+        assert!(
+            r.headers()[reqwest::header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{url}"
+        );
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(
+            body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{url}: {body}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_suite_runs_on_the_engine_it_says() {
     let t = support::spawn().await;
