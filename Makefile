@@ -10,7 +10,7 @@ TOWNHALL_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test
 # is honoured).
 BIN := $(abspath $(or $(CARGO_TARGET_DIR),target)/debug/townhall)
 
-.PHONY: demo test assets build check pydeps test-rust test-postgres test-durability test-browser clean
+.PHONY: demo test assets build check pydeps test-rust test-postgres test-durability test-api-fuzz test-browser clean
 
 ## Front-end assets: GOV.UK Frontend compiled with a system font stack (assets/build.mjs).
 node_modules/.package-lock.json: package.json package-lock.json
@@ -29,7 +29,7 @@ build: assets
 	$(CARGO) build --workspace --all-targets
 
 ## Formatting and lints, then every test: Rust on SQLite, Rust on PostgreSQL, browser tests.
-test: check test-rust test-postgres test-durability test-browser
+test: check test-rust test-postgres test-durability test-api-fuzz test-browser
 
 check: assets
 	$(CARGO) fmt --all -- --check
@@ -51,6 +51,11 @@ test-durability: assets
 	$(CARGO) build
 	python3 scripts/response-durability.py --bin $(BIN)
 	python3 scripts/response-durability.py --bin $(BIN) --database $(TOWNHALL_TEST_POSTGRES)
+
+# Requests generated from the OpenAPI document (schemathesis): none may get a 5xx.
+test-api-fuzz: assets
+	$(CARGO) build
+	bash scripts/fuzz-api.sh $(BIN)
 
 test-browser: assets
 	bash scripts/ensure-chromium.sh
