@@ -149,16 +149,47 @@ struct Unsalted {
 }
 
 /// Everything counted since the last flush.
-#[derive(Default)]
 struct Pending {
     /// Pages by day (usually one day) and path.
     days: HashMap<i64, HashMap<String, Page>>,
     unsalted: Vec<Unsalted>,
     /// Entries held (pages, visitors, referrers, unsalted views), to bound memory.
     entries: usize,
+    /// Entries held at most ([`MAX_PENDING`]).
+    limit: usize,
+}
+
+impl Default for Pending {
+    fn default() -> Self {
+        Pending {
+            days: HashMap::new(),
+            unsalted: Vec::new(),
+            entries: 0,
+            limit: MAX_PENDING,
+        }
+    }
 }
 
 impl Pending {
+    /// Adds a view; false (nothing added) when the limit is reached. A view whose visitor is
+    /// not known yet (`visitor` is `None`) keeps its address and user agent for the flush.
+    fn record(&mut self, day: i64, hit: &Hit<'_>, visitor: Option<u64>) -> bool {
+        if self.entries >= self.limit {
+            return false;
+        }
+        self.add(day, hit.path, visitor, hit.referrer);
+        if visitor.is_none() {
+            self.entries += 1;
+            self.unsalted.push(Unsalted {
+                day,
+                path: hit.path.to_string(),
+                ip: hit.ip,
+                user_agent: hit.user_agent.to_string(),
+            });
+        }
+        true
+    }
+
     fn page(&mut self, day: i64, path: &str) -> &mut Page {
         let pages = self.days.entry(day).or_default();
         // Look up by &str first: a path seen before costs no allocation.
@@ -237,21 +268,14 @@ impl Recorder {
             .clone()
             .filter(|s| s.day == day);
         let visitor = salt.map(|s| s.visitor(hit.ip, hit.user_agent));
-        let mut pending = self.0.pending.lock().unwrap_or_else(|e| e.into_inner());
-        if pending.entries >= MAX_PENDING {
-            drop(pending);
+        let added = self
+            .0
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .record(day, &hit, visitor);
+        if !added {
             metrics::counter!("townhall_analytics_dropped_total").increment(1);
-            return;
-        }
-        pending.add(day, hit.path, visitor, hit.referrer);
-        if visitor.is_none() {
-            pending.entries += 1;
-            pending.unsalted.push(Unsalted {
-                day,
-                path: hit.path.to_string(),
-                ip: hit.ip,
-                user_agent: hit.user_agent.to_string(),
-            });
         }
     }
 
@@ -443,5 +467,31 @@ mod tests {
         assert_eq!(home.referrers["example.org"], 2);
         // Two pages, three visitor entries, one referrer.
         assert_eq!(p.entries, 6);
+    }
+
+    #[test]
+    fn pending_views_stop_at_the_limit_and_unknown_visitors_wait_for_the_salt() {
+        let mut p = Pending {
+            limit: 3,
+            ..Pending::default()
+        };
+        let ip: IpAddr = "203.0.113.7".parse().unwrap();
+        let hit = |path| Hit {
+            path,
+            ip,
+            user_agent: "Firefox",
+            referrer: None,
+            at: 0,
+        };
+        // A page and its unsalted view: two entries.
+        assert!(p.record(0, &hit("/"), None));
+        assert_eq!((p.entries, p.unsalted.len()), (2, 1));
+        assert_eq!(p.unsalted[0].user_agent, "Firefox");
+        // A known visitor on a new page: two more, past the limit, but it was under it.
+        assert!(p.record(0, &hit("/blog"), Some(1)));
+        assert_eq!(p.entries, 4);
+        // Full: nothing more is added, not even a view of a page already held.
+        assert!(!p.record(0, &hit("/"), Some(2)));
+        assert_eq!(p.days[&0]["/"].views, 1);
     }
 }
