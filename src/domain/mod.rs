@@ -83,3 +83,15 @@ impl FieldErrors {
         }
     }
 }
+
+/// Where `at` falls in a window that opens at `opens_at` and closes at `closes_at` (Unix
+/// seconds): `upcoming`, `open` or `closed`. Consultations and idea challenges both have one.
+pub fn window_state(opens_at: i64, closes_at: i64, at: i64) -> &'static str {
+    if at < opens_at {
+        "upcoming"
+    } else if at < closes_at {
+        "open"
+    } else {
+        "closed"
+    }
+}

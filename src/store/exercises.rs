@@ -36,13 +36,7 @@ impl Exercise {
 
     /// `upcoming`, `open` or `closed` at time `at`.
     pub fn state(&self, at: i64) -> &'static str {
-        if at < self.opens_at {
-            "upcoming"
-        } else if at < self.closes_at {
-            "open"
-        } else {
-            "closed"
-        }
+        crate::domain::window_state(self.opens_at, self.closes_at, at)
     }
 }
 

@@ -24,18 +24,12 @@ impl Challenge {
     }
 
     pub fn is_open(&self, at: i64) -> bool {
-        self.opens_at <= at && at < self.closes_at
+        self.state(at) == "open"
     }
 
     /// `upcoming`, `open` or `closed` at `at`.
     pub fn state(&self, at: i64) -> &'static str {
-        if at < self.opens_at {
-            "upcoming"
-        } else if at < self.closes_at {
-            "open"
-        } else {
-            "closed"
-        }
+        crate::domain::window_state(self.opens_at, self.closes_at, at)
     }
 }
 
