@@ -12,7 +12,7 @@ use crate::domain::organisation::NewOrganisation;
 use crate::domain::post::{CommentInput, PostInput};
 use crate::domain::role::Role;
 use crate::domain::user::Email;
-use crate::sanitise::markdown_to_html;
+use crate::sanitise::render_markdown;
 use crate::store::Db;
 use crate::store::comments::Decision;
 use crate::{App, Config};
@@ -154,7 +154,7 @@ pub async fn seed_posts(db: &Db, admin: i64) -> anyhow::Result<()> {
         db.create_post(
             organisation.id,
             &post,
-            &markdown_to_html(&post.body_markdown),
+            &render_markdown(&post.body_markdown)?,
             Some(admin),
         )
         .await?;
@@ -177,7 +177,7 @@ pub async fn seed_posts(db: &Db, admin: i64) -> anyhow::Result<()> {
     db.create_post(
         department.id,
         &page,
-        &markdown_to_html(&page.body_markdown),
+        &render_markdown(&page.body_markdown)?,
         Some(admin),
     )
     .await?;
@@ -929,7 +929,7 @@ We report on every project here at least every three months.".into(),
         .create_strategy(
             department.id,
             &strategy,
-            &markdown_to_html(&strategy.body_markdown),
+            &render_markdown(&strategy.body_markdown)?.html,
         )
         .await?;
     for (i, (slug, title, summary)) in THEMES.iter().enumerate() {
@@ -1041,7 +1041,7 @@ We report on every project here at least every three months.".into(),
         }
         .parse(&register.project_keys(), &register.theme_keys())
         .map_err(|e| bad("case study", e))?;
-        db.save_case_study(None, &case, &markdown_to_html(&case.body_markdown))
+        db.save_case_study(None, &case, &render_markdown(&case.body_markdown)?.html)
             .await?;
     }
     Ok(())

@@ -18,6 +18,7 @@ pub mod ideas;
 pub mod listening;
 pub mod mail;
 pub mod opendata;
+pub mod posts;
 pub mod sanitise;
 pub mod store;
 pub mod syndication;
@@ -107,6 +108,13 @@ impl App {
     pub async fn build(config: Config) -> anyhow::Result<App> {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
+        let rerendered = posts::rerender_stale(&db).await?;
+        if rerendered > 0 {
+            tracing::info!(
+                posts = rerendered,
+                "rendered posts again with the current renderer"
+            );
+        }
         let analytics = config.analytics.then(|| analytics::spawn(db.clone()));
         let mailer = match &config.smtp_url {
             Some(url) => {

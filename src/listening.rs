@@ -620,7 +620,9 @@ pub async fn create_exercise(
         }
     };
     let org = org.expect("checked above");
-    let body_html = crate::sanitise::markdown_to_html(&valid.definition.body);
+    let body_html = crate::sanitise::render_field(&valid.definition.body, "body")
+        .await?
+        .html;
     match app
         .db
         .create_exercise(org.id, &valid, &body_html, published, Some(user_id))

@@ -35,7 +35,19 @@ pub async fn fetch_now(app: &App, id: i64) -> StoreResult<FetchSummary> {
         last_modified: sub.last_modified.clone(),
     };
     let url = sub.url.clone();
-    let outcome = tokio::task::spawn_blocking(move || fetch(&url, &validators, &policy)).await;
+    // Fetching waits on the network and parsing cleans HTML: both off the async threads.
+    let outcome = tokio::task::spawn_blocking(move || {
+        fetch(&url, &validators, &policy).map(|fetched| match fetched {
+            FetchOutcome::NotModified => None,
+            FetchOutcome::Fetched {
+                body,
+                etag,
+                last_modified,
+                final_url,
+            } => Some((parse(&body, &final_url), etag, last_modified)),
+        })
+    })
+    .await;
     let fail = |error: String| FetchRecord {
         error: Some(error),
         ..FetchRecord::default()
@@ -46,13 +58,8 @@ pub async fn fetch_now(app: &App, id: i64) -> StoreResult<FetchSummary> {
             fail(format!("the fetch stopped unexpectedly: {join}")),
         ),
         Ok(Err(e)) => (Vec::new(), fail(e.to_string())),
-        Ok(Ok(FetchOutcome::NotModified)) => (Vec::new(), FetchRecord::default()),
-        Ok(Ok(FetchOutcome::Fetched {
-            body,
-            etag,
-            last_modified,
-            final_url,
-        })) => match parse(&body, &final_url) {
+        Ok(Ok(None)) => (Vec::new(), FetchRecord::default()),
+        Ok(Ok(Some((parsed, etag, last_modified)))) => match parsed {
             Err(e) => (Vec::new(), fail(e.to_string())),
             Ok(feed) => (
                 feed.items,
@@ -60,7 +67,7 @@ pub async fn fetch_now(app: &App, id: i64) -> StoreResult<FetchSummary> {
                     title: Some(feed.title),
                     etag,
                     last_modified,
-                    error: None,
+                    error: skipped_items(&feed.skipped),
                 },
             ),
         },
@@ -73,6 +80,19 @@ pub async fn fetch_now(app: &App, id: i64) -> StoreResult<FetchSummary> {
         new_items,
         error: record.error,
     })
+}
+
+/// What to record about items left out of a fetch that otherwise worked.
+fn skipped_items(skipped: &[String]) -> Option<String> {
+    match skipped {
+        [] => None,
+        [one] => Some(format!("1 item was left out: {one}")),
+        [first, rest @ ..] => Some(format!(
+            "{} items were left out: {first}, and {} more",
+            skipped.len(),
+            rest.len()
+        )),
+    }
 }
 
 /// Fetches every due subscription this node manages to claim; returns how many it fetched.

@@ -30,7 +30,7 @@ async fn create(
     let org = db
         .organisation_by_slug(&valid.definition.organisation)
         .await?;
-    let html = crate::sanitise::markdown_to_html(&valid.definition.body);
+    let html = crate::sanitise::render_markdown(&valid.definition.body)?.html;
     Ok(db
         .create_exercise(org.id, &valid, &html, published, Some(admin))
         .await?)

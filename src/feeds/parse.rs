@@ -5,7 +5,7 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::sanitise::{html_to_text, sanitise_html_with_base};
+use crate::sanitise::{TooComplex, escape, html_to_text, sanitise_html_with_base};
 
 /// The most items taken from one feed (the first ones, which feeds put newest first), so a
 /// huge feed cannot flood a blog.
@@ -23,6 +23,9 @@ pub struct ParsedFeed {
     pub site_url: Option<String>,
     /// At most [`MAX_ITEMS`] items, in the feed's order.
     pub items: Vec<FeedItem>,
+    /// Items left out because their HTML could not be cleaned within bounded work: each
+    /// title with the reason, for the subscription's recorded error.
+    pub skipped: Vec<String>,
 }
 
 /// One item of a feed. Titles and authors are plain text (templates escape them); the HTML
@@ -96,11 +99,12 @@ pub fn parse(body: &[u8], base_url: &str) -> Result<ParsedFeed, FeedError> {
         .filter(|l| l.rel.as_deref() != Some("self") && l.rel.as_deref() != Some("hub"))
         .find_map(|l| absolute(&base, &l.href));
 
+    let mut skipped = Vec::new();
     let items = feed
         .entries
         .iter()
         .take(MAX_ITEMS)
-        .map(|entry| {
+        .filter_map(|entry| {
             let link = entry
                 .links
                 .iter()
@@ -123,39 +127,40 @@ pub fn parse(body: &[u8], base_url: &str) -> Result<ParsedFeed, FeedError> {
                 .iter()
                 .find_map(|p| p.name.as_deref().map(|n| html_to_text(&escape(n), 200)))
                 .filter(|n| !n.is_empty());
-            let summary_html = entry
-                .summary
-                .as_ref()
-                .map(|t| {
-                    html_of(
-                        &t.content,
-                        t.content_type.essence().to_string().as_str(),
-                        &item_base,
-                    )
-                })
-                .filter(|h| !h.trim().is_empty());
-            let content_html = entry
-                .content
-                .as_ref()
-                .and_then(|c| {
-                    let body = c.body.as_deref()?;
-                    Some(html_of(
-                        body,
-                        c.content_type.essence().to_string().as_str(),
-                        &item_base,
-                    ))
-                })
-                .filter(|h| !h.trim().is_empty());
+            let summary = entry.summary.as_ref().map(|t| {
+                html_of(
+                    &t.content,
+                    t.content_type.essence().to_string().as_str(),
+                    &item_base,
+                )
+            });
+            let content = entry.content.as_ref().and_then(|c| {
+                let body = c.body.as_deref()?;
+                Some(html_of(
+                    body,
+                    c.content_type.essence().to_string().as_str(),
+                    &item_base,
+                ))
+            });
             let guid = stable_id(&entry.id, link.as_deref(), title.as_deref(), published);
-            FeedItem {
+            let title = title.unwrap_or_else(|| "Untitled".to_string());
+            let (summary_html, content_html) = match (summary.transpose(), content.transpose()) {
+                (Ok(summary), Ok(content)) => (summary, content),
+                (Err(e), _) | (_, Err(e)) => {
+                    skipped.push(format!("“{title}”: its HTML {e}"));
+                    return None;
+                }
+            };
+            let non_empty = |h: Option<String>| h.filter(|h| !h.trim().is_empty());
+            Some(FeedItem {
                 guid,
-                title: title.unwrap_or_else(|| "Untitled".to_string()),
+                title,
                 link,
                 author,
                 published,
-                summary_html,
-                content_html,
-            }
+                summary_html: non_empty(summary_html),
+                content_html: non_empty(content_html),
+            })
         })
         .collect();
 
@@ -163,6 +168,7 @@ pub fn parse(body: &[u8], base_url: &str) -> Result<ParsedFeed, FeedError> {
         title,
         site_url,
         items,
+        skipped,
     })
 }
 
@@ -174,7 +180,7 @@ fn text_title(raw: &str) -> String {
 
 /// HTML for a summary or content of the given media type: plain text is escaped and kept
 /// in paragraphs; anything else is treated as HTML and sanitised.
-fn html_of(content: &str, media_type: &str, base: &Url) -> String {
+fn html_of(content: &str, media_type: &str, base: &Url) -> Result<String, TooComplex> {
     let html = if media_type == "text/plain" {
         content
             .split("\n\n")
@@ -186,13 +192,6 @@ fn html_of(content: &str, media_type: &str, base: &Url) -> String {
         content.to_string()
     };
     sanitise_html_with_base(&html, base)
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// `href` made absolute against `base`, if it is http or https.

@@ -6,6 +6,7 @@
 use super::{Db, StoreError, StoreResult, now, read, write};
 use crate::domain::post::NewPost;
 use crate::domain::text::Slug;
+use crate::sanitise::{Heading, RENDERER, Rendered};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -19,6 +20,9 @@ pub struct Post {
     pub summary: String,
     pub body_markdown: String,
     pub body_html: String,
+    /// The headings of `body_html`, for a contents list.
+    #[sqlx(try_from = "String")]
+    pub body_headings: Headings,
     pub status: String,
     pub published_at: Option<i64>,
     pub comments_open: bool,
@@ -32,6 +36,23 @@ impl Post {
     pub fn is_public(&self, at: i64) -> bool {
         self.status == "published" && self.published_at.is_some_and(|p| p <= at)
     }
+}
+
+/// A post's headings, stored as JSON beside its HTML when the post is saved.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(transparent)]
+pub struct Headings(pub Vec<Heading>);
+
+impl TryFrom<String> for Headings {
+    type Error = serde_json::Error;
+
+    fn try_from(json: String) -> Result<Self, Self::Error> {
+        serde_json::from_str(&json).map(Headings)
+    }
+}
+
+fn headings_json(body: &Rendered) -> String {
+    serde_json::to_string(&body.headings).expect("headings serialise")
 }
 
 /// A name with its slug: a category or a topic.
@@ -61,7 +82,7 @@ macro_rules! select_posts {
     ($($rest:expr),+) => {
         concat!(
             "SELECT p.id, p.organisation_id, o.slug AS organisation_slug, o.name AS organisation_name, p.slug, p.title,
-                    p.summary, p.body_markdown, p.body_html, p.status, p.published_at, p.comments_open, p.updated_at, p.kind
+                    p.summary, p.body_markdown, p.body_html, p.body_headings, p.status, p.published_at, p.comments_open, p.updated_at, p.kind
              FROM posts p JOIN organisations o ON o.id = p.organisation_id ",
             $($rest),+
         )
@@ -82,7 +103,7 @@ macro_rules! public_where {
 /// topics (made on first use), a revision, and the search index entry. Shared by create and
 /// update; a macro because the transaction's type differs per database.
 macro_rules! write_post_links {
-    ($tx:ident, $id:expr, $org:expr, $post:expr, $published_at:expr, $body_html:expr, $user_id:expr, $t:expr) => {{
+    ($tx:ident, $id:expr, $org:expr, $post:expr, $published_at:expr, $body:expr, $user_id:expr, $t:expr) => {{
         let (id, post) = ($id, $post);
         for (i, name) in post.authors.iter().enumerate() {
             sqlx::query("INSERT INTO post_authors (post_id, position, name) VALUES ($1, $2, $3)")
@@ -104,18 +125,19 @@ macro_rules! write_post_links {
         sqlx::query("INSERT INTO post_revisions (post_id, title, summary, body_markdown, edited_by, edited_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(id).bind(&post.title).bind(&post.summary).bind(&post.body_markdown).bind($user_id).bind($t)
             .execute(&mut *$tx).await?;
-        let doc = search_document(id, $org, post, $published_at, $body_html);
+        let doc = search_document(id, $org, post, $published_at, &$body.html);
         super::search::IndexExecutor::index(&mut *$tx, &doc.as_document()).await?;
     }};
 }
 
 impl Db {
     /// Creates a post with its authors, categories and topics, and its first revision.
+    /// `body` is the post's Markdown rendered (`crate::posts::render_body`).
     pub async fn create_post(
         &self,
         organisation_id: i64,
         post: &NewPost,
-        body_html: &str,
+        body: &Rendered,
         user_id: Option<i64>,
     ) -> StoreResult<i64> {
         let t = now();
@@ -124,13 +146,14 @@ impl Db {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO posts (organisation_id, slug, title, summary, body_markdown, body_html, status, published_at,
-                                    comments_open, created_by, created_at, updated_at, kind)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id")
+                                    comments_open, created_by, created_at, updated_at, kind, body_headings, renderer)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14) RETURNING id")
                 .bind(organisation_id).bind(post.slug.as_str()).bind(&post.title).bind(&post.summary)
-                .bind(&post.body_markdown).bind(body_html).bind(post.status.as_str()).bind(published_at)
+                .bind(&post.body_markdown).bind(&body.html).bind(post.status.as_str()).bind(published_at)
                 .bind(post.comments_open).bind(user_id).bind(t).bind(post.kind.as_str())
+                .bind(headings_json(body)).bind(RENDERER)
                 .fetch_one(&mut *tx).await.map_err(StoreError::from_sqlx)?;
-            write_post_links!(tx, id, organisation_id, post, published_at, body_html, user_id, t);
+            write_post_links!(tx, id, organisation_id, post, published_at, body, user_id, t);
             tx.commit().await?;
             Ok(id)
         })
@@ -141,7 +164,7 @@ impl Db {
         &self,
         id: i64,
         post: &NewPost,
-        body_html: &str,
+        body: &Rendered,
         user_id: Option<i64>,
     ) -> StoreResult<()> {
         let existing = self.post(id).await?;
@@ -150,17 +173,34 @@ impl Db {
         write!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE posts SET slug = $1, title = $2, summary = $3, body_markdown = $4, body_html = $5, status = $6,
-                            published_at = $7, comments_open = $8, updated_at = $9, kind = $11 WHERE id = $10")
-                .bind(post.slug.as_str()).bind(&post.title).bind(&post.summary).bind(&post.body_markdown).bind(body_html)
+                            published_at = $7, comments_open = $8, updated_at = $9, kind = $11, body_headings = $12, renderer = $13
+                         WHERE id = $10")
+                .bind(post.slug.as_str()).bind(&post.title).bind(&post.summary).bind(&post.body_markdown).bind(&body.html)
                 .bind(post.status.as_str()).bind(published_at).bind(post.comments_open).bind(t).bind(id).bind(post.kind.as_str())
+                .bind(headings_json(body)).bind(RENDERER)
                 .execute(&mut *tx).await.map_err(StoreError::from_sqlx)?;
             for table in ["post_authors", "post_categories", "post_topics"] {
                 sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE post_id = $1"))).bind(id).execute(&mut *tx).await?;
             }
-            write_post_links!(tx, id, existing.organisation_id, post, published_at, body_html, user_id, t);
+            write_post_links!(tx, id, existing.organisation_id, post, published_at, body, user_id, t);
             tx.commit().await?;
             Ok(())
         })
+    }
+
+    /// Posts rendered by an older renderer than this one: (id, Markdown), a batch at a time.
+    pub async fn posts_to_render(&self, limit: i64) -> StoreResult<Vec<(i64, String)>> {
+        Ok(read!(self, pool => sqlx::query_as(
+            "SELECT id, body_markdown FROM posts WHERE renderer < $1 ORDER BY id LIMIT $2")
+            .bind(RENDERER).bind(limit).fetch_all(pool).await)?)
+    }
+
+    /// Stores a post's body as rendered again (its Markdown unchanged, so no revision).
+    pub async fn set_post_rendering(&self, id: i64, body: &Rendered) -> StoreResult<()> {
+        write!(self, pool => sqlx::query(
+            "UPDATE posts SET body_html = $1, body_headings = $2, renderer = $3 WHERE id = $4")
+            .bind(&body.html).bind(headings_json(body)).bind(RENDERER).bind(id).execute(pool).await.map(|_| ()))?;
+        Ok(())
     }
 
     pub async fn post(&self, id: i64) -> StoreResult<Post> {

@@ -10,7 +10,6 @@ use crate::auth::token_hash;
 use crate::domain::FieldErrors;
 use crate::domain::post::{CommentInput, PostInput};
 use crate::domain::role::Role;
-use crate::sanitise::markdown_to_html;
 use crate::store::comments::Decision;
 use crate::store::organisations::Organisation;
 use crate::store::posts::{Post, PostFilter, Tag};
@@ -209,14 +208,12 @@ pub async fn create_post(
         }
         return Err(ApiError::Invalid(errors));
     };
+    let body = crate::sanitise::render_field(&post.body_markdown, "body")
+        .await
+        .map_err(ApiError::Invalid)?;
     let id = app
         .db
-        .create_post(
-            org.id,
-            post,
-            &markdown_to_html(&post.body_markdown),
-            Some(user.id),
-        )
+        .create_post(org.id, post, &body, Some(user.id))
         .await
         .map_err(|e| match e {
             StoreError::Conflict(_) => {

@@ -6,6 +6,7 @@ use super::viewer::{CsrfForm, Viewer};
 use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::post::CommentInput;
+use crate::sanitise::Heading;
 use crate::store::posts::{Post, PostFilter};
 use crate::store::settings::COMMENTS_PAUSED;
 use axum::extract::{Path, Query, State};
@@ -196,7 +197,7 @@ async fn render_post(
             comment => context! { name => &comment.name, email => &comment.email, body => &comment.body },
             errors => Serde(errors.iter().collect::<Vec<_>>()),
             share => share_links(&url, &post.title),
-            contents => contents_list(&post.body_markdown, 3),
+            contents => Serde(contents_list(&post, 3)),
             post => Serde(post),
         },
         status,
@@ -342,18 +343,18 @@ pub async fn topic(
 }
 
 /// A contents list for long documents (`min` headings or more), linking to each `h2`/`h3`.
-fn contents_list(markdown: &str, min: usize) -> Vec<Value> {
-    let headings: Vec<_> = crate::sanitise::headings(markdown)
-        .into_iter()
+/// The headings were stored when the post was saved.
+fn contents_list(post: &Post, min: usize) -> Vec<&Heading> {
+    let headings: Vec<_> = post
+        .body_headings
+        .0
+        .iter()
         .filter(|h| h.level <= 3)
         .collect();
     if headings.len() < min {
         return Vec::new();
     }
     headings
-        .into_iter()
-        .map(|h| context! { text => h.text, id => h.id, level => h.level })
-        .collect()
 }
 
 /// `GET /pages/{slug}`: a long document, such as a strategy, with a contents list and a
@@ -368,7 +369,7 @@ pub async fn page(State(app): State<App>, viewer: Viewer, Path(slug): Path<Strin
         "page.html",
         context! {
             authors => app.db.post_authors(page.id).await?,
-            contents => contents_list(&page.body_markdown, 2),
+            contents => Serde(contents_list(&page, 2)),
             page => Serde(page),
         },
     )

@@ -10,7 +10,6 @@ use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::post::PostInput;
 use crate::domain::role::Role;
-use crate::sanitise::markdown_to_html;
 use crate::store::StoreError;
 use crate::store::comments::Decision;
 use crate::store::organisations::Organisation;
@@ -151,16 +150,13 @@ pub async fn create_post(
         }
         return post_form_page(&app, &viewer, None, &form, &errors, &orgs, Vec::new());
     };
-    match app
-        .db
-        .create_post(
-            org.id,
-            post,
-            &markdown_to_html(&post.body_markdown),
-            Some(user.id),
-        )
-        .await
-    {
+    let body = match crate::sanitise::render_field(&post.body_markdown, "body").await {
+        Ok(body) => body,
+        Err(errors) => {
+            return post_form_page(&app, &viewer, None, &form, &errors, &orgs, Vec::new());
+        }
+    };
+    match app.db.create_post(org.id, post, &body, Some(user.id)).await {
         Ok(_) => {
             app.db
                 .audit(
@@ -255,23 +251,20 @@ pub async fn update_post(
 ) -> PageResult {
     let (user, orgs, post) = editable_post(&app, &viewer, id).await?;
     form.organisation = post.organisation_slug.clone();
-    let parsed = match form.post.parse() {
-        Ok(p) => p,
+    let rendered = match form.post.parse() {
+        Ok(p) => {
+            (crate::sanitise::render_field(&p.body_markdown, "body").await).map(|body| (p, body))
+        }
+        Err(errors) => Err(errors),
+    };
+    let (parsed, body) = match rendered {
+        Ok(rendered) => rendered,
         Err(errors) => {
             let revisions = app.db.post_revisions(id).await?;
             return post_form_page(&app, &viewer, Some(&post), &form, &errors, &orgs, revisions);
         }
     };
-    match app
-        .db
-        .update_post(
-            id,
-            &parsed,
-            &markdown_to_html(&parsed.body_markdown),
-            Some(user.id),
-        )
-        .await
-    {
+    match app.db.update_post(id, &parsed, &body, Some(user.id)).await {
         Ok(()) => {
             app.db
                 .audit(

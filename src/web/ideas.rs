@@ -501,7 +501,7 @@ pub async fn make_project(
     let project = NewProject {
         slug: Slug::parse(&slug_text).map_err(PageError::BadRequest)?,
         title: idea.title.clone(),
-        summary: crate::sanitise::plain_text(&crate::sanitise::markdown_to_html(&idea.body), 300),
+        summary: crate::sanitise::plain_text(&idea.body, 300),
         owner_team: String::new(),
         phase: Phase::Discovery,
         status: Status::OnTrack,

@@ -254,7 +254,9 @@ async fn save_definition(
         }
     }
     let valid = def.validate()?;
-    let body_html = crate::sanitise::markdown_to_html(&valid.definition.body);
+    let body_html = crate::sanitise::render_field(&valid.definition.body, "body")
+        .await?
+        .html;
     match app
         .db
         .update_exercise(e.id, org.id, &valid, &body_html, e.published)

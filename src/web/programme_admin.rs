@@ -12,7 +12,6 @@ use crate::domain::programme::{
     UpdateInput, format_date,
 };
 use crate::domain::role::Role;
-use crate::sanitise::markdown_to_html;
 use crate::store::StoreError;
 use crate::store::programme::{Register, RowKind, refusal};
 use axum::extract::{Path, State};
@@ -555,12 +554,17 @@ async fn save(
             };
             match (org, input.parse()) {
                 (Some(org), Ok(s)) if e.is_empty() => {
-                    let html = markdown_to_html(&s.body_markdown);
-                    let r = match id {
-                        Some(id) => app.db.update_strategy(id, org, &s, &html).await.map(|_| id),
-                        None => app.db.create_strategy(org, &s, &html).await,
-                    };
-                    conflict(r, s.slug.to_string())?
+                    match crate::sanitise::render_field(&s.body_markdown, "body").await {
+                        Err(e) => Err(e),
+                        Ok(body) => {
+                            let r = match id {
+                                Some(id) => (app.db.update_strategy(id, org, &s, &body.html).await)
+                                    .map(|_| id),
+                                None => app.db.create_strategy(org, &s, &body.html).await,
+                            };
+                            conflict(r, s.slug.to_string())?
+                        }
+                    }
                 }
                 (_, parsed) => Err(merge(e, parsed.err())),
             }
@@ -665,12 +669,13 @@ async fn save(
                 themes: many(v, "themes"),
             };
             match input.parse(&register.project_keys(), &register.theme_keys()) {
-                Ok(c) => conflict(
-                    app.db
-                        .save_case_study(id, &c, &markdown_to_html(&c.body_markdown))
-                        .await,
-                    c.slug.to_string(),
-                )?,
+                Ok(c) => match crate::sanitise::render_field(&c.body_markdown, "body").await {
+                    Err(e) => Err(e),
+                    Ok(body) => conflict(
+                        app.db.save_case_study(id, &c, &body.html).await,
+                        c.slug.to_string(),
+                    )?,
+                },
                 Err(e) => Err(e),
             }
         }

@@ -1027,10 +1027,10 @@ async fn the_xss_corpus_in_a_post_body_renders_inert() {
         ..Default::default()
     };
     let post = input.parse().unwrap();
-    let html_body = townhall::sanitise::markdown_to_html(&post.body_markdown);
+    let body = townhall::sanitise::render_markdown(&post.body_markdown).unwrap();
     t.app
         .db
-        .create_post(org.id, &post, &html_body, None)
+        .create_post(org.id, &post, &body, None)
         .await
         .unwrap();
     let (status, html) = t.get_text("/blog/every-payload").await;

@@ -3,10 +3,17 @@
 //! Everything a stranger (or another site) can write goes through one of these functions
 //! before it reaches a page:
 //!
-//! - [`markdown_to_html`]: posts, pages, comments written in Markdown;
+//! - [`render_markdown`]: posts, pages, exercises and the register's texts written in
+//!   Markdown, rendered once when saved and stored;
 //! - [`sanitise_html`] / [`sanitise_html_with_base`]: HTML from elsewhere (feed items,
-//!   pasted content);
+//!   pasted content), cleaned once when fetched and stored;
 //! - [`plain_text`]: summaries and snippets (text, not HTML: the template escapes it).
+//!
+//! No input can make these slow: HTML is only cleaned after [`budget::check`] has bounded
+//! the work it takes (nesting at most [`MAX_DEPTH`] deep), Markdown may have at most
+//! [`MAX_HEADINGS`] headings and grow at most [`MAX_GROWTH`] times, and text is read with the
+//! tokenizer alone ([`text`]). What is refused says why ([`TooComplex`]), for an editor's
+//! error message or a feed's recorded error.
 //!
 //! The allow-list ([`cleaner`]) keeps the elements a blog post needs (headings, paragraphs,
 //! lists, links, emphasis, code, quotes, tables, images) and nothing that can run script,
@@ -23,20 +30,25 @@
 //! inserts ` name="value"` pairs whose values are made of `[a-z0-9 -]`, right after a tag
 //! name, so it cannot introduce markup or script.
 
-use std::collections::HashSet;
+mod budget;
+mod text;
+
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use ammonia::{Builder, UrlRelative};
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
+pub use budget::MAX_DEPTH;
+
 /// A heading of a rendered Markdown document, for a page's contents list.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Heading {
     /// 2 to 6 (a Markdown `#` heading becomes level 2: the page title is the one `h1`).
     pub level: u8,
     /// The heading's text, entities decoded.
     pub text: String,
-    /// The `id` attribute of the heading in [`markdown_to_html`]'s output: a slug of the
+    /// The `id` attribute of the heading in [`render_markdown`]'s output: a slug of the
     /// text, unique within the document.
     pub id: String,
 }
@@ -194,27 +206,16 @@ fn cleaner(base: Option<url::Url>) -> Builder<'static> {
     b
 }
 
-/// Strips every tag, dropping the content of non-text elements.
-static TEXT_ONLY: LazyLock<Builder<'static>> = LazyLock::new(|| {
-    let mut b = Builder::empty();
-    b.clean_content_tags(
-        [
-            "script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math",
-            "textarea", "select", "title", "xmp", "noembed", "noframes", "head",
-        ]
-        .into_iter()
-        .collect(),
-    );
-    b
-});
-
 static CLEANER: LazyLock<Builder<'static>> = LazyLock::new(|| cleaner(None));
 
 /// Cleans `html` and re-cleans the result until it stops changing (at most three more
 /// times). Some tag soup (an `<a>` inside an `<a>` with a table between them) serialises to
 /// HTML that a browser parses into a different tree; re-cleaning makes the output a fixed
 /// point, so what the browser builds from it is exactly the tree that was sanitised.
-fn clean_stable(builder: &Builder<'_>, html: &str) -> String {
+///
+/// [`budget::check`] first, so that no input makes this slow.
+fn clean_stable(builder: &Builder<'_>, html: &str) -> Result<String, TooComplex> {
+    budget::check(html)?;
     let mut out = builder.clean(html).to_string();
     for _ in 0..3 {
         let next = builder.clean(&out).to_string();
@@ -223,58 +224,187 @@ fn clean_stable(builder: &Builder<'_>, html: &str) -> String {
         }
         out = next;
     }
-    out
+    Ok(out)
+}
+
+/// The version of what [`render_markdown`] makes: raise it when its output changes, and
+/// stored documents rendered by an older version are rendered again (`crate::posts`).
+pub const RENDERER: i64 = 1;
+
+/// The most headings a document may have (a long strategy has a few hundred).
+pub const MAX_HEADINGS: usize = 1_000;
+
+/// Markdown's HTML may be at most this many times as long as the Markdown, plus
+/// [`GROWTH_ALLOWANCE`] bytes: a link definition used thousands of times cannot make
+/// megabytes out of kilobytes.
+const MAX_GROWTH: usize = 16;
+const GROWTH_ALLOWANCE: usize = 64 * 1024;
+
+/// Why a text cannot be turned into HTML within bounded work. Each reads after "The text"
+/// and says what to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TooComplex {
+    #[error(
+        "nests block quotes, lists or HTML elements more than {MAX_DEPTH} levels deep: flatten the deepest parts"
+    )]
+    TooDeep,
+    #[error("has more than {MAX_HEADINGS} headings: split it into several pages")]
+    TooManyHeadings,
+    #[error(
+        "would be more than {MAX_GROWTH} times as long once formatted: use long links and references fewer times"
+    )]
+    TooLong,
+    #[error(
+        "has HTML too tangled to clean (such as tables inside links, many times over): simplify the HTML"
+    )]
+    TooTangled,
+}
+
+/// A Markdown document rendered to safe HTML, with its headings for a contents list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rendered {
+    pub html: String,
+    pub headings: Vec<Heading>,
 }
 
 /// Renders Markdown (CommonMark with tables, strikethrough and smart punctuation) to safe
 /// HTML with GOV.UK classes. Raw HTML in the Markdown goes through the same allow-list as
 /// [`sanitise_html`]. A `#` heading becomes an `h2` (the page title is the `h1`), and each
-/// heading gets a unique `id` (see [`headings`]).
-pub fn markdown_to_html(markdown: &str) -> String {
-    render_markdown(markdown).0
-}
-
-/// The headings of [`markdown_to_html`]'s output, in order, with the ids it gave them.
-pub fn headings(markdown: &str) -> Vec<Heading> {
-    render_markdown(markdown).1
-}
-
-fn render_markdown(markdown: &str) -> (String, Vec<Heading>) {
+/// heading gets a unique `id`.
+///
+/// The work is bounded whatever the input: at most [`MAX_HEADINGS`] headings, HTML at most
+/// [`MAX_GROWTH`] times the Markdown, nesting at most [`MAX_DEPTH`] deep, and the cleaning
+/// within [`budget`]'s step count. Call it when text is saved, never for each view.
+pub fn render_markdown(markdown: &str) -> Result<Rendered, TooComplex> {
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION;
+    let (mut headings, mut depth) = (0, 0);
+    let mut refused = None;
     // Heading attributes (`{#id .class}`) are off, and ammonia drops ids and classes anyway.
-    let events = Parser::new_ext(markdown, options).map(|event| match event {
-        Event::Start(Tag::Heading {
-            level: HeadingLevel::H1,
-            ..
-        }) => Event::Start(Tag::Heading {
-            level: HeadingLevel::H2,
-            id: None,
-            classes: Vec::new(),
-            attrs: Vec::new(),
-        }),
-        Event::End(TagEnd::Heading(HeadingLevel::H1)) => {
-            Event::End(TagEnd::Heading(HeadingLevel::H2))
+    let events = Parser::new_ext(markdown, options)
+        .map(|event| match event {
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H1,
+                ..
+            }) => Event::Start(Tag::Heading {
+                level: HeadingLevel::H2,
+                id: None,
+                classes: Vec::new(),
+                attrs: Vec::new(),
+            }),
+            Event::End(TagEnd::Heading(HeadingLevel::H1)) => {
+                Event::End(TagEnd::Heading(HeadingLevel::H2))
+            }
+            other => other,
+        })
+        // Stops at the first heading or nesting over the limits: what follows is never read.
+        .take_while(|event| {
+            match event {
+                Event::Start(tag) => {
+                    depth += 1;
+                    headings += usize::from(matches!(tag, Tag::Heading { .. }));
+                }
+                Event::End(_) => depth -= 1,
+                _ => {}
+            }
+            if depth > MAX_DEPTH {
+                refused = Some(TooComplex::TooDeep);
+            } else if headings > MAX_HEADINGS {
+                refused = Some(TooComplex::TooManyHeadings);
+            }
+            refused.is_none()
+        });
+    let mut unsafe_html = CappedString {
+        text: String::with_capacity(markdown.len() * 3 / 2),
+        cap: markdown
+            .len()
+            .saturating_mul(MAX_GROWTH)
+            .saturating_add(GROWTH_ALLOWANCE),
+    };
+    let written = pulldown_cmark::html::write_html_fmt(&mut unsafe_html, events);
+    if let Some(refusal) = refused {
+        return Err(refusal);
+    }
+    written.map_err(|_| TooComplex::TooLong)?;
+    let clean = clean_stable(&CLEANER, &unsafe_html.text)?;
+    let (html, headings) = post_pass(&clean, true);
+    Ok(Rendered { html, headings })
+}
+
+/// A string that refuses to grow past `cap` bytes (the writer then reports an error, which
+/// stops the renderer).
+struct CappedString {
+    text: String,
+    cap: usize,
+}
+
+impl std::fmt::Write for CappedString {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if self.text.len() + s.len() > self.cap {
+            return Err(std::fmt::Error);
         }
-        other => other,
-    });
-    let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut unsafe_html, events);
-    let clean = clean_stable(&CLEANER, &unsafe_html);
-    post_pass(&clean, true)
+        self.text.push_str(s);
+        Ok(())
+    }
+}
+
+/// [`render_markdown`] on the blocking pool, for async callers: rendering is bounded but can
+/// still take milliseconds, which must not hold up the threads serving requests.
+pub async fn render_markdown_off_thread(markdown: String) -> Result<Rendered, TooComplex> {
+    tokio::task::spawn_blocking(move || render_markdown(&markdown))
+        .await
+        .expect("rendering Markdown does not panic")
+}
+
+/// Text shown as it is, in GOV.UK paragraphs (one per blank-line-separated block), for a
+/// document that [`render_markdown`] refuses but that must still be shown. Linear in the text.
+pub fn plain_paragraphs(text: &str) -> Rendered {
+    let mut html = String::with_capacity(text.len() + 64);
+    for block in text.split("\n\n").map(str::trim).filter(|b| !b.is_empty()) {
+        html.push_str(r#"<p class="govuk-body">"#);
+        html.push_str(&escape(block));
+        html.push_str("</p>");
+    }
+    Rendered {
+        html,
+        headings: Vec::new(),
+    }
+}
+
+/// [`render_markdown_off_thread`] for a form or an API body: a refusal becomes an error on
+/// `field` ("The text nests …: flatten the deepest parts").
+pub async fn render_field(
+    markdown: &str,
+    field: &str,
+) -> Result<Rendered, crate::domain::FieldErrors> {
+    render_markdown_off_thread(markdown.to_string())
+        .await
+        .map_err(|e| {
+            let mut errors = crate::domain::FieldErrors::new();
+            errors.add(field, format!("The text {e}"));
+            errors
+        })
+}
+
+/// `text` with `&`, `<`, `>` and `"` escaped, to put in HTML as text.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Sanitises HTML from elsewhere (feed items, pasted content) with the allow-list described
 /// in the module documentation. Relative URLs are kept as they are.
-pub fn sanitise_html(html: &str) -> String {
-    post_pass(&clean_stable(&CLEANER, html), false).0
+pub fn sanitise_html(html: &str) -> Result<String, TooComplex> {
+    Ok(post_pass(&clean_stable(&CLEANER, html)?, false).0)
 }
 
 /// [`sanitise_html`], with relative URLs made absolute against `base` (the address of the
 /// page or feed the HTML came from), so republished content links back to its source.
-pub fn sanitise_html_with_base(html: &str, base: &url::Url) -> String {
-    let cleaned = clean_stable(&cleaner(Some(base.clone())), html);
-    post_pass(&cleaned, false).0
+pub fn sanitise_html_with_base(html: &str, base: &url::Url) -> Result<String, TooComplex> {
+    let cleaned = clean_stable(&cleaner(Some(base.clone())), html)?;
+    Ok(post_pass(&cleaned, false).0)
 }
 
 /// Plain text for summaries and snippets, from HTML or Markdown: tags stripped (the content
@@ -284,23 +414,30 @@ pub fn sanitise_html_with_base(html: &str, base: &url::Url) -> String {
 /// The result is text, not HTML: templates must escape it (minijinja's autoescape does).
 pub fn plain_text(html_or_markdown: &str, max_chars: usize) -> String {
     // Markdown → HTML first (HTML input passes through it mostly unchanged), so `**bold**`
-    // and `[text](url)` become their text.
-    let mut html = String::new();
-    pulldown_cmark::html::push_html(
+    // and `[text](url)` become their text. A summary needs only the start, so the HTML is cut
+    // off where it would outgrow the input many times over.
+    let mut html = CappedString {
+        text: String::new(),
+        cap: html_or_markdown
+            .len()
+            .saturating_mul(MAX_GROWTH)
+            .saturating_add(GROWTH_ALLOWANCE),
+    };
+    let _cut_short = pulldown_cmark::html::write_html_fmt(
         &mut html,
         Parser::new_ext(
             html_or_markdown,
             Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
         ),
     );
-    html_to_text(&html, max_chars)
+    html_to_text(&html.text, max_chars)
 }
 
 /// [`plain_text`] for input known to be HTML (or plain text that may contain entities), such
-/// as a feed item's title: no Markdown step, so "1. Introduction" stays as it is.
+/// as a feed item's title: no Markdown step, so "1. Introduction" stays as it is. Linear in
+/// the input however it nests (the tokenizer alone, no tree).
 pub fn html_to_text(html: &str, max_chars: usize) -> String {
-    let html = space_block_boundaries(html);
-    let text = decode_entities(&TEXT_ONLY.clean(&html).to_string());
+    let text = text::text_of(html);
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
     truncate_at_word(&collapsed, max_chars)
 }
@@ -330,53 +467,6 @@ fn truncate_at_word(text: &str, max_chars: usize) -> String {
     format!("{cut}…")
 }
 
-/// Puts a space before block-level tags so `<p>a</p><p>b</p>` reads "a b", not "ab".
-fn space_block_boundaries(html: &str) -> String {
-    const BLOCKS: &[&str] = &[
-        "p",
-        "br",
-        "div",
-        "li",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "td",
-        "th",
-        "tr",
-        "ul",
-        "ol",
-        "blockquote",
-        "pre",
-        "hr",
-        "dt",
-        "dd",
-        "section",
-        "article",
-        "table",
-    ];
-    let mut out = String::with_capacity(html.len() + 16);
-    let mut rest = html;
-    while let Some(i) = rest.find('<') {
-        out.push_str(&rest[..i]);
-        let after = rest[i + 1..].strip_prefix('/').unwrap_or(&rest[i + 1..]);
-        let name: String = after
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if BLOCKS.contains(&name.as_str()) {
-            out.push(' ');
-        }
-        out.push('<');
-        rest = &rest[i + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// Decodes the entities html5ever's serialiser writes in text (ammonia's output).
 fn decode_entities(s: &str) -> String {
     s.replace("&lt;", "<")
@@ -394,7 +484,10 @@ fn decode_entities(s: &str) -> String {
 fn post_pass(html: &str, heading_ids: bool) -> (String, Vec<Heading>) {
     let mut out = String::with_capacity(html.len() + 64);
     let mut headings = Vec::new();
-    let mut used: HashSet<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
+    let mut used = Used {
+        ids: RESERVED_IDS.iter().map(|s| s.to_string()).collect(),
+        next: HashMap::new(),
+    };
     let mut pos = 0;
     while let Some(offset) = html[pos..].find('<') {
         let start = pos + offset;
@@ -500,7 +593,9 @@ fn heading_text(inner: &str) -> String {
 }
 
 /// A lower-case ASCII slug of `text` (`[a-z0-9-]`), made unique with `-2`, `-3`, ….
-fn unique_slug(text: &str, used: &mut HashSet<String>) -> String {
+/// `next` remembers the next number to try for each slug, so a thousand headings alike cost
+/// a thousand steps, not half a million.
+fn unique_slug(text: &str, used: &mut Used) -> String {
     let mut slug = String::new();
     for c in text.chars().flat_map(char::to_lowercase) {
         if c.is_ascii_alphanumeric() {
@@ -514,24 +609,37 @@ fn unique_slug(text: &str, used: &mut HashSet<String>) -> String {
     }
     let slug = slug.trim_end_matches('-');
     let base = if slug.is_empty() { "section" } else { slug }.to_string();
+    let n = used.next.entry(base.clone()).or_insert(2);
     let mut candidate = base.clone();
-    let mut n = 2;
-    while !used.insert(candidate.clone()) {
+    while !used.ids.insert(candidate.clone()) {
         candidate = format!("{base}-{n}");
-        n += 1;
+        *n += 1;
     }
     candidate
+}
+
+/// The heading ids given so far, and the next suffix to try for each slug.
+struct Used {
+    ids: HashSet<String>,
+    next: HashMap<String, usize>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn html_of(markdown: &str) -> String {
+        render_markdown(markdown).unwrap().html
+    }
+
+    fn clean(html: &str) -> String {
+        sanitise_html(html).unwrap()
+    }
+
     #[test]
     fn markdown_gets_govuk_classes() {
-        let html = markdown_to_html(
-            "Hello *world*\n\n- one\n- two\n\n1. a\n2. b\n\n[link](/x)\n\n> quoted\n",
-        );
+        let html =
+            html_of("Hello *world*\n\n- one\n- two\n\n1. a\n2. b\n\n[link](/x)\n\n> quoted\n");
         assert!(
             html.contains(r#"<p class="govuk-body">Hello <em>world</em></p>"#),
             "{html}"
@@ -556,7 +664,7 @@ mod tests {
 
     #[test]
     fn external_links_get_rel_internal_do_not() {
-        let html = markdown_to_html("[a](https://example.org/) [b](/local) [c](mailto:x@y.z)");
+        let html = html_of("[a](https://example.org/) [b](/local) [c](mailto:x@y.z)");
         assert!(
             html.contains(r#"<a rel="noopener noreferrer" href="https://example.org/" class="govuk-link">a</a>"#),
             "{html}"
@@ -573,9 +681,9 @@ mod tests {
 
     #[test]
     fn rel_depends_on_the_href_attribute_only() {
-        let html = sanitise_html(r#"<a title='x href="https://e.org/' href="/local">a</a>"#);
+        let html = clean(r#"<a title='x href="https://e.org/' href="/local">a</a>"#);
         assert!(!html.contains("rel="), "{html}");
-        let html = sanitise_html(r#"<a title=' href="/x' href="https://e.org/">a</a>"#);
+        let html = clean(r#"<a title=' href="/x' href="https://e.org/">a</a>"#);
         assert!(
             html.starts_with(r#"<a rel="noopener noreferrer" "#),
             "{html}"
@@ -584,9 +692,8 @@ mod tests {
 
     #[test]
     fn input_classes_and_styles_are_replaced() {
-        let html = sanitise_html(
-            r#"<p class="evil" style="color:red" id="main-content" onclick="x()">hi</p>"#,
-        );
+        let html =
+            clean(r#"<p class="evil" style="color:red" id="main-content" onclick="x()">hi</p>"#);
         assert_eq!(html, r#"<p class="govuk-body">hi</p>"#);
     }
 
@@ -594,7 +701,7 @@ mod tests {
     fn headings_have_unique_stable_ids() {
         let md =
             "# Our plan\n\ntext\n\n## Why & how\n\n## Why & how\n\n### Main content\n\n## ?!\n";
-        let hs = headings(md);
+        let hs = render_markdown(md).unwrap().headings;
         let ids: Vec<_> = hs.iter().map(|h| (h.level, h.id.as_str())).collect();
         assert_eq!(
             ids,
@@ -607,7 +714,7 @@ mod tests {
             ]
         );
         assert_eq!(hs[1].text, "Why & how");
-        let html = markdown_to_html(md);
+        let html = html_of(md);
         assert!(
             html.contains(r#"<h2 id="our-plan" class="govuk-heading-l">Our plan</h2>"#),
             "{html}"
@@ -621,7 +728,7 @@ mod tests {
 
     #[test]
     fn tables_get_govuk_classes_and_lose_inline_style() {
-        let html = markdown_to_html("| a | b |\n|:--|--:|\n| 1 | 2 |\n");
+        let html = html_of("| a | b |\n|:--|--:|\n| 1 | 2 |\n");
         assert!(html.contains(r#"<table class="govuk-table">"#), "{html}");
         assert!(
             html.contains(r#"<th class="govuk-table__header">a</th>"#),
@@ -636,7 +743,7 @@ mod tests {
 
     #[test]
     fn images_only_from_http_or_relative() {
-        let ok = sanitise_html(r#"<img src="https://x.org/a.png" alt="A"><img src="/b.png">"#);
+        let ok = clean(r#"<img src="https://x.org/a.png" alt="A"><img src="/b.png">"#);
         assert_eq!(
             ok,
             r#"<img src="https://x.org/a.png" alt="A"><img src="/b.png">"#
@@ -646,14 +753,15 @@ mod tests {
             r#"<img src="mailto:a@b.c">"#,
             r#"<img src="javascript:alert(1)">"#,
         ] {
-            assert_eq!(sanitise_html(bad), "<img>", "{bad}");
+            assert_eq!(clean(bad), "<img>", "{bad}");
         }
     }
 
     #[test]
     fn relative_urls_rewritten_against_base() {
         let base = url::Url::parse("https://blog.example.org/posts/feed.xml").unwrap();
-        let html = sanitise_html_with_base(r#"<a href="../about">x</a><img src="p.png">"#, &base);
+        let html =
+            sanitise_html_with_base(r#"<a href="../about">x</a><img src="p.png">"#, &base).unwrap();
         assert!(
             html.contains(r#"href="https://blog.example.org/about""#),
             "{html}"
@@ -683,5 +791,54 @@ mod tests {
         assert_eq!(plain_text("onetwothreefour", 6), "onetw…");
         assert_eq!(plain_text("short", 5), "short");
         assert_eq!(plain_text("&lt;script&gt;", 50), "<script>");
+    }
+
+    #[test]
+    fn hostile_markdown_is_refused_by_its_limit() {
+        let quotes = format!("{} deep", ">".repeat(32_000));
+        assert_eq!(render_markdown(&quotes), Err(TooComplex::TooDeep));
+        let list: String = (0..MAX_DEPTH)
+            .map(|i| format!("{}- x\n", "  ".repeat(i)))
+            .collect();
+        assert_eq!(render_markdown(&list), Err(TooComplex::TooDeep));
+        let headings = "# Same\n\n".repeat(MAX_HEADINGS + 1);
+        assert_eq!(render_markdown(&headings), Err(TooComplex::TooManyHeadings));
+    }
+
+    #[test]
+    fn rendered_html_cannot_outgrow_its_markdown() {
+        // pulldown-cmark stops expanding a reference used very many times itself; the cap
+        // holds whatever it does.
+        let references = format!(
+            "[x]: https://example.org/{}\n\n{}",
+            "a".repeat(10_000),
+            "[x] ".repeat(20_000)
+        );
+        let cap = references.len() * MAX_GROWTH + GROWTH_ALLOWANCE;
+        match render_markdown(&references) {
+            Ok(rendered) => assert!(rendered.html.len() <= cap, "{}", rendered.html.len()),
+            Err(e) => assert_eq!(e, TooComplex::TooLong),
+        }
+        let mut small = CappedString {
+            text: String::new(),
+            cap: 100,
+        };
+        let long = "para\n\n".repeat(100);
+        let written = pulldown_cmark::html::write_html_fmt(&mut small, Parser::new(&long));
+        assert!(written.is_err() && small.text.len() <= 100);
+    }
+
+    #[test]
+    fn many_headings_alike_get_distinct_ids() {
+        let rendered = render_markdown(&"## Same\n\n".repeat(MAX_HEADINGS)).unwrap();
+        let ids: HashSet<_> = rendered.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids.len(), MAX_HEADINGS);
+        assert_eq!(rendered.headings[2].id, "same-3");
+    }
+
+    #[test]
+    fn nesting_up_to_the_limit_renders() {
+        let quotes = format!("{} deep", "> ".repeat(MAX_DEPTH - 2));
+        assert!(render_markdown(&quotes).unwrap().html.contains("deep"));
     }
 }
