@@ -140,7 +140,7 @@ pub fn option_counts(
         }
     }
     match question.kind {
-        QuestionType::Scale => (question.min.unwrap_or(1)..=question.max.unwrap_or(5))
+        QuestionType::Scale => (question.scale_points())
             .map(|p| {
                 (
                     scale_label(question, p),

@@ -395,7 +395,15 @@ fn consultation_results(db: &Db) -> Rows<'_> {
             if e.results_published_at.is_none() {
                 continue;
             }
-            let results = crate::listening::results(db, &e).await?;
+            // One exercise that cannot be put together must not take the download (and the
+            // export) down for every organisation.
+            let results = match crate::listening::results(db, &e).await {
+                Ok(results) => results,
+                Err(error) => {
+                    tracing::error!(exercise = %e.slug, %error, "results left out of the download");
+                    continue;
+                }
+            };
             for r in crate::listening::result_rows(&results) {
                 let number = |s: &str| s.parse::<f64>().map_or(Value::Null, |n| json!(n));
                 let integer = |s: &str| s.parse::<i64>().map_or(Value::Null, |n| json!(n));

@@ -52,6 +52,32 @@ pub struct Question {
     pub page: Option<String>,
 }
 
+/// The largest magnitude of a scale's ends.
+pub const SCALE_BOUND: i64 = 1_000;
+/// The most points a scale may have.
+pub const MAX_SCALE_POINTS: i64 = 11;
+
+/// Whether `min..=max` is a scale a respondent can answer: ends within [`SCALE_BOUND`], at
+/// least two points and at most [`MAX_SCALE_POINTS`].
+fn is_valid_scale(min: i64, max: i64) -> bool {
+    let bounds = -SCALE_BOUND..=SCALE_BOUND;
+    bounds.contains(&min) && bounds.contains(&max) && min < max && max - min < MAX_SCALE_POINTS
+}
+
+impl Question {
+    /// The points of a scale question (1 to 5 when the ends are not given). Empty when the
+    /// stored ends are out of range (a definition saved before they were checked), so no page
+    /// or download ever walks billions of points.
+    pub fn scale_points(&self) -> std::ops::RangeInclusive<i64> {
+        let (min, max) = (self.min.unwrap_or(1), self.max.unwrap_or(5));
+        if is_valid_scale(min, max) {
+            min..=max
+        } else {
+            1..=0
+        }
+    }
+}
+
 /// A question about the respondent (individual or organisation, inside or outside
 /// government, team): answers break results down; they are never analysed as text.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -251,9 +277,11 @@ impl Definition {
                     check_options(&mut e, &format!("{at}.options"), &q.options)
                 }
                 QuestionType::Scale => match (q.min, q.max) {
-                    (Some(min), Some(max)) if min < max && max - min <= 10 => {
-                        let points = (max - min + 1) as usize;
-                        if !(q.labels.is_empty() || q.labels.len() == 2 || q.labels.len() == points)
+                    (Some(min), Some(max)) if is_valid_scale(min, max) => {
+                        let points = max - min + 1;
+                        if !(q.labels.is_empty()
+                            || q.labels.len() == 2
+                            || q.labels.len() as i64 == points)
                         {
                             e.add(
                                 &format!("{at}.labels"),
@@ -263,7 +291,7 @@ impl Definition {
                     }
                     _ => e.add(
                         &format!("{at}.min"),
-                        "A scale needs a min and a max, with max above min and at most 11 points",
+                        format!("A scale needs a min and a max, whole numbers from -{SCALE_BOUND} to {SCALE_BOUND}, with max above min and at most {MAX_SCALE_POINTS} points"),
                     ),
                 },
                 QuestionType::Text => {}
@@ -535,11 +563,13 @@ fn parse_answer(q: &Question, value: Option<&Value>) -> Result<Option<Answer>, S
                 Value::String(s) => s.trim().parse().ok(),
                 _ => None,
             };
-            let (min, max) = (q.min.unwrap_or(1), q.max.unwrap_or(5));
+            let points = q.scale_points();
             match n {
-                Some(n) if (min..=max).contains(&n) => Ok(Some(Answer::Scale(n))),
+                Some(n) if points.contains(&n) => Ok(Some(Answer::Scale(n))),
                 _ => Err(format!(
-                    "Select a point from {min} to {max} for: {}",
+                    "Select a point from {} to {} for: {}",
+                    points.start(),
+                    points.end(),
                     q.title
                 )),
             }
@@ -549,10 +579,12 @@ fn parse_answer(q: &Question, value: Option<&Value>) -> Result<Option<Answer>, S
 
 /// The label shown for a point of a scale question.
 pub fn scale_label(q: &Question, point: i64) -> String {
-    let (min, max) = (q.min.unwrap_or(1), q.max.unwrap_or(5));
-    let idx = (point - min) as usize;
-    if q.labels.len() == (max - min + 1) as usize {
-        format!("{point} – {}", q.labels[idx])
+    let points = q.scale_points();
+    let (min, max) = (*points.start(), *points.end());
+    if !points.contains(&point) {
+        point.to_string()
+    } else if q.labels.len() as i64 == max - min + 1 {
+        format!("{point} – {}", q.labels[(point - min) as usize])
     } else if q.labels.len() == 2 && point == min {
         format!("{point} – {}", q.labels[0])
     } else if q.labels.len() == 2 && point == max {
@@ -723,6 +755,50 @@ mod tests {
         assert!(e.get("questions.2.id").unwrap().contains("twice"));
         assert!(e.get("questions.3.min").is_some());
         assert!(e.get("closes_at").is_some());
+    }
+
+    #[test]
+    fn scale_ends_are_range_checked_without_overflow() {
+        for (min, max) in [
+            (i64::MIN, i64::MAX),
+            (-5_000, -4_995),
+            (0, 11),
+            (3, 3),
+            (5, 1),
+        ] {
+            let mut d = definition();
+            d.questions[3].min = Some(min);
+            d.questions[3].max = Some(max);
+            d.questions[3].labels = vec![];
+            let e = d.validate().unwrap_err();
+            assert!(
+                e.get("questions.3.min").unwrap().contains("-1000 to 1000"),
+                "{min}..{max}"
+            );
+        }
+        let mut d = definition();
+        d.questions[3].min = Some(-1_000);
+        d.questions[3].max = Some(-990);
+        d.questions[3].labels = vec![];
+        assert!(d.validate().is_ok());
+    }
+
+    #[test]
+    fn a_stored_scale_out_of_range_has_no_points_and_no_panic() {
+        let mut q = definition().questions[3].clone();
+        q.min = Some(i64::MIN);
+        q.max = Some(i64::MAX);
+        assert_eq!(q.scale_points().count(), 0);
+        assert_eq!(scale_label(&q, i64::MAX), i64::MAX.to_string());
+        let answers = json!({"q4": 3});
+        let e = Definition {
+            questions: vec![q],
+            ..definition()
+        };
+        assert!(
+            e.parse_answers(answers.as_object().unwrap(), &Map::new(), None)
+                .is_err()
+        );
     }
 
     #[test]

@@ -96,7 +96,7 @@ fn form_question<'a>(q: &'a Question, answers: &Map<String, Value>) -> FormQuest
         _ => false,
     };
     let items = match q.kind {
-        QuestionType::Scale => (q.min.unwrap_or(1)..=q.max.unwrap_or(5))
+        QuestionType::Scale => (q.scale_points())
             .map(|p| (p.to_string(), scale_label(q, p), chosen(&p.to_string())))
             .collect(),
         QuestionType::Single | QuestionType::Multiple => q
