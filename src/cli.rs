@@ -308,7 +308,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         page_cache: std::time::Duration::from_millis(args.page_cache_ms),
         trusted_proxies,
         analytics: args.analytics,
-        scheduler_interval: std::time::Duration::from_secs(args.scheduler_interval_secs),
+        scheduler_interval: Some(std::time::Duration::from_secs(args.scheduler_interval_secs)),
         smtp_url: args.smtp_url.filter(|u| !u.trim().is_empty()),
         mail_from: args.mail_from,
         ..Config::new(&args.db.database)

@@ -44,8 +44,9 @@ pub struct Config {
     pub trusted_proxies: web::client_ip::TrustedProxies,
     /// Count page views (`--analytics false` turns it off).
     pub analytics: bool,
-    /// How often the feed scheduler looks for due subscriptions.
-    pub scheduler_interval: std::time::Duration,
+    /// How often the feed scheduler looks for due subscriptions; `None`: this node does not
+    /// fetch feeds on a schedule (tests that drive `syndication::run_due` themselves).
+    pub scheduler_interval: Option<std::time::Duration>,
     /// How long the hub's content and published results are reused before they are read
     /// again (zero: every time).
     pub page_cache: std::time::Duration,
@@ -66,7 +67,7 @@ impl Config {
             responses_per_address: 300,
             trusted_proxies: Default::default(),
             analytics: true,
-            scheduler_interval: syndication::SCHEDULER_TICK,
+            scheduler_interval: Some(syndication::SCHEDULER_TICK),
             page_cache: std::time::Duration::from_secs(1),
             smtp_url: None,
             mail_from: "Townhall <no-reply@localhost>".into(),
@@ -139,7 +140,10 @@ impl App {
         // `townhall restore` refuses to replace a SQLite database while this is held.
         let _in_use = backup::hold_in_use_lock(&self.config.database_url).await?;
         let db = self.db.clone();
-        let scheduler = syndication::spawn_scheduler(self.clone());
+        let scheduler = self
+            .config
+            .scheduler_interval
+            .map(|every| syndication::spawn_scheduler(self.clone(), every));
         let analyses = evidence::spawn_worker(self.clone());
         let mail = match &self.mailer {
             Some(mailer) => Some(mail::spawn_worker(db.clone(), mailer.clone())),
@@ -158,7 +162,9 @@ impl App {
         )
         .with_graceful_shutdown(shutdown_signal())
         .await?;
-        scheduler.abort();
+        if let Some(scheduler) = scheduler {
+            scheduler.abort();
+        }
         analyses.abort();
         if let Some(mail) = mail {
             mail.abort();

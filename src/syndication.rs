@@ -111,14 +111,14 @@ pub async fn run_due(app: &App) -> StoreResult<usize> {
     Ok(fetched)
 }
 
-/// Runs [`run_due`] every `config.scheduler_interval` ([`SCHEDULER_TICK`] by default) until the process stops.
-pub fn spawn_scheduler(app: App) -> tokio::task::JoinHandle<()> {
+/// Runs [`run_due`] `every` so often (`config.scheduler_interval`, [`SCHEDULER_TICK`] by
+/// default) until the process stops.
+pub fn spawn_scheduler(app: App, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         // The first look is at the next multiple of the interval in Unix time, not at once: a
         // node that restarts does not stampede the feeds, tests that drive `run_due`
         // themselves are not raced, and every node looks at the same moments, so the claim
         // (not luck in timing) is what keeps two nodes from fetching the same feed.
-        let every = app.config.scheduler_interval;
         let since_epoch = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();

@@ -68,6 +68,7 @@ impl Question {
     /// The points of a scale question (1 to 5 when the ends are not given). Empty when the
     /// stored ends are out of range (a definition saved before they were checked), so no page
     /// or download ever walks billions of points.
+    #[expect(clippy::reversed_empty_ranges, reason = "no points, deliberately")]
     pub fn scale_points(&self) -> std::ops::RangeInclusive<i64> {
         let (min, max) = (self.min.unwrap_or(1), self.max.unwrap_or(5));
         if is_valid_scale(min, max) {

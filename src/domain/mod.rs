@@ -95,3 +95,61 @@ pub fn window_state(opens_at: i64, closes_at: i64, at: i64) -> &'static str {
         "closed"
     }
 }
+
+/// A 1-based page number of a list, from 1 to [`PageNumber::MAX`], so that the offset it
+/// makes can never overflow or go negative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageNumber(i64);
+
+impl PageNumber {
+    pub const MAX: i64 = 100_000;
+
+    /// Reads `?page=`: absent or empty is page 1.
+    pub fn parse(given: Option<&str>) -> Result<PageNumber, String> {
+        match given.map(str::trim) {
+            None | Some("") => Ok(PageNumber(1)),
+            Some(text) => text
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=Self::MAX).contains(n))
+                .map(PageNumber)
+                .ok_or_else(|| format!("page must be a whole number from 1 to {}", Self::MAX)),
+        }
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+
+    /// How many items come before this page, at `per_page` items a page.
+    pub fn offset(self, per_page: i64) -> i64 {
+        (self.0 - 1) * per_page
+    }
+}
+
+impl Default for PageNumber {
+    fn default() -> Self {
+        PageNumber(1)
+    }
+}
+
+#[cfg(test)]
+mod page_number_tests {
+    use super::PageNumber;
+
+    #[test]
+    fn pages_are_read_within_range() {
+        assert_eq!(PageNumber::parse(None), Ok(PageNumber(1)));
+        assert_eq!(PageNumber::parse(Some("3")).unwrap().offset(20), 40);
+        for bad in [
+            "0",
+            "-1",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "1e3",
+            "x",
+        ] {
+            assert!(PageNumber::parse(Some(bad)).is_err(), "{bad}");
+        }
+    }
+}

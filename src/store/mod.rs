@@ -61,18 +61,32 @@ pub enum StoreError {
     Conflict(String),
     #[error("not found")]
     NotFound,
+    /// Text the database cannot store (PostgreSQL refuses NUL characters). Requests are
+    /// refused at the edge before this; it keeps a missed path from being a 500.
+    #[error("the text contains a NUL character, which cannot be stored")]
+    UnstorableText,
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::from_sqlx(e)
+    }
 }
 
 impl StoreError {
     /// Turns unique-constraint violations into [`StoreError::Conflict`], so handlers can
-    /// show "that slug is already taken" instead of a 500.
+    /// show "that slug is already taken" instead of a 500, and PostgreSQL's refusal of a NUL
+    /// character (SQLSTATE 22021) into [`StoreError::UnstorableText`].
     pub(crate) fn from_sqlx(e: sqlx::Error) -> Self {
-        if let Some(db) = e.as_database_error()
-            && db.is_unique_violation()
-        {
-            return StoreError::Conflict(db.constraint().unwrap_or(db.message()).to_string());
+        if let Some(db) = e.as_database_error() {
+            if db.is_unique_violation() {
+                return StoreError::Conflict(db.constraint().unwrap_or(db.message()).to_string());
+            }
+            if db.code().as_deref() == Some("22021") {
+                return StoreError::UnstorableText;
+            }
         }
         StoreError::Database(e)
     }

@@ -7,9 +7,9 @@ use super::error::{ApiError, ApiResult, urlencode};
 use super::viewer::SignedIn;
 use crate::App;
 use crate::auth::token_hash;
-use crate::domain::FieldErrors;
 use crate::domain::post::{CommentInput, PostInput};
 use crate::domain::role::Role;
+use crate::domain::{FieldErrors, PageNumber};
 use crate::store::comments::Decision;
 use crate::store::organisations::Organisation;
 use crate::store::posts::{Post, PostFilter, Tag};
@@ -96,13 +96,33 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(ApiError::BadRequest(format!(
-                "the request body is not valid JSON for this endpoint: {}",
-                rejection.body_text()
-            ))),
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| mime.trim().to_ascii_lowercase())
+            .is_some_and(|mime| mime == "application/json" || mime.ends_with("+json"));
+        if !is_json {
+            return Err(ApiError::NotJson);
         }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| match rejection.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge(format!(
+                    "the request body is larger than this endpoint accepts ({} MB)",
+                    super::viewer::FORM_LIMIT / (1024 * 1024)
+                )),
+                _ => ApiError::BadRequest(rejection.body_text()),
+            })?;
+        if super::middleware::json_has_nul(&bytes) {
+            return Err(ApiError::BadRequest(super::middleware::NUL_REFUSED.into()));
+        }
+        serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
+            ApiError::BadRequest(format!(
+                "the request body is not valid JSON for this endpoint: {e}"
+            ))
+        })
     }
 }
 
@@ -251,14 +271,7 @@ pub async fn posts(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<PostsQuery>,
 ) -> ApiResult<Json<Value>> {
-    let page = match q.page.as_deref() {
-        None | Some("") => 1,
-        Some(p) => p
-            .parse::<i64>()
-            .ok()
-            .filter(|p| *p >= 1)
-            .ok_or_else(|| ApiError::BadRequest("page must be a whole number from 1".into()))?,
-    };
+    let page = PageNumber::parse(q.page.as_deref()).map_err(ApiError::BadRequest)?;
     let mut filter = PostFilter::default();
     let mut params = Vec::new();
     if let Some(slug) = q.organisation.as_deref().filter(|s| !s.is_empty()) {
@@ -276,7 +289,7 @@ pub async fn posts(
     const PER_PAGE: i64 = 20;
     let (posts, total) = app
         .db
-        .public_posts(filter, PER_PAGE, (page - 1) * PER_PAGE)
+        .public_posts(filter, PER_PAGE, page.offset(PER_PAGE))
         .await?;
     let base = super::atom::base_url(&app, &headers);
     let mut items = Vec::with_capacity(posts.len());
@@ -290,8 +303,8 @@ pub async fn posts(
             false,
         ));
     }
-    let next = (page * PER_PAGE < total).then(|| {
-        params.push(format!("page={}", page + 1));
+    let next = (page.get() * PER_PAGE < total).then(|| {
+        params.push(format!("page={}", page.get() + 1));
         format!("{base}/api/v1/posts?{}", params.join("&"))
     });
     Ok(Json(json!({"items": items, "next": next, "total": total})))

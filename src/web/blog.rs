@@ -4,8 +4,8 @@ use super::client_ip::ClientIp;
 use super::error::{PageError, PageResult};
 use super::viewer::{CsrfForm, Viewer};
 use crate::App;
-use crate::domain::FieldErrors;
 use crate::domain::post::CommentInput;
+use crate::domain::{FieldErrors, PageNumber};
 use crate::sanitise::Heading;
 use crate::store::posts::{Post, PostFilter};
 use crate::store::settings::COMMENTS_PAUSED;
@@ -23,13 +23,12 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
-    /// The 1-based page number; anything unreadable is page 1.
+    /// The 1-based page number; a page that cannot be read is page 1 (on a page for people;
+    /// the API says what is wrong instead).
     pub fn number(&self) -> i64 {
-        self.page
-            .as_deref()
-            .and_then(|p| p.parse().ok())
-            .filter(|p: &i64| *p >= 1 && *p <= 100_000)
-            .unwrap_or(1)
+        PageNumber::parse(self.page.as_deref())
+            .unwrap_or_default()
+            .get()
     }
 }
 

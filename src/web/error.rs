@@ -28,6 +28,9 @@ pub enum PageError {
     TooManyRequests { retry_after_secs: i64 },
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The body is larger than this kind of request accepts (413).
+    #[error("too large: {0}")]
+    TooLarge(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -36,6 +39,9 @@ impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => PageError::NotFound,
+            e @ StoreError::UnstorableText => {
+                PageError::BadRequest(format!("{e}: remove it and try again"))
+            }
             other => PageError::Internal(other.into()),
         }
     }
@@ -64,6 +70,7 @@ impl IntoResponse for PageError {
             PageError::NotFound => (StatusCode::NOT_FOUND, None),
             PageError::Forbidden => (StatusCode::FORBIDDEN, None),
             PageError::BadRequest(m) => (StatusCode::BAD_REQUEST, Some(m)),
+            PageError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, Some(m)),
             PageError::TooManyRequests { retry_after_secs } => {
                 let mut r = StatusCode::TOO_MANY_REQUESTS.into_response();
                 r.headers_mut().insert(
@@ -105,6 +112,10 @@ pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
+    TooLarge(String),
+    #[error("send the body as JSON, with the header Content-Type: application/json")]
+    NotJson,
+    #[error("{0}")]
     Conflict(String),
     #[error("invalid input")]
     Invalid(FieldErrors),
@@ -119,6 +130,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::Conflict(what) => ApiError::Conflict(format!("already exists: {what}")),
+            e @ StoreError::UnstorableText => ApiError::BadRequest(e.to_string()),
             other => ApiError::Internal(other.into()),
         }
     }
@@ -131,6 +143,8 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden | ApiError::Refused(_) => StatusCode::FORBIDDEN,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -45,6 +45,46 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     response
 }
 
+/// Why a request with a NUL character is refused (PostgreSQL cannot store one, and no person
+/// types one).
+pub const NUL_REFUSED: &str =
+    "The request contains a NUL character (%00), which is not allowed: remove it and try again";
+
+/// Refuses an address whose path or query holds a NUL character (`%00`): 400, in JSON under
+/// `/api/`, as a page elsewhere. Bodies are checked by the extractors that read them.
+pub async fn refuse_nul_in_address(req: Request, next: Next) -> Response {
+    let uri = req.uri();
+    let has_nul = |s: &str| s.contains("%00");
+    if !has_nul(uri.path()) && !uri.query().is_some_and(has_nul) {
+        return next.run(req).await;
+    }
+    if uri.path().starts_with("/api/") {
+        super::error::ApiError::BadRequest(NUL_REFUSED.into()).into_response()
+    } else {
+        super::error::PageError::BadRequest(NUL_REFUSED.into()).into_response()
+    }
+}
+
+/// Whether a URL-encoded form body holds a NUL character, raw or as `%00`.
+pub fn form_has_nul(body: &[u8]) -> bool {
+    body.contains(&0) || body.windows(3).any(|w| w == b"%00")
+}
+
+/// Whether a JSON body holds a NUL character: raw, or as the escape `\u0000` (and not an
+/// escaped backslash followed by `u0000`).
+pub fn json_has_nul(body: &[u8]) -> bool {
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            0 => return true,
+            b'\\' if body[i + 1..].starts_with(b"u0000") => return true,
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    false
+}
+
 /// Refuses state-changing requests that a browser says come from another site.
 ///
 /// Browsers send `Sec-Fetch-Site` and `Origin` on cross-site form posts and scripts cannot

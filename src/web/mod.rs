@@ -323,6 +323,7 @@ pub fn router(app: App) -> Router {
             r.extensions_mut().insert(error::ErrorPage { status: axum::http::StatusCode::INTERNAL_SERVER_ERROR, message: None });
             r
         }))
+        .layer(axum::middleware::from_fn(middleware::refuse_nul_in_address))
         .layer(axum::middleware::from_fn(middleware::cross_origin_guard))
         .layer(axum::middleware::from_fn_with_state(app.clone(), middleware::render_error_pages))
         .layer(axum::middleware::from_fn(middleware::security_headers))

@@ -216,9 +216,12 @@ impl<T: DeserializeOwned + Send> FromRequest<App> for CsrfForm<T> {
         let had_csrf_cookie = CookieJar::from_headers(&parts.headers)
             .get(CSRF_COOKIE)
             .is_some();
-        let bytes = axum::body::to_bytes(body, FORM_LIMIT)
-            .await
-            .map_err(|_| PageError::BadRequest("The form was too large to accept.".into()))?;
+        let bytes = axum::body::to_bytes(body, FORM_LIMIT).await.map_err(|_| {
+            PageError::TooLarge("The form was too large to accept: shorten what you wrote.".into())
+        })?;
+        if super::middleware::form_has_nul(&bytes) {
+            return Err(PageError::BadRequest(super::middleware::NUL_REFUSED.into()));
+        }
         let token: TokenField =
             serde_html_form::from_bytes(&bytes).unwrap_or(TokenField { csrf_token: None });
         // Without a session or a CSRF cookie the request carries no ambient authority, and
@@ -262,7 +265,7 @@ impl FromRequest<App> for CsrfUpload {
             .await
             .map_err(|_| PageError::BadRequest("Choose a file and send the form again.".into()))?;
         let too_large =
-            || PageError::BadRequest("The file is too large: send one of 2 MB or less.".into());
+            || PageError::TooLarge("The file is too large: send one of 2 MB or less.".into());
         let mut upload = CsrfUpload {
             fields: Default::default(),
             file: None,
@@ -279,6 +282,9 @@ impl FromRequest<App> for CsrfUpload {
             match filename {
                 Some(f) if upload.file.is_none() => upload.file = Some((f, bytes.to_vec())),
                 Some(_) => {}
+                None if bytes.contains(&0) => {
+                    return Err(PageError::BadRequest(super::middleware::NUL_REFUSED.into()));
+                }
                 None => {
                     upload
                         .fields

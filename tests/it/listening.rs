@@ -5,7 +5,7 @@ use crate::support::{TestApp, csrf_from, spawn};
 use serde_json::{Value, json};
 use townhall::domain::role::Role;
 
-fn definition(title: &str, closes_at: &str) -> Value {
+pub(crate) fn definition(title: &str, closes_at: &str) -> Value {
     json!({
         "organisation": "community-services",
         "title": title,

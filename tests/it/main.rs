@@ -9,6 +9,7 @@ mod cli;
 mod feeds;
 mod foundation;
 mod govuk_components;
+mod hostile;
 mod ideas_api;
 mod listening;
 mod mail;

@@ -6,7 +6,7 @@ use townhall::domain::role::Role;
 use townhall::domain::user::Email;
 
 /// Adds a user with one role in one organisation and signs them in on a client of their own.
-async fn person(t: &TestApp, email: &str, role: Role, org: &str) -> TestApp {
+pub(crate) async fn person(t: &TestApp, email: &str, role: Role, org: &str) -> TestApp {
     let org = t.app.db.organisation_by_slug(org).await.unwrap();
     let hash = townhall::auth::hash_password("a long enough password".into())
         .await

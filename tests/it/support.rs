@@ -96,6 +96,9 @@ pub async fn spawn() -> TestApp {
         feeds_allow_private: true,
         // Tests read pages straight after changing what they show.
         page_cache: std::time::Duration::ZERO,
+        // Tests that fetch feeds call `syndication::run_due` themselves: a scheduler tick
+        // falling inside a test would fetch first and change what it counts.
+        scheduler_interval: None,
         ..Config::new(&database_url)
     })
     .await
@@ -258,5 +261,18 @@ impl TestApp {
             r = r.bearer_auth(t);
         }
         r.send().await.unwrap()
+    }
+}
+
+/// Runs one statement straight on the test's database, for a test that needs rows no request
+/// can make (data saved by an earlier release, say).
+pub async fn execute_sql(database_url: &str, sql: &str) {
+    use sqlx::Executor;
+    if database_url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(database_url).await.unwrap();
+        pool.execute(sqlx::AssertSqlSafe(sql)).await.unwrap();
+    } else {
+        let pool = sqlx::PgPool::connect(database_url).await.unwrap();
+        pool.execute(sqlx::AssertSqlSafe(sql)).await.unwrap();
     }
 }

@@ -185,6 +185,7 @@ async fn a_due_fetch_runs_once_however_many_nodes_try() {
         .unwrap();
     let other = App::build(Config {
         feeds_allow_private: true,
+        scheduler_interval: None,
         ..Config::new(&t.database_url)
     })
     .await

@@ -1,0 +1,344 @@
+//! Hostile input: each request built to stall, break or misdirect the server is refused or
+//! bounded, `/healthz` keeps answering within 100 ms while it is handled, and the pages around
+//! it keep working. Runs on SQLite and, with `TOWNHALL_TEST_POSTGRES`, on PostgreSQL.
+
+use crate::feeds::{response, serve};
+use crate::support::{TestApp, spawn};
+use serde_json::{Value, json};
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use townhall::domain::role::Role;
+
+/// The slowest `/healthz` may answer while a hostile request is being handled.
+const HEALTHY: Duration = Duration::from_millis(100);
+
+/// Runs `work` while another client asks `/healthz` every 10 ms; fails if any answer took
+/// [`HEALTHY`] or more, or was not 200.
+async fn while_healthy<F: Future>(t: &TestApp, work: F) -> F::Output {
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (stop, url, client) = (stop.clone(), t.url("/healthz"), reqwest::Client::new());
+        tokio::spawn(async move {
+            let mut slowest = Duration::ZERO;
+            let mut asked = 0;
+            while !stop.load(Ordering::Relaxed) || asked == 0 {
+                let start = Instant::now();
+                let status = client.get(&url).send().await.unwrap().status();
+                assert_eq!(status, 200, "/healthz failed");
+                slowest = slowest.max(start.elapsed());
+                asked += 1;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            slowest
+        })
+    };
+    let out = work.await;
+    stop.store(true, Ordering::Relaxed);
+    let slowest = watcher.await.unwrap();
+    assert!(
+        slowest < HEALTHY,
+        "/healthz took {slowest:?} while the request was handled"
+    );
+    out
+}
+
+/// The pages a visitor reads still work.
+async fn pages_still_work(t: &TestApp) {
+    for path in ["/", "/blog", "/consultations", "/data"] {
+        assert_eq!(t.get(path).await.status(), 200, "{path}");
+    }
+}
+
+/// An editor of community-services, signed in on a client of their own, and their API token.
+async fn editor(t: &TestApp) -> (TestApp, String) {
+    let person =
+        crate::publishing::person(t, "ed@example.org", Role::Editor, "community-services").await;
+    let email = townhall::domain::user::Email::parse("ed@example.org").unwrap();
+    let user = t.app.db.user_by_email(&email).await.unwrap();
+    let token = format!("th_{}", townhall::auth::random_token());
+    t.app
+        .db
+        .create_api_token(user.id, &townhall::auth::token_hash(&token))
+        .await
+        .unwrap();
+    (person, token)
+}
+
+async fn post_through_the_admin(editor: &TestApp, body: &str) -> (u16, String) {
+    let token = editor.csrf_token("/admin/posts/new").await;
+    let r = editor
+        .post_form(
+            "/admin/posts/new",
+            &[
+                ("csrf_token", &token),
+                ("organisation", "community-services"),
+                ("title", "A hostile post"),
+                ("summary", "Built to be slow."),
+                ("body", body),
+                ("authors", "Someone"),
+                ("status", "published"),
+            ],
+        )
+        .await;
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn deep_markdown_and_many_headings_are_refused_with_the_limit_named() {
+    let t = spawn().await;
+    let (editor, token) = editor(&t).await;
+    for (body, limit) in [
+        (format!("{} deep", ">".repeat(32_000)), "64 levels deep"),
+        ("# Same\n\n".repeat(16_000), "1000 headings"),
+    ] {
+        let (status, html) = while_healthy(&t, post_through_the_admin(&editor, &body)).await;
+        assert_eq!(status, 400);
+        assert!(html.contains("govuk-error-summary"), "an error summary");
+        assert!(html.contains(limit), "names the limit: {limit}");
+
+        let r = while_healthy(
+            &t,
+            t.post_json(
+                "/api/v1/posts",
+                Some(&token),
+                &json!({"organisation": "community-services", "title": "A hostile post",
+                        "summary": "Built to be slow.", "body": body, "status": "published"}),
+            ),
+        )
+        .await;
+        assert_eq!(r.status(), 422);
+        let error: Value = r.json().await.unwrap();
+        assert!(error["fields"]["body"].as_str().unwrap().contains(limit));
+    }
+    assert_eq!(
+        t.get("/blog/a-hostile-post").await.status(),
+        404,
+        "nothing stored"
+    );
+    pages_still_work(&t).await;
+}
+
+#[tokio::test]
+async fn a_feed_item_nested_64000_deep_is_left_out_and_recorded() {
+    let t = spawn().await;
+    let deep = format!("{}deep{}", "<div>".repeat(64_000), "</div>".repeat(64_000));
+    let feed = format!(
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Other site</title><link>https://other.example/</link>
+<item><title>Hostile</title><link>https://other.example/hostile</link><description>{}</description></item>
+<item><title>Ordinary</title><link>https://other.example/ordinary</link><description>&lt;p&gt;Fine.&lt;/p&gt;</description></item>
+</channel></rss>"#,
+        townhall::sanitise::escape(&deep)
+    );
+    let server = serve(move |_| {
+        response(
+            "200 OK",
+            &[("content-type", "application/rss+xml")],
+            feed.as_bytes(),
+        )
+    });
+    let org = t
+        .app
+        .db
+        .organisation_by_slug("community-services")
+        .await
+        .unwrap();
+    let id = t
+        .app
+        .db
+        .create_subscription(org.id, &server.url("/feed.rss"))
+        .await
+        .unwrap();
+    let summary = while_healthy(&t, townhall::syndication::fetch_now(&t.app, id))
+        .await
+        .unwrap();
+    assert_eq!(summary.new_items, 1, "the ordinary item is taken");
+    let error = summary.error.expect("the left-out item is recorded");
+    assert!(
+        error.contains("“Hostile”") && error.contains("64 levels deep"),
+        "{error}"
+    );
+    assert_eq!(
+        t.app.db.subscription(id).await.unwrap().last_error,
+        Some(error)
+    );
+    pages_still_work(&t).await;
+}
+
+#[tokio::test]
+async fn a_scale_with_i64_bounds_is_refused_and_a_stored_one_breaks_nothing() {
+    let t = spawn().await;
+    let editor = t
+        .user_with_token("an@example.org", "community-services", Role::Editor)
+        .await;
+    let mut definition = crate::listening::definition("Scales", "2099-01-01");
+    definition["questions"][3]["min"] = json!(i64::MIN);
+    definition["questions"][3]["max"] = json!(i64::MAX);
+    let r = t
+        .post_json("/api/v1/consultations", Some(&editor), &definition)
+        .await;
+    assert_eq!(r.status(), 422);
+    let error: Value = r.json().await.unwrap();
+    assert!(
+        error["fields"]["questions.3.min"]
+            .as_str()
+            .unwrap()
+            .contains("-1000 to 1000")
+    );
+
+    // One saved before the check existed: its pages, the hub-wide downloads and the export
+    // still work.
+    let good = crate::listening::definition("Scales", "2099-01-01");
+    let r = t
+        .post_json("/api/v1/consultations", Some(&editor), &good)
+        .await;
+    assert_eq!(r.status(), 201);
+    let e = t.app.db.exercise_by_slug("scales").await.unwrap();
+    let mut stored: Value = serde_json::from_str(&e.definition).unwrap();
+    stored["questions"][3]["min"] = json!(i64::MIN);
+    stored["questions"][3]["max"] = json!(i64::MAX);
+    let stored = stored.to_string().replace('\'', "''");
+    crate::support::execute_sql(
+        &t.database_url,
+        &format!(
+            "UPDATE exercises SET definition = '{stored}', published = TRUE WHERE id = {}",
+            e.id
+        ),
+    )
+    .await;
+    t.app.db.set_results_published(e.id, true).await.unwrap();
+    for path in [
+        "/consultations/scales",
+        "/consultations/scales/results",
+        "/data/consultation-results.csv",
+        "/data/consultation-results.json",
+    ] {
+        assert_eq!(while_healthy(&t, t.get(path)).await.status(), 200, "{path}");
+    }
+    let out = tempfile::tempdir().unwrap();
+    townhall::export::run(&t.app.db, out.path()).await.unwrap();
+    pages_still_work(&t).await;
+}
+
+#[tokio::test]
+async fn nul_bytes_are_refused_at_the_edge_on_every_database() {
+    let t = spawn().await;
+    let (status, html) = t.get_text("/search?q=a%00b").await;
+    assert_eq!(status, 400);
+    assert!(html.contains("NUL character"));
+    assert_eq!(t.get("/blog/a%00b").await.status(), 400);
+    let r = t.get("/api/v1/posts?organisation=a%00b").await;
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.json::<Value>().await.unwrap()["error"]
+            .as_str()
+            .unwrap()
+            .contains("NUL")
+    );
+
+    // In a comment (a form body) and in a JSON body.
+    let (_, editor_token) = editor(&t).await;
+    let r = t
+        .post_json(
+            "/api/v1/posts",
+            Some(&editor_token),
+            &json!({"organisation": "community-services", "title": "Comments welcome",
+                    "summary": "Say hello.", "body": "Hello.", "status": "published"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let token = t.csrf_token("/blog/comments-welcome").await;
+    let r = t
+        .post_form(
+            "/blog/comments-welcome/comments",
+            &[
+                ("csrf_token", &token),
+                ("name", "Nul"),
+                ("email", ""),
+                ("body", "before\0after"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let r = t
+        .post_json(
+            "/api/v1/posts",
+            Some(&editor_token),
+            &json!({"organisation": "community-services", "title": "Nul\u{0}title",
+                    "summary": "x", "body": "x", "status": "published"}),
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    // An escaped backslash before "u0000" is text, not a NUL.
+    let r = t
+        .post_json(
+            "/api/v1/posts",
+            Some(&editor_token),
+            &json!({"organisation": "community-services", "title": "A backslash",
+                    "summary": "x", "body": "C:\\u0000", "status": "published"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(
+        t.app
+            .db
+            .approved_comments(t.app.db.post_by_slug("comments-welcome").await.unwrap().id)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    pages_still_work(&t).await;
+}
+
+#[tokio::test]
+async fn page_numbers_out_of_range_are_refused_not_wrapped() {
+    let t = spawn().await;
+    for page in [
+        i64::MAX.to_string(),
+        "0".into(),
+        "-1".into(),
+        "100001".into(),
+    ] {
+        let r = t.get(&format!("/api/v1/posts?page={page}")).await;
+        assert_eq!(r.status(), 400, "page={page}");
+        let error: Value = r.json().await.unwrap();
+        assert!(error["error"].as_str().unwrap().contains("1 to 100000"));
+        // A page for people shows the first page instead.
+        assert_eq!(t.get(&format!("/blog?page={page}")).await.status(), 200);
+    }
+    let r = t.get("/api/v1/posts?page=100000").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["next"], Value::Null);
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_413_not_400() {
+    let t = spawn().await;
+    let token = t
+        .user_with_token("big@example.org", "community-services", Role::Editor)
+        .await;
+    let huge = "x".repeat(10 * 1024 * 1024);
+    let r = t
+        .post_json(
+            "/api/v1/posts",
+            Some(&token),
+            &json!({"organisation": "community-services", "title": "Huge", "summary": "x",
+                    "body": huge, "status": "published"}),
+        )
+        .await;
+    assert_eq!(r.status(), 413);
+    assert!(
+        r.json::<Value>().await.unwrap()["error"]
+            .as_str()
+            .unwrap()
+            .contains("larger")
+    );
+    let csrf = t.csrf_token("/sign-in").await;
+    let r = t
+        .post_form("/sign-in", &[("csrf_token", &csrf), ("email", &huge)])
+        .await;
+    assert_eq!(r.status(), 413);
+    pages_still_work(&t).await;
+}
