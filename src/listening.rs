@@ -11,9 +11,10 @@ use crate::domain::exercise::{
 };
 use crate::domain::review::Review;
 use crate::evidence::{option_counts, segment_label};
-use crate::store::exercises::{Exercise, NewResponse};
+use crate::store::exercises::{Exercise, NewResponse, Submitted};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// Rate-limit window for responses from one address.
@@ -26,7 +27,25 @@ pub enum Refusal {
     NotOpen(String),
     Invalid(FieldErrors),
     TooMany,
+    /// An API client sent a key it had used for different answers.
+    KeyReused,
     Internal(anyhow::Error),
+}
+
+impl Refusal {
+    pub const KEY_REUSED: &str = "This Idempotency-Key was already used for a response with different answers: send each new response with a new key";
+}
+
+/// Whose submission keys a key is matched against. A key finds an earlier response only when
+/// the same sender sent it; an API client that reuses a key for different answers is told so
+/// rather than given another respondent's reference (as Stripe and the IETF draft do).
+pub enum KeyScope {
+    /// The response form: its key is a random token the server put in the form, and a
+    /// respondent who goes back and sends again is shown the response already stored.
+    Form,
+    /// An API client, named by the bearer token it sent (valid or not) or else its address;
+    /// a resend must carry the same answers.
+    Api(String),
 }
 
 impl From<crate::store::StoreError> for Refusal {
@@ -41,8 +60,18 @@ pub struct Submission<'a> {
     pub segments: &'a Map<String, Value>,
     pub email: Option<&'a str>,
     pub submission_key: &'a str,
+    pub scope: KeyScope,
     /// The sender's address, for the rate limit (`None`: not limited, e.g. an import).
     pub address: Option<String>,
+}
+
+fn sha256_hex(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    hex::encode(hasher.finalize())
 }
 
 /// What a respondent is told: their reference, and their scores in a scored survey.
@@ -136,12 +165,24 @@ pub async fn submit(app: &App, exercise: &Exercise, s: Submission<'_>) -> Result
             ),
         )
     });
-    let (reference, stored) = app
+    let (scope, request_hash) = match &s.scope {
+        KeyScope::Form => ("form", None),
+        KeyScope::Api(caller) => (
+            caller.as_str(),
+            Some(sha256_hex(&[
+                &answers_json,
+                &segments_json,
+                email.as_deref().unwrap_or(""),
+            ])),
+        ),
+    };
+    let submitted = app
         .db
         .submit_response(
             exercise.id,
             &NewResponse {
-                submission_key: s.submission_key,
+                submission_key: &sha256_hex(&[scope, s.submission_key]),
+                request_hash: request_hash.as_deref(),
                 answers_json: &answers_json,
                 segments_json: &segments_json,
                 source: "online",
@@ -150,7 +191,17 @@ pub async fn submit(app: &App, exercise: &Exercise, s: Submission<'_>) -> Result
             },
         )
         .await?;
-    Ok(Receipt { reference, stored })
+    match submitted {
+        Submitted::New(reference) => Ok(Receipt {
+            reference,
+            stored: true,
+        }),
+        Submitted::Again(reference) => Ok(Receipt {
+            reference,
+            stored: false,
+        }),
+        Submitted::KeyReused => Err(Refusal::KeyReused),
+    }
 }
 
 /// A respondent's scores in a scored survey, from their stored answers.

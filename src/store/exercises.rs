@@ -64,13 +64,28 @@ pub struct StoredResponse {
 
 /// What a respondent sent, ready to store.
 pub struct NewResponse<'a> {
+    /// Unique per exercise: the same key again finds the stored response.
     pub submission_key: &'a str,
+    /// A hash of what was sent, when a resend must match it (API clients' keys).
+    pub request_hash: Option<&'a str>,
     pub answers_json: &'a str,
     pub segments_json: &'a str,
     pub source: &'a str,
     pub email: Option<&'a str>,
     /// The receipt to queue when an email was given: (subject, body).
     pub receipt: Option<(String, String)>,
+}
+
+/// What [`Db::submit_response`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submitted {
+    /// Stored, with this reference.
+    New(String),
+    /// Sent before with the same key (and the same content, where that is checked): the
+    /// stored response's reference.
+    Again(String),
+    /// The key was used before for different content: nothing stored, nothing told.
+    KeyReused,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -247,30 +262,32 @@ impl Db {
         Ok(())
     }
 
-    /// Stores a response unless one with the same submission key exists; returns the
-    /// reference and whether this call stored it. Commits before returning, so an answer
-    /// means the response is durable.
+    /// Stores a response unless one with the same submission key exists. Commits before
+    /// returning, so an answer means the response is durable.
     pub async fn submit_response(
         &self,
         exercise_id: i64,
         response: &NewResponse<'_>,
-    ) -> StoreResult<(String, bool)> {
+    ) -> StoreResult<Submitted> {
         let t = now();
         let reference = new_reference();
         write!(self, pool => {
             let mut tx = pool.begin().await?;
             let id: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO responses (exercise_id, reference, submission_key, answers, segments, source, submitted_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (exercise_id, submission_key) DO NOTHING RETURNING id")
+                "INSERT INTO responses (exercise_id, reference, submission_key, answers, segments, source, submitted_at, request_hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (exercise_id, submission_key) DO NOTHING RETURNING id")
                 .bind(exercise_id).bind(&reference).bind(response.submission_key).bind(response.answers_json)
-                .bind(response.segments_json).bind(response.source).bind(t)
+                .bind(response.segments_json).bind(response.source).bind(t).bind(response.request_hash)
                 .fetch_optional(&mut *tx).await.map_err(StoreError::from_sqlx)?;
             let Some(id) = id else {
-                let existing: String = sqlx::query_scalar(
-                    "SELECT reference FROM responses WHERE exercise_id = $1 AND submission_key = $2")
+                let (existing, hash): (String, Option<String>) = sqlx::query_as(
+                    "SELECT reference, request_hash FROM responses WHERE exercise_id = $1 AND submission_key = $2")
                     .bind(exercise_id).bind(response.submission_key).fetch_one(&mut *tx).await?;
                 tx.commit().await?;
-                return Ok((existing, false));
+                return Ok(match response.request_hash {
+                    Some(sent) if hash.as_deref() != Some(sent) => Submitted::KeyReused,
+                    _ => Submitted::Again(existing),
+                });
             };
             if let Some(email) = response.email {
                 sqlx::query("INSERT INTO response_contacts (response_id, email) VALUES ($1, $2)")
@@ -282,7 +299,7 @@ impl Db {
                 }
             }
             tx.commit().await?;
-            Ok((reference, true))
+            Ok(Submitted::New(reference))
         })
     }
 

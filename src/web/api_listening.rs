@@ -131,6 +131,15 @@ pub async fn respond(
             .to_string(),
         None => crate::auth::random_token(),
     };
+    // Keys are matched per caller: by the token it sent, or else by its address.
+    let caller = match headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        Some(token) => format!("token:{}", crate::auth::token_hash(token.trim())),
+        None => format!("address:{ip}"),
+    };
     let outcome = listening::submit(
         &app,
         &e,
@@ -139,6 +148,7 @@ pub async fn respond(
             segments: &segments,
             email: body.email.as_deref(),
             submission_key: &key,
+            scope: listening::KeyScope::Api(caller),
             address: Some(ip.to_string()),
         },
     )
@@ -157,6 +167,10 @@ pub async fn respond(
         Err(Refusal::TooMany) => Err(ApiError::TooManyRequests {
             retry_after_secs: listening::RESPONSE_WINDOW_SECS,
         }),
+        Err(Refusal::KeyReused) => Err(ApiError::Invalid(FieldErrors::one(
+            "Idempotency-Key",
+            Refusal::KEY_REUSED,
+        ))),
         Err(Refusal::Internal(e)) => Err(ApiError::Internal(e)),
     }
 }

@@ -335,6 +335,7 @@ pub async fn submit(
             segments: &segments,
             email,
             submission_key: &state.submission_key,
+            scope: listening::KeyScope::Form,
             address: Some(ip.to_string()),
         },
     )
@@ -356,6 +357,8 @@ pub async fn submit(
         Err(Refusal::TooMany) => Err(PageError::TooManyRequests {
             retry_after_secs: listening::RESPONSE_WINDOW_SECS,
         }),
+        // The form's keys are never checked against content, so this cannot happen here.
+        Err(Refusal::KeyReused) => Err(PageError::BadRequest(Refusal::KEY_REUSED.into())),
         Err(Refusal::Internal(err)) => Err(PageError::Internal(err)),
     }
 }

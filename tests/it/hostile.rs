@@ -342,3 +342,48 @@ async fn an_oversized_body_is_413_not_400() {
     assert_eq!(r.status(), 413);
     pages_still_work(&t).await;
 }
+
+#[tokio::test]
+async fn an_idempotency_key_never_returns_another_respondents_reference() {
+    let (t, _, slug) = crate::listening::with_exercise().await;
+    let path = t.url(&format!("/api/v1/consultations/{slug}/responses"));
+    let answers = |q1: &str| {
+        json!({"answers": {"q1": q1, "q2": "North", "q3": ["Evenings"], "q4": 4},
+               "segment": "An individual"})
+    };
+    let send = |body: Value, token: Option<&'static str>| {
+        let mut request = t
+            .client
+            .post(&path)
+            .header("idempotency-key", "same-key")
+            .json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move {
+            let r = request.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, first) = send(answers("Mine"), None).await;
+    assert_eq!(status, 201);
+    // Another client (its own token) with the same key: its own response, its own reference.
+    let (status, other) = send(answers("Theirs"), Some("th_another-client")).await;
+    assert_eq!(status, 201);
+    assert_ne!(other["reference"], first["reference"]);
+    // The same client, the same key, different answers: refused, nothing stored or told.
+    let (status, reused) = send(answers("Changed my mind"), None).await;
+    assert_eq!(status, 422);
+    assert!(
+        reused["fields"]["Idempotency-Key"]
+            .as_str()
+            .unwrap()
+            .contains("new key")
+    );
+    assert!(reused.get("reference").is_none());
+    // A true retry still finds its own response.
+    let (status, again) = send(answers("Mine"), None).await;
+    assert_eq!((status, &again["reference"]), (200, &first["reference"]));
+    let e = t.app.db.exercise_by_slug(&slug).await.unwrap();
+    assert_eq!(t.app.db.response_count(e.id).await.unwrap(), 2);
+}

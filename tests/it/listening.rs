@@ -26,7 +26,7 @@ pub(crate) fn definition(title: &str, closes_at: &str) -> Value {
     })
 }
 
-async fn with_exercise() -> (TestApp, String, String) {
+pub(crate) async fn with_exercise() -> (TestApp, String, String) {
     let t = spawn().await;
     let editor = t
         .user_with_token("ed@example.org", "community-services", Role::Editor)
