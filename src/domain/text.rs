@@ -54,6 +54,42 @@ impl Slug {
     }
 }
 
+/// A place on this site to send someone to (after signing in, say), from a `next` they were
+/// given. It is read the way a browser reads it against this site's address (tabs and
+/// newlines dropped, a backslash taken as a slash) and kept only if it stays on this site; what
+/// is kept is the parsed URL written out again, so it is always a valid `Location` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalPath(String);
+
+impl LocalPath {
+    /// `None` for anything that is not a path on this site (`//other.example`, `/\t/other`,
+    /// `https://…`, `javascript:…`).
+    pub fn parse(given: &str) -> Option<LocalPath> {
+        let here = url::Url::parse("http://this-site.invalid/").expect("a valid URL");
+        if !given.starts_with('/') {
+            return None;
+        }
+        let url = here.join(given).ok()?;
+        if url.origin() != here.origin() {
+            return None;
+        }
+        let mut path = url.path().to_string();
+        if let Some(query) = url.query() {
+            path.push('?');
+            path.push_str(query);
+        }
+        if let Some(fragment) = url.fragment() {
+            path.push('#');
+            path.push_str(fragment);
+        }
+        Some(LocalPath(path))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for Slug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -135,5 +171,33 @@ mod tests {
             "Name must be 10 characters or fewer"
         );
         assert!(required_line("a\nb", "a name", 10).is_err());
+    }
+
+    #[test]
+    fn next_stays_on_this_site_however_it_is_written() {
+        let ok = |s: &str| LocalPath::parse(s).map(|p| p.as_str().to_string());
+        assert_eq!(
+            ok("/admin/posts?x=1#top").as_deref(),
+            Some("/admin/posts?x=1#top")
+        );
+        for other in [
+            "//evil.example/",
+            "/\t/evil.example/",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\r\n/evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            " //evil.example",
+            "",
+        ] {
+            assert_eq!(ok(other), None, "{other:?}");
+        }
+        // Newlines are dropped as a browser drops them, so no header can be injected.
+        let injected = ok("/admin\r\nSet-Cookie: a=b").unwrap();
+        let visible = |s: &str| s.bytes().all(|b| b.is_ascii_graphic());
+        assert!(visible(&injected), "{injected}");
+        let encoded = ok("/caf\u{e9}\u{1}\"<").unwrap();
+        assert!(visible(&encoded), "{encoded}");
     }
 }

@@ -10,6 +10,7 @@ use super::viewer::{CsrfForm, SESSION_COOKIE, SESSION_SECS, Viewer};
 use crate::App;
 use crate::auth::{random_token, token_hash, verify_password};
 use crate::domain::FieldErrors;
+use crate::domain::text::LocalPath;
 use crate::domain::user::{Email, MAX_PASSWORD_LEN};
 use crate::store::now;
 use axum::extract::{Query, State};
@@ -42,13 +43,11 @@ pub struct SignInForm {
     next: Option<String>,
 }
 
-/// Only local paths are followed after sign-in, so the form cannot be used to send people
-/// to another site.
+/// Only paths on this site are followed after sign-in ([`LocalPath`]), so the form cannot
+/// send people to another site; anything else goes to the admin home.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/admin".to_string(),
-    }
+    next.and_then(LocalPath::parse)
+        .map_or_else(|| "/admin".to_string(), |p| p.as_str().to_string())
 }
 
 pub async fn show(

@@ -387,3 +387,56 @@ async fn an_idempotency_key_never_returns_another_respondents_reference() {
     let e = t.app.db.exercise_by_slug(&slug).await.unwrap();
     assert_eq!(t.app.db.response_count(e.id).await.unwrap(), 2);
 }
+
+#[tokio::test]
+async fn next_after_sign_in_stays_on_this_site_however_it_is_written() {
+    let t = spawn().await;
+    let password = t.admin_password.clone();
+    for (next, expected) in [
+        ("/\t/other.example/x", "/admin"),
+        ("/\\other.example", "/admin"),
+        ("\\/other.example", "/admin"),
+        ("//other.example", "/admin"),
+        ("/\r\n/other.example", "/admin"),
+        ("https://other.example/", "/admin"),
+        (
+            "/admin\r\nSet-Cookie: stolen=1",
+            "/adminSet-Cookie:%20stolen=1",
+        ),
+        ("/admin/posts?page=2", "/admin/posts?page=2"),
+    ] {
+        let client = crate::support::client();
+        let form = client.get(t.url("/sign-in")).send().await.unwrap();
+        let csrf = crate::support::csrf_from(&form.text().await.unwrap());
+        let r = client
+            .post(t.url("/sign-in"))
+            .header("origin", format!("http://{}", t.addr))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("email", townhall::demo::ADMIN_EMAIL),
+                ("password", &password),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{next:?}");
+        assert_eq!(r.headers()["location"], expected, "{next:?}");
+        assert!(
+            r.headers()
+                .get_all("set-cookie")
+                .iter()
+                .all(|c| !c.to_str().unwrap().contains("stolen")),
+            "{next:?}"
+        );
+        // The sign-in page offers the same safe place.
+        let (status, html) = t
+            .get_text(&format!(
+                "/sign-in?next={}",
+                percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC)
+            ))
+            .await;
+        assert_eq!(status, 200);
+        assert!(!html.contains("other.example"), "{next:?}");
+    }
+}
