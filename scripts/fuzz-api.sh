@@ -15,7 +15,7 @@ db="sqlite://$work/fuzz.db"
 "$bin" migrate --database "$db" 2>/dev/null
 "$bin" organisation add --name "Community Services" --database "$db" >/dev/null 2>&1
 echo "a long enough password" |
-    "$bin" user add --email admin@example.org --name Admin --role admin --org community-services --database "$db" >/dev/null 2>&1
+    "$bin" user add --email admin@example.org --name Admin --role admin --org community-services --hub-admin --database "$db" >/dev/null 2>&1
 token=$("$bin" token create --email admin@example.org --database "$db" 2>/dev/null)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$bin" serve --database "$db" --addr "127.0.0.1:$port" 2>"$work/serve.err" &

@@ -167,6 +167,19 @@ pub enum UserCommand {
         /// Organisation the role is held in (default: the department, when there is one).
         #[arg(long, env = "TOWNHALL_ORG")]
         org: Option<String>,
+        /// Also make them a hub admin: they manage every organisation and add departments.
+        #[arg(long)]
+        hub_admin: bool,
+    },
+    /// Make a user a hub admin (every organisation, adding departments), or with --revoke no
+    /// longer one. Only the command line gives this.
+    HubAdmin {
+        #[command(flatten)]
+        db: DatabaseArg,
+        #[arg(long, env = "TOWNHALL_EMAIL")]
+        email: String,
+        #[arg(long)]
+        revoke: bool,
     },
 }
 
@@ -267,7 +280,27 @@ async fn run(command: Command) -> anyhow::Result<()> {
             name,
             role,
             org,
-        }) => user_add(&db.database, &email, &name, &role, org.as_deref()).await,
+            hub_admin,
+        }) => {
+            let id = user_add(&db.database, &email, &name, &role, org.as_deref()).await?;
+            if hub_admin {
+                hub_admin_set(&db.database, id, &email, true).await?;
+            }
+            Ok(())
+        }
+        Command::User(UserCommand::HubAdmin { db, email, revoke }) => {
+            let address = Email::parse(&email).map_err(anyhow::Error::msg)?;
+            let user = connect(&db.database)
+                .await?
+                .user_by_email(&address)
+                .await
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "there is no user with the email {email}; add one with `townhall user add`"
+                    )
+                })?;
+            hub_admin_set(&db.database, user.id, &email, !revoke).await
+        }
         Command::Organisation(OrganisationCommand::Add {
             db,
             name,
@@ -354,7 +387,7 @@ async fn user_add(
     name: &str,
     role: &str,
     org: Option<&str>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<i64> {
     let email = Email::parse(email).map_err(anyhow::Error::msg)?;
     let name = required_line(name, "a name", 200).map_err(anyhow::Error::msg)?;
     let role = Role::parse(role).map_err(anyhow::Error::msg)?;
@@ -381,16 +414,16 @@ async fn user_add(
         None => (generate_password(), true),
     };
     let hash = hash_password(password.clone()).await?;
-    match db
+    let id = match db
         .create_user(&email, &name, &hash, &[(org.id, role)])
         .await
     {
-        Ok(_) => {}
+        Ok(id) => id,
         Err(StoreError::Conflict(_)) => {
             bail!("there is already a user with the email {}", email.as_str())
         }
         Err(e) => return Err(e.into()),
-    }
+    };
     db.audit(
         None,
         "created user",
@@ -408,7 +441,7 @@ async fn user_add(
         println!("{password}");
         eprintln!("The password above was generated: give it to them privately.");
     }
-    Ok(())
+    Ok(id)
 }
 
 async fn organisation_add(
@@ -447,6 +480,34 @@ async fn organisation_add(
     }
     println!("{}", org.slug);
     eprintln!("Created {} at /organisations/{}.", org.name, org.slug);
+    Ok(())
+}
+
+/// Makes the user `id` a hub admin, or (`hub_admin` false) no longer one.
+async fn hub_admin_set(url: &str, id: i64, email: &str, hub_admin: bool) -> anyhow::Result<()> {
+    let db = connect(url).await?;
+    if !hub_admin && db.count_enabled_admins().await? <= 1 {
+        let user = db.user(id).await?;
+        let memberships = db.memberships(id).await?;
+        if user.hub_admin && !memberships.iter().any(|m| m.role == Role::Admin) {
+            bail!("{email} is the only admin: make another user a hub admin first");
+        }
+    }
+    db.set_hub_admin(id, hub_admin).await?;
+    let what = if hub_admin {
+        "made hub admin"
+    } else {
+        "no longer hub admin"
+    };
+    db.audit(None, what, email, "command line").await?;
+    eprintln!(
+        "{email} {}.",
+        if hub_admin {
+            "is now a hub admin: they manage every organisation"
+        } else {
+            "is no longer a hub admin"
+        }
+    );
     Ok(())
 }
 

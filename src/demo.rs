@@ -57,8 +57,10 @@ pub async fn seed_organisations(db: &Db) -> anyhow::Result<String> {
     let password = generate_password();
     let email = Email::parse(ADMIN_EMAIL).map_err(anyhow::Error::msg)?;
     let hash = hash_password(password.clone()).await?;
-    db.create_user(&email, "Demo Admin", &hash, &[(department.id, Role::Admin)])
+    let admin = db
+        .create_user(&email, "Demo Admin", &hash, &[(department.id, Role::Admin)])
         .await?;
+    db.set_hub_admin(admin, true).await?;
     Ok(password)
 }
 

@@ -74,6 +74,27 @@ impl fmt::Display for Role {
     }
 }
 
+/// A user's roles after an admin who administers only `administered` saves the role form:
+/// what they chose there, plus every role held elsewhere, untouched (an admin can neither
+/// give nor take away roles in organisations they do not administer).
+pub fn roles_after_edit(
+    held: &[(i64, Role)],
+    chosen: &[(i64, Role)],
+    administered: &[i64],
+) -> Vec<(i64, Role)> {
+    let mut roles: Vec<(i64, Role)> = held
+        .iter()
+        .filter(|(org, _)| !administered.contains(org))
+        .copied()
+        .collect();
+    for r in chosen {
+        if administered.contains(&r.0) && !roles.contains(r) {
+            roles.push(*r);
+        }
+    }
+    roles
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +109,16 @@ mod tests {
         assert!(!Role::Analyst.grants(Role::Admin));
         assert_eq!(Role::parse("Editor").unwrap(), Role::Editor);
         assert!(Role::parse("root").is_err());
+    }
+
+    #[test]
+    fn an_admin_changes_roles_only_where_they_administer() {
+        let held = [(1, Role::Editor), (2, Role::Admin)];
+        let chosen = [(1, Role::Analyst), (2, Role::Admin), (3, Role::Admin)];
+        assert_eq!(
+            roles_after_edit(&held, &chosen, &[1]),
+            vec![(2, Role::Admin), (1, Role::Analyst)]
+        );
+        assert_eq!(roles_after_edit(&held, &[], &[1, 2]), vec![]);
     }
 }

@@ -11,6 +11,8 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub disabled: bool,
+    /// Manages every organisation (given and taken away only from the command line).
+    pub hub_admin: bool,
 }
 
 /// What sign-in needs: the user and the stored password hash.
@@ -77,18 +79,18 @@ impl Db {
     }
 
     pub async fn users(&self) -> StoreResult<Vec<User>> {
-        let q = "SELECT id, email, name, disabled FROM users ORDER BY name, email";
+        let q = "SELECT id, email, name, disabled, hub_admin FROM users ORDER BY name, email";
         Ok(read!(self, pool => sqlx::query_as(q).fetch_all(pool).await)?)
     }
 
     pub async fn user(&self, id: i64) -> StoreResult<User> {
-        let q = "SELECT id, email, name, disabled FROM users WHERE id = $1";
+        let q = "SELECT id, email, name, disabled, hub_admin FROM users WHERE id = $1";
         read!(self, pool => sqlx::query_as(q).bind(id).fetch_optional(pool).await)?
             .ok_or(StoreError::NotFound)
     }
 
     pub async fn user_by_email(&self, email: &Email) -> StoreResult<User> {
-        let q = "SELECT id, email, name, disabled FROM users WHERE email = $1";
+        let q = "SELECT id, email, name, disabled, hub_admin FROM users WHERE email = $1";
         read!(self, pool => sqlx::query_as(q).bind(email.as_str()).fetch_optional(pool).await)?
             .ok_or(StoreError::NotFound)
     }
@@ -138,10 +140,21 @@ impl Db {
         })
     }
 
-    /// Number of enabled users who are admins somewhere; the last one cannot be removed.
+    /// Makes a user a hub admin, or no longer one.
+    pub async fn set_hub_admin(&self, id: i64, hub_admin: bool) -> StoreResult<()> {
+        let n = write!(self, pool => sqlx::query("UPDATE users SET hub_admin = $1 WHERE id = $2")
+            .bind(hub_admin).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Number of enabled users who are admins somewhere (or hub admins); the last one cannot
+    /// be removed.
     pub async fn count_enabled_admins(&self) -> StoreResult<i64> {
-        let q = "SELECT COUNT(DISTINCT u.id) FROM users u JOIN memberships m ON m.user_id = u.id
-                 WHERE m.role = 'admin' AND u.disabled = FALSE";
+        let q = "SELECT COUNT(*) FROM users u WHERE u.disabled = FALSE
+                 AND (u.hub_admin OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.role = 'admin'))";
         Ok(read!(self, pool => sqlx::query_scalar(q).fetch_one(pool).await)?)
     }
 }

@@ -1,7 +1,9 @@
 //! Signed-in work under `/admin`: the admin home, organisations, and users and roles.
 //!
-//! Managing organisations and users needs the admin role in a top-level organisation
-//! (the department), checked on the server for every request.
+//! An admin manages the organisations where they hold the admin role (and the bodies under
+//! them): their details, new bodies under a department, and people's roles there. A hub
+//! admin (given from the command line) manages every organisation and adds departments.
+//! Checked on the server for every request.
 
 use super::error::{PageError, PageResult};
 use super::viewer::{CsrfForm, SignedIn, Viewer};
@@ -9,7 +11,7 @@ use crate::App;
 use crate::auth::{generate_password, hash_password};
 use crate::domain::FieldErrors;
 use crate::domain::organisation::NewOrganisation;
-use crate::domain::role::Role;
+use crate::domain::role::{Role, roles_after_edit};
 use crate::domain::text::required_line;
 use crate::domain::user::Email;
 use crate::store::StoreError;
@@ -25,13 +27,15 @@ use serde::Deserialize;
 pub async fn home(State(app): State<App>, viewer: Viewer) -> PageResult {
     let user = viewer.signed_in()?;
     let top = top_level_ids(&app).await?;
-    let is_admin = user.has_hub_role(Role::Admin, &top);
-    let audit = if is_admin {
+    // The audit log covers every organisation: hub admins only.
+    let audit = if user.hub_admin {
         app.db.recent_audit(10).await?
     } else {
         Vec::new()
     };
     let all = app.db.organisations().await?;
+    let is_admin = user.is_admin();
+    let is_hub_admin = user.hub_admin;
     let is_editor = !super::editorial::organisations_for(user, Role::Editor, &all).is_empty();
     let is_moderator = !super::editorial::organisations_for(user, Role::Moderator, &all).is_empty();
     let is_analyst = !super::editorial::organisations_for(user, Role::Analyst, &all).is_empty();
@@ -44,7 +48,7 @@ pub async fn home(State(app): State<App>, viewer: Viewer) -> PageResult {
     viewer.render(
         &app,
         "admin/home.html",
-        context! { is_admin, is_editor, is_moderator, is_analyst, is_programme, pending_comments, audit => Serde(audit) },
+        context! { is_admin, is_hub_admin, is_editor, is_moderator, is_analyst, is_programme, pending_comments, audit => Serde(audit) },
     )
 }
 
@@ -59,16 +63,31 @@ async fn top_level_ids(app: &App) -> Result<Vec<i64>, StoreError> {
         .collect())
 }
 
+/// The signed-in admin, every organisation, and the ids of those they administer; 403 for
+/// anyone who administers none.
+async fn admin_of(
+    app: &App,
+    viewer: &Viewer,
+) -> Result<(SignedIn, Vec<Organisation>, Vec<i64>), PageError> {
+    let user = viewer.signed_in()?;
+    if !user.is_admin() {
+        return Err(PageError::Forbidden);
+    }
+    let all = app.db.organisations().await?;
+    let administered = user.administered(&all);
+    Ok((user.clone(), all, administered))
+}
+
 // ----- Organisations -----
 
-/// `GET /admin/organisations`.
+/// `GET /admin/organisations`: every organisation; those the admin administers can be
+/// changed.
 pub async fn organisations(State(app): State<App>, viewer: Viewer) -> PageResult {
-    viewer.require_hub_role(&app, Role::Admin).await?;
-    let organisations = app.db.organisations().await?;
+    let (_, organisations, administered) = admin_of(&app, &viewer).await?;
     viewer.render(
         &app,
         "admin/organisations.html",
-        context! { organisations => Serde(organisations) },
+        context! { organisations => Serde(organisations), administered },
     )
 }
 
@@ -84,30 +103,45 @@ pub struct OrganisationForm {
     parent: String,
 }
 
+/// The departments an organisation may be put under by this admin: departments they
+/// administer (every one, for a hub admin), never the organisation itself.
+fn parent_choices<'a>(
+    all: &'a [Organisation],
+    administered: &[i64],
+    existing: Option<&Organisation>,
+) -> Vec<&'a Organisation> {
+    all.iter()
+        .filter(|o| {
+            o.parent_id.is_none()
+                && administered.contains(&o.id)
+                && Some(o.id) != existing.map(|e| e.id)
+        })
+        .collect()
+}
+
 fn organisation_form_page(
     app: &App,
     viewer: &Viewer,
     existing: Option<&Organisation>,
     form: &OrganisationForm,
     errors: &FieldErrors,
-    all: &[Organisation],
+    (all, administered): (&[Organisation], &[i64]),
 ) -> PageResult {
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
     };
-    // An organisation can sit under any top-level one but itself.
-    let parents: Vec<&Organisation> = all
-        .iter()
-        .filter(|o| o.parent_id.is_none() && Some(o.id) != existing.map(|e| e.id))
-        .collect();
+    let hub_admin = viewer.user.as_ref().is_some_and(|u| u.hub_admin);
+    let is_department = existing.is_some_and(|e| e.parent_id.is_none());
     viewer.render_with_status(
         app,
         "admin/organisation_form.html",
         context! {
             existing => Serde(existing),
-            parents => Serde(parents),
+            parents => Serde(parent_choices(all, administered, existing)),
+            // Only a hub admin makes departments (or turns a body into one).
+            may_be_department => hub_admin || is_department,
             form => context! { name => &form.name, slug => &form.slug, summary => &form.summary, parent => &form.parent },
             errors => Serde(errors.iter().collect::<Vec<_>>()),
         },
@@ -117,29 +151,49 @@ fn organisation_form_page(
 
 /// `GET /admin/organisations/new`.
 pub async fn new_organisation(State(app): State<App>, viewer: Viewer) -> PageResult {
-    viewer.require_hub_role(&app, Role::Admin).await?;
-    let all = app.db.organisations().await?;
+    let (_, all, administered) = admin_of(&app, &viewer).await?;
     organisation_form_page(
         &app,
         &viewer,
         None,
         &OrganisationForm::default(),
         &FieldErrors::new(),
-        &all,
+        (&all, &administered),
     )
 }
 
-/// Validates the form, including that the parent exists and is top-level.
+/// Validates the form: the parent must be a department this admin may put organisations
+/// under, never the organisation itself; it may be left empty (a department) only when
+/// `may_be_department`; a department with bodies under it cannot move under another.
 fn parse_organisation(
     form: &OrganisationForm,
-    all: &[Organisation],
+    (all, administered): (&[Organisation], &[i64]),
+    existing: Option<&Organisation>,
+    may_be_department: bool,
 ) -> Result<NewOrganisation, FieldErrors> {
     let parent_id = match form.parent.trim() {
-        "" => Ok(None),
-        p => match all.iter().find(|o| o.slug == p && o.parent_id.is_none()) {
+        "" if may_be_department => Ok(None),
+        "" => Err(
+            "Choose the department it reports to: only a hub admin can add a department"
+                .to_string(),
+        ),
+        p if existing.is_some_and(|e| e.slug == p) => {
+            Err("An organisation cannot report to itself: choose a department".to_string())
+        }
+        p => match parent_choices(all, administered, existing)
+            .into_iter()
+            .find(|o| o.slug == p)
+        {
             Some(o) => Ok(Some(o.id)),
             None => Err("Choose a parent organisation from the list".to_string()),
         },
+    };
+    let has_bodies = existing.is_some_and(|e| all.iter().any(|o| o.parent_id == Some(e.id)));
+    let parent_id = match parent_id {
+        Ok(Some(_)) if has_bodies => Err(
+            "This organisation has organisations under it, so it cannot have a parent".to_string(),
+        ),
+        other => other,
     };
     let parsed = NewOrganisation::parse(&form.name, &form.slug, &form.summary, None);
     match (parsed, parent_id) {
@@ -163,11 +217,11 @@ pub async fn create_organisation(
     viewer: Viewer,
     CsrfForm(form): CsrfForm<OrganisationForm>,
 ) -> PageResult {
-    let admin = viewer.require_hub_role(&app, Role::Admin).await?;
-    let all = app.db.organisations().await?;
-    let org = match parse_organisation(&form, &all) {
+    let (admin, all, administered) = admin_of(&app, &viewer).await?;
+    let scope = (all.as_slice(), administered.as_slice());
+    let org = match parse_organisation(&form, scope, None, admin.hub_admin) {
         Ok(org) => org,
-        Err(errors) => return organisation_form_page(&app, &viewer, None, &form, &errors, &all),
+        Err(errors) => return organisation_form_page(&app, &viewer, None, &form, &errors, scope),
     };
     match app.db.create_organisation(&org).await {
         Ok(_) => {
@@ -187,9 +241,26 @@ pub async fn create_organisation(
                 "slug",
                 "That short name is already used by another organisation: choose another",
             );
-            organisation_form_page(&app, &viewer, None, &form, &errors, &all)
+            organisation_form_page(&app, &viewer, None, &form, &errors, scope)
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The organisation with this slug, if the admin administers it.
+fn administered_org<'a>(
+    all: &'a [Organisation],
+    administered: &[i64],
+    slug: &str,
+) -> Result<&'a Organisation, PageError> {
+    let org = all
+        .iter()
+        .find(|o| o.slug == slug)
+        .ok_or(PageError::NotFound)?;
+    if administered.contains(&org.id) {
+        Ok(org)
+    } else {
+        Err(PageError::Forbidden)
     }
 }
 
@@ -199,19 +270,22 @@ pub async fn edit_organisation(
     viewer: Viewer,
     Path(slug): Path<String>,
 ) -> PageResult {
-    viewer.require_hub_role(&app, Role::Admin).await?;
-    let all = app.db.organisations().await?;
-    let org = all
-        .iter()
-        .find(|o| o.slug == slug)
-        .ok_or(PageError::NotFound)?;
+    let (_, all, administered) = admin_of(&app, &viewer).await?;
+    let org = administered_org(&all, &administered, &slug)?;
     let form = OrganisationForm {
         name: org.name.clone(),
         slug: org.slug.clone(),
         summary: org.summary.clone(),
         parent: org.parent_slug.clone().unwrap_or_default(),
     };
-    organisation_form_page(&app, &viewer, Some(org), &form, &FieldErrors::new(), &all)
+    organisation_form_page(
+        &app,
+        &viewer,
+        Some(org),
+        &form,
+        &FieldErrors::new(),
+        (&all, &administered),
+    )
 }
 
 /// `POST /admin/organisations/{slug}/edit`.
@@ -221,29 +295,15 @@ pub async fn update_organisation(
     Path(slug): Path<String>,
     CsrfForm(form): CsrfForm<OrganisationForm>,
 ) -> PageResult {
-    let admin = viewer.require_hub_role(&app, Role::Admin).await?;
-    let all = app.db.organisations().await?;
-    let existing = all
-        .iter()
-        .find(|o| o.slug == slug)
-        .ok_or(PageError::NotFound)?;
-    let mut result = parse_organisation(&form, &all);
-    // A department with arm's-length bodies under it cannot itself move under another.
-    if let Ok(org) = &result
-        && org.parent_id.is_some()
-        && all.iter().any(|o| o.parent_id == Some(existing.id))
-    {
-        let mut errors = FieldErrors::new();
-        errors.add(
-            "parent",
-            "This organisation has organisations under it, so it cannot have a parent",
-        );
-        result = Err(errors);
-    }
-    let org = match result {
+    let (admin, all, administered) = admin_of(&app, &viewer).await?;
+    let existing = administered_org(&all, &administered, &slug)?;
+    let scope = (all.as_slice(), administered.as_slice());
+    // A department stays one for its own admin; only a hub admin makes a body a department.
+    let may_be_department = admin.hub_admin || existing.parent_id.is_none();
+    let org = match parse_organisation(&form, scope, Some(existing), may_be_department) {
         Ok(org) => org,
         Err(errors) => {
-            return organisation_form_page(&app, &viewer, Some(existing), &form, &errors, &all);
+            return organisation_form_page(&app, &viewer, Some(existing), &form, &errors, scope);
         }
     };
     match app.db.update_organisation(existing.id, &org).await {
@@ -264,7 +324,7 @@ pub async fn update_organisation(
                 "slug",
                 "That short name is already used by another organisation: choose another",
             );
-            organisation_form_page(&app, &viewer, Some(existing), &form, &errors, &all)
+            organisation_form_page(&app, &viewer, Some(existing), &form, &errors, scope)
         }
         Err(e) => Err(e.into()),
     }
@@ -274,16 +334,19 @@ pub async fn update_organisation(
 
 /// `GET /admin/users`.
 pub async fn users(State(app): State<App>, viewer: Viewer) -> PageResult {
-    viewer.require_hub_role(&app, Role::Admin).await?;
+    admin_of(&app, &viewer).await?;
     let mut rows = Vec::new();
     for user in app.db.users().await? {
-        let roles: Vec<String> = app
+        let mut roles: Vec<String> = app
             .db
             .memberships(user.id)
             .await?
             .into_iter()
             .map(|m| format!("{} ({})", m.role, m.organisation_name))
             .collect();
+        if user.hub_admin {
+            roles.insert(0, "hub admin".into());
+        }
         rows.push(context! { user => Serde(user), roles });
     }
     viewer.render(&app, "admin/users.html", context! { users => rows })
@@ -302,14 +365,15 @@ pub struct UserForm {
     disabled: Option<String>,
 }
 
-/// Parses `"{organisation id}:{role}"` checkbox values against the real organisations.
-fn parse_roles(values: &[String], orgs: &[Organisation]) -> Result<Vec<(i64, Role)>, String> {
+/// Parses `"{organisation id}:{role}"` checkbox values against the organisations the admin
+/// administers: a role anywhere else is refused, whatever the form says.
+fn parse_roles(values: &[String], administered: &[i64]) -> Result<Vec<(i64, Role)>, String> {
     let mut out = Vec::new();
     for v in values {
         let (org, role) = v.split_once(':').ok_or("Choose roles from the list")?;
         let org: i64 = org.parse().map_err(|_| "Choose roles from the list")?;
-        if !orgs.iter().any(|o| o.id == org) {
-            return Err("Choose roles from the list".into());
+        if !administered.contains(&org) {
+            return Err("Choose roles from the list: you can give roles only in organisations you administer".into());
         }
         let role = Role::parse(role)?;
         if !out.contains(&(org, role)) {
@@ -319,9 +383,10 @@ fn parse_roles(values: &[String], orgs: &[Organisation]) -> Result<Vec<(i64, Rol
     Ok(out)
 }
 
-/// The role checkboxes: one group per organisation.
-fn role_groups(orgs: &[Organisation], checked: &[String]) -> Vec<Value> {
+/// The role checkboxes: one group per organisation the admin administers.
+fn role_groups(orgs: &[Organisation], administered: &[i64], checked: &[String]) -> Vec<Value> {
     orgs.iter()
+        .filter(|o| administered.contains(&o.id))
         .map(|o| {
             let items: Vec<Value> = Role::ALL
                 .iter()
@@ -340,13 +405,16 @@ fn role_groups(orgs: &[Organisation], checked: &[String]) -> Vec<Value> {
         .collect()
 }
 
+/// The user form. `elsewhere` lists the roles the user holds in organisations this admin
+/// does not administer (shown, not changeable).
 fn user_form_page(
     app: &App,
     viewer: &Viewer,
     existing: Option<Value>,
     form: &UserForm,
     errors: &FieldErrors,
-    orgs: &[Organisation],
+    (orgs, administered): (&[Organisation], &[i64]),
+    elsewhere: &[String],
 ) -> PageResult {
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -359,7 +427,8 @@ fn user_form_page(
         context! {
             existing,
             form => context! { name => &form.name, email => &form.email, disabled => form.disabled.is_some() },
-            role_groups => role_groups(orgs, &form.roles),
+            role_groups => role_groups(orgs, administered, &form.roles),
+            elsewhere => Serde(elsewhere),
             errors => Serde(errors.iter().collect::<Vec<_>>()),
         },
         status,
@@ -368,15 +437,15 @@ fn user_form_page(
 
 /// `GET /admin/users/new`.
 pub async fn new_user(State(app): State<App>, viewer: Viewer) -> PageResult {
-    viewer.require_hub_role(&app, Role::Admin).await?;
-    let orgs = app.db.organisations().await?;
+    let (_, orgs, administered) = admin_of(&app, &viewer).await?;
     user_form_page(
         &app,
         &viewer,
         None,
         &UserForm::default(),
         &FieldErrors::new(),
-        &orgs,
+        (&orgs, &administered),
+        &[],
     )
 }
 
@@ -386,17 +455,17 @@ pub async fn create_user(
     viewer: Viewer,
     CsrfForm(form): CsrfForm<UserForm>,
 ) -> PageResult {
-    let admin = viewer.require_hub_role(&app, Role::Admin).await?;
-    let orgs = app.db.organisations().await?;
+    let (admin, orgs, administered) = admin_of(&app, &viewer).await?;
+    let scope = (orgs.as_slice(), administered.as_slice());
     let mut errors = FieldErrors::new();
     let name = errors.check(
         "name",
         required_line(&form.name, "the person's full name", 200),
     );
     let email = errors.check("email", Email::parse(&form.email));
-    let roles = errors.check("roles", parse_roles(&form.roles, &orgs));
+    let roles = errors.check("roles", parse_roles(&form.roles, &administered));
     let (Some(name), Some(email), Some(roles)) = (name, email, roles) else {
-        return user_form_page(&app, &viewer, None, &form, &errors, &orgs);
+        return user_form_page(&app, &viewer, None, &form, &errors, scope, &[]);
     };
     let password = generate_password();
     let hash = hash_password(password.clone()).await?;
@@ -418,7 +487,7 @@ pub async fn create_user(
         }
         Err(StoreError::Conflict(_)) => {
             errors.add("email", "There is already a user with that email address");
-            user_form_page(&app, &viewer, None, &form, &errors, &orgs)
+            user_form_page(&app, &viewer, None, &form, &errors, scope, &[])
         }
         Err(e) => Err(e.into()),
     }
@@ -439,22 +508,37 @@ fn describe_roles(roles: &[(i64, Role)], orgs: &[Organisation]) -> String {
         .join(", ")
 }
 
+/// A user's roles as (organisation, role), and as text for those outside `administered`.
+async fn held_roles(
+    app: &App,
+    id: i64,
+    administered: &[i64],
+) -> Result<(Vec<(i64, Role)>, Vec<String>), PageError> {
+    let memberships = app.db.memberships(id).await?;
+    let elsewhere = memberships
+        .iter()
+        .filter(|m| !administered.contains(&m.organisation_id))
+        .map(|m| format!("{} ({})", m.role, m.organisation_name))
+        .collect();
+    let held = memberships
+        .iter()
+        .map(|m| (m.organisation_id, m.role))
+        .collect();
+    Ok((held, elsewhere))
+}
+
 /// `GET /admin/users/{id}/edit`.
 pub async fn edit_user(State(app): State<App>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
-    viewer.require_hub_role(&app, Role::Admin).await?;
-    let orgs = app.db.organisations().await?;
+    let (_, orgs, administered) = admin_of(&app, &viewer).await?;
     let user = app.db.user(id).await?;
-    let roles = app
-        .db
-        .memberships(id)
-        .await?
-        .iter()
-        .map(|m| format!("{}:{}", m.organisation_id, m.role))
-        .collect();
+    let (held, elsewhere) = held_roles(&app, id, &administered).await?;
     let form = UserForm {
         name: user.name.clone(),
         email: user.email.clone(),
-        roles,
+        roles: held
+            .iter()
+            .map(|(org, role)| format!("{org}:{role}"))
+            .collect(),
         disabled: user.disabled.then(String::new),
     };
     user_form_page(
@@ -463,46 +547,50 @@ pub async fn edit_user(State(app): State<App>, viewer: Viewer, Path(id): Path<i6
         Some(Value::from(Serde(&user))),
         &form,
         &FieldErrors::new(),
-        &orgs,
+        (&orgs, &administered),
+        &elsewhere,
     )
 }
 
-/// `POST /admin/users/{id}/edit`: name, roles and whether the account is disabled.
+/// `POST /admin/users/{id}/edit`: name, roles and whether the account is disabled. An admin
+/// changes roles only in the organisations they administer, and changes the name or
+/// disables the account only of someone whose roles are all there (or as a hub admin).
 pub async fn update_user(
     State(app): State<App>,
     viewer: Viewer,
     Path(id): Path<i64>,
     CsrfForm(mut form): CsrfForm<UserForm>,
 ) -> PageResult {
-    let admin: SignedIn = viewer.require_hub_role(&app, Role::Admin).await?.clone();
-    let orgs = app.db.organisations().await?;
+    let (admin, orgs, administered) = admin_of(&app, &viewer).await?;
+    let scope = (orgs.as_slice(), administered.as_slice());
     let user = app.db.user(id).await?;
+    let (held, elsewhere) = held_roles(&app, id, &administered).await?;
     form.email = user.email.clone();
     let mut errors = FieldErrors::new();
     let name = errors.check(
         "name",
         required_line(&form.name, "the person's full name", 200),
     );
-    let roles = errors.check("roles", parse_roles(&form.roles, &orgs));
+    let chosen = errors.check("roles", parse_roles(&form.roles, &administered));
     let disabled = form.disabled.is_some();
+    let wholly_ours = admin.hub_admin || (elsewhere.is_empty() && !user.hub_admin);
+    if !wholly_ours {
+        let only_hub =
+            "They also hold roles you do not administer, so only a hub admin can change this";
+        if name.as_deref().is_some_and(|n| n != user.name) {
+            errors.add("name", only_hub);
+        }
+        if disabled != user.disabled {
+            errors.add("disabled", only_hub);
+        }
+    }
+    let roles = chosen.map(|chosen| roles_after_edit(&held, &chosen, &administered));
     // Never leave the hub without an enabled admin: the last one cannot lose the role.
     if let Some(roles) = &roles {
-        let top: Vec<i64> = orgs
-            .iter()
-            .filter(|o| o.parent_id.is_none())
-            .map(|o| o.id)
-            .collect();
-        let was_admin = app
-            .db
-            .memberships(id)
-            .await?
-            .iter()
-            .any(|m| m.role == Role::Admin)
-            && !user.disabled;
-        let stays_admin = !disabled
-            && roles
-                .iter()
-                .any(|(o, r)| *r == Role::Admin && top.contains(o));
+        let was_admin =
+            (user.hub_admin || held.iter().any(|(_, r)| *r == Role::Admin)) && !user.disabled;
+        let stays_admin =
+            !disabled && (user.hub_admin || roles.iter().any(|(_, r)| *r == Role::Admin));
         if was_admin && !stays_admin && app.db.count_enabled_admins().await? <= 1 {
             errors.add(
                 "roles",
@@ -517,7 +605,8 @@ pub async fn update_user(
             Some(Value::from(Serde(&user))),
             &form,
             &errors,
-            &orgs,
+            scope,
+            &elsewhere,
         );
     };
     if !errors.is_empty() {
@@ -527,7 +616,8 @@ pub async fn update_user(
             Some(Value::from(Serde(&user))),
             &form,
             &errors,
-            &orgs,
+            scope,
+            &elsewhere,
         );
     }
     app.db.update_user(id, &name, disabled, &roles).await?;

@@ -177,13 +177,8 @@ struct Access {
 
 async fn access(app: &App, user: &SignedIn) -> Result<Access, crate::store::StoreError> {
     let all = app.db.organisations().await?;
-    let top: Vec<i64> = all
-        .iter()
-        .filter(|o| o.parent_id.is_none())
-        .map(|o| o.id)
-        .collect();
     Ok(Access {
-        hub: user.has_hub_role(Role::Admin, &top),
+        hub: user.hub_admin,
         organisations: organisations_for(user, Role::Editor, &all),
     })
 }
@@ -398,14 +393,7 @@ pub async fn api_pages(
     user: ApiUser,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let u = app.db.user(user.id).await?;
-    let signed_in = SignedIn {
-        id: u.id,
-        name: u.name,
-        email: u.email,
-        memberships: app.db.memberships(user.id).await?,
-        session_hash: String::new(),
-    };
+    let signed_in = SignedIn::load(&app.db, user.id, String::new()).await?;
     if !access(&app, &signed_in).await?.hub {
         return Err(ApiError::Forbidden);
     }

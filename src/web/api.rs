@@ -156,15 +156,7 @@ impl ApiUser {
         app: &App,
         role: Role,
     ) -> Result<(SignedIn, Vec<Organisation>), ApiError> {
-        let u = app.db.user(self.id).await?;
-        let memberships = app.db.memberships(u.id).await?;
-        let user = SignedIn {
-            id: u.id,
-            name: u.name,
-            email: u.email,
-            memberships,
-            session_hash: String::new(),
-        };
+        let user = SignedIn::load(&app.db, self.id, String::new()).await?;
         let orgs = super::editorial::organisations_for(&user, role, &app.db.organisations().await?);
         if orgs.is_empty() {
             return Err(ApiError::Forbidden);

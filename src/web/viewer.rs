@@ -11,6 +11,7 @@ use super::error::{PageError, PageResult};
 use crate::App;
 use crate::auth::{constant_time_eq, random_token, token_hash};
 use crate::domain::role::Role;
+use crate::store::organisations::Organisation;
 use crate::store::users::Membership;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -33,17 +34,54 @@ pub struct SignedIn {
     pub name: String,
     pub email: String,
     pub memberships: Vec<Membership>,
+    /// Manages every organisation (see [`SignedIn::administered`]).
+    pub hub_admin: bool,
     #[serde(skip)]
     pub session_hash: String,
 }
 
 impl SignedIn {
+    /// The user with their roles, for a session (`session_hash`) or an API token (empty).
+    pub async fn load(
+        db: &crate::store::Db,
+        id: i64,
+        session_hash: String,
+    ) -> crate::store::StoreResult<SignedIn> {
+        let u = db.user(id).await?;
+        Ok(SignedIn {
+            memberships: db.memberships(u.id).await?,
+            id: u.id,
+            name: u.name,
+            email: u.email,
+            hub_admin: u.hub_admin,
+            session_hash,
+        })
+    }
+
     /// True when the user holds `role` (or admin) in a top-level organisation, which makes
     /// it a hub-wide role.
     pub fn has_hub_role(&self, role: Role, top_level: &[i64]) -> bool {
         self.memberships
             .iter()
             .any(|m| m.role.grants(role) && top_level.contains(&m.organisation_id))
+    }
+
+    /// True when the user may manage organisations and users somewhere.
+    pub fn is_admin(&self) -> bool {
+        self.hub_admin || self.memberships.iter().any(|m| m.role == Role::Admin)
+    }
+
+    /// The ids of the organisations whose details, bodies and roles this user manages:
+    /// every one for a hub admin; otherwise each where they hold admin, with the bodies
+    /// under it.
+    pub fn administered(&self, all: &[Organisation]) -> Vec<i64> {
+        all.iter()
+            .filter(|o| {
+                let lineage: Vec<i64> = std::iter::once(o.id).chain(o.parent_id).collect();
+                self.hub_admin || self.has_role_in(Role::Admin, &lineage)
+            })
+            .map(|o| o.id)
+            .collect()
     }
 
     /// True when the user holds `role` (or admin) in `org` or in one of its ancestors.
@@ -78,16 +116,8 @@ impl FromRequestParts<App> for Viewer {
         if let Some(cookie) = jar.get(SESSION_COOKIE) {
             let hash = token_hash(cookie.value());
             if let Some(session) = app.db.session(&hash).await? {
-                let u = app.db.user(session.user_id).await?;
-                let memberships = app.db.memberships(u.id).await?;
                 session_csrf = Some(session.csrf_token);
-                user = Some(SignedIn {
-                    id: u.id,
-                    name: u.name,
-                    email: u.email,
-                    memberships,
-                    session_hash: hash,
-                });
+                user = Some(SignedIn::load(&app.db, session.user_id, hash).await?);
             }
         }
         let (csrf_token, new_csrf_cookie) = match (session_csrf, jar.get(CSRF_COOKIE)) {

@@ -51,9 +51,7 @@ fn views_of(body: &serde_json::Value, path: &str) -> (i64, i64) {
 #[tokio::test]
 async fn thirty_seven_page_views_and_ten_from_a_crawler_count_as_thirty_seven() {
     let t = support::spawn().await;
-    let admin_token = t
-        .user_with_token("boss@example.org", "community-services", Role::Admin)
-        .await;
+    let admin_token = t.hub_admin_with_token("boss@example.org").await;
     // 37 ordinary page views from two browsers.
     for i in 0..20 {
         let ua = if i % 2 == 0 { FIREFOX } else { CHROME };
@@ -204,9 +202,7 @@ async fn thirty_seven_page_views_and_ten_from_a_crawler_count_as_thirty_seven() 
 #[tokio::test]
 async fn with_analytics_off_nothing_is_counted() {
     let t = support::spawn().await;
-    let token = t
-        .user_with_token("boss@example.org", "community-services", Role::Admin)
-        .await;
+    let token = t.hub_admin_with_token("boss@example.org").await;
     let off = townhall::App::build(townhall::Config {
         analytics: false,
         ..townhall::Config::new(&t.database_url)
@@ -236,9 +232,7 @@ async fn with_analytics_off_nothing_is_counted() {
 #[tokio::test]
 async fn visitors_are_counted_once_across_nodes_sharing_the_days_salt() {
     let t = support::spawn().await;
-    let token = t
-        .user_with_token("boss@example.org", "community-services", Role::Admin)
-        .await;
+    let token = t.hub_admin_with_token("boss@example.org").await;
     let other = townhall::App::build(townhall::Config::new(&t.database_url))
         .await
         .unwrap();

@@ -48,6 +48,7 @@ fn every_command_has_help() {
         &["--help"][..],
         &["serve", "--help"],
         &["demo", "--help"],
+        &["user", "hub-admin", "--help"],
         &["migrate", "--help"],
         &["user", "add", "--help"],
         &["token", "create", "--help"],
@@ -276,6 +277,44 @@ fn organisations_users_and_tokens_from_the_command_line() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let token = String::from_utf8_lossy(&o.stdout).trim().to_string();
     assert!(token.starts_with("th_") && token.len() > 40);
+
+    // Hub admins are made (and unmade) only here.
+    let o = townhall(
+        &[
+            &["user", "hub-admin", "--email", "nobody@example.org"][..],
+            &db,
+        ]
+        .concat(),
+        "",
+    );
+    assert_one_line_error(&o);
+    assert!(stderr(&o).contains("townhall user add"), "{}", stderr(&o));
+    let o = townhall(
+        &[
+            &["user", "hub-admin", "--email", "ada@example.org"][..],
+            &db,
+        ]
+        .concat(),
+        "",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("now a hub admin"));
+    let o = townhall(
+        &[
+            &[
+                "user",
+                "hub-admin",
+                "--email",
+                "ada@example.org",
+                "--revoke",
+            ][..],
+            &db,
+        ]
+        .concat(),
+        "",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no longer a hub admin"));
 }
 
 #[tokio::test]

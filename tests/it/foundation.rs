@@ -443,11 +443,26 @@ async fn the_last_admin_cannot_lose_the_role_and_disabled_users_cannot_sign_in()
     let path = format!("/admin/users/{}/edit", admin.id);
     let token = t.csrf_token(&path).await;
     let r = t
-        .post_form(&path, &[("csrf_token", &token), ("name", "Demo Admin")])
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", &token),
+                ("name", "Demo Admin"),
+                ("disabled", "yes"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("only admin"));
     assert_eq!(t.app.db.count_enabled_admins().await.unwrap(), 1);
+    // Without the role in the department, the demo admin is still a hub admin (given only
+    // from the command line), so the hub still has an admin.
+    let r = t
+        .post_form(&path, &[("csrf_token", &token), ("name", "Demo Admin")])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(t.app.db.count_enabled_admins().await.unwrap(), 1);
+    assert!(t.app.db.user(admin.id).await.unwrap().hub_admin);
 
     // A second user, disabled by the admin, can no longer sign in.
     let dept = t

@@ -440,3 +440,176 @@ async fn next_after_sign_in_stays_on_this_site_however_it_is_written() {
         assert!(!html.contains("other.example"), "{next:?}");
     }
 }
+
+#[tokio::test]
+async fn an_admin_gives_roles_only_where_they_administer_and_no_organisation_is_its_own_parent() {
+    let t = spawn().await;
+    t.sign_in_admin().await;
+    // A hub admin adds a second department.
+    let token = t.csrf_token("/admin/organisations/new").await;
+    let r = t
+        .post_form(
+            "/admin/organisations/new",
+            &[("csrf_token", &token), ("name", "Department of Health")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let health = t
+        .app
+        .db
+        .organisation_by_slug("department-of-health")
+        .await
+        .unwrap();
+    let community = t
+        .app
+        .db
+        .organisation_by_slug("community-services")
+        .await
+        .unwrap();
+    // Nobody, not even a hub admin, makes an organisation its own parent.
+    let path = "/admin/organisations/department-of-health/edit";
+    let token = t.csrf_token(path).await;
+    let r = t
+        .post_form(
+            path,
+            &[
+                ("csrf_token", &token),
+                ("name", "Department of Health"),
+                ("slug", "department-of-health"),
+                ("parent", "department-of-health"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("cannot report to itself"));
+
+    // An admin of the community services department.
+    let admin =
+        crate::publishing::person(&t, "dept@example.org", Role::Admin, "community-services").await;
+    let me = t
+        .app
+        .db
+        .user_by_email(&townhall::domain::user::Email::parse("dept@example.org").unwrap())
+        .await
+        .unwrap();
+    let (_, form) = admin.get_text("/admin/users/new").await;
+    assert!(form.contains("National Records Agency"));
+    assert!(
+        !form.contains("Department of Health"),
+        "no roles offered elsewhere"
+    );
+    let path = format!("/admin/users/{}/edit", me.id);
+    let token = admin.csrf_token(&path).await;
+    let grab = format!("{}:admin", health.id);
+    let keep = format!("{}:admin", community.id);
+    let r = admin
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", &token),
+                ("name", "dept@example.org"),
+                ("roles", &keep),
+                ("roles", &grab),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("only in organisations you administer")
+    );
+    let roles = t.app.db.memberships(me.id).await.unwrap();
+    assert!(roles.iter().all(|m| m.organisation_id != health.id));
+    // Nor add a department, nor change another one, nor make its own report to itself.
+    let token = admin.csrf_token("/admin/organisations/new").await;
+    let r = admin
+        .post_form(
+            "/admin/organisations/new",
+            &[("csrf_token", &token), ("name", "Department of Admin")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        admin
+            .get("/admin/organisations/department-of-health/edit")
+            .await
+            .status(),
+        403
+    );
+    let path = "/admin/organisations/community-services/edit";
+    let token = admin.csrf_token(path).await;
+    let r = admin
+        .post_form(
+            path,
+            &[
+                ("csrf_token", &token),
+                ("name", "Department of Community Services"),
+                ("slug", "community-services"),
+                ("parent", "community-services"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    // Someone with roles in both departments keeps their health role when the community
+    // services admin changes theirs.
+    let hash = townhall::auth::hash_password("a long enough password".into())
+        .await
+        .unwrap();
+    let both = t
+        .app
+        .db
+        .create_user(
+            &townhall::domain::user::Email::parse("both@example.org").unwrap(),
+            "Both",
+            &hash,
+            &[(community.id, Role::Editor), (health.id, Role::Analyst)],
+        )
+        .await
+        .unwrap();
+    let path = format!("/admin/users/{both}/edit");
+    let token = admin.csrf_token(&path).await;
+    let moderator = format!("{}:moderator", community.id);
+    let r = admin
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", &token),
+                ("name", "Both"),
+                ("roles", &moderator),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let roles: Vec<_> = t
+        .app
+        .db
+        .memberships(both)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.organisation_id, m.role))
+        .collect();
+    assert!(roles.contains(&(health.id, Role::Analyst)), "{roles:?}");
+    assert!(
+        roles.contains(&(community.id, Role::Moderator)),
+        "{roles:?}"
+    );
+    assert!(!roles.contains(&(community.id, Role::Editor)), "{roles:?}");
+    // …but cannot disable them.
+    let token = admin.csrf_token(&path).await;
+    let r = admin
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", &token),
+                ("name", "Both"),
+                ("roles", &moderator),
+                ("disabled", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(!t.app.db.user(both).await.unwrap().disabled);
+}

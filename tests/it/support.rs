@@ -217,6 +217,25 @@ impl TestApp {
         self.named_user_with_token(email, email, org, role).await
     }
 
+    /// A hub admin (every organisation) and their API token.
+    pub async fn hub_admin_with_token(&self, email: &str) -> String {
+        let token = self
+            .user_with_token(
+                email,
+                "community-services",
+                townhall::domain::role::Role::Admin,
+            )
+            .await;
+        let user = self
+            .app
+            .db
+            .user_by_email(&townhall::domain::user::Email::parse(email).unwrap())
+            .await
+            .unwrap();
+        self.app.db.set_hub_admin(user.id, true).await.unwrap();
+        token
+    }
+
     /// [`TestApp::user_with_token`] with a name of its own.
     pub async fn named_user_with_token(
         &self,
