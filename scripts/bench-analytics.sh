@@ -38,7 +38,7 @@ for side in on off; do
 done
 server=(env TOKIO_WORKER_THREADS=1 taskset -c 0 "$bin")
 client=(taskset -c 1)
-"${server[@]}" serve --database "sqlite://$work/on.db" --addr 127.0.0.1:18281 --analytics true 2>"$work/on.err" &
+"${server[@]}" serve --database "sqlite://$work/on.db" --addr 127.0.0.1:18281 --analytics true --metrics-addr 127.0.0.1:18291 2>"$work/on.err" &
 pids+=($!)
 pid_on=$!
 "${server[@]}" serve --database "sqlite://$work/off.db" --addr 127.0.0.1:18282 --analytics false 2>"$work/off.err" &
@@ -108,5 +108,5 @@ fi
 # The counts really were written: views of / on the "on" server.
 sleep 6
 views=$(sqlite3 "$work/on.db" "SELECT COALESCE(SUM(views), 0) FROM analytics_pages WHERE path = '/'")
-dropped=$(curl -s http://127.0.0.1:18281/metrics | awk '/^townhall_analytics_dropped_total/ {print $2}')
+dropped=$(curl -s http://127.0.0.1:18291/metrics | awk '/^townhall_analytics_dropped_total/ {print $2}')
 echo "views of / counted by the on server: $views; dropped: ${dropped:-0}"

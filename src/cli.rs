@@ -132,6 +132,18 @@ pub struct ServeArgs {
         default_value = "Townhall <no-reply@localhost>"
     )]
     pub mail_from: String,
+    /// The site's public address, such as https://engage.example.gov.uk: feeds, the API and
+    /// redirects use it for absolute links instead of the Host header a client sends.
+    #[arg(long, env = "TOWNHALL_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Also serve /metrics (without a token) on this address, for a scraper on a private
+    /// network, e.g. 127.0.0.1:9090.
+    #[arg(long, env = "TOWNHALL_METRICS_ADDR")]
+    pub metrics_addr: Option<String>,
+    /// Serve /metrics on the site's own address to requests with `Authorization: Bearer
+    /// TOKEN`; without it, /metrics is not served there.
+    #[arg(long, env = "TOWNHALL_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Seconds between the feed scheduler's looks for due subscriptions (for tests).
     #[arg(
         long,
@@ -344,15 +356,41 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         scheduler_interval: Some(std::time::Duration::from_secs(args.scheduler_interval_secs)),
         smtp_url: args.smtp_url.filter(|u| !u.trim().is_empty()),
         mail_from: args.mail_from,
+        public_url: args
+            .public_url
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| parse_public_url(&u))
+            .transpose()?,
+        metrics_token: args.metrics_token.filter(|t| !t.trim().is_empty()),
         ..Config::new(&args.db.database)
     };
     let app = App::build(config).await?;
     let listener = bind(&args.addr).await?;
+    if let Some(addr) = args.metrics_addr.filter(|a| !a.trim().is_empty()) {
+        let metrics = bind(&addr).await?;
+        eprintln!(
+            "Metrics are served at http://{}/metrics",
+            metrics.local_addr()?
+        );
+        tokio::spawn(axum::serve(metrics, crate::web::metrics_router(app.clone())).into_future());
+    }
     eprintln!(
         "Townhall is serving http://{}/ (press Ctrl-C to stop)",
         listener.local_addr()?
     );
     app.serve(listener).await
+}
+
+/// `--public-url`: an absolute http or https address with no query or fragment.
+fn parse_public_url(given: &str) -> anyhow::Result<url::Url> {
+    let url = url::Url::parse(given.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .filter(|u| u.query().is_none() && u.fragment().is_none() && u.username().is_empty())
+        .with_context(|| {
+            format!("--public-url {given:?} is not a web address: give one like https://engage.example.gov.uk")
+        })?;
+    Ok(url)
 }
 
 async fn connect(url: &str) -> anyhow::Result<Db> {

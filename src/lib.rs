@@ -55,6 +55,12 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender of every message.
     pub mail_from: String,
+    /// The site's public address (`--public-url`): absolute links use it, never the `Host`
+    /// a client sent.
+    pub public_url: Option<url::Url>,
+    /// The bearer token `/metrics` asks for on the site's own port (`None`: `/metrics` is
+    /// not served there; see `--metrics-addr`).
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -71,6 +77,8 @@ impl Config {
             page_cache: std::time::Duration::from_secs(1),
             smtp_url: None,
             mail_from: "Townhall <no-reply@localhost>".into(),
+            public_url: None,
+            metrics_token: None,
         }
     }
 }

@@ -283,7 +283,7 @@ pub async fn posts(
         .db
         .public_posts(filter, PER_PAGE, page.offset(PER_PAGE))
         .await?;
-    let base = super::atom::base_url(&app, &headers);
+    let base = super::site::base_url(&app, &headers);
     let mut items = Vec::with_capacity(posts.len());
     for p in &posts {
         items.push(post_json(
@@ -312,7 +312,7 @@ pub async fn post(
     if !p.is_public(now()) {
         return Err(ApiError::NotFound);
     }
-    let base = super::atom::base_url(&app, &headers);
+    let base = super::site::base_url(&app, &headers);
     Ok(Json(post_json(
         &base,
         &p,

@@ -3,9 +3,9 @@
 //! are cast on the page only, one per browser (see `web::ideas`).
 
 use super::api::{ApiJson, ApiPath};
-use super::atom::base_url;
 use super::client_ip::ClientIp;
 use super::error::{ApiError, ApiResult};
+use super::site::base_url;
 use crate::App;
 use crate::domain::exercise::format_instant;
 use crate::ideas::{self, IDEA_WINDOW_SECS, IdeaRefusal, NewIdea};

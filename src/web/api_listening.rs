@@ -1,9 +1,9 @@
 //! The API of consultations, surveys and reviews: exercises, responses and analyses.
 
 use super::api::{ApiJson, ApiPath, ApiUser};
-use super::atom::base_url;
 use super::client_ip::ClientIp;
 use super::error::{ApiError, ApiResult};
+use super::site::base_url;
 use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::exercise::{Definition, QuestionType, format_instant};

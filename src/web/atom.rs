@@ -12,21 +12,6 @@ use minijinja::value::Serde;
 /// Entries in a feed.
 const FEED_SIZE: i64 = 20;
 
-/// The site's address as the client reached it, for the absolute links Atom needs.
-pub fn base_url(app: &App, headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty() && !h.contains(['/', '"', '<', ' ']))
-        .unwrap_or("localhost");
-    let scheme = if app.config.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}")
-}
-
 async fn render(
     app: &App,
     headers: &HeaderMap,
@@ -48,7 +33,7 @@ async fn render(
         .templates
         .get_template("feeds/atom.xml")?
         .render(context! {
-            base => base_url(app, headers), title, path, entries, updated,
+            base => super::site::base_url(app, headers), title, path, entries, updated,
         })?;
     Ok((
         [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],

@@ -50,18 +50,27 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
 pub const NUL_REFUSED: &str =
     "The request contains a NUL character (%00), which is not allowed: remove it and try again";
 
-/// Refuses an address whose path or query holds a NUL character (`%00`): 400, in JSON under
-/// `/api/`, as a page elsewhere. Bodies are checked by the extractors that read them.
-pub async fn refuse_nul_in_address(req: Request, next: Next) -> Response {
+/// Refuses, with a 400 (JSON under `/api/`, a page elsewhere), an address whose path or query
+/// holds a NUL character (`%00`) and a `Host` header that is more than a host and a port.
+/// Bodies are checked by the extractors that read them.
+pub async fn refuse_malformed(req: Request, next: Next) -> Response {
     let uri = req.uri();
     let has_nul = |s: &str| s.contains("%00");
-    if !has_nul(uri.path()) && !uri.query().is_some_and(has_nul) {
-        return next.run(req).await;
-    }
-    if uri.path().starts_with("/api/") {
-        super::error::ApiError::BadRequest(NUL_REFUSED.into()).into_response()
+    let problem = if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {
+        NUL_REFUSED
+    } else if req
+        .headers()
+        .get(header::HOST)
+        .is_some_and(|h| !h.to_str().is_ok_and(super::site::is_valid_host))
+    {
+        "The Host header must be a host name and port, such as example.org:8080"
     } else {
-        super::error::PageError::BadRequest(NUL_REFUSED.into()).into_response()
+        return next.run(req).await;
+    };
+    if uri.path().starts_with("/api/") {
+        super::error::ApiError::BadRequest(problem.into()).into_response()
+    } else {
+        super::error::PageError::BadRequest(problem.into()).into_response()
     }
 }
 
@@ -90,8 +99,8 @@ pub fn json_has_nul(body: &[u8]) -> bool {
 /// Browsers send `Sec-Fetch-Site` and `Origin` on cross-site form posts and scripts cannot
 /// forge them; requests with neither come from non-browser clients (curl, the API), which
 /// carry no ambient cookies a forged request could abuse.
-pub async fn cross_origin_guard(req: Request, next: Next) -> Response {
-    if is_safe(req.method()) || is_same_origin(req.headers()) {
+pub async fn cross_origin_guard(State(app): State<App>, req: Request, next: Next) -> Response {
+    if is_safe(req.method()) || is_same_origin(req.headers(), app.config.public_url.as_ref()) {
         next.run(req).await
     } else {
         let mut r = StatusCode::FORBIDDEN.into_response();
@@ -107,13 +116,23 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-fn is_same_origin(headers: &HeaderMap) -> bool {
+/// Whether a browser's request comes from this site: its `Origin` is the host it asked for,
+/// or `--public-url` (behind a proxy that does not pass the `Host` on).
+fn is_same_origin(headers: &HeaderMap, public_url: Option<&url::Url>) -> bool {
     if let Some(site) = headers.get("sec-fetch-site") {
         return matches!(site.as_bytes(), b"same-origin" | b"none");
     }
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
     };
+    if let (Some(public), Ok(origin)) = (public_url, origin.to_str())
+        && public
+            .origin()
+            .ascii_serialization()
+            .eq_ignore_ascii_case(origin)
+    {
+        return true;
+    }
     let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
         return false;
     };

@@ -25,6 +25,7 @@ pub mod programme_api;
 pub mod programme_import;
 pub mod search;
 pub mod sign_in;
+pub mod site;
 pub mod syndication;
 pub mod templates;
 pub mod viewer;
@@ -305,7 +306,7 @@ pub fn router(app: App) -> Router {
 
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
-        .route("/metrics", get(ops::metrics))
+        .route("/metrics", get(ops::metrics_with_token))
         .route("/assets/{name}", get(assets::serve));
 
     let request_id = HeaderName::from_static("x-request-id");
@@ -323,8 +324,8 @@ pub fn router(app: App) -> Router {
             r.extensions_mut().insert(error::ErrorPage { status: axum::http::StatusCode::INTERNAL_SERVER_ERROR, message: None });
             r
         }))
-        .layer(axum::middleware::from_fn(middleware::refuse_nul_in_address))
-        .layer(axum::middleware::from_fn(middleware::cross_origin_guard))
+        .layer(axum::middleware::from_fn(middleware::refuse_malformed))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), middleware::cross_origin_guard))
         .layer(axum::middleware::from_fn_with_state(app.clone(), middleware::render_error_pages))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(CompressionLayer::new())
@@ -337,5 +338,12 @@ pub fn router(app: App) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(app)
+}
+
+/// `/metrics` alone, for `--metrics-addr` (a private address a scraper reaches).
+pub fn metrics_router(app: App) -> Router {
+    Router::new()
+        .route("/metrics", get(ops::metrics))
         .with_state(app)
 }

@@ -1,9 +1,10 @@
 //! Operations endpoints: `/healthz` and `/metrics`.
 
 use crate::App;
+use crate::auth::constant_time_eq;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 
@@ -37,7 +38,29 @@ pub async fn healthz(State(app): State<App>) -> impl IntoResponse {
     }
 }
 
-/// `GET /metrics`: Prometheus text format.
+/// `GET /metrics` on the site's own address: only with `Authorization: Bearer` and the
+/// `--metrics-token`; 404 when no token is set (the metrics may then be on `--metrics-addr`).
+pub async fn metrics_with_token(State(app): State<App>, headers: HeaderMap) -> Response {
+    let Some(expected) = &app.config.metrics_token else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !constant_time_eq(given.trim(), expected) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "send the metrics token: Authorization: Bearer TOKEN\n",
+        )
+            .into_response();
+    }
+    metrics(State(app)).await.into_response()
+}
+
+/// `GET /metrics`: Prometheus text format (on `--metrics-addr`, with no token).
 pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
     for (pool, size, idle) in app.db.pool_stats() {
         metrics::gauge!("townhall_db_pool_connections", "pool" => pool).set(size as f64);

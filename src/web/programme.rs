@@ -357,7 +357,7 @@ pub async fn updates_feed(State(app): State<App>, headers: HeaderMap) -> PageRes
         .templates
         .get_template("feeds/updates.xml")?
         .render(context! {
-            base => super::atom::base_url(&app, &headers),
+            base => super::site::base_url(&app, &headers),
             updates => Serde(updates),
             updated,
         })?;

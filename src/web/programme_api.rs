@@ -92,7 +92,7 @@ pub async fn projects(
         .map(|o| o.slug)
         .collect();
     let filter = checked_filter(&register, &organisations, &q)?;
-    let base = super::atom::base_url(&app, &headers);
+    let base = super::site::base_url(&app, &headers);
     let items: Vec<Value> = register
         .projects(&filter)
         .into_iter()
@@ -109,7 +109,7 @@ pub async fn project(
 ) -> ApiResult<Json<Value>> {
     let register = app.db.register().await?;
     let p = register.project(&slug).ok_or(ApiError::NotFound)?;
-    let base = super::atom::base_url(&app, &headers);
+    let base = super::site::base_url(&app, &headers);
     let updates: Vec<Value> = app
         .db
         .project_updates(p.project.id)
@@ -132,7 +132,7 @@ pub async fn project(
 /// `GET /api/v1/programme/strategies`.
 pub async fn strategies(State(app): State<App>, headers: HeaderMap) -> ApiResult<Json<Value>> {
     let register = app.db.register().await?;
-    let base = super::atom::base_url(&app, &headers);
+    let base = super::site::base_url(&app, &headers);
     let items: Vec<Value> = register
         .strategies
         .iter()
@@ -154,7 +154,7 @@ pub async fn strategies(State(app): State<App>, headers: HeaderMap) -> ApiResult
 /// `GET /api/v1/programme/themes`.
 pub async fn themes(State(app): State<App>, headers: HeaderMap) -> ApiResult<Json<Value>> {
     let register = app.db.register().await?;
-    let base = super::atom::base_url(&app, &headers);
+    let base = super::site::base_url(&app, &headers);
     let items: Vec<Value> = register
         .themes
         .iter()
@@ -175,7 +175,7 @@ pub async fn themes(State(app): State<App>, headers: HeaderMap) -> ApiResult<Jso
 /// `GET /api/v1/programme/commitments`.
 pub async fn commitments(State(app): State<App>, headers: HeaderMap) -> ApiResult<Json<Value>> {
     let register = app.db.register().await?;
-    let base = super::atom::base_url(&app, &headers);
+    let base = super::site::base_url(&app, &headers);
     let items: Vec<Value> = register
         .commitments
         .iter()
@@ -196,7 +196,7 @@ pub async fn commitments(State(app): State<App>, headers: HeaderMap) -> ApiResul
 
 /// `GET /api/v1/programme/case-studies`.
 pub async fn case_studies(State(app): State<App>, headers: HeaderMap) -> ApiResult<Json<Value>> {
-    let base = super::atom::base_url(&app, &headers);
+    let base = super::site::base_url(&app, &headers);
     let items: Vec<Value> = app
         .db
         .case_studies()

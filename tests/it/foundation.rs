@@ -529,7 +529,16 @@ async fn metrics_count_requests_by_route() {
     let t = support::spawn().await;
     t.get("/").await;
     t.get("/organisations/care-standards-authority").await;
-    let (status, text) = t.get_text("/metrics").await;
+    // Only with the metrics token: the site's own visitors do not see them.
+    assert_eq!(t.get("/metrics").await.status(), 401);
+    let r = t
+        .client
+        .get(t.url("/metrics"))
+        .bearer_auth(support::METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let (status, text) = (r.status(), r.text().await.unwrap());
     assert_eq!(status, 200);
     assert!(text.contains("townhall_http_requests_total{method=\"GET\",route=\"/organisations/{slug}\",status=\"200\"}"), "{text}");
     assert!(text.contains("townhall_http_request_duration_seconds_bucket"));

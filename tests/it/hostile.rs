@@ -613,3 +613,110 @@ async fn an_admin_gives_roles_only_where_they_administer_and_no_organisation_is_
     assert_eq!(r.status(), 400);
     assert!(!t.app.db.user(both).await.unwrap().disabled);
 }
+
+#[tokio::test]
+async fn the_host_header_cannot_choose_the_sites_address() {
+    // A Host that is more than a host and a port is refused outright.
+    let t = spawn().await;
+    for path in ["/", "/api/v1/posts", "/blog/feed.atom"] {
+        let r = t
+            .client
+            .get(t.url(path))
+            .header("host", "127.0.0.1:18400@evil.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{path}");
+    }
+    // With --public-url, absolute links use it whatever Host says.
+    let t = crate::support::spawn_with(|c| {
+        c.public_url = Some(url::Url::parse("https://engage.example.gov.uk/").unwrap());
+    })
+    .await;
+    let editor = t
+        .user_with_token("ed@example.org", "community-services", Role::Editor)
+        .await;
+    let r = t
+        .client
+        .post(t.url("/api/v1/consultations"))
+        .header("host", "other.example:8080")
+        .bearer_auth(&editor)
+        .json(&crate::listening::definition("Addresses", "2099-01-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(
+        r.headers()["location"],
+        "https://engage.example.gov.uk/consultations/addresses"
+    );
+    let feed = t
+        .client
+        .get(t.url("/blog/feed.atom"))
+        .header("host", "other.example:8080")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(feed.contains("https://engage.example.gov.uk/"));
+    assert!(!feed.contains("other.example"));
+    // A browser's form post from the public address is this site's own.
+    let token = t.csrf_token("/sign-in").await;
+    let r = t
+        .client
+        .post(t.url("/sign-in"))
+        .header("origin", "https://engage.example.gov.uk")
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", "x@example.org"),
+            ("password", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        401,
+        "checked as a sign-in, not refused as cross-site"
+    );
+}
+
+#[tokio::test]
+async fn metrics_are_not_public() {
+    let t = spawn().await;
+    assert_eq!(t.get("/metrics").await.status(), 401);
+    let r = t
+        .client
+        .get(t.url("/metrics"))
+        .bearer_auth("a-guess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // Without a token configured, the site's own address has no /metrics at all…
+    let t = crate::support::spawn_with(|c| c.metrics_token = None).await;
+    assert_eq!(t.get("/metrics").await.status(), 404);
+    // …and --metrics-addr serves them on an address of their own.
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _pg) = crate::support::database_url(&dir).await;
+    let port = crate::process::free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let serve = crate::process::Serve::start(&url, &["--metrics-addr", &addr], &[]).await;
+    assert_eq!(
+        reqwest::get(format!("{}/metrics", serve.base))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let text = reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("townhall_http_requests_total"), "{text}");
+    serve.stop();
+}

@@ -6,6 +6,9 @@ use reqwest::redirect::Policy;
 use std::net::SocketAddr;
 use townhall::{App, Config};
 
+/// The token the test apps ask for on `/metrics`.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
+
 pub struct TestApp {
     pub app: App,
     pub addr: SocketAddr,
@@ -85,6 +88,11 @@ pub async fn database_url(dir: &tempfile::TempDir) -> (String, Option<PgDatabase
 
 /// A running app seeded with the demo's organisations and admin (not its posts).
 pub async fn spawn() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+/// [`spawn`], with the test's own changes to the configuration.
+pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     // Errors the app logs show up beside a failing test's output.
     let _ = tracing_subscriber::fmt()
         .with_env_filter("warn,townhall=info")
@@ -92,17 +100,18 @@ pub async fn spawn() -> TestApp {
         .try_init();
     let dir = tempfile::tempdir().unwrap();
     let (database_url, pg) = database_url(&dir).await;
-    let app = App::build(Config {
+    let mut config = Config {
         feeds_allow_private: true,
         // Tests read pages straight after changing what they show.
         page_cache: std::time::Duration::ZERO,
         // Tests that fetch feeds call `syndication::run_due` themselves: a scheduler tick
         // falling inside a test would fetch first and change what it counts.
         scheduler_interval: None,
+        metrics_token: Some(METRICS_TOKEN.into()),
         ..Config::new(&database_url)
-    })
-    .await
-    .expect("the app builds");
+    };
+    configure(&mut config);
+    let app = App::build(config).await.expect("the app builds");
     let admin_password = townhall::demo::seed_organisations(&app.db)
         .await
         .expect("the demo seeds");
