@@ -173,6 +173,24 @@ pub async fn render_error_pages(State(app): State<App>, req: Request, next: Next
                 message: None,
             }
         }
+        // axum's own refusals of what it cannot read (a path segment that is not a number,
+        // a body of the wrong type or size) are plain text: show them as a page too.
+        None if matches!(
+            status,
+            StatusCode::BAD_REQUEST
+                | StatusCode::PAYLOAD_TOO_LARGE
+                | StatusCode::UNSUPPORTED_MEDIA_TYPE
+                | StatusCode::UNPROCESSABLE_ENTITY
+        ) && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|t| t.as_bytes().starts_with(b"text/plain")) =>
+        {
+            ErrorPage {
+                status,
+                message: None,
+            }
+        }
         None => return response,
     };
     let template = match marker.status {

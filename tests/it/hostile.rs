@@ -720,3 +720,28 @@ async fn metrics_are_not_public() {
     assert!(text.contains("townhall_http_requests_total"), "{text}");
     serve.stop();
 }
+
+#[tokio::test]
+async fn an_address_that_cannot_be_read_is_a_page_not_plain_text() {
+    let t = spawn().await;
+    t.sign_in_admin().await;
+    for path in [
+        "/admin/users/99999999999999999999/edit",
+        "/admin/users/abc/edit",
+    ] {
+        let r = t.get(path).await;
+        assert_eq!(r.status(), 400, "{path}");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("There is a problem with your request")
+        );
+    }
+}

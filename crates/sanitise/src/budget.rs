@@ -26,6 +26,12 @@ pub const MAX_DEPTH: usize = 64;
 const STEPS_PER_BYTE: u64 = 64;
 const MIN_STEPS: u64 = 1 << 16;
 
+/// What making one element counts for: cleaning an element costs ammonia about as much as a
+/// hundred looks at the stack, and the tree builder can make many elements from few bytes (it
+/// copies formatting elements left open into every new paragraph). With [`STEPS_PER_BYTE`],
+/// at most about two elements for every three bytes of input.
+const ELEMENT_STEPS: u64 = 96;
+
 /// Input is fed to the parser this many bytes at a time, and the limits checked in between.
 const CHUNK: usize = 512;
 
@@ -92,8 +98,9 @@ impl Node {
 type Handle = Rc<Node>;
 
 /// A [`TreeSink`] that counts a step for every look the tree builder takes at an element
-/// (every element on the stack it walks asks for the element's name) and for every child
-/// that RcDom would scan to find a node's place among its siblings.
+/// (every element on the stack it walks asks for the element's name), for every child that
+/// RcDom would scan to find a node's place among its siblings, [`ELEMENT_STEPS`] for every
+/// element it makes, and one for every byte of that element's attributes.
 struct CountingSink {
     steps: Cell<u64>,
     deepest: Cell<usize>,
@@ -150,8 +157,13 @@ impl TreeSink for CountingSink {
         target.name.expanded()
     }
 
-    fn create_element(&self, name: QualName, _: Vec<Attribute>, _: ElementFlags) -> Handle {
-        self.add(1);
+    fn create_element(&self, name: QualName, attrs: Vec<Attribute>, _: ElementFlags) -> Handle {
+        // Every byte of an element's attributes is read again when it is cleaned (a URL is
+        // parsed), and the tree builder copies formatting elements with their attributes
+        // into each new paragraph: a link with a long address left open is copied thousands
+        // of times. So each byte counts.
+        let attribute_bytes: usize = attrs.iter().map(|a| a.value.len()).sum();
+        self.add(ELEMENT_STEPS + attribute_bytes as u64);
         Node::new(name)
     }
 
@@ -257,6 +269,39 @@ mod tests {
         // Formatting elements reopened again and again nest just as deep.
         let reopened: String = (0..100).map(|i| format!("<div><b a={i}></div>")).collect();
         assert_eq!(check(&(reopened + "x")), Err(TooComplex::TooDeep));
+    }
+
+    #[test]
+    fn a_long_address_copied_into_every_paragraph_is_refused() {
+        let link = format!(
+            "<p><a href=\"https://other.example/{}\">",
+            "x".repeat(8_000)
+        );
+        assert_eq!(
+            check(&format!("{link}{}", "<p>x".repeat(4_000))),
+            Err(TooComplex::TooTangled)
+        );
+        // The same link, closed, costs its length once.
+        assert_eq!(
+            check(&format!("{link}a</a>{}", "<p>x".repeat(4_000))),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn formatting_copied_into_every_paragraph_is_refused() {
+        let open = "<p><b><i><u><s><em><strong><code><small><big><tt>";
+        assert_eq!(
+            check(&format!("{open}{}", "<p>x".repeat(10_000))),
+            Err(TooComplex::TooTangled)
+        );
+        // Dense but ordinary markup passes.
+        assert_eq!(check(&"<p>x".repeat(10_000)), Ok(()));
+        assert_eq!(
+            check(&format!("<table>{}", "<tr><td>x".repeat(5_000))),
+            Ok(())
+        );
+        assert_eq!(check(&"<li><b>x</b> <i>y</i></li>".repeat(2_000)), Ok(()));
     }
 
     #[test]

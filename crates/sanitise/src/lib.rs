@@ -213,12 +213,26 @@ static CLEANER: LazyLock<Builder<'static>> = LazyLock::new(|| cleaner(None));
 /// HTML that a browser parses into a different tree; re-cleaning makes the output a fixed
 /// point, so what the browser builds from it is exactly the tree that was sanitised.
 ///
-/// [`budget::check`] first, so that no input makes this slow.
+/// [`budget::check`] first, so that no input makes this slow, and each result may be at most
+/// [`MAX_CLEAN_GROWTH`] times the input plus [`CLEAN_GROWTH_ALLOWANCE`]: the tree builder
+/// can copy an element left open into every paragraph that follows, and the copies would
+/// make every later pass (and every view) slower.
 fn clean_stable(builder: &Builder<'_>, html: &str) -> Result<String, TooComplex> {
     budget::check(html)?;
-    let mut out = builder.clean(html).to_string();
+    let cap = html
+        .len()
+        .saturating_mul(MAX_CLEAN_GROWTH)
+        .saturating_add(CLEAN_GROWTH_ALLOWANCE);
+    let within_cap = |out: String| {
+        if out.len() > cap {
+            Err(TooComplex::TooTangled)
+        } else {
+            Ok(out)
+        }
+    };
+    let mut out = within_cap(builder.clean(html).to_string())?;
     for _ in 0..3 {
-        let next = builder.clean(&out).to_string();
+        let next = within_cap(builder.clean(&out).to_string())?;
         if next == out {
             break;
         }
@@ -227,8 +241,15 @@ fn clean_stable(builder: &Builder<'_>, html: &str) -> Result<String, TooComplex>
     Ok(out)
 }
 
+/// Cleaned HTML may be at most this many times as long as what went in, plus
+/// [`CLEAN_GROWTH_ALLOWANCE`] bytes. The classes ammonia sets grow dense markup about seven
+/// times (`<p>x` becomes `<p class="govuk-body">x</p>`); copies made by the tree builder
+/// grow it without bound.
+const MAX_CLEAN_GROWTH: usize = 8;
+const CLEAN_GROWTH_ALLOWANCE: usize = 64 * 1024;
+
 /// The version of what [`render_markdown`] makes: raise it when its output changes, and
-/// stored documents rendered by an older version are rendered again (`crate::posts`).
+/// stored documents rendered by an older version are rendered again (Townhall's `posts`).
 pub const RENDERER: i64 = 1;
 
 /// The most headings a document may have (a long strategy has a few hundred).
@@ -237,8 +258,8 @@ pub const MAX_HEADINGS: usize = 1_000;
 /// Markdown's HTML may be at most this many times as long as the Markdown, plus
 /// [`GROWTH_ALLOWANCE`] bytes: a link definition used thousands of times cannot make
 /// megabytes out of kilobytes.
-const MAX_GROWTH: usize = 16;
-const GROWTH_ALLOWANCE: usize = 64 * 1024;
+const MAX_GROWTH: usize = 8;
+const GROWTH_ALLOWANCE: usize = 16 * 1024;
 
 /// Why a text cannot be turned into HTML within bounded work. Each reads after "The text"
 /// and says what to change.
@@ -348,14 +369,6 @@ impl std::fmt::Write for CappedString {
     }
 }
 
-/// [`render_markdown`] on the blocking pool, for async callers: rendering is bounded but can
-/// still take milliseconds, which must not hold up the threads serving requests.
-pub async fn render_markdown_off_thread(markdown: String) -> Result<Rendered, TooComplex> {
-    tokio::task::spawn_blocking(move || render_markdown(&markdown))
-        .await
-        .expect("rendering Markdown does not panic")
-}
-
 /// Text shown as it is, in GOV.UK paragraphs (one per blank-line-separated block), for a
 /// document that [`render_markdown`] refuses but that must still be shown. Linear in the text.
 pub fn plain_paragraphs(text: &str) -> Rendered {
@@ -369,21 +382,6 @@ pub fn plain_paragraphs(text: &str) -> Rendered {
         html,
         headings: Vec::new(),
     }
-}
-
-/// [`render_markdown_off_thread`] for a form or an API body: a refusal becomes an error on
-/// `field` ("The text nests …: flatten the deepest parts").
-pub async fn render_field(
-    markdown: &str,
-    field: &str,
-) -> Result<Rendered, crate::domain::FieldErrors> {
-    render_markdown_off_thread(markdown.to_string())
-        .await
-        .map_err(|e| {
-            let mut errors = crate::domain::FieldErrors::new();
-            errors.add(field, format!("The text {e}"));
-            errors
-        })
 }
 
 /// `text` with `&`, `<`, `>` and `"` escaped, to put in HTML as text.
