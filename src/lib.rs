@@ -108,6 +108,14 @@ pub struct AppState {
     pub analytics: Option<analytics::Recorder>,
     /// The hub page's content, shared by every visitor for `Config::page_cache`.
     pub hub_cache: cache::TtlCache<(), minijinja::Value>,
+    /// A published post's page content by slug, shared the same way.
+    pub post_cache: cache::TtlCache<String, minijinja::Value>,
+    /// A published post's whole page as a visitor who is not signed in gets it, by slug:
+    /// the parts between the places where their own form token goes.
+    pub post_pages: cache::TtlCache<String, Arc<Vec<String>>>,
+    /// Stands for the visitor's CSRF token in a page rendered once for every visitor (random
+    /// for each process, so no text on the page can contain it).
+    pub csrf_placeholder: String,
     /// Published results by exercise, shared the same way.
     pub results_cache: cache::TtlCache<i64, std::sync::Arc<listening::Results>>,
 }
@@ -136,6 +144,9 @@ impl App {
             mailer,
             hub_cache: Default::default(),
             results_cache: Default::default(),
+            post_cache: Default::default(),
+            post_pages: Default::default(),
+            csrf_placeholder: format!("csrf{}", auth::random_token()),
             db,
             config: Arc::new(config),
             templates: Arc::new(web::templates::environment()),

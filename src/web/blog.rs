@@ -156,19 +156,18 @@ pub async fn category(
     )
 }
 
-/// `GET /blog/{slug}`.
+/// `GET /blog/{slug}`: for readers who are not signed in, the page is rendered once a
+/// `Config::page_cache` and shared (`Viewer::render_shared`).
 pub async fn post(State(app): State<App>, viewer: Viewer, Path(slug): Path<String>) -> PageResult {
-    render_post(
-        &app,
-        &viewer,
-        &slug,
-        CommentInput::default(),
-        FieldErrors::new(),
-        StatusCode::OK,
-    )
-    .await
+    let (empty_form, no_errors) = (CommentInput::default(), FieldErrors::new());
+    viewer
+        .render_shared(&app, &app.post_pages, &slug, "blog/post.html", || {
+            post_context(&app, &slug, &empty_form, &no_errors)
+        })
+        .await
 }
 
+/// The post page again with the comment form as it was sent (and why it was refused).
 async fn render_post(
     app: &App,
     viewer: &Viewer,
@@ -177,30 +176,50 @@ async fn render_post(
     errors: FieldErrors,
     status: StatusCode,
 ) -> PageResult {
+    let page = post_context(app, slug, &comment, &errors).await?;
+    viewer.render_with_status(app, "blog/post.html", page, status)
+}
+
+/// Everything the post page shows, with the comment form as given.
+async fn post_context(
+    app: &App,
+    slug: &str,
+    comment: &CommentInput,
+    errors: &FieldErrors,
+) -> PageResult<Value> {
+    let content = app
+        .post_cache
+        .get_or(slug.to_string(), app.config.page_cache, || {
+            post_content(app, slug)
+        })
+        .await?;
+    Ok(context! {
+        comment => context! { name => &comment.name, email => &comment.email, body => &comment.body },
+        errors => Serde(errors.iter().collect::<Vec<_>>()),
+        ..content
+    })
+}
+
+/// A published post's page, but for the visitor's own part (the comment form as they filled
+/// it in): the same for everyone, so it is reused for `Config::page_cache` (a second by
+/// default) instead of seven queries for every reader of a post shared widely.
+async fn post_content(app: &App, slug: &str) -> PageResult<Value> {
     let post = app.db.post_by_slug(slug).await?;
     if !post.is_public(crate::store::now()) || post.kind != "post" {
         return Err(PageError::NotFound);
     }
     let url = format!("/blog/{}", post.slug);
-    let paused = app.db.setting(COMMENTS_PAUSED).await?;
-    viewer.render_with_status(
-        app,
-        "blog/post.html",
-        context! {
-            authors => app.db.post_authors(post.id).await?,
-            categories => Serde(app.db.post_categories(post.id).await?),
-            topics => Serde(app.db.post_topics(post.id).await?),
-            related => Serde(app.db.related_posts(post.id, 3).await?),
-            comments => Serde(app.db.approved_comments(post.id).await?),
-            comments_paused => paused,
-            comment => context! { name => &comment.name, email => &comment.email, body => &comment.body },
-            errors => Serde(errors.iter().collect::<Vec<_>>()),
-            share => share_links(&url, &post.title),
-            contents => Serde(contents_list(&post, 3)),
-            post => Serde(post),
-        },
-        status,
-    )
+    Ok(context! {
+        authors => app.db.post_authors(post.id).await?,
+        categories => Serde(app.db.post_categories(post.id).await?),
+        topics => Serde(app.db.post_topics(post.id).await?),
+        related => Serde(app.db.related_posts(post.id, 3).await?),
+        comments => Serde(app.db.approved_comments(post.id).await?),
+        comments_paused => app.db.setting(COMMENTS_PAUSED).await?,
+        share => share_links(&url, &post.title),
+        contents => Serde(contents_list(&post, 3)),
+        post => Serde(post),
+    })
 }
 
 /// Share links as plain links: no third-party script runs, and nothing is requested from

@@ -194,6 +194,45 @@ impl Viewer {
         status: axum::http::StatusCode,
     ) -> PageResult {
         let html = render_page(app, template, self, ctx)?;
+        Ok(self.respond(html, status))
+    }
+
+    /// Renders `template` with `content()`; for a visitor who is not signed in, from one copy
+    /// kept in `cache` under `key` for `Config::page_cache`. Such a page differs between
+    /// visitors only by their form token, so it is rendered once with
+    /// `AppState::csrf_placeholder` there, and each visitor gets the copy with their own
+    /// token put in: no template runs for a page read by many.
+    pub async fn render_shared<F: Future<Output = PageResult<Value>>>(
+        &self,
+        app: &App,
+        cache: &crate::cache::TtlCache<String, Arc<Vec<String>>>,
+        key: &str,
+        template: &str,
+        content: impl FnOnce() -> F,
+    ) -> PageResult {
+        if self.user.is_some() {
+            return self.render(app, template, content().await?);
+        }
+        let parts = cache
+            .get_or(key.to_string(), app.config.page_cache, || async {
+                let everyone = Viewer {
+                    csrf_token: app.csrf_placeholder.clone(),
+                    ..Viewer::anonymous(&self.path)
+                };
+                let html = render_page(app, template, &everyone, content().await?)?;
+                let parts = html
+                    .split(app.csrf_placeholder.as_str())
+                    .map(str::to_string);
+                Ok::<_, PageError>(Arc::new(parts.collect()))
+            })
+            .await?;
+        // Escaped as the template would: a token from a visitor's cookie is their text.
+        let token = crate::sanitise::escape(&self.csrf_token);
+        Ok(self.respond(parts.join(token.as_str()), axum::http::StatusCode::OK))
+    }
+
+    /// `html` as the response, with the visitor's new CSRF cookie when they need one.
+    fn respond(&self, html: String, status: axum::http::StatusCode) -> axum::response::Response {
         let mut response = (status, Html(html)).into_response();
         if self.new_csrf_cookie {
             let cookie = Cookie::build((CSRF_COOKIE, self.csrf_token.clone()))
@@ -206,7 +245,7 @@ impl Viewer {
                 response.headers_mut().append(header::SET_COOKIE, v);
             }
         }
-        Ok(response)
+        response
     }
 }
 

@@ -745,3 +745,41 @@ async fn an_address_that_cannot_be_read_is_a_page_not_plain_text() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_post_page_shared_by_readers_carries_each_readers_own_escaped_token() {
+    let t = crate::support::spawn_with(|c| c.page_cache = Duration::from_secs(60)).await;
+    let (_, token) = editor(&t).await;
+    let r = t
+        .post_json(
+            "/api/v1/posts",
+            Some(&token),
+            &json!({"organisation": "community-services", "title": "Shared page",
+                    "summary": "Read by many.", "body": "Hello.", "status": "published"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let first = crate::support::client();
+    let second = crate::support::client();
+    let page = |client: &reqwest::Client| {
+        let url = t.url("/blog/shared-page");
+        let client = client.clone();
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let (a, b) = (page(&first).await, page(&second).await);
+    let (token_a, token_b) = (crate::support::csrf_from(&a), crate::support::csrf_from(&b));
+    assert_ne!(token_a, token_b, "each reader has their own form token");
+    assert_eq!(crate::support::csrf_from(&page(&first).await), token_a);
+    assert!(!a.contains(&t.app.csrf_placeholder) && !b.contains(&t.app.csrf_placeholder));
+    // A reader's own cookie is their text: escaped like everything else.
+    let hostile = format!("\"><script>alert(1)</script>{}", "x".repeat(32));
+    let r = reqwest::Client::new()
+        .get(t.url("/blog/shared-page"))
+        .header("cookie", format!("townhall_csrf={hostile}"))
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert!(!html.contains("<script>alert(1)"), "the token is escaped");
+    assert!(html.contains("&quot;&gt;&lt;script&gt;"));
+}
