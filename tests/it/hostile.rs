@@ -441,6 +441,23 @@ async fn next_after_sign_in_stays_on_this_site_however_it_is_written() {
     }
 }
 
+/// Sends the organisation form for `slug` with the organisation as its own parent.
+async fn report_to_itself(admin: &TestApp, slug: &str, name: &str) -> reqwest::Response {
+    let path = format!("/admin/organisations/{slug}/edit");
+    let token = admin.csrf_token(&path).await;
+    admin
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", &token),
+                ("name", name),
+                ("slug", slug),
+                ("parent", slug),
+            ],
+        )
+        .await
+}
+
 #[tokio::test]
 async fn an_admin_gives_roles_only_where_they_administer_and_no_organisation_is_its_own_parent() {
     let t = spawn().await;
@@ -467,19 +484,7 @@ async fn an_admin_gives_roles_only_where_they_administer_and_no_organisation_is_
         .await
         .unwrap();
     // Nobody, not even a hub admin, makes an organisation its own parent.
-    let path = "/admin/organisations/department-of-health/edit";
-    let token = t.csrf_token(path).await;
-    let r = t
-        .post_form(
-            path,
-            &[
-                ("csrf_token", &token),
-                ("name", "Department of Health"),
-                ("slug", "department-of-health"),
-                ("parent", "department-of-health"),
-            ],
-        )
-        .await;
+    let r = report_to_itself(&t, "department-of-health", "Department of Health").await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("cannot report to itself"));
 
@@ -538,19 +543,12 @@ async fn an_admin_gives_roles_only_where_they_administer_and_no_organisation_is_
             .status(),
         403
     );
-    let path = "/admin/organisations/community-services/edit";
-    let token = admin.csrf_token(path).await;
-    let r = admin
-        .post_form(
-            path,
-            &[
-                ("csrf_token", &token),
-                ("name", "Department of Community Services"),
-                ("slug", "community-services"),
-                ("parent", "community-services"),
-            ],
-        )
-        .await;
+    let r = report_to_itself(
+        &admin,
+        "community-services",
+        "Department of Community Services",
+    )
+    .await;
     assert_eq!(r.status(), 400);
     // Someone with roles in both departments keeps their health role when the community
     // services admin changes theirs.
