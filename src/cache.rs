@@ -17,6 +17,13 @@ impl<K, V> Default for TtlCache<K, V> {
 }
 
 impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
+    /// Forgets everything kept, so the next request reads afresh (after a change made here).
+    pub fn clear(&self) {
+        if let Ok(mut m) = self.0.lock() {
+            m.clear();
+        }
+    }
+
     /// The value kept for `key` if it is younger than `ttl`, otherwise `make()`'s (kept when
     /// `ttl` is not zero). Two requests that miss at once both make it; that is cheaper than
     /// making every request wait for one.

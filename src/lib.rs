@@ -154,6 +154,15 @@ impl App {
         })))
     }
 
+    /// Forgets the posts' pages (and the hub, which lists posts) kept on this node, after a
+    /// change to a post, its comments or the comments setting, so that whoever made it sees
+    /// it at once. Other nodes see it within `Config::page_cache`.
+    pub fn posts_changed(&self) {
+        self.post_cache.clear();
+        self.post_pages.clear();
+        self.hub_cache.clear();
+    }
+
     /// Serves the site on `listener` until Ctrl-C or SIGTERM, then finishes open requests.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
         // `townhall restore` refuses to replace a SQLite database while this is held.

@@ -238,6 +238,7 @@ pub async fn create_post(
             }
             e => e.into(),
         })?;
+    app.posts_changed();
     app.db
         .audit(Some(user.id), "created post", post.slug.as_str(), "API")
         .await?;
@@ -390,6 +391,7 @@ async fn decide(
     app.db
         .decide_comment(id, decision, &reason, user.id)
         .await?;
+    app.posts_changed();
     let (action, status) = match decision {
         Decision::Approve => ("approved comment", "approved"),
         Decision::Reject => ("rejected comment", "rejected"),

@@ -158,6 +158,7 @@ pub async fn create_post(
     };
     match app.db.create_post(org.id, post, &body, Some(user.id)).await {
         Ok(_) => {
+            app.posts_changed();
             app.db
                 .audit(
                     Some(user.id),
@@ -266,6 +267,7 @@ pub async fn update_post(
     };
     match app.db.update_post(id, &parsed, &body, Some(user.id)).await {
         Ok(()) => {
+            app.posts_changed();
             app.db
                 .audit(
                     Some(user.id),
@@ -364,7 +366,7 @@ pub async fn decide(
     }
     let reason: String = reason.chars().take(500).collect();
     match app.db.decide_comment(id, decision, &reason, user.id).await {
-        Ok(()) | Err(StoreError::Conflict(_)) => {}
+        Ok(()) | Err(StoreError::Conflict(_)) => app.posts_changed(),
         Err(e) => return Err(e.into()),
     }
     let action = if decision == Decision::Approve {
@@ -380,6 +382,7 @@ pub async fn decide(
             &reason,
         )
         .await?;
+    app.posts_changed();
     Ok(Redirect::to("/admin/comments").into_response())
 }
 

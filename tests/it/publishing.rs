@@ -1044,3 +1044,48 @@ async fn the_xss_corpus_in_a_post_body_renders_inert() {
             .unwrap();
     crate::sanitise::assert_inert(&html[start..end], "the XSS corpus as one post body");
 }
+
+#[tokio::test]
+async fn a_post_kept_for_readers_shows_a_change_made_on_this_node_at_once() {
+    let t = support::spawn_with(|c| c.page_cache = std::time::Duration::from_secs(60)).await;
+    let editor = t
+        .user_with_token("ed@example.org", "community-services", Role::Editor)
+        .await;
+    let moderator = t
+        .user_with_token("mo@example.org", "community-services", Role::Moderator)
+        .await;
+    let r = t
+        .post_json(
+            "/api/v1/posts",
+            Some(&editor),
+            &serde_json::json!({"organisation": "community-services", "title": "Kept",
+                "summary": "Read by many.", "body": "Hello.", "status": "published"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = t
+        .post_json(
+            "/api/v1/posts/kept/comments",
+            None,
+            &serde_json::json!({"name": "Sam", "email": "sam@example.org", "body": "Seen at once"}),
+        )
+        .await;
+    let id = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (_, before) = t.get_text("/blog/kept").await;
+    assert!(!before.contains("Seen at once"));
+    let r = t
+        .client
+        .post(t.url(&format!("/api/v1/comments/{id}/approve")))
+        .bearer_auth(&moderator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, after) = t.get_text("/blog/kept").await;
+    assert!(
+        after.contains("Seen at once"),
+        "not the copy kept from before"
+    );
+}
