@@ -43,7 +43,9 @@ pub struct ResultAction {
 /// handed to another.
 pub const STALE_AFTER_SECS: i64 = 15 * 60;
 
-const SELECT: &str = "SELECT id, exercise_id, question_id, status, result, review, published_review, error, requested_at, finished_at, published_at FROM analyses ";
+const SELECT: &str = "SELECT id, exercise_id, question_id, status, result, review,
+                      published_review, error, requested_at, finished_at, published_at FROM
+                      analyses ";
 
 impl Db {
     /// Queues an analysis of one question.
@@ -53,10 +55,16 @@ impl Db {
         question_id: &str,
         user_id: Option<i64>,
     ) -> StoreResult<i64> {
-        Ok(write!(self, pool => sqlx::query_scalar(
+        Ok(write!(self, |pool| sqlx::query_scalar(
             "INSERT INTO analyses (exercise_id, question_id, status, requested_by, requested_at)
-             VALUES ($1, $2, 'queued', $3, $4) RETURNING id")
-            .bind(exercise_id).bind(question_id).bind(user_id).bind(now()).fetch_one(pool).await)?)
+             VALUES ($1, $2, 'queued', $3, $4) RETURNING id"
+        )
+        .bind(exercise_id)
+        .bind(question_id)
+        .bind(user_id)
+        .bind(now())
+        .fetch_one(pool)
+        .await)?)
     }
 
     /// Claims the oldest queued (or abandoned) analysis for this worker. On PostgreSQL the
@@ -66,16 +74,30 @@ impl Db {
         let t = now();
         let stale = t - STALE_AFTER_SECS;
         let claimed: Option<i64> = match &self.backend {
-            Backend::Sqlite { write, .. } => sqlx::query_scalar(
-                "UPDATE analyses SET status = 'running', claimed_at = $1 WHERE id = (
-                   SELECT id FROM analyses WHERE status = 'queued' OR (status = 'running' AND claimed_at < $2)
-                   ORDER BY id LIMIT 1) RETURNING id")
-            .bind(t).bind(stale).fetch_optional(write).await?,
-            Backend::Postgres(pool) => sqlx::query_scalar(
-                "UPDATE analyses SET status = 'running', claimed_at = $1 WHERE id = (
-                   SELECT id FROM analyses WHERE status = 'queued' OR (status = 'running' AND claimed_at < $2)
-                   ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id")
-            .bind(t).bind(stale).fetch_optional(pool).await?,
+            Backend::Sqlite { write, .. } => {
+                sqlx::query_scalar(
+                    "UPDATE analyses SET status = 'running', claimed_at = $1 WHERE id = (
+                     SELECT id FROM analyses WHERE status = 'queued' OR (status = 'running' AND
+                     claimed_at < $2)
+                     ORDER BY id LIMIT 1) RETURNING id",
+                )
+                .bind(t)
+                .bind(stale)
+                .fetch_optional(write)
+                .await?
+            }
+            Backend::Postgres(pool) => {
+                sqlx::query_scalar(
+                    "UPDATE analyses SET status = 'running', claimed_at = $1 WHERE id = (
+                     SELECT id FROM analyses WHERE status = 'queued' OR (status = 'running' AND
+                     claimed_at < $2)
+                     ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id",
+                )
+                .bind(t)
+                .bind(stale)
+                .fetch_optional(pool)
+                .await?
+            }
         };
         match claimed {
             Some(id) => Ok(Some(self.analysis(id).await?)),
@@ -90,31 +112,51 @@ impl Db {
         result_json: &str,
         review_json: &str,
     ) -> StoreResult<()> {
-        write!(self, pool => sqlx::query(
-            "UPDATE analyses SET status = 'done', result = $1, review = $2, finished_at = $3, error = NULL WHERE id = $4")
-            .bind(result_json).bind(review_json).bind(now()).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+        write!(self, |pool| {
+            sqlx::query(
+                "UPDATE analyses SET status = 'done', result = $1, review = $2, finished_at = $3,
+                 error = NULL WHERE id = $4",
+            )
+            .bind(result_json)
+            .bind(review_json)
+            .bind(now())
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
         Ok(())
     }
 
     pub async fn fail_analysis(&self, id: i64, error: &str) -> StoreResult<()> {
-        write!(self, pool => sqlx::query(
-            "UPDATE analyses SET status = 'failed', error = $1, finished_at = $2 WHERE id = $3")
-            .bind(error).bind(now()).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+        write!(self, |pool| sqlx::query(
+            "UPDATE analyses SET status = 'failed', error = $1, finished_at = $2 WHERE id = $3"
+        )
+        .bind(error)
+        .bind(now())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     pub async fn analysis(&self, id: i64) -> StoreResult<Analysis> {
         let q = format!("{SELECT} WHERE id = $1");
-        read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(id).fetch_optional(pool).await)?
-            .ok_or(StoreError::NotFound)
+        read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
+            .bind(id)
+            .fetch_optional(pool)
+            .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     /// Every analysis of an exercise, newest first.
     pub async fn analyses_of(&self, exercise_id: i64) -> StoreResult<Vec<Analysis>> {
         let q = format!("{SELECT} WHERE exercise_id = $1 ORDER BY id DESC");
-        Ok(
-            read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(exercise_id).fetch_all(pool).await)?,
-        )
+        Ok(read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
+            .bind(exercise_id)
+            .fetch_all(pool)
+            .await)?)
     }
 
     /// The published analysis of each question of an exercise.
@@ -122,9 +164,10 @@ impl Db {
         let q = format!(
             "{SELECT} WHERE exercise_id = $1 AND published_at IS NOT NULL ORDER BY question_id"
         );
-        Ok(
-            read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(exercise_id).fetch_all(pool).await)?,
-        )
+        Ok(read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
+            .bind(exercise_id)
+            .fetch_all(pool)
+            .await)?)
     }
 
     /// Saves the analyst's edited result and records what changed, in one transaction.
@@ -137,11 +180,24 @@ impl Db {
         detail: &str,
     ) -> StoreResult<()> {
         let t = now();
-        write!(self, pool => {
+        write!(self, |pool| {
             let mut tx = pool.begin().await?;
-            sqlx::query("UPDATE analyses SET review = $1 WHERE id = $2").bind(review_json).bind(id).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO analysis_changes (analysis_id, user_id, action, detail, changed_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(id).bind(user_id).bind(action).bind(detail).bind(t).execute(&mut *tx).await?;
+            sqlx::query("UPDATE analyses SET review = $1 WHERE id = $2")
+                .bind(review_json)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO analysis_changes (analysis_id, user_id, action, detail,
+                 changed_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(user_id)
+            .bind(action)
+            .bind(detail)
+            .bind(t)
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok(())
         })
@@ -151,29 +207,55 @@ impl Db {
     pub async fn publish_analysis(&self, id: i64, user_id: Option<i64>) -> StoreResult<()> {
         let a = self.analysis(id).await?;
         let t = now();
-        write!(self, pool => {
+        write!(self, |pool| {
             let mut tx = pool.begin().await?;
-            sqlx::query("UPDATE analyses SET published_at = NULL, published_review = NULL WHERE exercise_id = $1 AND question_id = $2")
-                .bind(a.exercise_id).bind(&a.question_id).execute(&mut *tx).await?;
-            sqlx::query("UPDATE analyses SET published_at = $1, published_review = review WHERE id = $2").bind(t).bind(id).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO analysis_changes (analysis_id, user_id, action, detail, changed_at) VALUES ($1, $2, 'publish', '', $3)")
-                .bind(id).bind(user_id).bind(t).execute(&mut *tx).await?;
+            sqlx::query(
+                "UPDATE analyses SET published_at = NULL, published_review = NULL WHERE
+                 exercise_id = $1 AND question_id = $2",
+            )
+            .bind(a.exercise_id)
+            .bind(&a.question_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE analyses SET published_at = $1, published_review = review WHERE id = $2",
+            )
+            .bind(t)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO analysis_changes (analysis_id, user_id, action, detail,
+                 changed_at) VALUES ($1, $2, 'publish', '', $3)",
+            )
+            .bind(id)
+            .bind(user_id)
+            .bind(t)
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok(())
         })
     }
 
     pub async fn analysis_changes(&self, id: i64) -> StoreResult<Vec<AnalysisChange>> {
-        Ok(read!(self, pool => sqlx::query_as(
+        Ok(read!(self, |pool| sqlx::query_as(
             "SELECT u.email AS actor, c.action, c.detail, c.changed_at FROM analysis_changes c
-             LEFT JOIN users u ON u.id = c.user_id WHERE c.analysis_id = $1 ORDER BY c.id DESC")
-            .bind(id).fetch_all(pool).await)?)
+             LEFT JOIN users u ON u.id = c.user_id WHERE c.analysis_id = $1 ORDER BY c.id DESC"
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await)?)
     }
 
     pub async fn result_actions(&self, exercise_id: i64) -> StoreResult<Vec<ResultAction>> {
-        Ok(read!(self, pool => sqlx::query_as(
+        Ok(read!(self, |pool| sqlx::query_as(
             "SELECT id, analysis_id, theme_id, you_said, we_did, position FROM result_actions
-             WHERE exercise_id = $1 ORDER BY position, id").bind(exercise_id).fetch_all(pool).await)?)
+             WHERE exercise_id = $1 ORDER BY position, id"
+        )
+        .bind(exercise_id)
+        .fetch_all(pool)
+        .await)?)
     }
 
     pub async fn add_result_action(
@@ -184,16 +266,33 @@ impl Db {
         you_said: &str,
         we_did: &str,
     ) -> StoreResult<i64> {
-        Ok(write!(self, pool => sqlx::query_scalar(
-            "INSERT INTO result_actions (exercise_id, analysis_id, theme_id, you_said, we_did, position)
-             VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position), 0) + 1 FROM result_actions WHERE exercise_id = $1))
-             RETURNING id")
-            .bind(exercise_id).bind(analysis_id).bind(theme_id).bind(you_said).bind(we_did).fetch_one(pool).await)?)
+        Ok(write!(self, |pool| {
+            sqlx::query_scalar(
+                "INSERT INTO result_actions (exercise_id, analysis_id, theme_id, you_said, we_did,
+                 position)
+                 VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position), 0) + 1 FROM
+                 result_actions WHERE exercise_id = $1))
+                 RETURNING id",
+            )
+            .bind(exercise_id)
+            .bind(analysis_id)
+            .bind(theme_id)
+            .bind(you_said)
+            .bind(we_did)
+            .fetch_one(pool)
+            .await
+        })?)
     }
 
     pub async fn delete_result_action(&self, exercise_id: i64, id: i64) -> StoreResult<()> {
-        let n = write!(self, pool => sqlx::query("DELETE FROM result_actions WHERE id = $1 AND exercise_id = $2")
-            .bind(id).bind(exercise_id).execute(pool).await.map(|r| r.rows_affected()))?;
+        let n = write!(self, |pool| sqlx::query(
+            "DELETE FROM result_actions WHERE id = $1 AND exercise_id = $2"
+        )
+        .bind(id)
+        .bind(exercise_id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
         if n == 0 {
             return Err(StoreError::NotFound);
         }

@@ -70,20 +70,37 @@ impl Scope<'_> {
 
 /// The filter for a scope, with its binds at $3, $4 and $5.
 const SCOPE: &str = "($3 IS NULL OR a.path = $4 OR a.path LIKE $5
-    OR a.path IN (SELECT '/blog/' || p.slug FROM posts p WHERE p.organisation_id = $3)
-    OR a.path IN (SELECT '/pages/' || p.slug FROM posts p WHERE p.organisation_id = $3))";
+                     OR a.path IN (SELECT '/blog/' || p.slug FROM posts p WHERE p.organisation_id
+                     = $3)
+                     OR a.path IN (SELECT '/pages/' || p.slug FROM posts p WHERE p.organisation_id
+                     = $3))";
 
 impl Db {
     /// The salt for `day`, made by whichever node asks first; every node gets the same one.
     /// Salts of earlier days are deleted, with their visitor hashes.
     pub async fn analytics_salt(&self, day: i64, fresh: &str) -> StoreResult<String> {
-        write!(self, pool => {
-            sqlx::query("INSERT INTO analytics_salts (day, salt) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING")
-                .bind(day).bind(fresh).execute(pool).await?;
-            sqlx::query("DELETE FROM analytics_salts WHERE day < $1").bind(day).execute(pool).await?;
-            sqlx::query("DELETE FROM analytics_visitors WHERE day < $1").bind(day).execute(pool).await?;
-            let salt: String = sqlx::query_scalar("SELECT salt FROM analytics_salts WHERE day = $1")
-                .bind(day).fetch_one(pool).await?;
+        write!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO analytics_salts (day, salt) VALUES ($1, $2) ON CONFLICT (day)
+                 DO NOTHING",
+            )
+            .bind(day)
+            .bind(fresh)
+            .execute(pool)
+            .await?;
+            sqlx::query("DELETE FROM analytics_salts WHERE day < $1")
+                .bind(day)
+                .execute(pool)
+                .await?;
+            sqlx::query("DELETE FROM analytics_visitors WHERE day < $1")
+                .bind(day)
+                .execute(pool)
+                .await?;
+            let salt: String =
+                sqlx::query_scalar("SELECT salt FROM analytics_salts WHERE day = $1")
+                    .bind(day)
+                    .fetch_one(pool)
+                    .await?;
             Ok(salt)
         })
     }
@@ -92,26 +109,56 @@ impl Db {
     /// today (by this node or another) does not count again.
     pub async fn record_analytics(&self, batch: &Batch) -> StoreResult<()> {
         let day = batch.day;
-        write!(self, pool => {
+        write!(self, |pool| {
             let mut tx = pool.begin().await?;
             for (path, views) in &batch.views {
-                sqlx::query("INSERT INTO analytics_pages (day, path, views, visitors) VALUES ($1, $2, $3, 0)
-                        ON CONFLICT (day, path) DO UPDATE SET views = analytics_pages.views + excluded.views")
-                    .bind(day).bind(path).bind(views).execute(&mut *tx).await?;
+                sqlx::query(
+                    "INSERT INTO analytics_pages (day, path, views, visitors) VALUES ($1,
+                          $2, $3, 0)
+                     ON CONFLICT (day, path) DO UPDATE SET views = analytics_pages.views +
+                     excluded.views",
+                )
+                .bind(day)
+                .bind(path)
+                .bind(views)
+                .execute(&mut *tx)
+                .await?;
             }
             for (path, visitor) in &batch.visitors {
-                let new = sqlx::query("INSERT INTO analytics_visitors (day, path, visitor) VALUES ($1, $2, $3)
-                        ON CONFLICT (day, path, visitor) DO NOTHING")
-                    .bind(day).bind(path).bind(visitor).execute(&mut *tx).await?.rows_affected();
+                let new = sqlx::query(
+                    "INSERT INTO analytics_visitors (day, path, visitor) VALUES ($1, $2, $3)
+                     ON CONFLICT (day, path, visitor) DO NOTHING",
+                )
+                .bind(day)
+                .bind(path)
+                .bind(visitor)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
                 if new == 1 {
-                    sqlx::query("UPDATE analytics_pages SET visitors = visitors + 1 WHERE day = $1 AND path = $2")
-                        .bind(day).bind(path).execute(&mut *tx).await?;
+                    sqlx::query(
+                        "UPDATE analytics_pages SET visitors = visitors + 1 WHERE day = $1
+                         AND path = $2",
+                    )
+                    .bind(day)
+                    .bind(path)
+                    .execute(&mut *tx)
+                    .await?;
                 }
             }
             for (path, host, views) in &batch.referrers {
-                sqlx::query("INSERT INTO analytics_referrers (day, path, host, views) VALUES ($1, $2, $3, $4)
-                        ON CONFLICT (day, path, host) DO UPDATE SET views = analytics_referrers.views + excluded.views")
-                    .bind(day).bind(path).bind(host).bind(views).execute(&mut *tx).await?;
+                sqlx::query(
+                    "INSERT INTO analytics_referrers (day, path, host, views) VALUES ($1,
+                          $2, $3, $4)
+                     ON CONFLICT (day, path, host) DO UPDATE SET views =
+                     analytics_referrers.views + excluded.views",
+                )
+                .bind(day)
+                .bind(path)
+                .bind(host)
+                .bind(views)
+                .execute(&mut *tx)
+                .await?;
             }
             tx.commit().await?;
             Ok(())
@@ -129,14 +176,21 @@ impl Db {
     ) -> StoreResult<Vec<PageCount>> {
         let (org, page, prefix) = scope.binds();
         let q = format!(
-            "SELECT a.path, CAST(SUM(a.views) AS BIGINT) AS views, CAST(SUM(a.visitors) AS BIGINT) AS visitors
+            "SELECT a.path, CAST(SUM(a.views) AS BIGINT) AS views, CAST(SUM(a.visitors) AS BIGINT)
+             AS visitors
              FROM analytics_pages a
              WHERE ($1 IS NULL OR a.day >= $1) AND ($2 IS NULL OR a.day <= $2) AND {SCOPE}
              GROUP BY a.path ORDER BY views DESC, a.path LIMIT $6"
         );
-        Ok(read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(q))
-            .bind(from).bind(to).bind(org).bind(page).bind(prefix).bind(limit)
-            .fetch_all(pool).await)?)
+        Ok(read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
+            .bind(from)
+            .bind(to)
+            .bind(org)
+            .bind(page)
+            .bind(prefix)
+            .bind(limit)
+            .fetch_all(pool)
+            .await)?)
     }
 
     /// Views and visitors per day between two days (inclusive), for days with any.
@@ -148,14 +202,20 @@ impl Db {
     ) -> StoreResult<Vec<DayCount>> {
         let (org, page, prefix) = scope.binds();
         let q = format!(
-            "SELECT a.day, CAST(SUM(a.views) AS BIGINT) AS views, CAST(SUM(a.visitors) AS BIGINT) AS visitors
+            "SELECT a.day, CAST(SUM(a.views) AS BIGINT) AS views, CAST(SUM(a.visitors) AS BIGINT)
+             AS visitors
              FROM analytics_pages a
              WHERE a.day >= $1 AND a.day <= $2 AND {SCOPE}
              GROUP BY a.day ORDER BY a.day"
         );
-        Ok(read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(q))
-            .bind(from).bind(to).bind(org).bind(page).bind(prefix)
-            .fetch_all(pool).await)?)
+        Ok(read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
+            .bind(from)
+            .bind(to)
+            .bind(org)
+            .bind(page)
+            .bind(prefix)
+            .fetch_all(pool)
+            .await)?)
     }
 
     /// Every (day, path) row between two days, for the CSV download.
@@ -171,9 +231,14 @@ impl Db {
              WHERE a.day >= $1 AND a.day <= $2 AND {SCOPE}
              ORDER BY a.day, a.views DESC, a.path"
         );
-        Ok(read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(q))
-            .bind(from).bind(to).bind(org).bind(page).bind(prefix)
-            .fetch_all(pool).await)?)
+        Ok(read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
+            .bind(from)
+            .bind(to)
+            .bind(org)
+            .bind(page)
+            .bind(prefix)
+            .fetch_all(pool)
+            .await)?)
     }
 
     /// Referring sites' hosts between two days, most views first.
@@ -190,21 +255,30 @@ impl Db {
              WHERE a.day >= $1 AND a.day <= $2 AND {SCOPE}
              GROUP BY a.host ORDER BY views DESC, a.host LIMIT $6"
         );
-        Ok(read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(q))
-            .bind(from).bind(to).bind(org).bind(page).bind(prefix).bind(limit)
-            .fetch_all(pool).await)?)
+        Ok(read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
+            .bind(from)
+            .bind(to)
+            .bind(org)
+            .bind(page)
+            .bind(prefix)
+            .bind(limit)
+            .fetch_all(pool)
+            .await)?)
     }
 
     /// The demo's published post slugs, most recent first (for its sample analytics).
     pub async fn public_posts_for_demo_analytics(&self) -> StoreResult<Vec<String>> {
-        let q = "SELECT slug FROM posts WHERE status = 'published' AND kind = 'post' ORDER BY published_at DESC";
-        Ok(read!(self, pool => sqlx::query_scalar(q).fetch_all(pool).await)?)
+        let q = "SELECT slug FROM posts WHERE status = 'published' AND kind = 'post' ORDER BY
+                 published_at DESC";
+        Ok(read!(self, |pool| sqlx::query_scalar(q)
+            .fetch_all(pool)
+            .await)?)
     }
 
     /// The demo's sample visitors: about two views in three are by a different person.
     pub async fn demo_analytics_visitors(&self) -> StoreResult<()> {
         let q = "UPDATE analytics_pages SET visitors = views * 2 / 3 WHERE visitors = 0";
-        write!(self, pool => sqlx::query(q).execute(pool).await.map(|_| ()))?;
+        write!(self, |pool| sqlx::query(q).execute(pool).await.map(|_| ()))?;
         Ok(())
     }
 }

@@ -36,36 +36,53 @@ pub enum Decision {
 
 impl Db {
     pub async fn add_comment(&self, post_id: i64, c: &NewComment) -> StoreResult<i64> {
-        let q = "INSERT INTO comments (post_id, name, email, body, status, created_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id";
-        Ok(
-            write!(self, pool => sqlx::query_scalar(q).bind(post_id).bind(&c.name).bind(c.email.as_str()).bind(&c.body).bind(now())
-            .fetch_one(pool).await)?,
-        )
+        let q = "INSERT INTO comments (post_id, name, email, body, status, created_at) VALUES ($1,
+                 $2, $3, $4, 'pending', $5) RETURNING id";
+        Ok(write!(self, |pool| sqlx::query_scalar(q)
+            .bind(post_id)
+            .bind(&c.name)
+            .bind(c.email.as_str())
+            .bind(&c.body)
+            .bind(now())
+            .fetch_one(pool)
+            .await)?)
     }
 
     pub async fn approved_comments(&self, post_id: i64) -> StoreResult<Vec<PublicComment>> {
-        let q = "SELECT id, name, body, created_at FROM comments WHERE post_id = $1 AND status = 'approved' ORDER BY created_at, id";
-        Ok(read!(self, pool => sqlx::query_as(q).bind(post_id).fetch_all(pool).await)?)
+        let q = "SELECT id, name, body, created_at FROM comments WHERE post_id = $1 AND status =
+                 'approved' ORDER BY created_at, id";
+        Ok(read!(self, |pool| sqlx::query_as(q)
+            .bind(post_id)
+            .fetch_all(pool)
+            .await)?)
     }
 
     /// Comments awaiting a decision, oldest first.
     pub async fn moderation_queue(&self) -> StoreResult<Vec<QueuedComment>> {
-        let q = "SELECT c.id, p.slug AS post_slug, p.title AS post_title, c.name, c.email, c.body, c.status, c.reason, c.created_at
-                 FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.status = 'pending' ORDER BY c.created_at, c.id";
-        Ok(read!(self, pool => sqlx::query_as(q).fetch_all(pool).await)?)
+        let q = "SELECT c.id, p.slug AS post_slug, p.title AS post_title, c.name, c.email, c.body,
+                 c.status, c.reason, c.created_at
+                 FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.status = 'pending' ORDER
+                 BY c.created_at, c.id";
+        Ok(read!(self, |pool| sqlx::query_as(q).fetch_all(pool).await)?)
     }
 
     pub async fn count_pending_comments(&self) -> StoreResult<i64> {
-        Ok(
-            read!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM comments WHERE status = 'pending'").fetch_one(pool).await)?,
+        Ok(read!(self, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM comments WHERE status = 'pending'"
         )
+        .fetch_one(pool)
+        .await)?)
     }
 
     pub async fn comment(&self, id: i64) -> StoreResult<QueuedComment> {
-        let q = "SELECT c.id, p.slug AS post_slug, p.title AS post_title, c.name, c.email, c.body, c.status, c.reason, c.created_at
+        let q = "SELECT c.id, p.slug AS post_slug, p.title AS post_title, c.name, c.email, c.body,
+                 c.status, c.reason, c.created_at
                  FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = $1";
-        read!(self, pool => sqlx::query_as(q).bind(id).fetch_optional(pool).await)?
-            .ok_or(StoreError::NotFound)
+        read!(self, |pool| sqlx::query_as(q)
+            .bind(id)
+            .fetch_optional(pool)
+            .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     /// Records a moderator's decision on a pending comment. A comment already decided is a
@@ -81,9 +98,17 @@ impl Db {
             Decision::Approve => "approved",
             Decision::Reject => "rejected",
         };
-        let q = "UPDATE comments SET status = $1, reason = $2, decided_at = $3, decided_by = $4 WHERE id = $5 AND status = 'pending'";
-        let n = write!(self, pool => sqlx::query(q).bind(status).bind(reason).bind(now()).bind(moderator).bind(id)
-            .execute(pool).await.map(|r| r.rows_affected()))?;
+        let q = "UPDATE comments SET status = $1, reason = $2, decided_at = $3, decided_by = $4
+                 WHERE id = $5 AND status = 'pending'";
+        let n = write!(self, |pool| sqlx::query(q)
+            .bind(status)
+            .bind(reason)
+            .bind(now())
+            .bind(moderator)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
         if n == 1 {
             return Ok(());
         }

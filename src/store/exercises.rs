@@ -4,9 +4,8 @@
 //! and its receipt, and is keyed by the sender's submission key, so a resent submission
 //! finds the first one instead of making a second.
 
-use super::{Db, StoreError, StoreResult, now, read, write};
+use super::{Conn, Db, StoreError, StoreResult, TagTable, now, on, read, tag_id, write};
 use crate::domain::exercise::{Definition, ValidDefinition};
-use crate::domain::text::Slug;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -43,8 +42,10 @@ impl Exercise {
 macro_rules! select_exercises {
     ($rest:literal) => {
         concat!(
-            "SELECT e.id, e.organisation_id, o.slug AS organisation_slug, o.name AS organisation_name, e.slug, e.kind,
-                    e.title, e.summary, e.body_html, e.opens_at, e.closes_at, e.published, e.results_published_at,
+            "SELECT e.id, e.organisation_id, o.slug AS organisation_slug, o.name AS
+             organisation_name, e.slug, e.kind,
+                    e.title, e.summary, e.body_html, e.opens_at, e.closes_at, e.published,
+                    e.results_published_at,
                     e.definition, e.updated_at
              FROM exercises e JOIN organisations o ON o.id = e.organisation_id ",
             $rest
@@ -137,24 +138,40 @@ pub fn new_reference() -> String {
 }
 
 /// Writes an exercise's topics (made on first use) and its search entry inside the caller's
-/// transaction `$tx`; shared by create and update. A macro because the transaction's type
-/// differs per database.
-macro_rules! write_exercise_links {
-    ($tx:ident, $id:expr, $org:expr, $def:expr, $body_html:expr, $published:expr, $t:expr) => {{
-        let (id, def) = ($id, $def);
+/// transaction; shared by create and update.
+async fn write_exercise_links(
+    conn: Conn<'_>,
+    id: i64,
+    organisation_id: i64,
+    def: &ValidDefinition,
+    body_html: &str,
+    published_at: Option<i64>,
+) -> StoreResult<()> {
+    on!(conn, |c| {
         for name in &def.definition.topics {
-            let topic: i64 = sqlx::query_scalar(
-                "INSERT INTO topics (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO UPDATE SET name = topics.name RETURNING id")
-                .bind(Slug::from_title(name).as_str()).bind(name.trim()).fetch_one(&mut *$tx).await?;
-            sqlx::query("INSERT INTO exercise_topics (exercise_id, topic_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(id).bind(topic).execute(&mut *$tx).await?;
+            let topic = tag_id(Conn::from(&mut *c), TagTable::Topics, name.trim()).await?;
+            sqlx::query(
+                "INSERT INTO exercise_topics (exercise_id, topic_id) VALUES ($1, $2)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(topic)
+            .execute(&mut *c)
+            .await?;
         }
-        let (url, body) = search_text(def, $body_html);
-        super::search::IndexExecutor::index(&mut *$tx, &super::search::Document {
-            kind: "consultation", ref_id: id, organisation_id: Some($org),
-            published_at: $published.then_some($t), url: &url, title: def.definition.title.trim(), body: &body,
-        }).await?;
-    }};
+        let (url, body) = search_text(def, body_html);
+        let doc = super::search::Document {
+            kind: "consultation",
+            ref_id: id,
+            organisation_id: Some(organisation_id),
+            published_at,
+            url: &url,
+            title: def.definition.title.trim(),
+            body: &body,
+        };
+        super::search::index(Conn::from(&mut *c), &doc).await?;
+    });
+    Ok(())
 }
 
 impl Db {
@@ -170,16 +187,39 @@ impl Db {
         let t = now();
         let json = serde_json::to_string(&def.definition).expect("definitions serialise");
         let d = &def.definition;
-        write!(self, pool => {
+        write!(self, |pool| {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO exercises (organisation_id, slug, kind, title, summary, body_html, opens_at, closes_at,
+                "INSERT INTO exercises (organisation_id, slug, kind, title, summary, body_html,
+                 opens_at, closes_at,
                                         published, definition, created_by, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id")
-                .bind(organisation_id).bind(def.slug.as_str()).bind(&d.kind).bind(d.title.trim()).bind(d.summary.trim())
-                .bind(body_html).bind(def.opens_at).bind(def.closes_at).bind(published).bind(&json).bind(user_id).bind(t)
-                .fetch_one(&mut *tx).await.map_err(StoreError::from_sqlx)?;
-            write_exercise_links!(tx, id, organisation_id, def, body_html, published, t);
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+            )
+            .bind(organisation_id)
+            .bind(def.slug.as_str())
+            .bind(&d.kind)
+            .bind(d.title.trim())
+            .bind(d.summary.trim())
+            .bind(body_html)
+            .bind(def.opens_at)
+            .bind(def.closes_at)
+            .bind(published)
+            .bind(&json)
+            .bind(user_id)
+            .bind(t)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+            let published_at = published.then_some(t);
+            write_exercise_links(
+                Conn::from(&mut *tx),
+                id,
+                organisation_id,
+                def,
+                body_html,
+                published_at,
+            )
+            .await?;
             tx.commit().await?;
             Ok(id)
         })
@@ -197,29 +237,66 @@ impl Db {
         let json = serde_json::to_string(&def.definition).expect("definitions serialise");
         let d = &def.definition;
         let t = now();
-        write!(self, pool => {
+        write!(self, |pool| {
             let mut tx = pool.begin().await?;
             sqlx::query(
-                "UPDATE exercises SET organisation_id = $1, slug = $2, kind = $3, title = $4, summary = $5, body_html = $6,
-                        opens_at = $7, closes_at = $8, published = $9, definition = $10, updated_at = $11 WHERE id = $12")
-                .bind(organisation_id).bind(def.slug.as_str()).bind(&d.kind).bind(d.title.trim()).bind(d.summary.trim())
-                .bind(body_html).bind(def.opens_at).bind(def.closes_at).bind(published).bind(&json).bind(now()).bind(id)
-                .execute(&mut *tx).await.map_err(StoreError::from_sqlx)?;
-            sqlx::query("DELETE FROM exercise_topics WHERE exercise_id = $1").bind(id).execute(&mut *tx).await?;
-            write_exercise_links!(tx, id, organisation_id, def, body_html, published, t);
+                "UPDATE exercises SET organisation_id = $1, slug = $2, kind = $3, title = $4,
+                 summary = $5, body_html = $6,
+                        opens_at = $7, closes_at = $8, published = $9, definition = $10,
+                        updated_at = $11 WHERE id = $12",
+            )
+            .bind(organisation_id)
+            .bind(def.slug.as_str())
+            .bind(&d.kind)
+            .bind(d.title.trim())
+            .bind(d.summary.trim())
+            .bind(body_html)
+            .bind(def.opens_at)
+            .bind(def.closes_at)
+            .bind(published)
+            .bind(&json)
+            .bind(now())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+            sqlx::query("DELETE FROM exercise_topics WHERE exercise_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let published_at = published.then_some(t);
+            write_exercise_links(
+                Conn::from(&mut *tx),
+                id,
+                organisation_id,
+                def,
+                body_html,
+                published_at,
+            )
+            .await?;
             tx.commit().await?;
             Ok(())
         })
     }
 
     pub async fn exercise_by_slug(&self, slug: &str) -> StoreResult<Exercise> {
-        read!(self, pool => sqlx::query_as(select_exercises!("WHERE e.slug = $1")).bind(slug).fetch_optional(pool).await)?
-            .ok_or(StoreError::NotFound)
+        read!(self, |pool| sqlx::query_as(select_exercises!(
+            "WHERE e.slug = $1"
+        ))
+        .bind(slug)
+        .fetch_optional(pool)
+        .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     pub async fn exercise(&self, id: i64) -> StoreResult<Exercise> {
-        read!(self, pool => sqlx::query_as(select_exercises!("WHERE e.id = $1")).bind(id).fetch_optional(pool).await)?
-            .ok_or(StoreError::NotFound)
+        read!(self, |pool| sqlx::query_as(select_exercises!(
+            "WHERE e.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     /// Published exercises, soonest closing first; `organisation_id` and `topic_id` narrow it.
@@ -228,17 +305,28 @@ impl Db {
         organisation_id: Option<i64>,
         topic_id: Option<i64>,
     ) -> StoreResult<Vec<Exercise>> {
-        Ok(read!(self, pool => sqlx::query_as(select_exercises!(
-            "WHERE e.published AND ($1 IS NULL OR e.organisation_id = $1)
-               AND ($2 IS NULL OR EXISTS (SELECT 1 FROM exercise_topics et WHERE et.exercise_id = e.id AND et.topic_id = $2))
-             ORDER BY e.closes_at DESC, e.id DESC"))
-            .bind(organisation_id).bind(topic_id).fetch_all(pool).await)?)
+        Ok(read!(self, |pool| {
+            sqlx::query_as(select_exercises!(
+                "WHERE e.published AND ($1 IS NULL OR e.organisation_id = $1)
+                   AND ($2 IS NULL OR EXISTS (SELECT 1 FROM exercise_topics et WHERE
+                   et.exercise_id =
+                   e.id AND et.topic_id = $2))
+                 ORDER BY e.closes_at DESC, e.id DESC"
+            ))
+            .bind(organisation_id)
+            .bind(topic_id)
+            .fetch_all(pool)
+            .await
+        })?)
     }
 
     /// Every exercise of some organisations, for the admin list.
     pub async fn exercises_of(&self, organisation_ids: &[i64]) -> StoreResult<Vec<Exercise>> {
-        let all: Vec<Exercise> = read!(self, pool => sqlx::query_as(select_exercises!("ORDER BY e.updated_at DESC"))
-            .fetch_all(pool).await)?;
+        let all: Vec<Exercise> = read!(self, |pool| sqlx::query_as(select_exercises!(
+            "ORDER BY e.updated_at DESC"
+        ))
+        .fetch_all(pool)
+        .await)?;
         Ok(all
             .into_iter()
             .filter(|e| organisation_ids.contains(&e.organisation_id))
@@ -246,9 +334,17 @@ impl Db {
     }
 
     pub async fn exercise_topics(&self, exercise_id: i64) -> StoreResult<Vec<super::posts::Tag>> {
-        Ok(read!(self, pool => sqlx::query_as(
-            "SELECT t.id, t.slug, t.name FROM topics t JOIN exercise_topics et ON et.topic_id = t.id
-             WHERE et.exercise_id = $1 ORDER BY t.name").bind(exercise_id).fetch_all(pool).await)?)
+        Ok(read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT t.id, t.slug, t.name FROM topics t JOIN exercise_topics et ON et.topic_id
+                     =
+                 t.id
+                 WHERE et.exercise_id = $1 ORDER BY t.name",
+            )
+            .bind(exercise_id)
+            .fetch_all(pool)
+            .await
+        })?)
     }
 
     pub async fn set_results_published(
@@ -257,8 +353,14 @@ impl Db {
         published: bool,
     ) -> StoreResult<()> {
         let at = published.then(now);
-        write!(self, pool => sqlx::query("UPDATE exercises SET results_published_at = $1 WHERE id = $2")
-            .bind(at).bind(exercise_id).execute(pool).await.map(|r| r.rows_affected()))?;
+        write!(self, |pool| sqlx::query(
+            "UPDATE exercises SET results_published_at = $1 WHERE id = $2"
+        )
+        .bind(at)
+        .bind(exercise_id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -271,18 +373,34 @@ impl Db {
     ) -> StoreResult<Submitted> {
         let t = now();
         let reference = new_reference();
-        write!(self, pool => {
+        write!(self, |pool| {
             let mut tx = pool.begin().await?;
             let id: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO responses (exercise_id, reference, submission_key, answers, segments, source, submitted_at, request_hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (exercise_id, submission_key) DO NOTHING RETURNING id")
-                .bind(exercise_id).bind(&reference).bind(response.submission_key).bind(response.answers_json)
-                .bind(response.segments_json).bind(response.source).bind(t).bind(response.request_hash)
-                .fetch_optional(&mut *tx).await.map_err(StoreError::from_sqlx)?;
+                "INSERT INTO responses (exercise_id, reference, submission_key, answers, segments,
+                 source, submitted_at, request_hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (exercise_id, submission_key)
+                 DO NOTHING RETURNING id",
+            )
+            .bind(exercise_id)
+            .bind(&reference)
+            .bind(response.submission_key)
+            .bind(response.answers_json)
+            .bind(response.segments_json)
+            .bind(response.source)
+            .bind(t)
+            .bind(response.request_hash)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
             let Some(id) = id else {
                 let (existing, hash): (String, Option<String>) = sqlx::query_as(
-                    "SELECT reference, request_hash FROM responses WHERE exercise_id = $1 AND submission_key = $2")
-                    .bind(exercise_id).bind(response.submission_key).fetch_one(&mut *tx).await?;
+                    "SELECT reference, request_hash FROM responses WHERE exercise_id = $1 AND
+                     submission_key = $2",
+                )
+                .bind(exercise_id)
+                .bind(response.submission_key)
+                .fetch_one(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 return Ok(match response.request_hash {
                     Some(sent) if hash.as_deref() != Some(sent) => Submitted::KeyReused,
@@ -291,11 +409,22 @@ impl Db {
             };
             if let Some(email) = response.email {
                 sqlx::query("INSERT INTO response_contacts (response_id, email) VALUES ($1, $2)")
-                    .bind(id).bind(email).execute(&mut *tx).await?;
+                    .bind(id)
+                    .bind(email)
+                    .execute(&mut *tx)
+                    .await?;
                 if let Some((subject, body)) = &response.receipt {
-                    sqlx::query("INSERT INTO outbox (recipient, subject, body, created_at, response_id) VALUES ($1, $2, $3, $4, $5)")
-                        .bind(email).bind(subject).bind(body.replace("{reference}", &reference)).bind(t).bind(id)
-                        .execute(&mut *tx).await?;
+                    sqlx::query(
+                        "INSERT INTO outbox (recipient, subject, body, created_at,
+                         response_id) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(email)
+                    .bind(subject)
+                    .bind(body.replace("{reference}", &reference))
+                    .bind(t)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
                 }
             }
             tx.commit().await?;
@@ -310,15 +439,24 @@ impl Db {
         exercise_id: i64,
         rows: &[(String, String, String, i64)],
     ) -> StoreResult<usize> {
-        write!(self, pool => {
+        write!(self, |pool| {
             let mut tx = pool.begin().await?;
             for (answers, segments, source, at) in rows {
                 let reference = new_reference();
                 sqlx::query(
-                    "INSERT INTO responses (exercise_id, reference, submission_key, answers, segments, source, submitted_at)
-                     VALUES ($1, $2, $2, $3, $4, $5, $6)")
-                    .bind(exercise_id).bind(&reference).bind(answers).bind(segments).bind(source).bind(at)
-                    .execute(&mut *tx).await.map_err(StoreError::from_sqlx)?;
+                    "INSERT INTO responses (exercise_id, reference, submission_key, answers,
+                     segments, source, submitted_at)
+                     VALUES ($1, $2, $2, $3, $4, $5, $6)",
+                )
+                .bind(exercise_id)
+                .bind(&reference)
+                .bind(answers)
+                .bind(segments)
+                .bind(source)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
             }
             tx.commit().await?;
             Ok(rows.len())
@@ -330,36 +468,62 @@ impl Db {
         exercise_id: i64,
         reference: &str,
     ) -> StoreResult<StoredResponse> {
-        read!(self, pool => sqlx::query_as(
-            "SELECT id, reference, answers, segments, source, submitted_at FROM responses WHERE exercise_id = $1 AND reference = $2")
-            .bind(exercise_id).bind(reference).fetch_optional(pool).await)?
-            .ok_or(StoreError::NotFound)
+        read!(self, |pool| sqlx::query_as(
+            "SELECT id, reference, answers, segments, source, submitted_at FROM responses WHERE
+             exercise_id = $1 AND reference = $2"
+        )
+        .bind(exercise_id)
+        .bind(reference)
+        .fetch_optional(pool)
+        .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     /// Every response to an exercise, oldest first.
     pub async fn responses(&self, exercise_id: i64) -> StoreResult<Vec<StoredResponse>> {
-        Ok(read!(self, pool => sqlx::query_as(
-            "SELECT id, reference, answers, segments, source, submitted_at FROM responses WHERE exercise_id = $1 ORDER BY id")
-            .bind(exercise_id).fetch_all(pool).await)?)
+        Ok(read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, reference, answers, segments, source, submitted_at FROM responses
+                     WHERE
+                 exercise_id = $1 ORDER BY id",
+            )
+            .bind(exercise_id)
+            .fetch_all(pool)
+            .await
+        })?)
     }
 
     pub async fn response_count(&self, exercise_id: i64) -> StoreResult<i64> {
-        Ok(
-            read!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM responses WHERE exercise_id = $1")
-            .bind(exercise_id).fetch_one(pool).await)?,
+        Ok(read!(self, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM responses WHERE exercise_id = $1"
         )
+        .bind(exercise_id)
+        .fetch_one(pool)
+        .await)?)
     }
 
     /// Removes a respondent's email (on request), with a receipt not sent yet; the anonymous
     /// answers stay.
     pub async fn erase_contact(&self, exercise_id: i64, reference: &str) -> StoreResult<bool> {
-        const RESPONSE: &str = "SELECT id FROM responses WHERE exercise_id = $1 AND reference = $2";
-        let n = write!(self, pool => {
+        const RESPONSE: &str = "SELECT id FROM responses WHERE exercise_id = $1 AND reference =
+                                $2";
+        let n = write!(self, |pool| {
             let mut tx = pool.begin().await?;
-            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM outbox WHERE response_id IN ({RESPONSE})")))
-                .bind(exercise_id).bind(reference).execute(&mut *tx).await?;
-            let n = sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM response_contacts WHERE response_id IN ({RESPONSE})")))
-                .bind(exercise_id).bind(reference).execute(&mut *tx).await?.rows_affected();
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM outbox WHERE response_id IN ({RESPONSE})"
+            )))
+            .bind(exercise_id)
+            .bind(reference)
+            .execute(&mut *tx)
+            .await?;
+            let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM response_contacts WHERE response_id IN ({RESPONSE})"
+            )))
+            .bind(exercise_id)
+            .bind(reference)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             tx.commit().await?;
             Ok::<_, sqlx::Error>(n)
         })?;
@@ -374,15 +538,24 @@ impl Db {
         user_id: Option<i64>,
     ) -> StoreResult<()> {
         let t = now();
-        write!(self, pool => {
+        write!(self, |pool| {
             let mut tx = pool.begin().await?;
             for item in items {
                 sqlx::query(
-                    "INSERT INTO evidence (exercise_id, question_id, source_type, collected_on, segment, body, created_by, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                    .bind(exercise_id).bind(&item.question_id).bind(&item.source_type).bind(&item.collected_on)
-                    .bind(&item.segment).bind(&item.body).bind(user_id).bind(t)
-                    .execute(&mut *tx).await?;
+                    "INSERT INTO evidence (exercise_id, question_id, source_type, collected_on,
+                     segment, body, created_by, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(exercise_id)
+                .bind(&item.question_id)
+                .bind(&item.source_type)
+                .bind(&item.collected_on)
+                .bind(&item.segment)
+                .bind(&item.body)
+                .bind(user_id)
+                .bind(t)
+                .execute(&mut *tx)
+                .await?;
             }
             tx.commit().await?;
             Ok(())
@@ -390,8 +563,15 @@ impl Db {
     }
 
     pub async fn evidence(&self, exercise_id: i64) -> StoreResult<Vec<EvidenceItem>> {
-        Ok(read!(self, pool => sqlx::query_as(
-            "SELECT id, question_id, source_type, collected_on, segment, body, created_at FROM evidence
-             WHERE exercise_id = $1 ORDER BY id").bind(exercise_id).fetch_all(pool).await)?)
+        Ok(read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, question_id, source_type, collected_on, segment, body, created_at FROM
+                 evidence
+                 WHERE exercise_id = $1 ORDER BY id",
+            )
+            .bind(exercise_id)
+            .fetch_all(pool)
+            .await
+        })?)
     }
 }

@@ -49,14 +49,21 @@ pub struct Idea {
     pub scorers: i64,
 }
 
-const SELECT_CHALLENGE: &str = "SELECT c.id, c.organisation_id, o.name AS organisation_name, c.slug, c.title, c.summary,
-        c.criteria, c.opens_at, c.closes_at FROM challenges c JOIN organisations o ON o.id = c.organisation_id ";
+const SELECT_CHALLENGE: &str = "SELECT c.id, c.organisation_id, o.name AS organisation_name,
+                                                        c.slug, c.title, c.summary,
+                                c.criteria, c.opens_at, c.closes_at FROM challenges c JOIN
+                                organisations o ON o.id =
+                                c.organisation_id ";
 
-const SELECT_IDEA: &str = "SELECT i.id, i.challenge_id, i.title, i.body, i.author_name, i.status, i.reason, i.submitted_at,
-        (SELECT COUNT(*) FROM idea_votes v WHERE v.idea_id = i.id) AS votes,
-        (SELECT CAST(AVG(s.score) AS DOUBLE PRECISION) FROM idea_scores s WHERE s.idea_id = i.id) AS score,
-        (SELECT COUNT(DISTINCT s.user_id) FROM idea_scores s WHERE s.idea_id = i.id) AS scorers
-        FROM ideas i ";
+const SELECT_IDEA: &str = "SELECT i.id, i.challenge_id, i.title, i.body, i.author_name, i.status,
+                                              i.reason, i.submitted_at,
+                           (SELECT COUNT(*) FROM idea_votes v WHERE v.idea_id = i.id) AS votes,
+                           (SELECT CAST(AVG(s.score) AS DOUBLE PRECISION) FROM idea_scores s WHERE
+                           s.idea_id = i.id)
+                           AS score,
+                           (SELECT COUNT(DISTINCT s.user_id) FROM idea_scores s WHERE s.idea_id =
+                           i.id) AS scorers
+                           FROM ideas i ";
 
 impl Db {
     #[allow(clippy::too_many_arguments)]
@@ -71,22 +78,38 @@ impl Db {
         closes_at: i64,
     ) -> StoreResult<i64> {
         let criteria = serde_json::to_string(criteria).expect("strings serialise");
-        write!(self, pool => sqlx::query_scalar(
-            "INSERT INTO challenges (organisation_id, slug, title, summary, criteria, opens_at, closes_at, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
-            .bind(organisation_id).bind(slug).bind(title).bind(summary).bind(criteria).bind(opens_at).bind(closes_at).bind(now())
-            .fetch_one(pool).await).map_err(StoreError::from_sqlx)
+        write!(self, |pool| sqlx::query_scalar(
+            "INSERT INTO challenges (organisation_id, slug, title, summary, criteria, opens_at,
+             closes_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+        )
+        .bind(organisation_id)
+        .bind(slug)
+        .bind(title)
+        .bind(summary)
+        .bind(criteria)
+        .bind(opens_at)
+        .bind(closes_at)
+        .bind(now())
+        .fetch_one(pool)
+        .await)
+        .map_err(StoreError::from_sqlx)
     }
 
     pub async fn challenge_by_slug(&self, slug: &str) -> StoreResult<Challenge> {
         let q = format!("{SELECT_CHALLENGE} WHERE c.slug = $1");
-        read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(slug).fetch_optional(pool).await)?
-            .ok_or(StoreError::NotFound)
+        read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
+            .bind(slug)
+            .fetch_optional(pool)
+            .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     pub async fn challenges(&self) -> StoreResult<Vec<Challenge>> {
         let q = format!("{SELECT_CHALLENGE} ORDER BY c.closes_at DESC");
-        Ok(read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(q)).fetch_all(pool).await)?)
+        Ok(read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
+            .fetch_all(pool)
+            .await)?)
     }
 
     /// Stores an idea as pending; a moderator decides whether it appears.
@@ -97,15 +120,28 @@ impl Db {
         body: &str,
         author: &str,
     ) -> StoreResult<i64> {
-        Ok(write!(self, pool => sqlx::query_scalar(
-            "INSERT INTO ideas (challenge_id, title, body, author_name, status, submitted_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id")
-            .bind(challenge_id).bind(title).bind(body).bind(author).bind(now()).fetch_one(pool).await)?)
+        Ok(write!(self, |pool| {
+            sqlx::query_scalar(
+                "INSERT INTO ideas (challenge_id, title, body, author_name, status, submitted_at)
+                 VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
+            )
+            .bind(challenge_id)
+            .bind(title)
+            .bind(body)
+            .bind(author)
+            .bind(now())
+            .fetch_one(pool)
+            .await
+        })?)
     }
 
     /// A challenge's ideas in the given states, most voted first.
     pub async fn ideas(&self, challenge_id: i64, statuses: &[&str]) -> StoreResult<Vec<Idea>> {
         let q = format!("{SELECT_IDEA} WHERE i.challenge_id = $1 ORDER BY i.id");
-        let all: Vec<Idea> = read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(challenge_id).fetch_all(pool).await)?;
+        let all: Vec<Idea> = read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
+            .bind(challenge_id)
+            .fetch_all(pool)
+            .await)?;
         let mut some: Vec<Idea> = all
             .into_iter()
             .filter(|i| statuses.contains(&i.status.as_str()))
@@ -116,8 +152,11 @@ impl Db {
 
     pub async fn idea(&self, id: i64) -> StoreResult<Idea> {
         let q = format!("{SELECT_IDEA} WHERE i.id = $1");
-        read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(id).fetch_optional(pool).await)?
-            .ok_or(StoreError::NotFound)
+        read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
+            .bind(id)
+            .fetch_optional(pool)
+            .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     /// Sets an idea's status (approved, rejected with a reason, shortlisted).
@@ -127,8 +166,16 @@ impl Db {
         status: &str,
         reason: Option<&str>,
     ) -> StoreResult<()> {
-        let n = write!(self, pool => sqlx::query("UPDATE ideas SET status = $1, reason = $2, decided_at = $3 WHERE id = $4")
-            .bind(status).bind(reason).bind(now()).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+        let n = write!(self, |pool| sqlx::query(
+            "UPDATE ideas SET status = $1, reason = $2, decided_at = $3 WHERE id = $4"
+        )
+        .bind(status)
+        .bind(reason)
+        .bind(now())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
         if n == 0 {
             return Err(StoreError::NotFound);
         }
@@ -137,17 +184,27 @@ impl Db {
 
     /// Records a vote; `false` when this voter had already voted for the idea.
     pub async fn vote(&self, idea_id: i64, voter: &str) -> StoreResult<bool> {
-        let n = write!(self, pool => sqlx::query(
-            "INSERT INTO idea_votes (idea_id, voter, voted_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(idea_id).bind(voter).bind(now()).execute(pool).await.map(|r| r.rows_affected()))?;
+        let n = write!(self, |pool| {
+            sqlx::query(
+            "INSERT INTO idea_votes (idea_id, voter, voted_at) VALUES ($1, $2, $3) ON CONFLICT DO
+             NOTHING")
+            .bind(idea_id).bind(voter).bind(now()).execute(pool).await.map(|r| r.rows_affected())
+        })?;
         Ok(n == 1)
     }
 
     /// The ideas this voter has voted for, among a challenge's.
     pub async fn votes_of(&self, challenge_id: i64, voter: &str) -> StoreResult<Vec<i64>> {
-        Ok(read!(self, pool => sqlx::query_scalar(
-            "SELECT v.idea_id FROM idea_votes v JOIN ideas i ON i.id = v.idea_id WHERE i.challenge_id = $1 AND v.voter = $2")
-            .bind(challenge_id).bind(voter).fetch_all(pool).await)?)
+        Ok(read!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT v.idea_id FROM idea_votes v JOIN ideas i ON i.id = v.idea_id WHERE
+                 i.challenge_id = $1 AND v.voter = $2",
+            )
+            .bind(challenge_id)
+            .bind(voter)
+            .fetch_all(pool)
+            .await
+        })?)
     }
 
     /// Records (or replaces) one panel member's scores for an idea, in one transaction.
@@ -158,13 +215,22 @@ impl Db {
         scores: &[(String, i64)],
     ) -> StoreResult<()> {
         let t = now();
-        write!(self, pool => {
+        write!(self, |pool| {
             let mut tx = pool.begin().await?;
             for (criterion, score) in scores {
                 sqlx::query(
-                    "INSERT INTO idea_scores (idea_id, user_id, criterion, score, scored_at) VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (idea_id, user_id, criterion) DO UPDATE SET score = excluded.score, scored_at = excluded.scored_at")
-                    .bind(idea_id).bind(user_id).bind(criterion).bind(score).bind(t).execute(&mut *tx).await?;
+                    "INSERT INTO idea_scores (idea_id, user_id, criterion, score, scored_at)
+                     VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (idea_id, user_id, criterion) DO UPDATE SET score =
+                     excluded.score, scored_at = excluded.scored_at",
+                )
+                .bind(idea_id)
+                .bind(user_id)
+                .bind(criterion)
+                .bind(score)
+                .bind(t)
+                .execute(&mut *tx)
+                .await?;
             }
             tx.commit().await?;
             Ok(())

@@ -1,7 +1,8 @@
 //! The one place SQL lives: a [`Db`] over SQLite or PostgreSQL, one module per aggregate.
 //!
 //! Queries are written once, with `$1`-style placeholders that both databases understand,
-//! and run on whichever pool the URL selected through the [`read!`] and [`write!`] macros.
+//! and run on whichever pool the URL selected through the [`read!`] and [`write!`] macros;
+//! code shared by several transactions takes a [`Conn`] and dispatches with [`on!`].
 //! Each macro arm is type-checked against its own driver, so there is no `Any` driver and
 //! no lowest-common-denominator type mapping. Times are stored as Unix seconds (`i64`).
 //!
@@ -94,9 +95,11 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Runs `$body` with `$pool` bound to a pool that may serve reads.
+/// Runs `$body` with `$pool` bound to a pool that may serve reads:
+/// `read!(self, |pool| sqlx::query(…).fetch_all(pool).await)`. The body is compiled once per
+/// driver, so each query is type-checked against SQLite and PostgreSQL alike.
 macro_rules! read {
-    ($db:expr, $pool:ident => $body:expr) => {
+    ($db:expr, |$pool:ident| $body:expr) => {
         match &$db.backend {
             $crate::store::Backend::Sqlite { read: $pool, .. } => $body,
             $crate::store::Backend::Postgres($pool) => $body,
@@ -105,15 +108,75 @@ macro_rules! read {
 }
 
 /// Runs `$body` with `$pool` bound to the pool that takes writes (SQLite's single writer).
+/// A transaction is begun inside the body: `let mut tx = pool.begin().await?;`.
 macro_rules! write {
-    ($db:expr, $pool:ident => $body:expr) => {
+    ($db:expr, |$pool:ident| $body:expr) => {
         match &$db.backend {
             $crate::store::Backend::Sqlite { write: $pool, .. } => $body,
             $crate::store::Backend::Postgres($pool) => $body,
         }
     };
 }
-pub(crate) use {read, write};
+
+/// Runs `$body` with `$conn` bound to the connection inside a [`Conn`]:
+/// `on!(conn, |c| sqlx::query(…).execute(&mut *c).await)`.
+macro_rules! on {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::store::Conn::Sqlite($c) => $body,
+            $crate::store::Conn::Postgres($c) => $body,
+        }
+    };
+}
+pub(crate) use {on, read, write};
+
+/// One connection of either database, usually a transaction's: what code shared by several
+/// transactions takes (`Conn::from(&mut *tx)`), so that each transaction stays visible in its
+/// own function and the shared part is a plain `async fn` returning a `Result`.
+pub(crate) enum Conn<'a> {
+    Sqlite(&'a mut sqlx::SqliteConnection),
+    Postgres(&'a mut sqlx::PgConnection),
+}
+
+impl<'a> From<&'a mut sqlx::SqliteConnection> for Conn<'a> {
+    fn from(c: &'a mut sqlx::SqliteConnection) -> Self {
+        Conn::Sqlite(c)
+    }
+}
+
+impl<'a> From<&'a mut sqlx::PgConnection> for Conn<'a> {
+    fn from(c: &'a mut sqlx::PgConnection) -> Self {
+        Conn::Postgres(c)
+    }
+}
+
+/// Which table of names with slugs a tag lives in.
+#[derive(Clone, Copy)]
+pub(crate) enum TagTable {
+    Categories,
+    Topics,
+}
+
+/// The id of the category or topic called `name`, made on first use.
+pub(crate) async fn tag_id(conn: Conn<'_>, table: TagTable, name: &str) -> StoreResult<i64> {
+    let q = match table {
+        TagTable::Categories => {
+            "INSERT INTO categories (slug, name) VALUES ($1, $2)
+             ON CONFLICT (slug) DO UPDATE SET name = categories.name RETURNING id"
+        }
+        TagTable::Topics => {
+            "INSERT INTO topics (slug, name) VALUES ($1, $2)
+             ON CONFLICT (slug) DO UPDATE SET name = topics.name RETURNING id"
+        }
+    };
+    let slug = crate::domain::text::Slug::from_title(name);
+    let id = on!(conn, |c| sqlx::query_scalar(q)
+        .bind(slug.as_str())
+        .bind(name)
+        .fetch_one(&mut *c)
+        .await)?;
+    Ok(id)
+}
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -191,7 +254,7 @@ impl Db {
     pub async fn ping(&self) -> bool {
         let q = "SELECT 1";
         let answer: Result<i32, sqlx::Error> =
-            read!(self, pool => sqlx::query_scalar(q).fetch_one(pool).await);
+            read!(self, |pool| sqlx::query_scalar(q).fetch_one(pool).await);
         answer.is_ok()
     }
 

@@ -30,26 +30,32 @@ impl Db {
     /// Every organisation, departments first, then by name.
     pub async fn organisations(&self) -> StoreResult<Vec<Organisation>> {
         let q = select!("ORDER BY o.parent_id IS NOT NULL, o.name");
-        Ok(read!(self, pool => sqlx::query_as(q).fetch_all(pool).await)?)
+        Ok(read!(self, |pool| sqlx::query_as(q).fetch_all(pool).await)?)
     }
 
     pub async fn organisation_by_slug(&self, slug: &str) -> StoreResult<Organisation> {
         let q = select!("WHERE o.slug = $1");
-        read!(self, pool => sqlx::query_as(q).bind(slug).fetch_optional(pool).await)?
-            .ok_or(StoreError::NotFound)
+        read!(self, |pool| sqlx::query_as(q)
+            .bind(slug)
+            .fetch_optional(pool)
+            .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     pub async fn organisation(&self, id: i64) -> StoreResult<Organisation> {
         let q = select!("WHERE o.id = $1");
-        read!(self, pool => sqlx::query_as(q).bind(id).fetch_optional(pool).await)?
-            .ok_or(StoreError::NotFound)
+        read!(self, |pool| sqlx::query_as(q)
+            .bind(id)
+            .fetch_optional(pool)
+            .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     /// Creates an organisation; a taken slug is a [`StoreError::Conflict`].
     pub async fn create_organisation(&self, org: &NewOrganisation) -> StoreResult<i64> {
         let q = "INSERT INTO organisations (slug, name, summary, parent_id, created_at)
                  VALUES ($1, $2, $3, $4, $5) RETURNING id";
-        write!(self, pool => sqlx::query_scalar(q)
+        write!(self, |pool| sqlx::query_scalar(q)
             .bind(org.slug.as_str())
             .bind(org.name.as_str())
             .bind(&org.summary)
@@ -61,8 +67,9 @@ impl Db {
     }
 
     pub async fn update_organisation(&self, id: i64, org: &NewOrganisation) -> StoreResult<()> {
-        let q = "UPDATE organisations SET slug = $1, name = $2, summary = $3, parent_id = $4 WHERE id = $5";
-        let done = write!(self, pool => sqlx::query(q)
+        let q = "UPDATE organisations SET slug = $1, name = $2, summary = $3, parent_id = $4 WHERE
+                 id = $5";
+        let done = write!(self, |pool| sqlx::query(q)
             .bind(org.slug.as_str())
             .bind(org.name.as_str())
             .bind(&org.summary)

@@ -31,8 +31,9 @@ impl Db {
         limit: i64,
     ) -> StoreResult<Vec<OutgoingMail>> {
         const DUE: &str = "SELECT id FROM outbox WHERE sent_at IS NULL AND gave_up_at IS NULL
-            AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1)
-            ORDER BY id LIMIT $3";
+                           AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until <
+                           $1)
+                           ORDER BY id LIMIT $3";
         const CLAIM: &str =
             "UPDATE outbox SET claimed_until = $2, attempts = attempts + 1 WHERE id IN";
         const RETURNING: &str = "RETURNING id, recipient, subject, body, attempts";
@@ -62,8 +63,11 @@ impl Db {
 
     /// A message went to the relay: it is deleted, address and all.
     pub async fn mail_sent(&self, id: i64) -> StoreResult<()> {
-        write!(self, pool => sqlx::query("DELETE FROM outbox WHERE id = $1")
-            .bind(id).execute(pool).await.map(|_| ()))?;
+        write!(self, |pool| sqlx::query("DELETE FROM outbox WHERE id = $1")
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
 
@@ -74,31 +78,43 @@ impl Db {
         error: &str,
         retry_at: Option<i64>,
     ) -> StoreResult<()> {
-        write!(self, pool => match retry_at {
+        write!(self, |pool| {
+            match retry_at {
             Some(at) => sqlx::query(
-                "UPDATE outbox SET last_error = $1, next_attempt_at = $2, claimed_until = NULL WHERE id = $3")
+                "UPDATE outbox SET last_error = $1, next_attempt_at = $2, claimed_until = NULL
+                 WHERE id = $3")
                 .bind(error).bind(at).bind(id).execute(pool).await.map(|_| ()),
             None => sqlx::query(
-                "UPDATE outbox SET last_error = $1, gave_up_at = $2, claimed_until = NULL WHERE id = $3")
+                "UPDATE outbox SET last_error = $1, gave_up_at = $2, claimed_until = NULL WHERE id
+                 = $3")
                 .bind(error).bind(now()).bind(id).execute(pool).await.map(|_| ()),
+        }
         })?;
         Ok(())
     }
 
     /// How many messages wait, and how many were given up.
     pub async fn outbox_counts(&self) -> StoreResult<OutboxCounts> {
-        let (waiting, given_up): (i64, i64) = read!(self, pool => sqlx::query_as(
+        let (waiting, given_up): (i64, i64) = read!(self, |pool| sqlx::query_as(
             "SELECT CAST(COUNT(*) FILTER (WHERE gave_up_at IS NULL) AS BIGINT),
                     CAST(COUNT(*) FILTER (WHERE gave_up_at IS NOT NULL) AS BIGINT)
-             FROM outbox WHERE sent_at IS NULL")
-            .fetch_one(pool).await)?;
+             FROM outbox WHERE sent_at IS NULL"
+        )
+        .fetch_one(pool)
+        .await)?;
         Ok(OutboxCounts { waiting, given_up })
     }
 
     /// Messages not sent yet, oldest first: (id, recipient, subject, body).
     pub async fn outbox(&self, limit: i64) -> StoreResult<Vec<(i64, String, String, String)>> {
-        Ok(read!(self, pool => sqlx::query_as(
-            "SELECT id, recipient, subject, body FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1")
-            .bind(limit).fetch_all(pool).await)?)
+        Ok(read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, recipient, subject, body FROM outbox WHERE sent_at IS NULL ORDER BY id
+                 LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })?)
     }
 }

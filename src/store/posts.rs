@@ -3,9 +3,8 @@
 //! Public queries only return posts that are published and whose date has come
 //! (`status = 'published' AND published_at <= now`), which is how scheduled posts appear.
 
-use super::{Db, StoreError, StoreResult, now, read, write};
+use super::{Conn, Db, StoreError, StoreResult, TagTable, now, on, read, tag_id, write};
 use crate::domain::post::NewPost;
-use crate::domain::text::Slug;
 use crate::sanitise::{Heading, RENDERER, Rendered};
 use serde::Serialize;
 
@@ -81,8 +80,10 @@ pub struct PostFilter {
 macro_rules! select_posts {
     ($($rest:expr),+) => {
         concat!(
-            "SELECT p.id, p.organisation_id, o.slug AS organisation_slug, o.name AS organisation_name, p.slug, p.title,
-                    p.summary, p.body_markdown, p.body_html, p.body_headings, p.status, p.published_at, p.comments_open, p.updated_at, p.kind
+            "SELECT p.id, p.organisation_id, o.slug AS organisation_slug, o.name AS
+             organisation_name, p.slug, p.title,
+                    p.summary, p.body_markdown, p.body_html, p.body_headings, p.status,
+                    p.published_at, p.comments_open, p.updated_at, p.kind
              FROM posts p JOIN organisations o ON o.id = p.organisation_id ",
             $($rest),+
         )
@@ -93,41 +94,85 @@ macro_rules! select_posts {
 macro_rules! public_where {
     () => {
         "WHERE p.status = 'published' AND p.published_at <= $1 AND p.kind = 'post'
-           AND ($2 IS NULL OR p.organisation_id = $2)
-           AND ($3 IS NULL OR EXISTS (SELECT 1 FROM post_categories pc WHERE pc.post_id = p.id AND pc.category_id = $3))
-           AND ($4 IS NULL OR EXISTS (SELECT 1 FROM post_topics pt WHERE pt.post_id = p.id AND pt.topic_id = $4)) "
+         AND ($2 IS NULL OR p.organisation_id = $2)
+         AND ($3 IS NULL OR EXISTS (SELECT 1 FROM post_categories pc WHERE pc.post_id = p.id AND
+         pc.category_id = $3))
+         AND ($4 IS NULL OR EXISTS (SELECT 1 FROM post_topics pt WHERE pt.post_id = p.id AND
+         pt.topic_id = $4)) "
     };
 }
 
-/// Writes what hangs off a post inside the caller's transaction `$tx`: authors, categories and
+/// Writes what hangs off a post inside the caller's transaction: authors, categories and
 /// topics (made on first use), a revision, and the search index entry. Shared by create and
-/// update; a macro because the transaction's type differs per database.
-macro_rules! write_post_links {
-    ($tx:ident, $id:expr, $org:expr, $post:expr, $published_at:expr, $body:expr, $user_id:expr, $t:expr) => {{
-        let (id, post) = ($id, $post);
+/// update.
+async fn write_post_links(
+    conn: Conn<'_>,
+    post: &NewPost,
+    at: PostAt,
+    body: &Rendered,
+    user_id: Option<i64>,
+) -> StoreResult<()> {
+    let PostAt {
+        id,
+        organisation_id,
+        published_at,
+        t,
+    } = at;
+    on!(conn, |c| {
         for (i, name) in post.authors.iter().enumerate() {
             sqlx::query("INSERT INTO post_authors (post_id, position, name) VALUES ($1, $2, $3)")
-                .bind(id).bind(i as i64).bind(name).execute(&mut *$tx).await?;
+                .bind(id)
+                .bind(i as i64)
+                .bind(name)
+                .execute(&mut *c)
+                .await?;
         }
-        for (names, tags, links, column) in [
-            (&post.categories, "categories", "post_categories", "category_id"),
-            (&post.topics, "topics", "post_topics", "topic_id"),
+        for (names, table, links, column) in [
+            (
+                &post.categories,
+                TagTable::Categories,
+                "post_categories",
+                "category_id",
+            ),
+            (&post.topics, TagTable::Topics, "post_topics", "topic_id"),
         ] {
             for name in names {
-                let tag: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                    "INSERT INTO {tags} (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO UPDATE SET name = {tags}.name RETURNING id")))
-                    .bind(Slug::from_title(name).as_str()).bind(name).fetch_one(&mut *$tx).await?;
+                let tag = tag_id(Conn::from(&mut *c), table, name).await?;
                 sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "INSERT INTO {links} (post_id, {column}) VALUES ($1, $2) ON CONFLICT DO NOTHING")))
-                    .bind(id).bind(tag).execute(&mut *$tx).await?;
+                    "INSERT INTO {links} (post_id, {column}) VALUES ($1, $2) ON CONFLICT DO
+                     NOTHING"
+                )))
+                .bind(id)
+                .bind(tag)
+                .execute(&mut *c)
+                .await?;
             }
         }
-        sqlx::query("INSERT INTO post_revisions (post_id, title, summary, body_markdown, edited_by, edited_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(id).bind(&post.title).bind(&post.summary).bind(&post.body_markdown).bind($user_id).bind($t)
-            .execute(&mut *$tx).await?;
-        let doc = search_document(id, $org, post, $published_at, &$body.html);
-        super::search::IndexExecutor::index(&mut *$tx, &doc.as_document()).await?;
-    }};
+        sqlx::query(
+            "INSERT INTO post_revisions (post_id, title, summary, body_markdown, edited_by,
+             edited_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(&post.title)
+        .bind(&post.summary)
+        .bind(&post.body_markdown)
+        .bind(user_id)
+        .bind(t)
+        .execute(&mut *c)
+        .await?;
+        let doc = search_document(id, organisation_id, post, published_at, &body.html);
+        super::search::index(Conn::from(&mut *c), &doc.as_document()).await?;
+    });
+    Ok(())
+}
+
+/// Which post a write is for, and when it happens.
+struct PostAt {
+    id: i64,
+    organisation_id: i64,
+    published_at: Option<i64>,
+    t: i64,
 }
 
 impl Db {
@@ -142,18 +187,40 @@ impl Db {
     ) -> StoreResult<i64> {
         let t = now();
         let published_at = published_at(post, None, t);
-        write!(self, pool => {
+        write!(self, |pool| {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO posts (organisation_id, slug, title, summary, body_markdown, body_html, status, published_at,
-                                    comments_open, created_by, created_at, updated_at, kind, body_headings, renderer)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14) RETURNING id")
-                .bind(organisation_id).bind(post.slug.as_str()).bind(&post.title).bind(&post.summary)
-                .bind(&post.body_markdown).bind(&body.html).bind(post.status.as_str()).bind(published_at)
-                .bind(post.comments_open).bind(user_id).bind(t).bind(post.kind.as_str())
-                .bind(headings_json(body)).bind(RENDERER)
-                .fetch_one(&mut *tx).await.map_err(StoreError::from_sqlx)?;
-            write_post_links!(tx, id, organisation_id, post, published_at, body, user_id, t);
+                "INSERT INTO posts (organisation_id, slug, title, summary, body_markdown,
+                 body_html, status, published_at,
+                                    comments_open, created_by, created_at, updated_at, kind,
+                                    body_headings, renderer)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14)
+                 RETURNING id",
+            )
+            .bind(organisation_id)
+            .bind(post.slug.as_str())
+            .bind(&post.title)
+            .bind(&post.summary)
+            .bind(&post.body_markdown)
+            .bind(&body.html)
+            .bind(post.status.as_str())
+            .bind(published_at)
+            .bind(post.comments_open)
+            .bind(user_id)
+            .bind(t)
+            .bind(post.kind.as_str())
+            .bind(headings_json(body))
+            .bind(RENDERER)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+            let at = PostAt {
+                id,
+                organisation_id,
+                published_at,
+                t,
+            };
+            write_post_links(Conn::from(&mut *tx), post, at, body, user_id).await?;
             tx.commit().await?;
             Ok(id)
         })
@@ -170,19 +237,46 @@ impl Db {
         let existing = self.post(id).await?;
         let t = now();
         let published_at = published_at(post, existing.published_at, t);
-        write!(self, pool => {
+        write!(self, |pool| {
             let mut tx = pool.begin().await?;
-            sqlx::query("UPDATE posts SET slug = $1, title = $2, summary = $3, body_markdown = $4, body_html = $5, status = $6,
-                            published_at = $7, comments_open = $8, updated_at = $9, kind = $11, body_headings = $12, renderer = $13
-                         WHERE id = $10")
-                .bind(post.slug.as_str()).bind(&post.title).bind(&post.summary).bind(&post.body_markdown).bind(&body.html)
-                .bind(post.status.as_str()).bind(published_at).bind(post.comments_open).bind(t).bind(id).bind(post.kind.as_str())
-                .bind(headings_json(body)).bind(RENDERER)
-                .execute(&mut *tx).await.map_err(StoreError::from_sqlx)?;
+            sqlx::query(
+                "UPDATE posts SET slug = $1, title = $2, summary = $3, body_markdown = $4,
+                 body_html = $5, status = $6,
+                    published_at = $7, comments_open = $8, updated_at = $9, kind = $11,
+                    body_headings = $12, renderer = $13
+                 WHERE id = $10",
+            )
+            .bind(post.slug.as_str())
+            .bind(&post.title)
+            .bind(&post.summary)
+            .bind(&post.body_markdown)
+            .bind(&body.html)
+            .bind(post.status.as_str())
+            .bind(published_at)
+            .bind(post.comments_open)
+            .bind(t)
+            .bind(id)
+            .bind(post.kind.as_str())
+            .bind(headings_json(body))
+            .bind(RENDERER)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
             for table in ["post_authors", "post_categories", "post_topics"] {
-                sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE post_id = $1"))).bind(id).execute(&mut *tx).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM {table} WHERE post_id = $1"
+                )))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             }
-            write_post_links!(tx, id, existing.organisation_id, post, published_at, body, user_id, t);
+            let at = PostAt {
+                id,
+                organisation_id: existing.organisation_id,
+                published_at,
+                t,
+            };
+            write_post_links(Conn::from(&mut *tx), post, at, body, user_id).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -190,27 +284,48 @@ impl Db {
 
     /// Posts rendered by an older renderer than this one: (id, Markdown), a batch at a time.
     pub async fn posts_to_render(&self, limit: i64) -> StoreResult<Vec<(i64, String)>> {
-        Ok(read!(self, pool => sqlx::query_as(
-            "SELECT id, body_markdown FROM posts WHERE renderer < $1 ORDER BY id LIMIT $2")
-            .bind(RENDERER).bind(limit).fetch_all(pool).await)?)
+        Ok(read!(self, |pool| sqlx::query_as(
+            "SELECT id, body_markdown FROM posts WHERE renderer < $1 ORDER BY id LIMIT $2"
+        )
+        .bind(RENDERER)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?)
     }
 
     /// Stores a post's body as rendered again (its Markdown unchanged, so no revision).
     pub async fn set_post_rendering(&self, id: i64, body: &Rendered) -> StoreResult<()> {
-        write!(self, pool => sqlx::query(
-            "UPDATE posts SET body_html = $1, body_headings = $2, renderer = $3 WHERE id = $4")
-            .bind(&body.html).bind(headings_json(body)).bind(RENDERER).bind(id).execute(pool).await.map(|_| ()))?;
+        write!(self, |pool| sqlx::query(
+            "UPDATE posts SET body_html = $1, body_headings = $2, renderer = $3 WHERE id = $4"
+        )
+        .bind(&body.html)
+        .bind(headings_json(body))
+        .bind(RENDERER)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
         Ok(())
     }
 
     pub async fn post(&self, id: i64) -> StoreResult<Post> {
-        read!(self, pool => sqlx::query_as(select_posts!("WHERE p.id = $1")).bind(id).fetch_optional(pool).await)?
-            .ok_or(StoreError::NotFound)
+        read!(self, |pool| sqlx::query_as(select_posts!(
+            "WHERE p.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     pub async fn post_by_slug(&self, slug: &str) -> StoreResult<Post> {
-        read!(self, pool => sqlx::query_as(select_posts!("WHERE p.slug = $1")).bind(slug).fetch_optional(pool).await)?
-            .ok_or(StoreError::NotFound)
+        read!(self, |pool| sqlx::query_as(select_posts!(
+            "WHERE p.slug = $1"
+        ))
+        .bind(slug)
+        .fetch_optional(pool)
+        .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     /// Public posts, newest first, with the total for pagination.
@@ -221,12 +336,28 @@ impl Db {
         offset: i64,
     ) -> StoreResult<(Vec<Post>, i64)> {
         let t = now();
-        let posts = read!(self, pool => sqlx::query_as(select_posts!(public_where!(), "ORDER BY p.published_at DESC, p.id DESC LIMIT $5 OFFSET $6"))
-            .bind(t).bind(filter.organisation_id).bind(filter.category_id).bind(filter.topic_id).bind(limit).bind(offset)
-            .fetch_all(pool).await)?;
-        let total: i64 = read!(self, pool => sqlx::query_scalar(concat!("SELECT COUNT(*) FROM posts p ", public_where!()))
-            .bind(t).bind(filter.organisation_id).bind(filter.category_id).bind(filter.topic_id)
-            .fetch_one(pool).await)?;
+        let posts = read!(self, |pool| sqlx::query_as(select_posts!(
+            public_where!(),
+            "ORDER BY p.published_at DESC, p.id DESC LIMIT $5 OFFSET $6"
+        ))
+        .bind(t)
+        .bind(filter.organisation_id)
+        .bind(filter.category_id)
+        .bind(filter.topic_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await)?;
+        let total: i64 = read!(self, |pool| sqlx::query_scalar(concat!(
+            "SELECT COUNT(*) FROM posts p ",
+            public_where!()
+        ))
+        .bind(t)
+        .bind(filter.organisation_id)
+        .bind(filter.category_id)
+        .bind(filter.topic_id)
+        .fetch_one(pool)
+        .await)?;
         Ok((posts, total))
     }
 
@@ -234,8 +365,12 @@ impl Db {
     pub async fn posts_of(&self, organisation_ids: &[i64]) -> StoreResult<Vec<Post>> {
         let mut all: Vec<Post> = Vec::new();
         for org in organisation_ids {
-            let mut some = read!(self, pool => sqlx::query_as(select_posts!("WHERE p.organisation_id = $1"))
-                .bind(org).fetch_all(pool).await)?;
+            let mut some = read!(self, |pool| sqlx::query_as(select_posts!(
+                "WHERE p.organisation_id = $1"
+            ))
+            .bind(org)
+            .fetch_all(pool)
+            .await)?;
             all.append(&mut some);
         }
         all.sort_by_key(|p| std::cmp::Reverse(p.updated_at));
@@ -243,44 +378,69 @@ impl Db {
     }
 
     pub async fn post_authors(&self, post_id: i64) -> StoreResult<Vec<String>> {
-        Ok(
-            read!(self, pool => sqlx::query_scalar("SELECT name FROM post_authors WHERE post_id = $1 ORDER BY position")
-            .bind(post_id).fetch_all(pool).await)?,
+        Ok(read!(self, |pool| sqlx::query_scalar(
+            "SELECT name FROM post_authors WHERE post_id = $1 ORDER BY position"
         )
+        .bind(post_id)
+        .fetch_all(pool)
+        .await)?)
     }
 
     pub async fn post_categories(&self, post_id: i64) -> StoreResult<Vec<Tag>> {
-        Ok(
-            read!(self, pool => sqlx::query_as("SELECT c.id, c.slug, c.name FROM categories c JOIN post_categories pc ON pc.category_id = c.id
-                WHERE pc.post_id = $1 ORDER BY c.name").bind(post_id).fetch_all(pool).await)?,
-        )
+        Ok(read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT c.id, c.slug, c.name FROM categories c JOIN post_categories pc
+                             ON pc.category_id = c.id
+                 WHERE pc.post_id = $1 ORDER BY c.name",
+            )
+            .bind(post_id)
+            .fetch_all(pool)
+            .await
+        })?)
     }
 
     pub async fn post_topics(&self, post_id: i64) -> StoreResult<Vec<Tag>> {
-        Ok(
-            read!(self, pool => sqlx::query_as("SELECT t.id, t.slug, t.name FROM topics t JOIN post_topics pt ON pt.topic_id = t.id
-                WHERE pt.post_id = $1 ORDER BY t.name").bind(post_id).fetch_all(pool).await)?,
+        Ok(read!(self, |pool| sqlx::query_as(
+            "SELECT t.id, t.slug, t.name FROM topics t JOIN post_topics pt ON pt.topic_id = t.id
+             WHERE pt.post_id = $1 ORDER BY t.name"
         )
+        .bind(post_id)
+        .fetch_all(pool)
+        .await)?)
     }
 
     pub async fn category_by_slug(&self, slug: &str) -> StoreResult<Tag> {
-        read!(self, pool => sqlx::query_as("SELECT id, slug, name FROM categories WHERE slug = $1").bind(slug).fetch_optional(pool).await)?
-            .ok_or(StoreError::NotFound)
+        read!(self, |pool| sqlx::query_as(
+            "SELECT id, slug, name FROM categories WHERE slug = $1"
+        )
+        .bind(slug)
+        .fetch_optional(pool)
+        .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     pub async fn topic_by_slug(&self, slug: &str) -> StoreResult<Tag> {
-        read!(self, pool => sqlx::query_as("SELECT id, slug, name FROM topics WHERE slug = $1").bind(slug).fetch_optional(pool).await)?
-            .ok_or(StoreError::NotFound)
+        read!(self, |pool| sqlx::query_as(
+            "SELECT id, slug, name FROM topics WHERE slug = $1"
+        )
+        .bind(slug)
+        .fetch_optional(pool)
+        .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     /// Categories that have at least one public post, with their counts.
     pub async fn categories_in_use(&self) -> StoreResult<Vec<(Tag, i64)>> {
-        let rows: Vec<(i64, String, String, i64)> = read!(self, pool => sqlx::query_as(
+        let rows: Vec<(i64, String, String, i64)> = read!(self, |pool| sqlx::query_as(
             "SELECT c.id, c.slug, c.name, COUNT(*) FROM categories c
                JOIN post_categories pc ON pc.category_id = c.id
                JOIN posts p ON p.id = pc.post_id
              WHERE p.status = 'published' AND p.published_at <= $1 AND p.kind = 'post'
-             GROUP BY c.id, c.slug, c.name ORDER BY c.name").bind(now()).fetch_all(pool).await)?;
+             GROUP BY c.id, c.slug, c.name ORDER BY c.name"
+        )
+        .bind(now())
+        .fetch_all(pool)
+        .await)?;
         Ok(rows
             .into_iter()
             .map(|(id, slug, name, n)| (Tag { id, slug, name }, n))
@@ -289,29 +449,46 @@ impl Db {
 
     /// Up to `limit` public posts sharing a category or topic with `post_id`, newest first.
     pub async fn related_posts(&self, post_id: i64, limit: i64) -> StoreResult<Vec<Post>> {
-        Ok(read!(self, pool => sqlx::query_as(select_posts!(
-            "WHERE p.status = 'published' AND p.published_at <= $1 AND p.kind = 'post' AND p.id <> $2 AND (
-                EXISTS (SELECT 1 FROM post_categories a JOIN post_categories b ON a.category_id = b.category_id
+        Ok(read!(self, |pool| {
+            sqlx::query_as(select_posts!(
+            "WHERE p.status = 'published' AND p.published_at <= $1 AND p.kind = 'post' AND p.id <>
+             $2 AND (
+                EXISTS (SELECT 1 FROM post_categories a JOIN post_categories b ON a.category_id =
+                b.category_id
                         WHERE a.post_id = p.id AND b.post_id = $2)
              OR EXISTS (SELECT 1 FROM post_topics a JOIN post_topics b ON a.topic_id = b.topic_id
                         WHERE a.post_id = p.id AND b.post_id = $2))
              ORDER BY p.published_at DESC LIMIT $3"))
-            .bind(now()).bind(post_id).bind(limit).fetch_all(pool).await)?)
+            .bind(now())
+            .bind(post_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })?)
     }
 
     /// Public pages (long documents) of an organisation, by title.
     pub async fn public_pages(&self, organisation_id: i64) -> StoreResult<Vec<Post>> {
-        Ok(read!(self, pool => sqlx::query_as(select_posts!(
-            "WHERE p.kind = 'page' AND p.status = 'published' AND p.published_at <= $1 AND p.organisation_id = $2 ORDER BY p.title"))
-            .bind(now()).bind(organisation_id).fetch_all(pool).await)?)
+        Ok(read!(self, |pool| {
+            sqlx::query_as(select_posts!(
+                "WHERE p.kind = 'page' AND p.status = 'published' AND p.published_at <= $1 AND
+                 p.organisation_id = $2 ORDER BY p.title"
+            ))
+            .bind(now())
+            .bind(organisation_id)
+            .fetch_all(pool)
+            .await
+        })?)
     }
 
     pub async fn post_revisions(&self, post_id: i64) -> StoreResult<Vec<Revision>> {
-        Ok(
-            read!(self, pool => sqlx::query_as("SELECT r.title, u.name AS edited_by, r.edited_at FROM post_revisions r
-                LEFT JOIN users u ON u.id = r.edited_by WHERE r.post_id = $1 ORDER BY r.id DESC")
-            .bind(post_id).fetch_all(pool).await)?,
+        Ok(read!(self, |pool| sqlx::query_as(
+            "SELECT r.title, u.name AS edited_by, r.edited_at FROM post_revisions r
+             LEFT JOIN users u ON u.id = r.edited_by WHERE r.post_id = $1 ORDER BY r.id DESC"
         )
+        .bind(post_id)
+        .fetch_all(pool)
+        .await)?)
     }
 }
 
@@ -398,15 +575,22 @@ impl Db {
             .collect::<Vec<_>>()
             .join(",");
         let authors_q = format!(
-            "SELECT post_id, name FROM post_authors WHERE post_id IN ({ids}) ORDER BY post_id, position"
+            "SELECT post_id, name FROM post_authors WHERE post_id IN ({ids}) ORDER BY post_id,
+             position"
         );
-        let authors: Vec<(i64, String)> = read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(authors_q)).fetch_all(pool).await)?;
+        let authors: Vec<(i64, String)> =
+            read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(authors_q))
+                .fetch_all(pool)
+                .await)?;
         let cats_q = format!(
-            "SELECT pc.post_id, c.id, c.slug, c.name FROM post_categories pc JOIN categories c ON c.id = pc.category_id
+            "SELECT pc.post_id, c.id, c.slug, c.name FROM post_categories pc JOIN categories c ON
+             c.id = pc.category_id
              WHERE pc.post_id IN ({ids}) ORDER BY pc.post_id, c.name"
         );
         let cats: Vec<(i64, i64, String, String)> =
-            read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(cats_q)).fetch_all(pool).await)?;
+            read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(cats_q))
+                .fetch_all(pool)
+                .await)?;
         for (post, name) in authors {
             if let Some(entry) = out.get_mut(&post) {
                 entry.0.push(name);

@@ -5,11 +5,10 @@
 //! [`Db::register`] (seven queries) and filter in memory: the pages, the API and the open
 //! data downloads all count from the same [`Register`], so they cannot disagree.
 
-use super::{Db, StoreError, StoreResult, now, read, write};
+use super::{Conn, Db, StoreError, StoreResult, TagTable, now, on, read, tag_id, write};
 use crate::domain::programme::{
     NewCaseStudy, NewCommitment, NewProject, NewStrategy, NewTheme, NewUpdate,
 };
-use crate::domain::text::Slug;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -226,12 +225,14 @@ const REFERENCES: &[(RowKind, &str, &str)] = &[
     ),
     (
         RowKind::Theme,
-        "SELECT cs.title FROM case_study_themes x JOIN case_studies cs ON cs.id = x.case_study_id WHERE x.theme_id = $1 ORDER BY cs.title",
+        "SELECT cs.title FROM case_study_themes x JOIN case_studies cs ON cs.id = x.case_study_id
+         WHERE x.theme_id = $1 ORDER BY cs.title",
         "case study",
     ),
     (
         RowKind::Commitment,
-        "SELECT p.title FROM project_commitments x JOIN projects p ON p.id = x.project_id WHERE x.commitment_id = $1 ORDER BY p.title",
+        "SELECT p.title FROM project_commitments x JOIN projects p ON p.id = x.project_id WHERE
+         x.commitment_id = $1 ORDER BY p.title",
         "project",
     ),
     (
@@ -241,23 +242,27 @@ const REFERENCES: &[(RowKind, &str, &str)] = &[
     ),
     (
         RowKind::Project,
-        "SELECT cs.title FROM case_study_projects x JOIN case_studies cs ON cs.id = x.case_study_id WHERE x.project_id = $1 ORDER BY cs.title",
+        "SELECT cs.title FROM case_study_projects x JOIN case_studies cs ON cs.id =
+         x.case_study_id WHERE x.project_id = $1 ORDER BY cs.title",
         "case study",
     ),
     // The evidence chain (migration 0009): "we did" statements and ideas.
     (
         RowKind::Commitment,
-        "SELECT a.we_did FROM result_action_links x JOIN result_actions a ON a.id = x.action_id WHERE x.commitment_id = $1 ORDER BY a.id",
+        "SELECT a.we_did FROM result_action_links x JOIN result_actions a ON a.id = x.action_id
+         WHERE x.commitment_id = $1 ORDER BY a.id",
         "\u{201c}we did\u{201d} statement",
     ),
     (
         RowKind::Project,
-        "SELECT a.we_did FROM result_action_links x JOIN result_actions a ON a.id = x.action_id WHERE x.project_id = $1 ORDER BY a.id",
+        "SELECT a.we_did FROM result_action_links x JOIN result_actions a ON a.id = x.action_id
+         WHERE x.project_id = $1 ORDER BY a.id",
         "\u{201c}we did\u{201d} statement",
     ),
     (
         RowKind::Project,
-        "SELECT i.title FROM idea_projects x JOIN ideas i ON i.id = x.idea_id WHERE x.project_id = $1",
+        "SELECT i.title FROM idea_projects x JOIN ideas i ON i.id = x.idea_id WHERE x.project_id =
+         $1",
         "idea",
     ),
 ];
@@ -296,7 +301,8 @@ pub fn refusal(thing: &str, referrers: &[Referrers]) -> Option<String> {
         })
         .collect();
     Some(format!(
-        "This {thing} cannot be deleted because {} still refer to it. Remove or change those first.",
+        "This {thing} cannot be deleted because {} still refer to it. Remove or change those
+         first.",
         parts.join(" and ")
     ))
 }
@@ -304,7 +310,8 @@ pub fn refusal(thing: &str, referrers: &[Referrers]) -> Option<String> {
 macro_rules! select_strategies {
     ($rest:literal) => {
         concat!(
-            "SELECT s.id, s.organisation_id, o.slug AS organisation_slug, o.name AS organisation_name, s.slug, s.title,
+            "SELECT s.id, s.organisation_id, o.slug AS organisation_slug, o.name AS
+             organisation_name, s.slug, s.title,
                     s.period, s.summary, s.body_markdown, s.body_html, s.updated_at
              FROM strategies s JOIN organisations o ON o.id = s.organisation_id ",
             $rest
@@ -312,17 +319,27 @@ macro_rules! select_strategies {
     };
 }
 
-const SELECT_THEMES: &str = "SELECT t.id, t.strategy_id, s.slug AS strategy_slug, t.slug, t.title, t.summary, t.position
-     FROM programme_themes t JOIN strategies s ON s.id = t.strategy_id ORDER BY s.id, t.position, t.title";
-const SELECT_COMMITMENTS: &str = "SELECT c.id, c.theme_id, t.slug AS theme_slug, t.title AS theme_title, c.slug, c.title, c.body,
-            c.action_ref, c.action_title, c.position
-     FROM commitments c JOIN programme_themes t ON t.id = c.theme_id ORDER BY t.strategy_id, t.position, c.position, c.title";
-const SELECT_PROJECTS: &str = "SELECT id, slug, title, summary, owner_team, phase, status, start_date, end_date, created_at, updated_at
-     FROM projects ORDER BY title";
+const SELECT_THEMES: &str = "SELECT t.id, t.strategy_id, s.slug AS strategy_slug, t.slug, t.title,
+                                                     t.summary, t.position
+                             FROM programme_themes t JOIN strategies s ON s.id = t.strategy_id
+                             ORDER BY s.id, t.position,
+                             t.title";
+const SELECT_COMMITMENTS: &str = "SELECT c.id, c.theme_id, t.slug AS theme_slug, t.title AS
+                                                               theme_title, c.slug, c.title,
+                                                               c.body,
+                                         c.action_ref, c.action_title, c.position
+                                  FROM commitments c JOIN programme_themes t ON t.id = c.theme_id
+                                  ORDER BY t.strategy_id,
+                                  t.position, c.position, c.title";
+const SELECT_PROJECTS: &str = "SELECT id, slug, title, summary, owner_team, phase, status,
+                                                         start_date, end_date, created_at,
+                                                         updated_at
+                               FROM projects ORDER BY title";
 macro_rules! select_updates {
     ($rest:literal) => {
         concat!(
-            "SELECT u.id, u.project_id, p.slug AS project_slug, p.title AS project_title, u.dated, u.body, u.phase, u.status, u.created_at
+            "SELECT u.id, u.project_id, p.slug AS project_slug, p.title AS project_title, u.dated,
+             u.body, u.phase, u.status, u.created_at
              FROM project_updates u JOIN projects p ON p.id = u.project_id ",
             $rest
         )
@@ -332,48 +349,102 @@ const SELECT_CASE_STUDIES: &str =
     "SELECT id, slug, title, summary, body_markdown, body_html, published_at, updated_at
      FROM case_studies ORDER BY published_at DESC, title";
 
-/// Writes a project, its links and its search entry inside the caller's transaction `$tx`;
-/// evaluates to the project's id. A macro because the transaction's type differs per database.
-macro_rules! save_project_tx {
-    ($tx:ident, $existing:expr, $p:expr, $t:expr) => {{
-        let (p, t): (&NewProject, i64) = ($p, $t);
-        let id: i64 = match $existing {
+/// Writes a project (a new one when `existing` is `None`), its links and its search entry
+/// inside the caller's transaction; returns the project's id.
+async fn save_project_in(
+    conn: Conn<'_>,
+    existing: Option<i64>,
+    p: &NewProject,
+    t: i64,
+) -> StoreResult<i64> {
+    on!(conn, |c| {
+        let id: i64 = match existing {
             Some(id) => {
-                let done = sqlx::query("UPDATE projects SET slug = $1, title = $2, summary = $3, owner_team = $4, phase = $5, status = $6,
-                                start_date = $7, end_date = $8, updated_at = $9 WHERE id = $10")
-                    .bind(p.slug.as_str()).bind(&p.title).bind(&p.summary).bind(&p.owner_team).bind(p.phase.as_str())
-                    .bind(p.status.as_str()).bind(p.start_date).bind(p.end_date).bind(t).bind(id)
-                    .execute(&mut *$tx).await.map_err(StoreError::from_sqlx)?;
+                let done = sqlx::query(
+                    "UPDATE projects SET slug = $1, title = $2, summary = $3, owner_team = $4,
+                            phase = $5, status = $6, start_date = $7, end_date = $8, updated_at =
+                            $9
+                     WHERE id = $10",
+                )
+                .bind(p.slug.as_str())
+                .bind(&p.title)
+                .bind(&p.summary)
+                .bind(&p.owner_team)
+                .bind(p.phase.as_str())
+                .bind(p.status.as_str())
+                .bind(p.start_date)
+                .bind(p.end_date)
+                .bind(t)
+                .bind(id)
+                .execute(&mut *c)
+                .await
+                .map_err(StoreError::from_sqlx)?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
                 }
-                for table in ["project_commitments", "project_organisations", "project_topics"] {
-                    sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE project_id = $1")))
-                        .bind(id).execute(&mut *$tx).await?;
+                for table in [
+                    "project_commitments",
+                    "project_organisations",
+                    "project_topics",
+                ] {
+                    let q = format!("DELETE FROM {table} WHERE project_id = $1");
+                    sqlx::query(sqlx::AssertSqlSafe(q))
+                        .bind(id)
+                        .execute(&mut *c)
+                        .await?;
                 }
                 id
             }
             None => sqlx::query_scalar(
-                "INSERT INTO projects (slug, title, summary, owner_team, phase, status, start_date, end_date, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id")
-                .bind(p.slug.as_str()).bind(&p.title).bind(&p.summary).bind(&p.owner_team).bind(p.phase.as_str())
-                .bind(p.status.as_str()).bind(p.start_date).bind(p.end_date).bind(t)
-                .fetch_one(&mut *$tx).await.map_err(StoreError::from_sqlx)?,
+                "INSERT INTO projects (slug, title, summary, owner_team, phase, status,
+                 start_date,
+                                       end_date, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+            )
+            .bind(p.slug.as_str())
+            .bind(&p.title)
+            .bind(&p.summary)
+            .bind(&p.owner_team)
+            .bind(p.phase.as_str())
+            .bind(p.status.as_str())
+            .bind(p.start_date)
+            .bind(p.end_date)
+            .bind(t)
+            .fetch_one(&mut *c)
+            .await
+            .map_err(StoreError::from_sqlx)?,
         };
-        for c in &p.commitment_ids {
-            sqlx::query("INSERT INTO project_commitments (project_id, commitment_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(id).bind(c).execute(&mut *$tx).await?;
-        }
-        for o in &p.organisation_ids {
-            sqlx::query("INSERT INTO project_organisations (project_id, organisation_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(id).bind(o).execute(&mut *$tx).await?;
+        let links = [
+            ("project_commitments", "commitment_id", &p.commitment_ids),
+            (
+                "project_organisations",
+                "organisation_id",
+                &p.organisation_ids,
+            ),
+        ];
+        for (table, column, ids) in links {
+            for other in ids {
+                let q = format!(
+                    "INSERT INTO {table} (project_id, {column}) VALUES ($1, $2) ON CONFLICT DO
+                     NOTHING"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(q))
+                    .bind(id)
+                    .bind(other)
+                    .execute(&mut *c)
+                    .await?;
+            }
         }
         for name in &p.topics {
-            let topic: i64 = sqlx::query_scalar(
-                "INSERT INTO topics (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO UPDATE SET name = topics.name RETURNING id")
-                .bind(Slug::from_title(name).as_str()).bind(name).fetch_one(&mut *$tx).await?;
-            sqlx::query("INSERT INTO project_topics (project_id, topic_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(id).bind(topic).execute(&mut *$tx).await?;
+            let topic = tag_id(Conn::from(&mut *c), TagTable::Topics, name).await?;
+            sqlx::query(
+                "INSERT INTO project_topics (project_id, topic_id) VALUES ($1, $2)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(topic)
+            .execute(&mut *c)
+            .await?;
         }
         let url = format!("/programme/projects/{}", p.slug);
         // The phase and status change with updates, so they are not indexed (they would go stale).
@@ -387,31 +458,51 @@ macro_rules! save_project_tx {
             title: &p.title,
             body: &body,
         };
-        super::search::IndexExecutor::index(&mut *$tx, &doc).await?;
-        id
-    }};
+        super::search::index(Conn::from(&mut *c), &doc).await?;
+        Ok(id)
+    })
 }
 
 impl Db {
     /// The whole register, for pages, the API and downloads.
     pub async fn register(&self) -> StoreResult<Register> {
-        let strategies: Vec<Strategy> = read!(self, pool => sqlx::query_as(select_strategies!("ORDER BY s.id")).fetch_all(pool).await)?;
-        let themes: Vec<Theme> =
-            read!(self, pool => sqlx::query_as(SELECT_THEMES).fetch_all(pool).await)?;
-        let commitments: Vec<Commitment> =
-            read!(self, pool => sqlx::query_as(SELECT_COMMITMENTS).fetch_all(pool).await)?;
-        let projects: Vec<Project> =
-            read!(self, pool => sqlx::query_as(SELECT_PROJECTS).fetch_all(pool).await)?;
+        let strategies: Vec<Strategy> = read!(self, |pool| sqlx::query_as(select_strategies!(
+            "ORDER BY s.id"
+        ))
+        .fetch_all(pool)
+        .await)?;
+        let themes: Vec<Theme> = read!(self, |pool| sqlx::query_as(SELECT_THEMES)
+            .fetch_all(pool)
+            .await)?;
+        let commitments: Vec<Commitment> = read!(self, |pool| sqlx::query_as(SELECT_COMMITMENTS)
+            .fetch_all(pool)
+            .await)?;
+        let projects: Vec<Project> = read!(self, |pool| sqlx::query_as(SELECT_PROJECTS)
+            .fetch_all(pool)
+            .await)?;
         type Link = (i64, i64, String, String);
-        let pc: Vec<Link> = read!(self, pool => sqlx::query_as(
-            "SELECT x.project_id, c.id, c.slug, c.title FROM project_commitments x JOIN commitments c ON c.id = x.commitment_id")
-            .fetch_all(pool).await)?;
-        let po: Vec<Link> = read!(self, pool => sqlx::query_as(
-            "SELECT x.project_id, o.id, o.slug, o.name FROM project_organisations x JOIN organisations o ON o.id = x.organisation_id ORDER BY o.name")
-            .fetch_all(pool).await)?;
-        let pt: Vec<Link> = read!(self, pool => sqlx::query_as(
-            "SELECT x.project_id, t.id, t.slug, t.name FROM project_topics x JOIN topics t ON t.id = x.topic_id ORDER BY t.name")
-            .fetch_all(pool).await)?;
+        let pc: Vec<Link> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT x.project_id, c.id, c.slug, c.title FROM project_commitments x JOIN
+                 commitments c ON c.id = x.commitment_id",
+            )
+            .fetch_all(pool)
+            .await
+        })?;
+        let po: Vec<Link> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT x.project_id, o.id, o.slug, o.name FROM project_organisations x JOIN
+                 organisations o ON o.id = x.organisation_id ORDER BY o.name",
+            )
+            .fetch_all(pool)
+            .await
+        })?;
+        let pt: Vec<Link> = read!(self, |pool| {
+            sqlx::query_as(
+            "SELECT x.project_id, t.id, t.slug, t.name FROM project_topics x JOIN topics t ON t.id
+             = x.topic_id ORDER BY t.name")
+            .fetch_all(pool).await
+        })?;
         let refs = |links: &[Link], project: i64| -> Vec<Ref> {
             links
                 .iter()
@@ -462,10 +553,11 @@ impl Db {
     /// How many projects are in each phase (phases with none are left out): one query, for
     /// the hub's "programme at a glance".
     pub async fn projects_by_phase(&self) -> StoreResult<Vec<(String, i64)>> {
-        Ok(
-            read!(self, pool => sqlx::query_as("SELECT phase, COUNT(*) FROM projects GROUP BY phase")
-            .fetch_all(pool).await)?,
+        Ok(read!(self, |pool| sqlx::query_as(
+            "SELECT phase, COUNT(*) FROM projects GROUP BY phase"
         )
+        .fetch_all(pool)
+        .await)?)
     }
 
     // ----- Strategies, themes, commitments -----
@@ -476,11 +568,21 @@ impl Db {
         s: &NewStrategy,
         body_html: &str,
     ) -> StoreResult<i64> {
-        write!(self, pool => sqlx::query_scalar(
-            "INSERT INTO strategies (organisation_id, slug, title, period, summary, body_markdown, body_html, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
-            .bind(organisation_id).bind(s.slug.as_str()).bind(&s.title).bind(&s.period).bind(&s.summary)
-            .bind(&s.body_markdown).bind(body_html).bind(now()).fetch_one(pool).await)
+        write!(self, |pool| sqlx::query_scalar(
+            "INSERT INTO strategies (organisation_id, slug, title, period, summary, body_markdown,
+             body_html, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+        )
+        .bind(organisation_id)
+        .bind(s.slug.as_str())
+        .bind(&s.title)
+        .bind(&s.period)
+        .bind(&s.summary)
+        .bind(&s.body_markdown)
+        .bind(body_html)
+        .bind(now())
+        .fetch_one(pool)
+        .await)
         .map_err(StoreError::from_sqlx)
     }
 
@@ -491,43 +593,85 @@ impl Db {
         s: &NewStrategy,
         body_html: &str,
     ) -> StoreResult<()> {
-        let done = write!(self, pool => sqlx::query(
-            "UPDATE strategies SET organisation_id = $1, slug = $2, title = $3, period = $4, summary = $5, body_markdown = $6,
-                    body_html = $7, updated_at = $8 WHERE id = $9")
-            .bind(organisation_id).bind(s.slug.as_str()).bind(&s.title).bind(&s.period).bind(&s.summary)
-            .bind(&s.body_markdown).bind(body_html).bind(now()).bind(id).execute(pool).await.map(|r| r.rows_affected()))
+        let done = write!(self, |pool| sqlx::query(
+            "UPDATE strategies SET organisation_id = $1, slug = $2, title = $3, period = $4,
+             summary = $5, body_markdown = $6,
+                    body_html = $7, updated_at = $8 WHERE id = $9"
+        )
+        .bind(organisation_id)
+        .bind(s.slug.as_str())
+        .bind(&s.title)
+        .bind(&s.period)
+        .bind(&s.summary)
+        .bind(&s.body_markdown)
+        .bind(body_html)
+        .bind(now())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))
         .map_err(StoreError::from_sqlx)?;
         found(done)
     }
 
     pub async fn strategy_by_slug(&self, slug: &str) -> StoreResult<Strategy> {
-        read!(self, pool => sqlx::query_as(select_strategies!("WHERE s.slug = $1")).bind(slug).fetch_optional(pool).await)?
-            .ok_or(StoreError::NotFound)
+        read!(self, |pool| sqlx::query_as(select_strategies!(
+            "WHERE s.slug = $1"
+        ))
+        .bind(slug)
+        .fetch_optional(pool)
+        .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     pub async fn create_theme(&self, strategy_id: i64, t: &NewTheme) -> StoreResult<i64> {
-        write!(self, pool => sqlx::query_scalar(
-            "INSERT INTO programme_themes (strategy_id, slug, title, summary, position) VALUES ($1, $2, $3, $4, $5) RETURNING id")
-            .bind(strategy_id).bind(t.slug.as_str()).bind(&t.title).bind(&t.summary).bind(t.position)
-            .fetch_one(pool).await)
+        write!(self, |pool| sqlx::query_scalar(
+            "INSERT INTO programme_themes (strategy_id, slug, title, summary, position) VALUES
+             ($1, $2, $3, $4, $5) RETURNING id"
+        )
+        .bind(strategy_id)
+        .bind(t.slug.as_str())
+        .bind(&t.title)
+        .bind(&t.summary)
+        .bind(t.position)
+        .fetch_one(pool)
+        .await)
         .map_err(StoreError::from_sqlx)
     }
 
     pub async fn update_theme(&self, id: i64, strategy_id: i64, t: &NewTheme) -> StoreResult<()> {
-        let done = write!(self, pool => sqlx::query(
-            "UPDATE programme_themes SET strategy_id = $1, slug = $2, title = $3, summary = $4, position = $5 WHERE id = $6")
-            .bind(strategy_id).bind(t.slug.as_str()).bind(&t.title).bind(&t.summary).bind(t.position).bind(id)
-            .execute(pool).await.map(|r| r.rows_affected()))
+        let done = write!(self, |pool| sqlx::query(
+            "UPDATE programme_themes SET strategy_id = $1, slug = $2, title = $3, summary = $4,
+             position = $5 WHERE id = $6"
+        )
+        .bind(strategy_id)
+        .bind(t.slug.as_str())
+        .bind(&t.title)
+        .bind(&t.summary)
+        .bind(t.position)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))
         .map_err(StoreError::from_sqlx)?;
         found(done)
     }
 
     pub async fn create_commitment(&self, theme_id: i64, c: &NewCommitment) -> StoreResult<i64> {
-        write!(self, pool => sqlx::query_scalar(
-            "INSERT INTO commitments (theme_id, slug, title, body, action_ref, action_title, position)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
-            .bind(theme_id).bind(c.slug.as_str()).bind(&c.title).bind(&c.body).bind(&c.action_ref)
-            .bind(&c.action_title).bind(c.position).fetch_one(pool).await)
+        write!(self, |pool| sqlx::query_scalar(
+            "INSERT INTO commitments (theme_id, slug, title, body, action_ref, action_title,
+             position)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
+        )
+        .bind(theme_id)
+        .bind(c.slug.as_str())
+        .bind(&c.title)
+        .bind(&c.body)
+        .bind(&c.action_ref)
+        .bind(&c.action_title)
+        .bind(c.position)
+        .fetch_one(pool)
+        .await)
         .map_err(StoreError::from_sqlx)
     }
 
@@ -537,11 +681,24 @@ impl Db {
         theme_id: i64,
         c: &NewCommitment,
     ) -> StoreResult<()> {
-        let done = write!(self, pool => sqlx::query(
-            "UPDATE commitments SET theme_id = $1, slug = $2, title = $3, body = $4, action_ref = $5, action_title = $6,
-                    position = $7 WHERE id = $8")
-            .bind(theme_id).bind(c.slug.as_str()).bind(&c.title).bind(&c.body).bind(&c.action_ref)
-            .bind(&c.action_title).bind(c.position).bind(id).execute(pool).await.map(|r| r.rows_affected()))
+        let done = write!(self, |pool| {
+            sqlx::query(
+            "UPDATE commitments SET theme_id = $1, slug = $2, title = $3, body = $4, action_ref =
+             $5, action_title = $6,
+                    position = $7 WHERE id = $8"
+        )
+        .bind(theme_id)
+        .bind(c.slug.as_str())
+        .bind(&c.title)
+        .bind(&c.body)
+        .bind(&c.action_ref)
+        .bind(&c.action_title)
+        .bind(c.position)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+        })
         .map_err(StoreError::from_sqlx)?;
         found(done)
     }
@@ -552,9 +709,9 @@ impl Db {
     /// in one transaction.
     pub async fn save_project(&self, existing: Option<i64>, p: &NewProject) -> StoreResult<i64> {
         let t = now();
-        write!(self, pool => {
+        write!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let id = save_project_tx!(tx, existing, p, t);
+            let id = save_project_in(Conn::from(&mut *tx), existing, p, t).await?;
             tx.commit().await?;
             Ok(id)
         })
@@ -564,11 +721,15 @@ impl Db {
     /// transaction; an idea that already became a project is a conflict.
     pub async fn create_project_from_idea(&self, idea_id: i64, p: &NewProject) -> StoreResult<i64> {
         let t = now();
-        write!(self, pool => {
+        write!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let id = save_project_tx!(tx, None, p, t);
+            let id = save_project_in(Conn::from(&mut *tx), None, p, t).await?;
             sqlx::query("INSERT INTO idea_projects (idea_id, project_id) VALUES ($1, $2)")
-                .bind(idea_id).bind(id).execute(&mut *tx).await.map_err(StoreError::from_sqlx)?;
+                .bind(idea_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
             tx.commit().await?;
             Ok(id)
         })
@@ -578,10 +739,10 @@ impl Db {
     /// Each item is (existing id, project).
     pub async fn save_projects(&self, items: &[(Option<i64>, NewProject)]) -> StoreResult<()> {
         let t = now();
-        write!(self, pool => {
+        write!(self, |pool| {
             let mut tx = pool.begin().await?;
             for (existing, p) in items {
-                save_project_tx!(tx, *existing, p, t);
+                save_project_in(Conn::from(&mut *tx), *existing, p, t).await?;
             }
             tx.commit().await?;
             Ok(())
@@ -590,23 +751,32 @@ impl Db {
 
     /// A project's updates, newest first.
     pub async fn project_updates(&self, project_id: i64) -> StoreResult<Vec<ProjectUpdate>> {
-        Ok(
-            read!(self, pool => sqlx::query_as(select_updates!("WHERE u.project_id = $1 ORDER BY u.dated DESC, u.id DESC"))
-            .bind(project_id).fetch_all(pool).await)?,
-        )
+        Ok(read!(self, |pool| sqlx::query_as(select_updates!(
+            "WHERE u.project_id = $1 ORDER BY u.dated DESC, u.id DESC"
+        ))
+        .bind(project_id)
+        .fetch_all(pool)
+        .await)?)
     }
 
     /// Every update, newest first (`limit` of them).
     pub async fn recent_updates(&self, limit: i64) -> StoreResult<Vec<ProjectUpdate>> {
-        Ok(
-            read!(self, pool => sqlx::query_as(select_updates!("ORDER BY u.dated DESC, u.id DESC LIMIT $1"))
-            .bind(limit).fetch_all(pool).await)?,
-        )
+        Ok(read!(self, |pool| sqlx::query_as(select_updates!(
+            "ORDER BY u.dated DESC, u.id DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?)
     }
 
     pub async fn project_update(&self, id: i64) -> StoreResult<ProjectUpdate> {
-        read!(self, pool => sqlx::query_as(select_updates!("WHERE u.id = $1")).bind(id).fetch_optional(pool).await)?
-            .ok_or(StoreError::NotFound)
+        read!(self, |pool| sqlx::query_as(select_updates!(
+            "WHERE u.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     /// Adds a dated update; a new phase or status given with it becomes the project's own,
@@ -618,17 +788,33 @@ impl Db {
         user_id: Option<i64>,
     ) -> StoreResult<i64> {
         let t = now();
-        write!(self, pool => {
+        write!(self, |pool| {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO project_updates (project_id, dated, body, phase, status, created_by, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
-                .bind(project_id).bind(u.dated).bind(&u.body).bind(u.phase.map(|p| p.as_str()))
-                .bind(u.status.map(|s| s.as_str())).bind(user_id).bind(t)
-                .fetch_one(&mut *tx).await.map_err(StoreError::from_sqlx)?;
-            sqlx::query("UPDATE projects SET phase = COALESCE($1, phase), status = COALESCE($2, status), updated_at = $3 WHERE id = $4")
-                .bind(u.phase.map(|p| p.as_str())).bind(u.status.map(|s| s.as_str())).bind(t).bind(project_id)
-                .execute(&mut *tx).await?;
+                "INSERT INTO project_updates (project_id, dated, body, phase, status, created_by,
+                 created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(project_id)
+            .bind(u.dated)
+            .bind(&u.body)
+            .bind(u.phase.map(|p| p.as_str()))
+            .bind(u.status.map(|s| s.as_str()))
+            .bind(user_id)
+            .bind(t)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+            sqlx::query(
+                "UPDATE projects SET phase = COALESCE($1, phase), status = COALESCE($2,
+                 status), updated_at = $3 WHERE id = $4",
+            )
+            .bind(u.phase.map(|p| p.as_str()))
+            .bind(u.status.map(|s| s.as_str()))
+            .bind(t)
+            .bind(project_id)
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok(id)
         })
@@ -637,10 +823,20 @@ impl Db {
     /// Corrects an update (date, text, and the phase and status it records); the project's own
     /// phase and status are left as they are.
     pub async fn edit_update(&self, id: i64, u: &NewUpdate) -> StoreResult<()> {
-        let done = write!(self, pool => sqlx::query(
-            "UPDATE project_updates SET dated = $1, body = $2, phase = $3, status = $4 WHERE id = $5")
-            .bind(u.dated).bind(&u.body).bind(u.phase.map(|p| p.as_str())).bind(u.status.map(|s| s.as_str())).bind(id)
-            .execute(pool).await.map(|r| r.rows_affected()))?;
+        let done = write!(self, |pool| {
+            sqlx::query(
+                "UPDATE project_updates SET dated = $1, body = $2, phase = $3, status = $4
+                 WHERE id = $5",
+            )
+            .bind(u.dated)
+            .bind(&u.body)
+            .bind(u.phase.map(|p| p.as_str()))
+            .bind(u.status.map(|s| s.as_str()))
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
         found(done)
     }
 
@@ -654,36 +850,75 @@ impl Db {
     ) -> StoreResult<i64> {
         let t = now();
         let published = c.published_at.unwrap_or(t);
-        write!(self, pool => {
+        write!(self, |pool| {
             let mut tx = pool.begin().await?;
             let id: i64 = match existing {
                 Some(id) => {
-                    let done = sqlx::query("UPDATE case_studies SET slug = $1, title = $2, summary = $3, body_markdown = $4, body_html = $5,
-                                    published_at = $6, updated_at = $7 WHERE id = $8")
-                        .bind(c.slug.as_str()).bind(&c.title).bind(&c.summary).bind(&c.body_markdown).bind(body_html)
-                        .bind(published).bind(t).bind(id).execute(&mut *tx).await.map_err(StoreError::from_sqlx)?;
+                    let done = sqlx::query(
+                        "UPDATE case_studies SET slug = $1, title = $2, summary
+                                 = $3, body_markdown = $4, body_html = $5,
+                         published_at = $6, updated_at = $7 WHERE id = $8",
+                    )
+                    .bind(c.slug.as_str())
+                    .bind(&c.title)
+                    .bind(&c.summary)
+                    .bind(&c.body_markdown)
+                    .bind(body_html)
+                    .bind(published)
+                    .bind(t)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::from_sqlx)?;
                     if done.rows_affected() == 0 {
                         return Err(StoreError::NotFound);
                     }
                     for table in ["case_study_projects", "case_study_themes"] {
-                        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE case_study_id = $1")))
-                            .bind(id).execute(&mut *tx).await?;
+                        sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DELETE FROM {table} WHERE
+                             case_study_id = $1"
+                        )))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
                     }
                     id
                 }
                 None => sqlx::query_scalar(
-                    "INSERT INTO case_studies (slug, title, summary, body_markdown, body_html, published_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
-                    .bind(c.slug.as_str()).bind(&c.title).bind(&c.summary).bind(&c.body_markdown).bind(body_html)
-                    .bind(published).bind(t).fetch_one(&mut *tx).await.map_err(StoreError::from_sqlx)?,
+                    "INSERT INTO case_studies (slug, title, summary, body_markdown, body_html,
+                     published_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(c.slug.as_str())
+                .bind(&c.title)
+                .bind(&c.summary)
+                .bind(&c.body_markdown)
+                .bind(body_html)
+                .bind(published)
+                .bind(t)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?,
             };
             for p in &c.project_ids {
-                sqlx::query("INSERT INTO case_study_projects (case_study_id, project_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                    .bind(id).bind(p).execute(&mut *tx).await?;
+                sqlx::query(
+                    "INSERT INTO case_study_projects (case_study_id, project_id) VALUES
+                     ($1, $2) ON CONFLICT DO NOTHING",
+                )
+                .bind(id)
+                .bind(p)
+                .execute(&mut *tx)
+                .await?;
             }
             for th in &c.theme_ids {
-                sqlx::query("INSERT INTO case_study_themes (case_study_id, theme_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                    .bind(id).bind(th).execute(&mut *tx).await?;
+                sqlx::query(
+                    "INSERT INTO case_study_themes (case_study_id, theme_id) VALUES ($1,
+                     $2) ON CONFLICT DO NOTHING",
+                )
+                .bind(id)
+                .bind(th)
+                .execute(&mut *tx)
+                .await?;
             }
             tx.commit().await?;
             Ok(id)
@@ -692,15 +927,26 @@ impl Db {
 
     /// Every case study with its projects and themes, newest first.
     pub async fn case_studies(&self) -> StoreResult<Vec<CaseStudyView>> {
-        let all: Vec<CaseStudy> =
-            read!(self, pool => sqlx::query_as(SELECT_CASE_STUDIES).fetch_all(pool).await)?;
+        let all: Vec<CaseStudy> = read!(self, |pool| sqlx::query_as(SELECT_CASE_STUDIES)
+            .fetch_all(pool)
+            .await)?;
         type Link = (i64, i64, String, String);
-        let projects: Vec<Link> = read!(self, pool => sqlx::query_as(
-            "SELECT x.case_study_id, p.id, p.slug, p.title FROM case_study_projects x JOIN projects p ON p.id = x.project_id ORDER BY p.title")
-            .fetch_all(pool).await)?;
-        let themes: Vec<Link> = read!(self, pool => sqlx::query_as(
-            "SELECT x.case_study_id, t.id, t.slug, t.title FROM case_study_themes x JOIN programme_themes t ON t.id = x.theme_id ORDER BY t.position")
-            .fetch_all(pool).await)?;
+        let projects: Vec<Link> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT x.case_study_id, p.id, p.slug, p.title FROM case_study_projects x JOIN
+                 projects p ON p.id = x.project_id ORDER BY p.title",
+            )
+            .fetch_all(pool)
+            .await
+        })?;
+        let themes: Vec<Link> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT x.case_study_id, t.id, t.slug, t.title FROM case_study_themes x JOIN
+                 programme_themes t ON t.id = x.theme_id ORDER BY t.position",
+            )
+            .fetch_all(pool)
+            .await
+        })?;
         let refs = |links: &[Link], id: i64| -> Vec<Ref> {
             links
                 .iter()
@@ -732,7 +978,11 @@ impl Db {
             if *k != kind {
                 continue;
             }
-            let titles: Vec<String> = read!(self, pool => sqlx::query_scalar(sqlx::AssertSqlSafe(*q)).bind(id).fetch_all(pool).await)?;
+            let titles: Vec<String> =
+                read!(self, |pool| sqlx::query_scalar(sqlx::AssertSqlSafe(*q))
+                    .bind(id)
+                    .fetch_all(pool)
+                    .await)?;
             if !titles.is_empty() {
                 out.push(Referrers { what, titles });
             }
@@ -744,14 +994,22 @@ impl Db {
     /// refusal; the database's own `RESTRICT` keys refuse anything that slips past (a conflict).
     pub async fn delete_row(&self, kind: RowKind, id: i64) -> StoreResult<()> {
         let q = format!("DELETE FROM {} WHERE id = $1", kind.table());
-        let done = write!(self, pool => {
+        let done = write!(self, |pool| {
             let mut tx = pool.begin().await?;
             if kind == RowKind::Project {
-                sqlx::query("DELETE FROM search_index WHERE kind = 'project' AND ref_id = $1").bind(id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM search_index WHERE kind = 'project' AND ref_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
             }
-            let done = sqlx::query(sqlx::AssertSqlSafe(q)).bind(id).execute(&mut *tx).await
+            let done = sqlx::query(sqlx::AssertSqlSafe(q))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
                 .map_err(|e| match e.as_database_error() {
-                    Some(d) if d.is_foreign_key_violation() => StoreError::Conflict("still referred to".into()),
+                    Some(d) if d.is_foreign_key_violation() => {
+                        StoreError::Conflict("still referred to".into())
+                    }
                     _ => StoreError::Database(e),
                 })?;
             tx.commit().await?;

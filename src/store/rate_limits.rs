@@ -7,8 +7,10 @@ impl Db {
     /// Hits recorded for `key` in the window that is still open, and when that window ends.
     pub async fn rate_limit_hits(&self, key: &str, window_secs: i64) -> StoreResult<(i64, i64)> {
         let q = "SELECT hits, window_start FROM rate_limits WHERE key = $1";
-        let row: Option<(i64, i64)> =
-            read!(self, pool => sqlx::query_as(q).bind(key).fetch_optional(pool).await)?;
+        let row: Option<(i64, i64)> = read!(self, |pool| sqlx::query_as(q)
+            .bind(key)
+            .fetch_optional(pool)
+            .await)?;
         let t = now();
         Ok(match row {
             Some((hits, start)) if start + window_secs > t => (hits, start + window_secs),
@@ -22,16 +24,27 @@ impl Db {
         let t = now();
         let q = "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1)
                  ON CONFLICT (key) DO UPDATE SET
-                   hits = CASE WHEN rate_limits.window_start + $3 > $2 THEN rate_limits.hits + 1 ELSE 1 END,
-                   window_start = CASE WHEN rate_limits.window_start + $3 > $2 THEN rate_limits.window_start ELSE $2 END
+                   hits = CASE WHEN rate_limits.window_start + $3 > $2 THEN rate_limits.hits + 1
+                   ELSE 1 END,
+                   window_start = CASE WHEN rate_limits.window_start + $3 > $2 THEN
+                   rate_limits.window_start ELSE $2 END
                  RETURNING hits";
-        Ok(
-            write!(self, pool => sqlx::query_scalar(q).bind(key).bind(t).bind(window_secs).fetch_one(pool).await)?,
-        )
+        Ok(write!(self, |pool| sqlx::query_scalar(q)
+            .bind(key)
+            .bind(t)
+            .bind(window_secs)
+            .fetch_one(pool)
+            .await)?)
     }
 
     pub async fn rate_limit_clear(&self, key: &str) -> StoreResult<()> {
-        write!(self, pool => sqlx::query("DELETE FROM rate_limits WHERE key = $1").bind(key).execute(pool).await.map(|r| r.rows_affected()))?;
+        write!(self, |pool| sqlx::query(
+            "DELETE FROM rate_limits WHERE key = $1"
+        )
+        .bind(key)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }

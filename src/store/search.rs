@@ -4,7 +4,7 @@
 //! stored text contains; `search` escapes the snippet and only then turns those markers into
 //! `<mark>`, so nothing in a document can become markup.
 
-use super::{Backend, Db, StoreResult, now, write};
+use super::{Backend, Conn, Db, StoreResult, now, write};
 use serde::Serialize;
 
 /// A document to index.
@@ -57,16 +57,27 @@ impl Db {
                 let Some(expr) = fts5_query(query) else {
                     return Ok((Vec::new(), 0));
                 };
-                let filter = "search_index MATCH $1 AND search_index.published_at IS NOT NULL AND search_index.published_at <= $2
-                              AND ($3 IS NULL OR search_index.organisation_id = $3) AND ($4 IS NULL OR search_index.kind = $4)";
+                let filter = "search_index MATCH $1 AND search_index.published_at IS NOT NULL AND
+                              search_index.published_at <= $2
+                              AND ($3 IS NULL OR search_index.organisation_id = $3) AND ($4 IS
+                              NULL OR search_index.kind = $4)";
                 let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT search_index.kind, search_index.url, search_index.title, o.name AS organisation,
+                    "SELECT search_index.kind, search_index.url, search_index.title, o.name AS
+                     organisation,
                             snippet(search_index, 6, char(1), char(2), '…', 24) AS snippet
-                     FROM search_index LEFT JOIN organisations o ON o.id = search_index.organisation_id
-                     WHERE {filter} ORDER BY bm25(search_index, 0, 0, 0, 0, 0, 5.0, 1.0) LIMIT $5 OFFSET $6"
+                     FROM search_index LEFT JOIN organisations o ON o.id =
+                     search_index.organisation_id
+                     WHERE {filter} ORDER BY bm25(search_index, 0, 0, 0, 0, 0, 5.0, 1.0) LIMIT $5
+                     OFFSET $6"
                 )))
-                .bind(&expr).bind(t).bind(organisation_id).bind(kind).bind(limit).bind(offset)
-                .fetch_all(read).await?;
+                .bind(&expr)
+                .bind(t)
+                .bind(organisation_id)
+                .bind(kind)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(read)
+                .await?;
                 let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                     "SELECT COUNT(*) FROM search_index WHERE {filter}"
                 )))
@@ -82,18 +93,28 @@ impl Db {
                 if query.trim().is_empty() {
                     return Ok((Vec::new(), 0));
                 }
-                let filter = "s.document @@ websearch_to_tsquery('english', $1) AND s.published_at IS NOT NULL AND s.published_at <= $2
-                              AND ($3::BIGINT IS NULL OR s.organisation_id = $3) AND ($4::TEXT IS NULL OR s.kind = $4)";
+                let filter = "s.document @@ websearch_to_tsquery('english', $1) AND s.published_at
+                              IS NOT NULL AND s.published_at <= $2
+                              AND ($3::BIGINT IS NULL OR s.organisation_id = $3) AND ($4::TEXT IS
+                              NULL OR s.kind = $4)";
                 let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "SELECT s.kind, s.url, s.title, o.name AS organisation,
                             ts_headline('english', s.body, websearch_to_tsquery('english', $1),
-                                        'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12') AS snippet
+                                        'StartSel=' || chr(1) || ', StopSel=' || chr(2) ||
+                                        ', MaxWords=30, MinWords=12') AS snippet
                      FROM search_index s LEFT JOIN organisations o ON o.id = s.organisation_id
                      WHERE {filter}
-                     ORDER BY ts_rank(s.document, websearch_to_tsquery('english', $1)) DESC, s.published_at DESC LIMIT $5 OFFSET $6"
+                     ORDER BY ts_rank(s.document, websearch_to_tsquery('english', $1)) DESC,
+                     s.published_at DESC LIMIT $5 OFFSET $6"
                 )))
-                .bind(query).bind(t).bind(organisation_id).bind(kind).bind(limit).bind(offset)
-                .fetch_all(pool).await?;
+                .bind(query)
+                .bind(t)
+                .bind(organisation_id)
+                .bind(kind)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(pool)
+                .await?;
                 let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                     "SELECT COUNT(*) FROM search_index s WHERE {filter}"
                 )))
@@ -121,8 +142,11 @@ impl Db {
 
     /// Rebuilds the whole index from the tables it mirrors (after an upgrade, or a restore).
     pub async fn reindex_posts(&self) -> StoreResult<()> {
-        let posts = write!(self, pool => sqlx::query_as::<_, (i64, i64, String, String, String, String, Option<i64>, String)>(
-            "SELECT id, organisation_id, slug, title, body_html, status, published_at, kind FROM posts").fetch_all(pool).await)?;
+        let posts = write!(self, |pool| {
+            sqlx::query_as::<_, (i64, i64, String, String, String, String, Option<i64>, String)>(
+            "SELECT id, organisation_id, slug, title, body_html, status, published_at, kind FROM
+             posts").fetch_all(pool).await
+        })?;
         for (id, org, slug, title, html, status, published_at, kind) in posts {
             let url = if kind == "page" {
                 format!("/pages/{slug}")
@@ -143,47 +167,64 @@ impl Db {
                 title: &title,
                 body: &body,
             };
-            match &self.backend {
-                Backend::Sqlite { write, .. } => write.acquire().await?.index(&doc).await?,
-                Backend::Postgres(pool) => pool.acquire().await?.index(&doc).await?,
-            }
+            write!(self, |pool| index(
+                Conn::from(&mut *pool.acquire().await?),
+                &doc
+            )
+            .await)?;
         }
         Ok(())
     }
 }
 
-/// Something that can write to the index: a pool or a transaction of either database.
-pub(crate) trait IndexExecutor<'c> {
-    async fn index(self, doc: &Document<'_>) -> Result<(), sqlx::Error>;
-}
-
-impl<'c> IndexExecutor<'c> for &mut sqlx::SqliteConnection {
-    async fn index(self, doc: &Document<'_>) -> Result<(), sqlx::Error> {
-        // FTS5 tables have no unique keys and no upsert: delete, then insert (in one
-        // transaction when the caller gave one).
-        sqlx::query("DELETE FROM search_index WHERE kind = $1 AND ref_id = $2")
+/// Writes `doc` to the index on `conn` (a transaction's connection, usually).
+pub(crate) async fn index(conn: Conn<'_>, doc: &Document<'_>) -> Result<(), sqlx::Error> {
+    match conn {
+        Conn::Sqlite(c) => {
+            // FTS5 tables have no unique keys and no upsert: delete, then insert (in one
+            // transaction when the caller gave one).
+            sqlx::query("DELETE FROM search_index WHERE kind = $1 AND ref_id = $2")
+                .bind(doc.kind)
+                .bind(doc.ref_id)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query(
+                "INSERT INTO search_index (kind, ref_id, organisation_id, published_at, url,
+                 title, body)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
             .bind(doc.kind)
             .bind(doc.ref_id)
-            .execute(&mut *self)
+            .bind(doc.organisation_id)
+            .bind(doc.published_at)
+            .bind(doc.url)
+            .bind(doc.title)
+            .bind(doc.body)
+            .execute(&mut *c)
             .await?;
-        sqlx::query("INSERT INTO search_index (kind, ref_id, organisation_id, published_at, url, title, body)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(doc.kind).bind(doc.ref_id).bind(doc.organisation_id).bind(doc.published_at)
-            .bind(doc.url).bind(doc.title).bind(doc.body).execute(&mut *self).await?;
-        Ok(())
+        }
+        Conn::Postgres(c) => {
+            sqlx::query(
+                "INSERT INTO search_index (kind, ref_id, organisation_id, published_at, url,
+                 title, body)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (kind, ref_id) DO UPDATE SET organisation_id =
+                 excluded.organisation_id,
+                   published_at = excluded.published_at, url = excluded.url,
+                   title = excluded.title, body = excluded.body",
+            )
+            .bind(doc.kind)
+            .bind(doc.ref_id)
+            .bind(doc.organisation_id)
+            .bind(doc.published_at)
+            .bind(doc.url)
+            .bind(doc.title)
+            .bind(doc.body)
+            .execute(&mut *c)
+            .await?;
+        }
     }
-}
-
-impl<'c> IndexExecutor<'c> for &mut sqlx::PgConnection {
-    async fn index(self, doc: &Document<'_>) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT INTO search_index (kind, ref_id, organisation_id, published_at, url, title, body)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)
-                     ON CONFLICT (kind, ref_id) DO UPDATE SET organisation_id = excluded.organisation_id,
-                       published_at = excluded.published_at, url = excluded.url, title = excluded.title, body = excluded.body")
-            .bind(doc.kind).bind(doc.ref_id).bind(doc.organisation_id).bind(doc.published_at)
-            .bind(doc.url).bind(doc.title).bind(doc.body).execute(&mut *self).await?;
-        Ok(())
-    }
+    Ok(())
 }
 
 /// Turns what a person typed into a safe FTS5 query: each word quoted (so operators and

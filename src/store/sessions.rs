@@ -18,31 +18,58 @@ impl Db {
         csrf_token: &str,
         expires_at: i64,
     ) -> StoreResult<()> {
-        let q = "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
-        write!(self, pool => sqlx::query(q).bind(id_hash).bind(user_id).bind(csrf_token).bind(now()).bind(expires_at).execute(pool).await.map(|r| r.rows_affected()))?;
+        let q = "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5)";
+        write!(self, |pool| sqlx::query(q)
+            .bind(id_hash)
+            .bind(user_id)
+            .bind(csrf_token)
+            .bind(now())
+            .bind(expires_at)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
-    /// The live session with that hash, if any; expired and disabled users' sessions are not returned.
+    /// The live session with that hash, if any; expired and disabled users' sessions are not
+    /// returned.
     pub async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
-        let q = "SELECT s.user_id, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+        let q = "SELECT s.user_id, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id
+                 = s.user_id
                  WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled = FALSE";
-        Ok(
-            read!(self, pool => sqlx::query_as(q).bind(id_hash).bind(now()).fetch_optional(pool).await)?,
-        )
+        Ok(read!(self, |pool| sqlx::query_as(q)
+            .bind(id_hash)
+            .bind(now())
+            .fetch_optional(pool)
+            .await)?)
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
-        write!(self, pool => sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(pool).await.map(|r| r.rows_affected()))?;
+        write!(self, |pool| sqlx::query(
+            "DELETE FROM sessions WHERE id_hash = $1"
+        )
+        .bind(id_hash)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// Removes expired sessions and rate-limit windows; run now and then.
     pub async fn purge_expired(&self) -> StoreResult<u64> {
         let t = now();
-        let n = write!(self, pool => {
-            let a = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(t).execute(pool).await?.rows_affected();
-            let b = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1").bind(t - 86_400).execute(pool).await?.rows_affected();
+        let n = write!(self, |pool| {
+            let a = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                .bind(t)
+                .execute(pool)
+                .await?
+                .rows_affected();
+            let b = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
+                .bind(t - 86_400)
+                .execute(pool)
+                .await?
+                .rows_affected();
             Ok::<u64, sqlx::Error>(a + b)
         })?;
         Ok(n)

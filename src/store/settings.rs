@@ -7,21 +7,33 @@ pub const COMMENTS_PAUSED: &str = "comments_paused_message";
 
 impl Db {
     pub async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
-        Ok(
-            read!(self, pool => sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(pool).await)?,
+        Ok(read!(self, |pool| sqlx::query_scalar(
+            "SELECT value FROM settings WHERE key = $1"
         )
+        .bind(key)
+        .fetch_optional(pool)
+        .await)?)
     }
 
     /// Sets a value, or removes it with `None`.
     pub async fn set_setting(&self, key: &str, value: Option<&str>) -> StoreResult<()> {
         match value {
-            Some(v) => {
-                write!(self, pool => sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2)
-                    ON CONFLICT (key) DO UPDATE SET value = excluded.value").bind(key).bind(v).execute(pool).await.map(|_| ()))?
-            }
-            None => {
-                write!(self, pool => sqlx::query("DELETE FROM settings WHERE key = $1").bind(key).execute(pool).await.map(|_| ()))?
-            }
+            Some(v) => write!(self, |pool| sqlx::query(
+                "INSERT INTO settings (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            )
+            .bind(key)
+            .bind(v)
+            .execute(pool)
+            .await
+            .map(|_| ()))?,
+            None => write!(self, |pool| sqlx::query(
+                "DELETE FROM settings WHERE key = $1"
+            )
+            .bind(key)
+            .execute(pool)
+            .await
+            .map(|_| ()))?,
         }
         Ok(())
     }

@@ -42,15 +42,19 @@ pub struct FetchRecord {
     pub error: Option<String>,
 }
 
-const SUBSCRIPTION: &str = "SELECT s.id, s.organisation_id, o.name AS organisation_name, s.url, s.title, s.etag, s.last_modified,
-        s.last_fetched_at, s.last_error, s.next_fetch_at
-    FROM feed_subscriptions s JOIN organisations o ON o.id = s.organisation_id";
+const SUBSCRIPTION: &str = "SELECT s.id, s.organisation_id, o.name AS organisation_name, s.url,
+                                                    s.title, s.etag, s.last_modified,
+                                s.last_fetched_at, s.last_error, s.next_fetch_at
+                            FROM feed_subscriptions s JOIN organisations o ON o.id =
+                            s.organisation_id";
 
 macro_rules! items {
     ($rest:literal) => {
         concat!(
-            "SELECT i.id, i.title, i.link, i.author, i.published_at, i.summary_html, i.content_html,
-                    s.title AS source_title, o.slug AS organisation_slug, o.name AS organisation_name
+            "SELECT i.id, i.title, i.link, i.author, i.published_at, i.summary_html,
+             i.content_html,
+                    s.title AS source_title, o.slug AS organisation_slug, o.name AS
+                    organisation_name
              FROM feed_items i JOIN feed_subscriptions s ON s.id = i.subscription_id
              JOIN organisations o ON o.id = s.organisation_id ",
             $rest
@@ -61,34 +65,56 @@ macro_rules! items {
 impl Db {
     /// Subscribes an organisation to a feed, due for fetching at once.
     pub async fn create_subscription(&self, organisation_id: i64, url: &str) -> StoreResult<i64> {
-        let q = "INSERT INTO feed_subscriptions (organisation_id, url, next_fetch_at, created_at) VALUES ($1, $2, $3, $3) RETURNING id";
-        write!(self, pool => sqlx::query_scalar(q).bind(organisation_id).bind(url).bind(now()).fetch_one(pool).await)
-            .map_err(StoreError::from_sqlx)
+        let q = "INSERT INTO feed_subscriptions (organisation_id, url, next_fetch_at, created_at)
+                 VALUES ($1, $2, $3, $3) RETURNING id";
+        write!(self, |pool| sqlx::query_scalar(q)
+            .bind(organisation_id)
+            .bind(url)
+            .bind(now())
+            .fetch_one(pool)
+            .await)
+        .map_err(StoreError::from_sqlx)
     }
 
     pub async fn subscription(&self, id: i64) -> StoreResult<Subscription> {
         let q = format!("{SUBSCRIPTION} WHERE s.id = $1");
-        read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(q)).bind(id).fetch_optional(pool).await)?.ok_or(StoreError::NotFound)
+        read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
+            .bind(id)
+            .fetch_optional(pool)
+            .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     pub async fn subscriptions(&self) -> StoreResult<Vec<Subscription>> {
         let q = format!("{SUBSCRIPTION} ORDER BY o.name, s.url");
-        Ok(read!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(q)).fetch_all(pool).await)?)
+        Ok(read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
+            .fetch_all(pool)
+            .await)?)
     }
 
     /// Ids of subscriptions whose fetch is due.
     pub async fn due_subscriptions(&self, limit: i64) -> StoreResult<Vec<i64>> {
-        let q = "SELECT id FROM feed_subscriptions WHERE next_fetch_at <= $1 ORDER BY next_fetch_at LIMIT $2";
-        Ok(
-            read!(self, pool => sqlx::query_scalar(q).bind(now()).bind(limit).fetch_all(pool).await)?,
-        )
+        let q = "SELECT id FROM feed_subscriptions WHERE next_fetch_at <= $1 ORDER BY
+                 next_fetch_at LIMIT $2";
+        Ok(read!(self, |pool| sqlx::query_scalar(q)
+            .bind(now())
+            .bind(limit)
+            .fetch_all(pool)
+            .await)?)
     }
 
     /// Claims a due subscription by moving its next fetch on; true for exactly one claimer
     /// however many nodes try at once (the update is conditional on it still being due).
     pub async fn claim_subscription(&self, id: i64, next_fetch_at: i64) -> StoreResult<bool> {
-        let q = "UPDATE feed_subscriptions SET next_fetch_at = $1 WHERE id = $2 AND next_fetch_at <= $3";
-        let n = write!(self, pool => sqlx::query(q).bind(next_fetch_at).bind(id).bind(now()).execute(pool).await.map(|r| r.rows_affected()))?;
+        let q = "UPDATE feed_subscriptions SET next_fetch_at = $1 WHERE id = $2 AND next_fetch_at
+                 <= $3";
+        let n = write!(self, |pool| sqlx::query(q)
+            .bind(next_fetch_at)
+            .bind(id)
+            .bind(now())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(n == 1)
     }
 
@@ -101,20 +127,43 @@ impl Db {
         record: &FetchRecord,
     ) -> StoreResult<u64> {
         let t = now();
-        write!(self, pool => {
+        write!(self, |pool| {
             let mut tx = pool.begin().await?;
             let mut new = 0;
             for item in items {
-                new += sqlx::query("INSERT INTO feed_items (subscription_id, guid, title, link, author, published_at, summary_html, content_html, fetched_at)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (subscription_id, guid) DO NOTHING")
-                    .bind(id).bind(&item.guid).bind(&item.title).bind(&item.link).bind(&item.author).bind(item.published)
-                    .bind(&item.summary_html).bind(&item.content_html).bind(t)
-                    .execute(&mut *tx).await?.rows_affected();
+                new += sqlx::query(
+                    "INSERT INTO feed_items (subscription_id, guid, title, link,
+                                 author, published_at, summary_html, content_html, fetched_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (subscription_id,
+                     guid) DO NOTHING",
+                )
+                .bind(id)
+                .bind(&item.guid)
+                .bind(&item.title)
+                .bind(&item.link)
+                .bind(&item.author)
+                .bind(item.published)
+                .bind(&item.summary_html)
+                .bind(&item.content_html)
+                .bind(t)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             }
-            sqlx::query("UPDATE feed_subscriptions SET title = COALESCE($1, title), etag = COALESCE($2, etag),
-                    last_modified = COALESCE($3, last_modified), last_fetched_at = $4, last_error = $5 WHERE id = $6")
-                .bind(&record.title).bind(&record.etag).bind(&record.last_modified).bind(t).bind(&record.error).bind(id)
-                .execute(&mut *tx).await?;
+            sqlx::query(
+                "UPDATE feed_subscriptions SET title = COALESCE($1, title), etag =
+                      COALESCE($2, etag),
+                 last_modified = COALESCE($3, last_modified), last_fetched_at = $4, last_error
+                 = $5 WHERE id = $6",
+            )
+            .bind(&record.title)
+            .bind(&record.etag)
+            .bind(&record.last_modified)
+            .bind(t)
+            .bind(&record.error)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok(new)
         })
@@ -126,14 +175,21 @@ impl Db {
         organisation_id: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<SyndicatedItem>> {
-        Ok(
-            read!(self, pool => sqlx::query_as(items!("WHERE ($1 IS NULL OR s.organisation_id = $1)
-                ORDER BY COALESCE(i.published_at, i.fetched_at) DESC, i.id DESC LIMIT $2"))
-            .bind(organisation_id).bind(limit).fetch_all(pool).await)?,
-        )
+        Ok(read!(self, |pool| sqlx::query_as(items!(
+            "WHERE ($1 IS NULL OR s.organisation_id = $1)
+             ORDER BY COALESCE(i.published_at, i.fetched_at) DESC, i.id DESC LIMIT $2"
+        ))
+        .bind(organisation_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?)
     }
 
     pub async fn syndicated_item(&self, id: i64) -> StoreResult<SyndicatedItem> {
-        read!(self, pool => sqlx::query_as(items!("WHERE i.id = $1")).bind(id).fetch_optional(pool).await)?.ok_or(StoreError::NotFound)
+        read!(self, |pool| sqlx::query_as(items!("WHERE i.id = $1"))
+            .bind(id)
+            .fetch_optional(pool)
+            .await)?
+        .ok_or(StoreError::NotFound)
     }
 }

@@ -63,15 +63,27 @@ impl Db {
         password_hash: &str,
         roles: &[(i64, Role)],
     ) -> StoreResult<i64> {
-        let insert = "INSERT INTO users (email, name, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
-        let grant = "INSERT INTO memberships (user_id, organisation_id, role) VALUES ($1, $2, $3)";
-        write!(self, pool => {
+        let insert = "INSERT INTO users (email, name, password_hash, created_at) VALUES ($1, $2,
+                      $3, $4) RETURNING id";
+        let grant = "INSERT INTO memberships (user_id, organisation_id, role) VALUES ($1, $2,
+                     $3)";
+        write!(self, |pool| {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(insert)
-                .bind(email.as_str()).bind(name).bind(password_hash).bind(now())
-                .fetch_one(&mut *tx).await.map_err(StoreError::from_sqlx)?;
+                .bind(email.as_str())
+                .bind(name)
+                .bind(password_hash)
+                .bind(now())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
             for (org, role) in roles {
-                sqlx::query(grant).bind(id).bind(org).bind(role.as_str()).execute(&mut *tx).await?;
+                sqlx::query(grant)
+                    .bind(id)
+                    .bind(org)
+                    .bind(role.as_str())
+                    .execute(&mut *tx)
+                    .await?;
             }
             tx.commit().await?;
             Ok(id)
@@ -80,33 +92,45 @@ impl Db {
 
     pub async fn users(&self) -> StoreResult<Vec<User>> {
         let q = "SELECT id, email, name, disabled, hub_admin FROM users ORDER BY name, email";
-        Ok(read!(self, pool => sqlx::query_as(q).fetch_all(pool).await)?)
+        Ok(read!(self, |pool| sqlx::query_as(q).fetch_all(pool).await)?)
     }
 
     pub async fn user(&self, id: i64) -> StoreResult<User> {
         let q = "SELECT id, email, name, disabled, hub_admin FROM users WHERE id = $1";
-        read!(self, pool => sqlx::query_as(q).bind(id).fetch_optional(pool).await)?
-            .ok_or(StoreError::NotFound)
+        read!(self, |pool| sqlx::query_as(q)
+            .bind(id)
+            .fetch_optional(pool)
+            .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     pub async fn user_by_email(&self, email: &Email) -> StoreResult<User> {
         let q = "SELECT id, email, name, disabled, hub_admin FROM users WHERE email = $1";
-        read!(self, pool => sqlx::query_as(q).bind(email.as_str()).fetch_optional(pool).await)?
-            .ok_or(StoreError::NotFound)
+        read!(self, |pool| sqlx::query_as(q)
+            .bind(email.as_str())
+            .fetch_optional(pool)
+            .await)?
+        .ok_or(StoreError::NotFound)
     }
 
     pub async fn credentials(&self, email: &Email) -> StoreResult<Option<Credentials>> {
         let q = "SELECT id, password_hash, disabled FROM users WHERE email = $1";
-        Ok(read!(self, pool => sqlx::query_as(q).bind(email.as_str()).fetch_optional(pool).await)?)
+        Ok(read!(self, |pool| sqlx::query_as(q)
+            .bind(email.as_str())
+            .fetch_optional(pool)
+            .await)?)
     }
 
     /// Every role a user holds, by organisation.
     pub async fn memberships(&self, user_id: i64) -> StoreResult<Vec<Membership>> {
-        let q = "SELECT m.organisation_id, o.slug AS organisation_slug, o.name AS organisation_name, m.role
+        let q = "SELECT m.organisation_id, o.slug AS organisation_slug, o.name AS
+                 organisation_name, m.role
                  FROM memberships m JOIN organisations o ON o.id = m.organisation_id
                  WHERE m.user_id = $1 ORDER BY o.name, m.role";
-        let rows: Vec<MembershipRow> =
-            read!(self, pool => sqlx::query_as(q).bind(user_id).fetch_all(pool).await)?;
+        let rows: Vec<MembershipRow> = read!(self, |pool| sqlx::query_as(q)
+            .bind(user_id)
+            .fetch_all(pool)
+            .await)?;
         rows.into_iter().map(Membership::try_from).collect()
     }
 
@@ -119,21 +143,42 @@ impl Db {
         disabled: bool,
         roles: &[(i64, Role)],
     ) -> StoreResult<()> {
-        write!(self, pool => {
+        write!(self, |pool| {
             let mut tx = pool.begin().await?;
             let n = sqlx::query("UPDATE users SET name = $1, disabled = $2 WHERE id = $3")
-                .bind(name).bind(disabled).bind(id).execute(&mut *tx).await?.rows_affected();
+                .bind(name)
+                .bind(disabled)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
-            sqlx::query("DELETE FROM memberships WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM memberships WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             for (org, role) in roles {
-                sqlx::query("INSERT INTO memberships (user_id, organisation_id, role) VALUES ($1, $2, $3)")
-                    .bind(id).bind(org).bind(role.as_str()).execute(&mut *tx).await?;
+                sqlx::query(
+                    "INSERT INTO memberships (user_id, organisation_id, role) VALUES ($1, $2,
+                     $3)",
+                )
+                .bind(id)
+                .bind(org)
+                .bind(role.as_str())
+                .execute(&mut *tx)
+                .await?;
             }
             if disabled {
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
-                sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM api_tokens WHERE user_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
             }
             tx.commit().await?;
             Ok(())
@@ -142,8 +187,14 @@ impl Db {
 
     /// Makes a user a hub admin, or no longer one.
     pub async fn set_hub_admin(&self, id: i64, hub_admin: bool) -> StoreResult<()> {
-        let n = write!(self, pool => sqlx::query("UPDATE users SET hub_admin = $1 WHERE id = $2")
-            .bind(hub_admin).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+        let n = write!(self, |pool| sqlx::query(
+            "UPDATE users SET hub_admin = $1 WHERE id = $2"
+        )
+        .bind(hub_admin)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
         if n == 0 {
             return Err(StoreError::NotFound);
         }
@@ -154,7 +205,10 @@ impl Db {
     /// be removed.
     pub async fn count_enabled_admins(&self) -> StoreResult<i64> {
         let q = "SELECT COUNT(*) FROM users u WHERE u.disabled = FALSE
-                 AND (u.hub_admin OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.role = 'admin'))";
-        Ok(read!(self, pool => sqlx::query_scalar(q).fetch_one(pool).await)?)
+                 AND (u.hub_admin OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id
+                 AND m.role = 'admin'))";
+        Ok(read!(self, |pool| sqlx::query_scalar(q)
+            .fetch_one(pool)
+            .await)?)
     }
 }
