@@ -11,13 +11,32 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use townhall::domain::role::Role;
 
-/// The slowest `/healthz` may answer while a hostile request is being handled.
+/// The slowest `/healthz` may answer while a hostile request is being handled, beyond any
+/// delay the machine itself imposed on an independent thread at the same time.
 const HEALTHY: Duration = Duration::from_millis(100);
 
-/// Runs `work` while another client asks `/healthz` every 10 ms; fails if any answer took
-/// [`HEALTHY`] or more, or was not 200.
+/// Runs `work` while another client asks `/healthz` every 10 ms; fails if any answer was not
+/// 200, or took [`HEALTHY`] or more beyond the machine's own scheduling delay.
+///
+/// The server runs on the test's own runtime, so anything that blocks it delays `/healthz`.
+/// So does a busy machine (the other tests run beside this one on two cores): a thread of its
+/// own, outside the runtime, measures how late its short sleeps wake meanwhile, and that
+/// delay, which no request could have caused, is allowed on top.
 async fn while_healthy<F: Future>(t: &TestApp, work: F) -> F::Output {
     let stop = Arc::new(AtomicBool::new(false));
+    let machine = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut latest = Duration::ZERO;
+            while !stop.load(Ordering::Relaxed) {
+                let nap = Duration::from_millis(2);
+                let start = Instant::now();
+                std::thread::sleep(nap);
+                latest = latest.max(start.elapsed().saturating_sub(nap));
+            }
+            latest
+        })
+    };
     let watcher = {
         let (stop, url, client) = (stop.clone(), t.url("/healthz"), reqwest::Client::new());
         tokio::spawn(async move {
@@ -37,9 +56,11 @@ async fn while_healthy<F: Future>(t: &TestApp, work: F) -> F::Output {
     let out = work.await;
     stop.store(true, Ordering::Relaxed);
     let slowest = watcher.await.unwrap();
+    let machine_delay = machine.join().unwrap();
     assert!(
-        slowest < HEALTHY,
-        "/healthz took {slowest:?} while the request was handled"
+        slowest < HEALTHY + machine_delay,
+        "/healthz took {slowest:?} while the request was handled \
+         (the machine delayed an idle thread by {machine_delay:?} meanwhile)"
     );
     out
 }
