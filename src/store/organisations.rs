@@ -15,6 +15,13 @@ pub struct Organisation {
     pub parent_slug: Option<String>,
 }
 
+impl Organisation {
+    /// The organisation and the one above it, whose roles apply to it.
+    pub fn lineage(&self) -> Vec<i64> {
+        std::iter::once(self.id).chain(self.parent_id).collect()
+    }
+}
+
 /// The organisation columns, with `$rest` (a WHERE or ORDER BY clause) appended.
 macro_rules! select {
     ($rest:literal) => {

@@ -2,17 +2,16 @@
 //! `crate::analytics`), the dashboard at `/admin/analytics` (admins see the hub, editors their
 //! organisations), its CSV download, and `GET /api/v1/analytics/pages` for admins.
 
-use super::api::{ApiQuery, ApiUser};
-use super::client_ip::ClientIp;
-use super::editorial::organisations_for;
-use super::error::{ApiError, PageError, PageResult};
-use super::viewer::{SignedIn, Viewer};
 use crate::App;
 use crate::analytics::{Hit, day_of, external_referrer, is_bot, is_public_page_path};
 use crate::domain::FieldErrors;
 use crate::domain::role::Role;
 use crate::store::analytics::Scope;
 use crate::store::organisations::Organisation;
+use crate::web::api::{ApiQuery, ApiUser};
+use crate::web::client_ip::ClientIp;
+use crate::web::error::{ApiError, PageError, PageResult};
+use crate::web::viewer::{SignedIn, Viewer};
 use axum::Json;
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
@@ -179,7 +178,7 @@ async fn access(app: &App, user: &SignedIn) -> Result<Access, crate::store::Stor
     let all = app.db.organisations().await?;
     Ok(Access {
         hub: user.hub_admin,
-        organisations: organisations_for(user, Role::Editor, &all),
+        organisations: user.organisations_with(Role::Editor, &all),
     })
 }
 
@@ -265,7 +264,7 @@ pub async fn dashboard(
         "from={}&to={}&organisation={}",
         format_day(period.from),
         format_day(period.to),
-        super::error::urlencode(organisation.map(|o| o.slug.as_str()).unwrap_or(""))
+        crate::web::error::urlencode(organisation.map(|o| o.slug.as_str()).unwrap_or(""))
     );
     viewer.render_with_status(
         &app,

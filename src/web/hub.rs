@@ -1,11 +1,13 @@
-//! Public pages: the hub and organisation pages.
+//! The two front doors: the public hub at `/` and the admin home at `/admin`.
 
-use super::blog::{PAGE_SIZE, PageQuery, pagination, with_details};
-use super::error::PageResult;
-use super::viewer::Viewer;
 use crate::App;
+use crate::domain::role::Role;
+use crate::store::StoreError;
 use crate::store::posts::PostFilter;
-use axum::extract::{Path, Query, State};
+use crate::web::error::PageResult;
+use crate::web::publishing::public::with_details;
+use crate::web::viewer::Viewer;
+use axum::extract::State;
 use minijinja::context;
 use minijinja::value::Serde;
 
@@ -31,58 +33,8 @@ async fn hub_content(app: &App) -> PageResult<minijinja::Value> {
         organisations => Serde(organisations), posts, syndicated => Serde(syndicated),
         open_exercises => Serde(open_exercises),
         programme_total => by_phase.iter().map(|(_, n)| n).sum::<i64>(),
-        programme_phases => super::programme::phase_rows(&by_phase),
+        programme_phases => crate::web::programme::public::phase_rows(&by_phase),
     })
-}
-
-/// `GET /organisations/{slug}`: the organisation, its bodies, and its posts.
-pub async fn organisation(
-    State(app): State<App>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    Query(q): Query<PageQuery>,
-) -> PageResult {
-    let organisation = app.db.organisation_by_slug(&slug).await?;
-    let all = app.db.organisations().await?;
-    let parent = all
-        .iter()
-        .find(|o| Some(o.id) == organisation.parent_id)
-        .cloned();
-    let children: Vec<_> = all
-        .into_iter()
-        .filter(|o| o.parent_id == Some(organisation.id))
-        .collect();
-    let page = q.number();
-    let filter = PostFilter {
-        organisation_id: Some(organisation.id),
-        ..Default::default()
-    };
-    let (posts, total) = app
-        .db
-        .public_posts(filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-        .await?;
-    let base = format!("/organisations/{}", organisation.slug);
-    let register = app.db.register().await?;
-    let projects = register.projects(&crate::store::programme::ProjectFilter {
-        organisation: Some(organisation.slug.clone()),
-        ..Default::default()
-    });
-    viewer.render(
-        &app,
-        "organisation.html",
-        context! {
-            posts => with_details(&app, posts).await?,
-            pagination => pagination(&base, page, total, PAGE_SIZE),
-            feed_url => format!("{base}/feed.atom"),
-            syndicated => Serde(app.db.recent_items(Some(organisation.id), 5).await?),
-            documents => Serde(app.db.public_pages(organisation.id).await?),
-            exercises => Serde(app.db.public_exercises(Some(organisation.id), None).await?),
-            projects => Serde(&projects),
-            organisation => Serde(organisation),
-            parent => Serde(parent),
-            children => Serde(children),
-        },
-    )
 }
 
 /// Published exercises open for responses now, soonest closing first.
@@ -101,4 +53,44 @@ pub async fn open_exercises(
         .collect();
     open.sort_by_key(|e| e.closes_at);
     Ok(open)
+}
+
+/// `GET /admin`: what this user can do, and the recent audit log for a hub admin.
+pub async fn admin_home(State(app): State<App>, viewer: Viewer) -> PageResult {
+    let user = viewer.signed_in()?;
+    let top = top_level_ids(&app).await?;
+    // The audit log covers every organisation: hub admins only.
+    let audit = if user.hub_admin {
+        app.db.recent_audit(10).await?
+    } else {
+        Vec::new()
+    };
+    let all = app.db.organisations().await?;
+    let is_admin = user.is_admin();
+    let is_hub_admin = user.hub_admin;
+    let is_editor = !user.organisations_with(Role::Editor, &all).is_empty();
+    let is_moderator = !user.organisations_with(Role::Moderator, &all).is_empty();
+    let is_analyst = !user.organisations_with(Role::Analyst, &all).is_empty();
+    let is_programme = user.has_hub_role(Role::Programme, &top);
+    let pending_comments = if is_moderator {
+        app.db.count_pending_comments().await?
+    } else {
+        0
+    };
+    viewer.render(
+        &app,
+        "admin/home.html",
+        context! { is_admin, is_hub_admin, is_editor, is_moderator, is_analyst, is_programme, pending_comments, audit => Serde(audit) },
+    )
+}
+
+async fn top_level_ids(app: &App) -> Result<Vec<i64>, StoreError> {
+    Ok(app
+        .db
+        .organisations()
+        .await?
+        .iter()
+        .filter(|o| o.parent_id.is_none())
+        .map(|o| o.id)
+        .collect())
 }

@@ -1,9 +1,9 @@
 //! Middleware: security headers, the cross-origin guard, error pages and request metrics.
 
-use super::analytics::PageView;
-use super::error::ErrorPage;
-use super::viewer::{Viewer, render_page};
 use crate::App;
+use crate::web::analytics::PageView;
+use crate::web::error::ErrorPage;
+use crate::web::viewer::{Viewer, render_page};
 use axum::body::Body;
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -61,16 +61,16 @@ pub async fn refuse_malformed(req: Request, next: Next) -> Response {
     } else if req
         .headers()
         .get(header::HOST)
-        .is_some_and(|h| !h.to_str().is_ok_and(super::site::is_valid_host))
+        .is_some_and(|h| !h.to_str().is_ok_and(crate::web::site::is_valid_host))
     {
         "The Host header must be a host name and port, such as example.org:8080"
     } else {
         return next.run(req).await;
     };
     if uri.path().starts_with("/api/") {
-        super::error::ApiError::BadRequest(problem.into()).into_response()
+        crate::web::error::ApiError::BadRequest(problem.into()).into_response()
     } else {
-        super::error::PageError::BadRequest(problem.into()).into_response()
+        crate::web::error::PageError::BadRequest(problem.into()).into_response()
     }
 }
 

@@ -1,32 +1,28 @@
 //! The web layer: every route is listed in [`router`]; handlers are thin and live in one
 //! module per area; SQL stays in `crate::store`.
 
-pub mod admin;
+// The areas, one folder each: public pages, admin and API.
+pub mod accounts;
+pub mod ideas;
+pub mod listening;
+pub mod programme;
+pub mod publishing;
+
+// Pages that belong to no one area.
 pub mod analytics;
 pub mod api;
-pub mod api_ideas;
-pub mod api_listening;
-pub mod assets;
-pub mod atom;
-pub mod blog;
-pub mod client_ip;
-pub mod consultations;
-pub mod editorial;
-pub mod error;
-pub mod ideas;
-pub mod listening_admin;
-pub mod middleware;
+pub mod hub;
 pub mod opendata;
-pub mod ops;
-pub mod pages;
-pub mod programme;
-pub mod programme_admin;
-pub mod programme_api;
-pub mod programme_import;
+pub mod organisations;
 pub mod search;
-pub mod sign_in;
+
+// What every area uses: who is looking, errors, templates, assets, middleware.
+pub mod assets;
+pub mod client_ip;
+pub mod error;
+pub mod middleware;
+pub mod ops;
 pub mod site;
-pub mod syndication;
 pub mod templates;
 pub mod viewer;
 
@@ -45,210 +41,252 @@ use tower_http::trace::TraceLayer;
 /// The whole site.
 pub fn router(app: App) -> Router {
     let pages = Router::new()
-        .route("/", get(pages::hub))
-        .route("/organisations/{slug}", get(pages::organisation))
-        .route("/organisations/{slug}/feed.atom", get(atom::organisation))
-        .route("/blog", get(blog::index))
-        .route("/blog/feed.atom", get(atom::hub))
-        .route("/blog/categories/{slug}", get(blog::category))
-        .route("/blog/categories/{slug}/feed.atom", get(atom::category))
-        .route("/blog/{slug}", get(blog::post))
-        .route("/blog/{slug}/comments", post(blog::add_comment))
-        .route("/topics/{slug}", get(blog::topic))
-        .route("/pages/{slug}", get(blog::page))
-        .route("/consultations", get(consultations::index))
-        .route("/consultations/{slug}", get(consultations::show))
+        .route("/", get(hub::hub))
+        .route("/organisations/{slug}", get(organisations::organisation))
+        .route(
+            "/organisations/{slug}/feed.atom",
+            get(publishing::feeds::organisation),
+        )
+        .route("/blog", get(publishing::public::index))
+        .route("/blog/feed.atom", get(publishing::feeds::hub))
+        .route("/blog/categories/{slug}", get(publishing::public::category))
+        .route(
+            "/blog/categories/{slug}/feed.atom",
+            get(publishing::feeds::category),
+        )
+        .route("/blog/{slug}", get(publishing::public::post))
+        .route(
+            "/blog/{slug}/comments",
+            post(publishing::public::add_comment),
+        )
+        .route("/topics/{slug}", get(publishing::public::topic))
+        .route("/pages/{slug}", get(publishing::public::page))
+        .route("/consultations", get(listening::public::index))
+        .route("/consultations/{slug}", get(listening::public::show))
         .route(
             "/consultations/{slug}/respond",
-            get(consultations::respond).post(consultations::submit),
+            get(listening::public::respond).post(listening::public::submit),
         )
         .route(
             "/consultations/{slug}/confirmation/{reference}",
-            get(consultations::confirmation),
+            get(listening::public::confirmation),
         )
-        .route("/consultations/{slug}/results", get(consultations::results))
+        .route(
+            "/consultations/{slug}/results",
+            get(listening::public::results),
+        )
         .route(
             "/consultations/{slug}/results.json",
-            get(consultations::results_json),
+            get(listening::public::results_json),
         )
         .route(
             "/consultations/{slug}/results.csv",
-            get(consultations::results_csv),
+            get(listening::public::results_csv),
         )
-        .route("/ideas", get(ideas::index))
+        .route("/ideas", get(ideas::public::index))
         .route(
             "/ideas/{challenge}",
-            get(ideas::challenge).post(ideas::submit),
+            get(ideas::public::challenge).post(ideas::public::submit),
         )
-        .route("/ideas/{challenge}/{idea}/vote", post(ideas::vote))
+        .route("/ideas/{challenge}/{idea}/vote", post(ideas::public::vote))
         .route(
             "/admin/ideas",
-            get(ideas::admin_list).post(ideas::create_challenge),
+            get(ideas::admin::admin_list).post(ideas::admin::create_challenge),
         )
-        .route("/admin/ideas/{challenge}", get(ideas::admin_challenge))
+        .route(
+            "/admin/ideas/{challenge}",
+            get(ideas::admin::admin_challenge),
+        )
         .route(
             "/admin/ideas/{challenge}/{idea}/decide",
-            post(ideas::decide),
+            post(ideas::admin::decide),
         )
-        .route("/admin/ideas/{challenge}/{idea}/score", post(ideas::score))
+        .route(
+            "/admin/ideas/{challenge}/{idea}/score",
+            post(ideas::admin::score),
+        )
         .route(
             "/admin/ideas/{challenge}/{idea}/project",
-            post(ideas::make_project),
+            post(ideas::admin::make_project),
         )
         .route("/search", get(search::search))
-        .route("/programme", get(programme::overview))
-        .route("/programme/projects", get(programme::projects))
-        .route("/programme/projects/{slug}", get(programme::project))
-        .route("/programme/strategies/{slug}", get(programme::strategy))
-        .route("/programme/themes/{slug}", get(programme::theme))
-        .route("/programme/commitments/{slug}", get(programme::commitment))
-        .route("/programme/case-studies", get(programme::case_studies))
-        .route("/programme/case-studies/{slug}", get(programme::case_study))
-        .route("/programme/updates.atom", get(programme::updates_feed))
+        .route("/programme", get(programme::public::overview))
+        .route("/programme/projects", get(programme::public::projects))
+        .route(
+            "/programme/projects/{slug}",
+            get(programme::public::project),
+        )
+        .route(
+            "/programme/strategies/{slug}",
+            get(programme::public::strategy),
+        )
+        .route("/programme/themes/{slug}", get(programme::public::theme))
+        .route(
+            "/programme/commitments/{slug}",
+            get(programme::public::commitment),
+        )
+        .route(
+            "/programme/case-studies",
+            get(programme::public::case_studies),
+        )
+        .route(
+            "/programme/case-studies/{slug}",
+            get(programme::public::case_study),
+        )
+        .route(
+            "/programme/updates.atom",
+            get(programme::public::updates_feed),
+        )
         .route("/data", get(opendata::index))
         .route("/data/{file}", get(opendata::download))
-        .route("/syndicated/{id}", get(syndication::item))
-        .route("/sign-in", get(sign_in::show).post(sign_in::submit))
-        .route("/sign-out", post(sign_in::sign_out))
-        .route("/admin", get(admin::home))
-        .route("/admin/organisations", get(admin::organisations))
+        .route("/syndicated/{id}", get(publishing::syndication::item))
+        .route(
+            "/sign-in",
+            get(accounts::sign_in::show).post(accounts::sign_in::submit),
+        )
+        .route("/sign-out", post(accounts::sign_in::sign_out))
+        .route("/admin", get(hub::admin_home))
+        .route("/admin/organisations", get(organisations::organisations))
         .route(
             "/admin/organisations/new",
-            get(admin::new_organisation).post(admin::create_organisation),
+            get(organisations::new_organisation).post(organisations::create_organisation),
         )
         .route(
             "/admin/organisations/{slug}/edit",
-            get(admin::edit_organisation).post(admin::update_organisation),
+            get(organisations::edit_organisation).post(organisations::update_organisation),
         )
-        .route("/admin/users", get(admin::users))
+        .route("/admin/users", get(accounts::users::users))
         .route(
             "/admin/users/new",
-            get(admin::new_user).post(admin::create_user),
+            get(accounts::users::new_user).post(accounts::users::create_user),
         )
         .route(
             "/admin/users/{id}/edit",
-            get(admin::edit_user).post(admin::update_user),
+            get(accounts::users::edit_user).post(accounts::users::update_user),
         )
-        .route("/admin/posts", get(editorial::posts))
+        .route("/admin/posts", get(publishing::admin::posts))
         .route(
             "/admin/posts/new",
-            get(editorial::new_post).post(editorial::create_post),
+            get(publishing::admin::new_post).post(publishing::admin::create_post),
         )
         .route(
             "/admin/posts/{id}/edit",
-            get(editorial::edit_post).post(editorial::update_post),
+            get(publishing::admin::edit_post).post(publishing::admin::update_post),
         )
-        .route("/admin/programme", get(programme_admin::index))
+        .route("/admin/programme", get(programme::admin::index))
         .route(
             "/admin/programme/import",
-            get(programme_import::show).post(programme_import::upload),
+            get(programme::import::show).post(programme::import::upload),
         )
         .route(
             "/admin/programme/import/preview",
-            post(programme_import::preview),
+            post(programme::import::preview),
         )
         .route(
             "/admin/programme/import/confirm",
-            post(programme_import::confirm),
+            post(programme::import::confirm),
         )
         .route(
             "/admin/programme/{kind}/new",
-            get(programme_admin::new).post(programme_admin::create),
+            get(programme::admin::new).post(programme::admin::create),
         )
         .route(
             "/admin/programme/{kind}/{id}/edit",
-            get(programme_admin::edit).post(programme_admin::update),
+            get(programme::admin::edit).post(programme::admin::update),
         )
         .route(
             "/admin/programme/{kind}/{id}/delete",
-            post(programme_admin::delete),
+            post(programme::admin::delete),
         )
-        .route("/admin/comments", get(editorial::moderation_queue))
-        .route("/admin/comments/pause", post(editorial::pause))
-        .route("/admin/comments/{id}", post(editorial::decide))
+        .route("/admin/comments", get(publishing::admin::moderation_queue))
+        .route("/admin/comments/pause", post(publishing::admin::pause))
+        .route("/admin/comments/{id}", post(publishing::admin::decide))
         .route(
             "/admin/feeds",
-            get(syndication::list).post(syndication::subscribe),
+            get(publishing::syndication::list).post(publishing::syndication::subscribe),
         )
-        .route("/admin/feeds/{id}/fetch", post(syndication::fetch))
-        .route("/admin/consultations", get(listening_admin::list))
+        .route(
+            "/admin/feeds/{id}/fetch",
+            post(publishing::syndication::fetch),
+        )
+        .route("/admin/consultations", get(listening::admin::list))
         .route(
             "/admin/consultations/new",
-            get(listening_admin::new).post(listening_admin::create),
+            get(listening::admin::new).post(listening::admin::create),
         )
         .route(
             "/admin/consultations/import",
-            get(listening_admin::import_form).post(listening_admin::import),
+            get(listening::admin::import_form).post(listening::admin::import),
         )
-        .route("/admin/consultations/{id}", get(listening_admin::show))
+        .route("/admin/consultations/{id}", get(listening::admin::show))
         .route(
             "/admin/consultations/{id}/edit",
-            get(listening_admin::edit).post(listening_admin::update),
+            get(listening::admin::edit).post(listening::admin::update),
         )
         .route(
             "/admin/consultations/{id}/questions",
-            post(listening_admin::add_question),
+            post(listening::admin::add_question),
         )
         .route(
             "/admin/consultations/{id}/questions/{action}",
-            post(listening_admin::change_question),
+            post(listening::admin::change_question),
         )
         .route(
             "/admin/consultations/{id}/segments",
-            post(listening_admin::add_segment),
+            post(listening::admin::add_segment),
         )
         .route(
             "/admin/consultations/{id}/dimensions",
-            post(listening_admin::add_dimension),
+            post(listening::admin::add_dimension),
         )
         .route(
             "/admin/consultations/{id}/publish",
-            post(listening_admin::publish),
+            post(listening::admin::publish),
         )
         .route(
             "/admin/consultations/{id}/definition.json",
-            get(listening_admin::export_definition),
+            get(listening::admin::export_definition),
         )
         .route(
             "/admin/consultations/{id}/evidence",
-            get(listening_admin::evidence).post(listening_admin::add_evidence),
+            get(listening::admin::evidence).post(listening::admin::add_evidence),
         )
         .route(
             "/admin/consultations/{id}/evidence/import",
-            post(listening_admin::import_evidence),
+            post(listening::admin::import_evidence),
         )
         .route(
             "/admin/consultations/{id}/responses.csv",
-            get(listening_admin::responses_csv),
+            get(listening::admin::responses_csv),
         )
         .route(
             "/admin/consultations/{id}/analyses",
-            post(listening_admin::request_analysis),
+            post(listening::admin::request_analysis),
         )
         .route(
             "/admin/consultations/{id}/actions",
-            post(listening_admin::add_action),
+            post(listening::admin::add_action),
         )
         .route(
             "/admin/consultations/{id}/actions/{action}/delete",
-            post(listening_admin::delete_action),
+            post(listening::admin::delete_action),
         )
         .route(
             "/admin/consultations/{id}/erase",
-            post(listening_admin::erase_contact),
+            post(listening::admin::erase_contact),
         )
         .route(
             "/admin/consultations/{id}/results",
-            post(listening_admin::publish_results),
+            post(listening::admin::publish_results),
         )
-        .route("/admin/analyses/{id}", get(listening_admin::review))
+        .route("/admin/analyses/{id}", get(listening::admin::review))
         .route(
             "/admin/analyses/{id}/edit",
-            post(listening_admin::edit_review),
+            post(listening::admin::edit_review),
         )
         .route(
             "/admin/analyses/{id}/publish",
-            post(listening_admin::publish_analysis),
+            post(listening::admin::publish_analysis),
         )
         .route("/admin/analytics", get(analytics::dashboard))
         .route("/admin/analytics.csv", get(analytics::csv));
@@ -257,49 +295,64 @@ pub fn router(app: App) -> Router {
         .route("/api/openapi.json", get(api::openapi))
         .route("/api/v1/organisations", get(api::organisations))
         .route("/api/v1/me", get(api::me))
-        .route("/api/v1/posts", get(api::posts).post(api::create_post))
-        .route("/api/v1/posts/{slug}", get(api::post))
-        .route("/api/v1/posts/{slug}/comments", post(api::add_comment))
-        .route("/api/v1/comments/{id}/approve", post(api::approve_comment))
-        .route("/api/v1/comments/{id}/reject", post(api::reject_comment))
-        .route("/api/v1/feeds", post(api::create_feed))
-        .route("/api/v1/feeds/{id}/fetch", post(api::fetch_feed))
+        .route(
+            "/api/v1/posts",
+            get(publishing::api::posts).post(publishing::api::create_post),
+        )
+        .route("/api/v1/posts/{slug}", get(publishing::api::post))
+        .route(
+            "/api/v1/posts/{slug}/comments",
+            post(publishing::api::add_comment),
+        )
+        .route(
+            "/api/v1/comments/{id}/approve",
+            post(publishing::api::approve_comment),
+        )
+        .route(
+            "/api/v1/comments/{id}/reject",
+            post(publishing::api::reject_comment),
+        )
+        .route("/api/v1/feeds", post(publishing::api::create_feed))
+        .route(
+            "/api/v1/feeds/{id}/fetch",
+            post(publishing::api::fetch_feed),
+        )
         .route(
             "/api/v1/consultations",
-            get(api_listening::list).post(api_listening::create),
+            get(listening::api::list).post(listening::api::create),
         )
-        .route("/api/v1/consultations/{slug}", get(api_listening::show))
-        .route("/api/v1/ideas", get(api_ideas::list))
+        .route("/api/v1/consultations/{slug}", get(listening::api::show))
+        .route("/api/v1/ideas", get(ideas::api::list))
         .route(
             "/api/v1/ideas/{challenge}",
-            get(api_ideas::show).post(api_ideas::submit),
+            get(ideas::api::show).post(ideas::api::submit),
         )
         .route(
             "/api/v1/consultations/{slug}/responses",
-            get(api_listening::responses).post(api_listening::respond),
+            get(listening::api::responses).post(listening::api::respond),
         )
         .route(
             "/api/v1/consultations/{slug}/analyses",
-            post(api_listening::request_analysis),
+            post(listening::api::request_analysis),
         )
-        .route("/api/v1/analyses/{id}", get(api_listening::analysis))
-        .route("/api/v1/programme/projects", get(programme_api::projects))
+        .route("/api/v1/analyses/{id}", get(listening::api::analysis))
+        .route("/api/v1/programme/projects", get(programme::api::projects))
         .route(
             "/api/v1/programme/projects/{slug}",
-            get(programme_api::project),
+            get(programme::api::project),
         )
         .route(
             "/api/v1/programme/strategies",
-            get(programme_api::strategies),
+            get(programme::api::strategies),
         )
-        .route("/api/v1/programme/themes", get(programme_api::themes))
+        .route("/api/v1/programme/themes", get(programme::api::themes))
         .route(
             "/api/v1/programme/commitments",
-            get(programme_api::commitments),
+            get(programme::api::commitments),
         )
         .route(
             "/api/v1/programme/case-studies",
-            get(programme_api::case_studies),
+            get(programme::api::case_studies),
         )
         .route("/api/v1/analytics/pages", get(analytics::api_pages))
         .route("/api/{*rest}", get(api::not_found).post(api::not_found));

@@ -1,9 +1,9 @@
 //! `/data`: the open data registry's datasets, their documented columns and downloads.
 
-use super::error::{PageError, PageResult};
-use super::viewer::Viewer;
 use crate::App;
 use crate::opendata::{DATASETS, LICENCE};
+use crate::web::error::{PageError, PageResult};
+use crate::web::viewer::Viewer;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;

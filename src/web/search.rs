@@ -1,9 +1,9 @@
 //! `GET /search?q=&organisation=&type=&page=`: site search with highlighted snippets.
 
-use super::blog::{PAGE_SIZE, PageQuery, pagination};
-use super::error::PageResult;
-use super::viewer::Viewer;
 use crate::App;
+use crate::web::error::PageResult;
+use crate::web::publishing::public::{PAGE_SIZE, PageQuery, pagination};
+use crate::web::viewer::Viewer;
 use axum::extract::{Query, State};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -52,7 +52,7 @@ pub async fn search(
             )
             .await?
     };
-    let mut base = format!("/search?q={}", super::error::urlencode(&text));
+    let mut base = format!("/search?q={}", crate::web::error::urlencode(&text));
     if let Some(o) = organisation {
         base.push_str(&format!("&organisation={}", o.slug));
     }

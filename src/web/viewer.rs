@@ -7,12 +7,12 @@
 //! 2. Every form carries a token, checked by [`CsrfForm`]: the session's token when signed
 //!    in, otherwise the token in the visitor's `townhall_csrf` cookie (double submit).
 
-use super::error::{PageError, PageResult};
 use crate::App;
 use crate::auth::{constant_time_eq, random_token, token_hash};
 use crate::domain::role::Role;
 use crate::store::organisations::Organisation;
 use crate::store::users::Membership;
+use crate::web::error::{PageError, PageResult};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
@@ -76,11 +76,16 @@ impl SignedIn {
     /// under it.
     pub fn administered(&self, all: &[Organisation]) -> Vec<i64> {
         all.iter()
-            .filter(|o| {
-                let lineage: Vec<i64> = std::iter::once(o.id).chain(o.parent_id).collect();
-                self.hub_admin || self.has_role_in(Role::Admin, &lineage)
-            })
+            .filter(|o| self.hub_admin || self.has_role_in(Role::Admin, &o.lineage()))
             .map(|o| o.id)
+            .collect()
+    }
+
+    /// The organisations (of `all`) in which the user holds `role`, there or above.
+    pub fn organisations_with(&self, role: Role, all: &[Organisation]) -> Vec<Organisation> {
+        all.iter()
+            .filter(|o| self.has_role_in(role, &o.lineage()))
+            .cloned()
             .collect()
     }
 
@@ -260,8 +265,8 @@ pub fn render_page(
         user => minijinja::value::Serde(viewer.user.as_ref()),
         csrf_token => &viewer.csrf_token,
         current_path => &viewer.path,
-        css_url => super::assets::url("townhall.css"),
-        js_url => super::assets::url("townhall.js"),
+        css_url => crate::web::assets::url("townhall.css"),
+        js_url => crate::web::assets::url("townhall.js"),
     };
     app.templates
         .get_template(template)?
@@ -288,8 +293,10 @@ impl<T: DeserializeOwned + Send> FromRequest<App> for CsrfForm<T> {
         let bytes = axum::body::to_bytes(body, FORM_LIMIT).await.map_err(|_| {
             PageError::TooLarge("The form was too large to accept: shorten what you wrote.".into())
         })?;
-        if super::middleware::form_has_nul(&bytes) {
-            return Err(PageError::BadRequest(super::middleware::NUL_REFUSED.into()));
+        if crate::web::middleware::form_has_nul(&bytes) {
+            return Err(PageError::BadRequest(
+                crate::web::middleware::NUL_REFUSED.into(),
+            ));
         }
         let token: TokenField =
             serde_html_form::from_bytes(&bytes).unwrap_or(TokenField { csrf_token: None });
@@ -352,7 +359,9 @@ impl FromRequest<App> for CsrfUpload {
                 Some(f) if upload.file.is_none() => upload.file = Some((f, bytes.to_vec())),
                 Some(_) => {}
                 None if bytes.contains(&0) => {
-                    return Err(PageError::BadRequest(super::middleware::NUL_REFUSED.into()));
+                    return Err(PageError::BadRequest(
+                        crate::web::middleware::NUL_REFUSED.into(),
+                    ));
                 }
                 None => {
                     upload

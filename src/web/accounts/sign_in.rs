@@ -4,15 +4,15 @@
 //! counters, so the limit holds across app nodes): past the limit the form answers 429 and
 //! says when to try again. The form never says whether the email or the password was wrong.
 
-use super::client_ip::ClientIp;
-use super::error::{PageError, PageResult};
-use super::viewer::{CsrfForm, SESSION_COOKIE, SESSION_SECS, Viewer};
 use crate::App;
 use crate::auth::{random_token, token_hash, verify_password};
 use crate::domain::FieldErrors;
 use crate::domain::text::LocalPath;
 use crate::domain::user::{Email, MAX_PASSWORD_LEN};
 use crate::store::now;
+use crate::web::client_ip::ClientIp;
+use crate::web::error::{PageError, PageResult};
+use crate::web::viewer::{CsrfForm, SESSION_COOKIE, SESSION_SECS, Viewer};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

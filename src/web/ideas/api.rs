@@ -2,14 +2,14 @@
 //! submitting an idea (held for moderation, with the form's rules: `crate::ideas`). Votes
 //! are cast on the page only, one per browser (see `web::ideas`).
 
-use super::api::{ApiJson, ApiPath};
-use super::client_ip::ClientIp;
-use super::error::{ApiError, ApiResult};
-use super::site::base_url;
 use crate::App;
 use crate::domain::exercise::format_instant;
 use crate::ideas::{self, IDEA_WINDOW_SECS, IdeaRefusal, NewIdea};
 use crate::store::ideas::Challenge;
+use crate::web::api::{ApiJson, ApiPath};
+use crate::web::client_ip::ClientIp;
+use crate::web::error::{ApiError, ApiResult};
+use crate::web::site::base_url;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

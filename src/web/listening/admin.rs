@@ -5,10 +5,6 @@
 //! and publish the results. Admin implies both roles. Every change is in the audit log, and
 //! every change to an analysis is in its own change record.
 
-use super::consultations::csv_download;
-use super::editorial::organisations_for;
-use super::error::{PageError, PageResult};
-use super::viewer::{CsrfForm, CsrfUpload, SignedIn, Viewer};
 use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::exercise::{
@@ -18,6 +14,9 @@ use crate::domain::review::{Edit, Review, UNASSIGNED};
 use crate::domain::role::Role;
 use crate::store::exercises::{Exercise, NewEvidence};
 use crate::store::organisations::Organisation;
+use crate::web::error::{PageError, PageResult};
+use crate::web::listening::public::csv_download;
+use crate::web::viewer::{CsrfForm, CsrfUpload, SignedIn, Viewer};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -33,7 +32,7 @@ async fn with_role(
     role: Role,
 ) -> PageResult<(SignedIn, Vec<Organisation>)> {
     let user = viewer.signed_in()?.clone();
-    let orgs = organisations_for(&user, role, &app.db.organisations().await?);
+    let orgs = user.organisations_with(role, &app.db.organisations().await?);
     if orgs.is_empty() {
         return Err(PageError::Forbidden);
     }
@@ -63,12 +62,13 @@ fn back_to(id: i64, anchor: &str) -> Response {
 pub async fn list(State(app): State<App>, viewer: Viewer) -> PageResult {
     let user = viewer.signed_in()?.clone();
     let all = app.db.organisations().await?;
-    let mut ids: Vec<i64> = organisations_for(&user, Role::Editor, &all)
+    let mut ids: Vec<i64> = user
+        .organisations_with(Role::Editor, &all)
         .iter()
         .map(|o| o.id)
         .collect();
     ids.extend(
-        organisations_for(&user, Role::Analyst, &all)
+        user.organisations_with(Role::Analyst, &all)
             .iter()
             .map(|o| o.id),
     );
@@ -330,7 +330,7 @@ async fn render_show(
     let e = app.db.exercise(id).await?;
     let all = app.db.organisations().await?;
     let lineage_ok = |role| {
-        organisations_for(&user, role, &all)
+        user.organisations_with(role, &all)
             .iter()
             .any(|o| o.id == e.organisation_id)
     };

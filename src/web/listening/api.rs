@@ -1,9 +1,5 @@
 //! The API of consultations, surveys and reviews: exercises, responses and analyses.
 
-use super::api::{ApiJson, ApiPath, ApiUser};
-use super::client_ip::ClientIp;
-use super::error::{ApiError, ApiResult};
-use super::site::base_url;
 use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::exercise::{Definition, QuestionType, format_instant};
@@ -11,6 +7,10 @@ use crate::domain::review::Review;
 use crate::domain::role::Role;
 use crate::listening::{self, Refusal, Submission};
 use crate::store::exercises::Exercise;
+use crate::web::api::{ApiJson, ApiPath, ApiUser};
+use crate::web::client_ip::ClientIp;
+use crate::web::error::{ApiError, ApiResult};
+use crate::web::site::base_url;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};

@@ -6,14 +6,14 @@
 //! page as it is sent; the last page checks everything again and stores the response once,
 //! under the submission key given to the form when it was first shown.
 
-use super::client_ip::ClientIp;
-use super::error::{PageError, PageResult};
-use super::viewer::{CsrfForm, Viewer};
 use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::exercise::{Definition, Question, QuestionType, scale_label};
 use crate::listening::{self, Refusal, Submission};
 use crate::store::exercises::Exercise;
+use crate::web::client_ip::ClientIp;
+use crate::web::error::{PageError, PageResult};
+use crate::web::viewer::{CsrfForm, Viewer};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -3,8 +3,6 @@
 //! Every change is written to the audit log; deleting something another row points at is
 //! refused with the reason ([`crate::store::programme::refusal`]).
 
-use super::error::{PageError, PageResult};
-use super::viewer::{CsrfForm, SignedIn, Viewer};
 use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::programme::{
@@ -14,6 +12,8 @@ use crate::domain::programme::{
 use crate::domain::role::Role;
 use crate::store::StoreError;
 use crate::store::programme::{Register, RowKind, refusal};
+use crate::web::error::{PageError, PageResult};
+use crate::web::viewer::{CsrfForm, SignedIn, Viewer};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};

@@ -1,12 +1,12 @@
 //! The programme register's JSON API (public reads): `/api/v1/programme/…`.
 //! `GET /api/v1/programme/projects?phase=&theme=&organisation=&status=` is fixed by PRODUCT.md.
 
-use super::api::{ApiPath, ApiQuery};
-use super::error::{ApiError, ApiResult};
 use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::programme::{Phase, Status, format_date};
 use crate::store::programme::{ProjectView, Ref, Register};
+use crate::web::api::{ApiPath, ApiQuery};
+use crate::web::error::{ApiError, ApiResult};
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -32,7 +32,7 @@ fn project_json(base: &str, p: &ProjectView) -> Value {
 fn checked_filter(
     register: &Register,
     organisations: &[String],
-    q: &super::programme::FilterQuery,
+    q: &crate::web::programme::public::FilterQuery,
 ) -> Result<crate::store::programme::ProjectFilter, ApiError> {
     let filter = q.filter();
     let mut errors = FieldErrors::new();
@@ -81,7 +81,7 @@ fn checked_filter(
 pub async fn projects(
     State(app): State<App>,
     headers: HeaderMap,
-    ApiQuery(q): ApiQuery<super::programme::FilterQuery>,
+    ApiQuery(q): ApiQuery<crate::web::programme::public::FilterQuery>,
 ) -> ApiResult<Json<Value>> {
     let register = app.db.register().await?;
     let organisations: Vec<String> = app
@@ -92,7 +92,7 @@ pub async fn projects(
         .map(|o| o.slug)
         .collect();
     let filter = checked_filter(&register, &organisations, &q)?;
-    let base = super::site::base_url(&app, &headers);
+    let base = crate::web::site::base_url(&app, &headers);
     let items: Vec<Value> = register
         .projects(&filter)
         .into_iter()
@@ -109,7 +109,7 @@ pub async fn project(
 ) -> ApiResult<Json<Value>> {
     let register = app.db.register().await?;
     let p = register.project(&slug).ok_or(ApiError::NotFound)?;
-    let base = super::site::base_url(&app, &headers);
+    let base = crate::web::site::base_url(&app, &headers);
     let updates: Vec<Value> = app
         .db
         .project_updates(p.project.id)
@@ -132,7 +132,7 @@ pub async fn project(
 /// `GET /api/v1/programme/strategies`.
 pub async fn strategies(State(app): State<App>, headers: HeaderMap) -> ApiResult<Json<Value>> {
     let register = app.db.register().await?;
-    let base = super::site::base_url(&app, &headers);
+    let base = crate::web::site::base_url(&app, &headers);
     let items: Vec<Value> = register
         .strategies
         .iter()
@@ -154,7 +154,7 @@ pub async fn strategies(State(app): State<App>, headers: HeaderMap) -> ApiResult
 /// `GET /api/v1/programme/themes`.
 pub async fn themes(State(app): State<App>, headers: HeaderMap) -> ApiResult<Json<Value>> {
     let register = app.db.register().await?;
-    let base = super::site::base_url(&app, &headers);
+    let base = crate::web::site::base_url(&app, &headers);
     let items: Vec<Value> = register
         .themes
         .iter()
@@ -175,7 +175,7 @@ pub async fn themes(State(app): State<App>, headers: HeaderMap) -> ApiResult<Jso
 /// `GET /api/v1/programme/commitments`.
 pub async fn commitments(State(app): State<App>, headers: HeaderMap) -> ApiResult<Json<Value>> {
     let register = app.db.register().await?;
-    let base = super::site::base_url(&app, &headers);
+    let base = crate::web::site::base_url(&app, &headers);
     let items: Vec<Value> = register
         .commitments
         .iter()
@@ -196,7 +196,7 @@ pub async fn commitments(State(app): State<App>, headers: HeaderMap) -> ApiResul
 
 /// `GET /api/v1/programme/case-studies`.
 pub async fn case_studies(State(app): State<App>, headers: HeaderMap) -> ApiResult<Json<Value>> {
-    let base = super::site::base_url(&app, &headers);
+    let base = crate::web::site::base_url(&app, &headers);
     let items: Vec<Value> = app
         .db
         .case_studies()

@@ -5,14 +5,14 @@
 //!
 //! Rows are numbered as a spreadsheet shows them: the header is row 1.
 
-use super::error::{PageError, PageResult};
-use super::viewer::{CsrfForm, Viewer};
 use crate::App;
 use crate::auth::constant_time_eq;
 use crate::domain::FieldErrors;
 use crate::domain::programme::{NewProject, ProjectInput};
 use crate::domain::text::Slug;
 use crate::store::programme::Register;
+use crate::web::error::{PageError, PageResult};
+use crate::web::viewer::{CsrfForm, Viewer};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -400,7 +400,7 @@ fn render(
 
 /// `GET /admin/programme/import`.
 pub async fn show(State(app): State<App>, viewer: Viewer) -> PageResult {
-    super::programme_admin::editor(&app, &viewer).await?;
+    crate::web::programme::admin::editor(&app, &viewer).await?;
     render(
         &app,
         &viewer,
@@ -420,7 +420,7 @@ pub async fn upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> PageResult {
-    super::programme_admin::editor(&app, &viewer).await?;
+    crate::web::programme::admin::editor(&app, &viewer).await?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -512,7 +512,7 @@ pub async fn preview(
     viewer: Viewer,
     CsrfForm(form): CsrfForm<MappingForm>,
 ) -> PageResult {
-    super::programme_admin::editor(&app, &viewer).await?;
+    crate::web::programme::admin::editor(&app, &viewer).await?;
     let (table, planned) = check(&app, &form).await?;
     match planned {
         Ok(planned) => render(
@@ -544,7 +544,7 @@ pub async fn confirm(
     viewer: Viewer,
     CsrfForm(form): CsrfForm<MappingForm>,
 ) -> PageResult {
-    let user = super::programme_admin::editor(&app, &viewer).await?;
+    let user = crate::web::programme::admin::editor(&app, &viewer).await?;
     let (table, planned) = check(&app, &form).await?;
     let planned = match planned {
         Ok(p) => p,

@@ -2,11 +2,11 @@
 //! strategy, theme, commitment, project and case study pages, and the Atom feed of updates.
 //! Everything is counted from one [`Register`] read, so a count and the list it links to agree.
 
-use super::error::{PageError, PageResult};
-use super::viewer::Viewer;
 use crate::App;
 use crate::domain::programme::{Phase, Status};
 use crate::store::programme::{ProjectFilter, ProjectView, Register};
+use crate::web::error::{PageError, PageResult};
+use crate::web::viewer::Viewer;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
@@ -357,7 +357,7 @@ pub async fn updates_feed(State(app): State<App>, headers: HeaderMap) -> PageRes
         .templates
         .get_template("feeds/updates.xml")?
         .render(context! {
-            base => super::site::base_url(&app, &headers),
+            base => crate::web::site::base_url(&app, &headers),
             updates => Serde(updates),
             updated,
         })?;

@@ -4,8 +4,6 @@
 //! Roles are checked on the server per organisation: an editor or moderator of a department
 //! also works on its arm's-length bodies' posts.
 
-use super::error::{PageError, PageResult};
-use super::viewer::{CsrfForm, SignedIn, Viewer};
 use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::post::PostInput;
@@ -15,6 +13,8 @@ use crate::store::comments::Decision;
 use crate::store::organisations::Organisation;
 use crate::store::posts::Post;
 use crate::store::settings::COMMENTS_PAUSED;
+use crate::web::error::{PageError, PageResult};
+use crate::web::viewer::{CsrfForm, SignedIn, Viewer};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
@@ -22,25 +22,12 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::Deserialize;
 
-/// The organisations in which `user` holds `role` (directly, or through the parent).
-pub fn organisations_for(user: &SignedIn, role: Role, all: &[Organisation]) -> Vec<Organisation> {
-    all.iter()
-        .filter(|o| user.has_role_in(role, &lineage(o)))
-        .cloned()
-        .collect()
-}
-
-/// An organisation and the one above it, whose roles apply to it.
-pub fn lineage(org: &Organisation) -> Vec<i64> {
-    std::iter::once(org.id).chain(org.parent_id).collect()
-}
-
 async fn editor_orgs(
     app: &App,
     viewer: &Viewer,
 ) -> Result<(SignedIn, Vec<Organisation>), PageError> {
     let user = viewer.signed_in()?.clone();
-    let orgs = organisations_for(&user, Role::Editor, &app.db.organisations().await?);
+    let orgs = user.organisations_with(Role::Editor, &app.db.organisations().await?);
     if orgs.is_empty() {
         return Err(PageError::Forbidden);
     }
@@ -297,7 +284,7 @@ pub async fn update_post(
 async fn moderator(app: &App, viewer: &Viewer) -> Result<(SignedIn, Vec<Organisation>), PageError> {
     let user = viewer.signed_in()?.clone();
     let all = app.db.organisations().await?;
-    let orgs = organisations_for(&user, Role::Moderator, &all);
+    let orgs = user.organisations_with(Role::Moderator, &all);
     if orgs.is_empty() {
         return Err(PageError::Forbidden);
     }

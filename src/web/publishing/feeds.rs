@@ -1,8 +1,8 @@
 //! Atom 1.0 feeds of public posts: the whole hub, each organisation and each category.
 
-use super::error::PageResult;
 use crate::App;
 use crate::store::posts::{Post, PostFilter};
+use crate::web::error::PageResult;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
@@ -33,7 +33,7 @@ async fn render(
         .templates
         .get_template("feeds/atom.xml")?
         .render(context! {
-            base => super::site::base_url(app, headers), title, path, entries, updated,
+            base => crate::web::site::base_url(app, headers), title, path, entries, updated,
         })?;
     Ok((
         [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],

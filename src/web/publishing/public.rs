@@ -1,14 +1,14 @@
 //! The public blog: lists, posts with comments, categories, and the comment form.
 
-use super::client_ip::ClientIp;
-use super::error::{PageError, PageResult};
-use super::viewer::{CsrfForm, Viewer};
 use crate::App;
 use crate::domain::post::CommentInput;
 use crate::domain::{FieldErrors, PageNumber};
 use crate::sanitise::Heading;
 use crate::store::posts::{Post, PostFilter};
 use crate::store::settings::COMMENTS_PAUSED;
+use crate::web::client_ip::ClientIp;
+use crate::web::error::{PageError, PageResult};
+use crate::web::viewer::{CsrfForm, Viewer};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use minijinja::value::Serde;
@@ -226,7 +226,7 @@ async fn post_content(app: &App, slug: &str) -> PageResult<Value> {
 /// another site until the reader clicks. Relative to the site, so they are completed by the
 /// browser's copy of the address.
 fn share_links(path: &str, title: &str) -> Value {
-    let enc = super::error::urlencode;
+    let enc = crate::web::error::urlencode;
     context! {
         email => format!("mailto:?subject={}&body={}", enc(title), enc(path)),
         path => path,

@@ -1,14 +1,13 @@
 //! Subscribing to other sites' feeds (editors), and the republished items (everyone).
 
-use super::editorial::organisations_for;
-use super::error::{PageError, PageResult};
-use super::viewer::{CsrfForm, Viewer};
 use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::feed::parse_feed_url;
 use crate::domain::role::Role;
 use crate::store::StoreError;
 use crate::store::organisations::Organisation;
+use crate::web::error::{PageError, PageResult};
+use crate::web::viewer::{CsrfForm, Viewer};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
@@ -18,7 +17,7 @@ use serde::Deserialize;
 
 async fn editor_orgs(app: &App, viewer: &Viewer) -> Result<(i64, Vec<Organisation>), PageError> {
     let user = viewer.signed_in()?;
-    let orgs = organisations_for(user, Role::Editor, &app.db.organisations().await?);
+    let orgs = user.organisations_with(Role::Editor, &app.db.organisations().await?);
     if orgs.is_empty() {
         return Err(PageError::Forbidden);
     }

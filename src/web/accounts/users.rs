@@ -1,21 +1,19 @@
-//! Signed-in work under `/admin`: the admin home, organisations, and users and roles.
+//! Users and their roles under `/admin/users`.
 //!
-//! An admin manages the organisations where they hold the admin role (and the bodies under
-//! them): their details, new bodies under a department, and people's roles there. A hub
-//! admin (given from the command line) manages every organisation and adds departments.
-//! Checked on the server for every request.
+//! An admin gives roles in the organisations they administer (and the bodies under them); a
+//! hub admin (given from the command line) in every organisation. Checked on the server for
+//! every request.
 
-use super::error::{PageError, PageResult};
-use super::viewer::{CsrfForm, SignedIn, Viewer};
 use crate::App;
 use crate::auth::{generate_password, hash_password};
 use crate::domain::FieldErrors;
-use crate::domain::organisation::NewOrganisation;
 use crate::domain::role::{Role, roles_after_edit};
 use crate::domain::text::required_line;
 use crate::domain::user::Email;
 use crate::store::StoreError;
 use crate::store::organisations::Organisation;
+use crate::web::error::{PageError, PageResult};
+use crate::web::viewer::{CsrfForm, SignedIn, Viewer};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
@@ -23,49 +21,9 @@ use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-/// `GET /admin`.
-pub async fn home(State(app): State<App>, viewer: Viewer) -> PageResult {
-    let user = viewer.signed_in()?;
-    let top = top_level_ids(&app).await?;
-    // The audit log covers every organisation: hub admins only.
-    let audit = if user.hub_admin {
-        app.db.recent_audit(10).await?
-    } else {
-        Vec::new()
-    };
-    let all = app.db.organisations().await?;
-    let is_admin = user.is_admin();
-    let is_hub_admin = user.hub_admin;
-    let is_editor = !super::editorial::organisations_for(user, Role::Editor, &all).is_empty();
-    let is_moderator = !super::editorial::organisations_for(user, Role::Moderator, &all).is_empty();
-    let is_analyst = !super::editorial::organisations_for(user, Role::Analyst, &all).is_empty();
-    let is_programme = user.has_hub_role(Role::Programme, &top);
-    let pending_comments = if is_moderator {
-        app.db.count_pending_comments().await?
-    } else {
-        0
-    };
-    viewer.render(
-        &app,
-        "admin/home.html",
-        context! { is_admin, is_hub_admin, is_editor, is_moderator, is_analyst, is_programme, pending_comments, audit => Serde(audit) },
-    )
-}
-
-async fn top_level_ids(app: &App) -> Result<Vec<i64>, StoreError> {
-    Ok(app
-        .db
-        .organisations()
-        .await?
-        .iter()
-        .filter(|o| o.parent_id.is_none())
-        .map(|o| o.id)
-        .collect())
-}
-
 /// The signed-in admin, every organisation, and the ids of those they administer; 403 for
 /// anyone who administers none.
-async fn admin_of(
+pub(crate) async fn admin_of(
     app: &App,
     viewer: &Viewer,
 ) -> Result<(SignedIn, Vec<Organisation>, Vec<i64>), PageError> {
@@ -77,260 +35,6 @@ async fn admin_of(
     let administered = user.administered(&all);
     Ok((user.clone(), all, administered))
 }
-
-// ----- Organisations -----
-
-/// `GET /admin/organisations`: every organisation; those the admin administers can be
-/// changed.
-pub async fn organisations(State(app): State<App>, viewer: Viewer) -> PageResult {
-    let (_, organisations, administered) = admin_of(&app, &viewer).await?;
-    viewer.render(
-        &app,
-        "admin/organisations.html",
-        context! { organisations => Serde(organisations), administered },
-    )
-}
-
-#[derive(Deserialize, Default)]
-pub struct OrganisationForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    slug: String,
-    #[serde(default)]
-    summary: String,
-    #[serde(default)]
-    parent: String,
-}
-
-/// The departments an organisation may be put under by this admin: departments they
-/// administer (every one, for a hub admin), never the organisation itself.
-fn parent_choices<'a>(
-    all: &'a [Organisation],
-    administered: &[i64],
-    existing: Option<&Organisation>,
-) -> Vec<&'a Organisation> {
-    all.iter()
-        .filter(|o| {
-            o.parent_id.is_none()
-                && administered.contains(&o.id)
-                && Some(o.id) != existing.map(|e| e.id)
-        })
-        .collect()
-}
-
-fn organisation_form_page(
-    app: &App,
-    viewer: &Viewer,
-    existing: Option<&Organisation>,
-    form: &OrganisationForm,
-    errors: &FieldErrors,
-    (all, administered): (&[Organisation], &[i64]),
-) -> PageResult {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let hub_admin = viewer.user.as_ref().is_some_and(|u| u.hub_admin);
-    let is_department = existing.is_some_and(|e| e.parent_id.is_none());
-    viewer.render_with_status(
-        app,
-        "admin/organisation_form.html",
-        context! {
-            existing => Serde(existing),
-            parents => Serde(parent_choices(all, administered, existing)),
-            // Only a hub admin makes departments (or turns a body into one).
-            may_be_department => hub_admin || is_department,
-            form => context! { name => &form.name, slug => &form.slug, summary => &form.summary, parent => &form.parent },
-            errors => Serde(errors.iter().collect::<Vec<_>>()),
-        },
-        status,
-    )
-}
-
-/// `GET /admin/organisations/new`.
-pub async fn new_organisation(State(app): State<App>, viewer: Viewer) -> PageResult {
-    let (_, all, administered) = admin_of(&app, &viewer).await?;
-    organisation_form_page(
-        &app,
-        &viewer,
-        None,
-        &OrganisationForm::default(),
-        &FieldErrors::new(),
-        (&all, &administered),
-    )
-}
-
-/// Validates the form: the parent must be a department this admin may put organisations
-/// under, never the organisation itself; it may be left empty (a department) only when
-/// `may_be_department`; a department with bodies under it cannot move under another.
-fn parse_organisation(
-    form: &OrganisationForm,
-    (all, administered): (&[Organisation], &[i64]),
-    existing: Option<&Organisation>,
-    may_be_department: bool,
-) -> Result<NewOrganisation, FieldErrors> {
-    let parent_id = match form.parent.trim() {
-        "" if may_be_department => Ok(None),
-        "" => Err(
-            "Choose the department it reports to: only a hub admin can add a department"
-                .to_string(),
-        ),
-        p if existing.is_some_and(|e| e.slug == p) => {
-            Err("An organisation cannot report to itself: choose a department".to_string())
-        }
-        p => match parent_choices(all, administered, existing)
-            .into_iter()
-            .find(|o| o.slug == p)
-        {
-            Some(o) => Ok(Some(o.id)),
-            None => Err("Choose a parent organisation from the list".to_string()),
-        },
-    };
-    let has_bodies = existing.is_some_and(|e| all.iter().any(|o| o.parent_id == Some(e.id)));
-    let parent_id = match parent_id {
-        Ok(Some(_)) if has_bodies => Err(
-            "This organisation has organisations under it, so it cannot have a parent".to_string(),
-        ),
-        other => other,
-    };
-    let parsed = NewOrganisation::parse(&form.name, &form.slug, &form.summary, None);
-    match (parsed, parent_id) {
-        (Ok(mut org), Ok(parent_id)) => {
-            org.parent_id = parent_id;
-            Ok(org)
-        }
-        (parsed, parent) => {
-            let mut errors = parsed.err().unwrap_or_default();
-            if let Err(m) = parent {
-                errors.add("parent", m);
-            }
-            Err(errors)
-        }
-    }
-}
-
-/// `POST /admin/organisations/new`.
-pub async fn create_organisation(
-    State(app): State<App>,
-    viewer: Viewer,
-    CsrfForm(form): CsrfForm<OrganisationForm>,
-) -> PageResult {
-    let (admin, all, administered) = admin_of(&app, &viewer).await?;
-    let scope = (all.as_slice(), administered.as_slice());
-    let org = match parse_organisation(&form, scope, None, admin.hub_admin) {
-        Ok(org) => org,
-        Err(errors) => return organisation_form_page(&app, &viewer, None, &form, &errors, scope),
-    };
-    match app.db.create_organisation(&org).await {
-        Ok(_) => {
-            app.db
-                .audit(
-                    Some(admin.id),
-                    "created organisation",
-                    org.slug.as_str(),
-                    &org.name,
-                )
-                .await?;
-            Ok(Redirect::to("/admin/organisations").into_response())
-        }
-        Err(StoreError::Conflict(_)) => {
-            let mut errors = FieldErrors::new();
-            errors.add(
-                "slug",
-                "That short name is already used by another organisation: choose another",
-            );
-            organisation_form_page(&app, &viewer, None, &form, &errors, scope)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// The organisation with this slug, if the admin administers it.
-fn administered_org<'a>(
-    all: &'a [Organisation],
-    administered: &[i64],
-    slug: &str,
-) -> Result<&'a Organisation, PageError> {
-    let org = all
-        .iter()
-        .find(|o| o.slug == slug)
-        .ok_or(PageError::NotFound)?;
-    if administered.contains(&org.id) {
-        Ok(org)
-    } else {
-        Err(PageError::Forbidden)
-    }
-}
-
-/// `GET /admin/organisations/{slug}/edit`.
-pub async fn edit_organisation(
-    State(app): State<App>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-) -> PageResult {
-    let (_, all, administered) = admin_of(&app, &viewer).await?;
-    let org = administered_org(&all, &administered, &slug)?;
-    let form = OrganisationForm {
-        name: org.name.clone(),
-        slug: org.slug.clone(),
-        summary: org.summary.clone(),
-        parent: org.parent_slug.clone().unwrap_or_default(),
-    };
-    organisation_form_page(
-        &app,
-        &viewer,
-        Some(org),
-        &form,
-        &FieldErrors::new(),
-        (&all, &administered),
-    )
-}
-
-/// `POST /admin/organisations/{slug}/edit`.
-pub async fn update_organisation(
-    State(app): State<App>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    CsrfForm(form): CsrfForm<OrganisationForm>,
-) -> PageResult {
-    let (admin, all, administered) = admin_of(&app, &viewer).await?;
-    let existing = administered_org(&all, &administered, &slug)?;
-    let scope = (all.as_slice(), administered.as_slice());
-    // A department stays one for its own admin; only a hub admin makes a body a department.
-    let may_be_department = admin.hub_admin || existing.parent_id.is_none();
-    let org = match parse_organisation(&form, scope, Some(existing), may_be_department) {
-        Ok(org) => org,
-        Err(errors) => {
-            return organisation_form_page(&app, &viewer, Some(existing), &form, &errors, scope);
-        }
-    };
-    match app.db.update_organisation(existing.id, &org).await {
-        Ok(()) => {
-            app.db
-                .audit(
-                    Some(admin.id),
-                    "updated organisation",
-                    org.slug.as_str(),
-                    &org.name,
-                )
-                .await?;
-            Ok(Redirect::to("/admin/organisations").into_response())
-        }
-        Err(StoreError::Conflict(_)) => {
-            let mut errors = FieldErrors::new();
-            errors.add(
-                "slug",
-                "That short name is already used by another organisation: choose another",
-            );
-            organisation_form_page(&app, &viewer, Some(existing), &form, &errors, scope)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-// ----- Users -----
 
 /// `GET /admin/users`.
 pub async fn users(State(app): State<App>, viewer: Viewer) -> PageResult {

@@ -1,0 +1,365 @@
+//! Idea challenges in the admin: `/admin/ideas`, where editors set challenges up, moderators
+//! approve, reject (with a reason) and shortlist, and the panel scores ideas against the
+//! challenge's published criteria; a shortlisted idea becomes a project.
+
+use crate::App;
+use crate::domain::FieldErrors;
+use crate::domain::role::Role;
+use crate::domain::text::{Slug, required_line};
+use crate::store::ideas::Challenge;
+use crate::web::error::{PageError, PageResult};
+use crate::web::viewer::{CsrfForm, Viewer};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use minijinja::context;
+use minijinja::value::Serde;
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct ChallengeForm {
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    summary: String,
+    /// One criterion per line.
+    #[serde(default)]
+    criteria: String,
+    #[serde(default)]
+    opens_at: String,
+    #[serde(default)]
+    closes_at: String,
+}
+
+/// `GET /admin/ideas`: challenges, and the form for a new one.
+pub async fn admin_list(State(app): State<App>, viewer: Viewer) -> PageResult {
+    render_admin_list(&app, &viewer, &ChallengeForm::default(), FieldErrors::new()).await
+}
+
+async fn render_admin_list(
+    app: &App,
+    viewer: &Viewer,
+    form: &ChallengeForm,
+    errors: FieldErrors,
+) -> PageResult {
+    let user = viewer.signed_in()?.clone();
+    let all = app.db.organisations().await?;
+    let editor = user.organisations_with(Role::Editor, &all);
+    let moderator = user.organisations_with(Role::Moderator, &all);
+    if editor.is_empty() && moderator.is_empty() {
+        return Err(PageError::Forbidden);
+    }
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let mut challenges = Vec::new();
+    for c in app.db.challenges().await? {
+        if editor
+            .iter()
+            .chain(&moderator)
+            .any(|o| o.id == c.organisation_id)
+        {
+            let pending = app.db.ideas(c.id, &["pending"]).await?.len();
+            challenges.push((c, pending));
+        }
+    }
+    viewer.render_with_status(
+        app,
+        "admin/ideas/list.html",
+        context! { challenges => Serde(challenges), organisations => Serde(editor), form => Serde(form), errors => Serde(errors) },
+        status,
+    )
+}
+
+/// `POST /admin/ideas`: creates a challenge (editor).
+pub async fn create_challenge(
+    State(app): State<App>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<ChallengeForm>,
+) -> PageResult {
+    let user = viewer.signed_in()?.clone();
+    let orgs = user.organisations_with(Role::Editor, &app.db.organisations().await?);
+    if orgs.is_empty() {
+        return Err(PageError::Forbidden);
+    }
+    let mut errors = FieldErrors::new();
+    let org = orgs.iter().find(|o| o.slug == form.organisation);
+    if org.is_none() {
+        errors.add(
+            "organisation",
+            "Choose an organisation you are an editor of",
+        );
+    }
+    let title = errors.check("title", required_line(&form.title, "a title", 200));
+    let slug = if form.slug.trim().is_empty() {
+        title.as_deref().map(Slug::from_title)
+    } else {
+        errors.check("slug", Slug::parse(&form.slug))
+    };
+    let criteria: Vec<String> = form
+        .criteria
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    if criteria.is_empty()
+        || criteria.len() > 10
+        || criteria.iter().any(|c| c.chars().count() > 100)
+    {
+        errors.add(
+            "criteria",
+            "Give 1 to 10 criteria, one per line, each 100 characters or fewer",
+        );
+    }
+    let opens = errors.check(
+        "opens_at",
+        crate::domain::exercise::parse_instant(&form.opens_at),
+    );
+    let closes = errors.check(
+        "closes_at",
+        crate::domain::exercise::parse_instant(&form.closes_at),
+    );
+    if let (Some(o), Some(c)) = (opens, closes)
+        && c <= o
+    {
+        errors.add("closes_at", "Closing date must be after the opening date");
+    }
+    if form.summary.chars().count() > 2000 {
+        errors.add("summary", "Summary must be 2000 characters or fewer");
+    }
+    let (Some(org), Some(title), Some(slug), Some(opens), Some(closes), true) =
+        (org, title, slug, opens, closes, errors.is_empty())
+    else {
+        return render_admin_list(&app, &viewer, &form, errors).await;
+    };
+    match app
+        .db
+        .create_challenge(
+            org.id,
+            slug.as_str(),
+            &title,
+            form.summary.trim(),
+            &criteria,
+            opens,
+            closes,
+        )
+        .await
+    {
+        Ok(_) => {
+            app.db
+                .audit(Some(user.id), "challenge.create", slug.as_str(), "")
+                .await?;
+            Ok(Redirect::to(&format!("/admin/ideas/{slug}")).into_response())
+        }
+        Err(crate::store::StoreError::Conflict(_)) => {
+            errors.add(
+                "slug",
+                "Another challenge already has that web address: choose another",
+            );
+            render_admin_list(&app, &viewer, &form, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Roles the viewer holds for a challenge's organisation: (moderator, panel member).
+async fn roles_for(app: &App, viewer: &Viewer, c: &Challenge) -> PageResult<(i64, bool, bool)> {
+    let user = viewer.signed_in()?.clone();
+    let all = app.db.organisations().await?;
+    let holds = |role| {
+        user.organisations_with(role, &all)
+            .iter()
+            .any(|o| o.id == c.organisation_id)
+    };
+    let (moderator, panel) = (holds(Role::Moderator), holds(Role::Editor));
+    if !moderator && !panel {
+        return Err(PageError::Forbidden);
+    }
+    Ok((user.id, moderator, panel))
+}
+
+/// `GET /admin/ideas/{challenge}`: moderation queue, scoring and shortlist.
+pub async fn admin_challenge(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let c = app.db.challenge_by_slug(&slug).await?;
+    let (_, moderator, panel) = roles_for(&app, &viewer, &c).await?;
+    let user = viewer.signed_in()?;
+    let programme = user
+        .organisations_with(Role::Programme, &app.db.organisations().await?)
+        .iter()
+        .any(|o| o.id == c.organisation_id);
+    viewer.render(
+        &app,
+        "admin/ideas/challenge.html",
+        context! {
+            challenge => Serde(&c), criteria => c.criteria(), moderator, panel, programme,
+            projects => Serde(app.db.idea_projects(c.id).await?),
+            pending => Serde(app.db.ideas(c.id, &["pending"]).await?),
+            ideas => Serde(app.db.ideas(c.id, &["approved", "shortlisted"]).await?),
+            rejected => Serde(app.db.ideas(c.id, &["rejected"]).await?),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /admin/ideas/{challenge}/{idea}/decide`: approve, reject with a reason, shortlist
+/// (moderator).
+pub async fn decide(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path((slug, id)): Path<(String, i64)>,
+    CsrfForm(form): CsrfForm<DecisionForm>,
+) -> PageResult {
+    let c = app.db.challenge_by_slug(&slug).await?;
+    let (user, moderator, _) = roles_for(&app, &viewer, &c).await?;
+    if !moderator {
+        return Err(PageError::Forbidden);
+    }
+    let idea = app.db.idea(id).await?;
+    if idea.challenge_id != c.id {
+        return Err(PageError::NotFound);
+    }
+    let reason = form.reason.trim();
+    match form.decision.as_str() {
+        "approve" => app.db.decide_idea(id, "approved", None).await?,
+        "shortlist" => app.db.decide_idea(id, "shortlisted", None).await?,
+        "reject" if !reason.is_empty() => app.db.decide_idea(id, "rejected", Some(reason)).await?,
+        "reject" => return Err(PageError::BadRequest("Give a reason for rejecting the idea: it is recorded with the decision. Go back and try again.".into())),
+        _ => return Err(PageError::BadRequest("Choose approve, reject or shortlist.".into())),
+    }
+    app.db
+        .audit(
+            Some(user),
+            &format!("idea.{}", form.decision),
+            &c.slug,
+            &format!("idea {id}: {}", idea.title),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/admin/ideas/{slug}")).into_response())
+}
+
+/// `POST /admin/ideas/{challenge}/{idea}/score`: a panel member's score (0 to 5) against each
+/// criterion; fields `score_0`, `score_1`… in the criteria's order.
+pub async fn score(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path((slug, id)): Path<(String, i64)>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let c = app.db.challenge_by_slug(&slug).await?;
+    let (user, _, panel) = roles_for(&app, &viewer, &c).await?;
+    if !panel {
+        return Err(PageError::Forbidden);
+    }
+    let idea = app.db.idea(id).await?;
+    if idea.challenge_id != c.id || !["approved", "shortlisted"].contains(&idea.status.as_str()) {
+        return Err(PageError::NotFound);
+    }
+    let mut scores = Vec::new();
+    for (i, criterion) in c.criteria().into_iter().enumerate() {
+        let value = fields
+            .iter()
+            .find(|(k, _)| k == &format!("score_{i}"))
+            .map(|(_, v)| v.trim());
+        match value.and_then(|v| v.parse::<i64>().ok()) {
+            Some(n) if (0..=5).contains(&n) => scores.push((criterion, n)),
+            _ => {
+                return Err(PageError::BadRequest(format!(
+                    "Give a score from 0 to 5 for “{criterion}”."
+                )));
+            }
+        }
+    }
+    app.db.score_idea(id, user, &scores).await?;
+    app.db
+        .audit(Some(user), "idea.score", &c.slug, &format!("idea {id}"))
+        .await?;
+    Ok(Redirect::to(&format!("/admin/ideas/{slug}#idea-{id}")).into_response())
+}
+
+/// `POST /admin/ideas/{challenge}/{idea}/project` (programme role): a shortlisted idea
+/// becomes a project in the register (in discovery), linked back to the idea; the programme
+/// manager then completes it in the register's editor.
+pub async fn make_project(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path((slug, id)): Path<(String, i64)>,
+    CsrfForm(_): CsrfForm<DecisionForm>,
+) -> PageResult {
+    use crate::domain::programme::{NewProject, Phase, Status};
+    let c = app.db.challenge_by_slug(&slug).await?;
+    let user = viewer.signed_in()?.clone();
+    let all = app.db.organisations().await?;
+    if !user
+        .organisations_with(Role::Programme, &all)
+        .iter()
+        .any(|o| o.id == c.organisation_id)
+    {
+        return Err(PageError::Forbidden);
+    }
+    let idea = app.db.idea(id).await?;
+    if idea.challenge_id != c.id || idea.status != "shortlisted" {
+        return Err(PageError::BadRequest(
+            "Only a shortlisted idea can become a project: shortlist it first.".into(),
+        ));
+    }
+    if app
+        .db
+        .idea_projects(c.id)
+        .await?
+        .iter()
+        .any(|(i, _, _)| *i == id)
+    {
+        return Err(PageError::BadRequest(
+            "This idea is already a project; find it in the programme register.".into(),
+        ));
+    }
+    let register = app.db.register().await?;
+    let base = Slug::from_title(&idea.title);
+    let mut slug_text = base.as_str().to_string();
+    let mut n = 2;
+    while register.project(&slug_text).is_some() {
+        slug_text = format!("{}-{n}", base.as_str());
+        n += 1;
+    }
+    let project = NewProject {
+        slug: Slug::parse(&slug_text).map_err(PageError::BadRequest)?,
+        title: idea.title.clone(),
+        summary: crate::sanitise::plain_text(&idea.body, 300),
+        owner_team: String::new(),
+        phase: Phase::Discovery,
+        status: Status::OnTrack,
+        start_date: Some(crate::store::now() / 86_400 * 86_400),
+        end_date: None,
+        topics: vec![],
+        commitment_ids: vec![],
+        organisation_ids: vec![c.organisation_id],
+    };
+    let project_id = app.db.create_project_from_idea(id, &project).await?;
+    app.db
+        .audit(
+            Some(user.id),
+            "idea.project",
+            &c.slug,
+            &format!("idea {id} became project {slug_text}"),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/admin/programme/projects/{project_id}/edit")).into_response())
+}

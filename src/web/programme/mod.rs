@@ -1,0 +1,4 @@
+pub mod admin;
+pub mod api;
+pub mod import;
+pub mod public;
