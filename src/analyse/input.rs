@@ -4,6 +4,7 @@
 //! otherwise from the content (a first non-blank character `{` means JSON Lines). Files must be
 //! UTF-8 (a byte-order mark is allowed). Errors name the file and the line.
 
+use crate::domain::table::{Table, TableError, line_of};
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::Path;
 use textkit::Response;
@@ -62,11 +63,7 @@ pub fn parse(bytes: &[u8], format: InputFormat, columns: &Columns) -> Result<Vec
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            let line = bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count()
-                + 1;
+            let line = line_of(bytes, e.valid_up_to());
             bail!(
                 "not UTF-8 text (first invalid byte on line {line}); save the file as UTF-8 and try again"
             )
@@ -83,44 +80,42 @@ fn parse_csv(text: &str, columns: &Columns) -> Result<Vec<Response>> {
     if text.trim().is_empty() {
         return Ok(Vec::new());
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(csv_error)?.clone();
-    let find = |name: &str| headers.iter().position(|h| h.trim() == name);
-    let available = || headers.iter().collect::<Vec<_>>().join(", ");
-    let text_col = find(&columns.text).ok_or_else(|| {
+    let table = Table::read_text(text).map_err(|e| match e {
+        TableError::Ragged {
+            row,
+            cells,
+            columns,
+        } => anyhow!(
+            "malformed CSV on line {row}: a row has {cells} fields where the header has {columns}"
+        ),
+        TableError::Unreadable { row, reason } => anyhow!("malformed CSV on line {row}: {reason}"),
+        other => anyhow!("malformed CSV: {other}"),
+    })?;
+    let available = || table.header.join(", ");
+    let text_col = table.column(&columns.text).ok_or_else(|| {
         anyhow!(
             "no column \"{}\" (columns: {}); choose the text column with --text-column",
             columns.text,
             available()
         )
     })?;
-    let id_col = match &columns.id {
-        Some(c) => Some(find(c).ok_or_else(|| {
+    let optional = |chosen: &Option<String>, default: &str, flag: &str| match chosen {
+        Some(c) => table.column(c).map(Some).ok_or_else(|| {
             anyhow!(
-                "no column \"{c}\" (columns: {}); choose the id column with --id-column",
+                "no column \"{c}\" (columns: {}); choose the {default} column with --{flag}",
                 available()
             )
-        })?),
-        None => find("id"),
+        }),
+        None => Ok(table.column(default)),
     };
-    let seg_col = match &columns.segment {
-        Some(c) => Some(find(c).ok_or_else(|| {
-            anyhow!(
-                "no column \"{c}\" (columns: {}); choose the segment column with --segment-column",
-                available()
-            )
-        })?),
-        None => find("segment"),
-    };
+    let id_col = optional(&columns.id, "id", "id-column")?;
+    let seg_col = optional(&columns.segment, "segment", "segment-column")?;
     let mut out = Vec::new();
-    for (row, record) in reader.records().enumerate() {
-        let record = record.map_err(csv_error)?;
-        let get = |i: usize| record.get(i).unwrap_or("");
+    for row in &table.rows {
+        let get = |i: usize| row.cells[i].as_str();
         let id = match id_col {
             Some(c) if !get(c).trim().is_empty() => get(c).trim().to_string(),
-            _ => (row + 1).to_string(),
+            _ => (row.number - 1).to_string(),
         };
         let segment = seg_col
             .map(|c| get(c).trim().to_string())
@@ -128,20 +123,6 @@ fn parse_csv(text: &str, columns: &Columns) -> Result<Vec<Response>> {
         out.push(Response::new(id, get(text_col), segment));
     }
     Ok(out)
-}
-
-fn csv_error(e: csv::Error) -> anyhow::Error {
-    let line = e.position().map(|p| p.line());
-    let msg = match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("a row has {len} fields where the header has {expected_len}"),
-        _ => e.to_string(),
-    };
-    match line {
-        Some(l) => anyhow!("malformed CSV on line {l}: {msg}"),
-        None => anyhow!("malformed CSV: {msg}"),
-    }
 }
 
 fn parse_jsonl(text: &str, columns: &Columns) -> Result<Vec<Response>> {

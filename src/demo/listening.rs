@@ -101,15 +101,16 @@ async fn seed_consultation(db: &Db, admin: i64, now: i64, count: usize) -> anyho
         })
         .collect();
     db.import_responses(id, &rows).await?;
-    let evidence: Vec<crate::store::exercises::NewEvidence> = [
-        ("interview", "Residents' association chair", "Older residents told us the evening bus cuts mean they cannot get to the surgery or the library after 5pm."),
-        ("workshop", "Staff", "Library staff want longer opening hours but need the rota funded; self-service evenings were suggested."),
-        ("workshop", "Partner organisations", "Care providers say home care visits are too short and travel time between visits is not paid."),
+    use crate::domain::evidence::Source;
+    let evidence: Vec<crate::domain::evidence::NewEvidence> = [
+        (Source::Interview, "Residents' association chair", "Older residents told us the evening bus cuts mean they cannot get to the surgery or the library after 5pm."),
+        (Source::Workshop, "Staff", "Library staff want longer opening hours but need the rota funded; self-service evenings were suggested."),
+        (Source::Workshop, "Partner organisations", "Care providers say home care visits are too short and travel time between visits is not paid."),
     ]
     .iter()
-    .map(|(source, segment, text)| crate::store::exercises::NewEvidence {
+    .map(|(source, segment, text)| crate::domain::evidence::NewEvidence {
         question_id: "change".into(),
-        source_type: source.to_string(),
+        source: *source,
         collected_on: date(now - 40 * DAY)[..10].to_string(),
         segment: segment.to_string(),
         body: text.to_string(),

@@ -1,6 +1,7 @@
 //! Types and rules, with no HTTP and no SQL: values are parsed once at the edge into types
 //! that cannot hold invalid data, and every rule a user can break yields a [`FieldErrors`].
 
+pub mod evidence;
 pub mod exercise;
 pub mod feed;
 pub mod organisation;
@@ -8,6 +9,7 @@ pub mod post;
 pub mod programme;
 pub mod review;
 pub mod role;
+pub mod table;
 pub mod text;
 pub mod user;
 

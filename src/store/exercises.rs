@@ -5,6 +5,7 @@
 //! finds the first one instead of making a second.
 
 use super::{Conn, Db, StoreError, StoreResult, TagTable, now, on, read, tag_id, write};
+use crate::domain::evidence::NewEvidence;
 use crate::domain::exercise::{Definition, ValidDefinition};
 use serde::Serialize;
 
@@ -98,16 +99,6 @@ pub struct EvidenceItem {
     pub segment: String,
     pub body: String,
     pub created_at: i64,
-}
-
-/// An item for the evidence log (a note, a workshop output, or an imported response).
-#[derive(Debug, Clone)]
-pub struct NewEvidence {
-    pub question_id: String,
-    pub source_type: String,
-    pub collected_on: String,
-    pub segment: String,
-    pub body: String,
 }
 
 /// The address and searchable text of an exercise: summary, description and questions.
@@ -548,7 +539,7 @@ impl Db {
                 )
                 .bind(exercise_id)
                 .bind(&item.question_id)
-                .bind(&item.source_type)
+                .bind(item.source.as_str())
                 .bind(&item.collected_on)
                 .bind(&item.segment)
                 .bind(&item.body)

@@ -225,19 +225,19 @@ pub fn router(app: App) -> Router {
         )
         .route(
             "/admin/consultations/{id}/questions",
-            post(listening::admin::add_question),
+            post(listening::questions::add_question),
         )
         .route(
             "/admin/consultations/{id}/questions/{action}",
-            post(listening::admin::change_question),
+            post(listening::questions::change_question),
         )
         .route(
             "/admin/consultations/{id}/segments",
-            post(listening::admin::add_segment),
+            post(listening::questions::add_segment),
         )
         .route(
             "/admin/consultations/{id}/dimensions",
-            post(listening::admin::add_dimension),
+            post(listening::questions::add_dimension),
         )
         .route(
             "/admin/consultations/{id}/publish",
@@ -249,44 +249,44 @@ pub fn router(app: App) -> Router {
         )
         .route(
             "/admin/consultations/{id}/evidence",
-            get(listening::admin::evidence).post(listening::admin::add_evidence),
+            get(listening::evidence::evidence).post(listening::evidence::add_evidence),
         )
         .route(
             "/admin/consultations/{id}/evidence/import",
-            post(listening::admin::import_evidence),
+            post(listening::evidence::import_evidence),
         )
         .route(
             "/admin/consultations/{id}/responses.csv",
-            get(listening::admin::responses_csv),
+            get(listening::evidence::responses_csv),
         )
         .route(
             "/admin/consultations/{id}/analyses",
-            post(listening::admin::request_analysis),
+            post(listening::review::request_analysis),
         )
         .route(
             "/admin/consultations/{id}/actions",
-            post(listening::admin::add_action),
+            post(listening::results::add_action),
         )
         .route(
             "/admin/consultations/{id}/actions/{action}/delete",
-            post(listening::admin::delete_action),
+            post(listening::results::delete_action),
         )
         .route(
             "/admin/consultations/{id}/erase",
-            post(listening::admin::erase_contact),
+            post(listening::results::erase_contact),
         )
         .route(
             "/admin/consultations/{id}/results",
-            post(listening::admin::publish_results),
+            post(listening::results::publish_results),
         )
-        .route("/admin/analyses/{id}", get(listening::admin::review))
+        .route("/admin/analyses/{id}", get(listening::review::review))
         .route(
             "/admin/analyses/{id}/edit",
-            post(listening::admin::edit_review),
+            post(listening::review::edit_review),
         )
         .route(
             "/admin/analyses/{id}/publish",
-            post(listening::admin::publish_analysis),
+            post(listening::review::publish_analysis),
         )
         .route("/admin/analytics", get(analytics::dashboard))
         .route("/admin/analytics.csv", get(analytics::csv));

@@ -1,3 +1,7 @@
 pub mod admin;
 pub mod api;
+pub mod evidence;
 pub mod public;
+pub mod questions;
+pub mod results;
+pub mod review;

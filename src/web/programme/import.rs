@@ -9,6 +9,7 @@ use crate::App;
 use crate::auth::constant_time_eq;
 use crate::domain::FieldErrors;
 use crate::domain::programme::{NewProject, ProjectInput};
+use crate::domain::table::Table;
 use crate::domain::text::Slug;
 use crate::store::programme::Register;
 use crate::web::error::{PageError, PageResult};
@@ -51,65 +52,19 @@ const ALIASES: &[(&str, &str)] = &[
     ("topic", "topics"),
 ];
 
-/// A readable CSV file: its header and rows, every row as long as the header.
-pub struct Table {
-    pub header: Vec<String>,
-    pub rows: Vec<Vec<String>>,
-}
-
-/// Reads a CSV file, refusing what is not UTF-8, has no header, or has ragged rows; the
-/// message names the row.
+/// Reads the uploaded CSV file (cells trimmed), with one to 5,000 projects.
 pub fn read_table(bytes: &[u8]) -> Result<Table, String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-        format!("The file is not UTF-8 text (row {line} has a character it cannot read): save it from your spreadsheet as \u{201c}CSV UTF-8\u{201d} and upload it again")
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut records = reader.records();
-    let header: Vec<String> = match records.next() {
-        Some(Ok(r)) => r.iter().map(|c| c.trim().to_string()).collect(),
-        Some(Err(e)) => return Err(format!("Row 1 could not be read as CSV: {e}")),
-        None => return Err(
-            "The file is empty: it needs a header row naming each column, then one row per project"
-                .into(),
-        ),
-    };
-    if header.iter().all(String::is_empty) {
-        return Err("Row 1 must be a header row naming each column".into());
-    }
-    if let Some(i) = header.iter().position(String::is_empty) {
-        return Err(format!(
-            "Row 1, column {}: the header has an empty column name",
-            i + 1
-        ));
-    }
-    let mut rows = Vec::new();
-    for (i, r) in records.enumerate() {
-        let row = i + 2;
-        let r = r.map_err(|e| format!("Row {row} could not be read as CSV: {e}"))?;
-        if r.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        if r.len() != header.len() {
-            return Err(format!(
-                "Row {row} has {} cells but the header has {} columns: every row must have one cell per column",
-                r.len(),
-                header.len()
-            ));
-        }
-        rows.push(r.iter().map(|c| c.trim().to_string()).collect());
-    }
-    if rows.is_empty() {
+    let mut table = Table::read(bytes).map_err(|e| e.to_string())?;
+    if table.rows.is_empty() {
         return Err("The file has a header but no projects: add one row per project".into());
     }
-    if rows.len() > 5000 {
+    if table.rows.len() > 5000 {
         return Err("The file has more than 5,000 projects: split it into smaller files".into());
     }
-    Ok(Table { header, rows })
+    for cell in table.rows.iter_mut().flat_map(|r| r.cells.iter_mut()) {
+        *cell = cell.trim().to_string();
+    }
+    Ok(table)
 }
 
 fn normalise(s: &str) -> String {
@@ -188,8 +143,8 @@ pub fn plan(
         .map(|(s, _, id)| (s.clone(), *id))
         .collect();
     let mut planned: Vec<Planned> = Vec::new();
-    for (i, row) in table.rows.iter().enumerate() {
-        let n = i + 2;
+    for row in &table.rows {
+        let (n, row) = (row.number, &row.cells);
         let mut row_errors: Vec<(String, String)> = Vec::new();
         // Commitments and organisations are given by slug or by title, separated by semicolons.
         let mut resolve = |field: &str, known: &dyn Fn(&str) -> Option<String>| -> Vec<String> {
@@ -386,7 +341,7 @@ fn render(
         context! {
             step, csv, targets,
             header => table.map(|t| t.header.clone()),
-            sample => table.and_then(|t| t.rows.first().cloned()),
+            sample => table.and_then(|t| t.rows.first().map(|r| r.cells.clone())),
             rows => table.map(|t| t.rows.len()),
             mapping => Serde(mapping),
             planned => Serde(planned),

@@ -1,0 +1,217 @@
+//! The evidence log of an exercise (analysts): notes and workshop outputs added one at a
+//! time, CSV files imported after a column mapping and a preview, and every response as CSV.
+
+use super::admin::exercise_for;
+use crate::App;
+use crate::domain::FieldErrors;
+use crate::domain::evidence::{EvidenceInput, Mapping, Source};
+use crate::domain::exercise::{QuestionType, format_instant};
+use crate::domain::role::Role;
+use crate::domain::table::Table;
+use crate::store::exercises::Exercise;
+use crate::web::error::{PageError, PageResult};
+use crate::web::listening::public::csv_download;
+use crate::web::viewer::{CsrfForm, CsrfUpload, Viewer};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use minijinja::context;
+use minijinja::value::Serde;
+use std::collections::BTreeMap;
+
+async fn render_evidence(
+    app: &App,
+    viewer: &Viewer,
+    e: &Exercise,
+    form: &EvidenceInput,
+    errors: FieldErrors,
+) -> PageResult {
+    let def = e.definition();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    viewer.render_with_status(
+        app,
+        "admin/consultations/evidence.html",
+        context! {
+            exercise => Serde(e),
+            items => Serde(app.db.evidence(e.id).await?),
+            text_questions => Serde(def.questions.iter().filter(|q| q.kind == QuestionType::Text).collect::<Vec<_>>()),
+            form => Serde(form),
+            errors => Serde(errors),
+        },
+        status,
+    )
+}
+
+/// `GET /admin/consultations/{id}/evidence`: the evidence log.
+pub async fn evidence(State(app): State<App>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
+    let (_, e) = exercise_for(&app, &viewer, id, Role::Analyst).await?;
+    let form = EvidenceInput {
+        source_type: Source::Interview.as_str().into(),
+        ..Default::default()
+    };
+    render_evidence(&app, &viewer, &e, &form, FieldErrors::new()).await
+}
+
+/// `POST /admin/consultations/{id}/evidence`: adds an interview note or workshop output.
+pub async fn add_evidence(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<EvidenceInput>,
+) -> PageResult {
+    let (user, e) = exercise_for(&app, &viewer, id, Role::Analyst).await?;
+    match form.check(&e.definition()) {
+        Ok(item) => {
+            app.db.add_evidence(e.id, &[item], Some(user.id)).await?;
+            app.db
+                .audit(Some(user.id), "evidence.add", &e.slug, &form.source_type)
+                .await?;
+            Ok(Redirect::to(&format!("/admin/consultations/{id}/evidence")).into_response())
+        }
+        Err(errors) => render_evidence(&app, &viewer, &e, &form, errors).await,
+    }
+}
+
+/// `POST /admin/consultations/{id}/evidence/import`: step 1, a CSV file → the mapping form.
+/// Steps 2 (preview) and 3 (import) post the file's text back with the mapping.
+pub async fn import_evidence(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    upload: CsrfUpload,
+) -> PageResult {
+    let (user, e) = exercise_for(&app, &viewer, id, Role::Analyst).await?;
+    let def = e.definition();
+    let step = upload.fields.get("step").cloned().unwrap_or_default();
+    let text = match (&upload.file, upload.fields.get("csv")) {
+        (Some((_, bytes)), _) if !bytes.is_empty() => {
+            String::from_utf8(bytes.clone()).map_err(|_| {
+                "The file is not UTF-8 text: save it as “CSV UTF-8” and try again".to_string()
+            })
+        }
+        (_, Some(t)) if !t.is_empty() => Ok(t.clone()),
+        _ => Err("Choose a CSV file to import".to_string()),
+    };
+    let parsed = text.and_then(|t| {
+        let table = Table::read_text(&t).map_err(|e| e.to_string())?;
+        if table.rows.is_empty() {
+            return Err("The file has a header row but no responses".to_string());
+        }
+        Ok((t, table))
+    });
+    let (text, table) = match parsed {
+        Ok(p) => p,
+        Err(m) => {
+            let errors = FieldErrors::one("file", m);
+            return render_evidence(&app, &viewer, &e, &EvidenceInput::default(), errors).await;
+        }
+    };
+    let mapping: Mapping =
+        serde_json::from_value(serde_json::to_value(&upload.fields).unwrap_or_default())
+            .unwrap_or_default();
+    let mapping = mapping.with_defaults(&def, &table.header);
+    let mapped = if step.is_empty() {
+        Err(FieldErrors::new())
+    } else {
+        mapping.apply(&def, &table)
+    };
+    if step == "import"
+        && let Ok(items) = &mapped
+    {
+        app.db.add_evidence(e.id, items, Some(user.id)).await?;
+        app.db
+            .audit(
+                Some(user.id),
+                "evidence.import",
+                &e.slug,
+                &format!("{} rows", items.len()),
+            )
+            .await?;
+        return Ok(Redirect::to(&format!("/admin/consultations/{id}/evidence")).into_response());
+    }
+    let (preview, errors) = match mapped {
+        Ok(items) => (items, FieldErrors::new()),
+        Err(errors) => (vec![], errors),
+    };
+    let preview_rows: Vec<(String, String, String)> = preview
+        .iter()
+        .take(10)
+        .map(|i| {
+            (
+                i.collected_on.clone(),
+                i.segment.clone(),
+                i.body.chars().take(200).collect(),
+            )
+        })
+        .collect();
+    viewer.render_with_status(
+        &app,
+        "admin/consultations/evidence_import.html",
+        context! {
+            exercise => Serde(&e),
+            header => &table.header, rows => table.rows.len(), csv => text,
+            mapping => Serde(mapping),
+            text_questions => Serde(def.questions.iter().filter(|q| q.kind == QuestionType::Text).collect::<Vec<_>>()),
+            preview => Serde(preview_rows), preview_count => preview.len(),
+            errors => Serde(&errors),
+        },
+        if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST },
+    )
+}
+
+/// `GET /admin/consultations/{id}/responses.csv` (analyst): every response in full, one
+/// column per question and segment. Contact emails are not included.
+pub async fn responses_csv(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> PageResult {
+    use crate::analyse::report::cell;
+    use crate::domain::exercise::Answer;
+    let (_, e) = exercise_for(&app, &viewer, id, Role::Analyst).await?;
+    let def = e.definition();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut head = vec![
+        "id".to_string(),
+        "reference".into(),
+        "submitted_at".into(),
+        "source".into(),
+    ];
+    head.extend(def.questions.iter().map(|q| q.id.clone()));
+    head.extend(def.segments.iter().map(|s| s.id.clone()));
+    w.write_record(&head)
+        .map_err(|e| PageError::Internal(e.into()))?;
+    for r in app.db.responses(e.id).await? {
+        let answers: BTreeMap<String, Answer> =
+            serde_json::from_str(&r.answers).unwrap_or_default();
+        let segments: BTreeMap<String, String> =
+            serde_json::from_str(&r.segments).unwrap_or_default();
+        let mut row = vec![
+            crate::evidence::response_id(r.id),
+            r.reference,
+            format_instant(r.submitted_at),
+            r.source,
+        ];
+        for q in &def.questions {
+            row.push(cell(&match answers.get(&q.id) {
+                Some(Answer::Text(t)) => t.clone(),
+                Some(Answer::Scale(n)) => n.to_string(),
+                Some(Answer::Choices(c)) => c.join("; "),
+                None => String::new(),
+            }));
+        }
+        for s in &def.segments {
+            row.push(cell(segments.get(&s.id).map_or("", String::as_str)));
+        }
+        w.write_record(&row)
+            .map_err(|e| PageError::Internal(e.into()))?;
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| PageError::Internal(anyhow::anyhow!("{e}")))?;
+    Ok(csv_download(&format!("{}-responses.csv", e.slug), body))
+}
