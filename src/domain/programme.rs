@@ -166,7 +166,7 @@ pub struct NewStrategy {
     pub body_markdown: String,
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
 pub struct StrategyInput {
     #[serde(default)]
     pub title: String,
@@ -216,7 +216,7 @@ pub struct NewTheme {
     pub position: i64,
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
 pub struct ThemeInput {
     #[serde(default)]
     pub title: String,
@@ -271,7 +271,7 @@ pub struct NewCommitment {
     pub position: i64,
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
 pub struct CommitmentInput {
     #[serde(default)]
     pub title: String,
@@ -345,7 +345,7 @@ pub struct NewProject {
     pub organisation_ids: Vec<i64>,
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
 pub struct ProjectInput {
     #[serde(default)]
     pub title: String,
@@ -472,7 +472,7 @@ pub struct NewUpdate {
     pub status: Option<Status>,
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
 pub struct UpdateInput {
     #[serde(default)]
     pub dated: String,
@@ -534,7 +534,7 @@ pub struct NewCaseStudy {
     pub theme_ids: Vec<i64>,
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
 pub struct CaseStudyInput {
     #[serde(default)]
     pub title: String,

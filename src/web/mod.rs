@@ -186,18 +186,12 @@ pub fn router(app: App) -> Router {
             "/admin/programme/import/confirm",
             post(programme::import::confirm),
         )
-        .route(
-            "/admin/programme/{kind}/new",
-            get(programme::admin::new).post(programme::admin::create),
-        )
-        .route(
-            "/admin/programme/{kind}/{id}/edit",
-            get(programme::admin::edit).post(programme::admin::update),
-        )
-        .route(
-            "/admin/programme/{kind}/{id}/delete",
-            post(programme::admin::delete),
-        )
+        .merge(register_forms::<programme::forms::StrategyForm>())
+        .merge(register_forms::<programme::forms::ThemeForm>())
+        .merge(register_forms::<programme::forms::CommitmentForm>())
+        .merge(register_forms::<crate::domain::programme::ProjectInput>())
+        .merge(register_forms::<programme::forms::UpdateForm>())
+        .merge(register_forms::<crate::domain::programme::CaseStudyInput>())
         .route("/admin/comments", get(publishing::admin::moderation_queue))
         .route("/admin/comments/pause", post(publishing::admin::pause))
         .route("/admin/comments/{id}", post(publishing::admin::decide))
@@ -392,6 +386,19 @@ pub fn router(app: App) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(app)
+}
+
+/// The new, edit and delete paths of one kind of programme register row.
+fn register_forms<F: programme::forms::RegisterForm>() -> Router<App> {
+    use programme::admin::{create, delete, edit, new, update};
+    let base = format!("/admin/programme/{}", F::PATH);
+    Router::new()
+        .route(&format!("{base}/new"), get(new::<F>).post(create::<F>))
+        .route(
+            &format!("{base}/{{id}}/edit"),
+            get(edit::<F>).post(update::<F>),
+        )
+        .route(&format!("{base}/{{id}}/delete"), post(delete::<F>))
 }
 
 /// `/metrics` alone, for `--metrics-addr` (a private address a scraper reaches).

@@ -1,4 +1,5 @@
 pub mod admin;
 pub mod api;
+pub mod forms;
 pub mod import;
 pub mod public;

@@ -1,0 +1,667 @@
+//! The register's edit forms, one typed form per kind of row ([`RegisterForm`]): the fields it
+//! shows, the values of an existing row, and saving it. The handlers in `admin.rs` are
+//! generic over the form; the router gives each kind its own paths.
+
+use crate::App;
+use crate::domain::FieldErrors;
+use crate::domain::programme::{
+    CaseStudyInput, CommitmentInput, Phase, ProjectInput, Status, StrategyInput, ThemeInput,
+    UpdateInput, format_date,
+};
+use crate::store::StoreError;
+use crate::store::programme::{Register, RowKind};
+use crate::web::error::PageError;
+use crate::web::viewer::SignedIn;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+
+/// What a form can offer to choose from.
+pub struct Choices {
+    pub register: Register,
+    /// (slug, name, id), by name.
+    pub organisations: Vec<(String, String, i64)>,
+}
+
+impl Choices {
+    pub async fn load(app: &App) -> Result<Choices, StoreError> {
+        let organisations = app.db.organisations().await?;
+        Ok(Choices {
+            register: app.db.register().await?,
+            organisations: organisations
+                .into_iter()
+                .map(|o| (o.slug, o.name, o.id))
+                .collect(),
+        })
+    }
+
+    fn organisation_keys(&self) -> Vec<(String, i64)> {
+        let orgs = self.organisations.iter();
+        orgs.map(|(slug, _, id)| (slug.clone(), *id)).collect()
+    }
+}
+
+/// One field of a form, as `templates/admin/programme_form.html` draws it.
+#[derive(Serialize)]
+pub struct Field {
+    name: &'static str,
+    label: &'static str,
+    kind: Widget,
+    hint: &'static str,
+    options: Vec<Choice>,
+}
+
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum Widget {
+    Input,
+    Textarea,
+    Select,
+    Checkboxes,
+}
+
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    text: String,
+}
+
+fn choices<'a>(items: impl Iterator<Item = (&'a String, &'a String)>) -> Vec<Choice> {
+    items
+        .map(|(value, text)| Choice {
+            value: value.clone(),
+            text: text.clone(),
+        })
+        .collect()
+}
+
+fn input(name: &'static str, label: &'static str, hint: &'static str) -> Field {
+    Field {
+        name,
+        label,
+        kind: Widget::Input,
+        hint,
+        options: Vec::new(),
+    }
+}
+
+fn textarea(name: &'static str, label: &'static str, hint: &'static str) -> Field {
+    Field {
+        kind: Widget::Textarea,
+        ..input(name, label, hint)
+    }
+}
+
+fn select(name: &'static str, label: &'static str, hint: &'static str, o: Vec<Choice>) -> Field {
+    Field {
+        kind: Widget::Select,
+        options: o,
+        ..input(name, label, hint)
+    }
+}
+
+fn checkboxes(
+    name: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    o: Vec<Choice>,
+) -> Field {
+    Field {
+        kind: Widget::Checkboxes,
+        options: o,
+        ..input(name, label, hint)
+    }
+}
+
+fn slug_field() -> Field {
+    input(
+        "slug",
+        "Short name for the web address",
+        "Lowercase letters, numbers and hyphens. Leave empty to make one from the title.",
+    )
+}
+
+fn phases() -> Vec<Choice> {
+    let all = Phase::ALL.iter().map(|p| (p.as_str(), p.label()));
+    all.map(|(value, text)| Choice {
+        value: value.into(),
+        text: text.into(),
+    })
+    .collect()
+}
+
+fn statuses() -> Vec<Choice> {
+    let all = Status::ALL.iter().map(|s| (s.as_str(), s.label()));
+    all.map(|(value, text)| Choice {
+        value: value.into(),
+        text: text.into(),
+    })
+    .collect()
+}
+
+fn organisation_choices(c: &Choices) -> Vec<Choice> {
+    choices(c.organisations.iter().map(|(slug, name, _)| (slug, name)))
+}
+
+fn theme_choices(r: &Register) -> Vec<Choice> {
+    choices(r.themes.iter().map(|t| (&t.slug, &t.title)))
+}
+
+fn project_choices(r: &Register) -> Vec<Choice> {
+    choices(
+        r.projects
+            .iter()
+            .map(|p| (&p.project.slug, &p.project.title)),
+    )
+}
+
+/// Saved: the row's id and a name for the audit log; or what is wrong with the form.
+pub type Saved = Result<(i64, String), FieldErrors>;
+
+/// One kind of register row, as its form edits it.
+pub trait RegisterForm: DeserializeOwned + Serialize + Default + Send + Sync + 'static {
+    /// The kind's part of the address: `/admin/programme/{PATH}/new`.
+    const PATH: &'static str;
+    /// "project", as in "Add a project".
+    const NOUN: &'static str;
+    /// The table deleting refers to.
+    const ROW: RowKind;
+
+    /// The fields; `editing` leaves out what cannot change (an update's project).
+    fn fields(c: &Choices, editing: bool) -> Vec<Field>;
+
+    /// A new row's form.
+    fn blank() -> Self {
+        Self::default()
+    }
+
+    /// Row `id`'s form, and its name for the page's title.
+    fn current(
+        app: &App,
+        c: &Choices,
+        id: i64,
+    ) -> impl Future<Output = Result<(Self, String), PageError>> + Send;
+
+    /// Checks the form and saves row `id` (a new one for `None`).
+    fn save(
+        &self,
+        app: &App,
+        c: &Choices,
+        id: Option<i64>,
+        user: &SignedIn,
+    ) -> impl Future<Output = Result<Saved, PageError>> + Send;
+}
+
+/// The id of the parent chosen in `field`, or a message asking to choose one.
+fn chosen(keys: &[(String, i64)], field: &str, given: &str, e: &mut FieldErrors) -> Option<i64> {
+    let found = keys.iter().find(|(k, _)| k == given).map(|(_, id)| *id);
+    if found.is_none() {
+        e.add(field, format!("Choose the {field}"));
+    }
+    found
+}
+
+/// The parent's errors first, then the row's own.
+fn merge(mut a: FieldErrors, b: Option<FieldErrors>) -> FieldErrors {
+    for e in b.iter().flat_map(|b| b.iter()) {
+        a.add(&e.field, e.message.clone());
+    }
+    a
+}
+
+/// A taken slug is a form error; other store errors are failures.
+fn saved(r: Result<i64, StoreError>, slug: String) -> Result<Saved, PageError> {
+    match r {
+        Ok(id) => Ok(Ok((id, slug))),
+        Err(StoreError::Conflict(_)) => Ok(Err(FieldErrors::one(
+            "slug",
+            "Another one already has that short name: choose another",
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn not_found() -> PageError {
+    PageError::NotFound
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct StrategyForm {
+    #[serde(default)]
+    organisation: String,
+    #[serde(flatten)]
+    input: StrategyInput,
+}
+
+impl RegisterForm for StrategyForm {
+    const PATH: &'static str = "strategies";
+    const NOUN: &'static str = "strategy";
+    const ROW: RowKind = RowKind::Strategy;
+
+    fn fields(c: &Choices, _: bool) -> Vec<Field> {
+        let whose = "Whose strategy this is.";
+        vec![
+            select(
+                "organisation",
+                "Organisation",
+                whose,
+                organisation_choices(c),
+            ),
+            input("title", "Title", ""),
+            slug_field(),
+            input("period", "Period", "For example: 2025 to 2028."),
+            textarea("summary", "Summary", ""),
+            textarea("body", "Text", "Markdown."),
+        ]
+    }
+
+    async fn current(_: &App, c: &Choices, id: i64) -> Result<(Self, String), PageError> {
+        let s = c.register.strategies.iter().find(|s| s.id == id);
+        let s = s.ok_or_else(not_found)?;
+        let input = StrategyInput {
+            title: s.title.clone(),
+            slug: s.slug.clone(),
+            period: s.period.clone(),
+            summary: s.summary.clone(),
+            body: s.body_markdown.clone(),
+        };
+        let organisation = s.organisation_slug.clone();
+        Ok((
+            StrategyForm {
+                organisation,
+                input,
+            },
+            s.title.clone(),
+        ))
+    }
+
+    async fn save(
+        &self,
+        app: &App,
+        c: &Choices,
+        id: Option<i64>,
+        _: &SignedIn,
+    ) -> Result<Saved, PageError> {
+        let mut e = FieldErrors::new();
+        let org = chosen(
+            &c.organisation_keys(),
+            "organisation",
+            &self.organisation,
+            &mut e,
+        );
+        let (org, s) = match (org, self.input.parse()) {
+            (Some(org), Ok(s)) if e.is_empty() => (org, s),
+            (_, parsed) => return Ok(Err(merge(e, parsed.err()))),
+        };
+        let body = match crate::sanitise::render_field(&s.body_markdown, "body").await {
+            Ok(body) => body,
+            Err(e) => return Ok(Err(e)),
+        };
+        let r = match id {
+            Some(id) => app
+                .db
+                .update_strategy(id, org, &s, &body.html)
+                .await
+                .map(|_| id),
+            None => app.db.create_strategy(org, &s, &body.html).await,
+        };
+        saved(r, s.slug.to_string())
+    }
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct ThemeForm {
+    #[serde(default)]
+    strategy: String,
+    #[serde(flatten)]
+    input: ThemeInput,
+}
+
+impl RegisterForm for ThemeForm {
+    const PATH: &'static str = "themes";
+    const NOUN: &'static str = "theme";
+    const ROW: RowKind = RowKind::Theme;
+
+    fn fields(c: &Choices, _: bool) -> Vec<Field> {
+        let strategies = c.register.strategies.iter();
+        let order = "Themes are listed in this order (a whole number).";
+        vec![
+            select(
+                "strategy",
+                "Strategy",
+                "",
+                choices(strategies.map(|s| (&s.slug, &s.title))),
+            ),
+            input("title", "Title", ""),
+            slug_field(),
+            textarea("summary", "Summary", ""),
+            input("position", "Order", order),
+        ]
+    }
+
+    async fn current(_: &App, c: &Choices, id: i64) -> Result<(Self, String), PageError> {
+        let t = c.register.themes.iter().find(|t| t.id == id);
+        let t = t.ok_or_else(not_found)?;
+        let input = ThemeInput {
+            title: t.title.clone(),
+            slug: t.slug.clone(),
+            summary: t.summary.clone(),
+            position: t.position.to_string(),
+        };
+        let strategy = t.strategy_slug.clone();
+        Ok((ThemeForm { strategy, input }, t.title.clone()))
+    }
+
+    async fn save(
+        &self,
+        app: &App,
+        c: &Choices,
+        id: Option<i64>,
+        _: &SignedIn,
+    ) -> Result<Saved, PageError> {
+        let mut e = FieldErrors::new();
+        let keys: Vec<(String, i64)> = c
+            .register
+            .strategies
+            .iter()
+            .map(|s| (s.slug.clone(), s.id))
+            .collect();
+        let (strategy, t) = match (
+            chosen(&keys, "strategy", &self.strategy, &mut e),
+            self.input.parse(),
+        ) {
+            (Some(strategy), Ok(t)) if e.is_empty() => (strategy, t),
+            (_, parsed) => return Ok(Err(merge(e, parsed.err()))),
+        };
+        let r = match id {
+            Some(id) => app.db.update_theme(id, strategy, &t).await.map(|_| id),
+            None => app.db.create_theme(strategy, &t).await,
+        };
+        saved(r, t.slug.to_string())
+    }
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct CommitmentForm {
+    #[serde(default)]
+    theme: String,
+    #[serde(flatten)]
+    input: CommitmentInput,
+}
+
+impl RegisterForm for CommitmentForm {
+    const PATH: &'static str = "commitments";
+    const NOUN: &'static str = "commitment";
+    const ROW: RowKind = RowKind::Commitment;
+
+    fn fields(c: &Choices, _: bool) -> Vec<Field> {
+        let action_ref = "Reference of the external action it answers (optional)";
+        let order = "Commitments are listed in this order under their theme.";
+        vec![
+            select("theme", "Theme", "", theme_choices(&c.register)),
+            input("title", "Title", ""),
+            slug_field(),
+            textarea("body", "Description", ""),
+            input("action_ref", action_ref, "For example: A3."),
+            input("action_title", "Title of that action (optional)", ""),
+            input("position", "Order", order),
+        ]
+    }
+
+    async fn current(_: &App, c: &Choices, id: i64) -> Result<(Self, String), PageError> {
+        let commitment = c.register.commitments.iter().find(|c| c.id == id);
+        let commitment = commitment.ok_or_else(not_found)?;
+        let input = CommitmentInput {
+            title: commitment.title.clone(),
+            slug: commitment.slug.clone(),
+            body: commitment.body.clone(),
+            action_ref: commitment.action_ref.clone(),
+            action_title: commitment.action_title.clone(),
+            position: commitment.position.to_string(),
+        };
+        let theme = commitment.theme_slug.clone();
+        Ok((CommitmentForm { theme, input }, commitment.title.clone()))
+    }
+
+    async fn save(
+        &self,
+        app: &App,
+        c: &Choices,
+        id: Option<i64>,
+        _: &SignedIn,
+    ) -> Result<Saved, PageError> {
+        let mut e = FieldErrors::new();
+        let theme = chosen(&c.register.theme_keys(), "theme", &self.theme, &mut e);
+        let (theme, commitment) = match (theme, self.input.parse()) {
+            (Some(theme), Ok(commitment)) if e.is_empty() => (theme, commitment),
+            (_, parsed) => return Ok(Err(merge(e, parsed.err()))),
+        };
+        let r = match id {
+            Some(id) => app
+                .db
+                .update_commitment(id, theme, &commitment)
+                .await
+                .map(|_| id),
+            None => app.db.create_commitment(theme, &commitment).await,
+        };
+        saved(r, commitment.slug.to_string())
+    }
+}
+
+/// A project's form is the domain's input itself: every field is the project's own.
+impl RegisterForm for ProjectInput {
+    const PATH: &'static str = "projects";
+    const NOUN: &'static str = "project";
+    const ROW: RowKind = RowKind::Project;
+
+    fn fields(c: &Choices, _: bool) -> Vec<Field> {
+        let commitments = c.register.commitments.iter();
+        let commitments = choices(commitments.map(|c| (&c.slug, &c.title)));
+        let one = "Choose at least one.";
+        vec![
+            input("title", "Title", ""),
+            slug_field(),
+            textarea("summary", "Summary", ""),
+            input("owner_team", "Owner team", ""),
+            select("phase", "Phase", "", phases()),
+            select("status", "Status", "", statuses()),
+            input("start_date", "Start date (optional)", "YYYY-MM-DD."),
+            input("end_date", "End date (optional)", "YYYY-MM-DD."),
+            input("topics", "Topics (optional)", "Separate them with commas."),
+            checkboxes("commitments", "Commitments it delivers", one, commitments),
+            checkboxes(
+                "organisations",
+                "Organisations",
+                one,
+                organisation_choices(c),
+            ),
+        ]
+    }
+
+    async fn current(_: &App, c: &Choices, id: i64) -> Result<(Self, String), PageError> {
+        let p = c.register.projects.iter().find(|p| p.project.id == id);
+        let p = p.ok_or_else(not_found)?;
+        let q = &p.project;
+        let topics: Vec<&str> = p.topics.iter().map(|t| t.title.as_str()).collect();
+        let form = ProjectInput {
+            title: q.title.clone(),
+            slug: q.slug.clone(),
+            summary: q.summary.clone(),
+            owner_team: q.owner_team.clone(),
+            phase: q.phase.clone(),
+            status: q.status.clone(),
+            start_date: q.start_date.map(format_date).unwrap_or_default(),
+            end_date: q.end_date.map(format_date).unwrap_or_default(),
+            topics: topics.join(", "),
+            commitments: p.commitments.iter().map(|c| c.slug.clone()).collect(),
+            organisations: p.organisations.iter().map(|o| o.slug.clone()).collect(),
+        };
+        Ok((form, q.title.clone()))
+    }
+
+    async fn save(
+        &self,
+        app: &App,
+        c: &Choices,
+        id: Option<i64>,
+        _: &SignedIn,
+    ) -> Result<Saved, PageError> {
+        match self.parse(&c.register.commitment_keys(), &c.organisation_keys()) {
+            Ok(p) => saved(app.db.save_project(id, &p).await, p.slug.to_string()),
+            Err(e) => Ok(Err(e)),
+        }
+    }
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct UpdateForm {
+    /// Only for a new update: an update stays with its project.
+    #[serde(default)]
+    project: String,
+    #[serde(flatten)]
+    input: UpdateInput,
+}
+
+impl RegisterForm for UpdateForm {
+    const PATH: &'static str = "updates";
+    const NOUN: &'static str = "update";
+    const ROW: RowKind = RowKind::Update;
+
+    fn fields(c: &Choices, editing: bool) -> Vec<Field> {
+        let no_change = || Choice {
+            value: String::new(),
+            text: "No change".into(),
+        };
+        let mut new_phase = vec![no_change()];
+        new_phase.extend(phases());
+        let mut new_status = vec![no_change()];
+        new_status.extend(statuses());
+        let mut f = Vec::new();
+        if !editing {
+            f.push(select(
+                "project",
+                "Project",
+                "",
+                project_choices(&c.register),
+            ));
+        }
+        let moves = "The project moves to this phase.";
+        f.extend([
+            input("dated", "Date", "YYYY-MM-DD."),
+            textarea("body", "What happened", ""),
+            select("phase", "New phase", moves, new_phase),
+            select("status", "New status", "", new_status),
+        ]);
+        f
+    }
+
+    fn blank() -> Self {
+        let dated = format_date(crate::store::now());
+        let input = UpdateInput {
+            dated,
+            ..UpdateInput::default()
+        };
+        UpdateForm {
+            project: String::new(),
+            input,
+        }
+    }
+
+    async fn current(app: &App, _: &Choices, id: i64) -> Result<(Self, String), PageError> {
+        let u = app.db.project_update(id).await?;
+        let title = format!("{}: update of {}", u.project_title, format_date(u.dated));
+        let input = UpdateInput {
+            dated: format_date(u.dated),
+            body: u.body,
+            phase: u.phase.unwrap_or_default(),
+            status: u.status.unwrap_or_default(),
+        };
+        let project = u.project_slug;
+        Ok((UpdateForm { project, input }, title))
+    }
+
+    async fn save(
+        &self,
+        app: &App,
+        c: &Choices,
+        id: Option<i64>,
+        user: &SignedIn,
+    ) -> Result<Saved, PageError> {
+        if let Some(id) = id {
+            return Ok(match self.input.parse() {
+                Ok(u) => {
+                    app.db.edit_update(id, &u).await?;
+                    Ok((id, format_date(u.dated)))
+                }
+                Err(e) => Err(e),
+            });
+        }
+        let mut e = FieldErrors::new();
+        let project = chosen(&c.register.project_keys(), "project", &self.project, &mut e);
+        match (project, self.input.parse()) {
+            (Some(project), Ok(u)) if e.is_empty() => {
+                let new = app.db.add_update(project, &u, Some(user.id)).await?;
+                Ok(Ok((new, self.project.clone())))
+            }
+            (_, parsed) => Ok(Err(merge(e, parsed.err()))),
+        }
+    }
+}
+
+/// A case study's form is the domain's input itself.
+impl RegisterForm for CaseStudyInput {
+    const PATH: &'static str = "case-studies";
+    const NOUN: &'static str = "case study";
+    const ROW: RowKind = RowKind::CaseStudy;
+
+    fn fields(c: &Choices, _: bool) -> Vec<Field> {
+        let markdown = "Markdown: ## for a heading, * for a list.";
+        let published = "YYYY-MM-DD; empty for today.";
+        vec![
+            input("title", "Title", ""),
+            slug_field(),
+            textarea("summary", "Summary", ""),
+            textarea("body", "Text", markdown),
+            input("published", "Publication date (optional)", published),
+            checkboxes("projects", "Projects", "", project_choices(&c.register)),
+            checkboxes("themes", "Themes", "", theme_choices(&c.register)),
+        ]
+    }
+
+    async fn current(app: &App, _: &Choices, id: i64) -> Result<(Self, String), PageError> {
+        let all = app.db.case_studies().await?;
+        let c = all.into_iter().find(|c| c.case_study.id == id);
+        let c = c.ok_or_else(not_found)?;
+        let s = c.case_study;
+        let form = CaseStudyInput {
+            title: s.title.clone(),
+            slug: s.slug,
+            summary: s.summary,
+            body: s.body_markdown,
+            published: format_date(s.published_at),
+            projects: c.projects.iter().map(|p| p.slug.clone()).collect(),
+            themes: c.themes.iter().map(|t| t.slug.clone()).collect(),
+        };
+        Ok((form, s.title))
+    }
+
+    async fn save(
+        &self,
+        app: &App,
+        c: &Choices,
+        id: Option<i64>,
+        _: &SignedIn,
+    ) -> Result<Saved, PageError> {
+        let r = &c.register;
+        let case = match self.parse(&r.project_keys(), &r.theme_keys()) {
+            Ok(case) => case,
+            Err(e) => return Ok(Err(e)),
+        };
+        let body = match crate::sanitise::render_field(&case.body_markdown, "body").await {
+            Ok(body) => body,
+            Err(e) => return Ok(Err(e)),
+        };
+        let r = app.db.save_case_study(id, &case, &body.html).await;
+        saved(r, case.slug.to_string())
+    }
+}
