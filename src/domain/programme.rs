@@ -648,3 +648,43 @@ mod tests {
         assert_eq!(format_date(ok.start_date.unwrap()), "2026-01-31");
     }
 }
+
+/// One kind of row that still points at something: what it is called and the titles.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Referrers {
+    pub what: &'static str,
+    pub titles: Vec<String>,
+}
+
+/// Why a row cannot be deleted, as a sentence, or `None` when nothing points at it.
+pub fn refusal(thing: &str, referrers: &[Referrers]) -> Option<String> {
+    if referrers.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = referrers
+        .iter()
+        .map(|r| {
+            let n = r.titles.len();
+            let noun = if n == 1 {
+                r.what.to_string()
+            } else if r.what.ends_with('y') {
+                format!("{}ies", r.what.trim_end_matches('y'))
+            } else {
+                format!("{}s", r.what)
+            };
+            let names: Vec<String> = r
+                .titles
+                .iter()
+                .take(3)
+                .map(|t| format!("\u{201c}{}\u{201d}", crate::sanitise::plain_text(t, 60)))
+                .collect();
+            let more = if n > 3 { ", and others" } else { "" };
+            format!("{n} {noun} ({}{more})", names.join(", "))
+        })
+        .collect();
+    Some(format!(
+        "This {thing} cannot be deleted because {} still refer to it. \
+         Remove or change those first.",
+        parts.join(" and ")
+    ))
+}

@@ -259,7 +259,8 @@ async fn a_project_page_shows_status_history_and_links() {
 
 #[tokio::test]
 async fn linked_rows_cannot_be_deleted() {
-    use townhall::store::programme::{RowKind, refusal};
+    use townhall::domain::programme::refusal;
+    use townhall::store::programme::RowKind;
     let t = with_register().await;
     let register = t.app.db.register().await.unwrap();
     let c = register

@@ -2,13 +2,13 @@
 //! commitments, projects, updates and case studies, each through its own typed form
 //! (`forms.rs`) and these handlers, which are generic over the form.
 //! Every change is written to the audit log; deleting something another row points at is
-//! refused with the reason ([`crate::store::programme::refusal`]).
+//! refused with the reason ([`crate::domain::programme::refusal`]).
 
 use crate::App;
 use crate::domain::FieldErrors;
+use crate::domain::programme::refusal;
 use crate::domain::role::Role;
 use crate::store::StoreError;
-use crate::store::programme::refusal;
 use crate::web::error::{PageError, PageResult};
 use crate::web::programme::forms::{Choices, RegisterForm};
 use crate::web::viewer::{CsrfForm, SignedIn, Viewer};
