@@ -279,7 +279,7 @@ fn init_logging() {
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve(args).await,
-        Command::Demo(args) => crate::demo::run(&args.addr).await,
+        Command::Demo(args) => crate::demo::run(bind(&args.addr).await?).await,
         Command::Migrate(db) => {
             let db = Db::connect(&db.database).await?;
             db.migrate().await?;
@@ -341,7 +341,7 @@ pub async fn bind(addr: &str) -> anyhow::Result<tokio::net::TcpListener> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let trusted_proxies = crate::web::client_ip::TrustedProxies::parse(&args.trusted_proxies)
+    let trusted_proxies = crate::domain::network::TrustedProxies::parse(&args.trusted_proxies)
         .map_err(|e| anyhow::anyhow!("--trusted-proxies: {e}"))?;
     if args.scheduler_interval_secs == 0 {
         bail!("the scheduler interval must be at least one second");

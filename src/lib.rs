@@ -11,17 +11,15 @@ pub mod cache;
 pub mod cli;
 pub mod demo;
 pub mod domain;
-pub mod evidence;
 pub mod export;
 pub mod feeds;
 pub mod ideas;
+pub mod jobs;
 pub mod listening;
-pub mod mail;
 pub mod opendata;
 pub mod posts;
 pub mod sanitise;
 pub mod store;
-pub mod syndication;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -40,12 +38,12 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Responses one address may send to one exercise in 10 minutes (0: no limit).
     pub responses_per_address: u32,
-    /// Proxies whose `X-Forwarded-For` is believed (see `web::client_ip`).
-    pub trusted_proxies: web::client_ip::TrustedProxies,
+    /// Proxies whose `X-Forwarded-For` is believed (see `domain::network`).
+    pub trusted_proxies: domain::network::TrustedProxies,
     /// Count page views (`--analytics false` turns it off).
     pub analytics: bool,
     /// How often the feed scheduler looks for due subscriptions; `None`: this node does not
-    /// fetch feeds on a schedule (tests that drive `syndication::run_due` themselves).
+    /// fetch feeds on a schedule (tests that drive `jobs::syndication::run_due` themselves).
     pub scheduler_interval: Option<std::time::Duration>,
     /// How long the hub's content and published results are reused before they are read
     /// again (zero: every time).
@@ -73,7 +71,7 @@ impl Config {
             responses_per_address: 300,
             trusted_proxies: Default::default(),
             analytics: true,
-            scheduler_interval: Some(syndication::SCHEDULER_TICK),
+            scheduler_interval: Some(jobs::syndication::SCHEDULER_TICK),
             page_cache: std::time::Duration::from_secs(1),
             smtp_url: None,
             mail_from: "Townhall <no-reply@localhost>".into(),
@@ -103,7 +101,7 @@ pub struct AppState {
     pub templates: Arc<minijinja::Environment<'static>>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// The mail relay (`None` without `--smtp-url`).
-    pub mailer: Option<mail::Mailer>,
+    pub mailer: Option<jobs::mail::Mailer>,
     /// Where page views go (`None` when analytics is off).
     pub analytics: Option<analytics::Recorder>,
     /// The hub page's content, shared by every visitor for `Config::page_cache`.
@@ -135,7 +133,7 @@ impl App {
         let analytics = config.analytics.then(|| analytics::spawn(db.clone()));
         let mailer = match &config.smtp_url {
             Some(url) => {
-                Some(mail::Mailer::new(url, &config.mail_from).map_err(anyhow::Error::msg)?)
+                Some(jobs::mail::Mailer::new(url, &config.mail_from).map_err(anyhow::Error::msg)?)
             }
             None => None,
         };
@@ -171,10 +169,10 @@ impl App {
         let scheduler = self
             .config
             .scheduler_interval
-            .map(|every| syndication::spawn_scheduler(self.clone(), every));
-        let analyses = evidence::spawn_worker(self.clone());
+            .map(|every| jobs::syndication::spawn_scheduler(self.clone(), every));
+        let analyses = jobs::analysis::spawn_worker(self.clone());
         let mail = match &self.mailer {
-            Some(mailer) => Some(mail::spawn_worker(db.clone(), mailer.clone())),
+            Some(mailer) => Some(jobs::mail::spawn_worker(db.clone(), mailer.clone())),
             None => {
                 tracing::info!(
                     "no mail relay: receipts wait in the outbox until --smtp-url is set"

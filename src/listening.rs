@@ -10,7 +10,7 @@ use crate::domain::exercise::{
     Answer, Answers, Definition, DimensionScore, QuestionType, level_for,
 };
 use crate::domain::review::Review;
-use crate::evidence::{option_counts, segment_label};
+use crate::jobs::analysis::{option_counts, segment_label};
 use crate::store::exercises::{Exercise, NewResponse, Submitted};
 use serde::Serialize;
 use serde_json::{Map, Value};

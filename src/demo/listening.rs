@@ -120,7 +120,7 @@ async fn seed_consultation(db: &Db, admin: i64, now: i64, count: usize) -> anyho
 
     // Analyse, review and publish, as an analyst would.
     let analysis = db.request_analysis(id, "change", Some(admin)).await?;
-    crate::evidence::run_pending(db).await?;
+    crate::jobs::analysis::run_pending(db).await?;
     let a = db.analysis(analysis).await?;
     let mut review: Review = serde_json::from_str(a.review.as_deref().unwrap_or("{}"))?;
     let mut actions = Vec::new();
@@ -302,7 +302,7 @@ async fn seed_survey(db: &Db, admin: i64, now: i64, count: usize) -> anyhow::Res
     // The free-text question is analysed, reviewed and published, and each "we did" links
     // into the programme register: the demo's evidence chain.
     let analysis = db.request_analysis(id, "help", Some(admin)).await?;
-    crate::evidence::run_pending(db).await?;
+    crate::jobs::analysis::run_pending(db).await?;
     let a = db.analysis(analysis).await?;
     let mut review: Review = serde_json::from_str(a.review.as_deref().unwrap_or("{}"))?;
     let register = db.register().await?;

@@ -4,6 +4,7 @@
 pub mod evidence;
 pub mod exercise;
 pub mod feed;
+pub mod network;
 pub mod organisation;
 pub mod post;
 pub mod programme;

@@ -1,5 +1,5 @@
 //! The outbox: messages (receipts) waiting for the mail relay, claimed by one node at a time
-//! (see `crate::mail` and migrations/*/0011_mail_delivery.sql).
+//! (see `crate::jobs::mail` and migrations/*/0011_mail_delivery.sql).
 
 use super::{Backend, Db, StoreResult, now, read, write};
 

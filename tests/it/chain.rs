@@ -48,7 +48,9 @@ async fn we_did_links_results_to_the_register_and_back() {
     }
     let e = t.app.db.exercise_by_slug("skills").await.unwrap();
     let analysis = t.app.db.request_analysis(e.id, "help", None).await.unwrap();
-    townhall::evidence::run_pending(&t.app.db).await.unwrap();
+    townhall::jobs::analysis::run_pending(&t.app.db)
+        .await
+        .unwrap();
     let review: Value =
         serde_json::from_str(&t.app.db.analysis(analysis).await.unwrap().review.unwrap()).unwrap();
     let theme = review["themes"][0]["id"].as_str().unwrap().to_string();

@@ -171,7 +171,7 @@ async fn a_feed_item_nested_64000_deep_is_left_out_and_recorded() {
         .create_subscription(org.id, &server.url("/feed.rss"))
         .await
         .unwrap();
-    let summary = while_healthy(&t, townhall::syndication::fetch_now(&t.app, id))
+    let summary = while_healthy(&t, townhall::jobs::syndication::fetch_now(&t.app, id))
         .await
         .unwrap();
     assert_eq!(summary.new_items, 1, "the ordinary item is taken");

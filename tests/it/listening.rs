@@ -478,7 +478,9 @@ async fn an_analyst_runs_reviews_and_publishes_an_analysis() {
             break;
         }
         // The worker polls every second; run it here too so the test does not wait on it.
-        townhall::evidence::run_pending(&t.app.db).await.unwrap();
+        townhall::jobs::analysis::run_pending(&t.app.db)
+            .await
+            .unwrap();
         body = poll().await;
     }
     assert_eq!(body["status"], "done", "{body}");
@@ -781,7 +783,7 @@ async fn the_evidence_log_imports_a_csv_after_mapping_and_preview() {
         .await;
     assert_eq!(r.status(), 303);
     // Evidence is analysed with the answers.
-    let corpus = townhall::evidence::corpus(&t.app.db, &e, "q1")
+    let corpus = townhall::jobs::analysis::corpus(&t.app.db, &e, "q1")
         .await
         .unwrap();
     assert_eq!(corpus.len(), 3);
@@ -1184,7 +1186,7 @@ async fn an_analysis_job_is_claimed_by_one_worker_only() {
 async fn the_response_limit_counts_forwarded_addresses_behind_a_trusted_proxy() {
     let (t, _, slug) = with_exercise().await;
     let behind = townhall::App::build(townhall::Config {
-        trusted_proxies: townhall::web::client_ip::TrustedProxies::parse("127.0.0.0/8").unwrap(),
+        trusted_proxies: townhall::domain::network::TrustedProxies::parse("127.0.0.0/8").unwrap(),
         responses_per_address: 2,
         ..townhall::Config::new(&t.database_url)
     })

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use townhall::domain::role::Role;
-use townhall::mail::{Delivered, MAX_ATTEMPTS, Mailer, deliver_due};
+use townhall::jobs::mail::{Delivered, MAX_ATTEMPTS, Mailer, deliver_due};
 
 /// An SMTP relay that keeps every message it accepts, or refuses recipients with a
 /// temporary error while `refusing` is set.

@@ -190,7 +190,7 @@ async fn x_forwarded_for_is_believed_only_from_trusted_proxies() {
     );
     // Trusted: each request is from its own address.
     let behind = townhall::App::build(townhall::Config {
-        trusted_proxies: townhall::web::client_ip::TrustedProxies::parse("127.0.0.0/8").unwrap(),
+        trusted_proxies: townhall::domain::network::TrustedProxies::parse("127.0.0.0/8").unwrap(),
         ..townhall::Config::new(&t.database_url)
     })
     .await

@@ -85,7 +85,9 @@ async fn a_subscribed_feed_is_republished_with_author_and_original_source() {
 
     // Fetching again never duplicates an item.
     let id = t.app.db.subscriptions().await.unwrap()[0].id;
-    let again = townhall::syndication::fetch_now(&t.app, id).await.unwrap();
+    let again = townhall::jobs::syndication::fetch_now(&t.app, id)
+        .await
+        .unwrap();
     assert_eq!(again.new_items, 0);
     assert!(again.error.is_none());
     assert_eq!(t.app.db.recent_items(None, 10).await.unwrap().len(), 1);
@@ -143,7 +145,9 @@ async fn private_addresses_are_refused_unless_allowed() {
         .unwrap();
     // The same database, served by a node without --feeds-allow-private.
     let strict = App::build(Config::new(&t.database_url)).await.unwrap();
-    let summary = townhall::syndication::fetch_now(&strict, id).await.unwrap();
+    let summary = townhall::jobs::syndication::fetch_now(&strict, id)
+        .await
+        .unwrap();
     assert!(summary.error.unwrap().contains("--feeds-allow-private"));
     assert_eq!(server.hits(), 0, "no connection was made");
     assert!(
@@ -191,13 +195,13 @@ async fn a_due_fetch_runs_once_however_many_nodes_try() {
     .await
     .unwrap();
     let (a, b) = tokio::join!(
-        townhall::syndication::run_due(&t.app),
-        townhall::syndication::run_due(&other)
+        townhall::jobs::syndication::run_due(&t.app),
+        townhall::jobs::syndication::run_due(&other)
     );
     assert_eq!(a.unwrap() + b.unwrap(), 1, "one node fetched it");
     assert_eq!(server.hits(), 1);
     assert_eq!(
-        townhall::syndication::run_due(&t.app).await.unwrap(),
+        townhall::jobs::syndication::run_due(&t.app).await.unwrap(),
         0,
         "not due again for 30 minutes"
     );

@@ -197,7 +197,7 @@ pub async fn responses(
     let mut out = String::new();
     for r in app.db.responses(e.id).await? {
         let line = json!({
-            "id": crate::evidence::response_id(r.id),
+            "id": crate::jobs::analysis::response_id(r.id),
             "reference": r.reference,
             "submitted_at": format_instant(r.submitted_at),
             "source": r.source,

@@ -191,7 +191,7 @@ pub async fn responses_csv(
         let segments: BTreeMap<String, String> =
             serde_json::from_str(&r.segments).unwrap_or_default();
         let mut row = vec![
-            crate::evidence::response_id(r.id),
+            crate::jobs::analysis::response_id(r.id),
             r.reference,
             format_instant(r.submitted_at),
             r.source,

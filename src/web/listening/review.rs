@@ -95,7 +95,7 @@ async fn render_review(
     // The texts of the responses shown, so the analyst reads what they move.
     let mut texts: HashMap<String, String> = HashMap::new();
     if let Some(r) = &review {
-        for t in crate::evidence::corpus(&app.db, &e, &a.question_id).await? {
+        for t in crate::jobs::analysis::corpus(&app.db, &e, &a.question_id).await? {
             texts.insert(t.id, t.text);
         }
         let _ = r;

@@ -335,7 +335,7 @@ pub async fn fetch_feed(
     if !orgs.iter().any(|o| o.id == sub.organisation_id) {
         return Err(ApiError::Forbidden);
     }
-    let summary = crate::syndication::fetch_now(&app, id).await?;
+    let summary = crate::jobs::syndication::fetch_now(&app, id).await?;
     Ok(Json(
         json!({"new_items": summary.new_items, "error": summary.error}),
     ))

@@ -107,7 +107,7 @@ pub async fn subscribe(
     app.db
         .audit(Some(user_id), "subscribed to feed", &url, &org.slug)
         .await?;
-    let summary = crate::syndication::fetch_now(&app, id).await?;
+    let summary = crate::jobs::syndication::fetch_now(&app, id).await?;
     let message = match summary.error {
         None => format!(
             "Subscribed. The first fetch found {} item{}.",
@@ -144,7 +144,7 @@ pub async fn fetch(
     if !orgs.iter().any(|o| o.id == sub.organisation_id) {
         return Err(PageError::Forbidden);
     }
-    crate::syndication::fetch_now(&app, id).await?;
+    crate::jobs::syndication::fetch_now(&app, id).await?;
     Ok(Redirect::to("/admin/feeds").into_response())
 }
 
