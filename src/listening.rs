@@ -92,12 +92,12 @@ pub fn check_open(exercise: &Exercise, at: i64) -> Result<(), Refusal> {
         "upcoming" => Err(Refusal::NotOpen(format!(
             "This {} opens on {}. Come back then to respond.",
             exercise.kind,
-            crate::web::templates::format_date(exercise.opens_at)
+            crate::domain::time::long_date(exercise.opens_at)
         ))),
         "closed" => Err(Refusal::NotOpen(format!(
             "This {} closed on {}, so it cannot take new responses. Its results will be published here.",
             exercise.kind,
-            crate::web::templates::format_date(exercise.closes_at)
+            crate::domain::time::long_date(exercise.closes_at)
         ))),
         _ => Ok(()),
     }

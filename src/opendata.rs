@@ -7,7 +7,7 @@
 //! [`Db`] (one `Vec<Value>` per row, values in field order), then add it to [`DATASETS`].
 //! Lists (a project's commitments) are one string, the items separated by `;`.
 
-use crate::domain::programme::format_date;
+use crate::domain::time::iso_date;
 use crate::store::Db;
 use crate::store::posts::PostFilter;
 use serde::Serialize;
@@ -443,7 +443,7 @@ fn datetime(secs: i64) -> Value {
 }
 
 fn date(secs: Option<i64>) -> Value {
-    secs.map_or(Value::Null, |s| json!(format_date(s)))
+    secs.map_or(Value::Null, |s| json!(iso_date(s)))
 }
 
 fn posts(db: &Db) -> Rows<'_> {

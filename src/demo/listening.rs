@@ -13,10 +13,6 @@ use textkit::rng::Rng;
 
 const DAY: i64 = 86_400;
 
-fn date(t: i64) -> String {
-    crate::domain::exercise::format_instant(t)
-}
-
 async fn create(
     db: &Db,
     admin: i64,
@@ -53,8 +49,8 @@ async fn seed_consultation(db: &Db, admin: i64, now: i64, count: usize) -> anyho
         "title": "Local services plan: what matters most to you",
         "summary": "We asked residents, staff and partners which local services most need to change over the next three years.",
         "body": "Our next three-year plan sets out how we spend money on buses, health, libraries, roads, recycling, care and housing.\n\nWe asked what matters most, and what should change first.",
-        "opens_at": date(now - 70 * DAY),
-        "closes_at": date(now - 10 * DAY),
+        "opens_at": crate::domain::time::rfc3339(now - 70 * DAY),
+        "closes_at": crate::domain::time::rfc3339(now - 10 * DAY),
         "topics": ["Local services", "Transport"],
         "questions": [
             {"id": "change", "type": "text", "title": "What one thing should we change first, and why?", "required": true},
@@ -111,7 +107,7 @@ async fn seed_consultation(db: &Db, admin: i64, now: i64, count: usize) -> anyho
     .map(|(source, segment, text)| crate::domain::evidence::NewEvidence {
         question_id: "change".into(),
         source: *source,
-        collected_on: date(now - 40 * DAY)[..10].to_string(),
+        collected_on: crate::domain::time::rfc3339(now - 40 * DAY)[..10].to_string(),
         segment: segment.to_string(),
         body: text.to_string(),
     })
@@ -264,8 +260,8 @@ async fn seed_survey(db: &Db, admin: i64, now: i64, count: usize) -> anyhow::Res
         "title": "Digital skills and maturity self-assessment",
         "summary": "A staff survey of digital skills and of how digital each team works.",
         "body": "Each answer is a statement to agree or disagree with. You see your own result at the end.",
-        "opens_at": date(now - 60 * DAY),
-        "closes_at": date(now - 20 * DAY),
+        "opens_at": crate::domain::time::rfc3339(now - 60 * DAY),
+        "closes_at": crate::domain::time::rfc3339(now - 20 * DAY),
         "topics": ["Digital skills"],
         "questions": questions,
         "segments": [{"id": "team", "title": "Which team are you in?", "options": teams, "required": true}],
@@ -461,8 +457,8 @@ async fn seed_open(db: &Db, admin: i64, now: i64) -> anyhow::Result<()> {
         "title": "Reading room opening hours",
         "summary": "Tell us when you would use the reading rooms, and what would make a visit easier.",
         "body": "We are reviewing the opening hours of our reading rooms. This takes about five minutes.",
-        "opens_at": date(now - 5 * DAY),
-        "closes_at": date(now + 40 * DAY),
+        "opens_at": crate::domain::time::rfc3339(now - 5 * DAY),
+        "closes_at": crate::domain::time::rfc3339(now + 40 * DAY),
         "topics": ["Archives"],
         "questions": [
             {"id": "visits", "type": "single", "title": "How often do you visit a reading room?", "options": ["Every week", "Every month", "A few times a year", "Never"], "required": true, "page": "Your visits"},

@@ -521,8 +521,8 @@ const CASE_STUDIES: &[DemoCaseStudy] = &[
 pub async fn seed_programme(db: &Db, admin: i64) -> anyhow::Result<()> {
     use crate::domain::programme::{
         CaseStudyInput, CommitmentInput, ProjectInput, StrategyInput, ThemeInput, UpdateInput,
-        format_date,
     };
+    use crate::domain::time::iso_date;
     let bad = |what: &str, e: crate::domain::FieldErrors| {
         anyhow::anyhow!("demo {what} is invalid: {e:?}")
     };
@@ -600,9 +600,9 @@ We report on every project here at least every three months.".into(),
             owner_team: p.team.into(),
             phase: earlier.into(),
             status: "on_track".into(),
-            start_date: format_date(today - p.started * day),
+            start_date: iso_date(today - p.started * day),
             end_date: if p.ends > 0 {
-                format_date(today + p.ends * day)
+                iso_date(today + p.ends * day)
             } else {
                 String::new()
             },
@@ -615,7 +615,7 @@ We report on every project here at least every three months.".into(),
         .map_err(|e| bad("project", e))?;
         let id = db.save_project(None, &project).await?;
         let first = UpdateInput {
-            dated: format_date(today - p.started * day + 30 * day),
+            dated: iso_date(today - p.started * day + 30 * day),
             body: format!("Work started. The team is {} and will post an update here at least every three months.", p.team),
             ..Default::default()
         }
@@ -623,7 +623,7 @@ We report on every project here at least every three months.".into(),
         .map_err(|e| bad("update", e))?;
         db.add_update(id, &first, Some(admin)).await?;
         let latest = UpdateInput {
-            dated: format_date(today - (p.started % 40 + 3) * day),
+            dated: iso_date(today - (p.started % 40 + 3) * day),
             body: p.update.into(),
             phase: p.phase.into(),
             status: p.status.into(),
@@ -648,7 +648,7 @@ We report on every project here at least every three months.".into(),
             title: title.to_string(),
             summary: summary.to_string(),
             body: body.to_string(),
-            published: format_date(today - (i as i64 * 20 + 5) * day),
+            published: iso_date(today - (i as i64 * 20 + 5) * day),
             projects: project_slugs,
             themes: themes.iter().map(|t| t.to_string()).collect(),
             ..Default::default()

@@ -83,8 +83,7 @@ impl EvidenceInput {
             errors.add("source_type", "Choose where the evidence came from");
         }
         let date = self.collected_on.trim();
-        let format = time::macros::format_description!("[year]-[month]-[day]");
-        if time::Date::parse(date, format).is_err() {
+        if crate::domain::time::parse_iso_date(date).is_none() {
             errors.add(
                 "collected_on",
                 "Enter the date as YYYY-MM-DD, like 2026-03-14",

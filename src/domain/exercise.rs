@@ -185,17 +185,6 @@ pub fn parse_instant(s: &str) -> Result<i64, String> {
     }
 }
 
-/// RFC 3339 in UTC, as definitions are exported.
-pub fn format_instant(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
-}
-
 fn check_line(errors: &mut FieldErrors, field: &str, value: &str, what: &str, max: usize) {
     if let Err(e) = super::text::required_line(value, what, max) {
         errors.add(field, e);

@@ -12,6 +12,7 @@ pub mod review;
 pub mod role;
 pub mod table;
 pub mod text;
+pub mod time;
 pub mod user;
 
 use serde::Serialize;

@@ -3,6 +3,9 @@
 use super::FieldErrors;
 use super::text::{Slug, optional_text, required_line};
 use super::user::Email;
+/// A post's body as the sanitiser rendered it (HTML and headings), and the renderer's
+/// version, stored beside it so a newer renderer knows what to render again.
+pub use ::sanitise::{Heading, RENDERER, Rendered};
 
 /// Draft or published; a published post with a future date is scheduled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

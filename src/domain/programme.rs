@@ -118,19 +118,9 @@ pub fn parse_date(input: &str) -> Result<Option<i64>, String> {
     if s.is_empty() {
         return Ok(None);
     }
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(s, format)
-        .map(|d| Some(d.midnight().assume_utc().unix_timestamp()))
-        .map_err(|_| "Enter the date as YYYY-MM-DD, for example 2026-04-01".to_string())
-}
-
-/// Unix seconds → `2026-11-21`.
-pub fn format_date(secs: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|t| t.format(format).ok())
-        .unwrap_or_default()
+    crate::domain::time::parse_iso_date(s)
+        .map(Some)
+        .ok_or_else(|| "Enter the date as YYYY-MM-DD, for example 2026-04-01".to_string())
 }
 
 fn slug_or_title(errors: &mut FieldErrors, slug: &str, title: Option<&str>) -> Option<Slug> {
@@ -603,9 +593,50 @@ impl CaseStudyInput {
     }
 }
 
+/// One kind of row that still points at something: what it is called and the titles.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Referrers {
+    pub what: &'static str,
+    pub titles: Vec<String>,
+}
+
+/// Why a row cannot be deleted, as a sentence, or `None` when nothing points at it.
+pub fn refusal(thing: &str, referrers: &[Referrers]) -> Option<String> {
+    if referrers.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = referrers
+        .iter()
+        .map(|r| {
+            let n = r.titles.len();
+            let noun = if n == 1 {
+                r.what.to_string()
+            } else if r.what.ends_with('y') {
+                format!("{}ies", r.what.trim_end_matches('y'))
+            } else {
+                format!("{}s", r.what)
+            };
+            let names: Vec<String> = r
+                .titles
+                .iter()
+                .take(3)
+                .map(|t| format!("\u{201c}{}\u{201d}", ::sanitise::plain_text(t, 60)))
+                .collect();
+            let more = if n > 3 { ", and others" } else { "" };
+            format!("{n} {noun} ({}{more})", names.join(", "))
+        })
+        .collect();
+    Some(format!(
+        "This {thing} cannot be deleted because {} still refer to it. \
+         Remove or change those first.",
+        parts.join(" and ")
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::time::iso_date;
 
     #[test]
     fn phases_and_statuses_parse_values_and_labels() {
@@ -645,46 +676,6 @@ mod tests {
         .unwrap();
         assert_eq!(ok.slug.as_str(), "records-online");
         assert_eq!((ok.commitment_ids, ok.organisation_ids), (vec![1], vec![2]));
-        assert_eq!(format_date(ok.start_date.unwrap()), "2026-01-31");
+        assert_eq!(iso_date(ok.start_date.unwrap()), "2026-01-31");
     }
-}
-
-/// One kind of row that still points at something: what it is called and the titles.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Referrers {
-    pub what: &'static str,
-    pub titles: Vec<String>,
-}
-
-/// Why a row cannot be deleted, as a sentence, or `None` when nothing points at it.
-pub fn refusal(thing: &str, referrers: &[Referrers]) -> Option<String> {
-    if referrers.is_empty() {
-        return None;
-    }
-    let parts: Vec<String> = referrers
-        .iter()
-        .map(|r| {
-            let n = r.titles.len();
-            let noun = if n == 1 {
-                r.what.to_string()
-            } else if r.what.ends_with('y') {
-                format!("{}ies", r.what.trim_end_matches('y'))
-            } else {
-                format!("{}s", r.what)
-            };
-            let names: Vec<String> = r
-                .titles
-                .iter()
-                .take(3)
-                .map(|t| format!("\u{201c}{}\u{201d}", crate::sanitise::plain_text(t, 60)))
-                .collect();
-            let more = if n > 3 { ", and others" } else { "" };
-            format!("{n} {noun} ({}{more})", names.join(", "))
-        })
-        .collect();
-    Some(format!(
-        "This {thing} cannot be deleted because {} still refer to it. \
-         Remove or change those first.",
-        parts.join(" and ")
-    ))
 }

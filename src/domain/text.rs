@@ -140,6 +140,11 @@ fn capitalise(what: &str) -> String {
     }
 }
 
+/// The words of sanitised HTML, for the search index.
+pub fn searchable_text(html: &str) -> String {
+    ::sanitise::plain_text(html, usize::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

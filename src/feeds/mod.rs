@@ -22,7 +22,8 @@ use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use url::{Host, Url};
 
-pub use parse::{FeedError, FeedItem, ParsedFeed, parse};
+pub use crate::domain::feed::FeedItem;
+pub use parse::{FeedError, ParsedFeed, parse};
 
 /// The `User-Agent` sent with every request, followed by ` (+SITE)` when the policy names
 /// the hub's address ([`FetchPolicy::site_url`]) so a feed's owner can see who is reading.

@@ -1,5 +1,6 @@
 //! Parsing a fetched feed (RSS 0.9x/1.0/2.0, Atom, JSON Feed) into items ready to republish.
 
+use crate::domain::feed::FeedItem;
 use std::fmt;
 
 use sha2::{Digest, Sha256};
@@ -26,28 +27,6 @@ pub struct ParsedFeed {
     /// Items left out because their HTML could not be cleaned within bounded work: each
     /// title with the reason, for the subscription's recorded error.
     pub skipped: Vec<String>,
-}
-
-/// One item of a feed. Titles and authors are plain text (templates escape them); the HTML
-/// fields have been through [`crate::sanitise::sanitise_html`] with relative links made
-/// absolute.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FeedItem {
-    /// A stable identifier: the item's id/guid, else its link, else a hash of its title and
-    /// date (`sha256:…`).
-    pub guid: String,
-    /// Plain text; "Untitled" when the item has no usable title.
-    pub title: String,
-    /// The item's page on the original site (absolute http/https): the "Original source".
-    pub link: Option<String>,
-    /// The first author's name, plain text.
-    pub author: Option<String>,
-    /// Publication time in Unix seconds (the `updated` time when there is no `published`).
-    pub published: Option<i64>,
-    /// Sanitised HTML.
-    pub summary_html: Option<String>,
-    /// Sanitised HTML.
-    pub content_html: Option<String>,
 }
 
 /// Why a body is not a feed. `Display` gives one line for an editor.

@@ -107,7 +107,7 @@ fn search_text(def: &ValidDefinition, body_html: &str) -> (String, String) {
     let mut body = format!(
         "{}\n{}",
         d.summary,
-        crate::sanitise::plain_text(body_html, usize::MAX)
+        crate::domain::text::searchable_text(body_html)
     );
     for q in &d.questions {
         body.push('\n');

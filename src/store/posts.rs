@@ -5,7 +5,7 @@
 
 use super::{Conn, Db, StoreError, StoreResult, TagTable, now, on, read, tag_id, write};
 use crate::domain::post::NewPost;
-use crate::sanitise::{Heading, RENDERER, Rendered};
+use crate::domain::post::{Heading, RENDERER, Rendered};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -541,7 +541,7 @@ fn search_document(
     let body = format!(
         "{}\n{}",
         post.summary,
-        crate::sanitise::plain_text(body_html, usize::MAX)
+        crate::domain::text::searchable_text(body_html)
     );
     PostDocument {
         kind: post.kind.as_str(),

@@ -153,7 +153,7 @@ impl Db {
             } else {
                 format!("/blog/{slug}")
             };
-            let body = crate::sanitise::plain_text(&html, usize::MAX);
+            let body = crate::domain::text::searchable_text(&html);
             let doc = Document {
                 kind: "post",
                 ref_id: id,

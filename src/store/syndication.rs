@@ -1,7 +1,7 @@
 //! Feed subscriptions and the items fetched from them.
 
 use super::{Db, StoreError, StoreResult, now, read, write};
-use crate::feeds::FeedItem;
+use crate::domain::feed::FeedItem;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]

@@ -6,6 +6,7 @@ use crate::App;
 use crate::analytics::{Hit, day_of, external_referrer, is_bot, is_public_page_path};
 use crate::domain::FieldErrors;
 use crate::domain::role::Role;
+use crate::domain::time::iso_date;
 use crate::store::analytics::Scope;
 use crate::store::organisations::Organisation;
 use crate::web::api::{ApiQuery, ApiUser};
@@ -115,21 +116,6 @@ struct Period {
 /// The longest period one request may ask for (ten years).
 const MAX_DAYS: i64 = 3660;
 
-fn parse_day(s: &str) -> Option<i64> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(s.trim(), &format)
-        .ok()
-        .map(|d| d.midnight().assume_utc().unix_timestamp())
-}
-
-fn format_day(day: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::OffsetDateTime::from_unix_timestamp(day)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_default()
-}
-
 /// Reads `from` and `to` (`YYYY-MM-DD`; empty: the last 30 days).
 fn parse_period(q: &PeriodQuery) -> Result<Period, FieldErrors> {
     let today = day_of(crate::store::now());
@@ -138,7 +124,7 @@ fn parse_period(q: &PeriodQuery) -> Result<Period, FieldErrors> {
         if value.trim().is_empty() {
             return Some(default);
         }
-        let day = parse_day(value);
+        let day = crate::domain::time::parse_iso_date(value);
         if day.is_none() {
             errors.add(
                 field,
@@ -262,8 +248,8 @@ pub async fn dashboard(
     }
     let csv_query = format!(
         "from={}&to={}&organisation={}",
-        format_day(period.from),
-        format_day(period.to),
+        iso_date(period.from),
+        iso_date(period.to),
         crate::web::error::urlencode(organisation.map(|o| o.slug.as_str()).unwrap_or(""))
     );
     viewer.render_with_status(
@@ -271,8 +257,8 @@ pub async fn dashboard(
         "admin/analytics.html",
         context! {
             errors => Serde(errors.iter().collect::<Vec<_>>()),
-            from => if q.from.is_empty() { format_day(period.from) } else { q.from.clone() },
-            to => if q.to.is_empty() { format_day(period.to) } else { q.to.clone() },
+            from => if q.from.is_empty() { iso_date(period.from) } else { q.from.clone() },
+            to => if q.to.is_empty() { iso_date(period.to) } else { q.to.clone() },
             period_from => period.from,
             period_to => period.to,
             scopes => Serde(scopes),
@@ -358,7 +344,7 @@ pub async fn csv(
         out.write_record(["date", "path", "views", "visitors"])?;
         for r in &rows {
             out.write_record([
-                format_day(r.day),
+                iso_date(r.day),
                 r.path.clone(),
                 r.views.to_string(),
                 r.visitors.to_string(),
@@ -370,8 +356,8 @@ pub async fn csv(
     let name = format!(
         "analytics-{}-{}-{}.csv",
         organisation.map(|o| o.slug.as_str()).unwrap_or("hub"),
-        format_day(period.from),
-        format_day(period.to)
+        iso_date(period.from),
+        iso_date(period.to)
     );
     Ok((
         [
@@ -419,8 +405,8 @@ mod tests {
     #[test]
     fn periods_are_whole_days_and_checked() {
         let p = parse_period(&q("2026-11-01", "2026-11-21")).unwrap();
-        assert_eq!(format_day(p.from), "2026-11-01");
-        assert_eq!(format_day(p.to), "2026-11-21");
+        assert_eq!(iso_date(p.from), "2026-11-01");
+        assert_eq!(iso_date(p.to), "2026-11-21");
         assert_eq!(p.to - p.from, 20 * 86_400);
         let p = parse_period(&q("", "")).unwrap();
         assert_eq!(p.to - p.from, 29 * 86_400);

@@ -5,6 +5,7 @@
 //! the component's Nunjucks macro, so `tests/it/govuk_components.rs` can check them against
 //! the `fixtures.json` examples shipped in the `govuk-frontend` npm package.
 
+use crate::domain::time;
 use minijinja::value::{Value, ValueKind};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, syntax::SyntaxConfig};
 
@@ -60,10 +61,10 @@ pub fn environment() -> Environment<'static> {
     env.add_filter("govuk_attributes", govuk_attributes);
     env.add_filter("error_list", error_list);
     env.add_filter("error_for", error_for);
-    env.add_filter("datetime", datetime);
-    env.add_filter("date", format_date);
+    env.add_filter("datetime", time::long_date_time);
+    env.add_filter("date", time::long_date);
     env.add_filter("paragraphs", paragraphs);
-    env.add_filter("rfc3339", rfc3339);
+    env.add_filter("rfc3339", time::rfc3339);
     env.add_filter("register_label", |v: &str| {
         crate::domain::programme::label_of(v)
     });
@@ -173,37 +174,6 @@ fn error_for(errors: Value, field: &str) -> Value {
         Some(e) => minijinja::context! { text => e.get_attr("message").unwrap_or_default() },
         None => Value::from(()),
     }
-}
-
-/// Formats Unix seconds as "21 November 2026, 14:05 UTC" (GOV.UK style: no leading zero on the day).
-fn datetime(secs: i64) -> String {
-    let format = time::macros::format_description!(
-        "[day padding:none] [month repr:long] [year], [hour]:[minute] UTC"
-    );
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_default()
-}
-
-/// Formats Unix seconds as "21 November 2026".
-pub fn format_date(secs: i64) -> String {
-    let format = time::macros::format_description!("[day padding:none] [month repr:long] [year]");
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_default()
-}
-
-/// Formats Unix seconds as RFC 3339 (`2026-11-21T14:05:00Z`), for feeds and `<time datetime>`.
-fn rfc3339(secs: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
 }
 
 /// Splits plain text (a comment, an answer) into paragraphs at blank lines, for `<p>` each.

@@ -3,7 +3,7 @@
 //! are cast on the page only, one per browser (see `web::ideas`).
 
 use crate::App;
-use crate::domain::exercise::format_instant;
+use crate::domain::time::rfc3339;
 use crate::ideas::{self, IDEA_WINDOW_SECS, IdeaRefusal, NewIdea};
 use crate::store::ideas::Challenge;
 use crate::web::api::{ApiJson, ApiPath};
@@ -20,7 +20,7 @@ fn summary(base: &str, c: &Challenge, now: i64) -> Value {
     json!({
         "slug": c.slug, "title": c.title, "summary": c.summary,
         "organisation": c.organisation_name,
-        "opens_at": format_instant(c.opens_at), "closes_at": format_instant(c.closes_at),
+        "opens_at": rfc3339(c.opens_at), "closes_at": rfc3339(c.closes_at),
         "state": c.state(now),
         "url": format!("{base}/ideas/{}", c.slug),
     })
@@ -62,7 +62,7 @@ pub async fn show(
             json!({
                 "id": i.id, "title": i.title, "body": i.body, "author": i.author_name,
                 "status": i.status, "votes": i.votes,
-                "submitted_at": format_instant(i.submitted_at), "project": project,
+                "submitted_at": rfc3339(i.submitted_at), "project": project,
             })
         })
         .collect();

@@ -10,9 +10,10 @@
 use super::questions::renamed;
 use crate::App;
 use crate::domain::FieldErrors;
-use crate::domain::exercise::{Definition, QuestionForm, QuestionType, format_instant};
+use crate::domain::exercise::{Definition, QuestionForm, QuestionType};
 use crate::domain::review::Review;
 use crate::domain::role::Role;
+use crate::domain::time::rfc3339;
 use crate::store::exercises::Exercise;
 use crate::store::organisations::Organisation;
 use crate::web::error::{PageError, PageResult};
@@ -433,8 +434,8 @@ pub async fn export_definition(
     let (_, e) = exercise_for(&app, &viewer, id, Role::Editor).await?;
     let mut def = e.definition();
     def.slug = Some(e.slug.clone());
-    def.opens_at = format_instant(e.opens_at);
-    def.closes_at = format_instant(e.closes_at);
+    def.opens_at = rfc3339(e.opens_at);
+    def.closes_at = rfc3339(e.closes_at);
     let body = serde_json::to_string_pretty(&def).map_err(|e| PageError::Internal(e.into()))?;
     Ok((
         [

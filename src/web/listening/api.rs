@@ -2,9 +2,10 @@
 
 use crate::App;
 use crate::domain::FieldErrors;
-use crate::domain::exercise::{Definition, QuestionType, format_instant};
+use crate::domain::exercise::{Definition, QuestionType};
 use crate::domain::review::Review;
 use crate::domain::role::Role;
+use crate::domain::time::rfc3339;
 use crate::listening::{self, Refusal, Submission};
 use crate::store::exercises::Exercise;
 use crate::web::api::{ApiJson, ApiPath, ApiUser};
@@ -21,7 +22,7 @@ fn summary(base: &str, e: &Exercise, now: i64) -> Value {
     json!({
         "slug": e.slug, "title": e.title, "kind": e.kind, "summary": e.summary,
         "organisation": e.organisation_slug,
-        "opens_at": format_instant(e.opens_at), "closes_at": format_instant(e.closes_at),
+        "opens_at": rfc3339(e.opens_at), "closes_at": rfc3339(e.closes_at),
         "state": e.state(now),
         "url": format!("{base}/consultations/{}", e.slug),
         "results_url": e.results_published_at.map(|_| format!("{base}/consultations/{}/results", e.slug)),
@@ -199,7 +200,7 @@ pub async fn responses(
         let line = json!({
             "id": crate::jobs::analysis::response_id(r.id),
             "reference": r.reference,
-            "submitted_at": format_instant(r.submitted_at),
+            "submitted_at": rfc3339(r.submitted_at),
             "source": r.source,
             "answers": serde_json::from_str::<Value>(&r.answers).unwrap_or_default(),
             "segments": serde_json::from_str::<Value>(&r.segments).unwrap_or_default(),

@@ -5,9 +5,10 @@ use super::admin::exercise_for;
 use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::evidence::{EvidenceInput, Mapping, Source};
-use crate::domain::exercise::{QuestionType, format_instant};
+use crate::domain::exercise::QuestionType;
 use crate::domain::role::Role;
 use crate::domain::table::Table;
+use crate::domain::time::rfc3339;
 use crate::store::exercises::Exercise;
 use crate::web::error::{PageError, PageResult};
 use crate::web::listening::public::csv_download;
@@ -193,7 +194,7 @@ pub async fn responses_csv(
         let mut row = vec![
             crate::jobs::analysis::response_id(r.id),
             r.reference,
-            format_instant(r.submitted_at),
+            rfc3339(r.submitted_at),
             r.source,
         ];
         for q in &def.questions {

@@ -3,7 +3,8 @@
 
 use crate::App;
 use crate::domain::FieldErrors;
-use crate::domain::programme::{Phase, Status, format_date};
+use crate::domain::programme::{Phase, Status};
+use crate::domain::time::iso_date;
 use crate::store::programme::{ProjectView, Ref, Register};
 use crate::web::api::{ApiPath, ApiQuery};
 use crate::web::error::{ApiError, ApiResult};
@@ -115,13 +116,13 @@ pub async fn project(
         .project_updates(p.project.id)
         .await?
         .into_iter()
-        .map(|u| json!({"date": format_date(u.dated), "text": u.body, "phase": u.phase, "status": u.status}))
+        .map(|u| json!({"date": iso_date(u.dated), "text": u.body, "phase": u.phase, "status": u.status}))
         .collect();
     let mut v = project_json(&base, p);
     v["summary"] = json!(p.project.summary);
     v["owner_team"] = json!(p.project.owner_team);
-    v["start_date"] = json!(p.project.start_date.map(format_date));
-    v["end_date"] = json!(p.project.end_date.map(format_date));
+    v["start_date"] = json!(p.project.start_date.map(iso_date));
+    v["end_date"] = json!(p.project.end_date.map(iso_date));
     v["organisations"] = json!(slugs(&p.organisations));
     v["themes"] = json!(slugs(&p.themes));
     v["topics"] = json!(slugs(&p.topics));
@@ -204,7 +205,7 @@ pub async fn case_studies(State(app): State<App>, headers: HeaderMap) -> ApiResu
         .iter()
         .map(|c| {
             json!({"slug": c.case_study.slug, "title": c.case_study.title, "summary": c.case_study.summary,
-                   "published": format_date(c.case_study.published_at), "body_html": c.case_study.body_html,
+                   "published": iso_date(c.case_study.published_at), "body_html": c.case_study.body_html,
                    "projects": slugs(&c.projects), "themes": slugs(&c.themes),
                    "url": format!("{base}/programme/case-studies/{}", c.case_study.slug)})
         })

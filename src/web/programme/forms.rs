@@ -6,8 +6,9 @@ use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::programme::{
     CaseStudyInput, CommitmentInput, Phase, ProjectInput, Status, StrategyInput, ThemeInput,
-    UpdateInput, format_date,
+    UpdateInput,
 };
+use crate::domain::time::iso_date;
 use crate::store::StoreError;
 use crate::store::programme::{Register, RowKind};
 use crate::web::error::PageError;
@@ -490,8 +491,8 @@ impl RegisterForm for ProjectInput {
             owner_team: q.owner_team.clone(),
             phase: q.phase.clone(),
             status: q.status.clone(),
-            start_date: q.start_date.map(format_date).unwrap_or_default(),
-            end_date: q.end_date.map(format_date).unwrap_or_default(),
+            start_date: q.start_date.map(iso_date).unwrap_or_default(),
+            end_date: q.end_date.map(iso_date).unwrap_or_default(),
             topics: topics.join(", "),
             commitments: p.commitments.iter().map(|c| c.slug.clone()).collect(),
             organisations: p.organisations.iter().map(|o| o.slug.clone()).collect(),
@@ -556,7 +557,7 @@ impl RegisterForm for UpdateForm {
     }
 
     fn blank() -> Self {
-        let dated = format_date(crate::store::now());
+        let dated = iso_date(crate::store::now());
         let input = UpdateInput {
             dated,
             ..UpdateInput::default()
@@ -569,9 +570,9 @@ impl RegisterForm for UpdateForm {
 
     async fn current(app: &App, _: &Choices, id: i64) -> Result<(Self, String), PageError> {
         let u = app.db.project_update(id).await?;
-        let title = format!("{}: update of {}", u.project_title, format_date(u.dated));
+        let title = format!("{}: update of {}", u.project_title, iso_date(u.dated));
         let input = UpdateInput {
-            dated: format_date(u.dated),
+            dated: iso_date(u.dated),
             body: u.body,
             phase: u.phase.unwrap_or_default(),
             status: u.status.unwrap_or_default(),
@@ -591,7 +592,7 @@ impl RegisterForm for UpdateForm {
             return Ok(match self.input.parse() {
                 Ok(u) => {
                     app.db.edit_update(id, &u).await?;
-                    Ok((id, format_date(u.dated)))
+                    Ok((id, iso_date(u.dated)))
                 }
                 Err(e) => Err(e),
             });
@@ -638,7 +639,7 @@ impl RegisterForm for CaseStudyInput {
             slug: s.slug,
             summary: s.summary,
             body: s.body_markdown,
-            published: format_date(s.published_at),
+            published: iso_date(s.published_at),
             projects: c.projects.iter().map(|p| p.slug.clone()).collect(),
             themes: c.themes.iter().map(|t| t.slug.clone()).collect(),
         };
