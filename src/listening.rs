@@ -6,6 +6,7 @@
 
 use crate::App;
 use crate::domain::FieldErrors;
+use crate::domain::WindowState;
 use crate::domain::exercise::{
     Answer, Answers, Definition, DimensionScore, QuestionType, level_for,
 };
@@ -89,17 +90,17 @@ pub fn check_open(exercise: &Exercise, at: i64) -> Result<(), Refusal> {
         ));
     }
     match exercise.state(at) {
-        "upcoming" => Err(Refusal::NotOpen(format!(
+        WindowState::Upcoming => Err(Refusal::NotOpen(format!(
             "This {} opens on {}. Come back then to respond.",
             exercise.kind,
             crate::domain::time::long_date(exercise.opens_at)
         ))),
-        "closed" => Err(Refusal::NotOpen(format!(
+        WindowState::Closed => Err(Refusal::NotOpen(format!(
             "This {} closed on {}, so it cannot take new responses. Its results will be published here.",
             exercise.kind,
             crate::domain::time::long_date(exercise.closes_at)
         ))),
-        _ => Ok(()),
+        WindowState::Open => Ok(()),
     }
 }
 

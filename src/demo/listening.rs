@@ -6,6 +6,7 @@
 //! services, with planted campaigns), so the analysis finds real themes and campaigns.
 
 use crate::domain::exercise::Definition;
+use crate::domain::idea::IdeaStatus;
 use crate::domain::review::{Edit, Review};
 use crate::store::Db;
 use serde_json::json;
@@ -490,40 +491,40 @@ pub async fn seed_challenge(db: &Db, admin: i64) -> anyhow::Result<()> {
             "Text reminders for appointments",
             "Send a text the day before every appointment, with a link to move it. Fewer missed appointments, less waiting.",
             "Priya, policy team",
-            "shortlisted",
+            IdeaStatus::Shortlisted,
             41,
         ),
         (
             "One form for changes of address",
             "Tell us once when you move, and every service that needs to know is told.",
             "Jordan",
-            "approved",
+            IdeaStatus::Approved,
             33,
         ),
         (
             "Publish repair times for every pothole",
             "Show each reported pothole on a map with the date it was reported and fixed.",
             "A resident",
-            "approved",
+            IdeaStatus::Approved,
             12,
         ),
         (
             "Plain English review of letters",
             "Test every standard letter with people who receive it, and rewrite the worst ten.",
             "Sam, operations",
-            "pending",
+            IdeaStatus::Pending,
             0,
         ),
     ];
     for (title, body, author, status, votes) in ideas {
         let idea = db.submit_idea(id, title, body, author).await?;
-        if status != "pending" {
+        if status != IdeaStatus::Pending {
             db.decide_idea(idea, status, None).await?;
         }
         for v in 0..votes {
             db.vote(idea, &format!("demo-voter-{v}")).await?;
         }
-        if status == "shortlisted" {
+        if status == IdeaStatus::Shortlisted {
             db.score_idea(
                 idea,
                 admin,

@@ -4,6 +4,7 @@
 pub mod evidence;
 pub mod exercise;
 pub mod feed;
+pub mod idea;
 pub mod network;
 pub mod organisation;
 pub mod post;
@@ -88,15 +89,95 @@ impl FieldErrors {
     }
 }
 
+/// A name read from the database that no variant has (a row written by a newer release, or
+/// by hand): decoding the row fails with this rather than guessing.
+#[derive(Debug, thiserror::Error)]
+#[error("{what} has no value called {name:?}")]
+pub struct UnknownName {
+    pub what: &'static str,
+    pub name: String,
+}
+
+/// `TryFrom<String>` for an enum with `ALL` and `as_str`, so the store decodes its column
+/// into the enum (`#[sqlx(try_from = "String")]`).
+macro_rules! decode_by_name {
+    ($name:ident) => {
+        impl TryFrom<String> for $name {
+            type Error = $crate::domain::UnknownName;
+
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == s).ok_or(
+                    $crate::domain::UnknownName {
+                        what: stringify!($name),
+                        name: s,
+                    },
+                )
+            }
+        }
+    };
+}
+pub(crate) use decode_by_name;
+
+/// Declares an enum kept in the database, and shown, as one name per variant: `ALL`,
+/// `as_str`, `Serialize` and `Deserialize` as the name, and decoding from a column
+/// ([`decode_by_name!`]).
+macro_rules! named {
+    ($(#[$meta:meta])* pub enum $name:ident {
+        $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let name = String::deserialize(d)?;
+                $name::try_from(name).map_err(serde::de::Error::custom)
+            }
+        }
+
+        $crate::domain::decode_by_name!($name);
+    };
+}
+pub(crate) use named;
+
+named! {
+    /// Where a moment falls in a window that opens and closes: consultations and idea
+    /// challenges both have one.
+    pub enum WindowState {
+        Upcoming = "upcoming",
+        Open = "open",
+        Closed = "closed",
+    }
+}
+
 /// Where `at` falls in a window that opens at `opens_at` and closes at `closes_at` (Unix
-/// seconds): `upcoming`, `open` or `closed`. Consultations and idea challenges both have one.
-pub fn window_state(opens_at: i64, closes_at: i64, at: i64) -> &'static str {
+/// seconds).
+pub fn window_state(opens_at: i64, closes_at: i64, at: i64) -> WindowState {
     if at < opens_at {
-        "upcoming"
+        WindowState::Upcoming
     } else if at < closes_at {
-        "open"
+        WindowState::Open
     } else {
-        "closed"
+        WindowState::Closed
     }
 }
 

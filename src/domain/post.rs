@@ -16,6 +16,8 @@ pub enum PostStatus {
 }
 
 impl PostStatus {
+    pub const ALL: [PostStatus; 2] = [PostStatus::Draft, PostStatus::Published];
+
     pub fn parse(s: &str) -> Result<PostStatus, String> {
         match s.trim() {
             "draft" => Ok(PostStatus::Draft),
@@ -40,6 +42,8 @@ pub enum PostKind {
 }
 
 impl PostKind {
+    pub const ALL: [PostKind; 2] = [PostKind::Post, PostKind::Page];
+
     pub fn parse(s: &str) -> Result<PostKind, String> {
         match s.trim() {
             "" | "post" => Ok(PostKind::Post),
@@ -61,6 +65,9 @@ impl PostKind {
         }
     }
 }
+
+super::decode_by_name!(PostStatus);
+super::decode_by_name!(PostKind);
 
 /// The largest post body accepted, in characters (a long strategy is ~100,000).
 pub const MAX_BODY_CHARS: usize = 400_000;

@@ -51,13 +51,32 @@ pub struct ReviewCampaign {
     pub count: usize,
     pub canonical: String,
     pub members: Vec<String>,
-    /// `detected` (by the engine), `confirmed` or `dismissed` (by an analyst).
     #[serde(default = "detected")]
-    pub status: String,
+    pub status: CampaignStatus,
 }
 
-fn detected() -> String {
-    "detected".into()
+super::named! {
+    /// Where an analysis job is: queued, claimed by a worker, then done or failed.
+    pub enum AnalysisStatus {
+        Queued = "queued",
+        Running = "running",
+        Done = "done",
+        Failed = "failed",
+    }
+}
+
+super::named! {
+    /// Found by the engine, then confirmed or dismissed by an analyst. A dismissed campaign's
+    /// responses count one each again.
+    pub enum CampaignStatus {
+        Detected = "detected",
+        Confirmed = "confirmed",
+        Dismissed = "dismissed",
+    }
+}
+
+fn detected() -> CampaignStatus {
+    CampaignStatus::Detected
 }
 
 /// One edit, as the review page posts it.
@@ -211,18 +230,19 @@ impl Review {
                 format!("moved response {response} from {from} to {to}")
             }
             Edit::Campaign { campaign, status } => {
-                if !["confirmed", "dismissed", "detected"].contains(&status.as_str()) {
+                let Ok(status) = CampaignStatus::try_from(status.clone()) else {
                     return Err("Choose confirm or dismiss".into());
-                }
+                };
                 let c = self
                     .campaigns
                     .iter_mut()
                     .find(|c| &c.id == campaign)
                     .ok_or("There is no such campaign; reload the page")?;
-                c.status = status.clone();
+                c.status = status;
                 format!(
-                    "marked campaign {campaign} ({} responses) as {status}",
-                    c.count
+                    "marked campaign {campaign} ({} responses) as {}",
+                    c.count,
+                    status.as_str()
                 )
             }
         };
@@ -246,7 +266,11 @@ impl Review {
         let mut weight: HashMap<&str, f64> = HashMap::new();
         let mut in_campaigns = 0usize;
         let mut campaigns = 0usize;
-        for c in self.campaigns.iter().filter(|c| c.status != "dismissed") {
+        for c in self
+            .campaigns
+            .iter()
+            .filter(|c| c.status != CampaignStatus::Dismissed)
+        {
             campaigns += 1;
             in_campaigns += c.members.len();
             for m in &c.members {
@@ -280,7 +304,8 @@ impl Review {
     /// analyst dismissed and without the per-response segment map.
     pub fn published(&self) -> serde_json::Value {
         let mut copy = self.clone();
-        copy.campaigns.retain(|c| c.status != "dismissed");
+        copy.campaigns
+            .retain(|c| c.status != CampaignStatus::Dismissed);
         copy.segment_of.clear();
         serde_json::to_value(copy).expect("reviews serialise")
     }

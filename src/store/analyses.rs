@@ -3,6 +3,7 @@
 //! the record of every change to it, and the "you said, we did" actions that cite it.
 
 use super::{Backend, Db, StoreError, StoreResult, now, read, write};
+use crate::domain::review::AnalysisStatus;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -10,7 +11,8 @@ pub struct Analysis {
     pub id: i64,
     pub exercise_id: i64,
     pub question_id: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: AnalysisStatus,
     pub result: Option<String>,
     pub review: Option<String>,
     /// The review as it was when last published: what the public sees.

@@ -5,6 +5,7 @@
 //! finds the first one instead of making a second.
 
 use super::{Conn, Db, StoreError, StoreResult, TagTable, now, on, read, tag_id, write};
+use crate::domain::WindowState;
 use crate::domain::evidence::NewEvidence;
 use crate::domain::exercise::{Definition, ValidDefinition};
 use serde::Serialize;
@@ -34,8 +35,8 @@ impl Exercise {
         serde_json::from_str(&self.definition).expect("stored definitions are valid JSON")
     }
 
-    /// `upcoming`, `open` or `closed` at time `at`.
-    pub fn state(&self, at: i64) -> &'static str {
+    /// Whether it is open at time `at`.
+    pub fn state(&self, at: i64) -> WindowState {
         crate::domain::window_state(self.opens_at, self.closes_at, at)
     }
 }

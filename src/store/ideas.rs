@@ -2,6 +2,8 @@
 //! idea, a panel's scores against the challenge's published criteria, and a shortlist.
 
 use super::{Db, StoreError, StoreResult, now, read, write};
+use crate::domain::WindowState;
+use crate::domain::idea::IdeaStatus;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -24,11 +26,11 @@ impl Challenge {
     }
 
     pub fn is_open(&self, at: i64) -> bool {
-        self.state(at) == "open"
+        self.state(at) == WindowState::Open
     }
 
-    /// `upcoming`, `open` or `closed` at `at`.
-    pub fn state(&self, at: i64) -> &'static str {
+    /// Whether it is open at `at`.
+    pub fn state(&self, at: i64) -> WindowState {
         crate::domain::window_state(self.opens_at, self.closes_at, at)
     }
 }
@@ -40,7 +42,8 @@ pub struct Idea {
     pub title: String,
     pub body: String,
     pub author_name: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: IdeaStatus,
     pub reason: Option<String>,
     pub submitted_at: i64,
     pub votes: i64,
@@ -136,7 +139,11 @@ impl Db {
     }
 
     /// A challenge's ideas in the given states, most voted first.
-    pub async fn ideas(&self, challenge_id: i64, statuses: &[&str]) -> StoreResult<Vec<Idea>> {
+    pub async fn ideas(
+        &self,
+        challenge_id: i64,
+        statuses: &[IdeaStatus],
+    ) -> StoreResult<Vec<Idea>> {
         let q = format!("{SELECT_IDEA} WHERE i.challenge_id = $1 ORDER BY i.id");
         let all: Vec<Idea> = read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
             .bind(challenge_id)
@@ -144,7 +151,7 @@ impl Db {
             .await)?;
         let mut some: Vec<Idea> = all
             .into_iter()
-            .filter(|i| statuses.contains(&i.status.as_str()))
+            .filter(|i| statuses.contains(&i.status))
             .collect();
         some.sort_by(|a, b| b.votes.cmp(&a.votes).then(a.id.cmp(&b.id)));
         Ok(some)
@@ -163,13 +170,13 @@ impl Db {
     pub async fn decide_idea(
         &self,
         id: i64,
-        status: &str,
+        status: IdeaStatus,
         reason: Option<&str>,
     ) -> StoreResult<()> {
         let n = write!(self, |pool| sqlx::query(
             "UPDATE ideas SET status = $1, reason = $2, decided_at = $3 WHERE id = $4"
         )
-        .bind(status)
+        .bind(status.as_str())
         .bind(reason)
         .bind(now())
         .bind(id)

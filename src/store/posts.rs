@@ -5,7 +5,7 @@
 
 use super::{Conn, Db, StoreError, StoreResult, TagTable, now, on, read, tag_id, write};
 use crate::domain::post::NewPost;
-use crate::domain::post::{Heading, RENDERER, Rendered};
+use crate::domain::post::{Heading, PostKind, PostStatus, RENDERER, Rendered};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -22,18 +22,19 @@ pub struct Post {
     /// The headings of `body_html`, for a contents list.
     #[sqlx(try_from = "String")]
     pub body_headings: Headings,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: PostStatus,
     pub published_at: Option<i64>,
     pub comments_open: bool,
     pub updated_at: i64,
-    /// `post` or `page`.
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: PostKind,
 }
 
 impl Post {
     /// Published, and its date has come.
     pub fn is_public(&self, at: i64) -> bool {
-        self.status == "published" && self.published_at.is_some_and(|p| p <= at)
+        self.status == PostStatus::Published && self.published_at.is_some_and(|p| p <= at)
     }
 }
 

@@ -5,6 +5,7 @@
 //! `<mark>`, so nothing in a document can become markup.
 
 use super::{Backend, Conn, Db, StoreResult, now, write};
+use crate::domain::post::{PostKind, PostStatus};
 use serde::Serialize;
 
 /// A document to index.
@@ -31,6 +32,21 @@ pub struct SearchHit {
 
 const OPEN: char = '\u{1}';
 const CLOSE: char = '\u{2}';
+
+/// What the index keeps of a post.
+#[derive(sqlx::FromRow)]
+struct IndexedPost {
+    id: i64,
+    organisation_id: i64,
+    slug: String,
+    title: String,
+    body_html: String,
+    #[sqlx(try_from = "String")]
+    status: PostStatus,
+    published_at: Option<i64>,
+    #[sqlx(try_from = "String")]
+    kind: PostKind,
+}
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -142,29 +158,20 @@ impl Db {
 
     /// Rebuilds the whole index from the tables it mirrors (after an upgrade, or a restore).
     pub async fn reindex_posts(&self) -> StoreResult<()> {
-        let posts = write!(self, |pool| {
-            sqlx::query_as::<_, (i64, i64, String, String, String, String, Option<i64>, String)>(
-            "SELECT id, organisation_id, slug, title, body_html, status, published_at, kind FROM
-             posts").fetch_all(pool).await
-        })?;
-        for (id, org, slug, title, html, status, published_at, kind) in posts {
-            let url = if kind == "page" {
-                format!("/pages/{slug}")
-            } else {
-                format!("/blog/{slug}")
-            };
-            let body = crate::domain::text::searchable_text(&html);
+        let q = "SELECT id, organisation_id, slug, title, body_html, status, published_at, kind
+                 FROM posts";
+        let posts: Vec<IndexedPost> = write!(self, |pool| sqlx::query_as(q).fetch_all(pool).await)?;
+        for p in posts {
+            let url = p.kind.url(&p.slug);
+            let body = crate::domain::text::searchable_text(&p.body_html);
+            let public = p.status == PostStatus::Published;
             let doc = Document {
                 kind: "post",
-                ref_id: id,
-                organisation_id: Some(org),
-                published_at: if status == "published" {
-                    published_at
-                } else {
-                    None
-                },
+                ref_id: p.id,
+                organisation_id: Some(p.organisation_id),
+                published_at: p.published_at.filter(|_| public),
                 url: &url,
-                title: &title,
+                title: &p.title,
                 body: &body,
             };
             write!(self, |pool| index(

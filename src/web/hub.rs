@@ -49,7 +49,7 @@ pub async fn open_exercises(
         .public_exercises(organisation_id, topic_id)
         .await?
         .into_iter()
-        .filter(|e| e.state(now) == "open")
+        .filter(|e| e.state(now) == crate::domain::WindowState::Open)
         .collect();
     open.sort_by_key(|e| e.closes_at);
     Ok(open)

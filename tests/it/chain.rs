@@ -202,7 +202,7 @@ async fn a_shortlisted_idea_becomes_a_project_that_links_back() {
     assert_eq!(r.status(), 400, "only a shortlisted idea becomes a project");
     t.app
         .db
-        .decide_idea(idea, "shortlisted", None)
+        .decide_idea(idea, townhall::domain::idea::IdeaStatus::Shortlisted, None)
         .await
         .unwrap();
     let r = t.post_form(&make, &[("csrf_token", &csrf)]).await;

@@ -101,7 +101,9 @@ async fn ideas_sent_by_api_wait_for_moderation_and_appear_once_approved() {
     let idea = db.idea(id).await.unwrap();
     assert_eq!((idea.challenge_id, idea.status.as_str()), (open, "pending"));
 
-    db.decide_idea(id, "approved", None).await.unwrap();
+    db.decide_idea(id, townhall::domain::idea::IdeaStatus::Approved, None)
+        .await
+        .unwrap();
     let (_, shown) = t.get_text("/api/v1/ideas/fewer-forms").await;
     let shown: Value = serde_json::from_str(&shown).unwrap();
     let item = &shown["items"][0];

@@ -1077,7 +1077,13 @@ async fn ideas_are_moderated_voted_once_scored_and_shortlisted() {
         .challenge_by_slug("simpler-services")
         .await
         .unwrap();
-    let idea = t.app.db.ideas(c.id, &["pending"]).await.unwrap().remove(0);
+    let idea = t
+        .app
+        .db
+        .ideas(c.id, &[townhall::domain::idea::IdeaStatus::Pending])
+        .await
+        .unwrap()
+        .remove(0);
     let decide = format!("/admin/ideas/simpler-services/{}/decide", idea.id);
     let r = t
         .post_form(

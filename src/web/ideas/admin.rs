@@ -4,6 +4,7 @@
 
 use crate::App;
 use crate::domain::FieldErrors;
+use crate::domain::idea::IdeaStatus;
 use crate::domain::role::Role;
 use crate::domain::text::{Slug, required_line};
 use crate::store::ideas::Challenge;
@@ -65,7 +66,7 @@ async fn render_admin_list(
             .chain(&moderator)
             .any(|o| o.id == c.organisation_id)
         {
-            let pending = app.db.ideas(c.id, &["pending"]).await?.len();
+            let pending = app.db.ideas(c.id, &[IdeaStatus::Pending]).await?.len();
             challenges.push((c, pending));
         }
     }
@@ -204,9 +205,9 @@ pub async fn admin_challenge(
         context! {
             challenge => Serde(&c), criteria => c.criteria(), moderator, panel, programme,
             projects => Serde(app.db.idea_projects(c.id).await?),
-            pending => Serde(app.db.ideas(c.id, &["pending"]).await?),
-            ideas => Serde(app.db.ideas(c.id, &["approved", "shortlisted"]).await?),
-            rejected => Serde(app.db.ideas(c.id, &["rejected"]).await?),
+            pending => Serde(app.db.ideas(c.id, &[IdeaStatus::Pending]).await?),
+            ideas => Serde(app.db.ideas(c.id, IdeaStatus::PUBLIC).await?),
+            rejected => Serde(app.db.ideas(c.id, &[IdeaStatus::Rejected]).await?),
         },
     )
 }
@@ -238,9 +239,9 @@ pub async fn decide(
     }
     let reason = form.reason.trim();
     match form.decision.as_str() {
-        "approve" => app.db.decide_idea(id, "approved", None).await?,
-        "shortlist" => app.db.decide_idea(id, "shortlisted", None).await?,
-        "reject" if !reason.is_empty() => app.db.decide_idea(id, "rejected", Some(reason)).await?,
+        "approve" => app.db.decide_idea(id, IdeaStatus::Approved, None).await?,
+        "shortlist" => app.db.decide_idea(id, IdeaStatus::Shortlisted, None).await?,
+        "reject" if !reason.is_empty() => app.db.decide_idea(id, IdeaStatus::Rejected, Some(reason)).await?,
         "reject" => return Err(PageError::BadRequest("Give a reason for rejecting the idea: it is recorded with the decision. Go back and try again.".into())),
         _ => return Err(PageError::BadRequest("Choose approve, reject or shortlist.".into())),
     }
@@ -269,7 +270,7 @@ pub async fn score(
         return Err(PageError::Forbidden);
     }
     let idea = app.db.idea(id).await?;
-    if idea.challenge_id != c.id || !["approved", "shortlisted"].contains(&idea.status.as_str()) {
+    if idea.challenge_id != c.id || !idea.status.is_public() {
         return Err(PageError::NotFound);
     }
     let mut scores = Vec::new();
@@ -315,7 +316,7 @@ pub async fn make_project(
         return Err(PageError::Forbidden);
     }
     let idea = app.db.idea(id).await?;
-    if idea.challenge_id != c.id || idea.status != "shortlisted" {
+    if idea.challenge_id != c.id || idea.status != IdeaStatus::Shortlisted {
         return Err(PageError::BadRequest(
             "Only a shortlisted idea can become a project: shortlist it first.".into(),
         ));

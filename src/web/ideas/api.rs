@@ -3,6 +3,7 @@
 //! are cast on the page only, one per browser (see `web::ideas`).
 
 use crate::App;
+use crate::domain::idea::IdeaStatus;
 use crate::domain::time::rfc3339;
 use crate::ideas::{self, IDEA_WINDOW_SECS, IdeaRefusal, NewIdea};
 use crate::store::ideas::Challenge;
@@ -52,7 +53,7 @@ pub async fn show(
     let projects = app.db.idea_projects(c.id).await?;
     let ideas: Vec<Value> = app
         .db
-        .ideas(c.id, &["approved", "shortlisted"])
+        .ideas(c.id, IdeaStatus::PUBLIC)
         .await?
         .iter()
         .map(|i| {
@@ -98,7 +99,7 @@ pub async fn submit(
     match ideas::submit(&app.db, &c, idea, ip, true).await {
         Ok(id) => Ok((
             StatusCode::ACCEPTED,
-            Json(json!({"id": id, "status": "pending"})),
+            Json(json!({"id": id, "status": IdeaStatus::Pending})),
         )),
         Err(IdeaRefusal::Invalid(errors)) => Err(ApiError::Invalid(errors)),
         Err(IdeaRefusal::Closed) => Err(ApiError::Conflict(IdeaRefusal::CLOSED.into())),

@@ -6,6 +6,7 @@
 
 use crate::App;
 use crate::domain::FieldErrors;
+use crate::domain::idea::IdeaStatus;
 use crate::ideas::{self, IDEA_WINDOW_SECS, IdeaRefusal, NewIdea};
 use crate::store::ideas::Challenge;
 use crate::web::client_ip::ClientIp;
@@ -62,7 +63,7 @@ async fn render_challenge(
     errors: FieldErrors,
     status: StatusCode,
 ) -> PageResult {
-    let ideas = app.db.ideas(c.id, &["approved", "shortlisted"]).await?;
+    let ideas = app.db.ideas(c.id, IdeaStatus::PUBLIC).await?;
     let voted = match voter(viewer) {
         Some(v) => app.db.votes_of(c.id, &v).await?,
         None => vec![],
@@ -145,7 +146,7 @@ pub async fn vote(
 ) -> PageResult {
     let c = app.db.challenge_by_slug(&slug).await?;
     let idea = app.db.idea(id).await?;
-    if idea.challenge_id != c.id || !["approved", "shortlisted"].contains(&idea.status.as_str()) {
+    if idea.challenge_id != c.id || !idea.status.is_public() {
         return Err(PageError::NotFound);
     }
     let Some(voter) = voter(&viewer) else {

@@ -11,6 +11,7 @@ use super::questions::renamed;
 use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::exercise::{Definition, QuestionForm, QuestionType};
+use crate::domain::review::AnalysisStatus;
 use crate::domain::review::Review;
 use crate::domain::role::Role;
 use crate::domain::time::rfc3339;
@@ -342,7 +343,7 @@ pub(super) async fn render_show(
     let def = e.definition();
     let analyses = app.db.analyses_of(e.id).await?;
     let mut themes: Vec<(String, String, String)> = Vec::new();
-    for a in analyses.iter().filter(|a| a.status == "done") {
+    for a in analyses.iter().filter(|a| a.status == AnalysisStatus::Done) {
         if let Some(r) = a
             .review
             .as_deref()
@@ -374,7 +375,7 @@ pub(super) async fn render_show(
             can_edit, can_analyse,
             mail_relay => app.mailer.is_some(),
             outbox => Serde(app.db.outbox_counts().await?),
-            state => e.state(crate::store::now()),
+            state => e.state(crate::store::now()).as_str(),
             errors => Serde(errors),
             attempt => Serde(attempt.unwrap_or_default()),
         },

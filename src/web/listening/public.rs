@@ -8,6 +8,7 @@
 
 use crate::App;
 use crate::domain::FieldErrors;
+use crate::domain::WindowState;
 use crate::domain::exercise::{Definition, Question, QuestionType, scale_label};
 use crate::listening::{self, Refusal, Submission};
 use crate::store::exercises::Exercise;
@@ -29,9 +30,9 @@ pub async fn index(State(app): State<App>, viewer: Viewer) -> PageResult {
     let (mut open, mut upcoming, mut closed) = (vec![], vec![], vec![]);
     for e in all {
         match e.state(now) {
-            "open" => open.push(e),
-            "upcoming" => upcoming.push(e),
-            _ => closed.push(e),
+            WindowState::Open => open.push(e),
+            WindowState::Upcoming => upcoming.push(e),
+            WindowState::Closed => closed.push(e),
         }
     }
     open.sort_by_key(|e| e.closes_at);
@@ -64,7 +65,7 @@ pub async fn show(State(app): State<App>, viewer: Viewer, Path(slug): Path<Strin
         "consultations/show.html",
         context! {
             exercise => Serde(&e),
-            state => e.state(now),
+            state => e.state(now).as_str(),
             refusal,
             questions => def.questions.len(),
             pages => def.pages().len(),

@@ -5,6 +5,7 @@ use super::admin::{PublishForm, exercise_for, render_show};
 use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::exercise::QuestionType;
+use crate::domain::review::AnalysisStatus;
 use crate::domain::review::{Edit, Review, UNASSIGNED};
 use crate::domain::role::Role;
 use crate::store::exercises::Exercise;
@@ -298,7 +299,7 @@ pub async fn publish_analysis(
     CsrfForm(_): CsrfForm<PublishForm>,
 ) -> PageResult {
     let (user, e, a) = analysis_for(&app, &viewer, id).await?;
-    if a.status != "done" {
+    if a.status != AnalysisStatus::Done {
         return Err(PageError::BadRequest(
             "Only a finished analysis can be published.".into(),
         ));

@@ -88,11 +88,18 @@ pub fn guess(header: &[String]) -> BTreeMap<String, String> {
     out
 }
 
+/// What importing a row does to the register.
+#[derive(serde::Serialize, Clone, Copy, PartialEq, Eq)]
+pub enum PlanAction {
+    Create,
+    Update,
+}
+
 /// One row's outcome in the preview.
 #[derive(serde::Serialize)]
 pub struct Planned {
     pub row: usize,
-    pub action: &'static str,
+    pub action: PlanAction,
     pub title: String,
     pub slug: String,
     pub phase: String,
@@ -236,9 +243,9 @@ pub fn plan(
         planned.push(Planned {
             row: n,
             action: if existing.is_some() {
-                "Update"
+                PlanAction::Update
             } else {
-                "Create"
+                PlanAction::Create
             },
             title: project.title.clone(),
             slug: project.slug.to_string(),
@@ -345,8 +352,8 @@ fn render(
             rows => table.map(|t| t.rows.len()),
             mapping => Serde(mapping),
             planned => Serde(planned),
-            creates => planned.iter().filter(|p| p.action == "Create").count(),
-            updates => planned.iter().filter(|p| p.action == "Update").count(),
+            creates => planned.iter().filter(|p| p.action == PlanAction::Create).count(),
+            updates => planned.iter().filter(|p| p.action == PlanAction::Update).count(),
             errors => Serde(errors.iter().collect::<Vec<_>>()),
         },
         status,

@@ -189,12 +189,12 @@ pub async fn edit_post(State(app): State<App>, viewer: Viewer, Path(id): Path<i6
     let form = PostForm {
         organisation: post.organisation_slug.clone(),
         post: PostInput {
-            kind: post.kind.clone(),
+            kind: post.kind.as_str().into(),
             title: post.title.clone(),
             slug: post.slug.clone(),
             summary: post.summary.clone(),
             body: post.body_markdown.clone(),
-            status: post.status.clone(),
+            status: post.status.as_str().into(),
             publish_at: post
                 .published_at
                 .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())

@@ -41,7 +41,7 @@ fn post_json(
         "published_at": p.published_at.and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
             .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
         "comments_open": p.comments_open,
-        "url": format!("{base}{}", if p.kind == "page" { format!("/pages/{}", p.slug) } else { format!("/blog/{}", p.slug) }),
+        "url": format!("{base}{}", p.kind.url(&p.slug)),
     });
     if with_body {
         v["body_html"] = json!(p.body_html);

@@ -2,6 +2,7 @@
 
 use crate::App;
 use crate::domain::post::CommentInput;
+use crate::domain::post::PostKind;
 use crate::domain::{FieldErrors, PageNumber};
 use crate::sanitise::Heading;
 use crate::store::posts::{Post, PostFilter};
@@ -205,7 +206,7 @@ async fn post_context(
 /// default) instead of seven queries for every reader of a post shared widely.
 async fn post_content(app: &App, slug: &str) -> PageResult<Value> {
     let post = app.db.post_by_slug(slug).await?;
-    if !post.is_public(crate::store::now()) || post.kind != "post" {
+    if !post.is_public(crate::store::now()) || post.kind != PostKind::Post {
         return Err(PageError::NotFound);
     }
     let url = format!("/blog/{}", post.slug);
@@ -255,7 +256,7 @@ pub async fn add_comment(
     CsrfForm(form): CsrfForm<CommentForm>,
 ) -> PageResult {
     let post = app.db.post_by_slug(&slug).await?;
-    if !post.is_public(crate::store::now()) || post.kind != "post" {
+    if !post.is_public(crate::store::now()) || post.kind != PostKind::Post {
         return Err(PageError::NotFound);
     }
     if let Some(refusal) = comments_refused(&app, &post).await? {
@@ -379,7 +380,7 @@ fn contents_list(post: &Post, min: usize) -> Vec<&Heading> {
 /// print stylesheet for a clean printed copy.
 pub async fn page(State(app): State<App>, viewer: Viewer, Path(slug): Path<String>) -> PageResult {
     let page = app.db.post_by_slug(&slug).await?;
-    if !page.is_public(crate::store::now()) || page.kind != "page" {
+    if !page.is_public(crate::store::now()) || page.kind != PostKind::Page {
         return Err(PageError::NotFound);
     }
     viewer.render(
