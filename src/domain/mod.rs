@@ -1,6 +1,7 @@
 //! Types and rules, with no HTTP and no SQL: values are parsed once at the edge into types
 //! that cannot hold invalid data, and every rule a user can break yields a [`FieldErrors`].
 
+pub mod chain;
 pub mod evidence;
 pub mod exercise;
 pub mod feed;

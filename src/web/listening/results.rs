@@ -4,6 +4,7 @@
 use super::admin::{Attempt, PublishForm, back_to, exercise_for, render_show};
 use crate::App;
 use crate::domain::FieldErrors;
+use crate::domain::chain::{ActionInput, NoSuchTheme, ThemeRef};
 use crate::domain::review::Review;
 use crate::domain::role::Role;
 use crate::web::error::PageResult;
@@ -12,129 +13,59 @@ use axum::extract::{Path, State};
 use serde::Deserialize;
 use std::collections::HashMap;
 
-#[derive(Deserialize, Default)]
-pub struct ActionForm {
-    /// `analysis id:theme id`, or empty for a "you said" not tied to a theme.
-    #[serde(default)]
-    theme: String,
-    #[serde(default)]
-    you_said: String,
-    #[serde(default)]
-    we_did: String,
-    /// Slugs of the commitments and projects the "we did" led to.
-    #[serde(default)]
-    commitments: Vec<String>,
-    #[serde(default)]
-    projects: Vec<String>,
-}
-
 /// `POST /admin/consultations/{id}/actions`: adds a "you said, we did".
 pub async fn add_action(
     State(app): State<App>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    CsrfForm(form): CsrfForm<ActionForm>,
+    CsrfForm(form): CsrfForm<ActionInput>,
 ) -> PageResult {
     let (user, e) = exercise_for(&app, &viewer, id, Role::Analyst).await?;
-    let mut errors = FieldErrors::new();
-    let you_said = errors.check(
-        "you_said",
-        crate::domain::text::required_line(&form.you_said, "what people said", 1000),
-    );
-    if form.we_did.trim().is_empty() {
-        errors.add("we_did", "Enter what you did, or will do, about it");
-    } else if form.we_did.chars().count() > 5000 {
-        errors.add("we_did", "What you did must be 5000 characters or fewer");
-    }
-    let theme = match form.theme.split_once(':') {
-        None if form.theme.is_empty() => None,
-        Some((analysis, theme)) => {
-            let found = match analysis.parse::<i64>() {
-                Ok(aid) => app
-                    .db
-                    .analysis(aid)
-                    .await
-                    .ok()
-                    .filter(|a| a.exercise_id == e.id)
-                    .and_then(|a| {
-                        let r: Review = serde_json::from_str(a.review.as_deref()?).ok()?;
-                        r.theme(theme).map(|_| (aid, theme.to_string()))
-                    }),
-                Err(_) => None,
-            };
-            if found.is_none() {
-                errors.add("theme", "Choose a theme from the list");
-            }
-            found
-        }
-        None => {
-            errors.add("theme", "Choose a theme from the list");
-            None
-        }
+    let theme = match ThemeRef::parse(&form.theme) {
+        Ok(Some(t)) if !is_analysed_theme(&app, e.id, &t).await => Err(NoSuchTheme),
+        other => other,
     };
     let register = app.db.register().await?;
-    let resolve = |slugs: &[String],
-                   keys: Vec<(String, i64)>,
-                   field: &str,
-                   errors: &mut FieldErrors|
-     -> Vec<i64> {
-        slugs
-            .iter()
-            .filter_map(|s| {
-                let id = keys.iter().find(|(k, _)| k == s).map(|(_, id)| *id);
-                if id.is_none() {
-                    errors.add(field, format!("There is no {field} {s} in the register"));
-                }
-                id
-            })
-            .collect()
-    };
-    let commitments = resolve(
-        &form.commitments,
-        register.commitment_keys(),
-        "commitment",
-        &mut errors,
-    );
-    let projects = resolve(
-        &form.projects,
-        register.project_keys(),
-        "project",
-        &mut errors,
-    );
-    let Some(you_said) = you_said.filter(|_| errors.is_empty()) else {
-        let values = HashMap::from([
-            ("you_said".into(), form.you_said),
-            ("we_did".into(), form.we_did),
-            ("theme".into(), form.theme),
-        ]);
-        return render_show(
-            &app,
-            &viewer,
-            id,
-            errors,
-            Some(Attempt {
+    let checked = form.check(theme, &register.commitment_keys(), &register.project_keys());
+    let action = match checked {
+        Ok(action) => action,
+        Err(errors) => {
+            let values = HashMap::from([
+                ("you_said".into(), form.you_said),
+                ("we_did".into(), form.we_did),
+                ("theme".into(), form.theme),
+            ]);
+            let attempt = Attempt {
                 form: "action",
                 values,
                 ..Default::default()
-            }),
-        )
-        .await;
+            };
+            return render_show(&app, &viewer, id, errors, Some(attempt)).await;
+        }
     };
-    let action = app
-        .db
-        .add_result_action(
-            e.id,
-            theme.as_ref().map(|t| t.0),
-            theme.as_ref().map(|t| t.1.as_str()),
-            &you_said,
-            form.we_did.trim(),
-        )
+    let theme = action.theme.as_ref();
+    let analysis = theme.map(|t| t.analysis_id);
+    let theme_id = theme.map(|t| t.theme_id.as_str());
+    let stored = (app.db)
+        .add_result_action(e.id, analysis, theme_id, &action.you_said, &action.we_did)
         .await?;
-    app.db.link_action(action, &commitments, &projects).await?;
+    (app.db)
+        .link_action(stored, &action.commitment_ids, &action.project_ids)
+        .await?;
     app.db
-        .audit(Some(user.id), "results.action", &e.slug, &you_said)
+        .audit(Some(user.id), "results.action", &e.slug, &action.you_said)
         .await?;
     Ok(back_to(id, "#you-said-we-did"))
+}
+
+/// True when `theme` is a theme of one of the exercise's analyses, as reviewed.
+async fn is_analysed_theme(app: &App, exercise_id: i64, theme: &ThemeRef) -> bool {
+    let Ok(a) = app.db.analysis(theme.analysis_id).await else {
+        return false;
+    };
+    let review = a.review.as_deref().filter(|_| a.exercise_id == exercise_id);
+    let review: Option<Review> = review.and_then(|r| serde_json::from_str(r).ok());
+    review.is_some_and(|r| r.theme(&theme.theme_id).is_some())
 }
 
 /// `POST /admin/consultations/{id}/actions/{action}/delete`.
