@@ -10,6 +10,7 @@ pub mod network;
 pub mod organisation;
 pub mod post;
 pub mod programme;
+pub mod register_import;
 pub mod review;
 pub mod role;
 pub mod table;

@@ -8,10 +8,11 @@
 use crate::App;
 use crate::auth::constant_time_eq;
 use crate::domain::FieldErrors;
-use crate::domain::programme::{NewProject, ProjectInput};
+use crate::domain::programme::NewProject;
+use crate::domain::register_import::{
+    Known, Named, PlanAction, Planned, TARGETS, guess, plan, read_table,
+};
 use crate::domain::table::Table;
-use crate::domain::text::Slug;
-use crate::store::programme::Register;
 use crate::web::error::{PageError, PageResult};
 use crate::web::viewer::{CsrfForm, Viewer};
 use axum::body::Bytes;
@@ -21,254 +22,6 @@ use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use minijinja::value::Serde;
 use std::collections::BTreeMap;
-
-/// What a column can hold: (field, label, required).
-pub const TARGETS: &[(&str, &str, bool)] = &[
-    ("title", "Title", true),
-    ("slug", "Short name (slug)", false),
-    ("summary", "Summary", false),
-    ("owner_team", "Owner team", false),
-    ("phase", "Phase", true),
-    ("status", "Status", true),
-    ("start_date", "Start date", false),
-    ("end_date", "End date", false),
-    ("topics", "Topics", false),
-    ("commitments", "Commitments", true),
-    ("organisations", "Organisations", true),
-];
-
-/// Other headers that mean the same field.
-const ALIASES: &[(&str, &str)] = &[
-    ("name", "title"),
-    ("project", "title"),
-    ("team", "owner_team"),
-    ("owner", "owner_team"),
-    ("stage", "phase"),
-    ("rag", "status"),
-    ("start", "start_date"),
-    ("end", "end_date"),
-    ("commitment", "commitments"),
-    ("organisation", "organisations"),
-    ("topic", "topics"),
-];
-
-/// Reads the uploaded CSV file (cells trimmed), with one to 5,000 projects.
-pub fn read_table(bytes: &[u8]) -> Result<Table, String> {
-    let mut table = Table::read(bytes).map_err(|e| e.to_string())?;
-    if table.rows.is_empty() {
-        return Err("The file has a header but no projects: add one row per project".into());
-    }
-    if table.rows.len() > 5000 {
-        return Err("The file has more than 5,000 projects: split it into smaller files".into());
-    }
-    for cell in table.rows.iter_mut().flat_map(|r| r.cells.iter_mut()) {
-        *cell = cell.trim().to_string();
-    }
-    Ok(table)
-}
-
-fn normalise(s: &str) -> String {
-    s.trim().to_lowercase().replace([' ', '-'], "_")
-}
-
-/// The column each field is probably in, from the header.
-pub fn guess(header: &[String]) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for (i, h) in header.iter().enumerate() {
-        let n = normalise(h);
-        let target = TARGETS
-            .iter()
-            .find(|(f, label, _)| *f == n || normalise(label) == n)
-            .map(|(f, _, _)| *f)
-            .or_else(|| ALIASES.iter().find(|(a, _)| *a == n).map(|(_, f)| *f));
-        if let Some(t) = target {
-            out.entry(t.to_string()).or_insert(i.to_string());
-        }
-    }
-    out
-}
-
-/// What importing a row does to the register.
-#[derive(serde::Serialize, Clone, Copy, PartialEq, Eq)]
-pub enum PlanAction {
-    Create,
-    Update,
-}
-
-/// One row's outcome in the preview.
-#[derive(serde::Serialize)]
-pub struct Planned {
-    pub row: usize,
-    pub action: PlanAction,
-    pub title: String,
-    pub slug: String,
-    pub phase: String,
-    pub status: String,
-    #[serde(skip)]
-    pub existing: Option<i64>,
-    #[serde(skip)]
-    pub project: Option<NewProject>,
-}
-
-/// Checks every row under the mapping; the errors name the row and the column.
-pub fn plan(
-    table: &Table,
-    mapping: &BTreeMap<String, String>,
-    register: &Register,
-    organisations: &[(String, String, i64)],
-) -> Result<Vec<Planned>, FieldErrors> {
-    let mut errors = FieldErrors::new();
-    let mut columns: BTreeMap<&str, usize> = BTreeMap::new();
-    for (field, label, required) in TARGETS {
-        match mapping
-            .get(*field)
-            .and_then(|c| c.parse::<usize>().ok())
-            .filter(|c| *c < table.header.len())
-        {
-            Some(c) => {
-                columns.insert(field, c);
-            }
-            None if *required => errors.add(
-                &format!("map_{field}"),
-                format!("Choose the column that holds the {}", label.to_lowercase()),
-            ),
-            None => {}
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let cell = |row: &[String], field: &str| -> String {
-        columns
-            .get(field)
-            .map(|c| row[*c].clone())
-            .unwrap_or_default()
-    };
-    let commitment_keys = register.commitment_keys();
-    let org_keys: Vec<(String, i64)> = organisations
-        .iter()
-        .map(|(s, _, id)| (s.clone(), *id))
-        .collect();
-    let mut planned: Vec<Planned> = Vec::new();
-    for row in &table.rows {
-        let (n, row) = (row.number, &row.cells);
-        let mut row_errors: Vec<(String, String)> = Vec::new();
-        // Commitments and organisations are given by slug or by title, separated by semicolons.
-        let mut resolve = |field: &str, known: &dyn Fn(&str) -> Option<String>| -> Vec<String> {
-            let mut out = Vec::new();
-            for item in cell(row, field)
-                .split(';')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-            {
-                match known(item) {
-                    Some(slug) => out.push(slug),
-                    None => row_errors.push((
-                        field.to_string(),
-                        format!(
-                            "there is no {} called \u{201c}{item}\u{201d}",
-                            field.trim_end_matches('s')
-                        ),
-                    )),
-                }
-            }
-            out
-        };
-        let commitments = resolve("commitments", &|item| {
-            register
-                .commitments
-                .iter()
-                .find(|c| c.slug == item || c.title.eq_ignore_ascii_case(item))
-                .map(|c| c.slug.clone())
-        });
-        let orgs = resolve("organisations", &|item| {
-            organisations
-                .iter()
-                .find(|(slug, name, _)| slug == item || name.eq_ignore_ascii_case(item))
-                .map(|(slug, _, _)| slug.clone())
-        });
-        let input = ProjectInput {
-            title: cell(row, "title"),
-            slug: cell(row, "slug"),
-            summary: cell(row, "summary"),
-            owner_team: cell(row, "owner_team"),
-            phase: cell(row, "phase"),
-            status: cell(row, "status"),
-            start_date: cell(row, "start_date"),
-            end_date: cell(row, "end_date"),
-            topics: cell(row, "topics").replace(';', ","),
-            commitments,
-            organisations: orgs,
-        };
-        let parsed = input.parse(&commitment_keys, &org_keys);
-        if let Err(e) = &parsed {
-            for fe in e.iter() {
-                if !row_errors.iter().any(|(f, _)| *f == fe.field) {
-                    row_errors.push((fe.field.clone(), lower_first(&fe.message)));
-                }
-            }
-        }
-        for (field, message) in &row_errors {
-            let column = columns
-                .get(field.as_str())
-                .map(|c| format!("column \u{201c}{}\u{201d}", table.header[*c]))
-                .unwrap_or_else(|| format!("no column for {field}"));
-            errors.add(
-                &format!("row-{n}-{field}"),
-                format!("Row {n}, {column}: {message}"),
-            );
-        }
-        let Ok(project) = parsed else { continue };
-        if let Some(earlier) = planned.iter().find(|p| p.slug == project.slug.as_str()) {
-            errors.add(
-                &format!("row-{n}-title"),
-                format!(
-                    "Row {n}: the same project as row {} (short name {})",
-                    earlier.row, project.slug
-                ),
-            );
-            continue;
-        }
-        let existing = register.projects.iter().find(|p| {
-            p.project.slug == project.slug.as_str()
-                || p.project.title.eq_ignore_ascii_case(&project.title)
-        });
-        let mut project = project;
-        if let Some(e) = existing
-            && cell(row, "slug").is_empty()
-        {
-            // Matched by title: keep the project's web address.
-            project.slug = Slug::parse(&e.project.slug).unwrap_or(project.slug);
-        }
-        planned.push(Planned {
-            row: n,
-            action: if existing.is_some() {
-                PlanAction::Update
-            } else {
-                PlanAction::Create
-            },
-            title: project.title.clone(),
-            slug: project.slug.to_string(),
-            phase: project.phase.label().to_string(),
-            status: project.status.label().to_string(),
-            existing: existing.map(|e| e.project.id),
-            project: Some(project),
-        });
-    }
-    if errors.is_empty() {
-        Ok(planned)
-    } else {
-        Err(errors)
-    }
-}
-
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => String::new(),
-    }
-}
 
 /// The parts of a `multipart/form-data` body: (name, data).
 pub fn multipart_parts(content_type: &str, body: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
@@ -312,14 +65,25 @@ fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
         .map(|i| i + from)
 }
 
-async fn organisations(app: &App) -> Result<Vec<(String, String, i64)>, PageError> {
-    Ok(app
-        .db
-        .organisations()
-        .await?
-        .into_iter()
-        .map(|o| (o.slug, o.name, o.id))
-        .collect())
+/// What the register and the organisations hold, for matching the file's rows.
+async fn known(app: &App) -> Result<Known, PageError> {
+    let register = app.db.register().await?;
+    let named = |id, slug: &String, title: &String| Named {
+        id,
+        slug: slug.clone(),
+        title: title.clone(),
+    };
+    let commitments = register.commitments.iter();
+    let projects = register.projects.iter().map(|p| &p.project);
+    Ok(Known {
+        commitments: commitments
+            .map(|c| named(c.id, &c.slug, &c.title))
+            .collect(),
+        projects: projects.map(|p| named(p.id, &p.slug, &p.title)).collect(),
+        organisations: (app.db.organisations().await?.iter())
+            .map(|o| named(o.id, &o.slug, &o.name))
+            .collect(),
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -462,9 +226,7 @@ async fn check(
     form: &MappingForm,
 ) -> Result<(Table, Result<Vec<Planned>, FieldErrors>), PageError> {
     let table = read_table(form.csv.as_bytes()).map_err(PageError::BadRequest)?;
-    let register = app.db.register().await?;
-    let orgs = organisations(app).await?;
-    let planned = plan(&table, &form.mapping(), &register, &orgs);
+    let planned = plan(&table, &form.mapping(), &known(app).await?);
     Ok((table, planned))
 }
 
