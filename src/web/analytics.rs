@@ -11,6 +11,7 @@ use crate::store::analytics::Scope;
 use crate::store::organisations::Organisation;
 use crate::web::api::{ApiQuery, ApiUser};
 use crate::web::client_ip::ClientIp;
+use crate::web::error::form_status;
 use crate::web::error::{ApiError, PageError, PageResult};
 use crate::web::viewer::{SignedIn, Viewer};
 use axum::Json;
@@ -231,11 +232,7 @@ pub async fn dashboard(
     let total_views: i64 = days.iter().map(|d| d.views).sum();
     let total_visitors: i64 = days.iter().map(|d| d.visitors).sum();
     let trend = trend_rows(period, &days);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    let status = form_status(&errors);
     let mut scopes = Vec::new();
     if access.hub {
         scopes.push(

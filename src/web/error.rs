@@ -176,3 +176,12 @@ impl IntoResponse for ApiError {
         r
     }
 }
+
+/// A form page's status: 200, or 400 when it shows errors.
+pub fn form_status(errors: &crate::domain::FieldErrors) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    }
+}

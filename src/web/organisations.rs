@@ -11,12 +11,12 @@ use crate::store::StoreError;
 use crate::store::organisations::Organisation;
 use crate::store::posts::PostFilter;
 use crate::web::accounts::users::admin_of;
+use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
 use crate::web::publishing::public::{PAGE_SIZE, PageQuery, pagination, with_details};
 use crate::web::viewer::{CsrfForm, Viewer};
 use axum::extract::Query;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -119,11 +119,7 @@ fn organisation_form_page(
     errors: &FieldErrors,
     (all, administered): (&[Organisation], &[i64]),
 ) -> PageResult {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    let status = form_status(errors);
     let hub_admin = viewer.user.as_ref().is_some_and(|u| u.hub_admin);
     let is_department = existing.is_some_and(|e| e.parent_id.is_none());
     viewer.render_with_status(

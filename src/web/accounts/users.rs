@@ -12,10 +12,10 @@ use crate::domain::text::required_line;
 use crate::domain::user::Email;
 use crate::store::StoreError;
 use crate::store::organisations::Organisation;
+use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
 use crate::web::viewer::{CsrfForm, SignedIn, Viewer};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
@@ -120,11 +120,7 @@ fn user_form_page(
     (orgs, administered): (&[Organisation], &[i64]),
     elsewhere: &[String],
 ) -> PageResult {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    let status = form_status(errors);
     viewer.render_with_status(
         app,
         "admin/user_form.html",

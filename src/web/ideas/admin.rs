@@ -8,10 +8,10 @@ use crate::domain::idea::IdeaStatus;
 use crate::domain::role::Role;
 use crate::domain::text::{Slug, required_line};
 use crate::store::ideas::Challenge;
+use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
 use crate::web::viewer::{CsrfForm, Viewer};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -54,11 +54,7 @@ async fn render_admin_list(
     if editor.is_empty() && moderator.is_empty() {
         return Err(PageError::Forbidden);
     }
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    let status = form_status(&errors);
     let mut challenges = Vec::new();
     for c in app.db.challenges().await? {
         if editor

@@ -17,6 +17,7 @@ use crate::domain::role::Role;
 use crate::domain::time::rfc3339;
 use crate::store::exercises::Exercise;
 use crate::store::organisations::Organisation;
+use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
 use crate::web::viewer::{CsrfForm, CsrfUpload, SignedIn, Viewer};
 use axum::extract::{Path, State};
@@ -175,11 +176,7 @@ fn render_details(
     existing: Option<&Exercise>,
     errors: FieldErrors,
 ) -> PageResult {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    let status = form_status(&errors);
     viewer.render_with_status(
         app,
         "admin/consultations/details.html",
@@ -354,11 +351,7 @@ pub(super) async fn render_show(
             }
         }
     }
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    let status = form_status(&errors);
     viewer.render_with_status(
         app,
         "admin/consultations/show.html",

@@ -10,6 +10,7 @@ use crate::domain::role::Role;
 use crate::domain::table::Table;
 use crate::domain::time::rfc3339;
 use crate::store::exercises::Exercise;
+use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
 use crate::web::listening::public::csv_download;
 use crate::web::viewer::{CsrfForm, CsrfUpload, Viewer};
@@ -28,11 +29,7 @@ async fn render_evidence(
     errors: FieldErrors,
 ) -> PageResult {
     let def = e.definition();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    let status = form_status(&errors);
     viewer.render_with_status(
         app,
         "admin/consultations/evidence.html",

@@ -127,6 +127,19 @@ struct FormState {
 }
 
 impl FormState {
+    /// The answers to the exercise's questions, and its segments, as the API would send them.
+    fn known_answers(&self, def: &Definition) -> (Map<String, Value>, Map<String, Value>) {
+        let answers = (self.answers.iter())
+            .filter(|(k, _)| def.question(k).is_some())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let segments = (self.segments.iter())
+            .filter(|(k, _)| def.segments.iter().any(|s| &s.id == *k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        (answers, segments)
+    }
+
     fn from_fields(def: &Definition, fields: Vec<(String, String)>) -> FormState {
         let mut s = FormState::default();
         // Earlier pages' answers arrive as JSON; this page's fields override them.
@@ -260,6 +273,29 @@ pub async fn respond(
     )
 }
 
+/// This page's errors: its questions, and on the last page the segments and the e-mail.
+fn page_errors(
+    def: &Definition,
+    state: &FormState,
+    answers: &Map<String, Value>,
+    segments: &Map<String, Value>,
+    last: bool,
+) -> FieldErrors {
+    let pages = def.pages();
+    let mut ids: Vec<&str> = pages[state.page].1.iter().map(|q| q.id.as_str()).collect();
+    if last {
+        ids.extend(def.segments.iter().map(|s| s.id.as_str()));
+    }
+    let mut errors = def
+        .parse_answers(answers, segments, Some(&ids))
+        .err()
+        .unwrap_or_default();
+    if last && let Err(m) = listening::parse_receipt_email(&state.email) {
+        errors.add("email", m);
+    }
+    errors
+}
+
 /// `POST /consultations/{slug}/respond`: checks this page; shows the next one, or stores
 /// the response and sends the browser to the confirmation.
 pub async fn submit(
@@ -276,34 +312,11 @@ pub async fn submit(
     state.page = state.page.min(pages.len().saturating_sub(1));
     let last = state.page + 1 == pages.len();
     if let Err(Refusal::NotOpen(message)) = listening::check_open(&e, crate::store::now()) {
-        let mut errors = FieldErrors::new();
-        errors.add("respond", message);
+        let errors = FieldErrors::one("respond", message);
         return render_form(&app, &viewer, &e, &state, errors, StatusCode::CONFLICT);
     }
-    // Check this page's questions before moving on.
-    let mut ids: Vec<&str> = pages[state.page].1.iter().map(|q| q.id.as_str()).collect();
-    if last {
-        ids.extend(def.segments.iter().map(|s| s.id.as_str()));
-    }
-    let page_answers: Map<String, Value> = state
-        .answers
-        .iter()
-        .filter(|(k, _)| def.question(k).is_some())
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let segments: Map<String, Value> = state
-        .segments
-        .iter()
-        .filter(|(k, _)| def.segments.iter().any(|s| &s.id == *k))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let mut errors = match def.parse_answers(&page_answers, &segments, Some(&ids)) {
-        Ok(_) => FieldErrors::new(),
-        Err(errors) => errors,
-    };
-    if last && let Err(m) = listening::parse_receipt_email(&state.email) {
-        errors.add("email", m);
-    }
+    let (page_answers, segments) = state.known_answers(&def);
+    let errors = page_errors(&def, &state, &page_answers, &segments, last);
     if !errors.is_empty() {
         return render_form(&app, &viewer, &e, &state, errors, StatusCode::BAD_REQUEST);
     }
@@ -351,8 +364,7 @@ pub async fn submit(
             render_form(&app, &viewer, &e, &state, errors, StatusCode::BAD_REQUEST)
         }
         Err(Refusal::NotOpen(message)) => {
-            let mut errors = FieldErrors::new();
-            errors.add("respond", message);
+            let errors = FieldErrors::one("respond", message);
             render_form(&app, &viewer, &e, &state, errors, StatusCode::CONFLICT)
         }
         Err(Refusal::TooMany) => Err(PageError::TooManyRequests {

@@ -6,13 +6,13 @@ use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::exercise::QuestionType;
 use crate::domain::review::AnalysisStatus;
-use crate::domain::review::{Edit, Review, UNASSIGNED};
+use crate::domain::review::{Edit, Review, ReviewTheme, UNASSIGNED};
 use crate::domain::role::Role;
 use crate::store::exercises::Exercise;
+use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
 use crate::web::viewer::{CsrfForm, SignedIn, Viewer};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -81,6 +81,46 @@ pub async fn review(
     render_review(&app, &viewer, id, q.theme, FieldErrors::new()).await
 }
 
+/// A response as the review page lists it: its id and the start of its text.
+#[derive(Serialize)]
+struct Member {
+    id: String,
+    text: String,
+}
+
+/// A theme with the responses shown under it, and how many more there are.
+#[derive(Serialize)]
+struct ThemeView<'a> {
+    theme: &'a ReviewTheme,
+    members: Vec<Member>,
+    more: usize,
+}
+
+/// The texts of an analysis's responses, so the analyst reads what they move.
+struct Texts(HashMap<String, String>);
+
+impl Texts {
+    /// The first `limit` of `ids`, each with the start of its text.
+    fn members(&self, ids: &[String], limit: usize) -> Vec<Member> {
+        let excerpt = |id: &str| -> String {
+            let t = self.0.get(id).map_or("", String::as_str);
+            let short: String = t.chars().take(300).collect();
+            if short.len() < t.len() {
+                format!("{short}…")
+            } else {
+                short
+            }
+        };
+        let shown = ids.iter().take(limit);
+        shown
+            .map(|id| Member {
+                id: id.clone(),
+                text: excerpt(id),
+            })
+            .collect()
+    }
+}
+
 async fn render_review(
     app: &App,
     viewer: &Viewer,
@@ -93,80 +133,30 @@ async fn render_review(
         .review
         .as_deref()
         .and_then(|r| serde_json::from_str(r).ok());
-    // The texts of the responses shown, so the analyst reads what they move.
-    let mut texts: HashMap<String, String> = HashMap::new();
-    if let Some(r) = &review {
+    let mut texts = Texts(HashMap::new());
+    if review.is_some() {
         for t in crate::jobs::analysis::corpus(&app.db, &e, &a.question_id).await? {
-            texts.insert(t.id, t.text);
+            texts.0.insert(t.id, t.text);
         }
-        let _ = r;
     }
-    #[derive(Serialize)]
-    struct Member {
-        id: String,
-        text: String,
-    }
-    #[derive(Serialize)]
-    struct ThemeView<'a> {
-        theme: &'a crate::domain::review::ReviewTheme,
-        members: Vec<Member>,
-        more: usize,
-    }
-    let excerpt = |id: &str| -> String {
-        let t = texts.get(id).map_or("", String::as_str);
-        let short: String = t.chars().take(300).collect();
-        if short.len() < t.len() {
-            format!("{short}…")
-        } else {
-            short
-        }
-    };
-    let themes: Vec<ThemeView> = review
-        .as_ref()
-        .map(|r| {
-            r.themes
-                .iter()
-                .map(|t| {
-                    let limit = if expanded.as_deref() == Some(t.id.as_str()) {
-                        usize::MAX
-                    } else {
-                        MEMBERS_SHOWN
-                    };
-                    ThemeView {
-                        theme: t,
-                        members: t
-                            .members
-                            .iter()
-                            .take(limit)
-                            .map(|m| Member {
-                                id: m.clone(),
-                                text: excerpt(m),
-                            })
-                            .collect(),
-                        more: t.members.len().saturating_sub(limit),
-                    }
-                })
-                .collect()
+    let themes: Vec<ThemeView> = (review.iter().flat_map(|r| &r.themes))
+        .map(|t| {
+            let all = expanded.as_deref() == Some(t.id.as_str());
+            let limit = if all { usize::MAX } else { MEMBERS_SHOWN };
+            let members = texts.members(&t.members, limit);
+            let more = t.members.len().saturating_sub(limit);
+            ThemeView {
+                theme: t,
+                members,
+                more,
+            }
         })
-        .unwrap_or_default();
-    let unassigned: Vec<Member> = review
+        .collect();
+    let unassigned = review
         .as_ref()
-        .map(|r| {
-            r.unassigned
-                .iter()
-                .take(MEMBERS_SHOWN)
-                .map(|m| Member {
-                    id: m.clone(),
-                    text: excerpt(m),
-                })
-                .collect()
-        })
+        .map(|r| &r.unassigned[..])
         .unwrap_or_default();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    let status = form_status(&errors);
     viewer.render_with_status(
         app,
         "admin/consultations/review.html",
@@ -176,8 +166,8 @@ async fn render_review(
             question => Serde(e.definition().question(&a.question_id)),
             review => Serde(&review),
             themes => Serde(themes),
-            unassigned => Serde(unassigned),
-            unassigned_total => review.as_ref().map_or(0, |r| r.unassigned.len()),
+            unassigned => Serde(texts.members(unassigned, MEMBERS_SHOWN)),
+            unassigned_total => unassigned.len(),
             changes => Serde(app.db.analysis_changes(a.id).await?),
             errors => Serde(errors),
         },
@@ -206,6 +196,55 @@ pub struct EditForm {
     status: String,
 }
 
+impl EditForm {
+    /// The edits the form asks for: one, or one move per ticked response.
+    fn edits(&self) -> Vec<Edit> {
+        match self.action.as_str() {
+            "rename" => vec![Edit::Rename {
+                theme: self.theme.clone(),
+                label: self.label.clone(),
+            }],
+            "merge" => vec![Edit::Merge {
+                theme: self.theme.clone(),
+                into: self.into.clone(),
+            }],
+            "split" => vec![Edit::Split {
+                theme: self.theme.clone(),
+                label: self.label.clone(),
+                members: self.members.clone(),
+            }],
+            "move" => self
+                .members
+                .iter()
+                .map(|m| Edit::Move {
+                    response: m.clone(),
+                    from: if self.theme.is_empty() {
+                        UNASSIGNED.into()
+                    } else {
+                        self.theme.clone()
+                    },
+                    to: self.to.clone(),
+                })
+                .collect(),
+            "campaign" => vec![Edit::Campaign {
+                campaign: self.campaign.clone(),
+                status: self.status.clone(),
+            }],
+            _ => vec![],
+        }
+    }
+
+    /// The field an edit's refusal is shown against.
+    fn error_field(&self) -> String {
+        match self.action.as_str() {
+            "rename" => format!("label-{}", self.theme),
+            "split" => format!("split-{}", self.theme),
+            "merge" => format!("into-{}", self.theme),
+            _ => "members".to_string(),
+        }
+    }
+}
+
 /// `POST /admin/analyses/{id}/edit`: one review edit, recorded with who made it.
 pub async fn edit_review(
     State(app): State<App>,
@@ -223,39 +262,7 @@ pub async fn edit_review(
             "This analysis has not finished yet.".into(),
         ));
     };
-    let edits: Vec<Edit> = match form.action.as_str() {
-        "rename" => vec![Edit::Rename {
-            theme: form.theme.clone(),
-            label: form.label.clone(),
-        }],
-        "merge" => vec![Edit::Merge {
-            theme: form.theme.clone(),
-            into: form.into.clone(),
-        }],
-        "split" => vec![Edit::Split {
-            theme: form.theme.clone(),
-            label: form.label.clone(),
-            members: form.members.clone(),
-        }],
-        "move" => form
-            .members
-            .iter()
-            .map(|m| Edit::Move {
-                response: m.clone(),
-                from: if form.theme.is_empty() {
-                    UNASSIGNED.into()
-                } else {
-                    form.theme.clone()
-                },
-                to: form.to.clone(),
-            })
-            .collect(),
-        "campaign" => vec![Edit::Campaign {
-            campaign: form.campaign.clone(),
-            status: form.status.clone(),
-        }],
-        _ => vec![],
-    };
+    let edits = form.edits();
     let mut errors = FieldErrors::new();
     if edits.is_empty() {
         errors.add("members", "Select the responses to move");
@@ -265,13 +272,7 @@ pub async fn edit_review(
         match review.apply(edit) {
             Ok(note) => notes.push(note),
             Err(message) => {
-                let field = match form.action.as_str() {
-                    "rename" => format!("label-{}", form.theme),
-                    "split" => format!("split-{}", form.theme),
-                    "merge" => format!("into-{}", form.theme),
-                    _ => "members".to_string(),
-                };
-                errors.add(&field, message);
+                errors.add(&form.error_field(), message);
                 break;
             }
         }

@@ -9,11 +9,11 @@ use crate::domain::FieldErrors;
 use crate::domain::programme::refusal;
 use crate::domain::role::Role;
 use crate::store::StoreError;
+use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
 use crate::web::programme::forms::{Choices, RegisterForm};
 use crate::web::viewer::{CsrfForm, SignedIn, Viewer};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -33,11 +33,7 @@ async fn form_page<F: RegisterForm>(
     errors: &FieldErrors,
     choices: &Choices,
 ) -> PageResult {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    let status = form_status(errors);
     viewer.render_with_status(
         app,
         "admin/programme_form.html",

@@ -13,11 +13,12 @@ use crate::domain::register_import::{
     Known, Named, PlanAction, Planned, TARGETS, guess, plan, read_table,
 };
 use crate::domain::table::Table;
+use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
 use crate::web::viewer::{CsrfForm, Viewer};
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -101,11 +102,7 @@ fn render(
         .iter()
         .map(|&(f, l, r)| context! { field => f, label => l, required => r })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    let status = form_status(errors);
     viewer.render_with_status(
         app,
         "admin/programme_import.html",

@@ -13,10 +13,10 @@ use crate::store::comments::Decision;
 use crate::store::organisations::Organisation;
 use crate::store::posts::Post;
 use crate::store::settings::COMMENTS_PAUSED;
+use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
 use crate::web::viewer::{CsrfForm, SignedIn, Viewer};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -71,11 +71,7 @@ fn post_form_page(
     orgs: &[Organisation],
     revisions: Vec<crate::store::posts::Revision>,
 ) -> PageResult {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    let status = form_status(errors);
     let p = &form.post;
     viewer.render_with_status(
         app,

@@ -6,10 +6,10 @@ use crate::domain::feed::parse_feed_url;
 use crate::domain::role::Role;
 use crate::store::StoreError;
 use crate::store::organisations::Organisation;
+use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
 use crate::web::viewer::{CsrfForm, Viewer};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -47,11 +47,7 @@ async fn page(
         .into_iter()
         .filter(|s| orgs.iter().any(|o| o.id == s.organisation_id))
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    let status = form_status(errors);
     viewer.render_with_status(
         app,
         "admin/feeds.html",
