@@ -70,16 +70,6 @@ pub async fn submit(
     CsrfForm(form): CsrfForm<SignInForm>,
 ) -> PageResult {
     let next = safe_next(form.next.as_deref());
-    let mut errors = FieldErrors::new();
-    let email = if form.email.trim().is_empty() {
-        errors.add("email", "Enter your email address");
-        None
-    } else {
-        errors.check("email", Email::parse(&form.email))
-    };
-    if form.password.is_empty() {
-        errors.add("password", "Enter your password");
-    }
     let render_errors = |errors: FieldErrors, status: StatusCode| {
         viewer.render_with_status(
             &app,
@@ -88,23 +78,14 @@ pub async fn submit(
             status,
         )
     };
-    let Some(email) = email.filter(|_| errors.is_empty()) else {
-        return render_errors(errors, StatusCode::BAD_REQUEST);
+    let email = match form.check() {
+        Ok(email) => email,
+        Err(errors) => return render_errors(errors, StatusCode::BAD_REQUEST),
     };
-
-    let address_key = format!("sign-in:address:{}", ip);
-    let account_key = format!("sign-in:account:{}", email.as_str());
-    let (address_hits, address_reset) = app.db.rate_limit_hits(&address_key, WINDOW_SECS).await?;
-    let (account_hits, account_reset) = app.db.rate_limit_hits(&account_key, WINDOW_SECS).await?;
-    if address_hits >= ADDRESS_LIMIT || account_hits >= ACCOUNT_LIMIT {
-        let reset = match (address_hits >= ADDRESS_LIMIT, account_hits >= ACCOUNT_LIMIT) {
-            (true, true) => address_reset.max(account_reset),
-            (true, false) => address_reset,
-            _ => account_reset,
-        };
-        return too_many(&app, &viewer, &next, reset - now());
+    let limits = Limits::of(ip, &email);
+    if let Some(wait_secs) = limits.refusal(&app).await? {
+        return too_many(&app, &viewer, &next, wait_secs);
     }
-
     let credentials = app.db.credentials(&email).await?;
     let password = form
         .password
@@ -119,16 +100,15 @@ pub async fn submit(
     let user_id = match (ok, credentials) {
         (true, Some(c)) if !c.disabled => c.id,
         _ => {
-            app.db.rate_limit_hit(&address_key, WINDOW_SECS).await?;
-            app.db.rate_limit_hit(&account_key, WINDOW_SECS).await?;
+            app.db.rate_limit_hit(&limits.address, WINDOW_SECS).await?;
+            app.db.rate_limit_hit(&limits.account, WINDOW_SECS).await?;
             tracing::info!(ip = %ip, "failed sign-in");
-            let mut errors = FieldErrors::new();
-            errors.add("email", "Enter a correct email address and password");
+            let errors = FieldErrors::one("email", "Enter a correct email address and password");
             return render_errors(errors, StatusCode::UNAUTHORIZED);
         }
     };
 
-    app.db.rate_limit_clear(&account_key).await?;
+    app.db.rate_limit_clear(&limits.account).await?;
     let token = random_token();
     app.db
         .create_session(
@@ -141,14 +121,68 @@ pub async fn submit(
     app.db
         .audit(Some(user_id), "signed in", email.as_str(), "")
         .await?;
-    let cookie = Cookie::build((SESSION_COOKIE, token))
+    let cookie = session_cookie(&app, token);
+    Ok((jar.add(cookie), Redirect::to(&next)).into_response())
+}
+
+fn session_cookie(app: &App, token: String) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token))
         .path("/")
         .http_only(true)
         .secure(app.config.secure_cookies)
         .same_site(SameSite::Lax)
         .max_age(time::Duration::seconds(SESSION_SECS))
-        .build();
-    Ok((jar.add(cookie), Redirect::to(&next)).into_response())
+        .build()
+}
+
+impl SignInForm {
+    /// The e-mail address, once both fields are filled in.
+    fn check(&self) -> Result<Email, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let email = if self.email.trim().is_empty() {
+            errors.add("email", "Enter your email address");
+            None
+        } else {
+            errors.check("email", Email::parse(&self.email))
+        };
+        if self.password.is_empty() {
+            errors.add("password", "Enter your password");
+        }
+        match email {
+            Some(email) if errors.is_empty() => Ok(email),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The failed sign-in counters a request counts against: its address's and the account's.
+struct Limits {
+    address: String,
+    account: String,
+}
+
+impl Limits {
+    fn of(ip: std::net::IpAddr, email: &Email) -> Limits {
+        Limits {
+            address: format!("sign-in:address:{ip}"),
+            account: format!("sign-in:account:{}", email.as_str()),
+        }
+    }
+
+    /// How long to wait, when either counter has reached its limit.
+    async fn refusal(&self, app: &App) -> Result<Option<i64>, crate::store::StoreError> {
+        let (address_hits, address_reset) =
+            app.db.rate_limit_hits(&self.address, WINDOW_SECS).await?;
+        let (account_hits, account_reset) =
+            app.db.rate_limit_hits(&self.account, WINDOW_SECS).await?;
+        let reset = match (address_hits >= ADDRESS_LIMIT, account_hits >= ACCOUNT_LIMIT) {
+            (false, false) => return Ok(None),
+            (true, true) => address_reset.max(account_reset),
+            (true, false) => address_reset,
+            (false, true) => account_reset,
+        };
+        Ok(Some(reset - now()))
+    }
 }
 
 fn too_many(app: &App, viewer: &Viewer, next: &str, wait_secs: i64) -> PageResult {

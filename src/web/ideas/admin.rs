@@ -4,9 +4,9 @@
 
 use crate::App;
 use crate::domain::FieldErrors;
-use crate::domain::idea::IdeaStatus;
+use crate::domain::idea::{ChallengeInput, IdeaStatus};
 use crate::domain::role::Role;
-use crate::domain::text::{Slug, required_line};
+use crate::domain::text::Slug;
 use crate::store::ideas::Challenge;
 use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
@@ -15,36 +15,23 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use minijinja::value::Serde;
-use serde::{Deserialize, Serialize};
-
-#[derive(Deserialize, Serialize, Default)]
-pub struct ChallengeForm {
-    #[serde(default)]
-    organisation: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    slug: String,
-    #[serde(default)]
-    summary: String,
-    /// One criterion per line.
-    #[serde(default)]
-    criteria: String,
-    #[serde(default)]
-    opens_at: String,
-    #[serde(default)]
-    closes_at: String,
-}
+use serde::Deserialize;
 
 /// `GET /admin/ideas`: challenges, and the form for a new one.
 pub async fn admin_list(State(app): State<App>, viewer: Viewer) -> PageResult {
-    render_admin_list(&app, &viewer, &ChallengeForm::default(), FieldErrors::new()).await
+    render_admin_list(
+        &app,
+        &viewer,
+        &ChallengeInput::default(),
+        FieldErrors::new(),
+    )
+    .await
 }
 
 async fn render_admin_list(
     app: &App,
     viewer: &Viewer,
-    form: &ChallengeForm,
+    form: &ChallengeInput,
     errors: FieldErrors,
 ) -> PageResult {
     let user = viewer.signed_in()?.clone();
@@ -78,85 +65,39 @@ async fn render_admin_list(
 pub async fn create_challenge(
     State(app): State<App>,
     viewer: Viewer,
-    CsrfForm(form): CsrfForm<ChallengeForm>,
+    CsrfForm(form): CsrfForm<ChallengeInput>,
 ) -> PageResult {
     let user = viewer.signed_in()?.clone();
     let orgs = user.organisations_with(Role::Editor, &app.db.organisations().await?);
     if orgs.is_empty() {
         return Err(PageError::Forbidden);
     }
-    let mut errors = FieldErrors::new();
-    let org = orgs.iter().find(|o| o.slug == form.organisation);
-    if org.is_none() {
-        errors.add(
-            "organisation",
-            "Choose an organisation you are an editor of",
-        );
-    }
-    let title = errors.check("title", required_line(&form.title, "a title", 200));
-    let slug = if form.slug.trim().is_empty() {
-        title.as_deref().map(Slug::from_title)
-    } else {
-        errors.check("slug", Slug::parse(&form.slug))
+    let keys: Vec<(String, i64)> = orgs.iter().map(|o| (o.slug.clone(), o.id)).collect();
+    let c = match form.check(&keys) {
+        Ok(c) => c,
+        Err(errors) => return render_admin_list(&app, &viewer, &form, errors).await,
     };
-    let criteria: Vec<String> = form
-        .criteria
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect();
-    if criteria.is_empty()
-        || criteria.len() > 10
-        || criteria.iter().any(|c| c.chars().count() > 100)
-    {
-        errors.add(
-            "criteria",
-            "Give 1 to 10 criteria, one per line, each 100 characters or fewer",
-        );
-    }
-    let opens = errors.check(
-        "opens_at",
-        crate::domain::exercise::parse_instant(&form.opens_at),
-    );
-    let closes = errors.check(
-        "closes_at",
-        crate::domain::exercise::parse_instant(&form.closes_at),
-    );
-    if let (Some(o), Some(c)) = (opens, closes)
-        && c <= o
-    {
-        errors.add("closes_at", "Closing date must be after the opening date");
-    }
-    if form.summary.chars().count() > 2000 {
-        errors.add("summary", "Summary must be 2000 characters or fewer");
-    }
-    let (Some(org), Some(title), Some(slug), Some(opens), Some(closes), true) =
-        (org, title, slug, opens, closes, errors.is_empty())
-    else {
-        return render_admin_list(&app, &viewer, &form, errors).await;
-    };
-    match app
-        .db
+    let slug = c.slug.as_str();
+    let created = (app.db)
         .create_challenge(
-            org.id,
-            slug.as_str(),
-            &title,
-            form.summary.trim(),
-            &criteria,
-            opens,
-            closes,
+            c.organisation_id,
+            slug,
+            &c.title,
+            &c.summary,
+            &c.criteria,
+            c.opens_at,
+            c.closes_at,
         )
-        .await
-    {
+        .await;
+    match created {
         Ok(_) => {
             app.db
-                .audit(Some(user.id), "challenge.create", slug.as_str(), "")
+                .audit(Some(user.id), "challenge.create", slug, "")
                 .await?;
             Ok(Redirect::to(&format!("/admin/ideas/{slug}")).into_response())
         }
         Err(crate::store::StoreError::Conflict(_)) => {
-            errors.add(
+            let errors = FieldErrors::one(
                 "slug",
                 "Another challenge already has that web address: choose another",
             );
