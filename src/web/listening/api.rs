@@ -94,6 +94,40 @@ pub struct ResponseBody {
     email: Option<String>,
 }
 
+/// The segment answers: an object by segment id, or one string for the first segment.
+fn segments_of(def: &Definition, segment: Option<Value>) -> Result<Map<String, Value>, ApiError> {
+    let refuse = |message: &str| Err(ApiError::Invalid(FieldErrors::one("segment", message)));
+    match segment {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(m)) => Ok(m),
+        Some(v @ Value::String(_)) => match def.segments.first() {
+            Some(first) => Ok(Map::from_iter([(first.id.clone(), v)])),
+            None => refuse("This exercise asks no segment question"),
+        },
+        Some(_) => refuse("Give the segment as a string or an object of answers by segment id"),
+    }
+}
+
+/// The request's `Idempotency-Key` (a fresh one when it sent none) and who sent it: keys are
+/// matched per caller, by the token it sent, or else by its address.
+fn idempotency(headers: &HeaderMap, ip: std::net::IpAddr) -> Result<(String, String), ApiError> {
+    let key = match headers.get("idempotency-key") {
+        Some(v) => v
+            .to_str()
+            .map_err(|_| ApiError::BadRequest("the Idempotency-Key header must be text".into()))?
+            .to_string(),
+        None => crate::auth::random_token(),
+    };
+    let bearer = (headers.get(header::AUTHORIZATION))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let caller = match bearer {
+        Some(token) => format!("token:{}", crate::auth::token_hash(token.trim())),
+        None => format!("address:{ip}"),
+    };
+    Ok((key, caller))
+}
+
 /// `POST /api/v1/consultations/{slug}/responses` (public). An `Idempotency-Key` header makes
 /// a retry safe: the same key returns the first response's reference (200, not 201).
 pub async fn respond(
@@ -105,42 +139,8 @@ pub async fn respond(
 ) -> ApiResult {
     let e = published(&app, &slug).await?;
     let def = e.definition();
-    let segments = match body.segment {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(m)) => m,
-        Some(v @ Value::String(_)) => match def.segments.first() {
-            Some(first) => Map::from_iter([(first.id.clone(), v)]),
-            None => {
-                let mut errors = FieldErrors::new();
-                errors.add("segment", "This exercise asks no segment question");
-                return Err(ApiError::Invalid(errors));
-            }
-        },
-        Some(_) => {
-            let mut errors = FieldErrors::new();
-            errors.add(
-                "segment",
-                "Give the segment as a string or an object of answers by segment id",
-            );
-            return Err(ApiError::Invalid(errors));
-        }
-    };
-    let key = match headers.get("idempotency-key") {
-        Some(v) => v
-            .to_str()
-            .map_err(|_| ApiError::BadRequest("the Idempotency-Key header must be text".into()))?
-            .to_string(),
-        None => crate::auth::random_token(),
-    };
-    // Keys are matched per caller: by the token it sent, or else by its address.
-    let caller = match headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    {
-        Some(token) => format!("token:{}", crate::auth::token_hash(token.trim())),
-        None => format!("address:{ip}"),
-    };
+    let segments = segments_of(&def, body.segment.clone())?;
+    let (key, caller) = idempotency(&headers, ip)?;
     let outcome = listening::submit(
         &app,
         &e,

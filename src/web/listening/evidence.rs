@@ -4,8 +4,8 @@
 use super::admin::exercise_for;
 use crate::App;
 use crate::domain::FieldErrors;
-use crate::domain::evidence::{EvidenceInput, Mapping, Source};
-use crate::domain::exercise::QuestionType;
+use crate::domain::evidence::{EvidenceInput, Mapping, NewEvidence, Source};
+use crate::domain::exercise::{Definition, Question, QuestionType};
 use crate::domain::role::Role;
 use crate::domain::table::Table;
 use crate::domain::time::rfc3339;
@@ -15,7 +15,6 @@ use crate::web::error::{PageError, PageResult};
 use crate::web::listening::public::csv_download;
 use crate::web::viewer::{CsrfForm, CsrfUpload, Viewer};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -36,7 +35,7 @@ async fn render_evidence(
         context! {
             exercise => Serde(e),
             items => Serde(app.db.evidence(e.id).await?),
-            text_questions => Serde(def.questions.iter().filter(|q| q.kind == QuestionType::Text).collect::<Vec<_>>()),
+            text_questions => Serde(text_questions(&def)),
             form => Serde(form),
             errors => Serde(errors),
         },
@@ -85,23 +84,7 @@ pub async fn import_evidence(
     let (user, e) = exercise_for(&app, &viewer, id, Role::Analyst).await?;
     let def = e.definition();
     let step = upload.fields.get("step").cloned().unwrap_or_default();
-    let text = match (&upload.file, upload.fields.get("csv")) {
-        (Some((_, bytes)), _) if !bytes.is_empty() => {
-            String::from_utf8(bytes.clone()).map_err(|_| {
-                "The file is not UTF-8 text: save it as “CSV UTF-8” and try again".to_string()
-            })
-        }
-        (_, Some(t)) if !t.is_empty() => Ok(t.clone()),
-        _ => Err("Choose a CSV file to import".to_string()),
-    };
-    let parsed = text.and_then(|t| {
-        let table = Table::read_text(&t).map_err(|e| e.to_string())?;
-        if table.rows.is_empty() {
-            return Err("The file has a header row but no responses".to_string());
-        }
-        Ok((t, table))
-    });
-    let (text, table) = match parsed {
+    let (text, table) = match uploaded_table(&upload) {
         Ok(p) => p,
         Err(m) => {
             let errors = FieldErrors::one("file", m);
@@ -135,17 +118,7 @@ pub async fn import_evidence(
         Ok(items) => (items, FieldErrors::new()),
         Err(errors) => (vec![], errors),
     };
-    let preview_rows: Vec<(String, String, String)> = preview
-        .iter()
-        .take(10)
-        .map(|i| {
-            (
-                i.collected_on.clone(),
-                i.segment.clone(),
-                i.body.chars().take(200).collect(),
-            )
-        })
-        .collect();
+    let status = form_status(&errors);
     viewer.render_with_status(
         &app,
         "admin/consultations/evidence_import.html",
@@ -153,12 +126,50 @@ pub async fn import_evidence(
             exercise => Serde(&e),
             header => &table.header, rows => table.rows.len(), csv => text,
             mapping => Serde(mapping),
-            text_questions => Serde(def.questions.iter().filter(|q| q.kind == QuestionType::Text).collect::<Vec<_>>()),
-            preview => Serde(preview_rows), preview_count => preview.len(),
+            text_questions => Serde(text_questions(&def)),
+            preview => Serde(preview_rows(&preview)), preview_count => preview.len(),
             errors => Serde(&errors),
         },
-        if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST },
+        status,
     )
+}
+
+/// The file uploaded in step 1, or its text posted back in steps 2 and 3, as a table with
+/// rows.
+fn uploaded_table(upload: &CsrfUpload) -> Result<(String, Table), String> {
+    let text = match (&upload.file, upload.fields.get("csv")) {
+        (Some((_, bytes)), _) if !bytes.is_empty() => String::from_utf8(bytes.clone())
+            .map_err(|_| "The file is not UTF-8 text: save it as “CSV UTF-8” and try again")?,
+        (_, Some(t)) if !t.is_empty() => t.clone(),
+        _ => return Err("Choose a CSV file to import".to_string()),
+    };
+    let table = Table::read_text(&text).map_err(|e| e.to_string())?;
+    if table.rows.is_empty() {
+        return Err("The file has a header row but no responses".to_string());
+    }
+    Ok((text, table))
+}
+
+/// The first rows of an import as the preview shows them: date, segment, start of the text.
+fn preview_rows(items: &[NewEvidence]) -> Vec<(String, String, String)> {
+    let first = items.iter().take(10);
+    first
+        .map(|i| {
+            (
+                i.collected_on.clone(),
+                i.segment.clone(),
+                i.body.chars().take(200).collect(),
+            )
+        })
+        .collect()
+}
+
+fn text_questions(def: &Definition) -> Vec<&Question> {
+    let text = def
+        .questions
+        .iter()
+        .filter(|q| q.kind == QuestionType::Text);
+    text.collect()
 }
 
 /// `GET /admin/consultations/{id}/responses.csv` (analyst): every response in full, one
