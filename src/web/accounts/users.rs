@@ -12,6 +12,7 @@ use crate::domain::text::required_line;
 use crate::domain::user::Email;
 use crate::store::StoreError;
 use crate::store::organisations::Organisation;
+use crate::store::users::User;
 use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
 use crate::web::viewer::{CsrfForm, SignedIn, Viewer};
@@ -252,6 +253,15 @@ pub async fn edit_user(State(app): State<App>, viewer: Viewer, Path(id): Path<i6
     )
 }
 
+/// True when the edit takes away the last way `user` administers: admin roles, or the
+/// account itself by disabling it.
+fn loses_admin(user: &User, held: &[(i64, Role)], roles: &[(i64, Role)], disabled: bool) -> bool {
+    let is_admin = |roles: &[(i64, Role)]| roles.iter().any(|(_, r)| *r == Role::Admin);
+    let was_admin = (user.hub_admin || is_admin(held)) && !user.disabled;
+    let stays_admin = !disabled && (user.hub_admin || is_admin(roles));
+    was_admin && !stays_admin
+}
+
 /// `POST /admin/users/{id}/edit`: name, roles and whether the account is disabled. An admin
 /// changes roles only in the organisations they administer, and changes the name or
 /// disables the account only of someone whose roles are all there (or as a hub admin).
@@ -286,40 +296,17 @@ pub async fn update_user(
     }
     let roles = chosen.map(|chosen| roles_after_edit(&held, &chosen, &administered));
     // Never leave the hub without an enabled admin: the last one cannot lose the role.
-    if let Some(roles) = &roles {
-        let was_admin =
-            (user.hub_admin || held.iter().any(|(_, r)| *r == Role::Admin)) && !user.disabled;
-        let stays_admin =
-            !disabled && (user.hub_admin || roles.iter().any(|(_, r)| *r == Role::Admin));
-        if was_admin && !stays_admin && app.db.count_enabled_admins().await? <= 1 {
-            errors.add(
-                "roles",
-                "This is the only admin: give another user the admin role first",
-            );
-        }
+    if let Some(roles) = &roles
+        && loses_admin(&user, &held, roles, disabled)
+        && app.db.count_enabled_admins().await? <= 1
+    {
+        let message = "This is the only admin: give another user the admin role first";
+        errors.add("roles", message);
     }
-    let (Some(name), Some(roles)) = (name, roles) else {
-        return user_form_page(
-            &app,
-            &viewer,
-            Some(Value::from(Serde(&user))),
-            &form,
-            &errors,
-            scope,
-            &elsewhere,
-        );
+    let (Some(name), Some(roles), true) = (name, roles, errors.is_empty()) else {
+        let shown = Some(Value::from(Serde(&user)));
+        return user_form_page(&app, &viewer, shown, &form, &errors, scope, &elsewhere);
     };
-    if !errors.is_empty() {
-        return user_form_page(
-            &app,
-            &viewer,
-            Some(Value::from(Serde(&user))),
-            &form,
-            &errors,
-            scope,
-            &elsewhere,
-        );
-    }
     app.db.update_user(id, &name, disabled, &roles).await?;
     let detail = format!(
         "{}{}",
