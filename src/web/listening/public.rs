@@ -340,13 +340,25 @@ pub async fn submit(
             context! { exercise => Serde(&e), reference => "", scores => Serde(Vec::<()>::new()) },
         );
     }
+    store(&app, &viewer, &e, &state, (&page_answers, &segments), ip).await
+}
+
+/// Stores the whole response and sends the browser to its confirmation, or shows why not.
+async fn store(
+    app: &App,
+    viewer: &Viewer,
+    e: &Exercise,
+    state: &FormState,
+    (answers, segments): (&Map<String, Value>, &Map<String, Value>),
+    ip: std::net::IpAddr,
+) -> PageResult {
     let email = (!state.email.trim().is_empty()).then_some(state.email.as_str());
     let outcome = listening::submit(
-        &app,
-        &e,
+        app,
+        e,
         Submission {
-            answers: &page_answers,
-            segments: &segments,
+            answers,
+            segments,
             email,
             submission_key: &state.submission_key,
             scope: listening::KeyScope::Form,
@@ -356,16 +368,16 @@ pub async fn submit(
     .await;
     match outcome {
         Ok(receipt) => Ok(Redirect::to(&format!(
-            "/consultations/{slug}/confirmation/{}",
-            receipt.reference
+            "/consultations/{}/confirmation/{}",
+            e.slug, receipt.reference
         ))
         .into_response()),
         Err(Refusal::Invalid(errors)) => {
-            render_form(&app, &viewer, &e, &state, errors, StatusCode::BAD_REQUEST)
+            render_form(app, viewer, e, state, errors, StatusCode::BAD_REQUEST)
         }
         Err(Refusal::NotOpen(message)) => {
             let errors = FieldErrors::one("respond", message);
-            render_form(&app, &viewer, &e, &state, errors, StatusCode::CONFLICT)
+            render_form(app, viewer, e, state, errors, StatusCode::CONFLICT)
         }
         Err(Refusal::TooMany) => Err(PageError::TooManyRequests {
             retry_after_secs: listening::RESPONSE_WINDOW_SECS,
