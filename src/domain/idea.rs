@@ -1,6 +1,7 @@
 //! Idea challenges and the ideas in them.
 
 use super::FieldErrors;
+use super::programme::{NewProject, Phase, Status};
 use super::text::{Slug, required_line};
 use serde::{Deserialize, Serialize};
 
@@ -114,5 +115,56 @@ impl ChallengeInput {
             }),
             _ => Err(errors),
         }
+    }
+}
+
+/// The project a shortlisted idea becomes: in discovery and on track from `today`, for the
+/// challenge's organisation, under the first slug from its title that is not `taken`. The
+/// programme manager completes it in the register.
+pub fn project_from_idea(
+    title: &str,
+    body: &str,
+    organisation_id: i64,
+    today: i64,
+    taken: impl Fn(&str) -> bool,
+) -> NewProject {
+    let base = Slug::from_title(title);
+    let mut slug = base.clone();
+    let mut n = 2;
+    while taken(slug.as_str()) {
+        // Shortened so that the number always fits within a slug's 80 characters.
+        let suffix = format!("-{n}");
+        let stem: String = base.as_str().chars().take(80 - suffix.len()).collect();
+        slug = Slug::from_title(&format!("{stem}{suffix}"));
+        n += 1;
+    }
+    NewProject {
+        slug,
+        title: title.to_string(),
+        summary: ::sanitise::plain_text(body, 300),
+        owner_team: String::new(),
+        phase: Phase::Discovery,
+        status: Status::OnTrack,
+        start_date: Some(today),
+        end_date: None,
+        topics: vec![],
+        commitment_ids: vec![],
+        organisation_ids: vec![organisation_id],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_idea_becomes_a_project_under_a_free_slug() {
+        let taken = |s: &str| ["text-reminders", "text-reminders-2"].contains(&s);
+        let p = project_from_idea("Text reminders", "Send a text.", 3, 86_400, taken);
+        assert_eq!(p.slug.as_str(), "text-reminders-3");
+        assert_eq!((p.phase, p.organisation_ids), (Phase::Discovery, vec![3]));
+        let long = "a".repeat(90);
+        let p = project_from_idea(&long, "", 3, 0, |s| s == "a".repeat(80));
+        assert_eq!(p.slug.as_str(), format!("{}-2", "a".repeat(78)));
     }
 }

@@ -201,6 +201,32 @@ fn choose<'a>(access: &'a Access, slug: &str) -> Option<(Scope<'a>, Option<&'a O
         })
 }
 
+/// The period asked for; or, when it cannot be read, the last 30 days and why.
+fn period_or_default(q: &PeriodQuery) -> (Period, FieldErrors) {
+    match parse_period(q) {
+        Ok(p) => (p, FieldErrors::new()),
+        Err(e) => {
+            let default = parse_period(&PeriodQuery::default());
+            (default.unwrap_or(Period { from: 0, to: 0 }), e)
+        }
+    }
+}
+
+/// The dashboard's choice of what to count: the whole hub (for those who see it) and each
+/// organisation the viewer may see.
+fn scope_choices(access: &Access, chosen: Option<&Organisation>) -> Vec<serde_json::Value> {
+    let mut scopes = Vec::new();
+    if access.hub {
+        let whole = json!({"value": "", "text": "The whole hub", "selected": chosen.is_none()});
+        scopes.push(whole);
+    }
+    for o in &access.organisations {
+        let selected = chosen.is_some_and(|s| s.slug == o.slug);
+        scopes.push(json!({"value": o.slug, "text": o.name, "selected": selected}));
+    }
+    scopes
+}
+
 /// `GET /admin/analytics`.
 pub async fn dashboard(
     State(app): State<App>,
@@ -210,13 +236,7 @@ pub async fn dashboard(
     let user = viewer.signed_in()?;
     let access = access(&app, user).await?;
     let (scope, organisation) = choose(&access, &q.organisation).ok_or(PageError::Forbidden)?;
-    let (period, errors) = match parse_period(&q) {
-        Ok(p) => (p, FieldErrors::new()),
-        Err(e) => (
-            parse_period(&PeriodQuery::default()).unwrap_or(Period { from: 0, to: 0 }),
-            e,
-        ),
-    };
+    let (period, errors) = period_or_default(&q);
     // This node's latest counts first, so the page is up to the moment here.
     app.flush_analytics().await;
     let top = app
@@ -233,21 +253,13 @@ pub async fn dashboard(
     let total_visitors: i64 = days.iter().map(|d| d.visitors).sum();
     let trend = trend_rows(period, &days);
     let status = form_status(&errors);
-    let mut scopes = Vec::new();
-    if access.hub {
-        scopes.push(
-            json!({"value": "", "text": "The whole hub", "selected": organisation.is_none()}),
-        );
-    }
-    for o in &access.organisations {
-        scopes.push(json!({"value": o.slug, "text": o.name,
-            "selected": organisation.is_some_and(|s| s.slug == o.slug)}));
-    }
+    let scopes = scope_choices(&access, organisation);
+    let organisation_slug = organisation.map(|o| o.slug.as_str()).unwrap_or("");
     let csv_query = format!(
         "from={}&to={}&organisation={}",
         iso_date(period.from),
         iso_date(period.to),
-        crate::web::error::urlencode(organisation.map(|o| o.slug.as_str()).unwrap_or(""))
+        crate::web::error::urlencode(organisation_slug)
     );
     viewer.render_with_status(
         &app,

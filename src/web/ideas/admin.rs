@@ -4,9 +4,8 @@
 
 use crate::App;
 use crate::domain::FieldErrors;
-use crate::domain::idea::{ChallengeInput, IdeaStatus};
+use crate::domain::idea::{ChallengeInput, IdeaStatus, project_from_idea};
 use crate::domain::role::Role;
-use crate::domain::text::Slug;
 use crate::store::ideas::Challenge;
 use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
@@ -241,15 +240,11 @@ pub async fn make_project(
     Path((slug, id)): Path<(String, i64)>,
     CsrfForm(_): CsrfForm<DecisionForm>,
 ) -> PageResult {
-    use crate::domain::programme::{NewProject, Phase, Status};
     let c = app.db.challenge_by_slug(&slug).await?;
     let user = viewer.signed_in()?.clone();
     let all = app.db.organisations().await?;
-    if !user
-        .organisations_with(Role::Programme, &all)
-        .iter()
-        .any(|o| o.id == c.organisation_id)
-    {
+    let programme = user.organisations_with(Role::Programme, &all);
+    if !programme.iter().any(|o| o.id == c.organisation_id) {
         return Err(PageError::Forbidden);
     }
     let idea = app.db.idea(id).await?;
@@ -270,26 +265,10 @@ pub async fn make_project(
         ));
     }
     let register = app.db.register().await?;
-    let base = Slug::from_title(&idea.title);
-    let mut slug_text = base.as_str().to_string();
-    let mut n = 2;
-    while register.project(&slug_text).is_some() {
-        slug_text = format!("{}-{n}", base.as_str());
-        n += 1;
-    }
-    let project = NewProject {
-        slug: Slug::parse(&slug_text).map_err(PageError::BadRequest)?,
-        title: idea.title.clone(),
-        summary: crate::sanitise::plain_text(&idea.body, 300),
-        owner_team: String::new(),
-        phase: Phase::Discovery,
-        status: Status::OnTrack,
-        start_date: Some(crate::store::now() / 86_400 * 86_400),
-        end_date: None,
-        topics: vec![],
-        commitment_ids: vec![],
-        organisation_ids: vec![c.organisation_id],
-    };
+    let today = crate::store::now() / 86_400 * 86_400;
+    let taken = |slug: &str| register.project(slug).is_some();
+    let project = project_from_idea(&idea.title, &idea.body, c.organisation_id, today, taken);
+    let slug_text = project.slug.to_string();
     let project_id = app.db.create_project_from_idea(id, &project).await?;
     app.db
         .audit(

@@ -259,49 +259,24 @@ pub async fn add_comment(
     if !post.is_public(crate::store::now()) || post.kind != PostKind::Post {
         return Err(PageError::NotFound);
     }
+    let refused = |message: String, status| {
+        let errors = FieldErrors::one("body", message);
+        render_post(&app, &viewer, &slug, form.comment.clone(), errors, status)
+    };
     if let Some(refusal) = comments_refused(&app, &post).await? {
-        let mut errors = FieldErrors::new();
-        errors.add("body", refusal);
-        return render_post(
-            &app,
-            &viewer,
-            &slug,
-            form.comment,
-            errors,
-            StatusCode::FORBIDDEN,
-        )
-        .await;
+        return refused(refusal, StatusCode::FORBIDDEN).await;
     }
     let comment = match form.comment.parse() {
         Ok(c) => c,
         Err(errors) => {
-            return render_post(
-                &app,
-                &viewer,
-                &slug,
-                form.comment,
-                errors,
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
+            let status = StatusCode::BAD_REQUEST;
+            return render_post(&app, &viewer, &slug, form.comment, errors, status).await;
         }
     };
-    let key = format!("comment:address:{}", ip);
+    let key = format!("comment:address:{ip}");
     if app.db.rate_limit_hit(&key, COMMENT_WINDOW_SECS).await? > COMMENT_LIMIT {
-        let mut errors = FieldErrors::new();
-        errors.add(
-            "body",
-            "You have sent several comments in a short time. Wait 10 minutes and try again.",
-        );
-        return render_post(
-            &app,
-            &viewer,
-            &slug,
-            form.comment,
-            errors,
-            StatusCode::TOO_MANY_REQUESTS,
-        )
-        .await;
+        let wait = "You have sent several comments in a short time. Wait 10 minutes and try again.";
+        return refused(wait.into(), StatusCode::TOO_MANY_REQUESTS).await;
     }
     // A bot that filled the honeypot is thanked like anyone else, and nothing is stored.
     if form.website.trim().is_empty() {
