@@ -340,6 +340,27 @@ impl Definition {
         }
     }
 
+    /// Refuses a change that would make answers already given mean something else: every
+    /// question of `old` must still be here, with its type.
+    pub fn keeps_answers_to(&self, old: &Definition) -> Result<(), FieldErrors> {
+        let kept = |old: &Question| {
+            self.questions
+                .iter()
+                .any(|q| q.id == old.id && q.kind == old.kind)
+        };
+        match old.questions.iter().find(|q| !kept(q)) {
+            None => Ok(()),
+            Some(lost) => Err(FieldErrors::one(
+                "questions",
+                format!(
+                    "Question {} has responses, so it cannot be removed or change type. Close \
+                     this exercise and start a new one instead",
+                    lost.id
+                ),
+            )),
+        }
+    }
+
     pub fn question(&self, id: &str) -> Option<&Question> {
         self.questions.iter().find(|q| q.id == id)
     }

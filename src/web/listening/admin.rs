@@ -221,36 +221,17 @@ pub(super) async fn save_definition(
     def: Definition,
     orgs: &[Organisation],
 ) -> Result<(), FieldErrors> {
-    let mut errors = FieldErrors::new();
     let Some(org) = orgs.iter().find(|o| o.slug == def.organisation) else {
-        errors.add(
-            "organisation",
-            "Choose an organisation you are an editor of",
-        );
-        return Err(errors);
+        let message = "Choose an organisation you are an editor of";
+        return Err(FieldErrors::one("organisation", message));
     };
     if e.published && def.questions.is_empty() {
-        errors.add(
-            "questions",
-            "A published exercise needs at least one question",
-        );
-        return Err(errors);
+        let message = "A published exercise needs at least one question";
+        return Err(FieldErrors::one("questions", message));
     }
     // Answers already given must still mean what they meant.
     if app.db.response_count(e.id).await.unwrap_or(0) > 0 {
-        for old in &e.definition().questions {
-            if !def
-                .questions
-                .iter()
-                .any(|q| q.id == old.id && q.kind == old.kind)
-            {
-                errors.add(
-                    "questions",
-                    format!("Question {} has responses, so it cannot be removed or change type. Close this exercise and start a new one instead", old.id),
-                );
-                return Err(errors);
-            }
-        }
+        def.keeps_answers_to(&e.definition())?;
     }
     let valid = def.validate()?;
     let body_html = crate::sanitise::render_field(&valid.definition.body, "body")
@@ -263,16 +244,13 @@ pub(super) async fn save_definition(
     {
         Ok(()) => Ok(()),
         Err(crate::store::StoreError::Conflict(_)) => {
-            errors.add(
-                "slug",
-                "Another exercise already has that web address: choose another",
-            );
-            Err(errors)
+            let message = "Another exercise already has that web address: choose another";
+            Err(FieldErrors::one("slug", message))
         }
         Err(err) => {
             tracing::error!(error = %err, "cannot save an exercise");
-            errors.add("definition", "The exercise could not be saved; try again");
-            Err(errors)
+            let message = "The exercise could not be saved; try again";
+            Err(FieldErrors::one("definition", message))
         }
     }
 }

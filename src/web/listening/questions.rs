@@ -113,6 +113,28 @@ pub struct SegmentForm {
     required: Option<String>,
 }
 
+impl SegmentForm {
+    /// The segment question, numbered `n` when it was given no id.
+    fn question(&self, n: usize) -> SegmentQuestion {
+        let id = match self.id.trim() {
+            "" => format!("segment{n}"),
+            id => id.to_string(),
+        };
+        let options = self
+            .options
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty());
+        SegmentQuestion {
+            id,
+            title: self.title.trim().to_string(),
+            hint: None,
+            required: self.required.is_some(),
+            options: options.map(str::to_string).collect(),
+        }
+    }
+}
+
 /// `POST /admin/consultations/{id}/segments`: adds a question about the respondent.
 pub async fn add_segment(
     State(app): State<App>,
@@ -123,24 +145,7 @@ pub async fn add_segment(
     let (user, e) = exercise_for(&app, &viewer, id, Role::Editor).await?;
     let (_, orgs) = with_role(&app, &viewer, Role::Editor).await?;
     let mut def = e.definition();
-    let sid = if form.id.trim().is_empty() {
-        format!("segment{}", def.segments.len() + 1)
-    } else {
-        form.id.trim().to_string()
-    };
-    def.segments.push(SegmentQuestion {
-        id: sid,
-        title: form.title.trim().to_string(),
-        hint: None,
-        required: form.required.is_some(),
-        options: form
-            .options
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_string)
-            .collect(),
-    });
+    def.segments.push(form.question(def.segments.len() + 1));
     let at = format!("segments.{}.", def.segments.len() - 1);
     match save_definition(&app, &e, def, &orgs).await {
         Ok(()) => {
