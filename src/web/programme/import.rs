@@ -6,7 +6,6 @@
 //! Rows are numbered as a spreadsheet shows them: the header is row 1.
 
 use crate::App;
-use crate::auth::constant_time_eq;
 use crate::domain::FieldErrors;
 use crate::domain::programme::NewProject;
 use crate::domain::register_import::{
@@ -15,56 +14,12 @@ use crate::domain::register_import::{
 use crate::domain::table::Table;
 use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
-use crate::web::viewer::{CsrfForm, Viewer};
-use axum::body::Bytes;
+use crate::web::viewer::{CsrfForm, CsrfUpload, Viewer};
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use minijinja::value::Serde;
 use std::collections::BTreeMap;
-
-/// The parts of a `multipart/form-data` body: (name, data).
-pub fn multipart_parts(content_type: &str, body: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
-    let boundary = content_type
-        .split(';')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("boundary="))?
-        .trim_matches('"');
-    let delimiter = format!("--{boundary}");
-    let d = delimiter.as_bytes();
-    let mut parts = Vec::new();
-    let mut pos = find(body, d, 0)? + d.len();
-    loop {
-        if body[pos..].starts_with(b"--") {
-            break;
-        }
-        let headers_end = find(body, b"\r\n\r\n", pos)?;
-        let headers = std::str::from_utf8(&body[pos..headers_end]).ok()?;
-        let data_start = headers_end + 4;
-        let next = find(body, d, data_start)?;
-        let data_end = next.checked_sub(2).filter(|e| *e >= data_start)?;
-        let name = headers
-            .split(';')
-            .map(str::trim)
-            .find_map(|p| p.strip_prefix("name=\""))
-            .and_then(|n| n.split('"').next())?
-            .to_string();
-        parts.push((name, body[data_start..data_end].to_vec()));
-        pos = next + d.len();
-    }
-    Some(parts)
-}
-
-fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if from > hay.len() {
-        return None;
-    }
-    hay[from..]
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|i| i + from)
-}
 
 /// What the register and the organisations hold, for matching the file's rows.
 async fn known(app: &App) -> Result<Known, PageError> {
@@ -137,67 +92,40 @@ pub async fn show(State(app): State<App>, viewer: Viewer) -> PageResult {
 }
 
 /// `POST /admin/programme/import`: the uploaded file (`multipart/form-data`, field `file`).
-pub async fn upload(
-    State(app): State<App>,
-    viewer: Viewer,
-    headers: HeaderMap,
-    body: Bytes,
-) -> PageResult {
+pub async fn upload(State(app): State<App>, viewer: Viewer, upload: CsrfUpload) -> PageResult {
     crate::web::programme::admin::editor(&app, &viewer).await?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let parts = multipart_parts(content_type, &body).ok_or_else(|| {
-        PageError::BadRequest("The upload could not be read: choose a file and try again.".into())
-    })?;
-    let token = parts
-        .iter()
-        .find(|(n, _)| n == "csrf_token")
-        .and_then(|(_, v)| std::str::from_utf8(v).ok())
-        .unwrap_or_default();
-    if !constant_time_eq(token, &viewer.csrf_token) {
-        return Err(PageError::BadRequest(
-            "This form has expired. Go back, reload the page and try again.".into(),
-        ));
-    }
-    let file = parts
-        .iter()
-        .find(|(n, _)| n == "file")
+    let file = upload
+        .file
+        .as_ref()
         .map(|(_, d)| d.as_slice())
         .unwrap_or_default();
-    let mut errors = FieldErrors::new();
-    if file.is_empty() {
-        errors.add("file", "Choose a CSV file to upload");
-    }
-    let table = if errors.is_empty() {
-        errors.check("file", read_table(file))
+    let read = if file.is_empty() {
+        Err("Choose a CSV file to upload".to_string())
     } else {
-        None
+        read_table(file)
     };
-    let Some(table) = table else {
-        return render(
-            &app,
-            &viewer,
-            "upload",
-            "",
-            None,
-            &BTreeMap::new(),
-            &[],
-            &errors,
-        );
-    };
-    let csv = String::from_utf8_lossy(file).into_owned();
-    render(
-        &app,
-        &viewer,
-        "map",
-        &csv,
-        Some(&table),
-        &guess(&table.header),
-        &[],
-        &errors,
-    )
+    let no_mapping = BTreeMap::new();
+    match read {
+        Err(message) => {
+            let errors = FieldErrors::one("file", message);
+            render(&app, &viewer, "upload", "", None, &no_mapping, &[], &errors)
+        }
+        Ok(table) => {
+            let csv = String::from_utf8_lossy(file).into_owned();
+            let guessed = guess(&table.header);
+            let errors = FieldErrors::new();
+            render(
+                &app,
+                &viewer,
+                "map",
+                &csv,
+                Some(&table),
+                &guessed,
+                &[],
+                &errors,
+            )
+        }
+    }
 }
 
 #[derive(serde::Deserialize)]
