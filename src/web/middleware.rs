@@ -146,6 +146,31 @@ fn is_same_origin(headers: &HeaderMap, public_url: Option<&url::Url>) -> bool {
         .is_some_and(|o| o.eq_ignore_ascii_case(host))
 }
 
+/// The error page a response needs: the one its handler marked, an empty 404/405 from the
+/// router, or one of axum's own plain-text refusals of what it cannot read (a path segment
+/// that is not a number, a body of the wrong type or size).
+fn error_page_for(response: &Response) -> Option<ErrorPage> {
+    if let Some(marker) = response.extensions().get::<ErrorPage>() {
+        return Some(marker.clone());
+    }
+    let status = response.status();
+    let content_type = response.headers().get(header::CONTENT_TYPE);
+    let unmarked = match status {
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => content_type.is_none(),
+        StatusCode::BAD_REQUEST
+        | StatusCode::PAYLOAD_TOO_LARGE
+        | StatusCode::UNSUPPORTED_MEDIA_TYPE
+        | StatusCode::UNPROCESSABLE_ENTITY => {
+            content_type.is_some_and(|t| t.as_bytes().starts_with(b"text/plain"))
+        }
+        _ => false,
+    };
+    unmarked.then_some(ErrorPage {
+        status,
+        message: None,
+    })
+}
+
 /// Fills in error pages: a response marked with [`ErrorPage`] (or an empty 404/405 from the
 /// router) gets the GOV.UK-style page for its status, in the layout.
 pub async fn render_error_pages(State(app): State<App>, req: Request, next: Next) -> Response {
@@ -159,39 +184,8 @@ pub async fn render_error_pages(State(app): State<App>, req: Request, next: Next
     if wants_json {
         return response;
     }
-    let marker = response.extensions().get::<ErrorPage>().cloned();
-    let status = response.status();
-    let marker = match marker {
-        Some(m) => m,
-        None if matches!(
-            status,
-            StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
-        ) && !response.headers().contains_key(header::CONTENT_TYPE) =>
-        {
-            ErrorPage {
-                status,
-                message: None,
-            }
-        }
-        // axum's own refusals of what it cannot read (a path segment that is not a number,
-        // a body of the wrong type or size) are plain text: show them as a page too.
-        None if matches!(
-            status,
-            StatusCode::BAD_REQUEST
-                | StatusCode::PAYLOAD_TOO_LARGE
-                | StatusCode::UNSUPPORTED_MEDIA_TYPE
-                | StatusCode::UNPROCESSABLE_ENTITY
-        ) && response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|t| t.as_bytes().starts_with(b"text/plain")) =>
-        {
-            ErrorPage {
-                status,
-                message: None,
-            }
-        }
-        None => return response,
+    let Some(marker) = error_page_for(&response) else {
+        return response;
     };
     let template = match marker.status {
         StatusCode::NOT_FOUND => "errors/404.html",

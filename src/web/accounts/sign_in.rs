@@ -86,20 +86,9 @@ pub async fn submit(
     if let Some(wait_secs) = limits.refusal(&app).await? {
         return too_many(&app, &viewer, &next, wait_secs);
     }
-    let credentials = app.db.credentials(&email).await?;
-    let password = form
-        .password
-        .chars()
-        .take(MAX_PASSWORD_LEN)
-        .collect::<String>();
-    let stored = credentials
-        .as_ref()
-        .filter(|c| !c.disabled)
-        .map(|c| c.password_hash.clone());
-    let ok = verify_password(password, stored).await;
-    let user_id = match (ok, credentials) {
-        (true, Some(c)) if !c.disabled => c.id,
-        _ => {
+    let user_id = match account_of(&app, &email, &form.password).await? {
+        Some(id) => id,
+        None => {
             app.db.rate_limit_hit(&limits.address, WINDOW_SECS).await?;
             app.db.rate_limit_hit(&limits.account, WINDOW_SECS).await?;
             tracing::info!(ip = %ip, "failed sign-in");
@@ -110,19 +99,26 @@ pub async fn submit(
 
     app.db.rate_limit_clear(&limits.account).await?;
     let token = random_token();
-    app.db
-        .create_session(
-            &token_hash(&token),
-            user_id,
-            &random_token(),
-            now() + SESSION_SECS,
-        )
+    let expires = now() + SESSION_SECS;
+    (app.db)
+        .create_session(&token_hash(&token), user_id, &random_token(), expires)
         .await?;
     app.db
         .audit(Some(user_id), "signed in", email.as_str(), "")
         .await?;
     let cookie = session_cookie(&app, token);
     Ok((jar.add(cookie), Redirect::to(&next)).into_response())
+}
+
+/// The enabled account with this e-mail and password. The password is hashed whether or not
+/// there is such an account, so timing does not tell who has one.
+async fn account_of(app: &App, email: &Email, password: &str) -> Result<Option<i64>, PageError> {
+    let credentials = app.db.credentials(email).await?;
+    let password: String = password.chars().take(MAX_PASSWORD_LEN).collect();
+    let enabled = credentials.filter(|c| !c.disabled);
+    let stored = enabled.as_ref().map(|c| c.password_hash.clone());
+    let ok = verify_password(password, stored).await;
+    Ok(enabled.filter(|_| ok).map(|c| c.id))
 }
 
 fn session_cookie(app: &App, token: String) -> Cookie<'static> {
