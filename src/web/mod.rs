@@ -1,5 +1,5 @@
-//! The web layer: every route is listed in [`router`]; handlers are thin and live in one
-//! module per area; SQL stays in `crate::store`.
+//! The web layer: every route is listed here ([`router`] and one function per area);
+//! handlers are thin and live in one folder per area; SQL stays in `crate::store`.
 
 // The areas, one folder each: public pages, admin and API.
 pub mod accounts;
@@ -41,8 +41,97 @@ use tower_http::trace::TraceLayer;
 /// The whole site.
 pub fn router(app: App) -> Router {
     let pages = Router::new()
+        .merge(site_routes())
+        .merge(accounts_routes())
+        .merge(publishing_routes())
+        .merge(listening_routes())
+        .merge(listening_admin_routes())
+        .merge(evidence_routes())
+        .merge(ideas_routes())
+        .merge(programme_routes());
+    let api = api_routes().merge(publishing_api_routes());
+
+    let ops = Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics_with_token))
+        .route("/assets/{name}", get(assets::serve));
+
+    let request_id = HeaderName::from_static("x-request-id");
+    let site = pages
+        .merge(api)
+        .merge(ops)
+        .route_layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            middleware::measure,
+        ));
+    site
+        // A bug that panics in a handler becomes a 500 page, not a dropped connection.
+        .layer(CatchPanicLayer::custom(|_| {
+            let mut r = axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            r.extensions_mut().insert(error::ErrorPage { status: axum::http::StatusCode::INTERNAL_SERVER_ERROR, message: None });
+            r
+        }))
+        .layer(axum::middleware::from_fn(middleware::refuse_malformed))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), middleware::cross_origin_guard))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), middleware::render_error_pages))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(app)
+}
+
+/// The hub, search, open data and analytics.
+fn site_routes() -> Router<App> {
+    Router::new()
         .route("/", get(hub::hub))
+        .route("/search", get(search::search))
+        .route("/data", get(opendata::index))
+        .route("/data/{file}", get(opendata::download))
+        .route("/admin", get(hub::admin_home))
+        .route("/admin/analytics", get(analytics::dashboard))
+        .route("/admin/analytics.csv", get(analytics::csv))
+}
+
+/// Signing in, organisations, users and roles.
+fn accounts_routes() -> Router<App> {
+    Router::new()
         .route("/organisations/{slug}", get(organisations::organisation))
+        .route(
+            "/sign-in",
+            get(accounts::sign_in::show).post(accounts::sign_in::submit),
+        )
+        .route("/sign-out", post(accounts::sign_in::sign_out))
+        .route("/admin/organisations", get(organisations::organisations))
+        .route(
+            "/admin/organisations/new",
+            get(organisations::new_organisation).post(organisations::create_organisation),
+        )
+        .route(
+            "/admin/organisations/{slug}/edit",
+            get(organisations::edit_organisation).post(organisations::update_organisation),
+        )
+        .route("/admin/users", get(accounts::users::users))
+        .route(
+            "/admin/users/new",
+            get(accounts::users::new_user).post(accounts::users::create_user),
+        )
+        .route(
+            "/admin/users/{id}/edit",
+            get(accounts::users::edit_user).post(accounts::users::update_user),
+        )
+}
+
+/// Blogs, pages, comments, feeds and syndication.
+fn publishing_routes() -> Router<App> {
+    Router::new()
         .route(
             "/organisations/{slug}/feed.atom",
             get(publishing::feeds::organisation),
@@ -61,6 +150,32 @@ pub fn router(app: App) -> Router {
         )
         .route("/topics/{slug}", get(publishing::public::topic))
         .route("/pages/{slug}", get(publishing::public::page))
+        .route("/syndicated/{id}", get(publishing::syndication::item))
+        .route("/admin/posts", get(publishing::admin::posts))
+        .route(
+            "/admin/posts/new",
+            get(publishing::admin::new_post).post(publishing::admin::create_post),
+        )
+        .route(
+            "/admin/posts/{id}/edit",
+            get(publishing::admin::edit_post).post(publishing::admin::update_post),
+        )
+        .route("/admin/comments", get(publishing::admin::moderation_queue))
+        .route("/admin/comments/pause", post(publishing::admin::pause))
+        .route("/admin/comments/{id}", post(publishing::admin::decide))
+        .route(
+            "/admin/feeds",
+            get(publishing::syndication::list).post(publishing::syndication::subscribe),
+        )
+        .route(
+            "/admin/feeds/{id}/fetch",
+            post(publishing::syndication::fetch),
+        )
+}
+
+/// Consultations, surveys and reviews in public.
+fn listening_routes() -> Router<App> {
+    Router::new()
         .route("/consultations", get(listening::public::index))
         .route("/consultations/{slug}", get(listening::public::show))
         .route(
@@ -83,126 +198,11 @@ pub fn router(app: App) -> Router {
             "/consultations/{slug}/results.csv",
             get(listening::public::results_csv),
         )
-        .route("/ideas", get(ideas::public::index))
-        .route(
-            "/ideas/{challenge}",
-            get(ideas::public::challenge).post(ideas::public::submit),
-        )
-        .route("/ideas/{challenge}/{idea}/vote", post(ideas::public::vote))
-        .route(
-            "/admin/ideas",
-            get(ideas::admin::admin_list).post(ideas::admin::create_challenge),
-        )
-        .route(
-            "/admin/ideas/{challenge}",
-            get(ideas::admin::admin_challenge),
-        )
-        .route(
-            "/admin/ideas/{challenge}/{idea}/decide",
-            post(ideas::admin::decide),
-        )
-        .route(
-            "/admin/ideas/{challenge}/{idea}/score",
-            post(ideas::admin::score),
-        )
-        .route(
-            "/admin/ideas/{challenge}/{idea}/project",
-            post(ideas::admin::make_project),
-        )
-        .route("/search", get(search::search))
-        .route("/programme", get(programme::public::overview))
-        .route("/programme/projects", get(programme::public::projects))
-        .route(
-            "/programme/projects/{slug}",
-            get(programme::public::project),
-        )
-        .route(
-            "/programme/strategies/{slug}",
-            get(programme::public::strategy),
-        )
-        .route("/programme/themes/{slug}", get(programme::public::theme))
-        .route(
-            "/programme/commitments/{slug}",
-            get(programme::public::commitment),
-        )
-        .route(
-            "/programme/case-studies",
-            get(programme::public::case_studies),
-        )
-        .route(
-            "/programme/case-studies/{slug}",
-            get(programme::public::case_study),
-        )
-        .route(
-            "/programme/updates.atom",
-            get(programme::public::updates_feed),
-        )
-        .route("/data", get(opendata::index))
-        .route("/data/{file}", get(opendata::download))
-        .route("/syndicated/{id}", get(publishing::syndication::item))
-        .route(
-            "/sign-in",
-            get(accounts::sign_in::show).post(accounts::sign_in::submit),
-        )
-        .route("/sign-out", post(accounts::sign_in::sign_out))
-        .route("/admin", get(hub::admin_home))
-        .route("/admin/organisations", get(organisations::organisations))
-        .route(
-            "/admin/organisations/new",
-            get(organisations::new_organisation).post(organisations::create_organisation),
-        )
-        .route(
-            "/admin/organisations/{slug}/edit",
-            get(organisations::edit_organisation).post(organisations::update_organisation),
-        )
-        .route("/admin/users", get(accounts::users::users))
-        .route(
-            "/admin/users/new",
-            get(accounts::users::new_user).post(accounts::users::create_user),
-        )
-        .route(
-            "/admin/users/{id}/edit",
-            get(accounts::users::edit_user).post(accounts::users::update_user),
-        )
-        .route("/admin/posts", get(publishing::admin::posts))
-        .route(
-            "/admin/posts/new",
-            get(publishing::admin::new_post).post(publishing::admin::create_post),
-        )
-        .route(
-            "/admin/posts/{id}/edit",
-            get(publishing::admin::edit_post).post(publishing::admin::update_post),
-        )
-        .route("/admin/programme", get(programme::admin::index))
-        .route(
-            "/admin/programme/import",
-            get(programme::import::show).post(programme::import::upload),
-        )
-        .route(
-            "/admin/programme/import/preview",
-            post(programme::import::preview),
-        )
-        .route(
-            "/admin/programme/import/confirm",
-            post(programme::import::confirm),
-        )
-        .merge(register_forms::<programme::forms::StrategyForm>())
-        .merge(register_forms::<programme::forms::ThemeForm>())
-        .merge(register_forms::<programme::forms::CommitmentForm>())
-        .merge(register_forms::<crate::domain::programme::ProjectInput>())
-        .merge(register_forms::<programme::forms::UpdateForm>())
-        .merge(register_forms::<crate::domain::programme::CaseStudyInput>())
-        .route("/admin/comments", get(publishing::admin::moderation_queue))
-        .route("/admin/comments/pause", post(publishing::admin::pause))
-        .route("/admin/comments/{id}", post(publishing::admin::decide))
-        .route(
-            "/admin/feeds",
-            get(publishing::syndication::list).post(publishing::syndication::subscribe),
-        )
-        .route(
-            "/admin/feeds/{id}/fetch",
-            post(publishing::syndication::fetch),
-        )
+}
+
+/// Building exercises in the admin.
+fn listening_admin_routes() -> Router<App> {
+    Router::new()
         .route("/admin/consultations", get(listening::admin::list))
         .route(
             "/admin/consultations/new",
@@ -241,6 +241,11 @@ pub fn router(app: App) -> Router {
             "/admin/consultations/{id}/definition.json",
             get(listening::admin::export_definition),
         )
+}
+
+/// The evidence log, analyses and their review, and results, in the admin.
+fn evidence_routes() -> Router<App> {
+    Router::new()
         .route(
             "/admin/consultations/{id}/evidence",
             get(listening::evidence::evidence).post(listening::evidence::add_evidence),
@@ -282,13 +287,93 @@ pub fn router(app: App) -> Router {
             "/admin/analyses/{id}/publish",
             post(listening::review::publish_analysis),
         )
-        .route("/admin/analytics", get(analytics::dashboard))
-        .route("/admin/analytics.csv", get(analytics::csv));
+}
 
-    let api = Router::new()
-        .route("/api/openapi.json", get(api::openapi))
-        .route("/api/v1/organisations", get(api::organisations))
-        .route("/api/v1/me", get(api::me))
+/// Idea challenges.
+fn ideas_routes() -> Router<App> {
+    Router::new()
+        .route("/ideas", get(ideas::public::index))
+        .route(
+            "/ideas/{challenge}",
+            get(ideas::public::challenge).post(ideas::public::submit),
+        )
+        .route("/ideas/{challenge}/{idea}/vote", post(ideas::public::vote))
+        .route(
+            "/admin/ideas",
+            get(ideas::admin::admin_list).post(ideas::admin::create_challenge),
+        )
+        .route(
+            "/admin/ideas/{challenge}",
+            get(ideas::admin::admin_challenge),
+        )
+        .route(
+            "/admin/ideas/{challenge}/{idea}/decide",
+            post(ideas::admin::decide),
+        )
+        .route(
+            "/admin/ideas/{challenge}/{idea}/score",
+            post(ideas::admin::score),
+        )
+        .route(
+            "/admin/ideas/{challenge}/{idea}/project",
+            post(ideas::admin::make_project),
+        )
+}
+
+/// The programme register.
+fn programme_routes() -> Router<App> {
+    Router::new()
+        .route("/programme", get(programme::public::overview))
+        .route("/programme/projects", get(programme::public::projects))
+        .route(
+            "/programme/projects/{slug}",
+            get(programme::public::project),
+        )
+        .route(
+            "/programme/strategies/{slug}",
+            get(programme::public::strategy),
+        )
+        .route("/programme/themes/{slug}", get(programme::public::theme))
+        .route(
+            "/programme/commitments/{slug}",
+            get(programme::public::commitment),
+        )
+        .route(
+            "/programme/case-studies",
+            get(programme::public::case_studies),
+        )
+        .route(
+            "/programme/case-studies/{slug}",
+            get(programme::public::case_study),
+        )
+        .route(
+            "/programme/updates.atom",
+            get(programme::public::updates_feed),
+        )
+        .route("/admin/programme", get(programme::admin::index))
+        .route(
+            "/admin/programme/import",
+            get(programme::import::show).post(programme::import::upload),
+        )
+        .route(
+            "/admin/programme/import/preview",
+            post(programme::import::preview),
+        )
+        .route(
+            "/admin/programme/import/confirm",
+            post(programme::import::confirm),
+        )
+        .merge(register_forms::<programme::forms::StrategyForm>())
+        .merge(register_forms::<programme::forms::ThemeForm>())
+        .merge(register_forms::<programme::forms::CommitmentForm>())
+        .merge(register_forms::<crate::domain::programme::ProjectInput>())
+        .merge(register_forms::<programme::forms::UpdateForm>())
+        .merge(register_forms::<crate::domain::programme::CaseStudyInput>())
+}
+
+/// The JSON API of publishing and ideas.
+fn publishing_api_routes() -> Router<App> {
+    Router::new()
         .route(
             "/api/v1/posts",
             get(publishing::api::posts).post(publishing::api::create_post),
@@ -311,16 +396,25 @@ pub fn router(app: App) -> Router {
             "/api/v1/feeds/{id}/fetch",
             post(publishing::api::fetch_feed),
         )
-        .route(
-            "/api/v1/consultations",
-            get(listening::api::list).post(listening::api::create),
-        )
-        .route("/api/v1/consultations/{slug}", get(listening::api::show))
         .route("/api/v1/ideas", get(ideas::api::list))
         .route(
             "/api/v1/ideas/{challenge}",
             get(ideas::api::show).post(ideas::api::submit),
         )
+}
+
+/// The JSON API under `/api/v1` and its OpenAPI document: who you are, organisations,
+/// listening, the programme, analytics, and JSON for unknown paths.
+fn api_routes() -> Router<App> {
+    Router::new()
+        .route("/api/openapi.json", get(api::openapi))
+        .route("/api/v1/organisations", get(api::organisations))
+        .route("/api/v1/me", get(api::me))
+        .route(
+            "/api/v1/consultations",
+            get(listening::api::list).post(listening::api::create),
+        )
+        .route("/api/v1/consultations/{slug}", get(listening::api::show))
         .route(
             "/api/v1/consultations/{slug}/responses",
             get(listening::api::responses).post(listening::api::respond),
@@ -349,43 +443,7 @@ pub fn router(app: App) -> Router {
             get(programme::api::case_studies),
         )
         .route("/api/v1/analytics/pages", get(analytics::api_pages))
-        .route("/api/{*rest}", get(api::not_found).post(api::not_found));
-
-    let ops = Router::new()
-        .route("/healthz", get(ops::healthz))
-        .route("/metrics", get(ops::metrics_with_token))
-        .route("/assets/{name}", get(assets::serve));
-
-    let request_id = HeaderName::from_static("x-request-id");
-    let site = pages
-        .merge(api)
-        .merge(ops)
-        .route_layer(axum::middleware::from_fn_with_state(
-            app.clone(),
-            middleware::measure,
-        ));
-    site
-        // A bug that panics in a handler becomes a 500 page, not a dropped connection.
-        .layer(CatchPanicLayer::custom(|_| {
-            let mut r = axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
-            r.extensions_mut().insert(error::ErrorPage { status: axum::http::StatusCode::INTERNAL_SERVER_ERROR, message: None });
-            r
-        }))
-        .layer(axum::middleware::from_fn(middleware::refuse_malformed))
-        .layer(axum::middleware::from_fn_with_state(app.clone(), middleware::cross_origin_guard))
-        .layer(axum::middleware::from_fn_with_state(app.clone(), middleware::render_error_pages))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
-        .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
-            }),
-        )
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        .with_state(app)
+        .route("/api/{*rest}", get(api::not_found).post(api::not_found))
 }
 
 /// The new, edit and delete paths of one kind of programme register row.
