@@ -138,8 +138,7 @@ pub async fn submit(app: &App, exercise: &Exercise, s: Submission<'_>) -> Result
     let answers = answers.map_err(Refusal::Invalid)?;
     let email = email.ok().flatten().flatten();
     if s.submission_key.is_empty() || s.submission_key.len() > 100 {
-        let mut errors = FieldErrors::new();
-        errors.add(
+        let errors = FieldErrors::one(
             "submission_key",
             "The submission key must be 1 to 100 characters",
         );
@@ -246,8 +245,7 @@ pub async fn create_exercise(
     {
         Ok(id) => Ok((id, valid.slug.as_str().to_string())),
         Err(crate::store::StoreError::Conflict(_)) => {
-            let mut errors = FieldErrors::new();
-            errors.add(
+            let errors = FieldErrors::one(
                 "slug",
                 "Another exercise already has that web address: give a different slug",
             );

@@ -371,8 +371,7 @@ pub async fn publish(
     let publish = form.publish == "yes";
     let def = e.definition();
     if publish && def.questions.is_empty() {
-        let mut errors = FieldErrors::new();
-        errors.add("questions", "Add at least one question before publishing");
+        let errors = FieldErrors::one("questions", "Add at least one question before publishing");
         return render_show(&app, &viewer, id, errors, None).await;
     }
     let valid = def.validate().map_err(|_| {
@@ -450,8 +449,7 @@ pub async fn import(State(app): State<App>, viewer: Viewer, upload: CsrfUpload) 
     });
     let result = match parsed {
         Err(m) => {
-            let mut errors = FieldErrors::new();
-            errors.add("file", m);
+            let errors = FieldErrors::one("file", m);
             Err(errors)
         }
         Ok(t) => match Definition::from_json(&t) {

@@ -231,8 +231,7 @@ pub async fn request_analysis(
         .question(&body.question)
         .is_some_and(|q| q.kind == QuestionType::Text)
     {
-        let mut errors = FieldErrors::new();
-        errors.add(
+        let errors = FieldErrors::one(
             "question",
             "Give the id of a free-text question of this exercise",
         );

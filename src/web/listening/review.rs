@@ -38,8 +38,7 @@ pub async fn request_analysis(
         .question(&form.question)
         .is_some_and(|q| q.kind == QuestionType::Text)
     {
-        let mut errors = FieldErrors::new();
-        errors.add("question", "Choose a free-text question to analyse");
+        let errors = FieldErrors::one("question", "Choose a free-text question to analyse");
         return render_show(&app, &viewer, id, errors, None).await;
     }
     let analysis = app

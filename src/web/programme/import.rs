@@ -217,8 +217,7 @@ pub async fn confirm(
     match app.db.save_projects(&items).await {
         Ok(()) => {}
         Err(crate::store::StoreError::Conflict(what)) => {
-            let mut errors = FieldErrors::new();
-            errors.add(
+            let errors = FieldErrors::one(
                 "map_slug",
                 format!(
                     "Two projects would have the same short name ({what}): nothing was imported"

@@ -81,8 +81,7 @@ pub async fn create_post(
         .await
         .map_err(|e| match e {
             StoreError::Conflict(_) => {
-                let mut errors = FieldErrors::new();
-                errors.add(
+                let errors = FieldErrors::one(
                     "slug",
                     "Another post already has that web address: choose another slug",
                 );
@@ -236,8 +235,7 @@ async fn decide(
     }
     let reason: String = reason.trim().chars().take(500).collect();
     if decision == Decision::Reject && reason.is_empty() {
-        let mut errors = FieldErrors::new();
-        errors.add("reason", "Give a reason for rejecting the comment");
+        let errors = FieldErrors::one("reason", "Give a reason for rejecting the comment");
         return Err(ApiError::Invalid(errors));
     }
     app.db
