@@ -228,17 +228,16 @@ pub async fn create_exercise(
     if published && def.questions.is_empty() {
         errors.add("questions", "Add at least one question before publishing");
     }
-    let valid = match def.validate() {
-        Ok(v) if errors.is_empty() => v,
-        Ok(_) => return Err(errors),
-        Err(more) => {
+    let (org, valid) = match (org, def.validate()) {
+        (Some(org), Ok(valid)) if errors.is_empty() => (org, valid),
+        (_, Ok(_)) => return Err(errors),
+        (_, Err(more)) => {
             for e in more.iter() {
                 errors.add(&e.field, e.message.clone());
             }
             return Err(errors);
         }
     };
-    let org = org.expect("checked above");
     let body_html = crate::sanitise::render_field(&valid.definition.body, "body")
         .await?
         .html;

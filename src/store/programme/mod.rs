@@ -173,6 +173,13 @@ impl Register {
             .collect()
     }
 
+    pub fn strategy_keys(&self) -> Vec<(String, i64)> {
+        self.strategies
+            .iter()
+            .map(|s| (s.slug.clone(), s.id))
+            .collect()
+    }
+
     pub fn theme_keys(&self) -> Vec<(String, i64)> {
         self.themes.iter().map(|c| (c.slug.clone(), c.id)).collect()
     }

@@ -193,21 +193,28 @@ pub trait RegisterForm: DeserializeOwned + Serialize + Default + Send + Sync + '
     ) -> impl Future<Output = Result<Saved, PageError>> + Send;
 }
 
-/// The id of the parent chosen in `field`, or a message asking to choose one.
-fn chosen(keys: &[(String, i64)], field: &str, given: &str, e: &mut FieldErrors) -> Option<i64> {
+/// The id of the parent chosen in `field` (one of `keys`) with the row `parsed` from the rest
+/// of the form; or every error, the parent's first.
+fn with_parent<T>(
+    keys: &[(String, i64)],
+    field: &str,
+    given: &str,
+    parsed: Result<T, FieldErrors>,
+) -> Result<(i64, T), FieldErrors> {
     let found = keys.iter().find(|(k, _)| k == given).map(|(_, id)| *id);
-    if found.is_none() {
-        e.add(field, format!("Choose the {field}"));
+    match (found, parsed) {
+        (Some(id), Ok(row)) => Ok((id, row)),
+        (found, parsed) => {
+            let mut errors = FieldErrors::new();
+            if found.is_none() {
+                errors.add(field, format!("Choose the {field}"));
+            }
+            for e in parsed.err().iter().flat_map(FieldErrors::iter) {
+                errors.add(&e.field, e.message.clone());
+            }
+            Err(errors)
+        }
     }
-    found
-}
-
-/// The parent's errors first, then the row's own.
-fn merge(mut a: FieldErrors, b: Option<FieldErrors>) -> FieldErrors {
-    for e in b.iter().flat_map(|b| b.iter()) {
-        a.add(&e.field, e.message.clone());
-    }
-    a
 }
 
 /// A taken slug is a form error; other store errors are failures.
@@ -283,16 +290,11 @@ impl RegisterForm for StrategyForm {
         id: Option<i64>,
         _: &SignedIn,
     ) -> Result<Saved, PageError> {
-        let mut e = FieldErrors::new();
-        let org = chosen(
-            &c.organisation_keys(),
-            "organisation",
-            &self.organisation,
-            &mut e,
-        );
-        let (org, s) = match (org, self.input.parse()) {
-            (Some(org), Ok(s)) if e.is_empty() => (org, s),
-            (_, parsed) => return Ok(Err(merge(e, parsed.err()))),
+        let keys = c.organisation_keys();
+        let parsed = self.input.parse();
+        let (org, s) = match with_parent(&keys, "organisation", &self.organisation, parsed) {
+            Ok(both) => both,
+            Err(e) => return Ok(Err(e)),
         };
         let body = match crate::sanitise::render_field(&s.body_markdown, "body").await {
             Ok(body) => body,
@@ -360,19 +362,11 @@ impl RegisterForm for ThemeForm {
         id: Option<i64>,
         _: &SignedIn,
     ) -> Result<Saved, PageError> {
-        let mut e = FieldErrors::new();
-        let keys: Vec<(String, i64)> = c
-            .register
-            .strategies
-            .iter()
-            .map(|s| (s.slug.clone(), s.id))
-            .collect();
-        let (strategy, t) = match (
-            chosen(&keys, "strategy", &self.strategy, &mut e),
-            self.input.parse(),
-        ) {
-            (Some(strategy), Ok(t)) if e.is_empty() => (strategy, t),
-            (_, parsed) => return Ok(Err(merge(e, parsed.err()))),
+        let keys = c.register.strategy_keys();
+        let parsed = self.input.parse();
+        let (strategy, t) = match with_parent(&keys, "strategy", &self.strategy, parsed) {
+            Ok(both) => both,
+            Err(e) => return Ok(Err(e)),
         };
         let r = match id {
             Some(id) => app.db.update_theme(id, strategy, &t).await.map(|_| id),
@@ -431,11 +425,11 @@ impl RegisterForm for CommitmentForm {
         id: Option<i64>,
         _: &SignedIn,
     ) -> Result<Saved, PageError> {
-        let mut e = FieldErrors::new();
-        let theme = chosen(&c.register.theme_keys(), "theme", &self.theme, &mut e);
-        let (theme, commitment) = match (theme, self.input.parse()) {
-            (Some(theme), Ok(commitment)) if e.is_empty() => (theme, commitment),
-            (_, parsed) => return Ok(Err(merge(e, parsed.err()))),
+        let keys = c.register.theme_keys();
+        let parsed = self.input.parse();
+        let (theme, commitment) = match with_parent(&keys, "theme", &self.theme, parsed) {
+            Ok(both) => both,
+            Err(e) => return Ok(Err(e)),
         };
         let r = match id {
             Some(id) => app
@@ -597,14 +591,13 @@ impl RegisterForm for UpdateForm {
                 Err(e) => Err(e),
             });
         }
-        let mut e = FieldErrors::new();
-        let project = chosen(&c.register.project_keys(), "project", &self.project, &mut e);
-        match (project, self.input.parse()) {
-            (Some(project), Ok(u)) if e.is_empty() => {
+        let keys = c.register.project_keys();
+        match with_parent(&keys, "project", &self.project, self.input.parse()) {
+            Ok((project, u)) => {
                 let new = app.db.add_update(project, &u, Some(user.id)).await?;
                 Ok(Ok((new, self.project.clone())))
             }
-            (_, parsed) => Ok(Err(merge(e, parsed.err()))),
+            Err(e) => Ok(Err(e)),
         }
     }
 }
