@@ -540,7 +540,8 @@ We report on every project here at least every three months.".into(),
     .parse()
     .map_err(|e| bad("strategy", e))?;
     let strategy_id = db
-        .create_strategy(
+        .save_strategy(
+            None,
             department.id,
             &strategy,
             &render_markdown(&strategy.body_markdown)?.html,
@@ -555,7 +556,7 @@ We report on every project here at least every three months.".into(),
         }
         .parse()
         .map_err(|e| bad("theme", e))?;
-        db.create_theme(strategy_id, &theme).await?;
+        db.save_theme(None, strategy_id, &theme).await?;
     }
     let register = db.register().await?;
     for (i, (theme, slug, title, action_ref, action_title)) in COMMITMENTS.iter().enumerate() {
@@ -577,7 +578,7 @@ We report on every project here at least every three months.".into(),
             .find(|t| t.slug == *theme)
             .map(|t| t.id)
             .ok_or_else(|| anyhow::anyhow!("demo theme {theme} is missing"))?;
-        db.create_commitment(theme_id, &commitment).await?;
+        db.save_commitment(None, theme_id, &commitment).await?;
     }
     let register = db.register().await?;
     let organisations: Vec<(String, i64)> = db

@@ -37,18 +37,14 @@ pub struct NoSuchTheme;
 
 /// A "you said, we did" as the analyst typed it.
 #[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct ActionInput {
     /// `analysis id:theme id`, or empty for a "you said" not tied to a theme.
-    #[serde(default)]
     pub theme: String,
-    #[serde(default)]
     pub you_said: String,
-    #[serde(default)]
     pub we_did: String,
     /// Slugs of the commitments and projects the "we did" led to.
-    #[serde(default)]
     pub commitments: Vec<String>,
-    #[serde(default)]
     pub projects: Vec<String>,
 }
 

@@ -52,16 +52,12 @@ pub struct NewEvidence {
 
 /// An item as typed on the form (or read from a row of a file).
 #[derive(Debug, Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
 pub struct EvidenceInput {
-    #[serde(default)]
     pub question_id: String,
-    #[serde(default)]
     pub source_type: String,
-    #[serde(default)]
     pub collected_on: String,
-    #[serde(default)]
     pub segment: String,
-    #[serde(default)]
     pub body: String,
 }
 
@@ -112,17 +108,13 @@ impl EvidenceInput {
 
 /// Which column of an imported file holds what; an empty name means "not in the file".
 #[derive(Deserialize, Serialize, Default, Clone, Debug)]
+#[serde(default)]
 pub struct Mapping {
-    #[serde(default)]
     pub text: String,
-    #[serde(default)]
     pub segment: String,
-    #[serde(default)]
     pub date: String,
-    #[serde(default)]
     pub question_id: String,
     /// The date of every row when the file has no date column.
-    #[serde(default)]
     pub default_date: String,
 }
 

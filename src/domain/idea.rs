@@ -27,21 +27,15 @@ impl IdeaStatus {
 
 /// A new challenge as an editor typed it.
 #[derive(Debug, Deserialize, Serialize, Default)]
+#[serde(default)]
 pub struct ChallengeInput {
-    #[serde(default)]
     pub organisation: String,
-    #[serde(default)]
     pub title: String,
-    #[serde(default)]
     pub slug: String,
-    #[serde(default)]
     pub summary: String,
     /// One criterion per line.
-    #[serde(default)]
     pub criteria: String,
-    #[serde(default)]
     pub opens_at: String,
-    #[serde(default)]
     pub closes_at: String,
 }
 

@@ -91,32 +91,24 @@ pub struct NewPost {
 
 /// Raw input from the admin form or the API.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
 pub struct PostInput {
     /// `post` (default) or `page`.
-    #[serde(default)]
     pub kind: String,
-    #[serde(default)]
     pub title: String,
-    #[serde(default)]
     pub slug: String,
-    #[serde(default)]
     pub summary: String,
-    #[serde(default)]
     pub body: String,
-    #[serde(default)]
     pub status: String,
     /// `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM` (UTC); empty for "now".
-    #[serde(default)]
     pub publish_at: String,
     /// Names, one per line or separated by commas.
-    #[serde(default)]
     pub authors: String,
     /// Names, as a list (JSON, repeated form fields) or one comma-separated string.
-    #[serde(default, deserialize_with = "one_or_many")]
+    #[serde(deserialize_with = "one_or_many")]
     pub categories: Vec<String>,
-    #[serde(default, deserialize_with = "one_or_many")]
+    #[serde(deserialize_with = "one_or_many")]
     pub topics: Vec<String>,
-    #[serde(default)]
     pub comments_closed: Option<String>,
 }
 
@@ -276,12 +268,10 @@ pub struct NewComment {
 pub const MAX_LINKS_IN_COMMENT: usize = 2;
 
 #[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
 pub struct CommentInput {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub email: String,
-    #[serde(default)]
     pub body: String,
 }
 

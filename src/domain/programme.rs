@@ -157,16 +157,12 @@ pub struct NewStrategy {
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct StrategyInput {
-    #[serde(default)]
     pub title: String,
-    #[serde(default)]
     pub slug: String,
-    #[serde(default)]
     pub period: String,
-    #[serde(default)]
     pub summary: String,
-    #[serde(default)]
     pub body: String,
 }
 
@@ -207,14 +203,11 @@ pub struct NewTheme {
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct ThemeInput {
-    #[serde(default)]
     pub title: String,
-    #[serde(default)]
     pub slug: String,
-    #[serde(default)]
     pub summary: String,
-    #[serde(default)]
     pub position: String,
 }
 
@@ -262,18 +255,13 @@ pub struct NewCommitment {
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct CommitmentInput {
-    #[serde(default)]
     pub title: String,
-    #[serde(default)]
     pub slug: String,
-    #[serde(default)]
     pub body: String,
-    #[serde(default)]
     pub action_ref: String,
-    #[serde(default)]
     pub action_title: String,
-    #[serde(default)]
     pub position: String,
 }
 
@@ -336,28 +324,18 @@ pub struct NewProject {
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct ProjectInput {
-    #[serde(default)]
     pub title: String,
-    #[serde(default)]
     pub slug: String,
-    #[serde(default)]
     pub summary: String,
-    #[serde(default)]
     pub owner_team: String,
-    #[serde(default)]
     pub phase: String,
-    #[serde(default)]
     pub status: String,
-    #[serde(default)]
     pub start_date: String,
-    #[serde(default)]
     pub end_date: String,
-    #[serde(default)]
     pub topics: String,
-    #[serde(default)]
     pub commitments: Vec<String>,
-    #[serde(default)]
     pub organisations: Vec<String>,
 }
 
@@ -463,14 +441,11 @@ pub struct NewUpdate {
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct UpdateInput {
-    #[serde(default)]
     pub dated: String,
-    #[serde(default)]
     pub body: String,
-    #[serde(default)]
     pub phase: String,
-    #[serde(default)]
     pub status: String,
 }
 
@@ -525,20 +500,14 @@ pub struct NewCaseStudy {
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct CaseStudyInput {
-    #[serde(default)]
     pub title: String,
-    #[serde(default)]
     pub slug: String,
-    #[serde(default)]
     pub summary: String,
-    #[serde(default)]
     pub body: String,
-    #[serde(default)]
     pub published: String,
-    #[serde(default)]
     pub projects: Vec<String>,
-    #[serde(default)]
     pub themes: Vec<String>,
 }
 

@@ -2,7 +2,7 @@
 //! running → done | failed) claimed by exactly one worker, then the analyst's reviewed copy,
 //! the record of every change to it, and the "you said, we did" actions that cite it.
 
-use super::{Backend, Db, StoreError, StoreResult, now, read, write};
+use super::{Backend, Db, StoreError, StoreResult, found, now, read, write};
 use crate::domain::review::AnalysisStatus;
 use serde::Serialize;
 
@@ -295,9 +295,6 @@ impl Db {
         .execute(pool)
         .await
         .map(|r| r.rows_affected()))?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        found(n)
     }
 }

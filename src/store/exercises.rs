@@ -4,7 +4,9 @@
 //! and its receipt, and is keyed by the sender's submission key, so a resent submission
 //! finds the first one instead of making a second.
 
-use super::{Conn, Db, StoreError, StoreResult, TagTable, now, on, read, tag_id, write};
+use super::{
+    Conn, Db, StoreError, StoreResult, TagTable, now, on, read, save_sql, saved, tag_id, write,
+};
 use crate::domain::WindowState;
 use crate::domain::evidence::NewEvidence;
 use crate::domain::exercise::{Definition, ValidDefinition};
@@ -176,45 +178,8 @@ impl Db {
         published: bool,
         user_id: Option<i64>,
     ) -> StoreResult<i64> {
-        let t = now();
-        let json = serde_json::to_string(&def.definition).expect("definitions serialise");
-        let d = &def.definition;
-        write!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO exercises (organisation_id, slug, kind, title, summary, body_html,
-                 opens_at, closes_at,
-                                        published, definition, created_by, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
-            )
-            .bind(organisation_id)
-            .bind(def.slug.as_str())
-            .bind(&d.kind)
-            .bind(d.title.trim())
-            .bind(d.summary.trim())
-            .bind(body_html)
-            .bind(def.opens_at)
-            .bind(def.closes_at)
-            .bind(published)
-            .bind(&json)
-            .bind(user_id)
-            .bind(t)
-            .fetch_one(&mut *tx)
+        self.save_exercise(None, organisation_id, def, body_html, published, user_id)
             .await
-            .map_err(StoreError::from_sqlx)?;
-            let published_at = published.then_some(t);
-            write_exercise_links(
-                Conn::from(&mut *tx),
-                id,
-                organisation_id,
-                def,
-                body_html,
-                published_at,
-            )
-            .await?;
-            tx.commit().await?;
-            Ok(id)
-        })
     }
 
     /// Replaces an exercise's definition (and everything derived from it).
@@ -226,48 +191,66 @@ impl Db {
         body_html: &str,
         published: bool,
     ) -> StoreResult<()> {
+        self.save_exercise(Some(id), organisation_id, def, body_html, published, None)
+            .await
+            .map(|_| ())
+    }
+
+    /// Writes a new exercise (`existing` is `None`, made by `user_id`) or a new version of one,
+    /// with its topics and search entry, in one transaction.
+    async fn save_exercise(
+        &self,
+        existing: Option<i64>,
+        organisation_id: i64,
+        def: &ValidDefinition,
+        body_html: &str,
+        published: bool,
+        user_id: Option<i64>,
+    ) -> StoreResult<i64> {
+        let t = now();
         let json = serde_json::to_string(&def.definition).expect("definitions serialise");
         let d = &def.definition;
-        let t = now();
+        let sql = save_sql(
+            existing,
+            "INSERT INTO exercises (organisation_id, slug, kind, title, summary, body_html,
+                                    opens_at, closes_at, published, definition, updated_at,
+                                    created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11) RETURNING id",
+            "UPDATE exercises SET organisation_id = $1, slug = $2, kind = $3, title = $4,
+                    summary = $5, body_html = $6, opens_at = $7, closes_at = $8,
+                    published = $9, definition = $10, updated_at = $11
+             WHERE id = $12 RETURNING id",
+        );
         write!(self, |pool| {
             let mut tx = pool.begin().await?;
-            sqlx::query(
-                "UPDATE exercises SET organisation_id = $1, slug = $2, kind = $3, title = $4,
-                 summary = $5, body_html = $6,
-                        opens_at = $7, closes_at = $8, published = $9, definition = $10,
-                        updated_at = $11 WHERE id = $12",
-            )
-            .bind(organisation_id)
-            .bind(def.slug.as_str())
-            .bind(&d.kind)
-            .bind(d.title.trim())
-            .bind(d.summary.trim())
-            .bind(body_html)
-            .bind(def.opens_at)
-            .bind(def.closes_at)
-            .bind(published)
-            .bind(&json)
-            .bind(now())
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
-            sqlx::query("DELETE FROM exercise_topics WHERE exercise_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            let q = sqlx::query_scalar(sql)
+                .bind(organisation_id)
+                .bind(def.slug.as_str())
+                .bind(&d.kind)
+                .bind(d.title.trim())
+                .bind(d.summary.trim())
+                .bind(body_html)
+                .bind(def.opens_at)
+                .bind(def.closes_at)
+                .bind(published)
+                .bind(&json)
+                .bind(t);
+            let q = match existing {
+                Some(id) => q.bind(id),
+                None => q.bind(user_id),
+            };
+            let id = saved(q.fetch_optional(&mut *tx).await)?;
+            if existing.is_some() {
+                sqlx::query("DELETE FROM exercise_topics WHERE exercise_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let published_at = published.then_some(t);
-            write_exercise_links(
-                Conn::from(&mut *tx),
-                id,
-                organisation_id,
-                def,
-                body_html,
-                published_at,
-            )
-            .await?;
+            let conn = Conn::from(&mut *tx);
+            write_exercise_links(conn, id, organisation_id, def, body_html, published_at).await?;
             tx.commit().await?;
-            Ok(())
+            Ok(id)
         })
     }
 

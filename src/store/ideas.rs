@@ -1,7 +1,7 @@
 //! Idea challenges: ideas submitted by anyone (held for moderation), one vote per voter per
 //! idea, a panel's scores against the challenge's published criteria, and a shortlist.
 
-use super::{Db, StoreError, StoreResult, now, read, write};
+use super::{Db, StoreError, StoreResult, found, now, read, write};
 use crate::domain::WindowState;
 use crate::domain::idea::IdeaStatus;
 use serde::Serialize;
@@ -183,10 +183,7 @@ impl Db {
         .execute(pool)
         .await
         .map(|r| r.rows_affected()))?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        found(n)
     }
 
     /// Records a vote; `false` when this voter had already voted for the idea.

@@ -178,6 +178,47 @@ pub(crate) async fn tag_id(conn: Conn<'_>, table: TagTable, name: &str) -> Store
     Ok(id)
 }
 
+/// An `UPDATE` or `DELETE` that changed no row was about a row that is not there.
+pub(crate) fn found(rows: u64) -> StoreResult<()> {
+    if rows == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// Saving a row that editors both create and edit with one form: `insert` makes a new row
+/// (`existing` is `None`), `update` changes one. Both texts take the same parameters in the same
+/// order and end in `RETURNING id`; the update takes the row's id as one more parameter, bound by
+/// [`bind_existing`]. So each save binds its fields once, and the answer goes through [`saved`].
+pub(crate) fn save_sql(
+    existing: Option<i64>,
+    insert: &'static str,
+    update: &'static str,
+) -> &'static str {
+    if existing.is_some() { update } else { insert }
+}
+
+/// Binds the id of the row an edit changes (see [`save_sql`]); a new row binds nothing more.
+pub(crate) fn bind_existing<'q, DB: sqlx::Database, O>(
+    query: sqlx::query::QueryScalar<'q, DB, O, DB::Arguments>,
+    existing: Option<i64>,
+) -> sqlx::query::QueryScalar<'q, DB, O, DB::Arguments>
+where
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    match existing {
+        Some(id) => query.bind(id),
+        None => query,
+    }
+}
+
+/// The id a save returned; an edit of a row that is gone returns none.
+pub(crate) fn saved(id: Result<Option<i64>, sqlx::Error>) -> StoreResult<i64> {
+    id.map_err(StoreError::from_sqlx)?
+        .ok_or(StoreError::NotFound)
+}
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 

@@ -1,6 +1,6 @@
 //! Organisations: the department and its arm's-length bodies.
 
-use super::{Db, StoreError, StoreResult, now, read, write};
+use super::{Db, StoreError, StoreResult, found, now, read, write};
 use crate::domain::organisation::NewOrganisation;
 use serde::Serialize;
 
@@ -86,10 +86,6 @@ impl Db {
             .await
             .map(|r| r.rows_affected()))
         .map_err(StoreError::from_sqlx)?;
-        if done == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(done)
     }
 }

@@ -3,7 +3,9 @@
 //! Public queries only return posts that are published and whose date has come
 //! (`status = 'published' AND published_at <= now`), which is how scheduled posts appear.
 
-use super::{Conn, Db, StoreError, StoreResult, TagTable, now, on, read, tag_id, write};
+use super::{
+    Conn, Db, StoreError, StoreResult, TagTable, now, on, read, save_sql, saved, tag_id, write,
+};
 use crate::domain::post::NewPost;
 use crate::domain::post::{Heading, PostKind, PostStatus, RENDERER, Rendered};
 use serde::Serialize;
@@ -186,45 +188,8 @@ impl Db {
         body: &Rendered,
         user_id: Option<i64>,
     ) -> StoreResult<i64> {
-        let t = now();
-        let published_at = published_at(post, None, t);
-        write!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO posts (organisation_id, slug, title, summary, body_markdown,
-                 body_html, status, published_at,
-                                    comments_open, created_by, created_at, updated_at, kind,
-                                    body_headings, renderer)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14)
-                 RETURNING id",
-            )
-            .bind(organisation_id)
-            .bind(post.slug.as_str())
-            .bind(&post.title)
-            .bind(&post.summary)
-            .bind(&post.body_markdown)
-            .bind(&body.html)
-            .bind(post.status.as_str())
-            .bind(published_at)
-            .bind(post.comments_open)
-            .bind(user_id)
-            .bind(t)
-            .bind(post.kind.as_str())
-            .bind(headings_json(body))
-            .bind(RENDERER)
-            .fetch_one(&mut *tx)
+        self.save_post(None, organisation_id, post, body, user_id)
             .await
-            .map_err(StoreError::from_sqlx)?;
-            let at = PostAt {
-                id,
-                organisation_id,
-                published_at,
-                t,
-            };
-            write_post_links(Conn::from(&mut *tx), post, at, body, user_id).await?;
-            tx.commit().await?;
-            Ok(id)
-        })
     }
 
     /// Replaces a post's content, authors, categories and topics, recording a revision.
@@ -236,50 +201,74 @@ impl Db {
         user_id: Option<i64>,
     ) -> StoreResult<()> {
         let existing = self.post(id).await?;
+        let organisation_id = existing.organisation_id;
+        self.save_post(Some(&existing), organisation_id, post, body, user_id)
+            .await
+            .map(|_| ())
+    }
+
+    /// Writes a new post or a new version of `existing` (which keeps its organisation, author
+    /// and creation time) and everything hanging off it, in one transaction.
+    async fn save_post(
+        &self,
+        existing: Option<&Post>,
+        organisation_id: i64,
+        post: &NewPost,
+        body: &Rendered,
+        user_id: Option<i64>,
+    ) -> StoreResult<i64> {
         let t = now();
-        let published_at = published_at(post, existing.published_at, t);
+        let published_at = published_at(post, existing.and_then(|p| p.published_at), t);
+        let sql = save_sql(
+            existing.map(|p| p.id),
+            "INSERT INTO posts (slug, title, summary, body_markdown, body_html, status,
+                                published_at, comments_open, updated_at, kind, body_headings,
+                                renderer, organisation_id, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $9)
+             RETURNING id",
+            "UPDATE posts SET slug = $1, title = $2, summary = $3, body_markdown = $4,
+                    body_html = $5, status = $6, published_at = $7, comments_open = $8,
+                    updated_at = $9, kind = $10, body_headings = $11, renderer = $12
+             WHERE id = $13 RETURNING id",
+        );
         write!(self, |pool| {
             let mut tx = pool.begin().await?;
-            sqlx::query(
-                "UPDATE posts SET slug = $1, title = $2, summary = $3, body_markdown = $4,
-                 body_html = $5, status = $6,
-                    published_at = $7, comments_open = $8, updated_at = $9, kind = $11,
-                    body_headings = $12, renderer = $13
-                 WHERE id = $10",
-            )
-            .bind(post.slug.as_str())
-            .bind(&post.title)
-            .bind(&post.summary)
-            .bind(&post.body_markdown)
-            .bind(&body.html)
-            .bind(post.status.as_str())
-            .bind(published_at)
-            .bind(post.comments_open)
-            .bind(t)
-            .bind(id)
-            .bind(post.kind.as_str())
-            .bind(headings_json(body))
-            .bind(RENDERER)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
-            for table in ["post_authors", "post_categories", "post_topics"] {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DELETE FROM {table} WHERE post_id = $1"
-                )))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            let q = sqlx::query_scalar(sql)
+                .bind(post.slug.as_str())
+                .bind(&post.title)
+                .bind(&post.summary)
+                .bind(&post.body_markdown)
+                .bind(&body.html)
+                .bind(post.status.as_str())
+                .bind(published_at)
+                .bind(post.comments_open)
+                .bind(t)
+                .bind(post.kind.as_str())
+                .bind(headings_json(body))
+                .bind(RENDERER);
+            let q = match existing {
+                Some(p) => q.bind(p.id),
+                None => q.bind(organisation_id).bind(user_id),
+            };
+            let id = saved(q.fetch_optional(&mut *tx).await)?;
+            if existing.is_some() {
+                for table in ["post_authors", "post_categories", "post_topics"] {
+                    let q = format!("DELETE FROM {table} WHERE post_id = $1");
+                    sqlx::query(sqlx::AssertSqlSafe(q))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
             }
             let at = PostAt {
                 id,
-                organisation_id: existing.organisation_id,
+                organisation_id,
                 published_at,
                 t,
             };
             write_post_links(Conn::from(&mut *tx), post, at, body, user_id).await?;
             tx.commit().await?;
-            Ok(())
+            Ok(id)
         })
     }
 

@@ -1,6 +1,6 @@
 //! Users and their roles in organisations.
 
-use super::{Db, StoreError, StoreResult, now, read, write};
+use super::{Db, StoreError, StoreResult, found, now, read, write};
 use crate::domain::role::Role;
 use crate::domain::user::Email;
 use serde::Serialize;
@@ -195,10 +195,7 @@ impl Db {
         .execute(pool)
         .await
         .map(|r| r.rows_affected()))?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        found(n)
     }
 
     /// Number of enabled users who are admins somewhere (or hub admins); the last one cannot

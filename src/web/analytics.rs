@@ -98,12 +98,10 @@ fn is_prefetch(headers: &axum::http::HeaderMap) -> bool {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct PeriodQuery {
-    #[serde(default)]
     from: String,
-    #[serde(default)]
     to: String,
-    #[serde(default)]
     organisation: String,
 }
 

@@ -84,14 +84,11 @@ pub async fn organisations(State(app): State<App>, viewer: Viewer) -> PageResult
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct OrganisationForm {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     slug: String,
-    #[serde(default)]
     summary: String,
-    #[serde(default)]
     parent: String,
 }
 

@@ -18,12 +18,11 @@ pub const KINDS: &[(&str, &str)] = &[
 ];
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SearchQuery {
-    #[serde(default)]
     q: String,
-    #[serde(default)]
     organisation: String,
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     kind: String,
     #[serde(flatten)]
     page: PageQuery,

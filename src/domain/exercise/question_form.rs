@@ -6,26 +6,18 @@ use serde::{Deserialize, Serialize};
 
 /// The admin's "add a question" form: options and labels one per line.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct QuestionForm {
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     pub kind: String,
-    #[serde(default)]
     pub id: String,
-    #[serde(default)]
     pub title: String,
-    #[serde(default)]
     pub hint: String,
-    #[serde(default)]
     pub required: Option<String>,
-    #[serde(default)]
     pub options: String,
-    #[serde(default)]
     pub min: String,
-    #[serde(default)]
     pub max: String,
-    #[serde(default)]
     pub labels: String,
-    #[serde(default)]
     pub page: String,
 }
 

@@ -1,7 +1,7 @@
 //! Deleting a register row, refused while anything still points at it.
 
-use super::found;
 use crate::domain::programme::Referrers;
+use crate::store::found;
 use crate::store::{Db, StoreError, StoreResult, read, write};
 
 /// A kind of register row that others may point at.

@@ -4,9 +4,12 @@
 use crate::domain::programme::{
     NewCaseStudy, NewCommitment, NewProject, NewStrategy, NewTheme, NewUpdate,
 };
-use crate::store::{Conn, Db, StoreError, StoreResult, TagTable, now, on, tag_id, write};
+use crate::store::{
+    Conn, Db, StoreError, StoreResult, TagTable, bind_existing, now, on, save_sql, saved, tag_id,
+    write,
+};
 
-use super::found;
+use crate::store::found;
 
 /// Writes a project (a new one when `existing` is `None`), its links and its search entry
 /// inside the caller's transaction; returns the project's id.
@@ -16,50 +19,17 @@ async fn save_project_in(
     p: &NewProject,
     t: i64,
 ) -> StoreResult<i64> {
+    let sql = save_sql(
+        existing,
+        "INSERT INTO projects (slug, title, summary, owner_team, phase, status, start_date,
+                               end_date, updated_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+        "UPDATE projects SET slug = $1, title = $2, summary = $3, owner_team = $4, phase = $5,
+                status = $6, start_date = $7, end_date = $8, updated_at = $9
+         WHERE id = $10 RETURNING id",
+    );
     on!(conn, |c| {
-        let id: i64 = match existing {
-            Some(id) => {
-                let done = sqlx::query(
-                    "UPDATE projects SET slug = $1, title = $2, summary = $3, owner_team = $4,
-                            phase = $5, status = $6, start_date = $7, end_date = $8, updated_at =
-                            $9
-                     WHERE id = $10",
-                )
-                .bind(p.slug.as_str())
-                .bind(&p.title)
-                .bind(&p.summary)
-                .bind(&p.owner_team)
-                .bind(p.phase.as_str())
-                .bind(p.status.as_str())
-                .bind(p.start_date)
-                .bind(p.end_date)
-                .bind(t)
-                .bind(id)
-                .execute(&mut *c)
-                .await
-                .map_err(StoreError::from_sqlx)?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                for table in [
-                    "project_commitments",
-                    "project_organisations",
-                    "project_topics",
-                ] {
-                    let q = format!("DELETE FROM {table} WHERE project_id = $1");
-                    sqlx::query(sqlx::AssertSqlSafe(q))
-                        .bind(id)
-                        .execute(&mut *c)
-                        .await?;
-                }
-                id
-            }
-            None => sqlx::query_scalar(
-                "INSERT INTO projects (slug, title, summary, owner_team, phase, status,
-                 start_date,
-                                       end_date, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
-            )
+        let q = sqlx::query_scalar(sql)
             .bind(p.slug.as_str())
             .bind(&p.title)
             .bind(&p.summary)
@@ -68,11 +38,21 @@ async fn save_project_in(
             .bind(p.status.as_str())
             .bind(p.start_date)
             .bind(p.end_date)
-            .bind(t)
-            .fetch_one(&mut *c)
-            .await
-            .map_err(StoreError::from_sqlx)?,
-        };
+            .bind(t);
+        let id = saved(bind_existing(q, existing).fetch_optional(&mut *c).await)?;
+        if existing.is_some() {
+            for table in [
+                "project_commitments",
+                "project_organisations",
+                "project_topics",
+            ] {
+                let q = format!("DELETE FROM {table} WHERE project_id = $1");
+                sqlx::query(sqlx::AssertSqlSafe(q))
+                    .bind(id)
+                    .execute(&mut *c)
+                    .await?;
+            }
+        }
         let links = [
             ("project_commitments", "commitment_id", &p.commitment_ids),
             (
@@ -125,135 +105,90 @@ async fn save_project_in(
 impl Db {
     // ----- Strategies, themes, commitments -----
 
-    pub async fn create_strategy(
+    /// Creates a strategy (`existing` is `None`) or changes one; returns its id.
+    pub async fn save_strategy(
         &self,
+        existing: Option<i64>,
         organisation_id: i64,
         s: &NewStrategy,
         body_html: &str,
     ) -> StoreResult<i64> {
-        write!(self, |pool| sqlx::query_scalar(
-            "INSERT INTO strategies (organisation_id, slug, title, period, summary, body_markdown,
-             body_html, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
-        )
-        .bind(organisation_id)
-        .bind(s.slug.as_str())
-        .bind(&s.title)
-        .bind(&s.period)
-        .bind(&s.summary)
-        .bind(&s.body_markdown)
-        .bind(body_html)
-        .bind(now())
-        .fetch_one(pool)
-        .await)
-        .map_err(StoreError::from_sqlx)
-    }
-
-    pub async fn update_strategy(
-        &self,
-        id: i64,
-        organisation_id: i64,
-        s: &NewStrategy,
-        body_html: &str,
-    ) -> StoreResult<()> {
-        let done = write!(self, |pool| sqlx::query(
+        let sql = save_sql(
+            existing,
+            "INSERT INTO strategies (organisation_id, slug, title, period, summary,
+                                     body_markdown, body_html, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             "UPDATE strategies SET organisation_id = $1, slug = $2, title = $3, period = $4,
-             summary = $5, body_markdown = $6,
-                    body_html = $7, updated_at = $8 WHERE id = $9"
-        )
-        .bind(organisation_id)
-        .bind(s.slug.as_str())
-        .bind(&s.title)
-        .bind(&s.period)
-        .bind(&s.summary)
-        .bind(&s.body_markdown)
-        .bind(body_html)
-        .bind(now())
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))
-        .map_err(StoreError::from_sqlx)?;
-        found(done)
+                    summary = $5, body_markdown = $6, body_html = $7, updated_at = $8
+             WHERE id = $9 RETURNING id",
+        );
+        saved(write!(self, |pool| {
+            let q = sqlx::query_scalar(sql)
+                .bind(organisation_id)
+                .bind(s.slug.as_str())
+                .bind(&s.title)
+                .bind(&s.period)
+                .bind(&s.summary)
+                .bind(&s.body_markdown)
+                .bind(body_html)
+                .bind(now());
+            bind_existing(q, existing).fetch_optional(pool).await
+        }))
     }
 
-    pub async fn create_theme(&self, strategy_id: i64, t: &NewTheme) -> StoreResult<i64> {
-        write!(self, |pool| sqlx::query_scalar(
-            "INSERT INTO programme_themes (strategy_id, slug, title, summary, position) VALUES
-             ($1, $2, $3, $4, $5) RETURNING id"
-        )
-        .bind(strategy_id)
-        .bind(t.slug.as_str())
-        .bind(&t.title)
-        .bind(&t.summary)
-        .bind(t.position)
-        .fetch_one(pool)
-        .await)
-        .map_err(StoreError::from_sqlx)
-    }
-
-    pub async fn update_theme(&self, id: i64, strategy_id: i64, t: &NewTheme) -> StoreResult<()> {
-        let done = write!(self, |pool| sqlx::query(
-            "UPDATE programme_themes SET strategy_id = $1, slug = $2, title = $3, summary = $4,
-             position = $5 WHERE id = $6"
-        )
-        .bind(strategy_id)
-        .bind(t.slug.as_str())
-        .bind(&t.title)
-        .bind(&t.summary)
-        .bind(t.position)
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))
-        .map_err(StoreError::from_sqlx)?;
-        found(done)
-    }
-
-    pub async fn create_commitment(&self, theme_id: i64, c: &NewCommitment) -> StoreResult<i64> {
-        write!(self, |pool| sqlx::query_scalar(
-            "INSERT INTO commitments (theme_id, slug, title, body, action_ref, action_title,
-             position)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
-        )
-        .bind(theme_id)
-        .bind(c.slug.as_str())
-        .bind(&c.title)
-        .bind(&c.body)
-        .bind(&c.action_ref)
-        .bind(&c.action_title)
-        .bind(c.position)
-        .fetch_one(pool)
-        .await)
-        .map_err(StoreError::from_sqlx)
-    }
-
-    pub async fn update_commitment(
+    /// Creates a theme under a strategy (`existing` is `None`) or changes one; returns its id.
+    pub async fn save_theme(
         &self,
-        id: i64,
+        existing: Option<i64>,
+        strategy_id: i64,
+        t: &NewTheme,
+    ) -> StoreResult<i64> {
+        let sql = save_sql(
+            existing,
+            "INSERT INTO programme_themes (strategy_id, slug, title, summary, position)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "UPDATE programme_themes SET strategy_id = $1, slug = $2, title = $3, summary = $4,
+                    position = $5
+             WHERE id = $6 RETURNING id",
+        );
+        saved(write!(self, |pool| {
+            let q = sqlx::query_scalar(sql)
+                .bind(strategy_id)
+                .bind(t.slug.as_str())
+                .bind(&t.title)
+                .bind(&t.summary)
+                .bind(t.position);
+            bind_existing(q, existing).fetch_optional(pool).await
+        }))
+    }
+
+    /// Creates a commitment under a theme (`existing` is `None`) or changes one; returns its id.
+    pub async fn save_commitment(
+        &self,
+        existing: Option<i64>,
         theme_id: i64,
         c: &NewCommitment,
-    ) -> StoreResult<()> {
-        let done = write!(self, |pool| {
-            sqlx::query(
-            "UPDATE commitments SET theme_id = $1, slug = $2, title = $3, body = $4, action_ref =
-             $5, action_title = $6,
-                    position = $7 WHERE id = $8"
-        )
-        .bind(theme_id)
-        .bind(c.slug.as_str())
-        .bind(&c.title)
-        .bind(&c.body)
-        .bind(&c.action_ref)
-        .bind(&c.action_title)
-        .bind(c.position)
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
-        })
-        .map_err(StoreError::from_sqlx)?;
-        found(done)
+    ) -> StoreResult<i64> {
+        let sql = save_sql(
+            existing,
+            "INSERT INTO commitments (theme_id, slug, title, body, action_ref, action_title,
+                                      position)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "UPDATE commitments SET theme_id = $1, slug = $2, title = $3, body = $4,
+                    action_ref = $5, action_title = $6, position = $7
+             WHERE id = $8 RETURNING id",
+        );
+        saved(write!(self, |pool| {
+            let q = sqlx::query_scalar(sql)
+                .bind(theme_id)
+                .bind(c.slug.as_str())
+                .bind(&c.title)
+                .bind(&c.body)
+                .bind(&c.action_ref)
+                .bind(&c.action_title)
+                .bind(c.position);
+            bind_existing(q, existing).fetch_optional(pool).await
+        }))
     }
 
     // ----- Projects -----
@@ -373,56 +308,35 @@ impl Db {
     ) -> StoreResult<i64> {
         let t = now();
         let published = c.published_at.unwrap_or(t);
+        let sql = save_sql(
+            existing,
+            "INSERT INTO case_studies (slug, title, summary, body_markdown, body_html,
+                                       published_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "UPDATE case_studies SET slug = $1, title = $2, summary = $3, body_markdown = $4,
+                    body_html = $5, published_at = $6, updated_at = $7
+             WHERE id = $8 RETURNING id",
+        );
         write!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let id: i64 = match existing {
-                Some(id) => {
-                    let done = sqlx::query(
-                        "UPDATE case_studies SET slug = $1, title = $2, summary
-                                 = $3, body_markdown = $4, body_html = $5,
-                         published_at = $6, updated_at = $7 WHERE id = $8",
-                    )
-                    .bind(c.slug.as_str())
-                    .bind(&c.title)
-                    .bind(&c.summary)
-                    .bind(&c.body_markdown)
-                    .bind(body_html)
-                    .bind(published)
-                    .bind(t)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::from_sqlx)?;
-                    if done.rows_affected() == 0 {
-                        return Err(StoreError::NotFound);
-                    }
-                    for table in ["case_study_projects", "case_study_themes"] {
-                        sqlx::query(sqlx::AssertSqlSafe(format!(
-                            "DELETE FROM {table} WHERE
-                             case_study_id = $1"
-                        )))
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    id
-                }
-                None => sqlx::query_scalar(
-                    "INSERT INTO case_studies (slug, title, summary, body_markdown, body_html,
-                     published_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                )
+            let q = sqlx::query_scalar(sql)
                 .bind(c.slug.as_str())
                 .bind(&c.title)
                 .bind(&c.summary)
                 .bind(&c.body_markdown)
                 .bind(body_html)
                 .bind(published)
-                .bind(t)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?,
-            };
+                .bind(t);
+            let id = saved(bind_existing(q, existing).fetch_optional(&mut *tx).await)?;
+            if existing.is_some() {
+                for table in ["case_study_projects", "case_study_themes"] {
+                    let q = format!("DELETE FROM {table} WHERE case_study_id = $1");
+                    sqlx::query(sqlx::AssertSqlSafe(q))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
             for p in &c.project_ids {
                 sqlx::query(
                     "INSERT INTO case_study_projects (case_study_id, project_id) VALUES

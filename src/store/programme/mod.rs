@@ -410,11 +410,3 @@ impl Db {
             .collect())
     }
 }
-
-fn found(rows: u64) -> StoreResult<()> {
-    if rows == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
-}

@@ -58,15 +58,12 @@ pub async fn users(State(app): State<App>, viewer: Viewer) -> PageResult {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct UserForm {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     email: String,
     /// Repeated checkbox values `"{organisation id}:{role}"`.
-    #[serde(default)]
     roles: Vec<String>,
-    #[serde(default)]
     disabled: Option<String>,
 }
 

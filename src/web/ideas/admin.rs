@@ -148,11 +148,10 @@ pub async fn admin_challenge(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct DecisionForm {
-    #[serde(default)]
     decision: String,
-    #[serde(default)]
     reason: String,
 }
 

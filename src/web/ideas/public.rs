@@ -33,14 +33,11 @@ pub async fn index(State(app): State<App>, viewer: Viewer) -> PageResult {
 }
 
 #[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
 pub struct IdeaForm {
-    #[serde(default)]
     title: String,
-    #[serde(default)]
     body: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     website: String,
 }
 

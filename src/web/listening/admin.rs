@@ -92,24 +92,16 @@ pub async fn list(State(app): State<App>, viewer: Viewer) -> PageResult {
 
 /// The details form: everything about an exercise except its questions.
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct DetailsForm {
-    #[serde(default)]
     organisation: String,
-    #[serde(default)]
     kind: String,
-    #[serde(default)]
     title: String,
-    #[serde(default)]
     slug: String,
-    #[serde(default)]
     summary: String,
-    #[serde(default)]
     body: String,
-    #[serde(default)]
     opens_at: String,
-    #[serde(default)]
     closes_at: String,
-    #[serde(default)]
     topics: String,
 }
 

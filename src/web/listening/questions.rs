@@ -48,11 +48,10 @@ pub async fn add_question(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ItemForm {
-    #[serde(default)]
     item: String,
-    #[serde(default)]
     direction: String,
 }
 
@@ -102,14 +101,11 @@ pub async fn change_question(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SegmentForm {
-    #[serde(default)]
     id: String,
-    #[serde(default)]
     title: String,
-    #[serde(default)]
     options: String,
-    #[serde(default)]
     required: Option<String>,
 }
 
@@ -196,13 +192,11 @@ pub(super) fn renamed(errors: FieldErrors, prefix: &str, to: &str) -> FieldError
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct DimensionForm {
-    #[serde(default)]
     title: String,
-    #[serde(default)]
     questions: Vec<String>,
     /// One level per line: `minimum score: label`, e.g. `2.5: Developing`.
-    #[serde(default)]
     levels: String,
 }
 

@@ -113,9 +113,9 @@ pub async fn publish_results(
     Ok(back_to(id, "#results"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct EraseForm {
-    #[serde(default)]
     reference: String,
 }
 

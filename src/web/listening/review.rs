@@ -19,9 +19,9 @@ use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct AnalysisForm {
-    #[serde(default)]
     question: String,
 }
 
@@ -61,9 +61,9 @@ async fn analysis_for(
     Ok((user, e, a))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ReviewQuery {
-    #[serde(default)]
     theme: Option<String>,
 }
 
@@ -176,22 +176,15 @@ async fn render_review(
 
 /// The review page's forms: one action with its fields; `members` are the ticked responses.
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct EditForm {
-    #[serde(default)]
     action: String,
-    #[serde(default)]
     theme: String,
-    #[serde(default)]
     label: String,
-    #[serde(default)]
     into: String,
-    #[serde(default)]
     to: String,
-    #[serde(default)]
     members: Vec<String>,
-    #[serde(default)]
     campaign: String,
-    #[serde(default)]
     status: String,
 }
 

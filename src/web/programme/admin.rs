@@ -11,7 +11,7 @@ use crate::domain::role::Role;
 use crate::store::StoreError;
 use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
-use crate::web::programme::forms::{Choices, RegisterForm};
+use crate::web::programme::forms::{Choices, NotSaved, RegisterForm};
 use crate::web::viewer::{CsrfForm, SignedIn, Viewer};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
@@ -110,7 +110,7 @@ async fn submit<F: RegisterForm>(app: App, viewer: Viewer, id: Option<i64>, form
     if let Some(id) = id {
         F::current(&app, &choices, id).await?;
     }
-    match form.save(&app, &choices, id, &user).await? {
+    match form.save(&app, &choices, id, &user).await {
         Ok((_, name)) => {
             let done = if id.is_some() { "updated" } else { "created" };
             let action = format!("{done} {}", F::NOUN);
@@ -119,7 +119,8 @@ async fn submit<F: RegisterForm>(app: App, viewer: Viewer, id: Option<i64>, form
                 .await?;
             Ok(Redirect::to("/admin/programme").into_response())
         }
-        Err(errors) => {
+        Err(NotSaved::Failed(e)) => Err(e),
+        Err(NotSaved::Form(errors)) => {
             let title = if id.is_some() {
                 format!("Edit this {}", F::NOUN)
             } else {

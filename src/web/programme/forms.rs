@@ -122,8 +122,8 @@ fn slug_field() -> Field {
     )
 }
 
-fn phases() -> Vec<Choice> {
-    let all = Phase::ALL.iter().map(|p| (p.as_str(), p.label()));
+/// (value, label) pairs of an enum's variants as choices.
+fn labelled<'a>(all: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<Choice> {
     all.map(|(value, text)| Choice {
         value: value.into(),
         text: text.into(),
@@ -131,13 +131,12 @@ fn phases() -> Vec<Choice> {
     .collect()
 }
 
+fn phases() -> Vec<Choice> {
+    labelled(Phase::ALL.iter().map(|p| (p.as_str(), p.label())))
+}
+
 fn statuses() -> Vec<Choice> {
-    let all = Status::ALL.iter().map(|s| (s.as_str(), s.label()));
-    all.map(|(value, text)| Choice {
-        value: value.into(),
-        text: text.into(),
-    })
-    .collect()
+    labelled(Status::ALL.iter().map(|s| (s.as_str(), s.label())))
 }
 
 fn organisation_choices(c: &Choices) -> Vec<Choice> {
@@ -156,8 +155,26 @@ fn project_choices(r: &Register) -> Vec<Choice> {
     )
 }
 
-/// Saved: the row's id and a name for the audit log; or what is wrong with the form.
-pub type Saved = Result<(i64, String), FieldErrors>;
+/// Saved: the row's id and a name for the audit log.
+pub type Saved = Result<(i64, String), NotSaved>;
+
+/// Why a form was not saved: what is wrong with it (shown on the form again), or a failure.
+pub enum NotSaved {
+    Form(FieldErrors),
+    Failed(PageError),
+}
+
+impl From<FieldErrors> for NotSaved {
+    fn from(errors: FieldErrors) -> Self {
+        NotSaved::Form(errors)
+    }
+}
+
+impl From<StoreError> for NotSaved {
+    fn from(e: StoreError) -> Self {
+        NotSaved::Failed(e.into())
+    }
+}
 
 /// One kind of register row, as its form edits it.
 pub trait RegisterForm: DeserializeOwned + Serialize + Default + Send + Sync + 'static {
@@ -190,7 +207,7 @@ pub trait RegisterForm: DeserializeOwned + Serialize + Default + Send + Sync + '
         c: &Choices,
         id: Option<i64>,
         user: &SignedIn,
-    ) -> impl Future<Output = Result<Saved, PageError>> + Send;
+    ) -> impl Future<Output = Saved> + Send;
 }
 
 /// The id of the parent chosen in `field` (one of `keys`) with the row `parsed` from the rest
@@ -218,10 +235,10 @@ fn with_parent<T>(
 }
 
 /// A taken slug is a form error; other store errors are failures.
-fn saved(r: Result<i64, StoreError>, slug: String) -> Result<Saved, PageError> {
+fn saved(r: Result<i64, StoreError>, slug: String) -> Saved {
     match r {
-        Ok(id) => Ok(Ok((id, slug))),
-        Err(StoreError::Conflict(_)) => Ok(Err(FieldErrors::one(
+        Ok(id) => Ok((id, slug)),
+        Err(StoreError::Conflict(_)) => Err(NotSaved::Form(FieldErrors::one(
             "slug",
             "Another one already has that short name: choose another",
         ))),
@@ -234,8 +251,8 @@ fn not_found() -> PageError {
 }
 
 #[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
 pub struct StrategyForm {
-    #[serde(default)]
     organisation: String,
     #[serde(flatten)]
     input: StrategyInput,
@@ -283,38 +300,19 @@ impl RegisterForm for StrategyForm {
         ))
     }
 
-    async fn save(
-        &self,
-        app: &App,
-        c: &Choices,
-        id: Option<i64>,
-        _: &SignedIn,
-    ) -> Result<Saved, PageError> {
+    async fn save(&self, app: &App, c: &Choices, id: Option<i64>, _: &SignedIn) -> Saved {
         let keys = c.organisation_keys();
         let parsed = self.input.parse();
-        let (org, s) = match with_parent(&keys, "organisation", &self.organisation, parsed) {
-            Ok(both) => both,
-            Err(e) => return Ok(Err(e)),
-        };
-        let body = match crate::sanitise::render_field(&s.body_markdown, "body").await {
-            Ok(body) => body,
-            Err(e) => return Ok(Err(e)),
-        };
-        let r = match id {
-            Some(id) => app
-                .db
-                .update_strategy(id, org, &s, &body.html)
-                .await
-                .map(|_| id),
-            None => app.db.create_strategy(org, &s, &body.html).await,
-        };
+        let (org, s) = with_parent(&keys, "organisation", &self.organisation, parsed)?;
+        let body = crate::sanitise::render_field(&s.body_markdown, "body").await?;
+        let r = app.db.save_strategy(id, org, &s, &body.html).await;
         saved(r, s.slug.to_string())
     }
 }
 
 #[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
 pub struct ThemeForm {
-    #[serde(default)]
     strategy: String,
     #[serde(flatten)]
     input: ThemeInput,
@@ -355,30 +353,18 @@ impl RegisterForm for ThemeForm {
         Ok((ThemeForm { strategy, input }, t.title.clone()))
     }
 
-    async fn save(
-        &self,
-        app: &App,
-        c: &Choices,
-        id: Option<i64>,
-        _: &SignedIn,
-    ) -> Result<Saved, PageError> {
+    async fn save(&self, app: &App, c: &Choices, id: Option<i64>, _: &SignedIn) -> Saved {
         let keys = c.register.strategy_keys();
         let parsed = self.input.parse();
-        let (strategy, t) = match with_parent(&keys, "strategy", &self.strategy, parsed) {
-            Ok(both) => both,
-            Err(e) => return Ok(Err(e)),
-        };
-        let r = match id {
-            Some(id) => app.db.update_theme(id, strategy, &t).await.map(|_| id),
-            None => app.db.create_theme(strategy, &t).await,
-        };
+        let (strategy, t) = with_parent(&keys, "strategy", &self.strategy, parsed)?;
+        let r = app.db.save_theme(id, strategy, &t).await;
         saved(r, t.slug.to_string())
     }
 }
 
 #[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
 pub struct CommitmentForm {
-    #[serde(default)]
     theme: String,
     #[serde(flatten)]
     input: CommitmentInput,
@@ -418,27 +404,11 @@ impl RegisterForm for CommitmentForm {
         Ok((CommitmentForm { theme, input }, commitment.title.clone()))
     }
 
-    async fn save(
-        &self,
-        app: &App,
-        c: &Choices,
-        id: Option<i64>,
-        _: &SignedIn,
-    ) -> Result<Saved, PageError> {
+    async fn save(&self, app: &App, c: &Choices, id: Option<i64>, _: &SignedIn) -> Saved {
         let keys = c.register.theme_keys();
         let parsed = self.input.parse();
-        let (theme, commitment) = match with_parent(&keys, "theme", &self.theme, parsed) {
-            Ok(both) => both,
-            Err(e) => return Ok(Err(e)),
-        };
-        let r = match id {
-            Some(id) => app
-                .db
-                .update_commitment(id, theme, &commitment)
-                .await
-                .map(|_| id),
-            None => app.db.create_commitment(theme, &commitment).await,
-        };
+        let (theme, commitment) = with_parent(&keys, "theme", &self.theme, parsed)?;
+        let r = app.db.save_commitment(id, theme, &commitment).await;
         saved(r, commitment.slug.to_string())
     }
 }
@@ -494,24 +464,16 @@ impl RegisterForm for ProjectInput {
         Ok((form, q.title.clone()))
     }
 
-    async fn save(
-        &self,
-        app: &App,
-        c: &Choices,
-        id: Option<i64>,
-        _: &SignedIn,
-    ) -> Result<Saved, PageError> {
-        match self.parse(&c.register.commitment_keys(), &c.organisation_keys()) {
-            Ok(p) => saved(app.db.save_project(id, &p).await, p.slug.to_string()),
-            Err(e) => Ok(Err(e)),
-        }
+    async fn save(&self, app: &App, c: &Choices, id: Option<i64>, _: &SignedIn) -> Saved {
+        let p = self.parse(&c.register.commitment_keys(), &c.organisation_keys())?;
+        saved(app.db.save_project(id, &p).await, p.slug.to_string())
     }
 }
 
 #[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
 pub struct UpdateForm {
     /// Only for a new update: an update stays with its project.
-    #[serde(default)]
     project: String,
     #[serde(flatten)]
     input: UpdateInput,
@@ -575,30 +537,16 @@ impl RegisterForm for UpdateForm {
         Ok((UpdateForm { project, input }, title))
     }
 
-    async fn save(
-        &self,
-        app: &App,
-        c: &Choices,
-        id: Option<i64>,
-        user: &SignedIn,
-    ) -> Result<Saved, PageError> {
+    async fn save(&self, app: &App, c: &Choices, id: Option<i64>, user: &SignedIn) -> Saved {
         if let Some(id) = id {
-            return Ok(match self.input.parse() {
-                Ok(u) => {
-                    app.db.edit_update(id, &u).await?;
-                    Ok((id, iso_date(u.dated)))
-                }
-                Err(e) => Err(e),
-            });
+            let u = self.input.parse()?;
+            app.db.edit_update(id, &u).await?;
+            return Ok((id, iso_date(u.dated)));
         }
         let keys = c.register.project_keys();
-        match with_parent(&keys, "project", &self.project, self.input.parse()) {
-            Ok((project, u)) => {
-                let new = app.db.add_update(project, &u, Some(user.id)).await?;
-                Ok(Ok((new, self.project.clone())))
-            }
-            Err(e) => Ok(Err(e)),
-        }
+        let (project, u) = with_parent(&keys, "project", &self.project, self.input.parse())?;
+        let new = app.db.add_update(project, &u, Some(user.id)).await?;
+        Ok((new, self.project.clone()))
     }
 }
 
@@ -639,22 +587,10 @@ impl RegisterForm for CaseStudyInput {
         Ok((form, s.title))
     }
 
-    async fn save(
-        &self,
-        app: &App,
-        c: &Choices,
-        id: Option<i64>,
-        _: &SignedIn,
-    ) -> Result<Saved, PageError> {
+    async fn save(&self, app: &App, c: &Choices, id: Option<i64>, _: &SignedIn) -> Saved {
         let r = &c.register;
-        let case = match self.parse(&r.project_keys(), &r.theme_keys()) {
-            Ok(case) => case,
-            Err(e) => return Ok(Err(e)),
-        };
-        let body = match crate::sanitise::render_field(&case.body_markdown, "body").await {
-            Ok(body) => body,
-            Err(e) => return Ok(Err(e)),
-        };
+        let case = self.parse(&r.project_keys(), &r.theme_keys())?;
+        let body = crate::sanitise::render_field(&case.body_markdown, "body").await?;
         let r = app.db.save_case_study(id, &case, &body.html).await;
         saved(r, case.slug.to_string())
     }

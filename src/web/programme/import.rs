@@ -128,9 +128,9 @@ pub async fn upload(State(app): State<App>, viewer: Viewer, upload: CsrfUpload) 
     }
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
 pub struct MappingForm {
-    #[serde(default)]
     csv: String,
     #[serde(flatten)]
     fields: BTreeMap<String, String>,

@@ -16,18 +16,13 @@ use serde::Deserialize;
 
 /// The project list's filters as typed in the address; empty means "any".
 #[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default)]
 pub struct FilterQuery {
-    #[serde(default)]
     pub organisation: String,
-    #[serde(default)]
     pub theme: String,
-    #[serde(default)]
     pub phase: String,
-    #[serde(default)]
     pub status: String,
-    #[serde(default)]
     pub topic: String,
-    #[serde(default)]
     pub commitment: String,
 }
 

@@ -55,10 +55,10 @@ pub async fn posts(State(app): State<App>, viewer: Viewer) -> PageResult {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct PostForm {
     #[serde(flatten)]
     post: PostInput,
-    #[serde(default)]
     organisation: String,
 }
 
@@ -311,11 +311,10 @@ pub async fn moderation_queue(State(app): State<App>, viewer: Viewer) -> PageRes
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct DecisionForm {
-    #[serde(default)]
     decision: String,
-    #[serde(default)]
     reason: String,
 }
 
@@ -369,11 +368,10 @@ pub async fn decide(
     Ok(Redirect::to("/admin/comments").into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct PauseForm {
-    #[serde(default)]
     message: String,
-    #[serde(default)]
     action: String,
 }
 

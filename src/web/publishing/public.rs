@@ -235,11 +235,11 @@ fn share_links(path: &str, title: &str) -> Value {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CommentForm {
     #[serde(flatten)]
     comment: CommentInput,
     /// The honeypot: hidden from people, filled in by bots.
-    #[serde(default)]
     website: String,
 }
 

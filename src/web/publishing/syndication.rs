@@ -25,10 +25,9 @@ async fn editor_orgs(app: &App, viewer: &Viewer) -> Result<(i64, Vec<Organisatio
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SubscribeForm {
-    #[serde(default)]
     organisation: String,
-    #[serde(default)]
     url: String,
 }
 
