@@ -538,11 +538,7 @@ fn themes(db: &Db) -> Rows<'_> {
             .themes
             .iter()
             .map(|t| {
-                let n = register
-                    .projects
-                    .iter()
-                    .filter(|p| p.themes.iter().any(|r| r.id == t.id))
-                    .count();
+                let n = register.projects_in_theme(t.id);
                 vec![
                     json!(t.slug),
                     json!(t.title),

@@ -123,36 +123,24 @@ async fn seed_consultation(db: &Db, admin: i64, now: i64, count: usize) -> anyho
     let mut actions = Vec::new();
     for t in review.themes.clone().iter().take(4) {
         let label = nice_label(&t.keywords).unwrap_or_else(|| t.label.clone());
-        if let Ok(note) = review.apply(&Edit::Rename {
+        let rename = Edit::Rename {
             theme: t.id.clone(),
             label: label.clone(),
-        }) {
-            db.save_review(
-                analysis,
-                &serde_json::to_string(&review)?,
-                Some(admin),
-                "rename",
-                &note,
-            )
-            .await?;
+        };
+        // A label another theme already has is left as the engine made it.
+        if let Ok(note) = review.apply(&rename) {
+            let json = serde_json::to_string(&review)?;
+            db.save_review(analysis, &json, Some(admin), "rename", &note)
+                .await?;
         }
         actions.push((t.id.clone(), label));
     }
     if let Some(c) = review.campaigns.first().map(|c| c.id.clone()) {
-        let note = review
-            .apply(&Edit::Campaign {
-                campaign: c,
-                status: "confirmed".into(),
-            })
-            .map_err(anyhow::Error::msg)?;
-        db.save_review(
-            analysis,
-            &serde_json::to_string(&review)?,
-            Some(admin),
-            "campaign",
-            &note,
-        )
-        .await?;
+        let confirm = Edit::Campaign {
+            campaign: c,
+            status: "confirmed".into(),
+        };
+        edit_review(db, &mut review, analysis, admin, confirm, "campaign").await?;
     }
     db.publish_analysis(analysis, Some(admin)).await?;
     for (theme, label) in actions {
@@ -312,20 +300,11 @@ async fn seed_survey(db: &Db, admin: i64, now: i64, count: usize) -> anyhow::Res
         if !done.insert(label) {
             continue;
         }
-        let note = review
-            .apply(&Edit::Rename {
-                theme: t.id.clone(),
-                label: label.into(),
-            })
-            .map_err(anyhow::Error::msg)?;
-        db.save_review(
-            analysis,
-            &serde_json::to_string(&review)?,
-            Some(admin),
-            "rename",
-            &note,
-        )
-        .await?;
+        let rename = Edit::Rename {
+            theme: t.id.clone(),
+            label: label.into(),
+        };
+        edit_review(db, &mut review, analysis, admin, rename, "rename").await?;
         let action = db
             .add_result_action(id, Some(analysis), Some(&t.id), you_said, we_did)
             .await?;
@@ -552,5 +531,21 @@ pub async fn seed_challenge(db: &Db, admin: i64) -> anyhow::Result<()> {
             db.create_project_from_idea(idea, &project).await?;
         }
     }
+    Ok(())
+}
+
+/// Applies an analyst's edit to a review and stores it with its note, as the review page does.
+async fn edit_review(
+    db: &Db,
+    review: &mut Review,
+    analysis: i64,
+    admin: i64,
+    edit: Edit,
+    action: &str,
+) -> anyhow::Result<()> {
+    let note = review.apply(&edit).map_err(anyhow::Error::msg)?;
+    let json = serde_json::to_string(review)?;
+    db.save_review(analysis, &json, Some(admin), action, &note)
+        .await?;
     Ok(())
 }

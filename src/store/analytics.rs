@@ -53,19 +53,28 @@ pub enum Scope<'a> {
     Organisation { id: i64, slug: &'a str },
 }
 
-impl Scope<'_> {
-    /// Binds as ($a, $b, $c): organisation id (NULL for the hub), its page, and its page's
-    /// prefix for LIKE.
-    fn binds(&self) -> (Option<i64>, String, String) {
-        match self {
-            Scope::Hub => (None, String::new(), String::new()),
-            Scope::Organisation { id, slug } => (
-                Some(*id),
-                format!("/organisations/{slug}"),
-                format!("/organisations/{slug}/%"),
-            ),
-        }
-    }
+/// Binds a report's first five parameters: the first and last day ($1, $2; NULL for no limit)
+/// and the scope ($3 to $5, see [`SCOPE`]): organisation id (NULL for the hub), its page, and
+/// its page's prefix for LIKE.
+fn scoped<'q, DB: sqlx::Database, O>(
+    query: sqlx::query::QueryAs<'q, DB, O, DB::Arguments>,
+    scope: Scope<'_>,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> sqlx::query::QueryAs<'q, DB, O, DB::Arguments>
+where
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let (org, page, prefix) = match scope {
+        Scope::Hub => (None, String::new(), String::new()),
+        Scope::Organisation { id, slug } => (
+            Some(id),
+            format!("/organisations/{slug}"),
+            format!("/organisations/{slug}/%"),
+        ),
+    };
+    query.bind(from).bind(to).bind(org).bind(page).bind(prefix)
 }
 
 /// The filter for a scope, with its binds at $3, $4 and $5.
@@ -76,6 +85,32 @@ const SCOPE: &str = "($3 IS NULL OR a.path = $4 OR a.path LIKE $5
                      = $3))";
 
 impl Db {
+    /// Runs a report's query: its first five parameters as [`scoped`] binds them, and a limit
+    /// as `$6` when there is one.
+    async fn report<T>(
+        &self,
+        sql: String,
+        scope: Scope<'_>,
+        from: Option<i64>,
+        to: Option<i64>,
+        limit: Option<i64>,
+    ) -> StoreResult<Vec<T>>
+    where
+        T: Send + Unpin,
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        Ok(read!(self, |pool| {
+            let q = scoped(sqlx::query_as(sqlx::AssertSqlSafe(sql)), scope, from, to);
+            match limit {
+                Some(limit) => q.bind(limit),
+                None => q,
+            }
+            .fetch_all(pool)
+            .await
+        })?)
+    }
+
     /// The salt for `day`, made by whichever node asks first; every node gets the same one.
     /// Salts of earlier days are deleted, with their visitor hashes.
     pub async fn analytics_salt(&self, day: i64, fresh: &str) -> StoreResult<String> {
@@ -174,7 +209,6 @@ impl Db {
         to: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<PageCount>> {
-        let (org, page, prefix) = scope.binds();
         let q = format!(
             "SELECT a.path, CAST(SUM(a.views) AS BIGINT) AS views, CAST(SUM(a.visitors) AS BIGINT)
              AS visitors
@@ -182,15 +216,7 @@ impl Db {
              WHERE ($1 IS NULL OR a.day >= $1) AND ($2 IS NULL OR a.day <= $2) AND {SCOPE}
              GROUP BY a.path ORDER BY views DESC, a.path LIMIT $6"
         );
-        Ok(read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
-            .bind(from)
-            .bind(to)
-            .bind(org)
-            .bind(page)
-            .bind(prefix)
-            .bind(limit)
-            .fetch_all(pool)
-            .await)?)
+        self.report(q, scope, from, to, Some(limit)).await
     }
 
     /// Views and visitors per day between two days (inclusive), for days with any.
@@ -200,7 +226,6 @@ impl Db {
         from: i64,
         to: i64,
     ) -> StoreResult<Vec<DayCount>> {
-        let (org, page, prefix) = scope.binds();
         let q = format!(
             "SELECT a.day, CAST(SUM(a.views) AS BIGINT) AS views, CAST(SUM(a.visitors) AS BIGINT)
              AS visitors
@@ -208,14 +233,7 @@ impl Db {
              WHERE a.day >= $1 AND a.day <= $2 AND {SCOPE}
              GROUP BY a.day ORDER BY a.day"
         );
-        Ok(read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
-            .bind(from)
-            .bind(to)
-            .bind(org)
-            .bind(page)
-            .bind(prefix)
-            .fetch_all(pool)
-            .await)?)
+        self.report(q, scope, Some(from), Some(to), None).await
     }
 
     /// Every (day, path) row between two days, for the CSV download.
@@ -225,20 +243,12 @@ impl Db {
         from: i64,
         to: i64,
     ) -> StoreResult<Vec<DailyPageCount>> {
-        let (org, page, prefix) = scope.binds();
         let q = format!(
             "SELECT a.day, a.path, a.views, a.visitors FROM analytics_pages a
              WHERE a.day >= $1 AND a.day <= $2 AND {SCOPE}
              ORDER BY a.day, a.views DESC, a.path"
         );
-        Ok(read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
-            .bind(from)
-            .bind(to)
-            .bind(org)
-            .bind(page)
-            .bind(prefix)
-            .fetch_all(pool)
-            .await)?)
+        self.report(q, scope, Some(from), Some(to), None).await
     }
 
     /// Referring sites' hosts between two days, most views first.
@@ -249,21 +259,13 @@ impl Db {
         to: i64,
         limit: i64,
     ) -> StoreResult<Vec<ReferrerCount>> {
-        let (org, page, prefix) = scope.binds();
         let q = format!(
             "SELECT a.host, CAST(SUM(a.views) AS BIGINT) AS views FROM analytics_referrers a
              WHERE a.day >= $1 AND a.day <= $2 AND {SCOPE}
              GROUP BY a.host ORDER BY views DESC, a.host LIMIT $6"
         );
-        Ok(read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
-            .bind(from)
-            .bind(to)
-            .bind(org)
-            .bind(page)
-            .bind(prefix)
-            .bind(limit)
-            .fetch_all(pool)
-            .await)?)
+        self.report(q, scope, Some(from), Some(to), Some(limit))
+            .await
     }
 
     /// The demo's published post slugs, most recent first (for its sample analytics).

@@ -40,6 +40,14 @@ impl Db {
         Ok(read!(self, |pool| sqlx::query_as(q).fetch_all(pool).await)?)
     }
 
+    /// The departments: organisations at the top, with no parent.
+    pub async fn department_ids(&self) -> StoreResult<Vec<i64>> {
+        let q = "SELECT id FROM organisations WHERE parent_id IS NULL ORDER BY id";
+        Ok(read!(self, |pool| sqlx::query_scalar(q)
+            .fetch_all(pool)
+            .await)?)
+    }
+
     pub async fn organisation_by_slug(&self, slug: &str) -> StoreResult<Organisation> {
         let q = select!("WHERE o.slug = $1");
         read!(self, |pool| sqlx::query_as(q)

@@ -4,7 +4,7 @@
 //! stored text contains; `search` escapes the snippet and only then turns those markers into
 //! `<mark>`, so nothing in a document can become markup.
 
-use super::{Backend, Conn, Db, StoreResult, now, write};
+use super::{Backend, Conn, Db, StoreResult, now, on, write};
 use crate::domain::post::{PostKind, PostStatus};
 use serde::Serialize;
 
@@ -186,51 +186,29 @@ impl Db {
 
 /// Writes `doc` to the index on `conn` (a transaction's connection, usually).
 pub(crate) async fn index(conn: Conn<'_>, doc: &Document<'_>) -> Result<(), sqlx::Error> {
-    match conn {
-        Conn::Sqlite(c) => {
-            // FTS5 tables have no unique keys and no upsert: delete, then insert (in one
-            // transaction when the caller gave one).
-            sqlx::query("DELETE FROM search_index WHERE kind = $1 AND ref_id = $2")
-                .bind(doc.kind)
-                .bind(doc.ref_id)
-                .execute(&mut *c)
-                .await?;
-            sqlx::query(
-                "INSERT INTO search_index (kind, ref_id, organisation_id, published_at, url,
-                 title, body)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
+    // SQLite's FTS5 tables have no unique keys and no upsert, so on both databases the entry
+    // is deleted, then inserted (in one transaction when the caller gave one).
+    on!(conn, |c| {
+        sqlx::query("DELETE FROM search_index WHERE kind = $1 AND ref_id = $2")
             .bind(doc.kind)
             .bind(doc.ref_id)
-            .bind(doc.organisation_id)
-            .bind(doc.published_at)
-            .bind(doc.url)
-            .bind(doc.title)
-            .bind(doc.body)
             .execute(&mut *c)
             .await?;
-        }
-        Conn::Postgres(c) => {
-            sqlx::query(
-                "INSERT INTO search_index (kind, ref_id, organisation_id, published_at, url,
-                 title, body)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (kind, ref_id) DO UPDATE SET organisation_id =
-                 excluded.organisation_id,
-                   published_at = excluded.published_at, url = excluded.url,
-                   title = excluded.title, body = excluded.body",
-            )
-            .bind(doc.kind)
-            .bind(doc.ref_id)
-            .bind(doc.organisation_id)
-            .bind(doc.published_at)
-            .bind(doc.url)
-            .bind(doc.title)
-            .bind(doc.body)
-            .execute(&mut *c)
-            .await?;
-        }
-    }
+        sqlx::query(
+            "INSERT INTO search_index (kind, ref_id, organisation_id, published_at, url, title,
+                                       body)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(doc.kind)
+        .bind(doc.ref_id)
+        .bind(doc.organisation_id)
+        .bind(doc.published_at)
+        .bind(doc.url)
+        .bind(doc.title)
+        .bind(doc.body)
+        .execute(&mut *c)
+        .await?;
+    });
     Ok(())
 }
 

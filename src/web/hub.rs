@@ -2,7 +2,6 @@
 
 use crate::App;
 use crate::domain::role::Role;
-use crate::store::StoreError;
 use crate::store::posts::PostFilter;
 use crate::web::error::PageResult;
 use crate::web::publishing::public::with_details;
@@ -58,7 +57,7 @@ pub async fn open_exercises(
 /// `GET /admin`: what this user can do, and the recent audit log for a hub admin.
 pub async fn admin_home(State(app): State<App>, viewer: Viewer) -> PageResult {
     let user = viewer.signed_in()?;
-    let top = top_level_ids(&app).await?;
+    let top = app.db.department_ids().await?;
     // The audit log covers every organisation: hub admins only.
     let audit = if user.hub_admin {
         app.db.recent_audit(10).await?
@@ -82,15 +81,4 @@ pub async fn admin_home(State(app): State<App>, viewer: Viewer) -> PageResult {
         "admin/home.html",
         context! { is_admin, is_hub_admin, is_editor, is_moderator, is_analyst, is_programme, pending_comments, audit => Serde(audit) },
     )
-}
-
-async fn top_level_ids(app: &App) -> Result<Vec<i64>, StoreError> {
-    Ok(app
-        .db
-        .organisations()
-        .await?
-        .iter()
-        .filter(|o| o.parent_id.is_none())
-        .map(|o| o.id)
-        .collect())
 }

@@ -204,32 +204,48 @@ pub async fn create_organisation(
 ) -> PageResult {
     let (admin, all, administered) = admin_of(&app, &viewer).await?;
     let scope = (all.as_slice(), administered.as_slice());
-    let org = match parse_organisation(&form, scope, None, admin.hub_admin) {
-        Ok(org) => org,
-        Err(errors) => return organisation_form_page(&app, &viewer, None, &form, &errors, scope),
+    let checked = parse_organisation(&form, scope, None, admin.hub_admin);
+    save_organisation(&app, &viewer, admin.id, None, &form, checked, scope).await
+}
+
+/// Saves a new organisation (`existing` is `None`) or changes one, then back to the list; or
+/// the form again with what is wrong.
+async fn save_organisation(
+    app: &App,
+    viewer: &Viewer,
+    admin_id: i64,
+    existing: Option<&Organisation>,
+    form: &OrganisationForm,
+    checked: Result<NewOrganisation, FieldErrors>,
+    scope: (&[Organisation], &[i64]),
+) -> PageResult {
+    let errors = match checked {
+        Ok(org) => {
+            let saved = match existing {
+                Some(e) => app.db.update_organisation(e.id, &org).await,
+                None => app.db.create_organisation(&org).await.map(|_| ()),
+            };
+            match saved {
+                Ok(()) => {
+                    let done = match existing {
+                        Some(_) => "updated organisation",
+                        None => "created organisation",
+                    };
+                    app.db
+                        .audit(Some(admin_id), done, org.slug.as_str(), &org.name)
+                        .await?;
+                    return Ok(Redirect::to("/admin/organisations").into_response());
+                }
+                Err(StoreError::Conflict(_)) => FieldErrors::one(
+                    "slug",
+                    "That short name is already used by another organisation: choose another",
+                ),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(errors) => errors,
     };
-    match app.db.create_organisation(&org).await {
-        Ok(_) => {
-            app.db
-                .audit(
-                    Some(admin.id),
-                    "created organisation",
-                    org.slug.as_str(),
-                    &org.name,
-                )
-                .await?;
-            Ok(Redirect::to("/admin/organisations").into_response())
-        }
-        Err(StoreError::Conflict(_)) => {
-            let mut errors = FieldErrors::new();
-            errors.add(
-                "slug",
-                "That short name is already used by another organisation: choose another",
-            );
-            organisation_form_page(&app, &viewer, None, &form, &errors, scope)
-        }
-        Err(e) => Err(e.into()),
-    }
+    organisation_form_page(app, viewer, existing, form, &errors, scope)
 }
 
 /// The organisation with this slug, if the admin administers it.
@@ -285,32 +301,15 @@ pub async fn update_organisation(
     let scope = (all.as_slice(), administered.as_slice());
     // A department stays one for its own admin; only a hub admin makes a body a department.
     let may_be_department = admin.hub_admin || existing.parent_id.is_none();
-    let org = match parse_organisation(&form, scope, Some(existing), may_be_department) {
-        Ok(org) => org,
-        Err(errors) => {
-            return organisation_form_page(&app, &viewer, Some(existing), &form, &errors, scope);
-        }
-    };
-    match app.db.update_organisation(existing.id, &org).await {
-        Ok(()) => {
-            app.db
-                .audit(
-                    Some(admin.id),
-                    "updated organisation",
-                    org.slug.as_str(),
-                    &org.name,
-                )
-                .await?;
-            Ok(Redirect::to("/admin/organisations").into_response())
-        }
-        Err(StoreError::Conflict(_)) => {
-            let mut errors = FieldErrors::new();
-            errors.add(
-                "slug",
-                "That short name is already used by another organisation: choose another",
-            );
-            organisation_form_page(&app, &viewer, Some(existing), &form, &errors, scope)
-        }
-        Err(e) => Err(e.into()),
-    }
+    let checked = parse_organisation(&form, scope, Some(existing), may_be_department);
+    save_organisation(
+        &app,
+        &viewer,
+        admin.id,
+        Some(existing),
+        &form,
+        checked,
+        scope,
+    )
+    .await
 }

@@ -171,14 +171,7 @@ impl Viewer {
     /// The signed-in user if they hold `role` hub-wide; 403 otherwise.
     pub async fn require_hub_role(&self, app: &App, role: Role) -> PageResult<&SignedIn> {
         let user = self.signed_in()?;
-        let top: Vec<i64> = app
-            .db
-            .organisations()
-            .await?
-            .iter()
-            .filter(|o| o.parent_id.is_none())
-            .map(|o| o.id)
-            .collect();
+        let top = app.db.department_ids().await?;
         if user.has_hub_role(role, &top) {
             Ok(user)
         } else {
@@ -276,6 +269,38 @@ pub fn render_page(
 /// A form body whose CSRF token has been checked against the viewer's.
 pub struct CsrfForm<T>(pub T);
 
+/// What a posted form's CSRF token is checked against: the viewer's token, and whether the
+/// request carries ambient authority at all.
+struct CsrfGuard {
+    viewer: Viewer,
+    had_csrf_cookie: bool,
+}
+
+impl CsrfGuard {
+    async fn of(parts: &mut Parts, app: &App) -> Result<CsrfGuard, PageError> {
+        let viewer = Viewer::from_request_parts(parts, app).await?;
+        let had_csrf_cookie = CookieJar::from_headers(&parts.headers)
+            .get(CSRF_COOKIE)
+            .is_some();
+        Ok(CsrfGuard {
+            viewer,
+            had_csrf_cookie,
+        })
+    }
+
+    fn check(&self, given: Option<&str>) -> Result<(), PageError> {
+        // Without a session or a CSRF cookie the request carries no ambient authority, and
+        // the cross-origin guard has already refused browsers' cross-site posts.
+        let must_match = self.viewer.user.is_some() || self.had_csrf_cookie;
+        if must_match && !constant_time_eq(given.unwrap_or_default(), &self.viewer.csrf_token) {
+            return Err(PageError::BadRequest(
+                "This form has expired. Go back, reload the page and try again.".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[derive(serde::Deserialize)]
 struct TokenField {
     csrf_token: Option<String>,
@@ -286,10 +311,7 @@ impl<T: DeserializeOwned + Send> FromRequest<App> for CsrfForm<T> {
 
     async fn from_request(req: Request, app: &App) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
-        let viewer = Viewer::from_request_parts(&mut parts, app).await?;
-        let had_csrf_cookie = CookieJar::from_headers(&parts.headers)
-            .get(CSRF_COOKIE)
-            .is_some();
+        let guard = CsrfGuard::of(&mut parts, app).await?;
         let bytes = axum::body::to_bytes(body, FORM_LIMIT).await.map_err(|_| {
             PageError::TooLarge("The form was too large to accept: shorten what you wrote.".into())
         })?;
@@ -300,17 +322,7 @@ impl<T: DeserializeOwned + Send> FromRequest<App> for CsrfForm<T> {
         }
         let token: TokenField =
             serde_html_form::from_bytes(&bytes).unwrap_or(TokenField { csrf_token: None });
-        // Without a session or a CSRF cookie the request carries no ambient authority, and
-        // the cross-origin guard has already refused browsers' cross-site posts.
-        let must_match = viewer.user.is_some() || had_csrf_cookie;
-        if must_match {
-            let given = token.csrf_token.unwrap_or_default();
-            if !constant_time_eq(&given, &viewer.csrf_token) {
-                return Err(PageError::BadRequest(
-                    "This form has expired. Go back, reload the page and try again.".into(),
-                ));
-            }
-        }
+        guard.check(token.csrf_token.as_deref())?;
         let value = serde_html_form::from_bytes(&bytes)
             .map_err(|e| PageError::BadRequest(format!("The form could not be read: {e}")))?;
         Ok(CsrfForm(value))
@@ -332,10 +344,7 @@ impl FromRequest<App> for CsrfUpload {
 
     async fn from_request(req: Request, app: &App) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
-        let viewer = Viewer::from_request_parts(&mut parts, app).await?;
-        let had_csrf_cookie = CookieJar::from_headers(&parts.headers)
-            .get(CSRF_COOKIE)
-            .is_some();
+        let guard = CsrfGuard::of(&mut parts, app).await?;
         let req = Request::from_parts(parts, body);
         let mut multipart = axum::extract::Multipart::from_request(req, app)
             .await
@@ -370,14 +379,7 @@ impl FromRequest<App> for CsrfUpload {
                 }
             }
         }
-        if viewer.user.is_some() || had_csrf_cookie {
-            let given = upload.fields.get("csrf_token").cloned().unwrap_or_default();
-            if !constant_time_eq(&given, &viewer.csrf_token) {
-                return Err(PageError::BadRequest(
-                    "This form has expired. Go back, reload the page and try again.".into(),
-                ));
-            }
-        }
+        guard.check(upload.fields.get("csrf_token").map(String::as_str))?;
         Ok(upload)
     }
 }

@@ -116,6 +116,30 @@ pub struct Level {
     pub label: String,
 }
 
+impl Level {
+    /// Levels written one per line as `minimum score: label` (`2.5: Developing`); blank lines
+    /// are skipped. The error lists the lines that are not written so.
+    pub fn parse_lines(text: &str) -> Result<Vec<Level>, Vec<String>> {
+        let mut levels = Vec::new();
+        let mut bad = Vec::new();
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let parsed = line.split_once(':').and_then(|(min, label)| {
+                let label = label.trim();
+                let min = min.trim().parse::<f64>().ok()?;
+                (!label.is_empty()).then(|| Level {
+                    min,
+                    label: label.to_string(),
+                })
+            });
+            match parsed {
+                Some(level) => levels.push(level),
+                None => bad.push(line.to_string()),
+            }
+        }
+        if bad.is_empty() { Ok(levels) } else { Err(bad) }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Definition {

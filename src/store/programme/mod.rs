@@ -157,6 +157,14 @@ pub struct Register {
 }
 
 impl Register {
+    /// How many projects deliver commitments under the theme.
+    pub fn projects_in_theme(&self, theme_id: i64) -> usize {
+        let projects = self.projects.iter();
+        projects
+            .filter(|p| p.themes.iter().any(|r| r.id == theme_id))
+            .count()
+    }
+
     pub fn projects(&self, filter: &ProjectFilter) -> Vec<&ProjectView> {
         self.projects.iter().filter(|p| filter.matches(p)).collect()
     }

@@ -9,12 +9,12 @@ use crate::domain::role::Role;
 use crate::store::ideas::Challenge;
 use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
+use crate::web::publishing::admin::DecisionForm;
 use crate::web::viewer::{CsrfForm, Viewer};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use minijinja::value::Serde;
-use serde::Deserialize;
 
 /// `GET /admin/ideas`: challenges, and the form for a new one.
 pub async fn admin_list(State(app): State<App>, viewer: Viewer) -> PageResult {
@@ -146,13 +146,6 @@ pub async fn admin_challenge(
             rejected => Serde(app.db.ideas(c.id, &[IdeaStatus::Rejected]).await?),
         },
     )
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct DecisionForm {
-    decision: String,
-    reason: String,
 }
 
 /// `POST /admin/ideas/{challenge}/{idea}/decide`: approve, reject with a reason, shortlist

@@ -322,14 +322,8 @@ pub async fn submit(
     }
     if !last {
         state.page += 1;
-        return render_form(
-            &app,
-            &viewer,
-            &e,
-            &state,
-            FieldErrors::new(),
-            StatusCode::OK,
-        );
+        let ok = StatusCode::OK;
+        return render_form(&app, &viewer, &e, &state, FieldErrors::new(), ok);
     }
     // A bot that filled the honeypot is shown a confirmation, and nothing is stored.
     if !state.honeypot.trim().is_empty() {

@@ -4,8 +4,10 @@
 use super::admin::{Attempt, back_to, exercise_for, render_show, save_definition, with_role};
 use crate::App;
 use crate::domain::FieldErrors;
-use crate::domain::exercise::{Dimension, Level, QuestionForm, SegmentQuestion};
+use crate::domain::exercise::{Definition, Dimension, Level, QuestionForm, SegmentQuestion};
 use crate::domain::role::Role;
+use crate::store::exercises::Exercise;
+use crate::store::organisations::Organisation;
 use crate::web::error::{PageError, PageResult};
 use crate::web::viewer::{CsrfForm, Viewer};
 use axum::extract::{Path, State};
@@ -19,31 +21,79 @@ pub async fn add_question(
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<QuestionForm>,
 ) -> PageResult {
-    let (user, e) = exercise_for(&app, &viewer, id, Role::Editor).await?;
-    let (_, orgs) = with_role(&app, &viewer, Role::Editor).await?;
-    let result = match form.add_to(&e.definition()) {
-        Ok(def) => save_definition(&app, &e, def, &orgs).await,
-        Err(errors) => Err(errors),
+    let editing = Editing::load(&app, &viewer, id).await?;
+    let changed = form.add_to(&editing.exercise.definition());
+    let change = Change {
+        done: format!("added question \"{}\"", form.title.trim()),
+        anchor: "#questions",
+        part: None,
+        attempt: Some(Attempt {
+            form: "question",
+            question: form,
+            ..Default::default()
+        }),
     };
-    match result {
-        Ok(()) => {
-            app.db
-                .audit(
-                    Some(user.id),
-                    "exercise.update",
-                    &e.slug,
-                    &format!("added question \"{}\"", form.title.trim()),
-                )
-                .await?;
-            Ok(back_to(id, "#questions"))
-        }
-        Err(errors) => {
-            let attempt = Attempt {
-                form: "question",
-                question: form,
-                ..Default::default()
-            };
-            render_show(&app, &viewer, id, errors, Some(attempt)).await
+    editing.save(&app, &viewer, changed, change).await
+}
+
+/// An exercise that the signed-in editor may change, with the organisations they edit for.
+struct Editing {
+    user_id: i64,
+    exercise: Exercise,
+    orgs: Vec<Organisation>,
+}
+
+/// What a form on the working page changes: for the audit log, and for showing it again.
+struct Change {
+    done: String,
+    /// Where on the working page to go back to.
+    anchor: &'static str,
+    /// Errors about this part of the definition (`segments.2.`) belong to the fields of the
+    /// attempt's form (`segment_title`), so that the error summary links to them.
+    part: Option<String>,
+    attempt: Option<Attempt>,
+}
+
+impl Editing {
+    async fn load(app: &App, viewer: &Viewer, id: i64) -> Result<Editing, PageError> {
+        let (user, exercise) = exercise_for(app, viewer, id, Role::Editor).await?;
+        let (_, orgs) = with_role(app, viewer, Role::Editor).await?;
+        Ok(Editing {
+            user_id: user.id,
+            exercise,
+            orgs,
+        })
+    }
+
+    /// Stores the changed definition and logs it, then goes back to the working page; or shows
+    /// the page again with the errors and what was typed.
+    async fn save(
+        self,
+        app: &App,
+        viewer: &Viewer,
+        changed: Result<Definition, FieldErrors>,
+        change: Change,
+    ) -> PageResult {
+        let e = &self.exercise;
+        let saved = match changed {
+            Ok(def) => save_definition(app, e, def, &self.orgs).await,
+            Err(errors) => Err(errors),
+        };
+        match saved {
+            Ok(()) => {
+                let who = Some(self.user_id);
+                app.db
+                    .audit(who, "exercise.update", &e.slug, &change.done)
+                    .await?;
+                Ok(back_to(e.id, change.anchor))
+            }
+            Err(errors) => {
+                let errors = match (&change.part, &change.attempt) {
+                    (Some(part), Some(a)) => renamed(errors, part, &format!("{}_", a.form)),
+                    _ => errors,
+                };
+                render_show(app, viewer, e.id, errors, change.attempt).await
+            }
         }
     }
 }
@@ -63,9 +113,8 @@ pub async fn change_question(
     Path((id, action)): Path<(i64, String)>,
     CsrfForm(form): CsrfForm<ItemForm>,
 ) -> PageResult {
-    let (user, e) = exercise_for(&app, &viewer, id, Role::Editor).await?;
-    let (_, orgs) = with_role(&app, &viewer, Role::Editor).await?;
-    let mut def = e.definition();
+    let editing = Editing::load(&app, &viewer, id).await?;
+    let mut def = editing.exercise.definition();
     let Some(pos) = def.questions.iter().position(|q| q.id == form.item) else {
         return Err(PageError::NotFound);
     };
@@ -84,20 +133,13 @@ pub async fn change_question(
         "move" => {}
         _ => return Err(PageError::NotFound),
     }
-    match save_definition(&app, &e, def, &orgs).await {
-        Ok(()) => {
-            app.db
-                .audit(
-                    Some(user.id),
-                    "exercise.update",
-                    &e.slug,
-                    &format!("{action} question {}", form.item),
-                )
-                .await?;
-            Ok(back_to(id, "#questions"))
-        }
-        Err(errors) => render_show(&app, &viewer, id, errors, None).await,
-    }
+    let change = Change {
+        done: format!("{action} question {}", form.item),
+        anchor: "#questions",
+        part: None,
+        attempt: None,
+    };
+    editing.save(&app, &viewer, Ok(def), change).await
 }
 
 #[derive(Deserialize, Default)]
@@ -138,44 +180,24 @@ pub async fn add_segment(
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<SegmentForm>,
 ) -> PageResult {
-    let (user, e) = exercise_for(&app, &viewer, id, Role::Editor).await?;
-    let (_, orgs) = with_role(&app, &viewer, Role::Editor).await?;
-    let mut def = e.definition();
+    let editing = Editing::load(&app, &viewer, id).await?;
+    let mut def = editing.exercise.definition();
     def.segments.push(form.question(def.segments.len() + 1));
-    let at = format!("segments.{}.", def.segments.len() - 1);
-    match save_definition(&app, &e, def, &orgs).await {
-        Ok(()) => {
-            app.db
-                .audit(
-                    Some(user.id),
-                    "exercise.update",
-                    &e.slug,
-                    "added a segment question",
-                )
-                .await?;
-            Ok(back_to(id, "#segments"))
-        }
-        Err(errors) => {
-            let errors = renamed(errors, &at, "segment_");
-            let values = HashMap::from([
+    let change = Change {
+        done: "added a segment question".into(),
+        anchor: "#segments",
+        part: Some(format!("segments.{}.", def.segments.len() - 1)),
+        attempt: Some(Attempt {
+            form: "segment",
+            values: HashMap::from([
                 ("title".into(), form.title),
                 ("options".into(), form.options),
                 ("id".into(), form.id),
-            ]);
-            render_show(
-                &app,
-                &viewer,
-                id,
-                errors,
-                Some(Attempt {
-                    form: "segment",
-                    values,
-                    ..Default::default()
-                }),
-            )
-            .await
-        }
-    }
+            ]),
+            ..Default::default()
+        }),
+    };
+    editing.save(&app, &viewer, Ok(def), change).await
 }
 
 /// Errors about one part of a definition (`segments.2.title`) renamed for its form
@@ -207,56 +229,37 @@ pub async fn add_dimension(
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<DimensionForm>,
 ) -> PageResult {
-    let (user, e) = exercise_for(&app, &viewer, id, Role::Editor).await?;
-    let (_, orgs) = with_role(&app, &viewer, Role::Editor).await?;
-    let mut def = e.definition();
-    let mut errors = FieldErrors::new();
-    let mut levels = Vec::new();
-    for line in form.levels.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        match line.split_once(':').and_then(|(m, l)| Some((m.trim().parse::<f64>().ok()?, l.trim()))) {
-            Some((min, label)) if !label.is_empty() => levels.push(Level { min, label: label.to_string() }),
-            _ => errors.add("dimension_levels", format!("Write each level as “minimum score: name”, like “2.5: Developing” (not “{line}”)")),
-        }
-    }
+    let editing = Editing::load(&app, &viewer, id).await?;
+    let mut def = editing.exercise.definition();
     let at = format!("dimensions.{}.", def.dimensions.len());
-    def.dimensions.push(Dimension {
-        id: format!("d{}", def.dimensions.len() + 1),
-        title: form.title.trim().to_string(),
-        questions: form.questions.clone(),
-        levels,
+    let changed = Level::parse_lines(&form.levels).map(|levels| {
+        def.dimensions.push(Dimension {
+            id: format!("d{}", def.dimensions.len() + 1),
+            title: form.title.trim().to_string(),
+            questions: form.questions.clone(),
+            levels,
+        });
+        def
     });
-    let result = if errors.is_empty() {
-        save_definition(&app, &e, def, &orgs).await
-    } else {
-        Err(errors)
+    let changed = changed.map_err(|bad| {
+        let mut errors = FieldErrors::new();
+        for line in bad {
+            let message = format!(
+                "Write each level as “minimum score: name”, like “2.5: Developing” (not “{line}”)"
+            );
+            errors.add(&format!("{at}levels"), message);
+        }
+        errors
+    });
+    let change = Change {
+        done: "added a scored dimension".into(),
+        anchor: "#scoring",
+        part: Some(at),
+        attempt: Some(Attempt {
+            form: "dimension",
+            values: HashMap::from([("title".into(), form.title), ("levels".into(), form.levels)]),
+            ..Default::default()
+        }),
     };
-    match result {
-        Ok(()) => {
-            app.db
-                .audit(
-                    Some(user.id),
-                    "exercise.update",
-                    &e.slug,
-                    "added a scored dimension",
-                )
-                .await?;
-            Ok(back_to(id, "#scoring"))
-        }
-        Err(errors) => {
-            let values =
-                HashMap::from([("title".into(), form.title), ("levels".into(), form.levels)]);
-            render_show(
-                &app,
-                &viewer,
-                id,
-                renamed(errors, &at, "dimension_"),
-                Some(Attempt {
-                    form: "dimension",
-                    values,
-                    ..Default::default()
-                }),
-            )
-            .await
-        }
-    }
+    editing.save(&app, &viewer, changed, change).await
 }

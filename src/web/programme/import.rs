@@ -195,47 +195,43 @@ pub async fn confirm(
 ) -> PageResult {
     let user = crate::web::programme::admin::editor(&app, &viewer).await?;
     let (table, planned) = check(&app, &form).await?;
-    let planned = match planned {
-        Ok(p) => p,
+    let saved = match planned {
+        Ok(planned) => {
+            let items: Vec<(Option<i64>, NewProject)> = planned
+                .into_iter()
+                .filter_map(|p| p.project.map(|project| (p.existing, project)))
+                .collect();
+            match app.db.save_projects(&items).await {
+                Ok(()) => Ok(items),
+                Err(crate::store::StoreError::Conflict(what)) => Err(FieldErrors::one(
+                    "map_slug",
+                    format!(
+                        "Two projects would have the same short name ({what}): nothing was \
+                         imported"
+                    ),
+                )),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(errors) => Err(errors),
+    };
+    let items = match saved {
+        Ok(items) => items,
         Err(errors) => {
+            let mapping = form.mapping();
+            let table = Some(&table);
             return render(
                 &app,
                 &viewer,
                 "map",
                 &form.csv,
-                Some(&table),
-                &form.mapping(),
+                table,
+                &mapping,
                 &[],
                 &errors,
             );
         }
     };
-    let items: Vec<(Option<i64>, NewProject)> = planned
-        .into_iter()
-        .filter_map(|p| p.project.map(|project| (p.existing, project)))
-        .collect();
-    match app.db.save_projects(&items).await {
-        Ok(()) => {}
-        Err(crate::store::StoreError::Conflict(what)) => {
-            let errors = FieldErrors::one(
-                "map_slug",
-                format!(
-                    "Two projects would have the same short name ({what}): nothing was imported"
-                ),
-            );
-            return render(
-                &app,
-                &viewer,
-                "map",
-                &form.csv,
-                Some(&table),
-                &form.mapping(),
-                &[],
-                &errors,
-            );
-        }
-        Err(e) => return Err(e.into()),
-    }
     let created = items.iter().filter(|(e, _)| e.is_none()).count();
     app.db
         .audit(

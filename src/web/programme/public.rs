@@ -101,11 +101,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> PageResult {
         .themes
         .iter()
         .map(|t| {
-            let n = register
-                .projects
-                .iter()
-                .filter(|p| p.themes.iter().any(|r| r.id == t.id))
-                .count();
+            let n = register.projects_in_theme(t.id);
             context! { label => &t.title, value => n, href => format!("/programme/projects?theme={}", t.slug) }
         })
         .collect();

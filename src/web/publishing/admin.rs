@@ -121,47 +121,71 @@ pub async fn create_post(
     CsrfForm(form): CsrfForm<PostForm>,
 ) -> PageResult {
     let (user, orgs) = editor_orgs(&app, &viewer).await?;
+    save_post(&app, &viewer, &user, &orgs, None, &form).await
+}
+
+/// Saves a new post (`existing` is `None`) or a new version of one, then back to the list; or
+/// the form again with what is wrong.
+async fn save_post(
+    app: &App,
+    viewer: &Viewer,
+    user: &SignedIn,
+    orgs: &[Organisation],
+    existing: Option<&Post>,
+    form: &PostForm,
+) -> PageResult {
     let org = orgs.iter().find(|o| o.slug == form.organisation);
-    let parsed = form.post.parse();
-    let (Some(org), Ok(post)) = (org, &parsed) else {
-        let mut errors = parsed.err().unwrap_or_default();
-        if org.is_none() {
-            errors.add(
-                "organisation",
-                "Choose the organisation whose blog this is for",
-            );
-        }
-        return post_form_page(&app, &viewer, None, &form, &errors, &orgs, Vec::new());
-    };
-    let body = match crate::sanitise::render_field(&post.body_markdown, "body").await {
-        Ok(body) => body,
-        Err(errors) => {
-            return post_form_page(&app, &viewer, None, &form, &errors, &orgs, Vec::new());
+    let checked = match (org, form.post.parse()) {
+        (Some(org), Ok(post)) => crate::sanitise::render_field(&post.body_markdown, "body")
+            .await
+            .map(|body| (org, post, body)),
+        (org, parsed) => {
+            let mut errors = parsed.err().unwrap_or_default();
+            if org.is_none() {
+                let message = "Choose the organisation whose blog this is for";
+                errors.add("organisation", message);
+            }
+            Err(errors)
         }
     };
-    match app.db.create_post(org.id, post, &body, Some(user.id)).await {
-        Ok(_) => {
-            app.posts_changed();
-            app.db
-                .audit(
-                    Some(user.id),
-                    "created post",
-                    post.slug.as_str(),
-                    post.status.as_str(),
-                )
-                .await?;
-            Ok(Redirect::to("/admin/posts").into_response())
+    let errors = match checked {
+        Ok((org, post, body)) => {
+            let by = Some(user.id);
+            let saved = match existing {
+                Some(p) => app.db.update_post(p.id, &post, &body, by).await,
+                None => app
+                    .db
+                    .create_post(org.id, &post, &body, by)
+                    .await
+                    .map(|_| ()),
+            };
+            match saved {
+                Ok(()) => {
+                    app.posts_changed();
+                    let done = if existing.is_some() {
+                        "updated post"
+                    } else {
+                        "created post"
+                    };
+                    app.db
+                        .audit(by, done, post.slug.as_str(), post.status.as_str())
+                        .await?;
+                    return Ok(Redirect::to("/admin/posts").into_response());
+                }
+                Err(StoreError::Conflict(_)) => FieldErrors::one(
+                    "slug",
+                    "Another post already has that web address: change the short name",
+                ),
+                Err(e) => return Err(e.into()),
+            }
         }
-        Err(StoreError::Conflict(_)) => {
-            let mut errors = FieldErrors::new();
-            errors.add(
-                "slug",
-                "Another post already has that web address: change the short name",
-            );
-            post_form_page(&app, &viewer, None, &form, &errors, &orgs, Vec::new())
-        }
-        Err(e) => Err(e.into()),
-    }
+        Err(errors) => errors,
+    };
+    let revisions = match existing {
+        Some(p) => app.db.post_revisions(p.id).await?,
+        None => Vec::new(),
+    };
+    post_form_page(app, viewer, existing, form, &errors, orgs, revisions)
 }
 
 /// The post, if the viewer may edit it.
@@ -235,43 +259,7 @@ pub async fn update_post(
 ) -> PageResult {
     let (user, orgs, post) = editable_post(&app, &viewer, id).await?;
     form.organisation = post.organisation_slug.clone();
-    let rendered = match form.post.parse() {
-        Ok(p) => {
-            (crate::sanitise::render_field(&p.body_markdown, "body").await).map(|body| (p, body))
-        }
-        Err(errors) => Err(errors),
-    };
-    let (parsed, body) = match rendered {
-        Ok(rendered) => rendered,
-        Err(errors) => {
-            let revisions = app.db.post_revisions(id).await?;
-            return post_form_page(&app, &viewer, Some(&post), &form, &errors, &orgs, revisions);
-        }
-    };
-    match app.db.update_post(id, &parsed, &body, Some(user.id)).await {
-        Ok(()) => {
-            app.posts_changed();
-            app.db
-                .audit(
-                    Some(user.id),
-                    "updated post",
-                    parsed.slug.as_str(),
-                    parsed.status.as_str(),
-                )
-                .await?;
-            Ok(Redirect::to("/admin/posts").into_response())
-        }
-        Err(StoreError::Conflict(_)) => {
-            let mut errors = FieldErrors::new();
-            errors.add(
-                "slug",
-                "Another post already has that web address: change the short name",
-            );
-            let revisions = app.db.post_revisions(id).await?;
-            post_form_page(&app, &viewer, Some(&post), &form, &errors, &orgs, revisions)
-        }
-        Err(e) => Err(e.into()),
-    }
+    save_post(&app, &viewer, &user, &orgs, Some(&post), &form).await
 }
 
 // ----- Moderation -----
@@ -311,11 +299,13 @@ pub async fn moderation_queue(State(app): State<App>, viewer: Viewer) -> PageRes
     )
 }
 
+/// A moderator's decision on a comment or an idea, with the reason shown to the public for a
+/// rejection.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct DecisionForm {
-    decision: String,
-    reason: String,
+    pub(crate) decision: String,
+    pub(crate) reason: String,
 }
 
 /// `POST /admin/comments/{id}`: approve, or reject with a reason.

@@ -64,15 +64,18 @@ async fn page(
 /// `GET /admin/feeds`.
 pub async fn list(State(app): State<App>, viewer: Viewer) -> PageResult {
     let (_, orgs) = editor_orgs(&app, &viewer).await?;
-    page(
-        &app,
-        &viewer,
-        &orgs,
-        &SubscribeForm::default(),
-        &FieldErrors::new(),
-        None,
-    )
-    .await
+    blank_page(&app, &viewer, &orgs, None).await
+}
+
+/// The page with an empty form, and what happened when there is something to say.
+async fn blank_page(
+    app: &App,
+    viewer: &Viewer,
+    orgs: &[Organisation],
+    message: Option<String>,
+) -> PageResult {
+    let form = SubscribeForm::default();
+    page(app, viewer, orgs, &form, &FieldErrors::new(), message).await
 }
 
 /// `POST /admin/feeds`: subscribe, then fetch at once so the editor sees the outcome.
@@ -113,15 +116,7 @@ pub async fn subscribe(
             "Subscribed, but the first fetch failed: {e}. It will be tried again every 30 minutes."
         ),
     };
-    page(
-        &app,
-        &viewer,
-        &orgs,
-        &SubscribeForm::default(),
-        &FieldErrors::new(),
-        Some(message),
-    )
-    .await
+    blank_page(&app, &viewer, &orgs, Some(message)).await
 }
 
 #[derive(Deserialize)]
