@@ -512,11 +512,7 @@ fn commitments(db: &Db) -> Rows<'_> {
             .commitments
             .iter()
             .map(|c| {
-                let n = register
-                    .projects
-                    .iter()
-                    .filter(|p| p.commitments.iter().any(|r| r.id == c.id))
-                    .count();
+                let n = register.projects_for_commitment(c.id);
                 vec![
                     json!(c.slug),
                     json!(c.title),

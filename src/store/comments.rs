@@ -1,7 +1,7 @@
 //! Comments on posts: held for moderation, then approved or rejected with a reason.
 //! The commenter's email is kept for moderators only and never published.
 
-use super::{Db, StoreError, StoreResult, now, read, write};
+use super::{Db, StoreError, StoreResult, now, one, read, write};
 use crate::domain::post::NewComment;
 use serde::Serialize;
 
@@ -78,11 +78,10 @@ impl Db {
         let q = "SELECT c.id, p.slug AS post_slug, p.title AS post_title, c.name, c.email, c.body,
                  c.status, c.reason, c.created_at
                  FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = $1";
-        read!(self, |pool| sqlx::query_as(q)
+        one(read!(self, |pool| sqlx::query_as(q)
             .bind(id)
             .fetch_optional(pool)
-            .await)?
-        .ok_or(StoreError::NotFound)
+            .await))
     }
 
     /// Records a moderator's decision on a pending comment. A comment already decided is a

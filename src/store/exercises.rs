@@ -5,7 +5,7 @@
 //! finds the first one instead of making a second.
 
 use super::{
-    Conn, Db, StoreError, StoreResult, TagTable, now, on, read, save_sql, saved, tag_id, write,
+    Conn, Db, StoreError, StoreResult, TagTable, now, on, one, read, save_sql, tag_id, write,
 };
 use crate::domain::WindowState;
 use crate::domain::evidence::NewEvidence;
@@ -239,7 +239,7 @@ impl Db {
                 Some(id) => q.bind(id),
                 None => q.bind(user_id),
             };
-            let id = saved(q.fetch_optional(&mut *tx).await)?;
+            let id = one(q.fetch_optional(&mut *tx).await)?;
             if existing.is_some() {
                 sqlx::query("DELETE FROM exercise_topics WHERE exercise_id = $1")
                     .bind(id)
@@ -255,23 +255,21 @@ impl Db {
     }
 
     pub async fn exercise_by_slug(&self, slug: &str) -> StoreResult<Exercise> {
-        read!(self, |pool| sqlx::query_as(select_exercises!(
+        one(read!(self, |pool| sqlx::query_as(select_exercises!(
             "WHERE e.slug = $1"
         ))
         .bind(slug)
         .fetch_optional(pool)
-        .await)?
-        .ok_or(StoreError::NotFound)
+        .await))
     }
 
     pub async fn exercise(&self, id: i64) -> StoreResult<Exercise> {
-        read!(self, |pool| sqlx::query_as(select_exercises!(
+        one(read!(self, |pool| sqlx::query_as(select_exercises!(
             "WHERE e.id = $1"
         ))
         .bind(id)
         .fetch_optional(pool)
-        .await)?
-        .ok_or(StoreError::NotFound)
+        .await))
     }
 
     /// Published exercises, soonest closing first; `organisation_id` and `topic_id` narrow it.

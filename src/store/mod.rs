@@ -190,7 +190,7 @@ pub(crate) fn found(rows: u64) -> StoreResult<()> {
 /// Saving a row that editors both create and edit with one form: `insert` makes a new row
 /// (`existing` is `None`), `update` changes one. Both texts take the same parameters in the same
 /// order and end in `RETURNING id`; the update takes the row's id as one more parameter, bound by
-/// [`bind_existing`]. So each save binds its fields once, and the answer goes through [`saved`].
+/// [`bind_existing`]. So each save binds its fields once, and the answer goes through [`one`].
 pub(crate) fn save_sql(
     existing: Option<i64>,
     insert: &'static str,
@@ -213,9 +213,9 @@ where
     }
 }
 
-/// The id a save returned; an edit of a row that is gone returns none.
-pub(crate) fn saved(id: Result<Option<i64>, sqlx::Error>) -> StoreResult<i64> {
-    id.map_err(StoreError::from_sqlx)?
+/// The one row a query asked for (or the id a save returned): none is [`StoreError::NotFound`].
+pub(crate) fn one<T>(row: Result<Option<T>, sqlx::Error>) -> StoreResult<T> {
+    row.map_err(StoreError::from_sqlx)?
         .ok_or(StoreError::NotFound)
 }
 

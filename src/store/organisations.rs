@@ -1,6 +1,6 @@
 //! Organisations: the department and its arm's-length bodies.
 
-use super::{Db, StoreError, StoreResult, found, now, read, write};
+use super::{Db, StoreError, StoreResult, found, now, one, read, write};
 use crate::domain::organisation::NewOrganisation;
 use serde::Serialize;
 
@@ -50,20 +50,18 @@ impl Db {
 
     pub async fn organisation_by_slug(&self, slug: &str) -> StoreResult<Organisation> {
         let q = select!("WHERE o.slug = $1");
-        read!(self, |pool| sqlx::query_as(q)
+        one(read!(self, |pool| sqlx::query_as(q)
             .bind(slug)
             .fetch_optional(pool)
-            .await)?
-        .ok_or(StoreError::NotFound)
+            .await))
     }
 
     pub async fn organisation(&self, id: i64) -> StoreResult<Organisation> {
         let q = select!("WHERE o.id = $1");
-        read!(self, |pool| sqlx::query_as(q)
+        one(read!(self, |pool| sqlx::query_as(q)
             .bind(id)
             .fetch_optional(pool)
-            .await)?
-        .ok_or(StoreError::NotFound)
+            .await))
     }
 
     /// Creates an organisation; a taken slug is a [`StoreError::Conflict`].

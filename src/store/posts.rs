@@ -4,7 +4,7 @@
 //! (`status = 'published' AND published_at <= now`), which is how scheduled posts appear.
 
 use super::{
-    Conn, Db, StoreError, StoreResult, TagTable, now, on, read, save_sql, saved, tag_id, write,
+    Conn, Db, StoreError, StoreResult, TagTable, now, on, one, read, save_sql, tag_id, write,
 };
 use crate::domain::post::NewPost;
 use crate::domain::post::{Heading, PostKind, PostStatus, RENDERER, Rendered};
@@ -250,7 +250,7 @@ impl Db {
                 Some(p) => q.bind(p.id),
                 None => q.bind(organisation_id).bind(user_id),
             };
-            let id = saved(q.fetch_optional(&mut *tx).await)?;
+            let id = one(q.fetch_optional(&mut *tx).await)?;
             if existing.is_some() {
                 for table in ["post_authors", "post_categories", "post_topics"] {
                     let q = format!("DELETE FROM {table} WHERE post_id = $1");
@@ -299,23 +299,21 @@ impl Db {
     }
 
     pub async fn post(&self, id: i64) -> StoreResult<Post> {
-        read!(self, |pool| sqlx::query_as(select_posts!(
+        one(read!(self, |pool| sqlx::query_as(select_posts!(
             "WHERE p.id = $1"
         ))
         .bind(id)
         .fetch_optional(pool)
-        .await)?
-        .ok_or(StoreError::NotFound)
+        .await))
     }
 
     pub async fn post_by_slug(&self, slug: &str) -> StoreResult<Post> {
-        read!(self, |pool| sqlx::query_as(select_posts!(
+        one(read!(self, |pool| sqlx::query_as(select_posts!(
             "WHERE p.slug = $1"
         ))
         .bind(slug)
         .fetch_optional(pool)
-        .await)?
-        .ok_or(StoreError::NotFound)
+        .await))
     }
 
     /// Public posts, newest first, with the total for pagination.

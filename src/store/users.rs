@@ -1,6 +1,6 @@
 //! Users and their roles in organisations.
 
-use super::{Db, StoreError, StoreResult, found, now, read, write};
+use super::{Db, StoreError, StoreResult, found, now, one, read, write};
 use crate::domain::role::Role;
 use crate::domain::user::Email;
 use serde::Serialize;
@@ -97,11 +97,10 @@ impl Db {
 
     pub async fn user(&self, id: i64) -> StoreResult<User> {
         let q = "SELECT id, email, name, disabled, hub_admin FROM users WHERE id = $1";
-        read!(self, |pool| sqlx::query_as(q)
+        one(read!(self, |pool| sqlx::query_as(q)
             .bind(id)
             .fetch_optional(pool)
-            .await)?
-        .ok_or(StoreError::NotFound)
+            .await))
     }
 
     pub async fn user_by_email(&self, email: &Email) -> StoreResult<User> {

@@ -5,7 +5,7 @@ use crate::domain::programme::{
     NewCaseStudy, NewCommitment, NewProject, NewStrategy, NewTheme, NewUpdate,
 };
 use crate::store::{
-    Conn, Db, StoreError, StoreResult, TagTable, bind_existing, now, on, save_sql, saved, tag_id,
+    Conn, Db, StoreError, StoreResult, TagTable, bind_existing, now, on, one, save_sql, tag_id,
     write,
 };
 
@@ -39,7 +39,7 @@ async fn save_project_in(
             .bind(p.start_date)
             .bind(p.end_date)
             .bind(t);
-        let id = saved(bind_existing(q, existing).fetch_optional(&mut *c).await)?;
+        let id = one(bind_existing(q, existing).fetch_optional(&mut *c).await)?;
         if existing.is_some() {
             for table in [
                 "project_commitments",
@@ -122,7 +122,7 @@ impl Db {
                     summary = $5, body_markdown = $6, body_html = $7, updated_at = $8
              WHERE id = $9 RETURNING id",
         );
-        saved(write!(self, |pool| {
+        one(write!(self, |pool| {
             let q = sqlx::query_scalar(sql)
                 .bind(organisation_id)
                 .bind(s.slug.as_str())
@@ -151,7 +151,7 @@ impl Db {
                     position = $5
              WHERE id = $6 RETURNING id",
         );
-        saved(write!(self, |pool| {
+        one(write!(self, |pool| {
             let q = sqlx::query_scalar(sql)
                 .bind(strategy_id)
                 .bind(t.slug.as_str())
@@ -178,7 +178,7 @@ impl Db {
                     action_ref = $5, action_title = $6, position = $7
              WHERE id = $8 RETURNING id",
         );
-        saved(write!(self, |pool| {
+        one(write!(self, |pool| {
             let q = sqlx::query_scalar(sql)
                 .bind(theme_id)
                 .bind(c.slug.as_str())
@@ -327,7 +327,7 @@ impl Db {
                 .bind(body_html)
                 .bind(published)
                 .bind(t);
-            let id = saved(bind_existing(q, existing).fetch_optional(&mut *tx).await)?;
+            let id = one(bind_existing(q, existing).fetch_optional(&mut *tx).await)?;
             if existing.is_some() {
                 for table in ["case_study_projects", "case_study_themes"] {
                     let q = format!("DELETE FROM {table} WHERE case_study_id = $1");

@@ -9,7 +9,7 @@ mod deleting;
 mod editing;
 pub use deleting::RowKind;
 
-use crate::store::{Db, StoreError, StoreResult, read};
+use crate::store::{Db, StoreResult, one, read};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -157,6 +157,14 @@ pub struct Register {
 }
 
 impl Register {
+    /// How many projects deliver the commitment.
+    pub fn projects_for_commitment(&self, commitment_id: i64) -> usize {
+        let projects = self.projects.iter();
+        projects
+            .filter(|p| p.commitments.iter().any(|r| r.id == commitment_id))
+            .count()
+    }
+
     /// How many projects deliver commitments under the theme.
     pub fn projects_in_theme(&self, theme_id: i64) -> usize {
         let projects = self.projects.iter();
@@ -340,13 +348,12 @@ impl Db {
     }
 
     pub async fn strategy_by_slug(&self, slug: &str) -> StoreResult<Strategy> {
-        read!(self, |pool| sqlx::query_as(select_strategies!(
+        one(read!(self, |pool| sqlx::query_as(select_strategies!(
             "WHERE s.slug = $1"
         ))
         .bind(slug)
         .fetch_optional(pool)
-        .await)?
-        .ok_or(StoreError::NotFound)
+        .await))
     }
     /// A project's updates, newest first.
     pub async fn project_updates(&self, project_id: i64) -> StoreResult<Vec<ProjectUpdate>> {
@@ -367,13 +374,12 @@ impl Db {
         .await)?)
     }
     pub async fn project_update(&self, id: i64) -> StoreResult<ProjectUpdate> {
-        read!(self, |pool| sqlx::query_as(select_updates!(
+        one(read!(self, |pool| sqlx::query_as(select_updates!(
             "WHERE u.id = $1"
         ))
         .bind(id)
         .fetch_optional(pool)
-        .await)?
-        .ok_or(StoreError::NotFound)
+        .await))
     }
     /// Every case study with its projects and themes, newest first.
     pub async fn case_studies(&self) -> StoreResult<Vec<CaseStudyView>> {

@@ -226,11 +226,7 @@ pub async fn strategy(
                 .iter()
                 .filter(|c| c.theme_id == t.id)
                 .map(|c| {
-                    let n = register
-                        .projects
-                        .iter()
-                        .filter(|p| p.commitments.iter().any(|r| r.id == c.id))
-                        .count();
+                    let n = register.projects_for_commitment(c.id);
                     context! { commitment => Serde(c), projects => n }
                 })
                 .collect();
