@@ -95,9 +95,9 @@ pub fn external_referrer(referer: &str, own_host: Option<&str>) -> Option<String
     Some(host)
 }
 
-/// The Unix time of the midnight (UTC) that starts the day of `t`.
-pub fn day_of(t: i64) -> i64 {
-    t.div_euclid(86_400) * 86_400
+/// The Unix time of the midnight (UTC) that starts the day of `t`: the days counts are kept by.
+pub fn day_of(t: crate::domain::time::Timestamp) -> i64 {
+    t.day().secs()
 }
 
 /// The day's salt as a hashing state: SHA-256 with the salt already absorbed.
@@ -250,7 +250,7 @@ pub struct Hit<'a> {
     /// Another site's host, when the visitor followed a link from it.
     pub referrer: Option<&'a str>,
     /// Unix seconds.
-    pub at: i64,
+    pub at: crate::domain::time::Timestamp,
 }
 
 impl Recorder {
@@ -440,8 +440,9 @@ mod tests {
 
     #[test]
     fn days_start_at_midnight_utc() {
-        assert_eq!(day_of(86_400 * 3 + 5), 86_400 * 3);
-        assert_eq!(day_of(-1), -86_400);
+        let t = crate::domain::time::Timestamp::from_secs;
+        assert_eq!(day_of(t(86_400 * 3 + 5)), 86_400 * 3);
+        assert_eq!(day_of(t(-1)), -86_400);
     }
 
     #[test]
@@ -481,7 +482,7 @@ mod tests {
             ip,
             user_agent: "Firefox",
             referrer: None,
-            at: 0,
+            at: Default::default(),
         };
         // A page and its unsalted view: two entries.
         assert!(p.record(0, &hit("/"), None));

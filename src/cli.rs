@@ -144,6 +144,10 @@ pub struct ServeArgs {
     /// TOKEN`; without it, /metrics is not served there.
     #[arg(long, env = "TOWNHALL_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// The time zone in which people read the site's dates and times, and editors type them
+    /// (an IANA name such as Europe/London or UTC). Data and the API stay in UTC.
+    #[arg(long, env = "TOWNHALL_TIME_ZONE", default_value = crate::domain::time::Zone::DEFAULT)]
+    pub time_zone: String,
     /// Seconds between the feed scheduler's looks for due subscriptions (for tests).
     #[arg(
         long,
@@ -346,7 +350,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.scheduler_interval_secs == 0 {
         bail!("the scheduler interval must be at least one second");
     }
+    let time_zone = crate::domain::time::Zone::named(&args.time_zone)
+        .map_err(|e| anyhow::anyhow!("--time-zone: {e}"))?;
     let config = Config {
+        time_zone,
         feeds_allow_private: args.feeds_allow_private,
         secure_cookies: args.secure_cookies,
         responses_per_address: args.responses_per_address,

@@ -59,6 +59,8 @@ pub struct Config {
     /// The bearer token `/metrics` asks for on the site's own port (`None`: `/metrics` is
     /// not served there; see `--metrics-addr`).
     pub metrics_token: Option<String>,
+    /// The zone in which people read dates and times (`--time-zone`).
+    pub time_zone: domain::time::Zone,
 }
 
 impl Config {
@@ -77,6 +79,7 @@ impl Config {
             mail_from: "Townhall <no-reply@localhost>".into(),
             public_url: None,
             metrics_token: None,
+            time_zone: Default::default(),
         }
     }
 }
@@ -146,8 +149,8 @@ impl App {
             post_pages: Default::default(),
             csrf_placeholder: format!("csrf{}", auth::random_token()),
             db,
+            templates: Arc::new(web::templates::environment(config.time_zone.clone())),
             config: Arc::new(config),
-            templates: Arc::new(web::templates::environment()),
             metrics: web::ops::metrics_handle(),
         })))
     }

@@ -7,7 +7,7 @@
 //! [`Db`] (one `Vec<Value>` per row, values in field order), then add it to [`DATASETS`].
 //! Lists (a project's commitments) are one string, the items separated by `;`.
 
-use crate::domain::time::iso_date;
+use crate::domain::time::Timestamp;
 use crate::store::Db;
 use crate::store::posts::PostFilter;
 use serde::Serialize;
@@ -432,18 +432,12 @@ fn joined(refs: &[crate::store::programme::Ref]) -> Value {
     )
 }
 
-fn datetime(secs: i64) -> Value {
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .map_or(Value::Null, Value::from)
+fn datetime(t: Timestamp) -> Value {
+    json!(t.rfc3339())
 }
 
-fn date(secs: Option<i64>) -> Value {
-    secs.map_or(Value::Null, |s| json!(iso_date(s)))
+fn date(t: Option<Timestamp>) -> Value {
+    t.map_or(Value::Null, |t| json!(t.iso_date()))
 }
 
 fn posts(db: &Db) -> Rows<'_> {

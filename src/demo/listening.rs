@@ -8,6 +8,7 @@
 use crate::domain::exercise::Definition;
 use crate::domain::idea::IdeaStatus;
 use crate::domain::review::{Edit, Review};
+use crate::domain::time::Timestamp;
 use crate::store::Db;
 use serde_json::json;
 use textkit::rng::Rng;
@@ -43,7 +44,12 @@ pub async fn seed(db: &Db, admin: i64, responses: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn seed_consultation(db: &Db, admin: i64, now: i64, count: usize) -> anyhow::Result<()> {
+async fn seed_consultation(
+    db: &Db,
+    admin: i64,
+    now: Timestamp,
+    count: usize,
+) -> anyhow::Result<()> {
     let id = create(db, admin, json!({
         "organisation": "community-services",
         "slug": "local-services-plan",
@@ -75,7 +81,7 @@ async fn seed_consultation(db: &Db, admin: i64, now: i64, count: usize) -> anyho
         "Housing",
     ];
     let mut rng = Rng::new(7);
-    let rows: Vec<(String, String, String, i64)> = synthetic
+    let rows: Vec<(String, String, String, Timestamp)> = synthetic
         .iter()
         .map(|s| {
             let answers = json!({
@@ -213,7 +219,7 @@ fn response_to(label: &str) -> (String, &'static str) {
     )
 }
 
-async fn seed_survey(db: &Db, admin: i64, now: i64, count: usize) -> anyhow::Result<()> {
+async fn seed_survey(db: &Db, admin: i64, now: Timestamp, count: usize) -> anyhow::Result<()> {
     let skills = [
         "I can find and use the data I need for my work",
         "I am confident using online collaboration tools",
@@ -260,7 +266,7 @@ async fn seed_survey(db: &Db, admin: i64, now: i64, count: usize) -> anyhow::Res
         ]
     }), true).await?;
     let mut rng = Rng::new(11);
-    let rows: Vec<(String, String, String, i64)> = (0..count)
+    let rows: Vec<(String, String, String, Timestamp)> = (0..count)
         .map(|_| {
             let t = rng.below(teams.len());
             // Teams differ: digital teams score higher, so the breakdown shows something.
@@ -430,7 +436,7 @@ fn skills_response(
     })
 }
 
-async fn seed_open(db: &Db, admin: i64, now: i64) -> anyhow::Result<()> {
+async fn seed_open(db: &Db, admin: i64, now: Timestamp) -> anyhow::Result<()> {
     create(db, admin, json!({
         "organisation": "national-records-agency",
         "slug": "reading-room-opening-hours",
@@ -522,7 +528,7 @@ pub async fn seed_challenge(db: &Db, admin: i64) -> anyhow::Result<()> {
                 owner_team: "Service design team".into(),
                 phase: crate::domain::programme::Phase::Discovery,
                 status: crate::domain::programme::Status::OnTrack,
-                start_date: Some(now / DAY * DAY - 3 * DAY),
+                start_date: Some(now.day() - 3 * DAY),
                 end_date: None,
                 topics: vec![],
                 commitment_ids: vec![],

@@ -526,8 +526,8 @@ pub async fn seed_programme(db: &Db, admin: i64) -> anyhow::Result<()> {
     let bad = |what: &str, e: crate::domain::FieldErrors| {
         anyhow::anyhow!("demo {what} is invalid: {e:?}")
     };
-    let day = 86_400;
-    let today = crate::store::now() / day * day;
+    let day = crate::domain::time::DAY;
+    let today = crate::store::now().day();
     let department = db.organisation_by_slug(CS).await?;
     let strategy = StrategyInput {
         title: "Digital strategy 2025 to 2028".into(),

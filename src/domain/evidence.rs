@@ -79,7 +79,7 @@ impl EvidenceInput {
             errors.add("source_type", "Choose where the evidence came from");
         }
         let date = self.collected_on.trim();
-        if crate::domain::time::parse_iso_date(date).is_none() {
+        if crate::domain::time::Timestamp::parse_iso_date(date).is_none() {
             errors.add(
                 "collected_on",
                 "Enter the date as YYYY-MM-DD, like 2026-03-14",

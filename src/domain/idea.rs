@@ -3,6 +3,7 @@
 use super::FieldErrors;
 use super::programme::{NewProject, Phase, Status};
 use super::text::{Slug, required_line};
+use crate::domain::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 super::named! {
@@ -47,8 +48,8 @@ pub struct NewChallenge {
     pub slug: Slug,
     pub summary: String,
     pub criteria: Vec<String>,
-    pub opens_at: i64,
-    pub closes_at: i64,
+    pub opens_at: Timestamp,
+    pub closes_at: Timestamp,
 }
 
 impl ChallengeInput {
@@ -119,7 +120,7 @@ pub fn project_from_idea(
     title: &str,
     body: &str,
     organisation_id: i64,
-    today: i64,
+    today: Timestamp,
     taken: impl Fn(&str) -> bool,
 ) -> NewProject {
     let base = Slug::from_title(title);
@@ -154,11 +155,12 @@ mod tests {
     #[test]
     fn an_idea_becomes_a_project_under_a_free_slug() {
         let taken = |s: &str| ["text-reminders", "text-reminders-2"].contains(&s);
-        let p = project_from_idea("Text reminders", "Send a text.", 3, 86_400, taken);
+        let day = Timestamp::from_secs(86_400);
+        let p = project_from_idea("Text reminders", "Send a text.", 3, day, taken);
         assert_eq!(p.slug.as_str(), "text-reminders-3");
         assert_eq!((p.phase, p.organisation_ids), (Phase::Discovery, vec![3]));
         let long = "a".repeat(90);
-        let p = project_from_idea(&long, "", 3, 0, |s| s == "a".repeat(80));
+        let p = project_from_idea(&long, "", 3, day, |s| s == "a".repeat(80));
         assert_eq!(p.slug.as_str(), format!("{}-2", "a".repeat(78)));
     }
 }

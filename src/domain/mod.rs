@@ -18,6 +18,7 @@ pub mod text;
 pub mod time;
 pub mod user;
 
+use crate::domain::time::Timestamp;
 use serde::Serialize;
 
 /// Validation messages by field, in the order the fields appear on the form.
@@ -173,7 +174,7 @@ named! {
 
 /// Where `at` falls in a window that opens at `opens_at` and closes at `closes_at` (Unix
 /// seconds).
-pub fn window_state(opens_at: i64, closes_at: i64, at: i64) -> WindowState {
+pub fn window_state(opens_at: Timestamp, closes_at: Timestamp, at: Timestamp) -> WindowState {
     if at < opens_at {
         WindowState::Upcoming
     } else if at < closes_at {

@@ -3,6 +3,7 @@
 use super::FieldErrors;
 use super::text::{Slug, optional_text, required_line};
 use super::user::Email;
+use crate::domain::time::Timestamp;
 /// A post's body as the sanitiser rendered it (HTML and headings), and the renderer's
 /// version, stored beside it so a newer renderer knows what to render again.
 pub use ::sanitise::{Heading, RENDERER, Rendered};
@@ -82,7 +83,7 @@ pub struct NewPost {
     pub body_markdown: String,
     pub status: PostStatus,
     /// When it is (or becomes) public; `None` means "now" when published.
-    pub published_at: Option<i64>,
+    pub published_at: Option<Timestamp>,
     pub authors: Vec<String>,
     pub categories: Vec<String>,
     pub topics: Vec<String>,
@@ -200,7 +201,7 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
 }
 
 /// `""` → `None`; `2026-11-21` (midnight UTC) or `2026-11-21T09:30` → Unix seconds.
-pub fn parse_datetime(input: &str) -> Result<Option<i64>, String> {
+pub fn parse_datetime(input: &str) -> Result<Option<Timestamp>, String> {
     let s = input.trim();
     if s.is_empty() {
         return Ok(None);
@@ -212,7 +213,9 @@ pub fn parse_datetime(input: &str) -> Result<Option<i64>, String> {
         .map_err(|_| {
             "Enter the date as YYYY-MM-DD, or YYYY-MM-DDTHH:MM for a time (UTC)".to_string()
         })?;
-    Ok(Some(parsed.assume_utc().unix_timestamp()))
+    Ok(Some(Timestamp::from_secs(
+        parsed.assume_utc().unix_timestamp(),
+    )))
 }
 
 /// Author names: one per line or comma-separated; at most 10, each at most 100 characters.
@@ -336,10 +339,13 @@ mod tests {
     #[test]
     fn dates_parse_as_utc() {
         assert_eq!(parse_datetime("").unwrap(), None);
-        assert_eq!(parse_datetime("2026-01-01").unwrap(), Some(1_767_225_600));
+        assert_eq!(
+            parse_datetime("2026-01-01").unwrap(),
+            Some(Timestamp::from_secs(1_767_225_600))
+        );
         assert_eq!(
             parse_datetime("2026-01-01T01:00").unwrap(),
-            Some(1_767_229_200)
+            Some(Timestamp::from_secs(1_767_229_200))
         );
         assert!(parse_datetime("1 January").is_err());
     }

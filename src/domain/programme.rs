@@ -4,6 +4,7 @@
 
 use super::FieldErrors;
 use super::text::{Slug, optional_text, required_line};
+use crate::domain::time::Timestamp;
 use serde::Serialize;
 
 /// Where a project is in the GOV.UK service lifecycle.
@@ -113,12 +114,12 @@ pub fn label_of(value: &str) -> &'static str {
 }
 
 /// `""` → `None`; `2026-11-21` → Unix seconds at midnight UTC.
-pub fn parse_date(input: &str) -> Result<Option<i64>, String> {
+pub fn parse_date(input: &str) -> Result<Option<Timestamp>, String> {
     let s = input.trim();
     if s.is_empty() {
         return Ok(None);
     }
-    crate::domain::time::parse_iso_date(s)
+    Timestamp::parse_iso_date(s)
         .map(Some)
         .ok_or_else(|| "Enter the date as YYYY-MM-DD, for example 2026-04-01".to_string())
 }
@@ -315,8 +316,8 @@ pub struct NewProject {
     pub owner_team: String,
     pub phase: Phase,
     pub status: Status,
-    pub start_date: Option<i64>,
-    pub end_date: Option<i64>,
+    pub start_date: Option<Timestamp>,
+    pub end_date: Option<Timestamp>,
     pub topics: Vec<String>,
     /// Resolved by the caller: commitment and organisation ids.
     pub commitment_ids: Vec<i64>,
@@ -434,7 +435,7 @@ impl ProjectInput {
 
 #[derive(Debug, Clone)]
 pub struct NewUpdate {
-    pub dated: i64,
+    pub dated: Timestamp,
     pub body: String,
     pub phase: Option<Phase>,
     pub status: Option<Status>,
@@ -494,7 +495,7 @@ pub struct NewCaseStudy {
     pub title: String,
     pub summary: String,
     pub body_markdown: String,
-    pub published_at: Option<i64>,
+    pub published_at: Option<Timestamp>,
     pub project_ids: Vec<i64>,
     pub theme_ids: Vec<i64>,
 }

@@ -91,7 +91,7 @@ pub fn retry_after(attempts: i32) -> i64 {
 pub async fn deliver_due(
     db: &Db,
     mailer: &Mailer,
-    at: i64,
+    at: crate::domain::time::Timestamp,
 ) -> crate::store::StoreResult<Delivered> {
     let mut done = Delivered::default();
     loop {

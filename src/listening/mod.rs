@@ -9,6 +9,7 @@ use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::WindowState;
 use crate::domain::exercise::Definition;
+use crate::domain::time::{Timestamp, Zone};
 use crate::store::exercises::{Exercise, NewResponse, Submitted};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -87,7 +88,7 @@ pub struct Receipt {
 }
 
 /// Says whether an exercise takes responses now.
-pub fn check_open(exercise: &Exercise, at: i64) -> Result<(), Refusal> {
+pub fn check_open(exercise: &Exercise, at: Timestamp, zone: &Zone) -> Result<(), Refusal> {
     if !exercise.published {
         return Err(Refusal::NotOpen(
             "This exercise has not been published.".into(),
@@ -97,12 +98,12 @@ pub fn check_open(exercise: &Exercise, at: i64) -> Result<(), Refusal> {
         WindowState::Upcoming => Err(Refusal::NotOpen(format!(
             "This {} opens on {}. Come back then to respond.",
             exercise.kind,
-            crate::domain::time::long_date(exercise.opens_at)
+            zone.long_date(exercise.opens_at)
         ))),
         WindowState::Closed => Err(Refusal::NotOpen(format!(
             "This {} closed on {}, so it cannot take new responses. Its results will be published here.",
             exercise.kind,
-            crate::domain::time::long_date(exercise.closes_at)
+            zone.long_date(exercise.closes_at)
         ))),
         WindowState::Open => Ok(()),
     }
@@ -125,7 +126,7 @@ pub fn parse_receipt_email(input: &str) -> Result<Option<String>, String> {
 /// Checks and stores one response. Resending the same `submission_key` returns the first
 /// response's reference without storing another.
 pub async fn submit(app: &App, exercise: &Exercise, s: Submission<'_>) -> Result<Receipt, Refusal> {
-    check_open(exercise, crate::store::now())?;
+    check_open(exercise, crate::store::now(), &app.config.time_zone)?;
     let def = exercise.definition();
     let mut answers = def.parse_answers(s.answers, s.segments, None);
     let email = s.email.map(parse_receipt_email).transpose();

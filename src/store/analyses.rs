@@ -4,6 +4,7 @@
 
 use super::{Backend, Db, StoreError, StoreResult, found, now, read, write};
 use crate::domain::review::AnalysisStatus;
+use crate::domain::time::Timestamp;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -18,9 +19,9 @@ pub struct Analysis {
     /// The review as it was when last published: what the public sees.
     pub published_review: Option<String>,
     pub error: Option<String>,
-    pub requested_at: i64,
-    pub finished_at: Option<i64>,
-    pub published_at: Option<i64>,
+    pub requested_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+    pub published_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -28,7 +29,7 @@ pub struct AnalysisChange {
     pub actor: Option<String>,
     pub action: String,
     pub detail: String,
-    pub changed_at: i64,
+    pub changed_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]

@@ -1,11 +1,12 @@
 //! The audit log: who changed what, and when, for every administrative change.
 
 use super::{Db, StoreResult, now, read, write};
+use crate::domain::time::Timestamp;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct AuditEntry {
-    pub at: i64,
+    pub at: Timestamp,
     pub actor: Option<String>,
     pub action: String,
     pub subject: String,

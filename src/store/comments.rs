@@ -3,6 +3,7 @@
 
 use super::{Db, StoreError, StoreResult, now, one, read, write};
 use crate::domain::post::NewComment;
+use crate::domain::time::Timestamp;
 use serde::Serialize;
 
 /// A comment as the public sees it: no email.
@@ -11,7 +12,7 @@ pub struct PublicComment {
     pub id: i64,
     pub name: String,
     pub body: String,
-    pub created_at: i64,
+    pub created_at: Timestamp,
 }
 
 /// A comment as a moderator sees it.
@@ -25,7 +26,7 @@ pub struct QueuedComment {
     pub body: String,
     pub status: String,
     pub reason: String,
-    pub created_at: i64,
+    pub created_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

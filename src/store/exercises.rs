@@ -10,6 +10,7 @@ use super::{
 use crate::domain::WindowState;
 use crate::domain::evidence::NewEvidence;
 use crate::domain::exercise::{Definition, ValidDefinition};
+use crate::domain::time::Timestamp;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -23,12 +24,12 @@ pub struct Exercise {
     pub title: String,
     pub summary: String,
     pub body_html: String,
-    pub opens_at: i64,
-    pub closes_at: i64,
+    pub opens_at: Timestamp,
+    pub closes_at: Timestamp,
     pub published: bool,
-    pub results_published_at: Option<i64>,
+    pub results_published_at: Option<Timestamp>,
     pub definition: String,
-    pub updated_at: i64,
+    pub updated_at: Timestamp,
 }
 
 impl Exercise {
@@ -38,7 +39,7 @@ impl Exercise {
     }
 
     /// Whether it is open at time `at`.
-    pub fn state(&self, at: i64) -> WindowState {
+    pub fn state(&self, at: Timestamp) -> WindowState {
         crate::domain::window_state(self.opens_at, self.closes_at, at)
     }
 }
@@ -64,7 +65,7 @@ pub struct StoredResponse {
     pub answers: String,
     pub segments: String,
     pub source: String,
-    pub submitted_at: i64,
+    pub submitted_at: Timestamp,
 }
 
 /// What a respondent sent, ready to store.
@@ -101,7 +102,7 @@ pub struct EvidenceItem {
     pub collected_on: String,
     pub segment: String,
     pub body: String,
-    pub created_at: i64,
+    pub created_at: Timestamp,
 }
 
 /// The address and searchable text of an exercise: summary, description and questions.
@@ -139,7 +140,7 @@ async fn write_exercise_links(
     organisation_id: i64,
     def: &ValidDefinition,
     body_html: &str,
-    published_at: Option<i64>,
+    published_at: Option<Timestamp>,
 ) -> StoreResult<()> {
     on!(conn, |c| {
         for name in &def.definition.topics {
@@ -410,7 +411,7 @@ impl Db {
     pub async fn import_responses(
         &self,
         exercise_id: i64,
-        rows: &[(String, String, String, i64)],
+        rows: &[(String, String, String, Timestamp)],
     ) -> StoreResult<usize> {
         write!(self, |pool| {
             let mut tx = pool.begin().await?;

@@ -4,6 +4,7 @@
 use super::{Db, StoreError, StoreResult, found, now, read, write};
 use crate::domain::WindowState;
 use crate::domain::idea::IdeaStatus;
+use crate::domain::time::Timestamp;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -16,8 +17,8 @@ pub struct Challenge {
     pub summary: String,
     /// JSON array of criterion names.
     pub criteria: String,
-    pub opens_at: i64,
-    pub closes_at: i64,
+    pub opens_at: Timestamp,
+    pub closes_at: Timestamp,
 }
 
 impl Challenge {
@@ -25,12 +26,12 @@ impl Challenge {
         serde_json::from_str(&self.criteria).unwrap_or_default()
     }
 
-    pub fn is_open(&self, at: i64) -> bool {
+    pub fn is_open(&self, at: Timestamp) -> bool {
         self.state(at) == WindowState::Open
     }
 
     /// Whether it is open at `at`.
-    pub fn state(&self, at: i64) -> WindowState {
+    pub fn state(&self, at: Timestamp) -> WindowState {
         crate::domain::window_state(self.opens_at, self.closes_at, at)
     }
 }
@@ -45,7 +46,7 @@ pub struct Idea {
     #[sqlx(try_from = "String")]
     pub status: IdeaStatus,
     pub reason: Option<String>,
-    pub submitted_at: i64,
+    pub submitted_at: Timestamp,
     pub votes: i64,
     /// The panel's mean score over every criterion and panel member (`None`: not scored).
     pub score: Option<f64>,
@@ -77,8 +78,8 @@ impl Db {
         title: &str,
         summary: &str,
         criteria: &[String],
-        opens_at: i64,
-        closes_at: i64,
+        opens_at: Timestamp,
+        closes_at: Timestamp,
     ) -> StoreResult<i64> {
         let criteria = serde_json::to_string(criteria).expect("strings serialise");
         write!(self, |pool| sqlx::query_scalar(

@@ -28,6 +28,7 @@ pub mod syndication;
 pub mod tokens;
 pub mod users;
 
+use crate::domain::time::Timestamp;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -178,6 +179,41 @@ pub(crate) async fn tag_id(conn: Conn<'_>, table: TagTable, name: &str) -> Store
     Ok(id)
 }
 
+// A moment is stored as Unix seconds (BIGINT) on both databases.
+impl<DB: sqlx::Database> sqlx::Type<DB> for Timestamp
+where
+    i64: sqlx::Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <i64 as sqlx::Type<DB>>::type_info()
+    }
+
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <i64 as sqlx::Type<DB>>::compatible(ty)
+    }
+}
+
+impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for Timestamp
+where
+    i64: sqlx::Encode<'q, DB>,
+{
+    fn encode_by_ref(
+        &self,
+        buf: &mut DB::ArgumentBuffer,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        self.secs().encode_by_ref(buf)
+    }
+}
+
+impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for Timestamp
+where
+    i64: sqlx::Decode<'r, DB>,
+{
+    fn decode(value: DB::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        Ok(Timestamp::from_secs(i64::decode(value)?))
+    }
+}
+
 /// An `UPDATE` or `DELETE` that changed no row was about a row that is not there.
 pub(crate) fn found(rows: u64) -> StoreResult<()> {
     if rows == 0 {
@@ -222,9 +258,9 @@ pub(crate) fn one<T>(row: Result<Option<T>, sqlx::Error>) -> StoreResult<T> {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
-/// The current time as Unix seconds.
-pub fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
+/// The current time.
+pub fn now() -> Timestamp {
+    Timestamp::now()
 }
 
 impl Db {

@@ -2,6 +2,7 @@
 //! (see `crate::jobs::mail` and migrations/*/0011_mail_delivery.sql).
 
 use super::{Backend, Db, StoreResult, now, read, write};
+use crate::domain::time::Timestamp;
 
 /// A message claimed for sending.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -26,7 +27,7 @@ impl Db {
     /// claims them until the lease runs out (a node that dies mid-send is retried after it).
     pub async fn claim_mail(
         &self,
-        at: i64,
+        at: Timestamp,
         lease: i64,
         limit: i64,
     ) -> StoreResult<Vec<OutgoingMail>> {
@@ -76,7 +77,7 @@ impl Db {
         &self,
         id: i64,
         error: &str,
-        retry_at: Option<i64>,
+        retry_at: Option<crate::domain::time::Timestamp>,
     ) -> StoreResult<()> {
         write!(self, |pool| {
             match retry_at {

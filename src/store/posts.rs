@@ -8,6 +8,7 @@ use super::{
 };
 use crate::domain::post::NewPost;
 use crate::domain::post::{Heading, PostKind, PostStatus, RENDERER, Rendered};
+use crate::domain::time::Timestamp;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -26,16 +27,16 @@ pub struct Post {
     pub body_headings: Headings,
     #[sqlx(try_from = "String")]
     pub status: PostStatus,
-    pub published_at: Option<i64>,
+    pub published_at: Option<Timestamp>,
     pub comments_open: bool,
-    pub updated_at: i64,
+    pub updated_at: Timestamp,
     #[sqlx(try_from = "String")]
     pub kind: PostKind,
 }
 
 impl Post {
     /// Published, and its date has come.
-    pub fn is_public(&self, at: i64) -> bool {
+    pub fn is_public(&self, at: Timestamp) -> bool {
         self.status == PostStatus::Published && self.published_at.is_some_and(|p| p <= at)
     }
 }
@@ -69,7 +70,7 @@ pub struct Tag {
 pub struct Revision {
     pub title: String,
     pub edited_by: Option<String>,
-    pub edited_at: i64,
+    pub edited_at: Timestamp,
 }
 
 /// Which public posts to list.
@@ -174,8 +175,8 @@ async fn write_post_links(
 struct PostAt {
     id: i64,
     organisation_id: i64,
-    published_at: Option<i64>,
-    t: i64,
+    published_at: Option<Timestamp>,
+    t: Timestamp,
 }
 
 impl Db {
@@ -482,7 +483,7 @@ impl Db {
 
 /// A published post keeps its first publication date unless a new one is given; a draft
 /// keeps the date it was given (or none).
-fn published_at(post: &NewPost, existing: Option<i64>, t: i64) -> Option<i64> {
+fn published_at(post: &NewPost, existing: Option<Timestamp>, t: Timestamp) -> Option<Timestamp> {
     match (post.status, post.published_at) {
         (_, Some(at)) => Some(at),
         (crate::domain::post::PostStatus::Published, None) => Some(existing.unwrap_or(t)),
@@ -495,7 +496,7 @@ struct PostDocument {
     kind: &'static str,
     id: i64,
     organisation_id: i64,
-    visible_from: Option<i64>,
+    visible_from: Option<Timestamp>,
     url: String,
     title: String,
     body: String,
@@ -519,7 +520,7 @@ fn search_document(
     id: i64,
     organisation_id: i64,
     post: &NewPost,
-    published_at: Option<i64>,
+    published_at: Option<Timestamp>,
     body_html: &str,
 ) -> PostDocument {
     let visible_from = match post.status {

@@ -2,12 +2,17 @@
 //! several app nodes.
 
 use super::{Db, StoreResult, now, read, write};
+use crate::domain::time::Timestamp;
 
 impl Db {
     /// Hits recorded for `key` in the window that is still open, and when that window ends.
-    pub async fn rate_limit_hits(&self, key: &str, window_secs: i64) -> StoreResult<(i64, i64)> {
+    pub async fn rate_limit_hits(
+        &self,
+        key: &str,
+        window_secs: i64,
+    ) -> StoreResult<(i64, Timestamp)> {
         let q = "SELECT hits, window_start FROM rate_limits WHERE key = $1";
-        let row: Option<(i64, i64)> = read!(self, |pool| sqlx::query_as(q)
+        let row: Option<(i64, Timestamp)> = read!(self, |pool| sqlx::query_as(q)
             .bind(key)
             .fetch_optional(pool)
             .await)?;

@@ -6,6 +6,7 @@
 
 use super::{Backend, Conn, Db, StoreResult, now, on, write};
 use crate::domain::post::{PostKind, PostStatus};
+use crate::domain::time::Timestamp;
 use serde::Serialize;
 
 /// A document to index.
@@ -14,7 +15,7 @@ pub struct Document<'a> {
     pub ref_id: i64,
     pub organisation_id: Option<i64>,
     /// When it becomes public; `None` while it is not.
-    pub published_at: Option<i64>,
+    pub published_at: Option<Timestamp>,
     pub url: &'a str,
     pub title: &'a str,
     pub body: &'a str,
@@ -43,7 +44,7 @@ struct IndexedPost {
     body_html: String,
     #[sqlx(try_from = "String")]
     status: PostStatus,
-    published_at: Option<i64>,
+    published_at: Option<Timestamp>,
     #[sqlx(try_from = "String")]
     kind: PostKind,
 }

@@ -2,12 +2,13 @@
 //! so a copy of the database cannot be used to sign in.
 
 use super::{Db, StoreResult, now, read, write};
+use crate::domain::time::Timestamp;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Session {
     pub user_id: i64,
     pub csrf_token: String,
-    pub expires_at: i64,
+    pub expires_at: Timestamp,
 }
 
 impl Db {
@@ -16,7 +17,7 @@ impl Db {
         id_hash: &str,
         user_id: i64,
         csrf_token: &str,
-        expires_at: i64,
+        expires_at: Timestamp,
     ) -> StoreResult<()> {
         let q = "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at)
                  VALUES ($1, $2, $3, $4, $5)";

@@ -2,6 +2,7 @@
 
 use super::{Db, StoreError, StoreResult, now, read, write};
 use crate::domain::feed::FeedItem;
+use crate::domain::time::Timestamp;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -13,9 +14,9 @@ pub struct Subscription {
     pub title: String,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
-    pub last_fetched_at: Option<i64>,
+    pub last_fetched_at: Option<Timestamp>,
     pub last_error: Option<String>,
-    pub next_fetch_at: i64,
+    pub next_fetch_at: Timestamp,
 }
 
 /// An item as republished on the hub.
@@ -25,7 +26,7 @@ pub struct SyndicatedItem {
     pub title: String,
     pub link: Option<String>,
     pub author: Option<String>,
-    pub published_at: Option<i64>,
+    pub published_at: Option<Timestamp>,
     pub summary_html: Option<String>,
     pub content_html: Option<String>,
     pub source_title: String,
@@ -105,7 +106,7 @@ impl Db {
 
     /// Claims a due subscription by moving its next fetch on; true for exactly one claimer
     /// however many nodes try at once (the update is conditional on it still being due).
-    pub async fn claim_subscription(&self, id: i64, next_fetch_at: i64) -> StoreResult<bool> {
+    pub async fn claim_subscription(&self, id: i64, next_fetch_at: Timestamp) -> StoreResult<bool> {
         let q = "UPDATE feed_subscriptions SET next_fetch_at = $1 WHERE id = $2 AND next_fetch_at
                  <= $3";
         let n = write!(self, |pool| sqlx::query(q)

@@ -6,6 +6,7 @@ use crate::App;
 use crate::analytics::{Hit, day_of, external_referrer, is_bot, is_public_page_path};
 use crate::domain::FieldErrors;
 use crate::domain::role::Role;
+use crate::domain::time::Timestamp;
 use crate::domain::time::iso_date;
 use crate::store::analytics::Scope;
 use crate::store::organisations::Organisation;
@@ -123,7 +124,7 @@ fn parse_period(q: &PeriodQuery) -> Result<Period, FieldErrors> {
         if value.trim().is_empty() {
             return Some(default);
         }
-        let day = crate::domain::time::parse_iso_date(value);
+        let day = Timestamp::parse_iso_date(value).map(Timestamp::secs);
         if day.is_none() {
             errors.add(
                 field,

@@ -13,7 +13,8 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, syntax::SyntaxConfig
 ///
 /// Values print as in Nunjucks, so the GOV.UK components match the package's HTML: `true` and
 /// `false` in lower case, and `none` as nothing.
-pub fn environment() -> Environment<'static> {
+/// The templates, with dates and times written for people in `time_zone`.
+pub fn environment(time_zone: time::Zone) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html") || name.ends_with(".xml") {
@@ -61,10 +62,11 @@ pub fn environment() -> Environment<'static> {
     env.add_filter("govuk_attributes", govuk_attributes);
     env.add_filter("error_list", error_list);
     env.add_filter("error_for", error_for);
-    env.add_filter("datetime", time::long_date_time);
-    env.add_filter("date", time::long_date);
+    let zone = time_zone.clone();
+    env.add_filter("datetime", move |t: i64| zone.long_date_time(t.into()));
+    env.add_filter("date", move |t: i64| time_zone.long_date(t.into()));
     env.add_filter("paragraphs", paragraphs);
-    env.add_filter("rfc3339", time::rfc3339);
+    env.add_filter("rfc3339", |t: i64| time::rfc3339(t));
     env.add_filter("register_label", |v: &str| {
         crate::domain::programme::label_of(v)
     });
@@ -183,4 +185,12 @@ fn paragraphs(text: &str) -> Vec<String> {
         .map(|p| p.trim().to_string())
         .filter(|p| !p.is_empty())
         .collect()
+}
+
+/// Templates see a moment as its Unix seconds, and format it with `date`, `datetime` and
+/// `rfc3339`.
+impl From<crate::domain::time::Timestamp> for Value {
+    fn from(t: crate::domain::time::Timestamp) -> Value {
+        Value::from(t.secs())
+    }
 }

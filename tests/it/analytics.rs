@@ -317,7 +317,7 @@ async fn views_counted_before_the_days_salt_is_known_still_count_each_visitor_on
             ip,
             user_agent: ua,
             referrer: None,
-            at: day + 3600,
+            at: townhall::domain::time::Timestamp::from_secs(day + 3600),
         });
     }
     recorder.flush().await;

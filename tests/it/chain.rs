@@ -184,8 +184,8 @@ async fn a_shortlisted_idea_becomes_a_project_that_links_back() {
             "Ideas",
             "",
             &["Benefit".into()],
-            0,
-            4_000_000_000,
+            0.into(),
+            4_000_000_000.into(),
         )
         .await
         .unwrap();

@@ -176,7 +176,7 @@ fn govuk_components_match_the_package_fixtures() {
         dir.display()
     );
 
-    let mut env = townhall::web::templates::environment();
+    let mut env = townhall::web::templates::environment(Default::default());
     let mut failures = Vec::new();
     let mut seen = BTreeSet::new();
     let mut report = String::new();

@@ -187,7 +187,7 @@ async fn a_receipt_refused_ten_times_is_given_up_and_an_erased_email_is_not_sent
     let mut given_up = 0;
     for _ in 0..MAX_ATTEMPTS {
         given_up += deliver_due(db, &mailer, at).await.unwrap().given_up;
-        at += 7 * 3600;
+        at = at + 7 * 3600;
     }
     assert_eq!(given_up, 1);
     let counts = db.outbox_counts().await.unwrap();

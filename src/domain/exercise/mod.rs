@@ -9,6 +9,7 @@
 
 use super::FieldErrors;
 use super::text::Slug;
+use crate::domain::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -174,8 +175,8 @@ fn default_kind() -> String {
 pub struct ValidDefinition {
     pub definition: Definition,
     pub slug: Slug,
-    pub opens_at: i64,
-    pub closes_at: i64,
+    pub opens_at: Timestamp,
+    pub closes_at: Timestamp,
 }
 
 fn valid_id(id: &str) -> bool {
@@ -187,10 +188,10 @@ fn valid_id(id: &str) -> bool {
 }
 
 /// Accepts `2026-11-21`, `2026-11-21T09:30` (UTC) or RFC 3339.
-pub fn parse_instant(s: &str) -> Result<i64, String> {
+pub fn parse_instant(s: &str) -> Result<Timestamp, String> {
     let s = s.trim();
     if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
-        return Ok(t.unix_timestamp());
+        return Ok(Timestamp::from_secs(t.unix_timestamp()));
     }
     match super::post::parse_datetime(s)? {
         Some(t) => Ok(t),

@@ -4,6 +4,7 @@
 use crate::domain::programme::{
     NewCaseStudy, NewCommitment, NewProject, NewStrategy, NewTheme, NewUpdate,
 };
+use crate::domain::time::Timestamp;
 use crate::store::{
     Conn, Db, StoreError, StoreResult, TagTable, bind_existing, now, on, one, save_sql, tag_id,
     write,
@@ -17,7 +18,7 @@ async fn save_project_in(
     conn: Conn<'_>,
     existing: Option<i64>,
     p: &NewProject,
-    t: i64,
+    t: Timestamp,
 ) -> StoreResult<i64> {
     let sql = save_sql(
         existing,
@@ -92,7 +93,7 @@ async fn save_project_in(
             kind: "project",
             ref_id: id,
             organisation_id: p.organisation_ids.first().copied(),
-            published_at: Some(0),
+            published_at: Some(Timestamp::from_secs(0)),
             url: &url,
             title: &p.title,
             body: &body,

@@ -9,6 +9,7 @@ mod deleting;
 mod editing;
 pub use deleting::RowKind;
 
+use crate::domain::time::Timestamp;
 use crate::store::{Db, StoreResult, one, read};
 use serde::Serialize;
 
@@ -24,7 +25,7 @@ pub struct Strategy {
     pub summary: String,
     pub body_markdown: String,
     pub body_html: String,
-    pub updated_at: i64,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -61,10 +62,10 @@ pub struct Project {
     pub owner_team: String,
     pub phase: String,
     pub status: String,
-    pub start_date: Option<i64>,
-    pub end_date: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub start_date: Option<Timestamp>,
+    pub end_date: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 /// A linked row, named: a commitment, organisation, topic or theme of a project.
@@ -93,11 +94,11 @@ pub struct ProjectUpdate {
     pub project_id: i64,
     pub project_slug: String,
     pub project_title: String,
-    pub dated: i64,
+    pub dated: Timestamp,
     pub body: String,
     pub phase: Option<String>,
     pub status: Option<String>,
-    pub created_at: i64,
+    pub created_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -108,8 +109,8 @@ pub struct CaseStudy {
     pub summary: String,
     pub body_markdown: String,
     pub body_html: String,
-    pub published_at: i64,
-    pub updated_at: i64,
+    pub published_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -257,7 +257,7 @@ pub async fn make_project(
         ));
     }
     let register = app.db.register().await?;
-    let today = crate::store::now() / 86_400 * 86_400;
+    let today = crate::store::now().day();
     let taken = |slug: &str| register.project(slug).is_some();
     let project = project_from_idea(&idea.title, &idea.body, c.organisation_id, today, taken);
     let slug_text = project.slug.to_string();

@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-fn summary(base: &str, c: &Challenge, now: i64) -> Value {
+fn summary(base: &str, c: &Challenge, now: crate::domain::time::Timestamp) -> Value {
     json!({
         "slug": c.slug, "title": c.title, "summary": c.summary,
         "organisation": c.organisation_name,

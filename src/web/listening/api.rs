@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
 
-fn summary(base: &str, e: &Exercise, now: i64) -> Value {
+fn summary(base: &str, e: &Exercise, now: crate::domain::time::Timestamp) -> Value {
     json!({
         "slug": e.slug, "title": e.title, "kind": e.kind, "summary": e.summary,
         "organisation": e.organisation_slug,

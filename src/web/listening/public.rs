@@ -55,7 +55,7 @@ async fn published(app: &App, slug: &str) -> PageResult<Exercise> {
 pub async fn show(State(app): State<App>, viewer: Viewer, Path(slug): Path<String>) -> PageResult {
     let e = published(&app, &slug).await?;
     let now = crate::store::now();
-    let refusal = match listening::check_open(&e, now) {
+    let refusal = match listening::check_open(&e, now, &app.config.time_zone) {
         Err(Refusal::NotOpen(m)) => Some(m),
         _ => None,
     };
@@ -256,7 +256,9 @@ pub async fn respond(
     Path(slug): Path<String>,
 ) -> PageResult {
     let e = published(&app, &slug).await?;
-    if let Err(Refusal::NotOpen(_)) = listening::check_open(&e, crate::store::now()) {
+    if let Err(Refusal::NotOpen(_)) =
+        listening::check_open(&e, crate::store::now(), &app.config.time_zone)
+    {
         return Ok(Redirect::to(&format!("/consultations/{slug}")).into_response());
     }
     let state = FormState {
@@ -311,7 +313,9 @@ pub async fn submit(
     let pages = def.pages();
     state.page = state.page.min(pages.len().saturating_sub(1));
     let last = state.page + 1 == pages.len();
-    if let Err(Refusal::NotOpen(message)) = listening::check_open(&e, crate::store::now()) {
+    if let Err(Refusal::NotOpen(message)) =
+        listening::check_open(&e, crate::store::now(), &app.config.time_zone)
+    {
         let errors = FieldErrors::one("respond", message);
         return render_form(&app, &viewer, &e, &state, errors, StatusCode::CONFLICT);
     }

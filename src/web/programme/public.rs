@@ -339,7 +339,11 @@ pub async fn case_study(
 /// `GET /programme/updates.atom`: the latest project updates.
 pub async fn updates_feed(State(app): State<App>, headers: HeaderMap) -> PageResult {
     let updates = app.db.recent_updates(30).await?;
-    let updated = updates.iter().map(|u| u.created_at).max().unwrap_or(0);
+    let updated = updates
+        .iter()
+        .map(|u| u.created_at)
+        .max()
+        .unwrap_or_default();
     let xml = app
         .templates
         .get_template("feeds/updates.xml")?

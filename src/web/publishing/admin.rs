@@ -8,6 +8,7 @@ use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::post::PostInput;
 use crate::domain::role::Role;
+use crate::domain::time::Zone;
 use crate::store::StoreError;
 use crate::store::comments::Decision;
 use crate::store::organisations::Organisation;
@@ -205,7 +206,6 @@ async fn editable_post(
 /// `GET /admin/posts/{id}/edit`.
 pub async fn edit_post(State(app): State<App>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
     let (_, orgs, post) = editable_post(&app, &viewer, id).await?;
-    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
     let form = PostForm {
         organisation: post.organisation_slug.clone(),
         post: PostInput {
@@ -215,10 +215,10 @@ pub async fn edit_post(State(app): State<App>, viewer: Viewer, Path(id): Path<i6
             summary: post.summary.clone(),
             body: post.body_markdown.clone(),
             status: post.status.as_str().into(),
+            // Typed and shown in UTC, as the form's hint says.
             publish_at: post
                 .published_at
-                .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
-                .and_then(|t| t.format(&fmt).ok())
+                .map(|t| Zone::utc().local_input(t))
                 .unwrap_or_default(),
             authors: app.db.post_authors(id).await?.join("\n"),
             categories: app

@@ -38,8 +38,7 @@ fn post_json(
         "authors": authors,
         "categories": categories.iter().map(|c| &c.slug).collect::<Vec<_>>(),
         "topics": topics.iter().map(|t| &t.slug).collect::<Vec<_>>(),
-        "published_at": p.published_at.and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
-            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
+        "published_at": p.published_at.map(crate::domain::time::Timestamp::rfc3339),
         "comments_open": p.comments_open,
         "url": format!("{base}{}", p.kind.url(&p.slug)),
     });

@@ -26,9 +26,9 @@ async fn render(
     }
     let updated = posts
         .iter()
-        .map(|p: &Post| p.updated_at.max(p.published_at.unwrap_or(0)))
+        .map(|p: &Post| p.updated_at.max(p.published_at.unwrap_or_default()))
         .max()
-        .unwrap_or(0);
+        .unwrap_or_default();
     let xml = app
         .templates
         .get_template("feeds/atom.xml")?
