@@ -125,7 +125,10 @@ async fn seed_consultation(
     let analysis = db.request_analysis(id, "change", Some(admin)).await?;
     crate::jobs::analysis::run_pending(db).await?;
     let a = db.analysis(analysis).await?;
-    let mut review: Review = serde_json::from_str(a.review.as_deref().unwrap_or("{}"))?;
+    let mut review: Review = a
+        .review
+        .map(|r| r.0)
+        .ok_or_else(|| anyhow::anyhow!("the demo's analysis finished without a review"))?;
     let mut actions = Vec::new();
     for t in review.themes.clone().iter().take(4) {
         let label = nice_label(&t.keywords).unwrap_or_else(|| t.label.clone());
@@ -295,7 +298,10 @@ async fn seed_survey(db: &Db, admin: i64, now: Timestamp, count: usize) -> anyho
     let analysis = db.request_analysis(id, "help", Some(admin)).await?;
     crate::jobs::analysis::run_pending(db).await?;
     let a = db.analysis(analysis).await?;
-    let mut review: Review = serde_json::from_str(a.review.as_deref().unwrap_or("{}"))?;
+    let mut review: Review = a
+        .review
+        .map(|r| r.0)
+        .ok_or_else(|| anyhow::anyhow!("the demo's analysis finished without a review"))?;
     let register = db.register().await?;
     let mut done = std::collections::HashSet::new();
     for t in review.themes.clone() {

@@ -31,10 +31,8 @@ pub fn evidence_id(id: i64) -> String {
 }
 
 /// A respondent's segment label: the answer to the exercise's first segment question.
-pub fn segment_label(exercise: &Exercise, segments_json: &str) -> Option<String> {
-    let def = exercise.definition();
-    let first = def.segments.first()?;
-    let segments: BTreeMap<String, String> = serde_json::from_str(segments_json).ok()?;
+pub fn segment_label(exercise: &Exercise, segments: &BTreeMap<String, String>) -> Option<String> {
+    let first = exercise.definition.segments.first()?;
     segments.get(&first.id).cloned()
 }
 
@@ -47,8 +45,7 @@ pub async fn corpus(
 ) -> Result<Vec<textkit::Response>> {
     let mut out = Vec::new();
     for r in db.responses(exercise.id).await? {
-        let answers: BTreeMap<String, Answer> = serde_json::from_str(&r.answers)?;
-        if let Some(Answer::Text(text)) = answers.get(question_id) {
+        if let Some(Answer::Text(text)) = r.answers.get(question_id) {
             out.push(textkit::Response::new(
                 response_id(r.id),
                 text.clone(),

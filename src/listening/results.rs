@@ -14,10 +14,9 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// A respondent's scores in a scored survey, from their stored answers.
-pub fn scores_of(def: &Definition, answers_json: &str) -> Vec<DimensionScore> {
-    let answers: BTreeMap<String, Answer> = serde_json::from_str(answers_json).unwrap_or_default();
+pub fn scores_of(def: &Definition, answers: &BTreeMap<String, Answer>) -> Vec<DimensionScore> {
     def.score(&Answers {
-        answers,
+        answers: answers.clone(),
         segments: BTreeMap::new(),
     })
 }
@@ -113,24 +112,15 @@ pub async fn results(db: &crate::store::Db, exercise: &Exercise) -> anyhow::Resu
     let stored = db.responses(exercise.id).await?;
     let all: Vec<(BTreeMap<String, Answer>, BTreeMap<String, String>)> = stored
         .iter()
-        .map(|r| {
-            (
-                serde_json::from_str(&r.answers).unwrap_or_default(),
-                serde_json::from_str(&r.segments).unwrap_or_default(),
-            )
-        })
+        .map(|r| (r.answers.0.clone(), r.segments.0.clone()))
         .collect();
     let answers: Vec<BTreeMap<String, Answer>> = all.iter().map(|(a, _)| a.clone()).collect();
     let analyses = db.published_analyses(exercise.id).await?;
     // The published copy of each review: edits made since stay private until published again.
     let mut reviews: BTreeMap<i64, Review> = BTreeMap::new();
     for a in &analyses {
-        if let Some(r) = a
-            .published_review
-            .as_deref()
-            .and_then(|r| serde_json::from_str(r).ok())
-        {
-            reviews.insert(a.id, r);
+        if let Some(r) = &a.published_review {
+            reviews.insert(a.id, r.0.clone());
         }
     }
     let questions = def
@@ -310,8 +300,11 @@ fn public_analysis(review: &Review) -> Value {
 }
 
 /// The response's segment label, for analyses (re-exported for the API's export).
-pub fn response_segment(exercise: &Exercise, segments_json: &str) -> Option<String> {
-    segment_label(exercise, segments_json)
+pub fn response_segment(
+    exercise: &Exercise,
+    segments: &BTreeMap<String, String>,
+) -> Option<String> {
+    segment_label(exercise, segments)
 }
 
 /// The columns of a results table (the CSV download and the open data export).
@@ -458,10 +451,7 @@ pub async fn project_evidence(app: &App, project_id: i64) -> anyhow::Result<Vec<
         let mut text = format!("We did: {}", e.we_did);
         if let (Some(aid), Some(tid)) = (e.analysis_id, &e.theme_id)
             && let Ok(a) = app.db.analysis(aid).await
-            && let Some(review) = a
-                .published_review
-                .as_deref()
-                .and_then(|r| serde_json::from_str::<Review>(r).ok())
+            && let Some(review) = &a.published_review
             && let Some(theme) = review.theme(tid)
         {
             href = format!(

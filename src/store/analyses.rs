@@ -2,8 +2,8 @@
 //! running → done | failed) claimed by exactly one worker, then the analyst's reviewed copy,
 //! the record of every change to it, and the "you said, we did" actions that cite it.
 
-use super::{Backend, Db, StoreError, StoreResult, found, now, read, write};
-use crate::domain::review::AnalysisStatus;
+use super::{Backend, Db, Json, StoreError, StoreResult, found, now, read, write};
+use crate::domain::review::{AnalysisStatus, Review};
 use crate::domain::time::Timestamp;
 use serde::Serialize;
 
@@ -15,9 +15,9 @@ pub struct Analysis {
     #[sqlx(try_from = "String")]
     pub status: AnalysisStatus,
     pub result: Option<String>,
-    pub review: Option<String>,
+    pub review: Option<Json<Review>>,
     /// The review as it was when last published: what the public sees.
-    pub published_review: Option<String>,
+    pub published_review: Option<Json<Review>>,
     pub error: Option<String>,
     pub requested_at: Timestamp,
     pub finished_at: Option<Timestamp>,

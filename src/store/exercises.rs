@@ -5,13 +5,14 @@
 //! finds the first one instead of making a second.
 
 use super::{
-    Conn, Db, StoreError, StoreResult, TagTable, now, on, one, read, save_sql, tag_id, write,
+    Conn, Db, Json, StoreError, StoreResult, TagTable, now, on, one, read, save_sql, tag_id, write,
 };
 use crate::domain::WindowState;
 use crate::domain::evidence::NewEvidence;
-use crate::domain::exercise::{Definition, ValidDefinition};
+use crate::domain::exercise::{Answer, Definition, ValidDefinition};
 use crate::domain::time::Timestamp;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Exercise {
@@ -28,14 +29,14 @@ pub struct Exercise {
     pub closes_at: Timestamp,
     pub published: bool,
     pub results_published_at: Option<Timestamp>,
-    pub definition: String,
+    pub definition: Json<Definition>,
     pub updated_at: Timestamp,
 }
 
 impl Exercise {
-    /// The stored definition; it was validated before it was stored.
+    /// A copy of the stored definition (validated before it was stored), to read or change.
     pub fn definition(&self) -> Definition {
-        serde_json::from_str(&self.definition).expect("stored definitions are valid JSON")
+        self.definition.0.clone()
     }
 
     /// Whether it is open at time `at`.
@@ -62,8 +63,8 @@ macro_rules! select_exercises {
 pub struct StoredResponse {
     pub id: i64,
     pub reference: String,
-    pub answers: String,
-    pub segments: String,
+    pub answers: Json<BTreeMap<String, Answer>>,
+    pub segments: Json<BTreeMap<String, String>>,
     pub source: String,
     pub submitted_at: Timestamp,
 }

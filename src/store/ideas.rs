@@ -1,7 +1,7 @@
 //! Idea challenges: ideas submitted by anyone (held for moderation), one vote per voter per
 //! idea, a panel's scores against the challenge's published criteria, and a shortlist.
 
-use super::{Db, StoreError, StoreResult, found, now, read, write};
+use super::{Db, Json, StoreError, StoreResult, found, now, read, write};
 use crate::domain::WindowState;
 use crate::domain::idea::IdeaStatus;
 use crate::domain::time::Timestamp;
@@ -15,15 +15,15 @@ pub struct Challenge {
     pub slug: String,
     pub title: String,
     pub summary: String,
-    /// JSON array of criterion names.
-    pub criteria: String,
+    /// The names of the criteria the panel scores ideas by.
+    pub criteria: Json<Vec<String>>,
     pub opens_at: Timestamp,
     pub closes_at: Timestamp,
 }
 
 impl Challenge {
     pub fn criteria(&self) -> Vec<String> {
-        serde_json::from_str(&self.criteria).unwrap_or_default()
+        self.criteria.0.clone()
     }
 
     pub fn is_open(&self, at: Timestamp) -> bool {

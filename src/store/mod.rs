@@ -214,6 +214,44 @@ where
     }
 }
 
+/// A JSON column (TEXT on both databases) decoded into `T` as its row is read: a value that
+/// does not decode fails that read with an error naming the problem, instead of turning into an
+/// empty value further on. Serialised as the value itself.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(transparent)]
+pub struct Json<T>(pub T);
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<DB: sqlx::Database, T> sqlx::Type<DB> for Json<T>
+where
+    String: sqlx::Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <String as sqlx::Type<DB>>::type_info()
+    }
+
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <String as sqlx::Type<DB>>::compatible(ty)
+    }
+}
+
+impl<'r, DB: sqlx::Database, T: serde::de::DeserializeOwned> sqlx::Decode<'r, DB> for Json<T>
+where
+    &'r str: sqlx::Decode<'r, DB>,
+{
+    fn decode(value: DB::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let text = <&str as sqlx::Decode<DB>>::decode(value)?;
+        Ok(Json(serde_json::from_str(text)?))
+    }
+}
+
 /// An `UPDATE` or `DELETE` that changed no row was about a row that is not there.
 pub(crate) fn found(rows: u64) -> StoreResult<()> {
     if rows == 0 {

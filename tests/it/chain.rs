@@ -51,8 +51,8 @@ async fn we_did_links_results_to_the_register_and_back() {
     townhall::jobs::analysis::run_pending(&t.app.db)
         .await
         .unwrap();
-    let review: Value =
-        serde_json::from_str(&t.app.db.analysis(analysis).await.unwrap().review.unwrap()).unwrap();
+    let review = t.app.db.analysis(analysis).await.unwrap().review.unwrap();
+    let review: Value = serde_json::to_value(&review).unwrap();
     let theme = review["themes"][0]["id"].as_str().unwrap().to_string();
 
     t.sign_in_admin().await;

@@ -216,7 +216,7 @@ async fn a_scale_with_i64_bounds_is_refused_and_a_stored_one_breaks_nothing() {
         .await;
     assert_eq!(r.status(), 201);
     let e = t.app.db.exercise_by_slug("scales").await.unwrap();
-    let mut stored: Value = serde_json::from_str(&e.definition).unwrap();
+    let mut stored: Value = serde_json::to_value(&e.definition).unwrap();
     stored["questions"][3]["min"] = json!(i64::MIN);
     stored["questions"][3]["max"] = json!(i64::MAX);
     let stored = stored.to_string().replace('\'', "''");

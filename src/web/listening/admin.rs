@@ -12,7 +12,6 @@ use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::exercise::{Definition, QuestionForm, QuestionType};
 use crate::domain::review::AnalysisStatus;
-use crate::domain::review::Review;
 use crate::domain::role::Role;
 use crate::domain::time::rfc3339;
 use crate::store::exercises::Exercise;
@@ -311,12 +310,8 @@ pub(super) async fn render_show(
     let analyses = app.db.analyses_of(e.id).await?;
     let mut themes: Vec<(String, String, String)> = Vec::new();
     for a in analyses.iter().filter(|a| a.status == AnalysisStatus::Done) {
-        if let Some(r) = a
-            .review
-            .as_deref()
-            .and_then(|r| serde_json::from_str::<Review>(r).ok())
-        {
-            for t in r.themes {
+        if let Some(r) = &a.review {
+            for t in r.themes.iter().cloned() {
                 themes.push((format!("{}:{}", a.id, t.id), a.question_id.clone(), t.label));
             }
         }

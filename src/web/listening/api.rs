@@ -3,7 +3,6 @@
 use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::exercise::{Definition, QuestionType};
-use crate::domain::review::Review;
 use crate::domain::role::Role;
 use crate::domain::time::rfc3339;
 use crate::listening::{self, Refusal, Submission};
@@ -202,8 +201,7 @@ pub async fn responses(
             "reference": r.reference,
             "submitted_at": rfc3339(r.submitted_at),
             "source": r.source,
-            "answers": serde_json::from_str::<Value>(&r.answers).unwrap_or_default(),
-            "segments": serde_json::from_str::<Value>(&r.segments).unwrap_or_default(),
+            "answers": r.answers, "segments": r.segments,
         });
         out.push_str(&line.to_string());
         out.push('\n');
@@ -258,17 +256,13 @@ pub async fn analysis(
     let a = app.db.analysis(id).await?;
     let e = app.db.exercise(a.exercise_id).await?;
     as_analyst(&app, &user, &e).await?;
-    let result = a
-        .review
-        .as_deref()
-        .and_then(|r| serde_json::from_str::<Review>(r).ok())
-        .map(|r| {
-            let mut v = serde_json::to_value(&r).unwrap_or_default();
-            if let Some(o) = v.as_object_mut() {
-                o.remove("segment_of");
-            }
-            v
-        });
+    let result = a.review.map(|r| r.0).map(|r| {
+        let mut v = serde_json::to_value(&r).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            o.remove("segment_of");
+        }
+        v
+    });
     Ok(Json(json!({
         "id": a.id, "exercise": e.slug, "question": a.question_id, "status": a.status,
         "error": a.error, "published": a.published_at.is_some(), "result": result,

@@ -18,7 +18,6 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use minijinja::value::Serde;
-use std::collections::BTreeMap;
 
 async fn render_evidence(
     app: &App,
@@ -195,10 +194,7 @@ pub async fn responses_csv(
     w.write_record(&head)
         .map_err(|e| PageError::Internal(e.into()))?;
     for r in app.db.responses(e.id).await? {
-        let answers: BTreeMap<String, Answer> =
-            serde_json::from_str(&r.answers).unwrap_or_default();
-        let segments: BTreeMap<String, String> =
-            serde_json::from_str(&r.segments).unwrap_or_default();
+        let (answers, segments) = (r.answers.0, r.segments.0);
         let mut row = vec![
             crate::jobs::analysis::response_id(r.id),
             r.reference,

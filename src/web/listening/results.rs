@@ -5,7 +5,6 @@ use super::admin::{Attempt, PublishForm, back_to, exercise_for, render_show};
 use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::chain::{ActionInput, NoSuchTheme, ThemeRef};
-use crate::domain::review::Review;
 use crate::domain::role::Role;
 use crate::web::error::PageResult;
 use crate::web::viewer::{CsrfForm, Viewer};
@@ -63,8 +62,7 @@ async fn is_analysed_theme(app: &App, exercise_id: i64, theme: &ThemeRef) -> boo
     let Ok(a) = app.db.analysis(theme.analysis_id).await else {
         return false;
     };
-    let review = a.review.as_deref().filter(|_| a.exercise_id == exercise_id);
-    let review: Option<Review> = review.and_then(|r| serde_json::from_str(r).ok());
+    let review = a.review.filter(|_| a.exercise_id == exercise_id);
     review.is_some_and(|r| r.theme(&theme.theme_id).is_some())
 }
 

@@ -128,10 +128,7 @@ async fn render_review(
     errors: FieldErrors,
 ) -> PageResult {
     let (_, e, a) = analysis_for(app, viewer, id).await?;
-    let review: Option<Review> = a
-        .review
-        .as_deref()
-        .and_then(|r| serde_json::from_str(r).ok());
+    let review: Option<Review> = a.review.clone().map(|r| r.0);
     let mut texts = Texts(HashMap::new());
     if review.is_some() {
         for t in crate::jobs::analysis::corpus(&app.db, &e, &a.question_id).await? {
@@ -245,11 +242,7 @@ pub async fn edit_review(
     CsrfForm(form): CsrfForm<EditForm>,
 ) -> PageResult {
     let (user, _, a) = analysis_for(&app, &viewer, id).await?;
-    let Some(mut review) = a
-        .review
-        .as_deref()
-        .and_then(|r| serde_json::from_str::<Review>(r).ok())
-    else {
+    let Some(mut review) = a.review.clone().map(|r| r.0) else {
         return Err(PageError::BadRequest(
             "This analysis has not finished yet.".into(),
         ));
