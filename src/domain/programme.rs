@@ -18,6 +18,9 @@ pub enum Phase {
     Retired,
 }
 
+super::decode_by_name!(Phase);
+super::decode_by_name!(Status);
+
 impl Phase {
     pub const ALL: [Phase; 5] = [
         Phase::Discovery,

@@ -2,6 +2,7 @@
 //! linked to commitments and projects, and ideas that became projects.
 
 use super::{Db, StoreError, StoreResult, read, write};
+use crate::domain::programme::{Phase, Status};
 use serde::Serialize;
 
 /// A register row a "we did" statement links to.
@@ -13,8 +14,8 @@ pub struct ActionLink {
     pub slug: String,
     pub title: String,
     /// Projects only.
-    pub phase: Option<String>,
-    pub status: Option<String>,
+    pub phase: Option<Phase>,
+    pub status: Option<Status>,
 }
 
 /// A "you said" that led to a project (directly, or through one of its commitments).

@@ -214,6 +214,39 @@ where
     }
 }
 
+/// Enums stored as their names (TEXT): decoded by name, so that a row with a name no variant
+/// has fails to read instead of being guessed at; `Option<…>` of them decodes NULL as `None`.
+macro_rules! stored_by_name {
+    ($($name:ty),+) => {$(
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $name
+        where
+            String: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <String as sqlx::Type<DB>>::type_info()
+            }
+
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <String as sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $name
+        where
+            String: sqlx::Decode<'r, DB>,
+        {
+            fn decode(value: DB::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                Ok(<$name>::try_from(String::decode(value)?)?)
+            }
+        }
+    )+};
+}
+
+stored_by_name!(
+    crate::domain::programme::Phase,
+    crate::domain::programme::Status
+);
+
 /// A JSON column (TEXT on both databases) decoded into `T` as its row is read: a value that
 /// does not decode fails that read with an error naming the problem, instead of turning into an
 /// empty value further on. Serialised as the value itself.

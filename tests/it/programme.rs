@@ -676,7 +676,12 @@ async fn a_csv_import_maps_columns_previews_then_writes_everything_or_nothing() 
     let register = t.app.db.register().await.unwrap();
     assert_eq!(register.projects.len(), before, "nothing was written");
     assert_eq!(
-        register.project("catalogue-search").unwrap().project.phase,
+        register
+            .project("catalogue-search")
+            .unwrap()
+            .project
+            .phase
+            .as_str(),
         "beta"
     );
 

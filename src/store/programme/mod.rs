@@ -9,6 +9,7 @@ mod deleting;
 mod editing;
 pub use deleting::RowKind;
 
+use crate::domain::programme::{Phase, Status};
 use crate::domain::time::Timestamp;
 use crate::store::{Db, StoreResult, one, read};
 use serde::Serialize;
@@ -60,8 +61,8 @@ pub struct Project {
     pub title: String,
     pub summary: String,
     pub owner_team: String,
-    pub phase: String,
-    pub status: String,
+    pub phase: Phase,
+    pub status: Status,
     pub start_date: Option<Timestamp>,
     pub end_date: Option<Timestamp>,
     pub created_at: Timestamp,
@@ -96,8 +97,9 @@ pub struct ProjectUpdate {
     pub project_title: String,
     pub dated: Timestamp,
     pub body: String,
-    pub phase: Option<String>,
-    pub status: Option<String>,
+    /// The phase and status the update moved the project to, if it moved it.
+    pub phase: Option<Phase>,
+    pub status: Option<Status>,
     pub created_at: Timestamp,
 }
 
@@ -138,8 +140,10 @@ impl ProjectFilter {
             want.as_ref()
                 .is_none_or(|w| refs.iter().any(|r| &r.slug == w))
         };
-        self.phase.as_ref().is_none_or(|w| &p.project.phase == w)
-            && self.status.as_ref().is_none_or(|w| &p.project.status == w)
+        let phase = p.project.phase.as_str();
+        let status = p.project.status.as_str();
+        self.phase.as_ref().is_none_or(|w| phase == w)
+            && self.status.as_ref().is_none_or(|w| status == w)
             && has(&p.organisations, &self.organisation)
             && has(&p.themes, &self.theme)
             && has(&p.topics, &self.topic)

@@ -453,8 +453,8 @@ impl RegisterForm for ProjectInput {
             slug: q.slug.clone(),
             summary: q.summary.clone(),
             owner_team: q.owner_team.clone(),
-            phase: q.phase.clone(),
-            status: q.status.clone(),
+            phase: q.phase.as_str().into(),
+            status: q.status.as_str().into(),
             start_date: q.start_date.map(iso_date).unwrap_or_default(),
             end_date: q.end_date.map(iso_date).unwrap_or_default(),
             topics: topics.join(", "),
@@ -530,8 +530,8 @@ impl RegisterForm for UpdateForm {
         let input = UpdateInput {
             dated: iso_date(u.dated),
             body: u.body,
-            phase: u.phase.unwrap_or_default(),
-            status: u.status.unwrap_or_default(),
+            phase: u.phase.map(|p| p.as_str().into()).unwrap_or_default(),
+            status: u.status.map(|s| s.as_str().into()).unwrap_or_default(),
         };
         let project = u.project_slug;
         Ok((UpdateForm { project, input }, title))

@@ -63,7 +63,7 @@ pub fn counts_by_phase(register: &Register) -> Vec<(Phase, usize)> {
             let n = register
                 .projects
                 .iter()
-                .filter(|v| v.project.phase == p.as_str())
+                .filter(|v| v.project.phase == *p)
                 .count();
             (*p, n)
         })
