@@ -6,7 +6,7 @@
 
 use crate::domain::WindowState;
 use crate::domain::idea::IdeaStatus;
-use crate::domain::post::PostStatus;
+use crate::domain::post::{PostKind, PostStatus};
 use crate::domain::programme::{Phase, Status};
 use crate::domain::review::AnalysisStatus;
 use crate::domain::role::Role;
@@ -205,6 +205,8 @@ names! {
     RoleName = Role::ALL.iter().map(|r| r.as_str());
     /// A post's status.
     PostStatusName = PostStatus::ALL.iter().map(|s| s.as_str());
+    /// A blog post or a page.
+    PostKindName = PostKind::ALL.iter().map(|k| k.as_str());
     /// A project's phase.
     PhaseName = Phase::ALL.iter().map(|p| p.as_str());
     /// How a project is going.

@@ -1,7 +1,7 @@
 //! What the publishing API takes and answers, with their schemas.
 
 use crate::domain::post::{CommentInput, PostInput, one_or_many};
-use crate::web::openapi::PostStatusName;
+use crate::web::openapi::{PostKindName, PostStatusName};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -91,6 +91,7 @@ pub struct NewPost {
     pub publish_at: String,
     /// `post` (default) or `page`: a page is kept out of the blog and its feeds
     #[serde(default)]
+    #[schema(value_type = PostKindName, inline)]
     pub kind: String,
     /// Present (with any value) to close comments on the post
     #[serde(default)]
