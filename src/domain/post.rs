@@ -187,7 +187,7 @@ impl PostInput {
 }
 
 /// Accepts `"a, b"` as well as `["a", "b"]`: forms send one field, JSON sends a list.
-fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+pub fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     #[derive(serde::Deserialize)]
     #[serde(untagged)]
     enum OneOrMany {

@@ -1,26 +1,101 @@
-//! The JSON API under `/api/v1`, and its OpenAPI document at `/api/openapi.json`.
+//! The JSON API under `/api/v1`, and its OpenAPI document at `/api/openapi.json` (made from
+//! the handlers: `crate::web::openapi`).
 //!
 //! Public reads need no token; writes need `Authorization: Bearer <token>` ([`ApiUser`]).
 
 use crate::App;
 use crate::auth::token_hash;
 use crate::domain::role::Role;
-use crate::store::organisations::Organisation;
+use crate::store::organisations;
 use crate::web::error::{ApiError, ApiResult};
+use crate::web::openapi::{BadRequest, DOCUMENT, RoleName, Unauthorized};
 use crate::web::viewer::SignedIn;
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
-/// The OpenAPI 3.1 document; every endpoint is described there (a test checks the router
-/// and the document agree).
-pub const OPENAPI: &str = include_str!("openapi.json");
-
+/// `GET /api/openapi.json`: the OpenAPI 3.1 document, made from the handlers once.
 pub async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        DOCUMENT.as_str(),
+    )
+}
+
+// A list, `{"items": [...]}`, whose items are described in place (a generic type's items
+// are inlined); a list of a type in `components.schemas` has a type of its own that refers
+// to it, such as `OrganisationList`.
+#[derive(Serialize, ToSchema)]
+pub struct Items<T> {
+    pub items: Vec<T>,
+}
+
+/// What a `POST` that makes something answers (201): its slug and where it is.
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    pub slug: String,
+    pub url: String,
+}
+
+/// Held for moderation (202): the new comment's or idea's id, and `pending`.
+#[derive(Serialize, ToSchema)]
+pub struct Held {
+    pub id: i64,
+    #[schema(inline)]
+    pub status: HeldStatus,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum HeldStatus {
+    Pending,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Organisation {
+    pub slug: String,
+    pub name: String,
+    /// The parent organisation's slug; null for a department.
+    #[schema(required)]
+    pub parent: Option<String>,
+}
+
+impl From<organisations::Organisation> for Organisation {
+    fn from(o: organisations::Organisation) -> Self {
+        Organisation {
+            slug: o.slug,
+            name: o.name,
+            parent: o.parent_slug,
+        }
+    }
+}
+
+/// Every organisation.
+#[derive(Serialize, ToSchema)]
+pub struct OrganisationList {
+    pub items: Vec<Organisation>,
+}
+
+/// The user a token belongs to, with their roles.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub email: String,
+    pub name: String,
+    #[schema(inline)]
+    pub roles: Vec<RoleHeld>,
+}
+
+/// A role held in an organisation (and the bodies below it).
+#[derive(Serialize, ToSchema)]
+pub struct RoleHeld {
+    /// The organisation's slug.
+    pub organisation: String,
+    #[schema(value_type = RoleName, inline)]
+    pub role: Role,
 }
 
 /// The user behind a valid bearer token.
@@ -49,30 +124,52 @@ impl FromRequestParts<App> for ApiUser {
 }
 
 /// `GET /api/v1/organisations`.
-pub async fn organisations(State(app): State<App>) -> ApiResult<Json<Value>> {
-    let items: Vec<Value> = app
-        .db
-        .organisations()
-        .await?
-        .into_iter()
-        .map(|o| json!({"slug": o.slug, "name": o.name, "parent": o.parent_slug}))
-        .collect();
-    Ok(Json(json!({ "items": items })))
+#[utoipa::path(
+    get,
+    path = "/api/v1/organisations",
+    operation_id = "listOrganisations",
+    tag = "accounts",
+    summary = "Every organisation: departments and their arm's-length bodies",
+    responses(
+        (status = 200, description = "The organisations", body = inline(OrganisationList)),
+        (status = 400, response = BadRequest),
+    )
+)]
+pub async fn organisations(State(app): State<App>) -> ApiResult<Json<OrganisationList>> {
+    let items = app.db.organisations().await?;
+    Ok(Json(OrganisationList {
+        items: items.into_iter().map(Organisation::from).collect(),
+    }))
 }
 
 /// `GET /api/v1/me`: who a token belongs to, and their roles.
-pub async fn me(State(app): State<App>, user: ApiUser) -> ApiResult<Json<Value>> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    operation_id = "me",
+    tag = "accounts",
+    summary = "The user a token belongs to, with their roles",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The token's user", body = inline(Me)),
+        (status = 401, response = Unauthorized),
+        (status = 400, response = BadRequest),
+    )
+)]
+pub async fn me(State(app): State<App>, user: ApiUser) -> ApiResult<Json<Me>> {
     let u = app.db.user(user.id).await?;
-    let roles: Vec<Value> = app
-        .db
-        .memberships(u.id)
-        .await?
-        .into_iter()
-        .map(|m| json!({"organisation": m.organisation_slug, "role": m.role}))
-        .collect();
-    Ok(Json(
-        json!({"email": u.email, "name": u.name, "roles": roles}),
-    ))
+    let roles = app.db.memberships(u.id).await?;
+    Ok(Json(Me {
+        email: u.email,
+        name: u.name,
+        roles: roles
+            .into_iter()
+            .map(|m| RoleHeld {
+                organisation: m.organisation_slug,
+                role: m.role,
+            })
+            .collect(),
+    }))
 }
 
 /// Unknown API paths answer in JSON too.
@@ -148,7 +245,7 @@ impl ApiUser {
         &self,
         app: &App,
         role: Role,
-    ) -> Result<(SignedIn, Vec<Organisation>), ApiError> {
+    ) -> Result<(SignedIn, Vec<organisations::Organisation>), ApiError> {
         let user = SignedIn::load(&app.db, self.id, String::new()).await?;
         let orgs = user.organisations_with(role, &app.db.organisations().await?);
         if orgs.is_empty() {

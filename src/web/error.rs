@@ -10,7 +10,7 @@ use crate::store::StoreError;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde_json::json;
+use std::collections::BTreeMap;
 
 pub type PageResult<T = Response> = Result<T, PageError>;
 pub type ApiResult<T = Response> = Result<T, ApiError>;
@@ -98,6 +98,14 @@ pub fn urlencode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
+/// What every API error says: a message, and what is wrong with each field (`Invalid`).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    pub error: String,
+    pub fields: BTreeMap<String, String>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("not found")]
@@ -159,14 +167,18 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let fields: serde_json::Map<String, serde_json::Value> = match &self {
+        let fields = match &self {
             ApiError::Invalid(errors) => errors
                 .iter()
-                .map(|e| (e.field.clone(), json!(e.message)))
+                .map(|e| (e.field.clone(), e.message.clone()))
                 .collect(),
-            _ => serde_json::Map::new(),
+            _ => BTreeMap::new(),
         };
-        let mut r = (status, Json(json!({"error": message, "fields": fields}))).into_response();
+        let body = ErrorBody {
+            error: message,
+            fields,
+        };
+        let mut r = (status, Json(body)).into_response();
         if let ApiError::TooManyRequests { retry_after_secs } = self {
             r.headers_mut().insert(
                 header::RETRY_AFTER,

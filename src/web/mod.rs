@@ -12,6 +12,7 @@ pub mod publishing;
 pub mod analytics;
 pub mod api;
 pub mod hub;
+pub mod openapi;
 pub mod opendata;
 pub mod organisations;
 pub mod search;

@@ -395,7 +395,7 @@ async fn hostile_text_is_stored_exactly_and_shown_inert() {
 }
 
 /// Responses that a real analysis can find themes in: two subjects and a campaign.
-async fn fill(t: &TestApp, slug: &str) {
+pub(crate) async fn fill(t: &TestApp, slug: &str) {
     let subjects = [
         (
             "waiting",

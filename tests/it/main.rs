@@ -14,6 +14,7 @@ mod ideas_api;
 mod listening;
 mod mail;
 mod nodes;
+mod openapi;
 mod process;
 mod programme;
 mod publishing;

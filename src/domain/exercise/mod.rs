@@ -166,6 +166,9 @@ pub struct Definition {
     pub dimensions: Vec<Dimension>,
 }
 
+/// The kinds of exercise, by name.
+pub const KINDS: [&str; 3] = ["consultation", "survey", "review"];
+
 fn default_kind() -> String {
     "consultation".into()
 }
@@ -229,7 +232,7 @@ impl Definition {
         if self.body.chars().count() > 100_000 {
             e.add("body", "Description must be 100,000 characters or fewer");
         }
-        if !["consultation", "survey", "review"].contains(&self.kind.as_str()) {
+        if !KINDS.contains(&self.kind.as_str()) {
             e.add("kind", "Kind must be consultation, survey or review");
         }
         let slug = match &self.slug {
