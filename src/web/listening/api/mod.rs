@@ -99,7 +99,7 @@ pub async fn show(
     let e = published(&app, &slug).await?;
     Ok(Json(ExerciseDetail {
         summary: summary(&base_url(&app, &headers), &e, crate::store::now()),
-        definition: e.definition().into(),
+        definition: e.definition(),
     }))
 }
 
@@ -129,10 +129,9 @@ pub async fn create(
     State(app): State<App>,
     headers: HeaderMap,
     user: ApiUser,
-    ApiJson(def): ApiJson<ExerciseDefinition>,
+    ApiJson(def): ApiJson<Definition>,
 ) -> ApiResult {
     let (user, orgs) = user.organisations_for(&app, Role::Editor).await?;
-    let def = Definition::from(def);
     let (_, slug) = listening::create_exercise(&app, user.id, &orgs, def, true)
         .await
         .map_err(ApiError::Invalid)?;
