@@ -2,7 +2,9 @@
 //! is rendered once, when it is saved (off the threads that serve requests), and again only
 //! when the renderer changes. Views serve the stored HTML and headings as they are.
 
+use crate::App;
 use crate::sanitise::render_markdown_off_thread;
+use crate::store::comments::{Decision, QueuedComment};
 use crate::store::{Db, StoreResult};
 
 /// Renders again every post that an older renderer rendered; returns how many. Run when the
@@ -27,4 +29,27 @@ pub async fn rerender_stale(db: &Db) -> StoreResult<usize> {
             done += 1;
         }
     }
+}
+
+/// A moderator's decision on a comment: stored, the post's pages forgotten so that it shows at
+/// once, and logged with the reason.
+pub async fn decide_comment(
+    app: &App,
+    moderator: i64,
+    comment: &QueuedComment,
+    decision: Decision,
+    reason: &str,
+) -> StoreResult<()> {
+    let decided = app
+        .db
+        .decide_comment(comment.id, decision, reason, moderator)
+        .await;
+    app.posts_changed();
+    decided?;
+    let action = match decision {
+        Decision::Approve => "approved comment",
+        Decision::Reject => "rejected comment",
+    };
+    let what = format!("comment {} on {}", comment.id, comment.post_slug);
+    app.db.audit(Some(moderator), action, &what, reason).await
 }

@@ -30,7 +30,7 @@ async fn create(
         .await?;
     let html = crate::sanitise::render_markdown(&valid.definition.body)?.html;
     Ok(db
-        .create_exercise(org.id, &valid, &html, published, Some(admin))
+        .save_exercise(None, org.id, &valid, &html, published, Some(admin))
         .await?)
 }
 
@@ -122,13 +122,7 @@ async fn seed_consultation(
     db.add_evidence(id, &evidence, Some(admin)).await?;
 
     // Analyse, review and publish, as an analyst would.
-    let analysis = db.request_analysis(id, "change", Some(admin)).await?;
-    crate::jobs::analysis::run_pending(db).await?;
-    let a = db.analysis(analysis).await?;
-    let mut review: Review = a
-        .review
-        .map(|r| r.0)
-        .ok_or_else(|| anyhow::anyhow!("the demo's analysis finished without a review"))?;
+    let (analysis, mut review) = analyse(db, id, "change", admin).await?;
     let mut actions = Vec::new();
     for t in review.themes.clone().iter().take(4) {
         let label = nice_label(&t.keywords).unwrap_or_else(|| t.label.clone());
@@ -295,13 +289,7 @@ async fn seed_survey(db: &Db, admin: i64, now: Timestamp, count: usize) -> anyho
 
     // The free-text question is analysed, reviewed and published, and each "we did" links
     // into the programme register: the demo's evidence chain.
-    let analysis = db.request_analysis(id, "help", Some(admin)).await?;
-    crate::jobs::analysis::run_pending(db).await?;
-    let a = db.analysis(analysis).await?;
-    let mut review: Review = a
-        .review
-        .map(|r| r.0)
-        .ok_or_else(|| anyhow::anyhow!("the demo's analysis finished without a review"))?;
+    let (analysis, mut review) = analyse(db, id, "help", admin).await?;
     let register = db.register().await?;
     let mut done = std::collections::HashSet::new();
     for t in review.themes.clone() {
@@ -560,4 +548,21 @@ async fn edit_review(
     db.save_review(analysis, &json, Some(admin), action, &note)
         .await?;
     Ok(())
+}
+
+/// Analyses one question of an exercise at once, as the worker would; returns the analysis and
+/// its review, for the demo to edit as an analyst.
+async fn analyse(
+    db: &Db,
+    exercise_id: i64,
+    question: &str,
+    admin: i64,
+) -> anyhow::Result<(i64, Review)> {
+    let analysis = db
+        .request_analysis(exercise_id, question, Some(admin))
+        .await?;
+    crate::jobs::analysis::run_pending(db).await?;
+    let review = db.analysis(analysis).await?.review;
+    let review = review.ok_or_else(|| anyhow::anyhow!("the demo's analysis has no review"))?;
+    Ok((analysis, review.0))
 }

@@ -244,7 +244,7 @@ pub async fn create_exercise(
         .html;
     match app
         .db
-        .create_exercise(org.id, &valid, &body_html, published, Some(user_id))
+        .save_exercise(None, org.id, &valid, &body_html, published, Some(user_id))
         .await
     {
         Ok(id) => Ok((id, valid.slug.as_str().to_string())),

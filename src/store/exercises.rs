@@ -171,36 +171,10 @@ async fn write_exercise_links(
 }
 
 impl Db {
-    /// Creates an exercise from a validated definition; a taken slug is a conflict.
-    pub async fn create_exercise(
-        &self,
-        organisation_id: i64,
-        def: &ValidDefinition,
-        body_html: &str,
-        published: bool,
-        user_id: Option<i64>,
-    ) -> StoreResult<i64> {
-        self.save_exercise(None, organisation_id, def, body_html, published, user_id)
-            .await
-    }
-
-    /// Replaces an exercise's definition (and everything derived from it).
-    pub async fn update_exercise(
-        &self,
-        id: i64,
-        organisation_id: i64,
-        def: &ValidDefinition,
-        body_html: &str,
-        published: bool,
-    ) -> StoreResult<()> {
-        self.save_exercise(Some(id), organisation_id, def, body_html, published, None)
-            .await
-            .map(|_| ())
-    }
-
-    /// Writes a new exercise (`existing` is `None`, made by `user_id`) or a new version of one,
-    /// with its topics and search entry, in one transaction.
-    async fn save_exercise(
+    /// Writes a new exercise (`existing` is `None`, made by `user_id`) or a new version of one
+    /// (everything derived from its definition replaced), with its topics and search entry, in
+    /// one transaction; a taken slug is a conflict.
+    pub async fn save_exercise(
         &self,
         existing: Option<i64>,
         organisation_id: i64,

@@ -179,19 +179,27 @@ pub(crate) async fn tag_id(conn: Conn<'_>, table: TagTable, name: &str) -> Store
     Ok(id)
 }
 
-// A moment is stored as Unix seconds (BIGINT) on both databases.
-impl<DB: sqlx::Database> sqlx::Type<DB> for Timestamp
-where
-    i64: sqlx::Type<DB>,
-{
-    fn type_info() -> DB::TypeInfo {
-        <i64 as sqlx::Type<DB>>::type_info()
-    }
+/// `sqlx::Type` for a type that both databases store as `$inner` (its `Encode` and `Decode`
+/// convert).
+macro_rules! stored_as {
+    ($inner:ty => [$($generic:ident),*] $name:ty) => {
+        impl<DB: sqlx::Database $(, $generic)*> sqlx::Type<DB> for $name
+        where
+            $inner: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <$inner as sqlx::Type<DB>>::type_info()
+            }
 
-    fn compatible(ty: &DB::TypeInfo) -> bool {
-        <i64 as sqlx::Type<DB>>::compatible(ty)
-    }
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <$inner as sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+    };
 }
+
+// A moment is stored as Unix seconds (BIGINT) on both databases.
+stored_as!(i64 => [] Timestamp);
 
 impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for Timestamp
 where
@@ -218,18 +226,7 @@ where
 /// has fails to read instead of being guessed at; `Option<…>` of them decodes NULL as `None`.
 macro_rules! stored_by_name {
     ($($name:ty),+) => {$(
-        impl<DB: sqlx::Database> sqlx::Type<DB> for $name
-        where
-            String: sqlx::Type<DB>,
-        {
-            fn type_info() -> DB::TypeInfo {
-                <String as sqlx::Type<DB>>::type_info()
-            }
-
-            fn compatible(ty: &DB::TypeInfo) -> bool {
-                <String as sqlx::Type<DB>>::compatible(ty)
-            }
-        }
+        stored_as!(String => [] $name);
 
         impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $name
         where
@@ -262,18 +259,7 @@ impl<T> std::ops::Deref for Json<T> {
     }
 }
 
-impl<DB: sqlx::Database, T> sqlx::Type<DB> for Json<T>
-where
-    String: sqlx::Type<DB>,
-{
-    fn type_info() -> DB::TypeInfo {
-        <String as sqlx::Type<DB>>::type_info()
-    }
-
-    fn compatible(ty: &DB::TypeInfo) -> bool {
-        <String as sqlx::Type<DB>>::compatible(ty)
-    }
-}
+stored_as!(String => [T] Json<T>);
 
 impl<'r, DB: sqlx::Database, T: serde::de::DeserializeOwned> sqlx::Decode<'r, DB> for Json<T>
 where

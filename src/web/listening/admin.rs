@@ -230,10 +230,10 @@ pub(super) async fn save_definition(
         .html;
     match app
         .db
-        .update_exercise(e.id, org.id, &valid, &body_html, e.published)
+        .save_exercise(Some(e.id), org.id, &valid, &body_html, e.published, None)
         .await
     {
-        Ok(()) => Ok(()),
+        Ok(_) => Ok(()),
         Err(crate::store::StoreError::Conflict(_)) => {
             let message = "Another exercise already has that web address: choose another";
             Err(FieldErrors::one("slug", message))
@@ -365,7 +365,14 @@ pub async fn publish(
         PageError::BadRequest("The stored definition is not valid; edit it first.".into())
     })?;
     app.db
-        .update_exercise(e.id, e.organisation_id, &valid, &e.body_html, publish)
+        .save_exercise(
+            Some(e.id),
+            e.organisation_id,
+            &valid,
+            &e.body_html,
+            publish,
+            None,
+        )
         .await?;
     app.db
         .audit(

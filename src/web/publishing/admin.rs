@@ -337,24 +337,11 @@ pub async fn decide(
         ));
     }
     let reason: String = reason.chars().take(500).collect();
-    match app.db.decide_comment(id, decision, &reason, user.id).await {
-        Ok(()) | Err(StoreError::Conflict(_)) => app.posts_changed(),
+    // A comment another moderator decided meanwhile keeps their decision.
+    match crate::posts::decide_comment(&app, user.id, &comment, decision, &reason).await {
+        Ok(()) | Err(StoreError::Conflict(_)) => {}
         Err(e) => return Err(e.into()),
     }
-    let action = if decision == Decision::Approve {
-        "approved comment"
-    } else {
-        "rejected comment"
-    };
-    app.db
-        .audit(
-            Some(user.id),
-            action,
-            &format!("comment {id} on {}", comment.post_slug),
-            &reason,
-        )
-        .await?;
-    app.posts_changed();
     Ok(Redirect::to("/admin/comments").into_response())
 }
 

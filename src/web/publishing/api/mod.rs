@@ -302,22 +302,11 @@ async fn decide(
         let errors = FieldErrors::one("reason", "Give a reason for rejecting the comment");
         return Err(ApiError::Invalid(errors));
     }
-    app.db
-        .decide_comment(id, decision, &reason, user.id)
-        .await?;
-    app.posts_changed();
-    let (action, status) = match decision {
-        Decision::Approve => ("approved comment", DecidedStatus::Approved),
-        Decision::Reject => ("rejected comment", DecidedStatus::Rejected),
+    crate::posts::decide_comment(app, user.id, &comment, decision, &reason).await?;
+    let status = match decision {
+        Decision::Approve => DecidedStatus::Approved,
+        Decision::Reject => DecidedStatus::Rejected,
     };
-    app.db
-        .audit(
-            Some(user.id),
-            action,
-            &format!("comment {id} on {}", comment.post_slug),
-            &reason,
-        )
-        .await?;
     Ok(Json(CommentDecision { id, status }))
 }
 
