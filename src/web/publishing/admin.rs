@@ -163,10 +163,9 @@ async fn save_post(
             match saved {
                 Ok(()) => {
                     app.posts_changed();
-                    let done = if existing.is_some() {
-                        "updated post"
-                    } else {
-                        "created post"
+                    let done = match existing {
+                        Some(_) => "updated post",
+                        None => "created post",
                     };
                     app.db
                         .audit(by, done, post.slug.as_str(), post.status.as_str())
