@@ -2,7 +2,7 @@
 //! running → done | failed) claimed by exactly one worker, then the analyst's reviewed copy,
 //! the record of every change to it, and the "you said, we did" actions that cite it.
 
-use super::{Backend, Db, Json, StoreError, StoreResult, found, now, read, write};
+use super::{Backend, Conn, Db, Json, StoreError, StoreResult, found, now, on, read, write};
 use crate::domain::review::{AnalysisStatus, Review};
 use crate::domain::time::Timestamp;
 use serde::Serialize;
@@ -49,6 +49,31 @@ pub const STALE_AFTER_SECS: i64 = 15 * 60;
 const SELECT: &str = "SELECT id, exercise_id, question_id, status, result, review,
                       published_review, error, requested_at, finished_at, published_at FROM
                       analyses ";
+
+/// One line of an analysis's change log.
+struct Change<'a> {
+    analysis_id: i64,
+    user_id: Option<i64>,
+    action: &'a str,
+    detail: &'a str,
+    at: Timestamp,
+}
+
+/// Adds to an analysis's change log inside the caller's transaction.
+async fn record_change(conn: Conn<'_>, change: Change<'_>) -> StoreResult<()> {
+    let q = "INSERT INTO analysis_changes (analysis_id, user_id, action, detail, changed_at)
+             VALUES ($1, $2, $3, $4, $5)";
+    on!(conn, |c| sqlx::query(q)
+        .bind(change.analysis_id)
+        .bind(change.user_id)
+        .bind(change.action)
+        .bind(change.detail)
+        .bind(change.at)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
 
 impl Db {
     /// Queues an analysis of one question.
@@ -190,17 +215,14 @@ impl Db {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(
-                "INSERT INTO analysis_changes (analysis_id, user_id, action, detail,
-                 changed_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(id)
-            .bind(user_id)
-            .bind(action)
-            .bind(detail)
-            .bind(t)
-            .execute(&mut *tx)
-            .await?;
+            let change = Change {
+                analysis_id: id,
+                user_id,
+                action,
+                detail,
+                at: t,
+            };
+            record_change(Conn::from(&mut *tx), change).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -227,15 +249,14 @@ impl Db {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO analysis_changes (analysis_id, user_id, action, detail,
-                 changed_at) VALUES ($1, $2, 'publish', '', $3)",
-            )
-            .bind(id)
-            .bind(user_id)
-            .bind(t)
-            .execute(&mut *tx)
-            .await?;
+            let change = Change {
+                analysis_id: id,
+                user_id,
+                action: "publish",
+                detail: "",
+                at: t,
+            };
+            record_change(Conn::from(&mut *tx), change).await?;
             tx.commit().await?;
             Ok(())
         })
