@@ -59,6 +59,24 @@ struct Change<'a> {
     at: Timestamp,
 }
 
+impl<'a> Change<'a> {
+    fn at(
+        at: Timestamp,
+        analysis_id: i64,
+        user_id: Option<i64>,
+        action: &'a str,
+        detail: &'a str,
+    ) -> Self {
+        Change {
+            analysis_id,
+            user_id,
+            action,
+            detail,
+            at,
+        }
+    }
+}
+
 /// Adds to an analysis's change log inside the caller's transaction.
 async fn record_change(conn: Conn<'_>, change: Change<'_>) -> StoreResult<()> {
     let q = "INSERT INTO analysis_changes (analysis_id, user_id, action, detail, changed_at)
@@ -215,13 +233,7 @@ impl Db {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            let change = Change {
-                analysis_id: id,
-                user_id,
-                action,
-                detail,
-                at: t,
-            };
+            let change = Change::at(t, id, user_id, action, detail);
             record_change(Conn::from(&mut *tx), change).await?;
             tx.commit().await?;
             Ok(())
@@ -249,13 +261,7 @@ impl Db {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            let change = Change {
-                analysis_id: id,
-                user_id,
-                action: "publish",
-                detail: "",
-                at: t,
-            };
+            let change = Change::at(t, id, user_id, "publish", "");
             record_change(Conn::from(&mut *tx), change).await?;
             tx.commit().await?;
             Ok(())
