@@ -18,9 +18,9 @@ use sha2::{Digest, Sha256};
 mod results;
 
 pub use results::{
-    ActionResult, Count, DimensionResult, LICENCE, QuestionResult, RESULT_COLUMNS, Results,
-    SegmentBreakdown, SegmentResult, project_evidence, response_segment, result_rows, results,
-    results_csv, scores_of,
+    ActionResult, Count, DimensionResult, LICENCE, ProjectCredits, QuestionResult, RESULT_COLUMNS,
+    Results, SegmentBreakdown, SegmentResult, project_evidence, response_segment, result_rows,
+    results, results_csv, scores_of,
 };
 
 /// Rate-limit window for responses from one address.

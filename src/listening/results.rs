@@ -442,10 +442,17 @@ pub fn results_csv(r: &Results) -> anyhow::Result<Vec<u8>> {
         .map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))
 }
 
-/// The "What people told us that led to this" list of a project page: each "you said"
-/// (linked to its theme on the results page) and the idea the project started from.
-pub async fn project_evidence(app: &App, project_id: i64) -> anyhow::Result<Vec<Value>> {
-    let mut items = Vec::new();
+/// What a project page credits: the "you said" statements whose "we did" links to the project
+/// (and the idea it started from), and apart from them those linked only to a commitment the
+/// project delivers. Each links to its theme on the results page.
+#[derive(Debug, Default, Serialize)]
+pub struct ProjectCredits {
+    pub direct: Vec<Value>,
+    pub through_commitments: Vec<Value>,
+}
+
+pub async fn project_evidence(app: &App, project_id: i64) -> anyhow::Result<ProjectCredits> {
+    let mut credits = ProjectCredits::default();
     for e in app.db.project_evidence(project_id).await? {
         let mut href = format!("/consultations/{}/results#you-said-we-did", e.exercise_slug);
         let mut text = format!("We did: {}", e.we_did);
@@ -463,18 +470,23 @@ pub async fn project_evidence(app: &App, project_id: i64) -> anyhow::Result<Vec<
                 theme.label, theme.count, e.we_did
             );
         }
-        items.push(serde_json::json!({
+        let item = serde_json::json!({
             "title": format!("{}: “{}”", e.exercise_title, e.you_said),
             "href": href,
             "text": text,
-        }));
+        });
+        if e.is_direct() {
+            credits.direct.push(item);
+        } else {
+            credits.through_commitments.push(item);
+        }
     }
     if let Some(idea) = app.db.idea_origin(project_id).await? {
-        items.push(serde_json::json!({
+        credits.direct.push(serde_json::json!({
             "title": format!("Started as an idea: “{}”", idea.title),
             "href": format!("/ideas/{}#idea-{}", idea.challenge_slug, idea.idea_id),
             "text": format!("Put forward in the idea challenge “{}” and shortlisted", idea.challenge_title),
         }));
     }
-    Ok(items)
+    Ok(credits)
 }

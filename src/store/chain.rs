@@ -27,6 +27,16 @@ pub struct ProjectEvidence {
     pub we_did: String,
     pub analysis_id: Option<i64>,
     pub theme_id: Option<String>,
+    /// How many of the statement's links name the project itself; none means it is credited
+    /// only through a commitment the project delivers.
+    pub direct_links: i64,
+}
+
+impl ProjectEvidence {
+    /// The "we did" links to the project itself, not only to one of its commitments.
+    pub fn is_direct(&self) -> bool {
+        self.direct_links > 0
+    }
 }
 
 /// The idea a project started from.
@@ -98,14 +108,17 @@ impl Db {
     pub async fn project_evidence(&self, project_id: i64) -> StoreResult<Vec<ProjectEvidence>> {
         Ok(read!(self, |pool| {
             sqlx::query_as(
-                "SELECT DISTINCT e.slug AS exercise_slug, e.title AS exercise_title, a.you_said,
-                 a.we_did, a.analysis_id, a.theme_id
+                "SELECT e.slug AS exercise_slug, e.title AS exercise_title, a.you_said,
+                        a.we_did, a.analysis_id, a.theme_id,
+                        CAST(SUM(CASE WHEN l.project_id = $1 THEN 1 ELSE 0 END) AS BIGINT)
+                          AS direct_links
                    FROM result_action_links l
                    JOIN result_actions a ON a.id = l.action_id
                    JOIN exercises e ON e.id = a.exercise_id
                   WHERE e.published AND e.results_published_at IS NOT NULL
                     AND (l.project_id = $1 OR l.commitment_id IN (SELECT commitment_id FROM
                     project_commitments WHERE project_id = $1))
+                  GROUP BY a.id, e.slug, e.title, a.you_said, a.we_did, a.analysis_id, a.theme_id
                   ORDER BY e.slug, a.you_said",
             )
             .bind(project_id)

@@ -123,11 +123,18 @@ async fn we_did_links_results_to_the_register_and_back() {
         results.contains(&format!("id=\"theme-help-{theme}\"")),
         "the link's target exists"
     );
-    // A project under the same commitment shows it too (through the commitment).
+    assert!(!project.contains("about the commitments it delivers"));
+    // A project under the same commitment shows it too, but only apart, as credited to the
+    // commitment: the statement did not name that project.
     let (_, sibling) = t
         .get_text("/programme/projects/digital-skills-self-assessment")
         .await;
     assert!(sibling.contains("You asked for training"));
+    let (direct, through) = sibling
+        .split_once("id=\"evidence-commitments\"")
+        .expect("a section for statements credited through a commitment");
+    assert!(through.contains("You asked for training"));
+    assert!(!direct.contains("You asked for training"));
 
     // Deleting a linked project or commitment is refused with the reason, and nothing breaks.
     let register = t.app.db.register().await.unwrap();

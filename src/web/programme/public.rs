@@ -189,8 +189,6 @@ pub async fn project(
         .into_iter()
         .filter(|c| c.projects.iter().any(|p| p.id == project.project.id))
         .collect();
-    // What people told us that led to this project: "you said" statements whose "we did"
-    // links here (or to one of its commitments), and the idea it started from.
     let evidence = Serde(crate::listening::project_evidence(&app, project.project.id).await?);
     viewer.render(
         &app,
