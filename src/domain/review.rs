@@ -22,6 +22,19 @@ pub struct Review {
     /// The engine's own record of how the result was made, kept as it came.
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub meta: serde_json::Value,
+    /// The highest theme number given so far (`t7` → 7), merged-away themes included, so
+    /// that a new theme never takes the id of one the change log already names.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub theme_numbers_used: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// The number of a theme id (`t7` → 7).
+fn theme_number(id: &str) -> Option<usize> {
+    id.strip_prefix('t').and_then(|n| n.parse().ok())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -162,6 +175,8 @@ impl Review {
                 target.quotes.truncate(5);
                 let label = target.label.clone();
                 self.themes.retain(|t| &t.id != theme);
+                let merged = theme_number(theme).unwrap_or(0);
+                self.theme_numbers_used = self.theme_numbers_used.max(merged);
                 format!(
                     "merged theme {theme} (\"{}\") into {into} (\"{label}\")",
                     from.label
@@ -250,14 +265,12 @@ impl Review {
         Ok(done)
     }
 
-    fn next_theme_id(&self) -> String {
-        let n = self
-            .themes
-            .iter()
-            .filter_map(|t| t.id.strip_prefix('t').and_then(|n| n.parse::<usize>().ok()))
-            .max()
-            .unwrap_or(0);
-        format!("t{}", n + 1)
+    /// A theme id no theme has had: one past the highest in use or ever merged away.
+    fn next_theme_id(&mut self) -> String {
+        let in_use = self.themes.iter().filter_map(|t| theme_number(&t.id)).max();
+        let n = in_use.unwrap_or(0).max(self.theme_numbers_used) + 1;
+        self.theme_numbers_used = n;
+        format!("t{n}")
     }
 
     /// Works out counts, shares and segment counts again, with campaigns that are not
@@ -389,15 +402,17 @@ mod tests {
                 members: vec!["r5".into(), "r6".into()],
             })
             .unwrap();
-        assert!(note.contains("new theme t2"));
-        assert_eq!(r.theme("t2").unwrap().segments["org"], 1);
+        // The merged theme's id (t2) is not given again: the change log names it already.
+        assert!(note.contains("new theme t3"), "{note}");
+        assert!(r.theme("t2").is_none());
+        assert_eq!(r.theme("t3").unwrap().segments["org"], 1);
         r.apply(&Edit::Move {
             response: "r8".into(),
             from: UNASSIGNED.into(),
-            to: "t2".into(),
+            to: "t3".into(),
         })
         .unwrap();
-        assert_eq!(r.theme("t2").unwrap().members, vec!["r5", "r6", "r8"]);
+        assert_eq!(r.theme("t3").unwrap().members, vec!["r5", "r6", "r8"]);
         assert!(!r.unassigned.contains(&"r8".to_string()));
         r.apply(&Edit::Move {
             response: "r1".into(),
@@ -407,14 +422,14 @@ mod tests {
         .unwrap();
         assert!(r.unassigned.contains(&"r1".to_string()));
         r.apply(&Edit::Rename {
-            theme: "t2".into(),
+            theme: "t3".into(),
             label: "Staffing levels".into(),
         })
         .unwrap();
-        assert_eq!(r.theme("t2").unwrap().label, "Staffing levels");
+        assert_eq!(r.theme("t3").unwrap().label, "Staffing levels");
         assert!(
             r.apply(&Edit::Rename {
-                theme: "t2".into(),
+                theme: "t3".into(),
                 label: "  ".into()
             })
             .is_err()
@@ -423,7 +438,7 @@ mod tests {
             r.apply(&Edit::Move {
                 response: "r99".into(),
                 from: "t1".into(),
-                to: "t2".into()
+                to: "t3".into()
             })
             .is_err()
         );

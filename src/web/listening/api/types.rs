@@ -272,6 +272,7 @@ impl From<Review> for AnalysisResult {
             unassigned,
             segment_of: _,
             meta,
+            theme_numbers_used: _,
         } = r;
         AnalysisResult {
             responses,
