@@ -144,6 +144,10 @@ pub struct ServeArgs {
     /// TOKEN`; without it, /metrics is not served there.
     #[arg(long, env = "TOWNHALL_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Votes one address may give one idea; more are refused and counted on the idea's admin
+    /// page. Raise it where many people share an address (an office without --trusted-proxies).
+    #[arg(long, env = "TOWNHALL_VOTES_PER_ADDRESS", default_value_t = 3)]
+    pub votes_per_address: u32,
     /// The time zone in which people read the site's dates and times, and editors type them
     /// (an IANA name such as Europe/London or UTC). Data and the API stay in UTC.
     #[arg(long, env = "TOWNHALL_TIME_ZONE", default_value = crate::domain::time::Zone::DEFAULT)]
@@ -357,6 +361,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         feeds_allow_private: args.feeds_allow_private,
         secure_cookies: args.secure_cookies,
         responses_per_address: args.responses_per_address,
+        votes_per_address: args.votes_per_address,
         page_cache: std::time::Duration::from_millis(args.page_cache_ms),
         trusted_proxies,
         analytics: args.analytics,

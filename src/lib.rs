@@ -38,6 +38,9 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Responses one address may send to one exercise in 10 minutes (0: no limit).
     pub responses_per_address: u32,
+    /// Votes one address may give one idea (`--votes-per-address`): fresh cookies from one
+    /// address do not make more votes.
+    pub votes_per_address: u32,
     /// Proxies whose `X-Forwarded-For` is believed (see `domain::network`).
     pub trusted_proxies: domain::network::TrustedProxies,
     /// Count page views (`--analytics false` turns it off).
@@ -71,6 +74,7 @@ impl Config {
             feeds_allow_private: false,
             secure_cookies: false,
             responses_per_address: 300,
+            votes_per_address: 3,
             trusted_proxies: Default::default(),
             analytics: true,
             scheduler_interval: Some(jobs::syndication::SCHEDULER_TICK),

@@ -501,7 +501,8 @@ pub async fn seed_challenge(db: &Db, admin: i64) -> anyhow::Result<()> {
             db.decide_idea(idea, status, None).await?;
         }
         for v in 0..votes {
-            db.vote(idea, &format!("demo-voter-{v}")).await?;
+            let (voter, address) = (format!("demo-voter-{v}"), format!("demo-address-{v}"));
+            db.vote(idea, &voter, &address, 1).await?;
         }
         if status == IdeaStatus::Shortlisted {
             db.score_idea(

@@ -48,9 +48,22 @@ pub struct Idea {
     pub reason: Option<String>,
     pub submitted_at: Timestamp,
     pub votes: i64,
+    /// Votes not counted because the address they came from had given this idea as many
+    /// votes as one address may.
+    pub votes_refused: i64,
     /// The panel's mean score over every criterion and panel member (`None`: not scored).
     pub score: Option<f64>,
     pub scorers: i64,
+}
+
+/// What became of a vote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vote {
+    Counted,
+    /// This voter had voted for the idea already.
+    Already,
+    /// The address it came from had given the idea as many votes as one address may.
+    Refused,
 }
 
 const SELECT_CHALLENGE: &str = "SELECT c.id, c.organisation_id, o.name AS organisation_name,
@@ -60,7 +73,7 @@ const SELECT_CHALLENGE: &str = "SELECT c.id, c.organisation_id, o.name AS organi
                                 c.organisation_id ";
 
 const SELECT_IDEA: &str = "SELECT i.id, i.challenge_id, i.title, i.body, i.author_name, i.status,
-                                              i.reason, i.submitted_at,
+                                              i.reason, i.submitted_at, i.votes_refused,
                            (SELECT COUNT(*) FROM idea_votes v WHERE v.idea_id = i.id) AS votes,
                            (SELECT CAST(AVG(s.score) AS DOUBLE PRECISION) FROM idea_scores s WHERE
                            s.idea_id = i.id)
@@ -187,15 +200,48 @@ impl Db {
         found(n)
     }
 
-    /// Records a vote; `false` when this voter had already voted for the idea.
-    pub async fn vote(&self, idea_id: i64, voter: &str) -> StoreResult<bool> {
-        let n = write!(self, |pool| {
-            sqlx::query(
-            "INSERT INTO idea_votes (idea_id, voter, voted_at) VALUES ($1, $2, $3) ON CONFLICT DO
-             NOTHING")
-            .bind(idea_id).bind(voter).bind(now()).execute(pool).await.map(|r| r.rows_affected())
-        })?;
-        Ok(n == 1)
+    /// Records a vote from `voter` at `address` (a hash), in one transaction: not again for a
+    /// voter who has voted for the idea, and not beyond `per_address` votes for the idea from
+    /// one address (counted as refused).
+    pub async fn vote(
+        &self,
+        idea_id: i64,
+        voter: &str,
+        address: &str,
+        per_address: i64,
+    ) -> StoreResult<Vote> {
+        let t = now();
+        write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let q = "SELECT COUNT(*) FROM idea_votes WHERE idea_id = $1 AND voter = $2";
+            let mine: i64 = sqlx::query_scalar(q)
+                .bind(idea_id)
+                .bind(voter)
+                .fetch_one(&mut *tx)
+                .await?;
+            if mine > 0 {
+                return Ok(Vote::Already);
+            }
+            let q = "SELECT COUNT(*) FROM idea_votes WHERE idea_id = $1 AND address = $2";
+            let from_address: i64 = sqlx::query_scalar(q)
+                .bind(idea_id)
+                .bind(address)
+                .fetch_one(&mut *tx)
+                .await?;
+            let outcome = if from_address >= per_address {
+                let q = "UPDATE ideas SET votes_refused = votes_refused + 1 WHERE id = $1";
+                sqlx::query(q).bind(idea_id).execute(&mut *tx).await?;
+                Vote::Refused
+            } else {
+                let q = "INSERT INTO idea_votes (idea_id, voter, address, voted_at)
+                         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+                let insert = sqlx::query(q).bind(idea_id).bind(voter).bind(address);
+                insert.bind(t).execute(&mut *tx).await?;
+                Vote::Counted
+            };
+            tx.commit().await?;
+            Ok(outcome)
+        })
     }
 
     /// The ideas this voter has voted for, among a challenge's.

@@ -251,3 +251,60 @@ async fn a_shortlisted_idea_becomes_a_project_that_links_back() {
         "deleting it is refused: an idea points at it"
     );
 }
+
+/// Fresh cookies from one address do not make more votes: beyond the limit each is refused,
+/// told why, and counted where the moderator sees it.
+#[tokio::test]
+async fn votes_from_one_address_count_as_the_setting_says() {
+    let t = crate::support::spawn_with(|c| c.votes_per_address = 1).await;
+    let org = t
+        .app
+        .db
+        .organisation_by_slug("community-services")
+        .await
+        .unwrap();
+    let c = t
+        .app
+        .db
+        .create_challenge(
+            org.id,
+            "ideas",
+            "Ideas",
+            "",
+            &["Benefit".into()],
+            0.into(),
+            4_000_000_000.into(),
+        )
+        .await
+        .unwrap();
+    let idea = t
+        .app
+        .db
+        .submit_idea(c, "Text reminders", "Send a text the day before.", "Priya")
+        .await
+        .unwrap();
+    let approved = townhall::domain::idea::IdeaStatus::Approved;
+    t.app.db.decide_idea(idea, approved, None).await.unwrap();
+    let vote = format!("/ideas/ideas/{idea}/vote");
+    for n in 0..20 {
+        // A new browser each time: its own cookie, the same address.
+        let browser = crate::support::TestApp::handle(&t);
+        let token = browser.csrf_token("/ideas/ideas").await;
+        let r = browser.post_form(&vote, &[("csrf_token", &token)]).await;
+        if n == 0 {
+            assert_eq!(r.status(), 303, "the first vote counts");
+        } else {
+            assert_eq!(r.status(), 400);
+            let html = r.text().await.unwrap();
+            assert!(html.contains("Your vote was not counted"), "{html}");
+        }
+    }
+    let counted = t.app.db.idea(idea).await.unwrap();
+    assert_eq!((counted.votes, counted.votes_refused), (1, 19));
+    t.sign_in_admin().await;
+    let (_, admin) = t.get_text("/admin/ideas/ideas").await;
+    assert!(
+        admin.contains("19 refused"),
+        "the moderator sees the refusals"
+    );
+}

@@ -1,14 +1,15 @@
 //! Idea challenges in public: `/ideas/{challenge}` where anyone submits an idea (held for
 //! moderation) and votes once per idea.
 //!
-//! A vote is keyed by the browser's own cookie (hashed), or the user when signed in, and
+//! A vote is keyed by the browser's own cookie (hashed), or the user when signed in; one address
+//! gives one idea at most `--votes-per-address` votes (fresh cookies do not make more), and
 //! votes from one address are rate limited; a browser that refuses cookies cannot vote.
 
 use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::idea::IdeaStatus;
 use crate::ideas::{self, IDEA_WINDOW_SECS, IdeaRefusal, NewIdea};
-use crate::store::ideas::Challenge;
+use crate::store::ideas::{Challenge, Vote};
 use crate::web::client_ip::ClientIp;
 use crate::web::error::{PageError, PageResult};
 use crate::web::viewer::{CsrfForm, Viewer};
@@ -164,6 +165,17 @@ pub async fn vote(
             retry_after_secs: IDEA_WINDOW_SECS,
         });
     }
-    app.db.vote(id, &voter).await?;
-    Ok(Redirect::to(&format!("/ideas/{slug}#idea-{id}")).into_response())
+    // Kept as a hash, per challenge: enough to count votes from one address, not to say whose.
+    let address = crate::auth::token_hash(&format!("vote:{}:{ip}", c.id));
+    let per_address = i64::from(app.config.votes_per_address);
+    match app.db.vote(id, &voter, &address, per_address).await? {
+        Vote::Counted | Vote::Already => {
+            Ok(Redirect::to(&format!("/ideas/{slug}#idea-{id}")).into_response())
+        }
+        Vote::Refused => Err(PageError::BadRequest(format!(
+            "Your vote was not counted: {per_address} votes for this idea have already come from \
+             your network (such as an office or a public Wi-Fi), and one network may give it no \
+             more. Go back to the challenge to read and vote for other ideas."
+        ))),
+    }
 }
