@@ -176,32 +176,7 @@ async fn we_did_links_results_to_the_register_and_back() {
 #[tokio::test]
 async fn a_shortlisted_idea_becomes_a_project_that_links_back() {
     let t = spawn().await;
-    let org = t
-        .app
-        .db
-        .organisation_by_slug("community-services")
-        .await
-        .unwrap();
-    let c = t
-        .app
-        .db
-        .create_challenge(
-            org.id,
-            "ideas",
-            "Ideas",
-            "",
-            &["Benefit".into()],
-            0.into(),
-            4_000_000_000.into(),
-        )
-        .await
-        .unwrap();
-    let idea = t
-        .app
-        .db
-        .submit_idea(c, "Text reminders", "Send a text the day before.", "Priya")
-        .await
-        .unwrap();
+    let idea = open_challenge_with_an_idea(&t).await;
     t.sign_in_admin().await;
     let csrf = t.csrf_token("/admin/ideas/ideas").await;
     let make = format!("/admin/ideas/ideas/{idea}/project");
@@ -257,32 +232,7 @@ async fn a_shortlisted_idea_becomes_a_project_that_links_back() {
 #[tokio::test]
 async fn votes_from_one_address_count_as_the_setting_says() {
     let t = crate::support::spawn_with(|c| c.votes_per_address = 1).await;
-    let org = t
-        .app
-        .db
-        .organisation_by_slug("community-services")
-        .await
-        .unwrap();
-    let c = t
-        .app
-        .db
-        .create_challenge(
-            org.id,
-            "ideas",
-            "Ideas",
-            "",
-            &["Benefit".into()],
-            0.into(),
-            4_000_000_000.into(),
-        )
-        .await
-        .unwrap();
-    let idea = t
-        .app
-        .db
-        .submit_idea(c, "Text reminders", "Send a text the day before.", "Priya")
-        .await
-        .unwrap();
+    let idea = open_challenge_with_an_idea(&t).await;
     let approved = townhall::domain::idea::IdeaStatus::Approved;
     t.app.db.decide_idea(idea, approved, None).await.unwrap();
     let vote = format!("/ideas/ideas/{idea}/vote");
@@ -307,4 +257,19 @@ async fn votes_from_one_address_count_as_the_setting_says() {
         admin.contains("19 refused"),
         "the moderator sees the refusals"
     );
+}
+
+/// An open challenge "ideas" with one idea waiting for moderation; returns the idea's id.
+async fn open_challenge_with_an_idea(t: &crate::support::TestApp) -> i64 {
+    let db = &t.app.db;
+    let org = db.organisation_by_slug("community-services").await.unwrap();
+    let (opens, closes) = (0.into(), 4_000_000_000.into());
+    let criteria = ["Benefit".to_string()];
+    let c = db
+        .create_challenge(org.id, "ideas", "Ideas", "", &criteria, opens, closes)
+        .await
+        .unwrap();
+    db.submit_idea(c, "Text reminders", "Send a text the day before.", "Priya")
+        .await
+        .unwrap()
 }
