@@ -110,9 +110,10 @@ fn mean(values: &[f64]) -> f64 {
 pub async fn results(db: &crate::store::Db, exercise: &Exercise) -> anyhow::Result<Results> {
     let def = exercise.definition();
     let stored = db.responses(exercise.id).await?;
+    let response_count = stored.len();
     let all: Vec<(BTreeMap<String, Answer>, BTreeMap<String, String>)> = stored
-        .iter()
-        .map(|r| (r.answers.0.clone(), r.segments.0.clone()))
+        .into_iter()
+        .map(|r| (r.answers.0, r.segments.0))
         .collect();
     let answers: Vec<BTreeMap<String, Answer>> = all.iter().map(|(a, _)| a.clone()).collect();
     let analyses = db.published_analyses(exercise.id).await?;
@@ -263,7 +264,7 @@ pub async fn results(db: &crate::store::Db, exercise: &Exercise) -> anyhow::Resu
         slug: exercise.slug.clone(),
         title: exercise.title.clone(),
         organisation: exercise.organisation_name.clone(),
-        responses: stored.len(),
+        responses: response_count,
         evidence_items: db.evidence(exercise.id).await?.len(),
         questions,
         segments,

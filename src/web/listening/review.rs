@@ -242,7 +242,7 @@ pub async fn edit_review(
     CsrfForm(form): CsrfForm<EditForm>,
 ) -> PageResult {
     let (user, _, a) = analysis_for(&app, &viewer, id).await?;
-    let Some(mut review) = a.review.clone().map(|r| r.0) else {
+    let Some(mut review) = a.review.map(|r| r.0) else {
         return Err(PageError::BadRequest(
             "This analysis has not finished yet.".into(),
         ));
