@@ -220,6 +220,16 @@ pub static DATASETS: &[Dataset] = &[
                 Datetime,
                 "When the project was last changed (UTC)",
             ),
+            field(
+                "statements",
+                Integer,
+                "How many \"you said, we did\" statements on published results led to it",
+            ),
+            field(
+                "statements_through_commitments",
+                Integer,
+                "How many more led to a commitment it delivers, not to it",
+            ),
             field("url", Text, "Its page, relative to the hub"),
         ],
         rows: projects,
@@ -473,11 +483,15 @@ fn posts(db: &Db) -> Rows<'_> {
 fn projects(db: &Db) -> Rows<'_> {
     Box::pin(async move {
         let register = db.register().await?;
+        let counts = db.project_statement_counts().await?;
         Ok(register
             .projects
             .iter()
             .map(|p| {
                 let q = &p.project;
+                let (_, direct, through) = (counts.iter().find(|c| c.0 == q.id))
+                    .copied()
+                    .unwrap_or_default();
                 vec![
                     json!(q.slug),
                     json!(q.title),
@@ -492,6 +506,8 @@ fn projects(db: &Db) -> Rows<'_> {
                     joined(&p.themes),
                     joined(&p.topics),
                     datetime(q.updated_at),
+                    json!(direct),
+                    json!(through),
                     json!(format!("/programme/projects/{}", q.slug)),
                 ]
             })

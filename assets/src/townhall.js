@@ -5,3 +5,20 @@ import { initAll } from './govuk-frontend.min.js'
 
 document.body.classList.add('govuk-frontend-supported')
 initAll()
+
+// A filter box over a list of checkboxes (data-module="app-filter"): typing hides the items
+// that do not match, as the server-side Filter button does without JavaScript. Ticked items
+// always stay visible.
+for (const filter of document.querySelectorAll('[data-module="app-filter"]')) {
+  const input = filter.querySelector('input')
+  const target = document.getElementById(filter.dataset.filterTarget)
+  if (!input || !target) continue
+  input.addEventListener('input', () => {
+    const query = input.value.trim().toLowerCase()
+    for (const item of target.querySelectorAll('.govuk-checkboxes__item')) {
+      const box = item.querySelector('input')
+      const matches = item.textContent.toLowerCase().includes(query) || box.value.includes(query)
+      item.hidden = !(matches || box.checked)
+    }
+  })
+}

@@ -2,9 +2,11 @@
 //! responses, analysed, reviewed and published; a scored digital skills survey with its
 //! results published; and an open consultation to answer.
 //!
-//! The consultation's answers come from the evidence engine's synthetic generator (local
-//! services, with planted campaigns), so the analysis finds real themes and campaigns.
+//! The consultation's answers are written like residents' (see [`super::answers`]), on the
+//! themes of the plan and with three planted campaigns, so the analysis finds real themes and
+//! campaigns and the pages that quote answers read naturally.
 
+use crate::domain::chain::{NewAction, ThemeRef};
 use crate::domain::exercise::Definition;
 use crate::domain::idea::IdeaStatus;
 use crate::domain::review::{Edit, Review};
@@ -69,7 +71,9 @@ async fn seed_consultation(
         "segments": [{"id": "respondent", "title": "Are you responding as", "options": ["An individual", "An organisation"]}]
     }), true).await?;
 
-    let synthetic = textkit::synth::generate(count, 3, 0.06, 2026);
+    let written = super::answers::generate(count, 2026);
+    // The option each theme's writers choose, by theme index; council tax has no option of
+    // its own.
     let priorities = [
         "Buses",
         "GP and health",
@@ -81,15 +85,15 @@ async fn seed_consultation(
         "Housing",
     ];
     let mut rng = Rng::new(7);
-    let rows: Vec<(String, String, String, Timestamp)> = synthetic
+    let rows: Vec<(String, String, String, Timestamp)> = written
         .iter()
-        .map(|s| {
+        .map(|a| {
             let answers = json!({
-                "change": s.text,
-                "priority": [priorities[s.theme % priorities.len()]],
+                "change": a.text,
+                "priority": [priorities[a.theme]],
                 "trust": 1 + rng.below(5) as i64,
             });
-            let segment = if s.segment == "organisation" {
+            let segment = if a.organisation {
                 "An organisation"
             } else {
                 "An individual"
@@ -145,18 +149,27 @@ async fn seed_consultation(
         };
         edit_review(db, &mut review, analysis, admin, confirm, "campaign").await?;
     }
-    db.publish_analysis(analysis, Some(admin)).await?;
+    publish(db, &mut review, analysis, admin).await?;
     for (theme, label) in actions {
         let (you_said, we_did) = response_to(&label);
-        db.add_result_action(id, Some(analysis), Some(&theme), &you_said, we_did)
-            .await?;
+        let action = NewAction {
+            theme: Some(ThemeRef {
+                analysis_id: analysis,
+                theme_id: theme,
+            }),
+            you_said,
+            we_did: we_did.into(),
+            commitment_ids: vec![],
+            project_ids: vec![],
+        };
+        db.save_result_action(id, None, &action).await?;
     }
     db.set_results_published(id, true).await?;
     Ok(())
 }
 
 /// A readable theme name from the engine's key words for the demo's subjects.
-fn nice_label(keywords: &[String]) -> Option<String> {
+pub(super) fn nice_label(keywords: &[String]) -> Option<String> {
     let k = keywords.join(" ");
     let has = |w: &str| k.contains(w);
     Some(
@@ -305,24 +318,25 @@ async fn seed_survey(db: &Db, admin: i64, now: Timestamp, count: usize) -> anyho
             label: label.into(),
         };
         edit_review(db, &mut review, analysis, admin, rename, "rename").await?;
-        let action = db
-            .add_result_action(id, Some(analysis), Some(&t.id), you_said, we_did)
-            .await?;
-        let commitments: Vec<i64> = register
-            .commitment_keys()
-            .into_iter()
-            .filter(|(s, _)| s == commitment)
-            .map(|(_, i)| i)
-            .collect();
-        let projects: Vec<i64> = register
-            .project_keys()
-            .into_iter()
-            .filter(|(s, _)| s == project)
-            .map(|(_, i)| i)
-            .collect();
-        db.link_action(action, &commitments, &projects).await?;
+        let ids = |keys: Vec<(String, i64)>, slug: &str| -> Vec<i64> {
+            keys.into_iter()
+                .filter(|(s, _)| s == slug)
+                .map(|(_, i)| i)
+                .collect()
+        };
+        let action = NewAction {
+            theme: Some(ThemeRef {
+                analysis_id: analysis,
+                theme_id: t.id.clone(),
+            }),
+            you_said: you_said.into(),
+            we_did: we_did.into(),
+            commitment_ids: ids(register.commitment_keys(), commitment),
+            project_ids: ids(register.project_keys(), project),
+        };
+        db.save_result_action(id, None, &action).await?;
     }
-    db.publish_analysis(analysis, Some(admin)).await?;
+    publish(db, &mut review, analysis, admin).await?;
     db.set_results_published(id, true).await?;
     Ok(())
 }
@@ -548,6 +562,20 @@ async fn edit_review(
     let json = serde_json::to_string(review)?;
     db.save_review(analysis, &json, Some(admin), action, &note)
         .await?;
+    Ok(())
+}
+
+/// Keeps the engine's name of every theme the demo did not rename (an analyst checks each
+/// name before publishing), then publishes the analysis.
+async fn publish(db: &Db, review: &mut Review, analysis: i64, admin: i64) -> anyhow::Result<()> {
+    let unchecked: Vec<(String, String)> = (review.unreviewed_names().iter())
+        .map(|t| (t.id.clone(), t.label.clone()))
+        .collect();
+    for (theme, label) in unchecked {
+        let keep = Edit::Rename { theme, label };
+        edit_review(db, review, analysis, admin, keep, "rename").await?;
+    }
+    db.publish_analysis(analysis, Some(admin)).await?;
     Ok(())
 }
 

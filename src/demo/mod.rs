@@ -5,6 +5,7 @@
 //! `Townhall demo: http://HOST:PORT/` and a line
 //! `Sign in at http://HOST:PORT/sign-in as EMAIL with password PASSWORD`.
 
+mod answers;
 mod listening;
 mod posts;
 mod programme;

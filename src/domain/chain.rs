@@ -31,6 +31,23 @@ impl ThemeRef {
     }
 }
 
+/// A register row a "we did" statement can lead to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkTarget {
+    Commitment(i64),
+    Project(i64),
+}
+
+impl LinkTarget {
+    /// The (commitment id, project id) columns of a link row: one of them is set.
+    pub fn columns(self) -> (Option<i64>, Option<i64>) {
+        match self {
+            LinkTarget::Commitment(id) => (Some(id), None),
+            LinkTarget::Project(id) => (None, Some(id)),
+        }
+    }
+}
+
 /// The theme named is not one of the exercise's analysed themes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NoSuchTheme;

@@ -26,10 +26,55 @@ pub struct Review {
     /// that a new theme never takes the id of one the change log already names.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub theme_numbers_used: usize,
+    /// The earlier analysis of the same question whose themes this one continues (see
+    /// [`Review::continue_from`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continues: Option<i64>,
 }
 
 fn is_zero(n: &usize) -> bool {
     *n == 0
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// How alike two themes' members must be (shared ÷ in either) for a theme of a new analysis
+/// to continue one of the earlier analysis: below this they are different themes.
+pub const SAME_THEME_AT_LEAST: f64 = 0.3;
+
+/// What [`Review::continue_from`] found.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Continuity {
+    /// Themes found again: their id, as before.
+    pub kept: Vec<String>,
+    /// Themes the earlier analysis did not have: their new ids.
+    pub new: Vec<String>,
+    /// Earlier themes not found again: their ids and names.
+    pub lost: Vec<(String, String)>,
+}
+
+impl Continuity {
+    /// One line for the analysis's change log.
+    pub fn note(&self, earlier: i64) -> String {
+        let lost: Vec<String> = (self.lost.iter())
+            .map(|(id, label)| format!("{id} (\"{label}\")"))
+            .collect();
+        let list = |v: &[String]| {
+            if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
+        format!(
+            "continued the themes of analysis {earlier}: found again {}; new {}; not found again {}",
+            list(&self.kept),
+            list(&self.new),
+            list(&lost)
+        )
+    }
 }
 
 /// The number of a theme id (`t7` → 7).
@@ -50,6 +95,9 @@ pub struct ReviewTheme {
     pub quotes: Vec<Quote>,
     #[serde(default)]
     pub segments: BTreeMap<String, usize>,
+    /// An analyst wrote or kept the name; the engine's names are not published unchecked.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub name_reviewed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -151,8 +199,13 @@ impl Review {
             Edit::Rename { theme, label } => {
                 let label = super::text::required_line(label, "a name for the theme", 120)?;
                 let t = self.theme_mut(theme)?;
+                t.name_reviewed = true;
                 let old = std::mem::replace(&mut t.label, label.clone());
-                format!("renamed theme {theme} from \"{old}\" to \"{label}\"")
+                if old == label {
+                    format!("kept the name of theme {theme} (\"{label}\")")
+                } else {
+                    format!("renamed theme {theme} from \"{old}\" to \"{label}\"")
+                }
             }
             Edit::Merge { theme, into } => {
                 if theme == into {
@@ -207,6 +260,7 @@ impl Review {
                     members: members.clone(),
                     quotes: vec![],
                     segments: BTreeMap::new(),
+                    name_reviewed: true,
                 });
                 format!(
                     "split {} responses from theme {theme} into new theme {id} (\"{label}\")",
@@ -267,10 +321,88 @@ impl Review {
 
     /// A theme id no theme has had: one past the highest in use or ever merged away.
     fn next_theme_id(&mut self) -> String {
-        let in_use = self.themes.iter().filter_map(|t| theme_number(&t.id)).max();
-        let n = in_use.unwrap_or(0).max(self.theme_numbers_used) + 1;
+        let n = self.highest_theme_number() + 1;
         self.theme_numbers_used = n;
         format!("t{n}")
+    }
+
+    /// The highest theme number this review has given, in use or merged away.
+    pub fn highest_theme_number(&self) -> usize {
+        let in_use = self.themes.iter().filter_map(|t| theme_number(&t.id)).max();
+        in_use.unwrap_or(0).max(self.theme_numbers_used)
+    }
+
+    /// Themes whose name the engine made and no analyst has checked.
+    pub fn unreviewed_names(&self) -> Vec<&ReviewTheme> {
+        self.themes.iter().filter(|t| !t.name_reviewed).collect()
+    }
+
+    /// Makes a fresh analysis continue an earlier one of the same question, so that what
+    /// cites the earlier themes still holds. Pairs of themes are matched greedily by how
+    /// alike their members are (shared ÷ in either, counting only responses the earlier
+    /// analysis saw; highest first, each theme once, at least [`SAME_THEME_AT_LEAST`]); a theme found again takes the earlier theme's id and name
+    /// (and whether an analyst checked it). The others get ids above `numbers_used`, the
+    /// highest theme number any analysis of the question has given, so no id is reused.
+    pub fn continue_from(
+        &mut self,
+        earlier: &Review,
+        earlier_analysis: i64,
+        numbers_used: usize,
+    ) -> Continuity {
+        // Responses that arrived since are left out: a theme that doubled in size with new
+        // answers is still the theme it was.
+        let seen: BTreeSet<&str> = (earlier.themes.iter().flat_map(|t| &t.members))
+            .chain(&earlier.unassigned)
+            .map(String::as_str)
+            .collect();
+        let mut pairs = Vec::new();
+        for (i, new) in self.themes.iter().enumerate() {
+            let members: BTreeSet<&str> = (new.members.iter().map(String::as_str))
+                .filter(|m| seen.contains(m))
+                .collect();
+            for (j, old) in earlier.themes.iter().enumerate() {
+                let shared = (old.members.iter())
+                    .filter(|m| members.contains(m.as_str()))
+                    .count();
+                let either = members.len() + old.members.len() - shared;
+                let alike = shared as f64 / either.max(1) as f64;
+                if alike >= SAME_THEME_AT_LEAST {
+                    pairs.push((alike, i, j));
+                }
+            }
+        }
+        pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
+        let mut found_again: Vec<Option<usize>> = vec![None; self.themes.len()];
+        let mut taken = vec![false; earlier.themes.len()];
+        for (_, i, j) in pairs {
+            if found_again[i].is_none() && !taken[j] {
+                found_again[i] = Some(j);
+                taken[j] = true;
+            }
+        }
+        let mut next = numbers_used.max(earlier.highest_theme_number());
+        let mut continuity = Continuity::default();
+        for (t, matched) in self.themes.iter_mut().zip(found_again) {
+            match matched {
+                Some(j) => {
+                    let old = &earlier.themes[j];
+                    t.id = old.id.clone();
+                    t.label = old.label.clone();
+                    t.name_reviewed = old.name_reviewed;
+                    continuity.kept.push(t.id.clone());
+                }
+                None => {
+                    next += 1;
+                    t.id = format!("t{next}");
+                    continuity.new.push(t.id.clone());
+                }
+            }
+        }
+        let lost = earlier.themes.iter().zip(&taken).filter(|(_, k)| !**k);
+        continuity.lost = lost.map(|(t, _)| (t.id.clone(), t.label.clone())).collect();
+        self.theme_numbers_used = next;
+        self.continues = Some(earlier_analysis);
+        continuity
     }
 
     /// Works out counts, shares and segment counts again, with campaigns that are not
@@ -320,6 +452,11 @@ impl Review {
         copy.campaigns
             .retain(|c| c.status != CampaignStatus::Dismissed);
         copy.segment_of.clear();
+        // Working notes of the review, not part of the result.
+        copy.continues = None;
+        for t in &mut copy.themes {
+            t.name_reviewed = false;
+        }
         serde_json::to_value(copy).expect("reviews serialise")
     }
 }
@@ -442,5 +579,58 @@ mod tests {
             })
             .is_err()
         );
+    }
+
+    #[test]
+    fn a_new_analysis_continues_the_themes_it_finds_again() {
+        let mut earlier = review();
+        earlier
+            .apply(&Edit::Rename {
+                theme: "t1".into(),
+                label: "Waiting times".into(),
+            })
+            .unwrap();
+        // Earlier: t1 "Waiting times" r1–r4 (checked), t2 "staff" r5–r7 (not checked).
+        let json = serde_json::json!({
+            "responses": 14,
+            "themes": [
+                {"id": "t1", "label": "rude, staff", "count": 0, "share": 0.0,
+                 "members": ["r5", "r6", "r7", "r12"]},
+                {"id": "t2", "label": "parking", "count": 0, "share": 0.0,
+                 "members": ["r11", "r13", "r14"]},
+                {"id": "t3", "label": "queue, wait", "count": 0, "share": 0.0,
+                 "members": ["r1", "r2", "r3", "r9"]}
+            ]
+        });
+        let mut fresh = Review::from_result(&json.to_string(), BTreeMap::new()).unwrap();
+        let c = fresh.continue_from(&earlier, 4, 5);
+        assert_eq!(c.kept, vec!["t2", "t1"]);
+        assert_eq!(c.new, vec!["t6"], "above every number given before");
+        assert!(c.lost.is_empty());
+        let waiting = fresh
+            .themes
+            .iter()
+            .find(|t| t.members.contains(&"r9".into()));
+        let waiting = waiting.unwrap();
+        assert_eq!(
+            (waiting.id.as_str(), waiting.label.as_str()),
+            ("t1", "Waiting times")
+        );
+        assert!(waiting.name_reviewed);
+        assert_eq!(fresh.theme("t2").unwrap().label, "staff");
+        assert_eq!(fresh.continues, Some(4));
+        let unchecked: Vec<&str> = fresh
+            .unreviewed_names()
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect();
+        assert_eq!(unchecked, vec!["t2", "t6"]);
+        // A theme too unlike any earlier one is new, and an earlier one is then not found.
+        let mut other = Review::from_result(&json.to_string(), BTreeMap::new()).unwrap();
+        other.themes.retain(|t| t.id == "t2");
+        let c = other.continue_from(&earlier, 4, 0);
+        assert_eq!(c.new, vec!["t3"]);
+        assert_eq!(c.lost.len(), 2);
+        assert!(c.note(4).contains("not found again t1 (\"Waiting times\")"));
     }
 }

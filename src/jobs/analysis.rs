@@ -82,17 +82,45 @@ async fn run(db: &Db, job: Analysis) -> Result<()> {
         let result = serde_json::to_string(&analysis)?;
         let mut review = Review::from_result(&result, segment_of)?;
         review.recount();
-        Ok::<_, anyhow::Error>((result, serde_json::to_string(&review)?))
+        let note = continue_earlier(db, &job, &mut review).await?;
+        Ok::<_, anyhow::Error>((result, serde_json::to_string(&review)?, note))
     }
     .await;
     match outcome {
-        Ok((result, review)) => db.finish_analysis(job.id, &result, &review).await?,
+        Ok((result, review, note)) => {
+            (db.finish_analysis(job.id, &result, &review, note.as_deref())).await?
+        }
         Err(e) => {
             tracing::warn!(analysis = job.id, error = %e, "analysis failed");
             db.fail_analysis(job.id, &e.to_string()).await?
         }
     }
     Ok(())
+}
+
+/// Makes a fresh analysis continue the themes of the question's earlier one: the published
+/// analysis, or else the latest finished. Returns the line for the change log, if there was
+/// an earlier one.
+async fn continue_earlier(db: &Db, job: &Analysis, review: &mut Review) -> Result<Option<String>> {
+    let analyses = db.analyses_of(job.exercise_id).await?;
+    let earlier: Vec<&Analysis> = (analyses.iter())
+        .filter(|a| a.question_id == job.question_id && a.id < job.id && a.review.is_some())
+        .collect();
+    let numbers_used = (earlier.iter())
+        .filter_map(|a| a.review.as_ref())
+        .map(|r| r.highest_theme_number())
+        .max()
+        .unwrap_or(0);
+    // `analyses_of` lists the newest first.
+    let Some(base) = (earlier.iter().find(|a| a.published_at.is_some())).or(earlier.first()) else {
+        return Ok(None);
+    };
+    let Some(base_review) = &base.review else {
+        return Ok(None);
+    };
+    let continuity = review.continue_from(base_review, base.id, numbers_used);
+    review.recount();
+    Ok(Some(continuity.note(base.id)))
 }
 
 /// Claims and runs queued analyses until none is left; returns how many ran.

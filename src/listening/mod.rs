@@ -16,11 +16,12 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 mod results;
+pub mod statements;
 
 pub use results::{
-    ActionResult, Count, DimensionResult, LICENCE, ProjectCredits, QuestionResult, RESULT_COLUMNS,
-    Results, SegmentBreakdown, SegmentResult, project_evidence, response_segment, result_rows,
-    results, results_csv, scores_of,
+    ActionResult, Count, Credit, DimensionResult, LICENCE, ProjectCredits, QuestionResult,
+    RESULT_COLUMNS, Results, SegmentBreakdown, SegmentResult, project_evidence, response_segment,
+    result_rows, results, results_csv, scores_of,
 };
 
 /// Rate-limit window for responses from one address.

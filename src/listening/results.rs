@@ -445,11 +445,25 @@ pub fn results_csv(r: &Results) -> anyhow::Result<Vec<u8>> {
 
 /// What a project page credits: the "you said" statements whose "we did" links to the project
 /// (and the idea it started from), and apart from them those linked only to a commitment the
-/// project delivers. Each links to its theme on the results page.
+/// project delivers. Each links to its theme on the results page. The API and the page show
+/// the same credits.
 #[derive(Debug, Default, Serialize)]
 pub struct ProjectCredits {
-    pub direct: Vec<Value>,
-    pub through_commitments: Vec<Value>,
+    pub direct: Vec<Credit>,
+    pub through_commitments: Vec<Credit>,
+    /// The idea the project started from.
+    pub idea: Option<Credit>,
+}
+
+/// One credited statement (or idea): what was said, where, and the path to read it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Credit {
+    /// "Consultation: “what people said”", or "Started as an idea: “…”".
+    pub title: String,
+    /// The site path: the theme on the results page, or the idea.
+    pub href: String,
+    /// The theme with its count, and what was done.
+    pub text: String,
 }
 
 pub async fn project_evidence(app: &App, project_id: i64) -> anyhow::Result<ProjectCredits> {
@@ -471,23 +485,24 @@ pub async fn project_evidence(app: &App, project_id: i64) -> anyhow::Result<Proj
                 theme.label, theme.count, e.we_did
             );
         }
-        let item = serde_json::json!({
-            "title": format!("{}: “{}”", e.exercise_title, e.you_said),
-            "href": href,
-            "text": text,
-        });
+        let credit = Credit {
+            title: format!("{}: “{}”", e.exercise_title, e.you_said),
+            href,
+            text,
+        };
         if e.is_direct() {
-            credits.direct.push(item);
+            credits.direct.push(credit);
         } else {
-            credits.through_commitments.push(item);
+            credits.through_commitments.push(credit);
         }
     }
-    if let Some(idea) = app.db.idea_origin(project_id).await? {
-        credits.direct.push(serde_json::json!({
-            "title": format!("Started as an idea: “{}”", idea.title),
-            "href": format!("/ideas/{}#idea-{}", idea.challenge_slug, idea.idea_id),
-            "text": format!("Put forward in the idea challenge “{}” and shortlisted", idea.challenge_title),
-        }));
-    }
+    credits.idea = app.db.idea_origin(project_id).await?.map(|idea| Credit {
+        title: format!("Started as an idea: “{}”", idea.title),
+        href: format!("/ideas/{}#idea-{}", idea.challenge_slug, idea.idea_id),
+        text: format!(
+            "Put forward in the idea challenge “{}” and shortlisted",
+            idea.challenge_title
+        ),
+    });
     Ok(credits)
 }

@@ -2,7 +2,7 @@
 //! running → done | failed) claimed by exactly one worker, then the analyst's reviewed copy,
 //! the record of every change to it, and the "you said, we did" actions that cite it.
 
-use super::{Backend, Conn, Db, Json, StoreError, StoreResult, found, now, on, read, write};
+use super::{Backend, Conn, Db, Json, StoreError, StoreResult, now, on, read, write};
 use crate::domain::review::{AnalysisStatus, Review};
 use crate::domain::time::Timestamp;
 use serde::Serialize;
@@ -30,16 +30,6 @@ pub struct AnalysisChange {
     pub action: String,
     pub detail: String,
     pub changed_at: Timestamp,
-}
-
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct ResultAction {
-    pub id: i64,
-    pub analysis_id: Option<i64>,
-    pub theme_id: Option<String>,
-    pub you_said: String,
-    pub we_did: String,
-    pub position: i64,
 }
 
 /// A job that has not reported back for this long is presumed lost with its worker and is
@@ -152,26 +142,35 @@ impl Db {
     }
 
     /// Stores the engine's result and the review that starts from it.
+    /// Stores a finished analysis with the review that starts from it; `note` says, for the
+    /// change log, which earlier themes it continues.
     pub async fn finish_analysis(
         &self,
         id: i64,
         result_json: &str,
         review_json: &str,
+        note: Option<&str>,
     ) -> StoreResult<()> {
+        let t = now();
         write!(self, |pool| {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "UPDATE analyses SET status = 'done', result = $1, review = $2, finished_at = $3,
                  error = NULL WHERE id = $4",
             )
             .bind(result_json)
             .bind(review_json)
-            .bind(now())
+            .bind(t)
             .bind(id)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
-        })?;
-        Ok(())
+            .execute(&mut *tx)
+            .await?;
+            if let Some(note) = note {
+                let change = Change::at(t, id, None, "continue", note);
+                record_change(Conn::from(&mut *tx), change).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     pub async fn fail_analysis(&self, id: i64, error: &str) -> StoreResult<()> {
@@ -241,8 +240,15 @@ impl Db {
     }
 
     /// Publishes one analysis as the question's result (unpublishing any earlier one).
+    /// Makes the analysis its question's published one. "You said" statements that cite a
+    /// theme of an earlier analysis of the question which this one continues (same theme id,
+    /// see `Review::continue_from`) now cite this one; the others keep citing the earlier
+    /// analysis, which the admin shows as needing a theme again.
     pub async fn publish_analysis(&self, id: i64, user_id: Option<i64>) -> StoreResult<()> {
         let a = self.analysis(id).await?;
+        let theme_ids: Vec<String> = (a.review.iter())
+            .flat_map(|r| r.themes.iter().map(|t| t.id.clone()))
+            .collect();
         let t = now();
         write!(self, |pool| {
             let mut tx = pool.begin().await?;
@@ -261,6 +267,19 @@ impl Db {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+            for theme in &theme_ids {
+                sqlx::query(
+                    "UPDATE result_actions SET analysis_id = $1
+                      WHERE theme_id = $2 AND analysis_id IN (SELECT id FROM analyses
+                            WHERE exercise_id = $3 AND question_id = $4 AND id < $1)",
+                )
+                .bind(id)
+                .bind(theme)
+                .bind(a.exercise_id)
+                .bind(&a.question_id)
+                .execute(&mut *tx)
+                .await?;
+            }
             let change = Change::at(t, id, user_id, "publish", "");
             record_change(Conn::from(&mut *tx), change).await?;
             tx.commit().await?;
@@ -276,53 +295,5 @@ impl Db {
         .bind(id)
         .fetch_all(pool)
         .await)?)
-    }
-
-    pub async fn result_actions(&self, exercise_id: i64) -> StoreResult<Vec<ResultAction>> {
-        Ok(read!(self, |pool| sqlx::query_as(
-            "SELECT id, analysis_id, theme_id, you_said, we_did, position FROM result_actions
-             WHERE exercise_id = $1 ORDER BY position, id"
-        )
-        .bind(exercise_id)
-        .fetch_all(pool)
-        .await)?)
-    }
-
-    pub async fn add_result_action(
-        &self,
-        exercise_id: i64,
-        analysis_id: Option<i64>,
-        theme_id: Option<&str>,
-        you_said: &str,
-        we_did: &str,
-    ) -> StoreResult<i64> {
-        Ok(write!(self, |pool| {
-            sqlx::query_scalar(
-                "INSERT INTO result_actions (exercise_id, analysis_id, theme_id, you_said, we_did,
-                 position)
-                 VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position), 0) + 1 FROM
-                 result_actions WHERE exercise_id = $1))
-                 RETURNING id",
-            )
-            .bind(exercise_id)
-            .bind(analysis_id)
-            .bind(theme_id)
-            .bind(you_said)
-            .bind(we_did)
-            .fetch_one(pool)
-            .await
-        })?)
-    }
-
-    pub async fn delete_result_action(&self, exercise_id: i64, id: i64) -> StoreResult<()> {
-        let n = write!(self, |pool| sqlx::query(
-            "DELETE FROM result_actions WHERE id = $1 AND exercise_id = $2"
-        )
-        .bind(id)
-        .bind(exercise_id)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?;
-        found(n)
     }
 }

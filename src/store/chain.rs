@@ -1,9 +1,31 @@
 //! The evidence chain between listening and the programme register: "we did" statements
 //! linked to commitments and projects, and ideas that became projects.
 
-use super::{Db, StoreError, StoreResult, read, write};
+use super::{Db, StoreError, StoreResult, found, read, write};
+use crate::domain::chain::{LinkTarget, NewAction};
 use crate::domain::programme::{Phase, Status};
 use serde::Serialize;
+
+/// A "you said, we did" statement of an exercise's results.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ResultAction {
+    pub id: i64,
+    pub analysis_id: Option<i64>,
+    pub theme_id: Option<String>,
+    pub you_said: String,
+    pub we_did: String,
+    pub position: i64,
+}
+
+/// A statement as the programme side lists it: with the exercise it belongs to.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Statement {
+    pub id: i64,
+    pub exercise_id: i64,
+    pub exercise_title: String,
+    pub you_said: String,
+    pub we_did: String,
+}
 
 /// A register row a "we did" statement links to.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -49,36 +71,178 @@ pub struct IdeaOrigin {
 }
 
 impl Db {
-    /// Links a "we did" statement to commitments and projects (by id), in one transaction.
-    pub async fn link_action(
+    /// An exercise's "you said, we did" statements, in their order.
+    pub async fn result_actions(&self, exercise_id: i64) -> StoreResult<Vec<ResultAction>> {
+        Ok(read!(self, |pool| sqlx::query_as(
+            "SELECT id, analysis_id, theme_id, you_said, we_did, position FROM result_actions
+             WHERE exercise_id = $1 ORDER BY position, id"
+        )
+        .bind(exercise_id)
+        .fetch_all(pool)
+        .await)?)
+    }
+
+    /// Adds a statement (`existing` = None, last in order) or replaces one of the exercise's,
+    /// with exactly the links given, in one transaction; returns its id.
+    pub async fn save_result_action(
         &self,
-        action_id: i64,
-        commitments: &[i64],
-        projects: &[i64],
-    ) -> StoreResult<()> {
+        exercise_id: i64,
+        existing: Option<i64>,
+        action: &NewAction,
+    ) -> StoreResult<i64> {
+        let theme = action.theme.as_ref();
+        let analysis_id = theme.map(|t| t.analysis_id);
+        let theme_id = theme.map(|t| t.theme_id.as_str());
         write!(self, |pool| {
             let mut tx = pool.begin().await?;
-            for c in commitments {
-                sqlx::query(
-                    "INSERT INTO result_action_links (action_id, commitment_id) VALUES ($1, $2)",
-                )
-                .bind(action_id)
-                .bind(c)
-                .execute(&mut *tx)
-                .await?;
+            let saved: Option<i64> = match existing {
+                None => Some(
+                    sqlx::query_scalar(
+                        "INSERT INTO result_actions (exercise_id, analysis_id, theme_id, you_said,
+                         we_did, position)
+                         VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position), 0) + 1 FROM
+                         result_actions WHERE exercise_id = $1))
+                         RETURNING id",
+                    )
+                    .bind(exercise_id)
+                    .bind(analysis_id)
+                    .bind(theme_id)
+                    .bind(&action.you_said)
+                    .bind(&action.we_did)
+                    .fetch_one(&mut *tx)
+                    .await?,
+                ),
+                Some(id) => {
+                    sqlx::query_scalar(
+                        "UPDATE result_actions SET analysis_id = $2, theme_id = $3, you_said = $4,
+                         we_did = $5 WHERE exercise_id = $1 AND id = $6 RETURNING id",
+                    )
+                    .bind(exercise_id)
+                    .bind(analysis_id)
+                    .bind(theme_id)
+                    .bind(&action.you_said)
+                    .bind(&action.we_did)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                }
+            };
+            if let Some(id) = saved {
+                sqlx::query("DELETE FROM result_action_links WHERE action_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let targets = (action.commitment_ids.iter())
+                    .map(|c| LinkTarget::Commitment(*c))
+                    .chain(action.project_ids.iter().map(|p| LinkTarget::Project(*p)));
+                for target in targets {
+                    let (commitment, project) = target.columns();
+                    sqlx::query(
+                        "INSERT INTO result_action_links (action_id, commitment_id, project_id)
+                         VALUES ($1, $2, $3)",
+                    )
+                    .bind(id)
+                    .bind(commitment)
+                    .bind(project)
+                    .execute(&mut *tx)
+                    .await?;
+                }
             }
-            for p in projects {
+            tx.commit().await?;
+            saved
+        })
+        .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn delete_result_action(&self, exercise_id: i64, id: i64) -> StoreResult<()> {
+        let n = write!(self, |pool| sqlx::query(
+            "DELETE FROM result_actions WHERE id = $1 AND exercise_id = $2"
+        )
+        .bind(id)
+        .bind(exercise_id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        found(n)
+    }
+
+    /// Links a statement to a commitment or project, or removes the link (from the
+    /// programme's side); linking twice is one link.
+    pub async fn set_statement_link(
+        &self,
+        action_id: i64,
+        target: LinkTarget,
+        linked: bool,
+    ) -> StoreResult<()> {
+        let (commitment, project) = target.columns();
+        write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM result_actions WHERE id = $1")
+                    .bind(action_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query(
+                "DELETE FROM result_action_links WHERE action_id = $1
+                  AND commitment_id IS NOT DISTINCT FROM $2 AND project_id IS NOT DISTINCT FROM $3",
+            )
+            .bind(action_id)
+            .bind(commitment)
+            .bind(project)
+            .execute(&mut *tx)
+            .await?;
+            if linked {
                 sqlx::query(
-                    "INSERT INTO result_action_links (action_id, project_id) VALUES ($1, $2)",
+                    "INSERT INTO result_action_links (action_id, commitment_id, project_id)
+                     VALUES ($1, $2, $3)",
                 )
                 .bind(action_id)
-                .bind(p)
+                .bind(commitment)
+                .bind(project)
                 .execute(&mut *tx)
                 .await?;
             }
             tx.commit().await?;
-            Ok(())
-        })
+        });
+        Ok(())
+    }
+
+    /// Every statement, linked to `target` first, then the others by exercise, for the
+    /// programme side; `.1` is true when it is linked.
+    pub async fn statements_for(&self, target: LinkTarget) -> StoreResult<Vec<(Statement, bool)>> {
+        let (commitment, project) = target.columns();
+        let rows: Vec<(i64, i64, String, String, String, i64)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT a.id, a.exercise_id, e.title, a.you_said, a.we_did,
+                        CAST((SELECT COUNT(*) FROM result_action_links l WHERE l.action_id = a.id
+                          AND (l.commitment_id = $1 OR l.project_id = $2)) AS BIGINT)
+                   FROM result_actions a JOIN exercises e ON e.id = a.exercise_id
+                  ORDER BY e.title, a.position, a.id",
+            )
+            .bind(commitment)
+            .bind(project)
+            .fetch_all(pool)
+            .await
+        })?;
+        let mut all: Vec<(Statement, bool)> = (rows.into_iter())
+            .map(
+                |(id, exercise_id, exercise_title, you_said, we_did, links)| {
+                    let s = Statement {
+                        id,
+                        exercise_id,
+                        exercise_title,
+                        you_said,
+                        we_did,
+                    };
+                    (s, links > 0)
+                },
+            )
+            .collect();
+        all.sort_by_key(|(_, linked)| !linked);
+        Ok(all)
     }
 
     /// Every register link of an exercise's "we did" statements.
@@ -122,6 +286,32 @@ impl Db {
                   ORDER BY e.slug, a.you_said",
             )
             .bind(project_id)
+            .fetch_all(pool)
+            .await
+        })?)
+    }
+
+    /// For each project with any: (project id, statements linked to it, statements linked
+    /// only to a commitment it delivers), on published results — the same rule as
+    /// [`Db::project_evidence`], for the downloads.
+    pub async fn project_statement_counts(&self) -> StoreResult<Vec<(i64, i64, i64)>> {
+        Ok(read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT project_id,
+                        CAST(SUM(CASE WHEN direct > 0 THEN 1 ELSE 0 END) AS BIGINT),
+                        CAST(SUM(CASE WHEN direct > 0 THEN 0 ELSE 1 END) AS BIGINT)
+                   FROM (SELECT p.id AS project_id, a.id AS action_id,
+                                SUM(CASE WHEN l.project_id = p.id THEN 1 ELSE 0 END) AS direct
+                           FROM projects p
+                           JOIN result_action_links l ON l.project_id = p.id
+                             OR l.commitment_id IN (SELECT commitment_id FROM
+                                project_commitments WHERE project_id = p.id)
+                           JOIN result_actions a ON a.id = l.action_id
+                           JOIN exercises e ON e.id = a.exercise_id
+                          WHERE e.published AND e.results_published_at IS NOT NULL
+                          GROUP BY p.id, a.id) per_statement
+                  GROUP BY project_id",
+            )
             .fetch_all(pool)
             .await
         })?)

@@ -31,7 +31,7 @@ use crate::App;
 use axum::Router;
 use axum::http::{HeaderName, Request};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -268,6 +268,14 @@ fn evidence_routes() -> Router<App> {
             post(listening::results::add_action),
         )
         .route(
+            "/admin/consultations/{id}/actions/new",
+            get(listening::results::new_action),
+        )
+        .route(
+            "/admin/consultations/{id}/actions/{action}",
+            get(listening::results::edit_action).post(listening::results::update_action),
+        )
+        .route(
             "/admin/consultations/{id}/actions/{action}/delete",
             post(listening::results::delete_action),
         )
@@ -424,6 +432,14 @@ fn api_routes() -> Router<App> {
             "/api/v1/consultations/{slug}/analyses",
             post(listening::api::request_analysis),
         )
+        .route(
+            "/api/v1/consultations/{slug}/actions",
+            get(listening::api::statements::list).post(listening::api::statements::add),
+        )
+        .route(
+            "/api/v1/consultations/{slug}/actions/{id}",
+            put(listening::api::statements::change).delete(listening::api::statements::remove),
+        )
         .route("/api/v1/analyses/{id}", get(listening::api::analysis))
         .route("/api/v1/programme/projects", get(programme::api::projects))
         .route(
@@ -449,7 +465,7 @@ fn api_routes() -> Router<App> {
 
 /// The new, edit and delete paths of one kind of programme register row.
 fn register_forms<F: programme::forms::RegisterForm>() -> Router<App> {
-    use programme::admin::{create, delete, edit, new, update};
+    use programme::admin::{create, delete, edit, link_statement, new, statements, update};
     let base = format!("/admin/programme/{}", F::PATH);
     Router::new()
         .route(&format!("{base}/new"), get(new::<F>).post(create::<F>))
@@ -458,6 +474,10 @@ fn register_forms<F: programme::forms::RegisterForm>() -> Router<App> {
             get(edit::<F>).post(update::<F>),
         )
         .route(&format!("{base}/{{id}}/delete"), post(delete::<F>))
+        .route(
+            &format!("{base}/{{id}}/statements"),
+            get(statements::<F>).post(link_statement::<F>),
+        )
 }
 
 /// `/metrics` alone, for `--metrics-addr` (a private address a scraper reaches).

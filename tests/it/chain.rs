@@ -9,53 +9,14 @@ use townhall::domain::role::Role;
 #[tokio::test]
 async fn we_did_links_results_to_the_register_and_back() {
     let t = spawn().await;
-    let admin = t
-        .app
-        .db
-        .user_by_email(&townhall::domain::user::Email::parse(townhall::demo::ADMIN_EMAIL).unwrap())
-        .await
-        .unwrap();
-    townhall::demo::seed_programme(&t.app.db, admin.id)
-        .await
-        .unwrap();
-    let editor = t
-        .user_with_token("ed@example.org", "community-services", Role::Editor)
-        .await;
-    let def = json!({
-        "organisation": "community-services", "title": "Skills", "opens_at": "2020-01-01", "closes_at": "2099-01-01",
-        "questions": [{"id": "help", "type": "text", "title": "What would help?", "required": true}]
-    });
-    assert_eq!(
-        t.post_json("/api/v1/consultations", Some(&editor), &def)
-            .await
-            .status(),
-        201
-    );
-    for i in 0..30 {
-        let text = if i % 2 == 0 {
-            format!("Short practical training courses on data, please ({i})")
-        } else {
-            format!("Protected time every week to learn new tools ({i})")
-        };
-        let r = t
-            .post_json(
-                "/api/v1/consultations/skills/responses",
-                None,
-                &json!({"answers": {"help": text}}),
-            )
-            .await;
-        assert_eq!(r.status(), 201);
-    }
-    let e = t.app.db.exercise_by_slug("skills").await.unwrap();
-    let analysis = t.app.db.request_analysis(e.id, "help", None).await.unwrap();
-    townhall::jobs::analysis::run_pending(&t.app.db)
-        .await
-        .unwrap();
+    let e = skills_consultation(&t, 30).await;
+    let analysis = analyse(&t, e.id).await;
     let review = t.app.db.analysis(analysis).await.unwrap().review.unwrap();
     let review: Value = serde_json::to_value(&review).unwrap();
     let theme = review["themes"][0]["id"].as_str().unwrap().to_string();
 
     t.sign_in_admin().await;
+    t.keep_machine_names(analysis).await;
     let page = format!("/admin/consultations/{}", e.id);
     let csrf = t.csrf_token(&page).await;
     let r = t
@@ -272,4 +233,467 @@ async fn open_challenge_with_an_idea(t: &crate::support::TestApp) -> i64 {
     db.submit_idea(c, "Text reminders", "Send a text the day before.", "Priya")
         .await
         .unwrap()
+}
+
+/// The demo's programme register, and an open consultation "skills" (community services)
+/// with `n` responses through the API, alternating between two subjects.
+async fn skills_consultation(
+    t: &crate::support::TestApp,
+    n: usize,
+) -> townhall::store::exercises::Exercise {
+    let admin = t
+        .app
+        .db
+        .user_by_email(&townhall::domain::user::Email::parse(townhall::demo::ADMIN_EMAIL).unwrap())
+        .await
+        .unwrap();
+    townhall::demo::seed_programme(&t.app.db, admin.id)
+        .await
+        .unwrap();
+    let editor = t
+        .user_with_token("ed@example.org", "community-services", Role::Editor)
+        .await;
+    let def = json!({
+        "organisation": "community-services", "title": "Skills", "opens_at": "2020-01-01", "closes_at": "2099-01-01",
+        "questions": [{"id": "help", "type": "text", "title": "What would help?", "required": true}]
+    });
+    let r = t
+        .post_json("/api/v1/consultations", Some(&editor), &def)
+        .await;
+    assert_eq!(r.status(), 201);
+    respond(t, 0..n).await;
+    t.app.db.exercise_by_slug("skills").await.unwrap()
+}
+
+/// Responses numbered `range` to the "skills" consultation, through the public API.
+async fn respond(t: &crate::support::TestApp, range: std::ops::Range<usize>) {
+    for i in range {
+        let text = if i % 2 == 0 {
+            format!("Short practical training courses on data, please ({i})")
+        } else {
+            format!("Protected time every week to learn new tools ({i})")
+        };
+        let body = json!({"answers": {"help": text}});
+        let r = t
+            .post_json("/api/v1/consultations/skills/responses", None, &body)
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+}
+
+/// Runs an analysis of the "help" question now; its id.
+async fn analyse(t: &crate::support::TestApp, exercise: i64) -> i64 {
+    let analysis = t
+        .app
+        .db
+        .request_analysis(exercise, "help", None)
+        .await
+        .unwrap();
+    townhall::jobs::analysis::run_pending(&t.app.db)
+        .await
+        .unwrap();
+    analysis
+}
+
+#[tokio::test]
+async fn statements_link_from_the_admin_the_programme_and_the_api_alike() {
+    let t = spawn().await;
+    let e = skills_consultation(&t, 20).await;
+    let analysis = analyse(&t, e.id).await;
+    t.sign_in_admin().await;
+    t.keep_machine_names(analysis).await;
+    let review = t.app.db.analysis(analysis).await.unwrap().review.unwrap();
+    let theme = format!("{analysis}:{}", review.themes[0].id);
+    let page = format!("/admin/consultations/{}", e.id);
+    let csrf = t.csrf_token(&page).await;
+    let publish = format!("/admin/analyses/{analysis}/publish");
+    let r = t.post_form(&publish, &[("csrf_token", &csrf)]).await;
+    assert_eq!(r.status(), 303);
+
+    // The form offers every commitment and project; Filter narrows the lists and keeps what
+    // was typed and ticked, without saving.
+    let (status, html) = t.get_text(&format!("{page}/actions/new")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("value=\"digital-academy\"")
+            && html.contains("value=\"digital-leaders-network\"")
+    );
+    let fields = |intent: &'static str, projects: &'static str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("theme", theme.clone()),
+            ("you_said", "You asked for practical training".to_string()),
+            ("we_did", "We opened a digital academy".to_string()),
+            ("commitments", "digital-skills-for-every-team".to_string()),
+            ("projects", projects.to_string()),
+            ("find", "academy".to_string()),
+            ("intent", intent.to_string()),
+        ]
+    };
+    let post = |path: String, f: Vec<(&'static str, String)>| {
+        let t = &t;
+        async move {
+            let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            t.post_form(&path, &f).await
+        }
+    };
+    let r = post(
+        format!("{page}/actions"),
+        fields("filter", "digital-leaders-network"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("value=\"digital-academy\""), "it matches");
+    assert!(
+        html.contains("value=\"digital-leaders-network\" checked"),
+        "ticked, so still listed"
+    );
+    assert!(
+        !html.contains("value=\"digital-skills-self-assessment\""),
+        "filtered out"
+    );
+    assert!(
+        html.contains("You asked for practical training"),
+        "what was typed stays"
+    );
+    assert!(
+        t.app.db.result_actions(e.id).await.unwrap().is_empty(),
+        "nothing saved"
+    );
+    let r = post(format!("{page}/actions"), fields("save", "digital-academy")).await;
+    assert_eq!(r.status(), 303);
+    let action = t.app.db.result_actions(e.id).await.unwrap()[0].id;
+
+    // It shows what it links to, and changing it replaces the links.
+    let (_, html) = t.get_text(&page).await;
+    assert!(html.contains("href=\"/programme/projects/digital-academy\""));
+    let (_, html) = t.get_text(&format!("{page}/actions/{action}")).await;
+    assert!(html.contains("value=\"digital-academy\" checked"));
+    let r = post(
+        format!("{page}/actions/{action}"),
+        fields("save", "digital-leaders-network"),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let slugs = |links: Vec<townhall::store::chain::ActionLink>| -> Vec<String> {
+        links.into_iter().map(|l| l.slug).collect()
+    };
+    assert_eq!(
+        slugs(t.app.db.action_links(e.id).await.unwrap()),
+        vec!["digital-skills-for-every-team", "digital-leaders-network"]
+    );
+
+    // From the programme's side: the project lists the statements, linked first, and links
+    // or unlinks one.
+    let register = t.app.db.register().await.unwrap();
+    let academy = register.project("digital-academy").unwrap().project.id;
+    let statements = format!("/admin/programme/projects/{academy}/statements");
+    let (status, html) = t.get_text(&format!("{statements}?find=practical")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("No statement links to this project yet"));
+    assert!(
+        html.contains(&format!("<option value=\"{action}\"")),
+        "the filter finds it"
+    );
+    let (_, html) = t
+        .get_text(&format!("{statements}?find=nothing-like-it"))
+        .await;
+    assert!(!html.contains(&format!("<option value=\"{action}\"")));
+    let csrf = t.csrf_token(&statements).await;
+    let statement = action.to_string();
+    let link = [
+        ("csrf_token", csrf.as_str()),
+        ("statement", &statement),
+        ("link", "yes"),
+    ];
+    assert_eq!(t.post_form(&statements, &link).await.status(), 303);
+    let missing = [
+        ("csrf_token", csrf.as_str()),
+        ("statement", "999999"),
+        ("link", "yes"),
+    ];
+    let r = t.post_form(&statements, &missing).await;
+    assert_eq!(
+        r.status(),
+        400,
+        "an unknown statement is refused with a message"
+    );
+    assert!(
+        slugs(t.app.db.action_links(e.id).await.unwrap()).contains(&"digital-academy".to_string())
+    );
+
+    // The API reads and writes the same statements, links included.
+    let analyst = t
+        .user_with_token("an@example.org", "community-services", Role::Analyst)
+        .await;
+    let list: Value = t
+        .client
+        .get(t.url("/api/v1/consultations/skills/actions"))
+        .bearer_auth(&analyst)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"][0]["links"].as_array().unwrap().len(), 3);
+    assert_eq!(list["items"][0]["theme"], theme.as_str());
+    let body = json!({"you_said": "You want time to learn", "we_did": "A learning afternoon each month",
+                      "theme": theme, "projects": ["digital-skills-self-assessment"]});
+    let r = t
+        .post_json(
+            "/api/v1/consultations/skills/actions",
+            Some(&analyst),
+            &body,
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(
+        created["links"][0]["slug"],
+        "digital-skills-self-assessment"
+    );
+    let bad = json!({"you_said": "x", "we_did": "y", "projects": ["no-such-project"]});
+    let r = t
+        .post_json("/api/v1/consultations/skills/actions", Some(&analyst), &bad)
+        .await;
+    assert_eq!(r.status(), 422);
+    let url = t.url(&format!(
+        "/api/v1/consultations/skills/actions/{}",
+        created["id"]
+    ));
+    let changed: Value = t
+        .client
+        .put(&url)
+        .bearer_auth(&analyst)
+        .json(&json!({"you_said": "You want time to learn", "we_did": "Done", "projects": []}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(changed["links"], json!([]));
+    let r = t
+        .client
+        .delete(&url)
+        .bearer_auth(&analyst)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = t
+        .client
+        .delete(&url)
+        .bearer_auth(&analyst)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    // Once the results are published, the project's page, its API and the download agree.
+    let csrf = t.csrf_token(&page).await;
+    let r = t
+        .post_form(
+            &format!("{page}/results"),
+            &[("csrf_token", &csrf), ("publish", "yes")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = t.get_text("/programme/projects/digital-academy").await;
+    let (direct, _) = html
+        .split_once("id=\"evidence-commitments\"")
+        .unwrap_or((&html, ""));
+    assert_eq!(
+        direct.matches("You asked for practical training").count(),
+        1
+    );
+    let api: Value = t
+        .get("/api/v1/programme/projects/digital-academy")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api["statements"]["direct"].as_array().unwrap().len(), 1);
+    assert!(
+        api["statements"]["direct"][0]["url"]
+            .as_str()
+            .unwrap()
+            .contains("/consultations/skills/results#theme-help-")
+    );
+    let self_assessment: Value = t
+        .get("/api/v1/programme/projects/digital-skills-self-assessment")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(self_assessment["statements"]["direct"], json!([]));
+    assert_eq!(
+        self_assessment["statements"]["through_commitments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let (_, csv) = t.get_text("/data/programme-projects.csv").await;
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let row = |slug: &str| -> Vec<String> {
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with(&format!("{slug},")))
+            .unwrap();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(line.as_bytes());
+        reader
+            .records()
+            .next()
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(row("digital-academy")[column("statements")], "1");
+    assert_eq!(
+        row("digital-skills-self-assessment")[column("statements")],
+        "0"
+    );
+    assert_eq!(
+        row("digital-skills-self-assessment")[column("statements_through_commitments")],
+        "1"
+    );
+}
+
+#[tokio::test]
+async fn a_new_analysis_keeps_the_reviewed_themes_and_what_cites_them() {
+    let t = spawn().await;
+    let e = skills_consultation(&t, 60).await;
+    let first = analyse(&t, e.id).await;
+    t.sign_in_admin().await;
+    let review = t.app.db.analysis(first).await.unwrap().review.unwrap();
+    assert!(
+        review.themes.len() >= 2,
+        "two subjects, two themes at least"
+    );
+    let (kept, other) = (review.themes[0].clone(), review.themes[1].clone());
+    let page = format!("/admin/analyses/{first}");
+    let csrf = t.csrf_token(&page).await;
+    let rename = [
+        ("csrf_token", csrf.as_str()),
+        ("action", "rename"),
+        ("theme", &kept.id),
+        ("label", "Learning that fits the job"),
+    ];
+    assert_eq!(
+        t.post_form(&format!("{page}/edit"), &rename).await.status(),
+        303
+    );
+    t.keep_machine_names(first).await;
+    let publish = |analysis: i64| {
+        let (t, csrf) = (&t, csrf.clone());
+        async move {
+            let path = format!("/admin/analyses/{analysis}/publish");
+            t.post_form(&path, &[("csrf_token", &csrf)]).await
+        }
+    };
+    assert_eq!(publish(first).await.status(), 303);
+    let admin = format!("/admin/consultations/{}", e.id);
+    for theme in [&kept, &other] {
+        let value = format!("{first}:{}", theme.id);
+        let said = format!("You said: {}", theme.id);
+        let fields = [
+            ("csrf_token", csrf.as_str()),
+            ("theme", &value),
+            ("you_said", &said),
+            ("we_did", "We acted"),
+        ];
+        assert_eq!(
+            t.post_form(&format!("{admin}/actions"), &fields)
+                .await
+                .status(),
+            303
+        );
+    }
+    let r = t
+        .post_form(
+            &format!("{admin}/results"),
+            &[("csrf_token", &csrf), ("publish", "yes")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+
+    // 50 more responses, and the analysis again.
+    respond(&t, 60..110).await;
+    let second = analyse(&t, e.id).await;
+    let fresh = t.app.db.analysis(second).await.unwrap().review.unwrap();
+    assert_eq!(fresh.continues, Some(first));
+    let found = fresh
+        .theme(&kept.id)
+        .expect("the renamed theme is found again, with its id");
+    assert_eq!(found.label, "Learning that fits the job", "and its name");
+    assert!(found.name_reviewed);
+    assert!(found.count > kept.count, "with the new responses in it");
+    let used = review.highest_theme_number();
+    for t in fresh
+        .themes
+        .iter()
+        .filter(|t| review.theme(&t.id).is_none())
+    {
+        let n: usize = t.id[1..].parse().unwrap();
+        assert!(n > used, "a new theme takes a new id, not {}", t.id);
+    }
+    let (_, html) = t.get_text(&format!("/admin/analyses/{second}")).await;
+    assert!(html.contains("continues the themes of"));
+    assert!(
+        html.contains(&format!("continued the themes of analysis {first}")),
+        "the change log says so"
+    );
+
+    // Nothing changes in public until it is published; then the statements follow their themes.
+    let (_, before) = t.get_text("/consultations/skills/results").await;
+    // The analyst merges the other theme away before publishing: its statement is flagged.
+    let csrf = t.csrf_token(&format!("/admin/analyses/{second}")).await;
+    if fresh.theme(&other.id).is_some() {
+        let merge = [
+            ("csrf_token", csrf.as_str()),
+            ("action", "merge"),
+            ("theme", &other.id),
+            ("into", &kept.id),
+        ];
+        assert_eq!(
+            t.post_form(&format!("/admin/analyses/{second}/edit"), &merge)
+                .await
+                .status(),
+            303
+        );
+    }
+    t.keep_machine_names(second).await;
+    assert_eq!(t.get_text("/consultations/skills/results").await.1, before);
+    assert_eq!(publish(second).await.status(), 303);
+    let actions = t.app.db.result_actions(e.id).await.unwrap();
+    let cites = |id: &str| {
+        actions
+            .iter()
+            .find(|a| a.theme_id.as_deref() == Some(id))
+            .unwrap()
+            .analysis_id
+    };
+    assert_eq!(
+        cites(&kept.id),
+        Some(second),
+        "the statement now cites the new analysis"
+    );
+    assert_eq!(
+        cites(&other.id),
+        Some(first),
+        "a theme not in the new analysis is not guessed"
+    );
+    let (_, html) = t.get_text(&admin).await;
+    assert_eq!(html.matches("Choose its theme again").count(), 1);
+    let (_, results) = t.get_text("/consultations/skills/results").await;
+    assert!(results.contains(&format!("href=\"#theme-help-{}\"", kept.id)));
+    assert!(results.contains(&format!("id=\"theme-help-{}\"", kept.id)));
 }

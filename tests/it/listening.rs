@@ -559,13 +559,23 @@ async fn an_analyst_runs_reviews_and_publishes_an_analysis() {
     assert!(html.contains("Waiting at the desk"));
     assert!(html.contains("renamed theme") && html.contains("marked campaign c1"));
 
-    // Publish the analysis, add a "you said, we did" linked to the theme, publish results.
-    let r = t
-        .post_form(
-            &format!("{page}/publish"),
-            &[("csrf_token", &csrf), ("publish", "yes")],
-        )
-        .await;
+    // Publishing is refused while a theme has the name the engine made and nobody checked
+    // it; once each is renamed or kept, publish, add a "you said, we did" linked to the
+    // theme, and publish the results.
+    let (publish, fields) = (format!("{page}/publish"), [("csrf_token", csrf.as_str())]);
+    let r = t.post_form(&publish, &fields).await;
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Check the name of every theme before publishing"),
+        "{html}"
+    );
+    assert!(
+        !html.contains(&format!("{} (“Waiting at the desk”)", themes[0])),
+        "a renamed theme is checked"
+    );
+    t.keep_machine_names(id).await;
+    let r = t.post_form(&publish, &fields).await;
     assert_eq!(r.status(), 303);
     let e = t.app.db.exercise_by_slug(&slug).await.unwrap();
     let admin_page = format!("/admin/consultations/{}", e.id);

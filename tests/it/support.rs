@@ -203,6 +203,31 @@ impl TestApp {
         let password = self.admin_password.clone();
         self.sign_in(townhall::demo::ADMIN_EMAIL, &password).await;
     }
+
+    /// Chooses "Keep this name" on the review page for every theme whose name the engine
+    /// made, as an analyst does before publishing; the viewer must be signed in.
+    pub async fn keep_machine_names(&self, analysis: i64) {
+        let page = format!("/admin/analyses/{analysis}");
+        let csrf = self.csrf_token(&page).await;
+        let review = self
+            .app
+            .db
+            .analysis(analysis)
+            .await
+            .unwrap()
+            .review
+            .unwrap();
+        for theme in review.unreviewed_names() {
+            let fields = [
+                ("csrf_token", csrf.as_str()),
+                ("action", "rename"),
+                ("theme", &theme.id),
+                ("label", &theme.label),
+            ];
+            let r = self.post_form(&format!("{page}/edit"), &fields).await;
+            assert_eq!(r.status(), 303, "keeping the name of {}", theme.id);
+        }
+    }
 }
 
 pub fn csrf_from(html: &str) -> String {

@@ -14,6 +14,8 @@ use crate::domain::exercise::{Definition, QuestionForm, QuestionType};
 use crate::domain::review::AnalysisStatus;
 use crate::domain::role::Role;
 use crate::domain::time::rfc3339;
+use crate::listening::statements::needs_theme_again;
+use crate::store::analyses::Analysis;
 use crate::store::exercises::Exercise;
 use crate::store::organisations::Organisation;
 use crate::web::error::form_status;
@@ -279,6 +281,22 @@ pub async fn show(State(app): State<App>, viewer: Viewer, Path(id): Path<i64>) -
     render_show(&app, &viewer, id, FieldErrors::new(), None).await
 }
 
+/// The themes a "you said" can cite: (`analysis:theme`, question id, name) for every theme
+/// of the exercise's finished analyses, newest analysis first.
+pub(super) fn analysed_themes(analyses: &[Analysis]) -> Vec<(String, String, String)> {
+    let done = analyses.iter().filter(|a| a.status == AnalysisStatus::Done);
+    let reviewed = done.filter_map(|a| a.review.as_ref().map(|r| (a, r)));
+    reviewed
+        .flat_map(|(a, r)| {
+            (r.themes.iter()).map(|t| {
+                let value = format!("{}:{}", a.id, t.id);
+                let name = format!("{} (analysis {})", t.label, a.id);
+                (value, a.question_id.clone(), name)
+            })
+        })
+        .collect()
+}
+
 /// Which form on the working page the errors belong to, with what was typed.
 #[derive(Serialize, Default)]
 pub(super) struct Attempt {
@@ -308,14 +326,16 @@ pub(super) async fn render_show(
     }
     let def = e.definition();
     let analyses = app.db.analyses_of(e.id).await?;
-    let mut themes: Vec<(String, String, String)> = Vec::new();
-    for a in analyses.iter().filter(|a| a.status == AnalysisStatus::Done) {
-        if let Some(r) = &a.review {
-            for t in r.themes.iter().cloned() {
-                themes.push((format!("{}:{}", a.id, t.id), a.question_id.clone(), t.label));
+    let links = app.db.action_links(e.id).await?;
+    let actions: Vec<_> = (app.db.result_actions(e.id).await?.into_iter())
+        .map(|a| {
+            context! {
+                needs_theme => needs_theme_again(&a, &analyses),
+                links => Serde(links.iter().filter(|l| l.action_id == a.id).collect::<Vec<_>>()),
+                action => Serde(a),
             }
-        }
-    }
+        })
+        .collect();
     let status = form_status(&errors);
     viewer.render_with_status(
         app,
@@ -328,8 +348,7 @@ pub(super) async fn render_show(
             responses => app.db.response_count(e.id).await?,
             evidence => app.db.evidence(e.id).await?.len(),
             analyses => Serde(analyses),
-            actions => Serde(app.db.result_actions(e.id).await?),
-            themes => Serde(themes),
+            actions,
             can_edit, can_analyse,
             mail_relay => app.mailer.is_some(),
             outbox => Serde(app.db.outbox_counts().await?),

@@ -285,10 +285,29 @@ pub async fn publish_analysis(
     CsrfForm(_): CsrfForm<PublishForm>,
 ) -> PageResult {
     let (user, e, a) = analysis_for(&app, &viewer, id).await?;
-    if a.status != AnalysisStatus::Done {
+    let Some(review) = a.review.filter(|_| a.status == AnalysisStatus::Done) else {
         return Err(PageError::BadRequest(
             "Only a finished analysis can be published.".into(),
         ));
+    };
+    let unchecked = review.unreviewed_names();
+    if let Some(first) = unchecked.first() {
+        let names: Vec<String> = (unchecked.iter().take(5))
+            .map(|t| format!("{} (“{}”)", t.id, t.label))
+            .collect();
+        let message = format!(
+            "Check the name of every theme before publishing: {} {} still {} the name the engine made ({}). Rename each, or choose “Keep this name”",
+            unchecked.len(),
+            if unchecked.len() == 1 {
+                "theme"
+            } else {
+                "themes"
+            },
+            if unchecked.len() == 1 { "has" } else { "have" },
+            names.join(", ")
+        );
+        let errors = FieldErrors::one(&format!("label-{}", first.id), message);
+        return render_review(&app, &viewer, id, None, errors).await;
     }
     app.db.publish_analysis(id, Some(user.id)).await?;
     app.db

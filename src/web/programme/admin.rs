@@ -13,7 +13,7 @@ use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
 use crate::web::programme::forms::{Choices, NotSaved, RegisterForm};
 use crate::web::viewer::{CsrfForm, SignedIn, Viewer};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -42,9 +42,102 @@ async fn form_page<F: RegisterForm>(
             fields => Serde(F::fields(choices, id.is_some())),
             values => Serde(form),
             errors => Serde(errors.iter().collect::<Vec<_>>()),
+            takes_statements => id.and_then(F::link_target).is_some(),
         },
         status,
     )
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct FindQuery {
+    find: String,
+}
+
+/// `GET /admin/programme/{commitments|projects}/{id}/statements`: the "you said, we did"
+/// statements linked to the row, and the others (those `find` matches) to link.
+pub async fn statements<F: RegisterForm>(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(q): Query<FindQuery>,
+) -> PageResult {
+    editor(&app, &viewer).await?;
+    let errors = FieldErrors::new();
+    statements_page::<F>(&app, &viewer, id, &q.find, errors).await
+}
+
+async fn statements_page<F: RegisterForm>(
+    app: &App,
+    viewer: &Viewer,
+    id: i64,
+    find: &str,
+    errors: FieldErrors,
+) -> PageResult {
+    let target = F::link_target(id).ok_or(PageError::NotFound)?;
+    let choices = Choices::load(app).await?;
+    let (_, name) = F::current(app, &choices, id).await?;
+    let (linked, others): (Vec<_>, Vec<_>) =
+        (app.db.statements_for(target).await?.into_iter()).partition(|(_, linked)| *linked);
+    let needle = find.trim().to_lowercase();
+    let matching = others.into_iter().map(|(s, _)| s).filter(|s| {
+        [&s.exercise_title, &s.you_said, &s.we_did]
+            .iter()
+            .any(|t| t.to_lowercase().contains(&needle))
+    });
+    let status = form_status(&errors);
+    viewer.render_with_status(
+        app,
+        "admin/programme_statements.html",
+        context! {
+            kind => F::PATH, noun => F::NOUN, id, name, find,
+            linked => Serde(linked.into_iter().map(|(s, _)| s).collect::<Vec<_>>()),
+            others => Serde(matching.collect::<Vec<_>>()),
+            errors => Serde(errors.iter().collect::<Vec<_>>()),
+        },
+        status,
+    )
+}
+
+#[derive(serde::Deserialize)]
+pub struct StatementLink {
+    statement: i64,
+    /// `yes` links, anything else unlinks.
+    #[serde(default)]
+    link: String,
+}
+
+/// `POST /admin/programme/{commitments|projects}/{id}/statements`: links a "you said, we
+/// did" statement to the row, or unlinks it.
+pub async fn link_statement<F: RegisterForm>(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<StatementLink>,
+) -> PageResult {
+    let user = editor(&app, &viewer).await?;
+    let target = F::link_target(id).ok_or(PageError::NotFound)?;
+    let choices = Choices::load(&app).await?;
+    let (_, name) = F::current(&app, &choices, id).await?;
+    let linked = form.link == "yes";
+    match app
+        .db
+        .set_statement_link(form.statement, target, linked)
+        .await
+    {
+        Err(StoreError::NotFound) => {
+            let errors = FieldErrors::one("statement", "Choose a statement from the list");
+            return statements_page::<F>(&app, &viewer, id, "", errors).await;
+        }
+        other => other?,
+    }
+    let what = if linked { "linked" } else { "unlinked" };
+    let detail = format!("{what} statement {}", form.statement);
+    (app.db)
+        .audit(Some(user.id), &detail, &name, "programme register")
+        .await?;
+    let back = format!("/admin/programme/{}/{id}/statements", F::PATH);
+    Ok(Redirect::to(&back).into_response())
 }
 
 /// `GET /admin/programme`: everything in the register, with links to edit it.

@@ -5,6 +5,7 @@ use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::programme::{Phase, Status};
 use crate::domain::time::iso_date;
+use crate::listening::Credit;
 use crate::store::programme::{ProjectView, Ref, Register};
 use crate::web::api::{ApiPath, ApiQuery, Items};
 use crate::web::error::{ApiError, ApiResult, ErrorBody};
@@ -46,6 +47,41 @@ pub struct ProgrammeProjectDetail {
     pub topics: Vec<String>,
     #[schema(inline)]
     pub updates: Vec<ProjectUpdate>,
+    /// What people told us that led to it, as its page lists it
+    pub statements: ProjectStatements,
+    /// The idea it started from
+    #[schema(required)]
+    pub idea: Option<ProjectCredit>,
+}
+
+/// The "you said, we did" statements on published results that credit a project.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectStatements {
+    /// Statements whose "we did" links to the project itself
+    pub direct: Vec<ProjectCredit>,
+    /// Statements linked only to a commitment the project delivers
+    pub through_commitments: Vec<ProjectCredit>,
+}
+
+/// A statement (or idea) credited on a project's page.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectCredit {
+    /// Where it was said, and what
+    pub title: String,
+    /// The theme on the results page (or the idea)
+    pub url: String,
+    /// The theme with its count, and what was done
+    pub text: String,
+}
+
+impl ProjectCredit {
+    fn new(base: &str, c: Credit) -> Self {
+        ProjectCredit {
+            title: c.title,
+            url: format!("{base}{}", c.href),
+            text: c.text,
+        }
+    }
 }
 
 /// A dated update on a project, with the phase and status it moved to (if any).
@@ -258,6 +294,12 @@ pub async fn project(
             status: u.status.map(|s| s.as_str().to_string()),
         })
         .collect();
+    let credited = crate::listening::project_evidence(&app, p.project.id).await?;
+    let credits = |c: Vec<Credit>| {
+        c.into_iter()
+            .map(|c| ProjectCredit::new(&base, c))
+            .collect()
+    };
     Ok(Json(ProgrammeProjectDetail {
         project: project_summary(&base, p),
         summary: p.project.summary.clone(),
@@ -268,6 +310,11 @@ pub async fn project(
         themes: slugs(&p.themes),
         topics: slugs(&p.topics),
         updates,
+        statements: ProjectStatements {
+            direct: credits(credited.direct),
+            through_commitments: credits(credited.through_commitments),
+        },
+        idea: credited.idea.map(|c| ProjectCredit::new(&base, c)),
     }))
 }
 

@@ -4,6 +4,7 @@
 
 use crate::App;
 use crate::domain::FieldErrors;
+use crate::domain::chain::LinkTarget;
 use crate::domain::programme::{
     CaseStudyInput, CommitmentInput, Phase, ProjectInput, Status, StrategyInput, ThemeInput,
     UpdateInput,
@@ -200,6 +201,11 @@ pub trait RegisterForm: DeserializeOwned + Serialize + Default + Send + Sync + '
         id: i64,
     ) -> impl Future<Output = Result<(Self, String), PageError>> + Send;
 
+    /// What "you said, we did" statements can link to in row `id`, for the kinds they can.
+    fn link_target(_id: i64) -> Option<LinkTarget> {
+        None
+    }
+
     /// Checks the form and saves row `id` (a new one for `None`).
     fn save(
         &self,
@@ -375,6 +381,10 @@ impl RegisterForm for CommitmentForm {
     const NOUN: &'static str = "commitment";
     const ROW: RowKind = RowKind::Commitment;
 
+    fn link_target(id: i64) -> Option<LinkTarget> {
+        Some(LinkTarget::Commitment(id))
+    }
+
     fn fields(c: &Choices, _: bool) -> Vec<Field> {
         let action_ref = "Reference of the external action it answers (optional)";
         let order = "Commitments are listed in this order under their theme.";
@@ -418,6 +428,10 @@ impl RegisterForm for ProjectInput {
     const PATH: &'static str = "projects";
     const NOUN: &'static str = "project";
     const ROW: RowKind = RowKind::Project;
+
+    fn link_target(id: i64) -> Option<LinkTarget> {
+        Some(LinkTarget::Project(id))
+    }
 
     fn fields(c: &Choices, _: bool) -> Vec<Field> {
         let commitments = c.register.commitments.iter();

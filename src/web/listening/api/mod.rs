@@ -24,6 +24,7 @@ use axum::response::IntoResponse;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
+pub mod statements;
 mod types;
 pub use types::*;
 

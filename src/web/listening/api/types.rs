@@ -273,6 +273,7 @@ impl From<Review> for AnalysisResult {
             segment_of: _,
             meta,
             theme_numbers_used: _,
+            continues: _,
         } = r;
         AnalysisResult {
             responses,
