@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+pub mod calendar;
 mod results;
 pub mod statements;
 

@@ -177,7 +177,8 @@ fn publishing_routes() -> Router<App> {
 /// Consultations, surveys and reviews in public.
 fn listening_routes() -> Router<App> {
     Router::new()
-        .route("/consultations", get(listening::public::index))
+        .route("/consultations", get(listening::calendar::index))
+        .route("/consultations/feed.atom", get(listening::calendar::feed))
         .route("/consultations/{slug}", get(listening::public::show))
         .route(
             "/consultations/{slug}/respond",

@@ -1255,3 +1255,121 @@ async fn the_response_limit_counts_forwarded_addresses_behind_a_trusted_proxy() 
         "the limit holds per forwarded address"
     );
 }
+
+#[tokio::test]
+async fn readers_follow_consultations_opening_and_closing_by_feed_and_list() {
+    let t = spawn().await;
+    let editor = t
+        .user_with_token("ed@example.org", "community-services", Role::Editor)
+        .await;
+    let agency = t
+        .user_with_token("ag@example.org", "national-records-agency", Role::Editor)
+        .await;
+    let exercise = |org: &str, title: &str, opens: &str, closes: &str| {
+        json!({"organisation": org, "title": title, "opens_at": opens, "closes_at": closes,
+               "questions": [{"id": "q", "type": "text", "title": "Tell us", "required": true}]})
+    };
+    for (token, def) in [
+        (
+            &editor,
+            exercise(
+                "community-services",
+                "Bus routes",
+                "2020-01-01",
+                "2020-03-01",
+            ),
+        ),
+        (
+            &editor,
+            exercise(
+                "community-services",
+                "Library hours",
+                "2020-01-01",
+                "2099-01-01",
+            ),
+        ),
+        (
+            &editor,
+            exercise(
+                "community-services",
+                "Parks plan",
+                "2098-01-01",
+                "2099-01-01",
+            ),
+        ),
+        (
+            &agency,
+            exercise(
+                "national-records-agency",
+                "Archive access",
+                "2020-01-01",
+                "2099-01-01",
+            ),
+        ),
+    ] {
+        let r = t
+            .post_json("/api/v1/consultations", Some(token), &def)
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+    let buses = t.app.db.exercise_by_slug("bus-routes").await.unwrap();
+    t.app
+        .db
+        .set_results_published(buses.id, true)
+        .await
+        .unwrap();
+
+    let r = t.get("/consultations/feed.atom").await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/atom+xml")
+    );
+    let feed = feed_rs::parser::parse(r.bytes().await.unwrap().as_ref()).unwrap();
+    let titles: Vec<String> = feed
+        .entries
+        .iter()
+        .map(|e| e.title.as_ref().unwrap().content.clone())
+        .collect();
+    for expected in [
+        "Results published: Bus routes",
+        "Closed: Bus routes",
+        "Open until 1 January 2099: Library hours",
+        "Opens 1 January 2098: Parks plan",
+        "Open until 1 January 2099: Archive access",
+    ] {
+        assert!(
+            titles.iter().any(|t| t == expected),
+            "{expected} in {titles:?}"
+        );
+    }
+    assert_eq!(titles[0], "Results published: Bus routes", "newest first");
+    let ids: std::collections::BTreeSet<&str> =
+        feed.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids.len(), feed.entries.len(), "every entry has its own id");
+
+    // One organisation's feed and list have only its own.
+    let (status, xml) = t
+        .get_text("/consultations/feed.atom?organisation=national-records-agency")
+        .await;
+    assert_eq!(status, 200);
+    assert!(xml.contains("Archive access") && !xml.contains("Library hours"));
+    let (status, html) = t
+        .get_text("/consultations?organisation=community-services")
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Library hours")
+            && html.contains("Parks plan")
+            && !html.contains("Archive access")
+    );
+    assert!(html.contains("href=\"/consultations/feed.atom?organisation=community-services\""));
+    let (_, org) = t.get_text("/organisations/community-services").await;
+    assert!(org.contains("href=\"/consultations/feed.atom?organisation=community-services\""));
+    assert_eq!(
+        t.get("/consultations?organisation=nobody").await.status(),
+        404
+    );
+}

@@ -1,5 +1,6 @@
 pub mod admin;
 pub mod api;
+pub mod calendar;
 pub mod evidence;
 pub mod public;
 pub mod questions;

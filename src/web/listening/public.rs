@@ -8,7 +8,6 @@
 
 use crate::App;
 use crate::domain::FieldErrors;
-use crate::domain::WindowState;
 use crate::domain::exercise::{Definition, Question, QuestionType, scale_label};
 use crate::listening::{self, Refusal, Submission};
 use crate::store::exercises::Exercise;
@@ -22,26 +21,6 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::Serialize;
 use serde_json::{Map, Value};
-
-/// `GET /consultations`: open, upcoming and closed exercises.
-pub async fn index(State(app): State<App>, viewer: Viewer) -> PageResult {
-    let now = crate::store::now();
-    let all = app.db.public_exercises(None, None).await?;
-    let (mut open, mut upcoming, mut closed) = (vec![], vec![], vec![]);
-    for e in all {
-        match e.state(now) {
-            WindowState::Open => open.push(e),
-            WindowState::Upcoming => upcoming.push(e),
-            WindowState::Closed => closed.push(e),
-        }
-    }
-    open.sort_by_key(|e| e.closes_at);
-    viewer.render(
-        &app,
-        "consultations/index.html",
-        context! { open => Serde(open), upcoming => Serde(upcoming), closed => Serde(closed) },
-    )
-}
 
 async fn published(app: &App, slug: &str) -> PageResult<Exercise> {
     let e = app.db.exercise_by_slug(slug).await?;
