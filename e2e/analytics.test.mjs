@@ -25,7 +25,7 @@ test('the analytics dashboard, a period, a wrong date and the CSV', async (t) =>
     const main = await page.locator('main').innerText()
     assert.match(main, /The most visited page ever is \//)
     assert.match(main, /www\.search\.example/, 'referring sites')
-    assert.equal(await page.locator('#trend svg').count(), 1, 'a trend chart')
+    assert.equal(await page.locator('#trend .app-chart').count(), 1, 'a trend chart')
     assert.equal(await page.locator('#trend table tbody tr').count(), 30, 'with a row per day')
 
     await page.getByLabel('From').fill('2026-02-30')

@@ -18,7 +18,8 @@ for (const filter of document.querySelectorAll('[data-module="app-filter"]')) {
     for (const item of target.querySelectorAll('.govuk-checkboxes__item')) {
       const box = item.querySelector('input')
       const matches = item.textContent.toLowerCase().includes(query) || box.value.includes(query)
-      item.hidden = !(matches || box.checked)
+      // GOV.UK's items are display: flex, which would win over the hidden attribute.
+      item.classList.toggle('govuk-!-display-none', !(matches || box.checked))
     }
   })
 }
