@@ -179,12 +179,13 @@ pub(super) fn nice_label(keywords: &[String]) -> Option<String> {
             "Getting a GP appointment"
         } else if has("librar") {
             "Library opening hours"
+        } else if has("recycl") || has("bin") || has("tipping") {
+            // Before cycling: "recycling" contains "cycl".
+            "Recycling and bin collections"
         } else if has("pothol") || has("cycl") || has("road") {
             "Roads, potholes and cycle lanes"
         } else if has("council tax") || has("budget") || has("tax") {
             "Council tax and the budget"
-        } else if has("recycl") || has("bin") {
-            "Recycling and bin collections"
         } else if has("care") {
             "Care for older people"
         } else if has("hous") {

@@ -148,6 +148,58 @@ pub fn project_from_idea(
     }
 }
 
+/// Votes for one idea arriving this close together may be one person or a group at work,
+/// whatever their addresses: [`bursts`] reports them for a moderator to look at.
+pub const BURST_WINDOW_SECS: i64 = 10 * 60;
+/// How many votes within [`BURST_WINDOW_SECS`] make a burst.
+pub const BURST_VOTES: usize = 10;
+
+/// Many votes for one idea in a short time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Burst {
+    pub idea_id: i64,
+    /// The first and last vote of the burst.
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub votes: usize,
+}
+
+/// The bursts among `votes` (idea id, when): for each idea, every run of at least
+/// [`BURST_VOTES`] votes in which each vote came within [`BURST_WINDOW_SECS`] of the vote
+/// [`BURST_VOTES`] − 1 places before it, so one long stampede is one burst, not many.
+pub fn bursts(votes: &[(i64, Timestamp)]) -> Vec<Burst> {
+    let mut by_idea: std::collections::BTreeMap<i64, Vec<Timestamp>> = Default::default();
+    for (idea, at) in votes {
+        by_idea.entry(*idea).or_default().push(*at);
+    }
+    let mut found = Vec::new();
+    for (idea_id, mut times) in by_idea {
+        times.sort();
+        let crowded = |i: usize| {
+            i + 1 >= BURST_VOTES && times[i] - times[i + 1 - BURST_VOTES] <= BURST_WINDOW_SECS
+        };
+        let mut i = 0;
+        while i < times.len() {
+            if !crowded(i) {
+                i += 1;
+                continue;
+            }
+            let start = i + 1 - BURST_VOTES;
+            while i + 1 < times.len() && crowded(i + 1) {
+                i += 1;
+            }
+            found.push(Burst {
+                idea_id,
+                from: times[start],
+                to: times[i],
+                votes: i + 1 - start,
+            });
+            i += 1;
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +214,23 @@ mod tests {
         let long = "a".repeat(90);
         let p = project_from_idea(&long, "", 3, day, |s| s == "a".repeat(80));
         assert_eq!(p.slug.as_str(), format!("{}-2", "a".repeat(78)));
+    }
+
+    #[test]
+    fn a_burst_is_many_votes_for_one_idea_in_minutes() {
+        let t = |secs: i64| Timestamp::from(1_000_000 + secs);
+        // Idea 1: a vote an hour (no burst), then 25 votes a few seconds apart.
+        let mut votes: Vec<(i64, Timestamp)> = (0..5).map(|h| (1, t(h * 3600))).collect();
+        votes.extend((0..25).map(|i| (1, t(20_000 + i * 7))));
+        // Idea 2: nine votes in a minute is not a burst.
+        votes.extend((0..9).map(|i| (2, t(i * 5))));
+        let found = bursts(&votes);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].idea_id, 1);
+        assert_eq!(found[0].votes, 25);
+        assert_eq!(
+            (found[0].from, found[0].to),
+            (t(20_000), t(20_000 + 24 * 7))
+        );
     }
 }

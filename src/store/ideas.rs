@@ -19,6 +19,8 @@ pub struct Challenge {
     pub criteria: Json<Vec<String>>,
     pub opens_at: Timestamp,
     pub closes_at: Timestamp,
+    /// A vote counts once confirmed from an email address, one per address per idea.
+    pub votes_need_email: bool,
 }
 
 impl Challenge {
@@ -56,6 +58,24 @@ pub struct Idea {
     pub scorers: i64,
 }
 
+/// A vote waiting to be confirmed from an email address.
+pub struct PendingVote<'a> {
+    pub idea_id: i64,
+    /// The hash of the token in the link sent.
+    pub token_hash: &'a str,
+    /// Who votes: a hash of the email address, the same for every idea of the challenge.
+    pub voter: &'a str,
+    /// The hash of the address it came from, for the per-address limit.
+    pub address: &'a str,
+}
+
+/// The message that asks for a vote to be confirmed.
+pub struct OutgoingVoteMail<'a> {
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+}
+
 /// What became of a vote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Vote {
@@ -68,7 +88,8 @@ pub enum Vote {
 
 const SELECT_CHALLENGE: &str = "SELECT c.id, c.organisation_id, o.name AS organisation_name,
                                                         c.slug, c.title, c.summary,
-                                c.criteria, c.opens_at, c.closes_at FROM challenges c JOIN
+                                c.criteria, c.opens_at, c.closes_at, c.votes_need_email
+                                FROM challenges c JOIN
                                 organisations o ON o.id =
                                 c.organisation_id ";
 
@@ -242,6 +263,85 @@ impl Db {
             tx.commit().await?;
             Ok(outcome)
         })
+    }
+
+    /// Whether the challenge's votes must be confirmed from an email address.
+    pub async fn set_votes_need_email(&self, challenge_id: i64, need: bool) -> StoreResult<()> {
+        let n = write!(self, |pool| sqlx::query(
+            "UPDATE challenges SET votes_need_email = $1 WHERE id = $2"
+        )
+        .bind(need)
+        .bind(challenge_id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        found(n)
+    }
+
+    /// Keeps a vote waiting for its confirmation, with the message that carries the link, in
+    /// one transaction: the vote is stored only with its way to be confirmed.
+    pub async fn ask_vote_confirmation(
+        &self,
+        pending: &PendingVote<'_>,
+        mail: &OutgoingVoteMail<'_>,
+    ) -> StoreResult<()> {
+        let t = now();
+        write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO vote_confirmations (token_hash, idea_id, voter, address, created_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(pending.token_hash)
+            .bind(pending.idea_id)
+            .bind(pending.voter)
+            .bind(pending.address)
+            .bind(t)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO outbox (recipient, subject, body, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(mail.recipient)
+            .bind(mail.subject)
+            .bind(mail.body)
+            .bind(t)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Takes a vote confirmation by its token's hash, if it was asked for within
+    /// `valid_secs`: it works once. Returns (idea id, voter, address).
+    pub async fn take_vote_confirmation(
+        &self,
+        token_hash: &str,
+        valid_secs: i64,
+    ) -> StoreResult<Option<(i64, String, String)>> {
+        let since = now() - valid_secs;
+        Ok(write!(self, |pool| sqlx::query_as(
+            "DELETE FROM vote_confirmations WHERE token_hash = $1 AND created_at >= $2
+             RETURNING idea_id, voter, address"
+        )
+        .bind(token_hash)
+        .bind(since)
+        .fetch_optional(pool)
+        .await)?)
+    }
+
+    /// Every counted vote of a challenge: (idea id, when), for finding bursts.
+    pub async fn vote_times(&self, challenge_id: i64) -> StoreResult<Vec<(i64, Timestamp)>> {
+        Ok(read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT v.idea_id, v.voted_at FROM idea_votes v JOIN ideas i ON i.id = v.idea_id
+                  WHERE i.challenge_id = $1",
+            )
+            .bind(challenge_id)
+            .fetch_all(pool)
+            .await
+        })?)
     }
 
     /// The ideas this voter has voted for, among a challenge's.

@@ -309,6 +309,14 @@ fn ideas_routes() -> Router<App> {
         )
         .route("/ideas/{challenge}/{idea}/vote", post(ideas::public::vote))
         .route(
+            "/ideas/{challenge}/confirm-vote",
+            get(ideas::email_votes::confirm_page).post(ideas::email_votes::confirm),
+        )
+        .route(
+            "/admin/ideas/{challenge}/voting",
+            post(ideas::admin::set_voting),
+        )
+        .route(
             "/admin/ideas",
             get(ideas::admin::admin_list).post(ideas::admin::create_challenge),
         )

@@ -2,7 +2,7 @@
 //! project → where the project stands; and a shortlisted idea → the project it became. No
 //! link is ever left dangling.
 
-use crate::support::spawn;
+use crate::support::{csrf_from, spawn};
 use serde_json::{Value, json};
 use townhall::domain::role::Role;
 
@@ -218,6 +218,30 @@ async fn votes_from_one_address_count_as_the_setting_says() {
         admin.contains("19 refused"),
         "the moderator sees the refusals"
     );
+    assert!(!admin.contains("Bursts of votes"), "one vote is no burst");
+}
+
+#[tokio::test]
+async fn the_moderator_sees_bursts_of_votes_from_many_addresses() {
+    let t = crate::support::spawn_with(|c| c.votes_per_address = 100).await;
+    let idea = open_challenge_with_an_idea(&t).await;
+    let approved = townhall::domain::idea::IdeaStatus::Approved;
+    t.app.db.decide_idea(idea, approved, None).await.unwrap();
+    // Twelve votes in a few seconds, as a group with a link shared among them would give.
+    for n in 0..12 {
+        let address = format!("address-{n}");
+        let vote = t
+            .app
+            .db
+            .vote(idea, &format!("voter-{n}"), &address, 1)
+            .await
+            .unwrap();
+        assert_eq!(vote, townhall::store::ideas::Vote::Counted);
+    }
+    t.sign_in_admin().await;
+    let (_, admin) = t.get_text("/admin/ideas/ideas").await;
+    assert!(admin.contains("Bursts of votes"), "{admin}");
+    assert!(admin.contains("12 votes for “"));
 }
 
 /// An open challenge "ideas" with one idea waiting for moderation; returns the idea's id.
@@ -696,4 +720,94 @@ async fn a_new_analysis_keeps_the_reviewed_themes_and_what_cites_them() {
     let (_, results) = t.get_text("/consultations/skills/results").await;
     assert!(results.contains(&format!("href=\"#theme-help-{}\"", kept.id)));
     assert!(results.contains(&format!("id=\"theme-help-{}\"", kept.id)));
+}
+
+#[tokio::test]
+async fn a_challenge_can_count_votes_confirmed_by_email_once_per_address() {
+    let t = spawn().await;
+    let idea = open_challenge_with_an_idea(&t).await;
+    let approved = townhall::domain::idea::IdeaStatus::Approved;
+    t.app.db.decide_idea(idea, approved, None).await.unwrap();
+    t.sign_in_admin().await;
+    let csrf = t.csrf_token("/admin/ideas/ideas").await;
+    let r = t
+        .post_form(
+            "/admin/ideas/ideas/voting",
+            &[("csrf_token", &csrf), ("need_email", "yes")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+
+    let voter = crate::support::TestApp::handle(&t);
+    let (_, page) = voter.get_text("/ideas/ideas").await;
+    assert!(page.contains("To vote you give an email address"));
+    let csrf = csrf_from(&page);
+    let vote = format!("/ideas/ideas/{idea}/vote");
+    let r = voter.post_form(&vote, &[("csrf_token", &csrf)]).await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Confirm your vote by email")
+    );
+    let with = |email: &'static str| {
+        [
+            ("csrf_token", csrf.clone()),
+            ("step", "email".into()),
+            ("email", email.into()),
+        ]
+    };
+    let r = voter
+        .post_form(
+            &vote,
+            &with("not an address")
+                .each_ref()
+                .map(|(k, v)| (*k, v.as_str())),
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+
+    // Each confirmation counts once; the same address confirming again adds nothing.
+    let confirm = |email: &'static str| {
+        let (t, voter, vote, fields) = (&t, &voter, vote.clone(), with(email));
+        async move {
+            let fields = fields.each_ref().map(|(k, v)| (*k, v.as_str()));
+            let r = voter.post_form(&vote, &fields).await;
+            assert_eq!(r.status(), 200);
+            assert!(r.text().await.unwrap().contains("Check your email"));
+            let outbox = t.app.db.outbox(100).await.unwrap();
+            let (_, _, _, body) = outbox
+                .iter()
+                .rev()
+                .find(|m| m.1 == email)
+                .expect("a message with the link");
+            let link = body
+                .lines()
+                .find(|l| l.contains("/confirm-vote?token="))
+                .unwrap();
+            let path = &link[link.find("/ideas/").unwrap()..];
+            // Opened in the mail client's browser: a page with a button, then the vote.
+            let reader = crate::support::TestApp::handle(t);
+            let (status, html) = reader.get_text(path).await;
+            assert_eq!(status, 200);
+            let token = path.split("token=").nth(1).unwrap();
+            let fields = [
+                ("csrf_token", csrf_from(&html)),
+                ("token", token.to_string()),
+            ];
+            let fields = fields.each_ref().map(|(k, v)| (*k, v.as_str()));
+            let r = reader.post_form("/ideas/ideas/confirm-vote", &fields).await;
+            assert_eq!(r.status(), 303);
+            let again = reader.post_form("/ideas/ideas/confirm-vote", &fields).await;
+            assert_eq!(again.status(), 400, "a link works once");
+        }
+    };
+    let votes = || async { t.app.db.idea(idea).await.unwrap().votes };
+    confirm("kim@example.org").await;
+    assert_eq!(votes().await, 1);
+    confirm("kim@example.org").await;
+    assert_eq!(votes().await, 1, "one vote per address per idea");
+    confirm("sam@example.org").await;
+    assert_eq!(votes().await, 2);
 }

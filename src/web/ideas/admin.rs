@@ -144,8 +144,38 @@ pub async fn admin_challenge(
             pending => Serde(app.db.ideas(c.id, &[IdeaStatus::Pending]).await?),
             ideas => Serde(app.db.ideas(c.id, IdeaStatus::PUBLIC).await?),
             rejected => Serde(app.db.ideas(c.id, &[IdeaStatus::Rejected]).await?),
+            bursts => Serde(crate::domain::idea::bursts(&app.db.vote_times(c.id).await?)),
+            burst_minutes => crate::domain::idea::BURST_WINDOW_SECS / 60,
         },
     )
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct VotingForm {
+    /// `yes`: votes count once confirmed from an email address.
+    need_email: String,
+}
+
+/// `POST /admin/ideas/{challenge}/voting` (moderator): whether votes need a confirmed email.
+pub async fn set_voting(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<VotingForm>,
+) -> PageResult {
+    let c = app.db.challenge_by_slug(&slug).await?;
+    let (user, moderator, _) = roles_for(&app, &viewer, &c).await?;
+    if !moderator {
+        return Err(PageError::Forbidden);
+    }
+    let need = form.need_email == "yes";
+    app.db.set_votes_need_email(c.id, need).await?;
+    let detail = if need { "by email" } else { "by browser" };
+    (app.db)
+        .audit(Some(user), "challenge.voting", &slug, detail)
+        .await?;
+    Ok(Redirect::to(&format!("/admin/ideas/{slug}#voting")).into_response())
 }
 
 /// `POST /admin/ideas/{challenge}/{idea}/decide`: approve, reject with a reason, shortlist

@@ -3,7 +3,8 @@
 //!
 //! A vote is keyed by the browser's own cookie (hashed), or the user when signed in; one address
 //! gives one idea at most `--votes-per-address` votes (fresh cookies do not make more), and
-//! votes from one address are rate limited; a browser that refuses cookies cannot vote.
+//! votes from one address are rate limited; a browser that refuses cookies cannot vote. A
+//! challenge can instead ask for votes confirmed by email (`email_votes.rs`).
 
 use crate::App;
 use crate::domain::FieldErrors;
@@ -12,9 +13,10 @@ use crate::ideas::{self, IDEA_WINDOW_SECS, IdeaRefusal, NewIdea};
 use crate::store::ideas::{Challenge, Vote};
 use crate::web::client_ip::ClientIp;
 use crate::web::error::{PageError, PageResult};
+use crate::web::ideas::email_votes::{self, VoteForm};
 use crate::web::viewer::{CsrfForm, Viewer};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use minijinja::value::Serde;
@@ -139,17 +141,15 @@ pub async fn vote(
     State(app): State<App>,
     viewer: Viewer,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     Path((slug, id)): Path<(String, i64)>,
-    CsrfForm(_): CsrfForm<IdeaForm>,
+    CsrfForm(form): CsrfForm<VoteForm>,
 ) -> PageResult {
     let c = app.db.challenge_by_slug(&slug).await?;
     let idea = app.db.idea(id).await?;
     if idea.challenge_id != c.id || !idea.status.is_public() {
         return Err(PageError::NotFound);
     }
-    let Some(voter) = voter(&viewer) else {
-        return Err(PageError::BadRequest("To vote, let this site keep its cookie (it only remembers your votes), then reload the page and vote again.".into()));
-    };
     if !c.is_open(crate::store::now()) {
         return Err(PageError::BadRequest(
             "Voting on this challenge has closed.".into(),
@@ -167,6 +167,12 @@ pub async fn vote(
     }
     // Kept as a hash, per challenge: enough to count votes from one address, not to say whose.
     let address = crate::auth::token_hash(&format!("vote:{}:{ip}", c.id));
+    if c.votes_need_email {
+        return email_votes::ask(&app, &viewer, &headers, (&c, &idea), &form, &address).await;
+    }
+    let Some(voter) = voter(&viewer) else {
+        return Err(PageError::BadRequest("To vote, let this site keep its cookie (it only remembers your votes), then reload the page and vote again.".into()));
+    };
     let per_address = i64::from(app.config.votes_per_address);
     match app.db.vote(id, &voter, &address, per_address).await? {
         Vote::Counted | Vote::Already => {
