@@ -6,6 +6,10 @@ use crate::domain::chain::{LinkTarget, NewAction};
 use crate::domain::programme::{Phase, Status};
 use serde::Serialize;
 
+/// One link of a statement: (statement, commitment or null, project or null).
+const INSERT_LINK: &str =
+    "INSERT INTO result_action_links (action_id, commitment_id, project_id) VALUES ($1, $2, $3)";
+
 /// A "you said, we did" statement of an exercise's results.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ResultAction {
@@ -137,15 +141,12 @@ impl Db {
                     .chain(action.project_ids.iter().map(|p| LinkTarget::Project(*p)));
                 for target in targets {
                     let (commitment, project) = target.columns();
-                    sqlx::query(
-                        "INSERT INTO result_action_links (action_id, commitment_id, project_id)
-                         VALUES ($1, $2, $3)",
-                    )
-                    .bind(id)
-                    .bind(commitment)
-                    .bind(project)
-                    .execute(&mut *tx)
-                    .await?;
+                    sqlx::query(INSERT_LINK)
+                        .bind(id)
+                        .bind(commitment)
+                        .bind(project)
+                        .execute(&mut *tx)
+                        .await?;
                 }
             }
             tx.commit().await?;
@@ -195,15 +196,12 @@ impl Db {
             .execute(&mut *tx)
             .await?;
             if linked {
-                sqlx::query(
-                    "INSERT INTO result_action_links (action_id, commitment_id, project_id)
-                     VALUES ($1, $2, $3)",
-                )
-                .bind(action_id)
-                .bind(commitment)
-                .bind(project)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(INSERT_LINK)
+                    .bind(action_id)
+                    .bind(commitment)
+                    .bind(project)
+                    .execute(&mut *tx)
+                    .await?;
             }
             tx.commit().await?;
         });
