@@ -109,10 +109,6 @@ pub struct ServeArgs {
     /// Offices behind one proxy share an address, so keep it generous.
     #[arg(long, env = "TOWNHALL_RESPONSES_PER_ADDRESS", default_value_t = 300)]
     pub responses_per_address: u32,
-    /// Milliseconds the hub's content and published results are reused before they are read
-    /// again (0: never reuse).
-    #[arg(long, env = "TOWNHALL_PAGE_CACHE_MS", default_value_t = 1000)]
-    pub page_cache_ms: u64,
     /// Reverse proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For
     /// header gives the client's address; without this the TCP peer is the client.
     #[arg(long, env = "TOWNHALL_TRUSTED_PROXIES", default_value = "")]
@@ -362,7 +358,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         secure_cookies: args.secure_cookies,
         responses_per_address: args.responses_per_address,
         votes_per_address: args.votes_per_address,
-        page_cache: std::time::Duration::from_millis(args.page_cache_ms),
         trusted_proxies,
         analytics: args.analytics,
         scheduler_interval: Some(std::time::Duration::from_secs(args.scheduler_interval_secs)),

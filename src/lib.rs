@@ -48,9 +48,6 @@ pub struct Config {
     /// How often the feed scheduler looks for due subscriptions; `None`: this node does not
     /// fetch feeds on a schedule (tests that drive `jobs::syndication::run_due` themselves).
     pub scheduler_interval: Option<std::time::Duration>,
-    /// How long the hub's content and published results are reused before they are read
-    /// again (zero: every time).
-    pub page_cache: std::time::Duration,
     /// The mail relay for receipts (`smtp://…`, `smtps://…`); `None`: messages wait in the
     /// outbox.
     pub smtp_url: Option<String>,
@@ -78,7 +75,6 @@ impl Config {
             trusted_proxies: Default::default(),
             analytics: true,
             scheduler_interval: Some(jobs::syndication::SCHEDULER_TICK),
-            page_cache: std::time::Duration::from_secs(1),
             smtp_url: None,
             mail_from: "Townhall <no-reply@localhost>".into(),
             public_url: None,
@@ -111,18 +107,19 @@ pub struct AppState {
     pub mailer: Option<jobs::mail::Mailer>,
     /// Where page views go (`None` when analytics is off).
     pub analytics: Option<analytics::Recorder>,
-    /// The hub page's content, shared by every visitor for `Config::page_cache`.
-    pub hub_cache: cache::TtlCache<(), minijinja::Value>,
+    /// The hub page's content, shared by every visitor until something on it changes
+    /// (`cache::Shared`).
+    pub hub_cache: cache::Shared<(), minijinja::Value>,
     /// A published post's page content by slug, shared the same way.
-    pub post_cache: cache::TtlCache<String, minijinja::Value>,
+    pub post_cache: cache::Shared<String, minijinja::Value>,
     /// A published post's whole page as a visitor who is not signed in gets it, by slug:
     /// the parts between the places where their own form token goes.
-    pub post_pages: cache::TtlCache<String, Arc<Vec<String>>>,
+    pub post_pages: cache::Shared<String, Arc<Vec<String>>>,
     /// Stands for the visitor's CSRF token in a page rendered once for every visitor (random
     /// for each process, so no text on the page can contain it).
     pub csrf_placeholder: String,
     /// Published results by exercise, shared the same way.
-    pub results_cache: cache::TtlCache<i64, std::sync::Arc<listening::Results>>,
+    pub results_cache: cache::Shared<i64, std::sync::Arc<listening::Results>>,
 }
 
 impl App {
@@ -159,15 +156,6 @@ impl App {
         })))
     }
 
-    /// Forgets the posts' pages (and the hub, which lists posts) kept on this node, after a
-    /// change to a post, its comments or the comments setting, so that whoever made it sees
-    /// it at once. Other nodes see it within `Config::page_cache`.
-    pub fn posts_changed(&self) {
-        self.post_cache.clear();
-        self.post_pages.clear();
-        self.hub_cache.clear();
-    }
-
     /// Serves the site on `listener` until Ctrl-C or SIGTERM, then finishes open requests.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
         // `townhall restore` refuses to replace a SQLite database while this is held.
@@ -178,6 +166,7 @@ impl App {
             .scheduler_interval
             .map(|every| jobs::syndication::spawn_scheduler(self.clone(), every));
         let analyses = jobs::analysis::spawn_worker(self.clone());
+        let versions = spawn_version_watch(db.clone());
         let mail = match &self.mailer {
             Some(mailer) => Some(jobs::mail::spawn_worker(db.clone(), mailer.clone())),
             None => {
@@ -199,6 +188,7 @@ impl App {
             scheduler.abort();
         }
         analyses.abort();
+        versions.abort();
         if let Some(mail) = mail {
             mail.abort();
         }
@@ -234,4 +224,17 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
+}
+
+/// Reads the content versions other nodes raised, every `store::versions::POLL`, so that
+/// pages this node keeps are dropped within that time of a change made elsewhere.
+fn spawn_version_watch(db: store::Db) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = db.catch_up().await {
+                tracing::warn!(error = %e, "could not read the content versions");
+            }
+            tokio::time::sleep(store::versions::POLL).await;
+        }
+    })
 }

@@ -44,7 +44,6 @@ pub async fn decide_comment(
         .db
         .decide_comment(comment.id, decision, reason, moderator)
         .await;
-    app.posts_changed();
     decided?;
     let action = match decision {
         Decision::Approve => "approved comment",

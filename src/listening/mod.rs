@@ -199,10 +199,17 @@ pub async fn submit(app: &App, exercise: &Exercise, s: Submission<'_>) -> Result
         )
         .await?;
     match submitted {
-        Submitted::New(reference) => Ok(Receipt {
-            reference,
-            stored: true,
-        }),
+        Submitted::New(reference) => {
+            // Results published while it is still open count this response too.
+            if exercise.results_published_at.is_some() {
+                let results = crate::store::versions::Topic::Results(exercise.id);
+                app.db.changed(&[results]).await?;
+            }
+            Ok(Receipt {
+                reference,
+                stored: true,
+            })
+        }
         Submitted::Again(reference) => Ok(Receipt {
             reference,
             stored: false,

@@ -5,6 +5,7 @@
 use super::{Backend, Conn, Db, Json, StoreError, StoreResult, now, on, read, write};
 use crate::domain::review::{AnalysisStatus, Review};
 use crate::domain::time::Timestamp;
+use crate::store::versions::Topic;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -283,8 +284,8 @@ impl Db {
             let change = Change::at(t, id, user_id, "publish", "");
             record_change(Conn::from(&mut *tx), change).await?;
             tx.commit().await?;
-            Ok(())
-        })
+        });
+        self.changed(&[Topic::Results(a.exercise_id)]).await
     }
 
     pub async fn analysis_changes(&self, id: i64) -> StoreResult<Vec<AnalysisChange>> {

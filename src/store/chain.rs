@@ -4,6 +4,7 @@
 use super::{Db, StoreError, StoreResult, found, read, write};
 use crate::domain::chain::{LinkTarget, NewAction};
 use crate::domain::programme::{Phase, Status};
+use crate::store::versions::Topic;
 use serde::Serialize;
 
 /// One link of a statement: (statement, commitment or null, project or null).
@@ -94,77 +95,91 @@ impl Db {
         existing: Option<i64>,
         action: &NewAction,
     ) -> StoreResult<i64> {
-        let theme = action.theme.as_ref();
-        let analysis_id = theme.map(|t| t.analysis_id);
-        let theme_id = theme.map(|t| t.theme_id.as_str());
-        write!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            let saved: Option<i64> = match existing {
-                None => Some(
-                    sqlx::query_scalar(
-                        "INSERT INTO result_actions (exercise_id, analysis_id, theme_id, you_said,
-                         we_did, position)
-                         VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position), 0) + 1 FROM
-                         result_actions WHERE exercise_id = $1))
-                         RETURNING id",
-                    )
-                    .bind(exercise_id)
-                    .bind(analysis_id)
-                    .bind(theme_id)
-                    .bind(&action.you_said)
-                    .bind(&action.we_did)
-                    .fetch_one(&mut *tx)
-                    .await?,
-                ),
-                Some(id) => {
-                    sqlx::query_scalar(
-                        "UPDATE result_actions SET analysis_id = $2, theme_id = $3, you_said = $4,
-                         we_did = $5 WHERE exercise_id = $1 AND id = $6 RETURNING id",
-                    )
-                    .bind(exercise_id)
-                    .bind(analysis_id)
-                    .bind(theme_id)
-                    .bind(&action.you_said)
-                    .bind(&action.we_did)
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                }
-            };
-            if let Some(id) = saved {
-                sqlx::query("DELETE FROM result_action_links WHERE action_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                let targets = (action.commitment_ids.iter())
-                    .map(|c| LinkTarget::Commitment(*c))
-                    .chain(action.project_ids.iter().map(|p| LinkTarget::Project(*p)));
-                for target in targets {
-                    let (commitment, project) = target.columns();
-                    sqlx::query(INSERT_LINK)
+        let done: StoreResult<_> = async {
+            let theme = action.theme.as_ref();
+            let analysis_id = theme.map(|t| t.analysis_id);
+            let theme_id = theme.map(|t| t.theme_id.as_str());
+            write!(self, |pool| {
+                let mut tx = pool.begin().await?;
+                let saved: Option<i64> = match existing {
+                    None => Some(
+                        sqlx::query_scalar(
+                            "INSERT INTO result_actions (exercise_id, analysis_id, theme_id, you_said,
+                             we_did, position)
+                             VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position), 0) + 1 FROM
+                             result_actions WHERE exercise_id = $1))
+                             RETURNING id",
+                        )
+                        .bind(exercise_id)
+                        .bind(analysis_id)
+                        .bind(theme_id)
+                        .bind(&action.you_said)
+                        .bind(&action.we_did)
+                        .fetch_one(&mut *tx)
+                        .await?,
+                    ),
+                    Some(id) => {
+                        sqlx::query_scalar(
+                            "UPDATE result_actions SET analysis_id = $2, theme_id = $3, you_said = $4,
+                             we_did = $5 WHERE exercise_id = $1 AND id = $6 RETURNING id",
+                        )
+                        .bind(exercise_id)
+                        .bind(analysis_id)
+                        .bind(theme_id)
+                        .bind(&action.you_said)
+                        .bind(&action.we_did)
                         .bind(id)
-                        .bind(commitment)
-                        .bind(project)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                    }
+                };
+                if let Some(id) = saved {
+                    sqlx::query("DELETE FROM result_action_links WHERE action_id = $1")
+                        .bind(id)
                         .execute(&mut *tx)
                         .await?;
+                    let targets = (action.commitment_ids.iter())
+                        .map(|c| LinkTarget::Commitment(*c))
+                        .chain(action.project_ids.iter().map(|p| LinkTarget::Project(*p)));
+                    for target in targets {
+                        let (commitment, project) = target.columns();
+                        sqlx::query(INSERT_LINK)
+                            .bind(id)
+                            .bind(commitment)
+                            .bind(project)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                 }
-            }
-            tx.commit().await?;
-            saved
-        })
-        .ok_or(StoreError::NotFound)
+                tx.commit().await?;
+                saved
+            })
+            .ok_or(StoreError::NotFound)
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Results(exercise_id)]).await?;
+        }
+        done
     }
 
     pub async fn delete_result_action(&self, exercise_id: i64, id: i64) -> StoreResult<()> {
-        let n = write!(self, |pool| sqlx::query(
-            "DELETE FROM result_actions WHERE id = $1 AND exercise_id = $2"
-        )
-        .bind(id)
-        .bind(exercise_id)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?;
-        found(n)
+        let done: StoreResult<_> = async {
+            let n = write!(self, |pool| sqlx::query(
+                "DELETE FROM result_actions WHERE id = $1 AND exercise_id = $2"
+            )
+            .bind(id)
+            .bind(exercise_id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+            found(n)
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Results(exercise_id)]).await?;
+        }
+        done
     }
 
     /// Links a statement to a commitment or project, or removes the link (from the
@@ -175,37 +190,44 @@ impl Db {
         target: LinkTarget,
         linked: bool,
     ) -> StoreResult<()> {
-        let (commitment, project) = target.columns();
-        write!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            let exists: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM result_actions WHERE id = $1")
-                    .bind(action_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if exists.is_none() {
-                return Err(StoreError::NotFound);
-            }
-            sqlx::query(
-                "DELETE FROM result_action_links WHERE action_id = $1
-                  AND commitment_id IS NOT DISTINCT FROM $2 AND project_id IS NOT DISTINCT FROM $3",
-            )
-            .bind(action_id)
-            .bind(commitment)
-            .bind(project)
-            .execute(&mut *tx)
-            .await?;
-            if linked {
-                sqlx::query(INSERT_LINK)
-                    .bind(action_id)
-                    .bind(commitment)
-                    .bind(project)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-        });
-        Ok(())
+        let done: StoreResult<_> = async {
+            let (commitment, project) = target.columns();
+            write!(self, |pool| {
+                let mut tx = pool.begin().await?;
+                let exists: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM result_actions WHERE id = $1")
+                        .bind(action_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if exists.is_none() {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query(
+                    "DELETE FROM result_action_links WHERE action_id = $1
+                      AND commitment_id IS NOT DISTINCT FROM $2 AND project_id IS NOT DISTINCT FROM $3",
+                )
+                .bind(action_id)
+                .bind(commitment)
+                .bind(project)
+                .execute(&mut *tx)
+                .await?;
+                if linked {
+                    sqlx::query(INSERT_LINK)
+                        .bind(action_id)
+                        .bind(commitment)
+                        .bind(project)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+            });
+            Ok(())
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Register]).await?;
+        }
+        done
     }
 
     /// Every statement, linked to `target` first, then the others by exercise, for the
@@ -317,16 +339,23 @@ impl Db {
 
     /// Records that an idea became a project; an idea becomes one project at most.
     pub async fn link_idea(&self, idea_id: i64, project_id: i64) -> StoreResult<()> {
-        write!(self, |pool| sqlx::query(
-            "INSERT INTO idea_projects (idea_id, project_id) VALUES ($1, $2)"
-        )
-        .bind(idea_id)
-        .bind(project_id)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))
-        .map_err(StoreError::from_sqlx)?;
-        Ok(())
+        let done: StoreResult<_> = async {
+            write!(self, |pool| sqlx::query(
+                "INSERT INTO idea_projects (idea_id, project_id) VALUES ($1, $2)"
+            )
+            .bind(idea_id)
+            .bind(project_id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+            .map_err(StoreError::from_sqlx)?;
+            Ok(())
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Register]).await?;
+        }
+        done
     }
 
     /// The project each idea of a challenge became: (idea id, project slug, project title).

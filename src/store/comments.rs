@@ -4,6 +4,7 @@
 use super::{Db, StoreError, StoreResult, now, one, read, write};
 use crate::domain::post::NewComment;
 use crate::domain::time::Timestamp;
+use crate::store::versions::Topic;
 use serde::Serialize;
 
 /// A comment as the public sees it: no email.
@@ -94,28 +95,35 @@ impl Db {
         reason: &str,
         moderator: i64,
     ) -> StoreResult<()> {
-        let status = match decision {
-            Decision::Approve => "approved",
-            Decision::Reject => "rejected",
-        };
-        let q = "UPDATE comments SET status = $1, reason = $2, decided_at = $3, decided_by = $4
-                 WHERE id = $5 AND status = 'pending'";
-        let n = write!(self, |pool| sqlx::query(q)
-            .bind(status)
-            .bind(reason)
-            .bind(now())
-            .bind(moderator)
-            .bind(id)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))?;
-        if n == 1 {
-            return Ok(());
+        let done: StoreResult<_> = async {
+            let status = match decision {
+                Decision::Approve => "approved",
+                Decision::Reject => "rejected",
+            };
+            let q = "UPDATE comments SET status = $1, reason = $2, decided_at = $3, decided_by = $4
+                     WHERE id = $5 AND status = 'pending'";
+            let n = write!(self, |pool| sqlx::query(q)
+                .bind(status)
+                .bind(reason)
+                .bind(now())
+                .bind(moderator)
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()))?;
+            if n == 1 {
+                return Ok(());
+            }
+            let existing = self.comment(id).await?;
+            Err(StoreError::Conflict(format!(
+                "the comment was already {}",
+                existing.status
+            )))
         }
-        let existing = self.comment(id).await?;
-        Err(StoreError::Conflict(format!(
-            "the comment was already {}",
-            existing.status
-        )))
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Posts]).await?;
+        }
+        done
     }
 }

@@ -11,6 +11,7 @@ use crate::domain::WindowState;
 use crate::domain::evidence::NewEvidence;
 use crate::domain::exercise::{Answer, Definition, ValidDefinition};
 use crate::domain::time::Timestamp;
+use crate::store::versions::Topic;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -183,51 +184,60 @@ impl Db {
         published: bool,
         user_id: Option<i64>,
     ) -> StoreResult<i64> {
-        let t = now();
-        let json = serde_json::to_string(&def.definition).expect("definitions serialise");
-        let d = &def.definition;
-        let sql = save_sql(
-            existing,
-            "INSERT INTO exercises (organisation_id, slug, kind, title, summary, body_html,
-                                    opens_at, closes_at, published, definition, updated_at,
-                                    created_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11) RETURNING id",
-            "UPDATE exercises SET organisation_id = $1, slug = $2, kind = $3, title = $4,
-                    summary = $5, body_html = $6, opens_at = $7, closes_at = $8,
-                    published = $9, definition = $10, updated_at = $11
-             WHERE id = $12 RETURNING id",
-        );
-        write!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            let q = sqlx::query_scalar(sql)
-                .bind(organisation_id)
-                .bind(def.slug.as_str())
-                .bind(&d.kind)
-                .bind(d.title.trim())
-                .bind(d.summary.trim())
-                .bind(body_html)
-                .bind(def.opens_at)
-                .bind(def.closes_at)
-                .bind(published)
-                .bind(&json)
-                .bind(t);
-            let q = match existing {
-                Some(id) => q.bind(id),
-                None => q.bind(user_id),
-            };
-            let id = one(q.fetch_optional(&mut *tx).await)?;
-            if existing.is_some() {
-                sqlx::query("DELETE FROM exercise_topics WHERE exercise_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
+        let done: StoreResult<_> = async {
+            let t = now();
+            let json = serde_json::to_string(&def.definition).expect("definitions serialise");
+            let d = &def.definition;
+            let sql = save_sql(
+                existing,
+                "INSERT INTO exercises (organisation_id, slug, kind, title, summary, body_html,
+                                        opens_at, closes_at, published, definition, updated_at,
+                                        created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11) RETURNING id",
+                "UPDATE exercises SET organisation_id = $1, slug = $2, kind = $3, title = $4,
+                        summary = $5, body_html = $6, opens_at = $7, closes_at = $8,
+                        published = $9, definition = $10, updated_at = $11
+                 WHERE id = $12 RETURNING id",
+            );
+            write!(self, |pool| {
+                let mut tx = pool.begin().await?;
+                let q = sqlx::query_scalar(sql)
+                    .bind(organisation_id)
+                    .bind(def.slug.as_str())
+                    .bind(&d.kind)
+                    .bind(d.title.trim())
+                    .bind(d.summary.trim())
+                    .bind(body_html)
+                    .bind(def.opens_at)
+                    .bind(def.closes_at)
+                    .bind(published)
+                    .bind(&json)
+                    .bind(t);
+                let q = match existing {
+                    Some(id) => q.bind(id),
+                    None => q.bind(user_id),
+                };
+                let id = one(q.fetch_optional(&mut *tx).await)?;
+                if existing.is_some() {
+                    sqlx::query("DELETE FROM exercise_topics WHERE exercise_id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let published_at = published.then_some(t);
+                let conn = Conn::from(&mut *tx);
+                write_exercise_links(conn, id, organisation_id, def, body_html, published_at)
                     .await?;
-            }
-            let published_at = published.then_some(t);
-            let conn = Conn::from(&mut *tx);
-            write_exercise_links(conn, id, organisation_id, def, body_html, published_at).await?;
-            tx.commit().await?;
-            Ok(id)
-        })
+                tx.commit().await?;
+                Ok(id)
+            })
+        }
+        .await;
+        if let Ok(id) = &done {
+            self.changed(&[Topic::Exercises, Topic::Results(*id)])
+                .await?;
+        }
+        done
     }
 
     pub async fn exercise_by_slug(&self, slug: &str) -> StoreResult<Exercise> {
@@ -301,16 +311,24 @@ impl Db {
         exercise_id: i64,
         published: bool,
     ) -> StoreResult<()> {
-        let at = published.then(now);
-        write!(self, |pool| sqlx::query(
-            "UPDATE exercises SET results_published_at = $1 WHERE id = $2"
-        )
-        .bind(at)
-        .bind(exercise_id)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?;
-        Ok(())
+        let done: StoreResult<_> = async {
+            let at = published.then(now);
+            write!(self, |pool| sqlx::query(
+                "UPDATE exercises SET results_published_at = $1 WHERE id = $2"
+            )
+            .bind(at)
+            .bind(exercise_id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+            Ok(())
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Exercises, Topic::Results(exercise_id)])
+                .await?;
+        }
+        done
     }
 
     /// Stores a response unless one with the same submission key exists. Commits before
@@ -388,28 +406,35 @@ impl Db {
         exercise_id: i64,
         rows: &[(String, String, String, Timestamp)],
     ) -> StoreResult<usize> {
-        write!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            for (answers, segments, source, at) in rows {
-                let reference = new_reference();
-                sqlx::query(
-                    "INSERT INTO responses (exercise_id, reference, submission_key, answers,
-                     segments, source, submitted_at)
-                     VALUES ($1, $2, $2, $3, $4, $5, $6)",
-                )
-                .bind(exercise_id)
-                .bind(&reference)
-                .bind(answers)
-                .bind(segments)
-                .bind(source)
-                .bind(at)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
-            }
-            tx.commit().await?;
-            Ok(rows.len())
-        })
+        let done: StoreResult<_> = async {
+            write!(self, |pool| {
+                let mut tx = pool.begin().await?;
+                for (answers, segments, source, at) in rows {
+                    let reference = new_reference();
+                    sqlx::query(
+                        "INSERT INTO responses (exercise_id, reference, submission_key, answers,
+                         segments, source, submitted_at)
+                         VALUES ($1, $2, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(exercise_id)
+                    .bind(&reference)
+                    .bind(answers)
+                    .bind(segments)
+                    .bind(source)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::from_sqlx)?;
+                }
+                tx.commit().await?;
+                Ok(rows.len())
+            })
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Results(exercise_id)]).await?;
+        }
+        done
     }
 
     pub async fn response_by_reference(
@@ -486,29 +511,36 @@ impl Db {
         items: &[NewEvidence],
         user_id: Option<i64>,
     ) -> StoreResult<()> {
-        let t = now();
-        write!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            for item in items {
-                sqlx::query(
-                    "INSERT INTO evidence (exercise_id, question_id, source_type, collected_on,
-                     segment, body, created_by, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(exercise_id)
-                .bind(&item.question_id)
-                .bind(item.source.as_str())
-                .bind(&item.collected_on)
-                .bind(&item.segment)
-                .bind(&item.body)
-                .bind(user_id)
-                .bind(t)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
+        let done: StoreResult<_> = async {
+            let t = now();
+            write!(self, |pool| {
+                let mut tx = pool.begin().await?;
+                for item in items {
+                    sqlx::query(
+                        "INSERT INTO evidence (exercise_id, question_id, source_type, collected_on,
+                         segment, body, created_by, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(exercise_id)
+                    .bind(&item.question_id)
+                    .bind(item.source.as_str())
+                    .bind(&item.collected_on)
+                    .bind(&item.segment)
+                    .bind(&item.body)
+                    .bind(user_id)
+                    .bind(t)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            })
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Results(exercise_id)]).await?;
+        }
+        done
     }
 
     pub async fn evidence(&self, exercise_id: i64) -> StoreResult<Vec<EvidenceItem>> {

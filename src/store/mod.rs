@@ -27,6 +27,7 @@ pub mod settings;
 pub mod syndication;
 pub mod tokens;
 pub mod users;
+pub mod versions;
 
 use crate::domain::time::Timestamp;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -40,6 +41,8 @@ use std::time::Duration;
 #[derive(Clone, Debug)]
 pub struct Db {
     pub(crate) backend: Backend,
+    /// What this node knows of the content versions (`versions.rs`).
+    versions: versions::Versions,
 }
 
 #[derive(Clone, Debug)]
@@ -365,7 +368,10 @@ impl Db {
                 "unsupported database URL {url:?}: use sqlite://PATH or postgres://USER@HOST/DB"
             );
         };
-        Ok(Db { backend })
+        Ok(Db {
+            backend,
+            versions: Default::default(),
+        })
     }
 
     /// Applies every pending migration; migrations only ever go forward.

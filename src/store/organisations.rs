@@ -2,6 +2,7 @@
 
 use super::{Db, StoreError, StoreResult, found, now, one, read, write};
 use crate::domain::organisation::NewOrganisation;
+use crate::store::versions::Topic;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -66,32 +67,47 @@ impl Db {
 
     /// Creates an organisation; a taken slug is a [`StoreError::Conflict`].
     pub async fn create_organisation(&self, org: &NewOrganisation) -> StoreResult<i64> {
-        let q = "INSERT INTO organisations (slug, name, summary, parent_id, created_at)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id";
-        write!(self, |pool| sqlx::query_scalar(q)
-            .bind(org.slug.as_str())
-            .bind(org.name.as_str())
-            .bind(&org.summary)
-            .bind(org.parent_id)
-            .bind(now())
-            .fetch_one(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)
+        let done: StoreResult<_> = async {
+            let q = "INSERT INTO organisations (slug, name, summary, parent_id, created_at)
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id";
+            write!(self, |pool| sqlx::query_scalar(q)
+                .bind(org.slug.as_str())
+                .bind(org.name.as_str())
+                .bind(&org.summary)
+                .bind(org.parent_id)
+                .bind(now())
+                .fetch_one(pool)
+                .await)
+            .map_err(StoreError::from_sqlx)
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Organisations]).await?;
+        }
+        done
     }
 
     pub async fn update_organisation(&self, id: i64, org: &NewOrganisation) -> StoreResult<()> {
-        let q = "UPDATE organisations SET slug = $1, name = $2, summary = $3, parent_id = $4 WHERE
-                 id = $5";
-        let done = write!(self, |pool| sqlx::query(q)
-            .bind(org.slug.as_str())
-            .bind(org.name.as_str())
-            .bind(&org.summary)
-            .bind(org.parent_id)
-            .bind(id)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))
-        .map_err(StoreError::from_sqlx)?;
-        found(done)
+        let done: StoreResult<_> = async {
+            let q =
+                "UPDATE organisations SET slug = $1, name = $2, summary = $3, parent_id = $4 WHERE
+                     id = $5";
+            let done = write!(self, |pool| sqlx::query(q)
+                .bind(org.slug.as_str())
+                .bind(org.name.as_str())
+                .bind(&org.summary)
+                .bind(org.parent_id)
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()))
+            .map_err(StoreError::from_sqlx)?;
+            found(done)
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Organisations]).await?;
+        }
+        done
     }
 }

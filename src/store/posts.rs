@@ -9,6 +9,7 @@ use super::{
 use crate::domain::post::NewPost;
 use crate::domain::post::{Heading, PostKind, PostStatus, RENDERER, Rendered};
 use crate::domain::time::Timestamp;
+use crate::store::versions::Topic;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -218,59 +219,66 @@ impl Db {
         body: &Rendered,
         user_id: Option<i64>,
     ) -> StoreResult<i64> {
-        let t = now();
-        let published_at = published_at(post, existing.and_then(|p| p.published_at), t);
-        let sql = save_sql(
-            existing.map(|p| p.id),
-            "INSERT INTO posts (slug, title, summary, body_markdown, body_html, status,
-                                published_at, comments_open, updated_at, kind, body_headings,
-                                renderer, organisation_id, created_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $9)
-             RETURNING id",
-            "UPDATE posts SET slug = $1, title = $2, summary = $3, body_markdown = $4,
-                    body_html = $5, status = $6, published_at = $7, comments_open = $8,
-                    updated_at = $9, kind = $10, body_headings = $11, renderer = $12
-             WHERE id = $13 RETURNING id",
-        );
-        write!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            let q = sqlx::query_scalar(sql)
-                .bind(post.slug.as_str())
-                .bind(&post.title)
-                .bind(&post.summary)
-                .bind(&post.body_markdown)
-                .bind(&body.html)
-                .bind(post.status.as_str())
-                .bind(published_at)
-                .bind(post.comments_open)
-                .bind(t)
-                .bind(post.kind.as_str())
-                .bind(headings_json(body))
-                .bind(RENDERER);
-            let q = match existing {
-                Some(p) => q.bind(p.id),
-                None => q.bind(organisation_id).bind(user_id),
-            };
-            let id = one(q.fetch_optional(&mut *tx).await)?;
-            if existing.is_some() {
-                for table in ["post_authors", "post_categories", "post_topics"] {
-                    let q = format!("DELETE FROM {table} WHERE post_id = $1");
-                    sqlx::query(sqlx::AssertSqlSafe(q))
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
+        let done: StoreResult<_> = async {
+            let t = now();
+            let published_at = published_at(post, existing.and_then(|p| p.published_at), t);
+            let sql = save_sql(
+                existing.map(|p| p.id),
+                "INSERT INTO posts (slug, title, summary, body_markdown, body_html, status,
+                                    published_at, comments_open, updated_at, kind, body_headings,
+                                    renderer, organisation_id, created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $9)
+                 RETURNING id",
+                "UPDATE posts SET slug = $1, title = $2, summary = $3, body_markdown = $4,
+                        body_html = $5, status = $6, published_at = $7, comments_open = $8,
+                        updated_at = $9, kind = $10, body_headings = $11, renderer = $12
+                 WHERE id = $13 RETURNING id",
+            );
+            write!(self, |pool| {
+                let mut tx = pool.begin().await?;
+                let q = sqlx::query_scalar(sql)
+                    .bind(post.slug.as_str())
+                    .bind(&post.title)
+                    .bind(&post.summary)
+                    .bind(&post.body_markdown)
+                    .bind(&body.html)
+                    .bind(post.status.as_str())
+                    .bind(published_at)
+                    .bind(post.comments_open)
+                    .bind(t)
+                    .bind(post.kind.as_str())
+                    .bind(headings_json(body))
+                    .bind(RENDERER);
+                let q = match existing {
+                    Some(p) => q.bind(p.id),
+                    None => q.bind(organisation_id).bind(user_id),
+                };
+                let id = one(q.fetch_optional(&mut *tx).await)?;
+                if existing.is_some() {
+                    for table in ["post_authors", "post_categories", "post_topics"] {
+                        let q = format!("DELETE FROM {table} WHERE post_id = $1");
+                        sqlx::query(sqlx::AssertSqlSafe(q))
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                 }
-            }
-            let at = PostAt {
-                id,
-                organisation_id,
-                published_at,
-                t,
-            };
-            write_post_links(Conn::from(&mut *tx), post, at, body, user_id).await?;
-            tx.commit().await?;
-            Ok(id)
-        })
+                let at = PostAt {
+                    id,
+                    organisation_id,
+                    published_at,
+                    t,
+                };
+                write_post_links(Conn::from(&mut *tx), post, at, body, user_id).await?;
+                tx.commit().await?;
+                Ok(id)
+            })
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Posts]).await?;
+        }
+        done
     }
 
     /// Posts rendered by an older renderer than this one: (id, Markdown), a batch at a time.
@@ -286,17 +294,24 @@ impl Db {
 
     /// Stores a post's body as rendered again (its Markdown unchanged, so no revision).
     pub async fn set_post_rendering(&self, id: i64, body: &Rendered) -> StoreResult<()> {
-        write!(self, |pool| sqlx::query(
-            "UPDATE posts SET body_html = $1, body_headings = $2, renderer = $3 WHERE id = $4"
-        )
-        .bind(&body.html)
-        .bind(headings_json(body))
-        .bind(RENDERER)
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(|_| ()))?;
-        Ok(())
+        let done: StoreResult<_> = async {
+            write!(self, |pool| sqlx::query(
+                "UPDATE posts SET body_html = $1, body_headings = $2, renderer = $3 WHERE id = $4"
+            )
+            .bind(&body.html)
+            .bind(headings_json(body))
+            .bind(RENDERER)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+            Ok(())
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Posts]).await?;
+        }
+        done
     }
 
     pub async fn post(&self, id: i64) -> StoreResult<Post> {
@@ -318,6 +333,16 @@ impl Db {
     }
 
     /// Public posts, newest first, with the total for pagination.
+    /// When the next scheduled post appears (the earliest publication time still to come).
+    pub async fn next_scheduled_post(&self) -> StoreResult<Option<Timestamp>> {
+        Ok(read!(self, |pool| sqlx::query_scalar(
+            "SELECT MIN(published_at) FROM posts WHERE status = 'published' AND published_at > $1"
+        )
+        .bind(now())
+        .fetch_one(pool)
+        .await)?)
+    }
+
     pub async fn public_posts(
         &self,
         filter: PostFilter,

@@ -1,6 +1,7 @@
 //! Site-wide settings, as text values by key.
 
 use super::{Db, StoreResult, read, write};
+use crate::store::versions::Topic;
 
 /// The pre-election pause: when set, no new comments are taken anywhere.
 pub const COMMENTS_PAUSED: &str = "comments_paused_message";
@@ -17,24 +18,31 @@ impl Db {
 
     /// Sets a value, or removes it with `None`.
     pub async fn set_setting(&self, key: &str, value: Option<&str>) -> StoreResult<()> {
-        match value {
-            Some(v) => write!(self, |pool| sqlx::query(
-                "INSERT INTO settings (key, value) VALUES ($1, $2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-            )
-            .bind(key)
-            .bind(v)
-            .execute(pool)
-            .await
-            .map(|_| ()))?,
-            None => write!(self, |pool| sqlx::query(
-                "DELETE FROM settings WHERE key = $1"
-            )
-            .bind(key)
-            .execute(pool)
-            .await
-            .map(|_| ()))?,
+        let done: StoreResult<_> = async {
+            match value {
+                Some(v) => write!(self, |pool| sqlx::query(
+                    "INSERT INTO settings (key, value) VALUES ($1, $2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+                )
+                .bind(key)
+                .bind(v)
+                .execute(pool)
+                .await
+                .map(|_| ()))?,
+                None => write!(self, |pool| sqlx::query(
+                    "DELETE FROM settings WHERE key = $1"
+                )
+                .bind(key)
+                .execute(pool)
+                .await
+                .map(|_| ()))?,
+            }
+            Ok(())
         }
-        Ok(())
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Posts]).await?;
+        }
+        done
     }
 }

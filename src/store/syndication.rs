@@ -3,6 +3,7 @@
 use super::{Db, StoreError, StoreResult, now, read, write};
 use crate::domain::feed::FeedItem;
 use crate::domain::time::Timestamp;
+use crate::store::versions::Topic;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -66,15 +67,23 @@ macro_rules! items {
 impl Db {
     /// Subscribes an organisation to a feed, due for fetching at once.
     pub async fn create_subscription(&self, organisation_id: i64, url: &str) -> StoreResult<i64> {
-        let q = "INSERT INTO feed_subscriptions (organisation_id, url, next_fetch_at, created_at)
-                 VALUES ($1, $2, $3, $3) RETURNING id";
-        write!(self, |pool| sqlx::query_scalar(q)
-            .bind(organisation_id)
-            .bind(url)
-            .bind(now())
-            .fetch_one(pool)
-            .await)
-        .map_err(StoreError::from_sqlx)
+        let done: StoreResult<_> = async {
+            let q =
+                "INSERT INTO feed_subscriptions (organisation_id, url, next_fetch_at, created_at)
+                     VALUES ($1, $2, $3, $3) RETURNING id";
+            write!(self, |pool| sqlx::query_scalar(q)
+                .bind(organisation_id)
+                .bind(url)
+                .bind(now())
+                .fetch_one(pool)
+                .await)
+            .map_err(StoreError::from_sqlx)
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Syndication]).await?;
+        }
+        done
     }
 
     pub async fn subscription(&self, id: i64) -> StoreResult<Subscription> {
@@ -127,47 +136,54 @@ impl Db {
         items: &[FeedItem],
         record: &FetchRecord,
     ) -> StoreResult<u64> {
-        let t = now();
-        write!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            let mut new = 0;
-            for item in items {
-                new += sqlx::query(
-                    "INSERT INTO feed_items (subscription_id, guid, title, link,
-                                 author, published_at, summary_html, content_html, fetched_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (subscription_id,
-                     guid) DO NOTHING",
+        let done: StoreResult<_> = async {
+            let t = now();
+            write!(self, |pool| {
+                let mut tx = pool.begin().await?;
+                let mut new = 0;
+                for item in items {
+                    new += sqlx::query(
+                        "INSERT INTO feed_items (subscription_id, guid, title, link,
+                                     author, published_at, summary_html, content_html, fetched_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (subscription_id,
+                         guid) DO NOTHING",
+                    )
+                    .bind(id)
+                    .bind(&item.guid)
+                    .bind(&item.title)
+                    .bind(&item.link)
+                    .bind(&item.author)
+                    .bind(item.published)
+                    .bind(&item.summary_html)
+                    .bind(&item.content_html)
+                    .bind(t)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                }
+                sqlx::query(
+                    "UPDATE feed_subscriptions SET title = COALESCE($1, title), etag =
+                          COALESCE($2, etag),
+                     last_modified = COALESCE($3, last_modified), last_fetched_at = $4, last_error
+                     = $5 WHERE id = $6",
                 )
-                .bind(id)
-                .bind(&item.guid)
-                .bind(&item.title)
-                .bind(&item.link)
-                .bind(&item.author)
-                .bind(item.published)
-                .bind(&item.summary_html)
-                .bind(&item.content_html)
+                .bind(&record.title)
+                .bind(&record.etag)
+                .bind(&record.last_modified)
                 .bind(t)
+                .bind(&record.error)
+                .bind(id)
                 .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            }
-            sqlx::query(
-                "UPDATE feed_subscriptions SET title = COALESCE($1, title), etag =
-                      COALESCE($2, etag),
-                 last_modified = COALESCE($3, last_modified), last_fetched_at = $4, last_error
-                 = $5 WHERE id = $6",
-            )
-            .bind(&record.title)
-            .bind(&record.etag)
-            .bind(&record.last_modified)
-            .bind(t)
-            .bind(&record.error)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok(new)
-        })
+                .await?;
+                tx.commit().await?;
+                Ok(new)
+            })
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Syndication]).await?;
+        }
+        done
     }
 
     /// The newest items, for the hub (all organisations) or one organisation.

@@ -3,6 +3,7 @@
 use super::{Db, StoreError, StoreResult, found, now, one, read, write};
 use crate::domain::role::Role;
 use crate::domain::user::Email;
+use crate::store::versions::Topic;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -142,46 +143,53 @@ impl Db {
         disabled: bool,
         roles: &[(i64, Role)],
     ) -> StoreResult<()> {
-        write!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            let n = sqlx::query("UPDATE users SET name = $1, disabled = $2 WHERE id = $3")
-                .bind(name)
-                .bind(disabled)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
-            sqlx::query("DELETE FROM memberships WHERE user_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            for (org, role) in roles {
-                sqlx::query(
-                    "INSERT INTO memberships (user_id, organisation_id, role) VALUES ($1, $2,
-                     $3)",
-                )
-                .bind(id)
-                .bind(org)
-                .bind(role.as_str())
-                .execute(&mut *tx)
-                .await?;
-            }
-            if disabled {
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        let done: StoreResult<_> = async {
+            write!(self, |pool| {
+                let mut tx = pool.begin().await?;
+                let n = sqlx::query("UPDATE users SET name = $1, disabled = $2 WHERE id = $3")
+                    .bind(name)
+                    .bind(disabled)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if n == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query("DELETE FROM memberships WHERE user_id = $1")
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("DELETE FROM api_tokens WHERE user_id = $1")
+                for (org, role) in roles {
+                    sqlx::query(
+                        "INSERT INTO memberships (user_id, organisation_id, role) VALUES ($1, $2,
+                         $3)",
+                    )
                     .bind(id)
+                    .bind(org)
+                    .bind(role.as_str())
                     .execute(&mut *tx)
                     .await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
+                }
+                if disabled {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("DELETE FROM api_tokens WHERE user_id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            })
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Posts]).await?;
+        }
+        done
     }
 
     /// Makes a user a hub admin, or no longer one.

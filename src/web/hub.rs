@@ -1,8 +1,10 @@
 //! The two front doors: the public hub at `/` and the admin home at `/admin`.
 
 use crate::App;
+use crate::cache::{Fresh, next_after};
 use crate::domain::role::Role;
 use crate::store::posts::PostFilter;
+use crate::store::versions::Topic;
 use crate::web::error::PageResult;
 use crate::web::publishing::public::with_details;
 use crate::web::viewer::Viewer;
@@ -10,30 +12,49 @@ use axum::extract::State;
 use minijinja::context;
 use minijinja::value::Serde;
 
+/// What the hub shows, for its cache.
+const HUB_TOPICS: [Topic; 5] = [
+    Topic::Posts,
+    Topic::Exercises,
+    Topic::Register,
+    Topic::Organisations,
+    Topic::Syndication,
+];
+
 /// `GET /`: the hub. Its content (everything but the viewer's own part of the page) is the
-/// same for every visitor and reused for `Config::page_cache` (a second by default): the
-/// busiest page would otherwise read eight queries' worth of data for every request.
+/// same for every visitor and kept until something on it changes: the busiest page would
+/// otherwise read eight queries' worth of data for every request.
 pub async fn hub(State(app): State<App>, viewer: Viewer) -> PageResult {
-    let content = app
-        .hub_cache
-        .get_or((), app.config.page_cache, || hub_content(&app))
+    let versions = app.db.versions();
+    let content = (app.hub_cache)
+        .get_or(versions, (), &HUB_TOPICS, || hub_content(&app))
         .await?;
     viewer.render(&app, "hub.html", content)
 }
 
-async fn hub_content(app: &App) -> PageResult<minijinja::Value> {
+async fn hub_content(app: &App) -> PageResult<Fresh<minijinja::Value>> {
     let organisations = app.db.organisations().await?;
     let (posts, _) = app.db.public_posts(PostFilter::default(), 5, 0).await?;
     let posts = with_details(app, posts).await?;
     let syndicated = app.db.recent_items(None, 5).await?;
-    let open_exercises = open_exercises(app, None, None).await?;
+    let now = crate::store::now();
+    let exercises = app.db.public_exercises(None, None).await?;
+    // The hub changes by itself when a scheduled post appears or a consultation opens or
+    // closes.
+    let until = next_after(
+        now,
+        (exercises.iter().flat_map(|e| [e.opens_at, e.closes_at]))
+            .chain(app.db.next_scheduled_post().await?),
+    );
+    let open_exercises = open_now(exercises, now);
     let by_phase = app.db.projects_by_phase().await?;
-    Ok(context! {
+    let value = context! {
         organisations => Serde(organisations), posts, syndicated => Serde(syndicated),
         open_exercises => Serde(open_exercises),
         programme_total => by_phase.iter().map(|(_, n)| n).sum::<i64>(),
         programme_phases => crate::web::programme::public::phase_rows(&by_phase),
-    })
+    };
+    Ok(Fresh { value, until })
 }
 
 /// Published exercises open for responses now, soonest closing first.
@@ -42,16 +63,20 @@ pub async fn open_exercises(
     organisation_id: Option<i64>,
     topic_id: Option<i64>,
 ) -> Result<Vec<crate::store::exercises::Exercise>, crate::store::StoreError> {
-    let now = crate::store::now();
-    let mut open: Vec<_> = app
-        .db
-        .public_exercises(organisation_id, topic_id)
-        .await?
-        .into_iter()
+    let all = app.db.public_exercises(organisation_id, topic_id).await?;
+    Ok(open_now(all, crate::store::now()))
+}
+
+/// The exercises open at `now`, soonest closing first.
+fn open_now(
+    exercises: Vec<crate::store::exercises::Exercise>,
+    now: crate::domain::time::Timestamp,
+) -> Vec<crate::store::exercises::Exercise> {
+    let mut open: Vec<_> = (exercises.into_iter())
         .filter(|e| e.state(now) == crate::domain::WindowState::Open)
         .collect();
     open.sort_by_key(|e| e.closes_at);
-    Ok(open)
+    open
 }
 
 /// `GET /admin`: what this user can do, and the recent audit log for a hub admin.

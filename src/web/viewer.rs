@@ -9,9 +9,11 @@
 
 use crate::App;
 use crate::auth::{constant_time_eq, random_token, token_hash};
+use crate::cache::{Fresh, Shared};
 use crate::domain::role::Role;
 use crate::store::organisations::Organisation;
 use crate::store::users::Membership;
+use crate::store::versions::Topic;
 use crate::web::error::{PageError, PageResult};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -196,32 +198,37 @@ impl Viewer {
     }
 
     /// Renders `template` with `content()`; for a visitor who is not signed in, from one copy
-    /// kept in `cache` under `key` for `Config::page_cache`. Such a page differs between
-    /// visitors only by their form token, so it is rendered once with
+    /// kept in `cache` under `key` until one of its `topics` changes (`cache::Shared`). Such a
+    /// page differs between visitors only by their form token, so it is rendered once with
     /// `AppState::csrf_placeholder` there, and each visitor gets the copy with their own
     /// token put in: no template runs for a page read by many.
-    pub async fn render_shared<F: Future<Output = PageResult<Value>>>(
+    pub async fn render_shared<F: Future<Output = PageResult<Fresh<Value>>>>(
         &self,
         app: &App,
-        cache: &crate::cache::TtlCache<String, Arc<Vec<String>>>,
-        key: &str,
+        cache: &Shared<String, Arc<Vec<String>>>,
+        (key, topics): (&str, &[Topic]),
         template: &str,
         content: impl FnOnce() -> F,
     ) -> PageResult {
         if self.user.is_some() {
-            return self.render(app, template, content().await?);
+            return self.render(app, template, content().await?.value);
         }
+        let versions = app.db.versions();
         let parts = cache
-            .get_or(key.to_string(), app.config.page_cache, || async {
+            .get_or(versions, key.to_string(), topics, || async {
                 let everyone = Viewer {
                     csrf_token: app.csrf_placeholder.clone(),
                     ..Viewer::anonymous(&self.path)
                 };
-                let html = render_page(app, template, &everyone, content().await?)?;
+                let Fresh { value, until } = content().await?;
+                let html = render_page(app, template, &everyone, value)?;
                 let parts = html
                     .split(app.csrf_placeholder.as_str())
                     .map(str::to_string);
-                Ok::<_, PageError>(Arc::new(parts.collect()))
+                Ok::<_, PageError>(Fresh {
+                    value: Arc::new(parts.collect()),
+                    until,
+                })
             })
             .await?;
         // Escaped as the template would: a token from a visitor's cookie is their text.

@@ -767,7 +767,7 @@ async fn an_address_that_cannot_be_read_is_a_page_not_plain_text() {
 
 #[tokio::test]
 async fn a_post_page_shared_by_readers_carries_each_readers_own_escaped_token() {
-    let t = crate::support::spawn_with(|c| c.page_cache = Duration::from_secs(60)).await;
+    let t = crate::support::spawn().await;
     let (_, token) = editor(&t).await;
     let r = t
         .post_json(

@@ -15,6 +15,7 @@ mod listening;
 mod mail;
 mod nodes;
 mod openapi;
+mod page_cache;
 mod process;
 mod programme;
 mod publishing;

@@ -1047,7 +1047,7 @@ async fn the_xss_corpus_in_a_post_body_renders_inert() {
 
 #[tokio::test]
 async fn a_post_kept_for_readers_shows_a_change_made_on_this_node_at_once() {
-    let t = support::spawn_with(|c| c.page_cache = std::time::Duration::from_secs(60)).await;
+    let t = support::spawn().await;
     let editor = t
         .user_with_token("ed@example.org", "community-services", Role::Editor)
         .await;

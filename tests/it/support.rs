@@ -102,8 +102,6 @@ pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let (database_url, pg) = database_url(&dir).await;
     let mut config = Config {
         feeds_allow_private: true,
-        // Tests read pages straight after changing what they show.
-        page_cache: std::time::Duration::ZERO,
         // Tests that fetch feeds call `syndication::run_due` themselves: a scheduler tick
         // falling inside a test would fetch first and change what it counts.
         scheduler_interval: None,

@@ -2,6 +2,7 @@
 
 use crate::domain::programme::Referrers;
 use crate::store::found;
+use crate::store::versions::Topic;
 use crate::store::{Db, StoreError, StoreResult, read, write};
 
 /// A kind of register row that others may point at.
@@ -111,28 +112,35 @@ impl Db {
     /// Deletes a row that nothing points at. Callers check [`Db::referrers`] first to explain a
     /// refusal; the database's own `RESTRICT` keys refuse anything that slips past (a conflict).
     pub async fn delete_row(&self, kind: RowKind, id: i64) -> StoreResult<()> {
-        let q = format!("DELETE FROM {} WHERE id = $1", kind.table());
-        let done = write!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            if kind == RowKind::Project {
-                sqlx::query("DELETE FROM search_index WHERE kind = 'project' AND ref_id = $1")
+        let done: StoreResult<_> = async {
+            let q = format!("DELETE FROM {} WHERE id = $1", kind.table());
+            let done = write!(self, |pool| {
+                let mut tx = pool.begin().await?;
+                if kind == RowKind::Project {
+                    sqlx::query("DELETE FROM search_index WHERE kind = 'project' AND ref_id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let done = sqlx::query(sqlx::AssertSqlSafe(q))
                     .bind(id)
                     .execute(&mut *tx)
-                    .await?;
-            }
-            let done = sqlx::query(sqlx::AssertSqlSafe(q))
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| match e.as_database_error() {
-                    Some(d) if d.is_foreign_key_violation() => {
-                        StoreError::Conflict("still referred to".into())
-                    }
-                    _ => StoreError::Database(e),
-                })?;
-            tx.commit().await?;
-            done.rows_affected()
-        });
-        found(done)
+                    .await
+                    .map_err(|e| match e.as_database_error() {
+                        Some(d) if d.is_foreign_key_violation() => {
+                            StoreError::Conflict("still referred to".into())
+                        }
+                        _ => StoreError::Database(e),
+                    })?;
+                tx.commit().await?;
+                done.rows_affected()
+            });
+            found(done)
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Register]).await?;
+        }
+        done
     }
 }

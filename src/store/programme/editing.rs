@@ -5,6 +5,7 @@ use crate::domain::programme::{
     NewCaseStudy, NewCommitment, NewProject, NewStrategy, NewTheme, NewUpdate,
 };
 use crate::domain::time::Timestamp;
+use crate::store::versions::Topic;
 use crate::store::{
     Conn, Db, StoreError, StoreResult, TagTable, bind_existing, now, on, one, save_sql, tag_id,
     write,
@@ -114,27 +115,34 @@ impl Db {
         s: &NewStrategy,
         body_html: &str,
     ) -> StoreResult<i64> {
-        let sql = save_sql(
-            existing,
-            "INSERT INTO strategies (organisation_id, slug, title, period, summary,
-                                     body_markdown, body_html, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            "UPDATE strategies SET organisation_id = $1, slug = $2, title = $3, period = $4,
-                    summary = $5, body_markdown = $6, body_html = $7, updated_at = $8
-             WHERE id = $9 RETURNING id",
-        );
-        one(write!(self, |pool| {
-            let q = sqlx::query_scalar(sql)
-                .bind(organisation_id)
-                .bind(s.slug.as_str())
-                .bind(&s.title)
-                .bind(&s.period)
-                .bind(&s.summary)
-                .bind(&s.body_markdown)
-                .bind(body_html)
-                .bind(now());
-            bind_existing(q, existing).fetch_optional(pool).await
-        }))
+        let done: StoreResult<_> = async {
+            let sql = save_sql(
+                existing,
+                "INSERT INTO strategies (organisation_id, slug, title, period, summary,
+                                         body_markdown, body_html, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                "UPDATE strategies SET organisation_id = $1, slug = $2, title = $3, period = $4,
+                        summary = $5, body_markdown = $6, body_html = $7, updated_at = $8
+                 WHERE id = $9 RETURNING id",
+            );
+            one(write!(self, |pool| {
+                let q = sqlx::query_scalar(sql)
+                    .bind(organisation_id)
+                    .bind(s.slug.as_str())
+                    .bind(&s.title)
+                    .bind(&s.period)
+                    .bind(&s.summary)
+                    .bind(&s.body_markdown)
+                    .bind(body_html)
+                    .bind(now());
+                bind_existing(q, existing).fetch_optional(pool).await
+            }))
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Register]).await?;
+        }
+        done
     }
 
     /// Creates a theme under a strategy (`existing` is `None`) or changes one; returns its id.
@@ -144,23 +152,30 @@ impl Db {
         strategy_id: i64,
         t: &NewTheme,
     ) -> StoreResult<i64> {
-        let sql = save_sql(
-            existing,
-            "INSERT INTO programme_themes (strategy_id, slug, title, summary, position)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            "UPDATE programme_themes SET strategy_id = $1, slug = $2, title = $3, summary = $4,
-                    position = $5
-             WHERE id = $6 RETURNING id",
-        );
-        one(write!(self, |pool| {
-            let q = sqlx::query_scalar(sql)
-                .bind(strategy_id)
-                .bind(t.slug.as_str())
-                .bind(&t.title)
-                .bind(&t.summary)
-                .bind(t.position);
-            bind_existing(q, existing).fetch_optional(pool).await
-        }))
+        let done: StoreResult<_> = async {
+            let sql = save_sql(
+                existing,
+                "INSERT INTO programme_themes (strategy_id, slug, title, summary, position)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                "UPDATE programme_themes SET strategy_id = $1, slug = $2, title = $3, summary = $4,
+                        position = $5
+                 WHERE id = $6 RETURNING id",
+            );
+            one(write!(self, |pool| {
+                let q = sqlx::query_scalar(sql)
+                    .bind(strategy_id)
+                    .bind(t.slug.as_str())
+                    .bind(&t.title)
+                    .bind(&t.summary)
+                    .bind(t.position);
+                bind_existing(q, existing).fetch_optional(pool).await
+            }))
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Register]).await?;
+        }
+        done
     }
 
     /// Creates a commitment under a theme (`existing` is `None`) or changes one; returns its id.
@@ -170,26 +185,33 @@ impl Db {
         theme_id: i64,
         c: &NewCommitment,
     ) -> StoreResult<i64> {
-        let sql = save_sql(
-            existing,
-            "INSERT INTO commitments (theme_id, slug, title, body, action_ref, action_title,
-                                      position)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            "UPDATE commitments SET theme_id = $1, slug = $2, title = $3, body = $4,
-                    action_ref = $5, action_title = $6, position = $7
-             WHERE id = $8 RETURNING id",
-        );
-        one(write!(self, |pool| {
-            let q = sqlx::query_scalar(sql)
-                .bind(theme_id)
-                .bind(c.slug.as_str())
-                .bind(&c.title)
-                .bind(&c.body)
-                .bind(&c.action_ref)
-                .bind(&c.action_title)
-                .bind(c.position);
-            bind_existing(q, existing).fetch_optional(pool).await
-        }))
+        let done: StoreResult<_> = async {
+            let sql = save_sql(
+                existing,
+                "INSERT INTO commitments (theme_id, slug, title, body, action_ref, action_title,
+                                          position)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                "UPDATE commitments SET theme_id = $1, slug = $2, title = $3, body = $4,
+                        action_ref = $5, action_title = $6, position = $7
+                 WHERE id = $8 RETURNING id",
+            );
+            one(write!(self, |pool| {
+                let q = sqlx::query_scalar(sql)
+                    .bind(theme_id)
+                    .bind(c.slug.as_str())
+                    .bind(&c.title)
+                    .bind(&c.body)
+                    .bind(&c.action_ref)
+                    .bind(&c.action_title)
+                    .bind(c.position);
+                bind_existing(q, existing).fetch_optional(pool).await
+            }))
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Register]).await?;
+        }
+        done
     }
 
     // ----- Projects -----
@@ -197,45 +219,66 @@ impl Db {
     /// Creates a project (`existing` = None) or replaces one, with its links and search entry,
     /// in one transaction.
     pub async fn save_project(&self, existing: Option<i64>, p: &NewProject) -> StoreResult<i64> {
-        let t = now();
-        write!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            let id = save_project_in(Conn::from(&mut *tx), existing, p, t).await?;
-            tx.commit().await?;
-            Ok(id)
-        })
+        let done: StoreResult<_> = async {
+            let t = now();
+            write!(self, |pool| {
+                let mut tx = pool.begin().await?;
+                let id = save_project_in(Conn::from(&mut *tx), existing, p, t).await?;
+                tx.commit().await?;
+                Ok(id)
+            })
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Register]).await?;
+        }
+        done
     }
 
     /// Creates a project from a shortlisted idea and records the link back to the idea, in one
     /// transaction; an idea that already became a project is a conflict.
     pub async fn create_project_from_idea(&self, idea_id: i64, p: &NewProject) -> StoreResult<i64> {
-        let t = now();
-        write!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            let id = save_project_in(Conn::from(&mut *tx), None, p, t).await?;
-            sqlx::query("INSERT INTO idea_projects (idea_id, project_id) VALUES ($1, $2)")
-                .bind(idea_id)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_sqlx)?;
-            tx.commit().await?;
-            Ok(id)
-        })
+        let done: StoreResult<_> = async {
+            let t = now();
+            write!(self, |pool| {
+                let mut tx = pool.begin().await?;
+                let id = save_project_in(Conn::from(&mut *tx), None, p, t).await?;
+                sqlx::query("INSERT INTO idea_projects (idea_id, project_id) VALUES ($1, $2)")
+                    .bind(idea_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::from_sqlx)?;
+                tx.commit().await?;
+                Ok(id)
+            })
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Register]).await?;
+        }
+        done
     }
 
     /// Creates or replaces many projects in one transaction: all of them, or none (CSV import).
     /// Each item is (existing id, project).
     pub async fn save_projects(&self, items: &[(Option<i64>, NewProject)]) -> StoreResult<()> {
-        let t = now();
-        write!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            for (existing, p) in items {
-                save_project_in(Conn::from(&mut *tx), *existing, p, t).await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
+        let done: StoreResult<_> = async {
+            let t = now();
+            write!(self, |pool| {
+                let mut tx = pool.begin().await?;
+                for (existing, p) in items {
+                    save_project_in(Conn::from(&mut *tx), *existing, p, t).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            })
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Register]).await?;
+        }
+        done
     }
 
     /// Adds a dated update; a new phase or status given with it becomes the project's own,
@@ -246,57 +289,71 @@ impl Db {
         u: &NewUpdate,
         user_id: Option<i64>,
     ) -> StoreResult<i64> {
-        let t = now();
-        write!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO project_updates (project_id, dated, body, phase, status, created_by,
-                 created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            )
-            .bind(project_id)
-            .bind(u.dated)
-            .bind(&u.body)
-            .bind(u.phase.map(|p| p.as_str()))
-            .bind(u.status.map(|s| s.as_str()))
-            .bind(user_id)
-            .bind(t)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
-            sqlx::query(
-                "UPDATE projects SET phase = COALESCE($1, phase), status = COALESCE($2,
-                 status), updated_at = $3 WHERE id = $4",
-            )
-            .bind(u.phase.map(|p| p.as_str()))
-            .bind(u.status.map(|s| s.as_str()))
-            .bind(t)
-            .bind(project_id)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok(id)
-        })
+        let done: StoreResult<_> = async {
+            let t = now();
+            write!(self, |pool| {
+                let mut tx = pool.begin().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO project_updates (project_id, dated, body, phase, status, created_by,
+                     created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(project_id)
+                .bind(u.dated)
+                .bind(&u.body)
+                .bind(u.phase.map(|p| p.as_str()))
+                .bind(u.status.map(|s| s.as_str()))
+                .bind(user_id)
+                .bind(t)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+                sqlx::query(
+                    "UPDATE projects SET phase = COALESCE($1, phase), status = COALESCE($2,
+                     status), updated_at = $3 WHERE id = $4",
+                )
+                .bind(u.phase.map(|p| p.as_str()))
+                .bind(u.status.map(|s| s.as_str()))
+                .bind(t)
+                .bind(project_id)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(id)
+            })
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Register]).await?;
+        }
+        done
     }
 
     /// Corrects an update (date, text, and the phase and status it records); the project's own
     /// phase and status are left as they are.
     pub async fn edit_update(&self, id: i64, u: &NewUpdate) -> StoreResult<()> {
-        let done = write!(self, |pool| {
-            sqlx::query(
-                "UPDATE project_updates SET dated = $1, body = $2, phase = $3, status = $4
-                 WHERE id = $5",
-            )
-            .bind(u.dated)
-            .bind(&u.body)
-            .bind(u.phase.map(|p| p.as_str()))
-            .bind(u.status.map(|s| s.as_str()))
-            .bind(id)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
-        })?;
-        found(done)
+        let done: StoreResult<_> = async {
+            let done = write!(self, |pool| {
+                sqlx::query(
+                    "UPDATE project_updates SET dated = $1, body = $2, phase = $3, status = $4
+                     WHERE id = $5",
+                )
+                .bind(u.dated)
+                .bind(&u.body)
+                .bind(u.phase.map(|p| p.as_str()))
+                .bind(u.status.map(|s| s.as_str()))
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+            })?;
+            found(done)
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Register]).await?;
+        }
+        done
     }
 
     // ----- Case studies -----
@@ -307,59 +364,66 @@ impl Db {
         c: &NewCaseStudy,
         body_html: &str,
     ) -> StoreResult<i64> {
-        let t = now();
-        let published = c.published_at.unwrap_or(t);
-        let sql = save_sql(
-            existing,
-            "INSERT INTO case_studies (slug, title, summary, body_markdown, body_html,
-                                       published_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            "UPDATE case_studies SET slug = $1, title = $2, summary = $3, body_markdown = $4,
-                    body_html = $5, published_at = $6, updated_at = $7
-             WHERE id = $8 RETURNING id",
-        );
-        write!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            let q = sqlx::query_scalar(sql)
-                .bind(c.slug.as_str())
-                .bind(&c.title)
-                .bind(&c.summary)
-                .bind(&c.body_markdown)
-                .bind(body_html)
-                .bind(published)
-                .bind(t);
-            let id = one(bind_existing(q, existing).fetch_optional(&mut *tx).await)?;
-            if existing.is_some() {
-                for table in ["case_study_projects", "case_study_themes"] {
-                    let q = format!("DELETE FROM {table} WHERE case_study_id = $1");
-                    sqlx::query(sqlx::AssertSqlSafe(q))
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
+        let done: StoreResult<_> = async {
+            let t = now();
+            let published = c.published_at.unwrap_or(t);
+            let sql = save_sql(
+                existing,
+                "INSERT INTO case_studies (slug, title, summary, body_markdown, body_html,
+                                           published_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                "UPDATE case_studies SET slug = $1, title = $2, summary = $3, body_markdown = $4,
+                        body_html = $5, published_at = $6, updated_at = $7
+                 WHERE id = $8 RETURNING id",
+            );
+            write!(self, |pool| {
+                let mut tx = pool.begin().await?;
+                let q = sqlx::query_scalar(sql)
+                    .bind(c.slug.as_str())
+                    .bind(&c.title)
+                    .bind(&c.summary)
+                    .bind(&c.body_markdown)
+                    .bind(body_html)
+                    .bind(published)
+                    .bind(t);
+                let id = one(bind_existing(q, existing).fetch_optional(&mut *tx).await)?;
+                if existing.is_some() {
+                    for table in ["case_study_projects", "case_study_themes"] {
+                        let q = format!("DELETE FROM {table} WHERE case_study_id = $1");
+                        sqlx::query(sqlx::AssertSqlSafe(q))
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                 }
-            }
-            for p in &c.project_ids {
-                sqlx::query(
-                    "INSERT INTO case_study_projects (case_study_id, project_id) VALUES
-                     ($1, $2) ON CONFLICT DO NOTHING",
-                )
-                .bind(id)
-                .bind(p)
-                .execute(&mut *tx)
-                .await?;
-            }
-            for th in &c.theme_ids {
-                sqlx::query(
-                    "INSERT INTO case_study_themes (case_study_id, theme_id) VALUES ($1,
-                     $2) ON CONFLICT DO NOTHING",
-                )
-                .bind(id)
-                .bind(th)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(id)
-        })
+                for p in &c.project_ids {
+                    sqlx::query(
+                        "INSERT INTO case_study_projects (case_study_id, project_id) VALUES
+                         ($1, $2) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(id)
+                    .bind(p)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for th in &c.theme_ids {
+                    sqlx::query(
+                        "INSERT INTO case_study_themes (case_study_id, theme_id) VALUES ($1,
+                         $2) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(id)
+                    .bind(th)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(id)
+            })
+        }
+        .await;
+        if done.is_ok() {
+            self.changed(&[Topic::Register]).await?;
+        }
+        done
     }
 }

@@ -7,10 +7,12 @@
 //! under the submission key given to the form when it was first shown.
 
 use crate::App;
+use crate::cache::Fresh;
 use crate::domain::FieldErrors;
 use crate::domain::exercise::{Definition, Question, QuestionType, scale_label};
 use crate::listening::{self, Refusal, Submission};
 use crate::store::exercises::Exercise;
+use crate::store::versions::Topic;
 use crate::web::client_ip::ClientIp;
 use crate::web::error::{PageError, PageResult};
 use crate::web::viewer::{CsrfForm, Viewer};
@@ -382,8 +384,9 @@ pub async fn confirmation(
     )
 }
 
-/// An exercise's published results, reused for `Config::page_cache` (putting them together
-/// reads every response).
+/// An exercise's published results, kept until they change (putting them together reads
+/// every response): they show the exercise's analyses, statements and counts, and the
+/// register's projects with their status.
 async fn published_results(
     app: &App,
     slug: &str,
@@ -392,12 +395,11 @@ async fn published_results(
     if e.results_published_at.is_none() {
         return Err(PageError::NotFound);
     }
-    let results = app
-        .results_cache
-        .get_or(e.id, app.config.page_cache, || async {
-            listening::results(&app.db, &e)
-                .await
-                .map(std::sync::Arc::new)
+    let topics = [Topic::Results(e.id), Topic::Register, Topic::Organisations];
+    let results = (app.results_cache)
+        .get_or(app.db.versions(), e.id, &topics, || async {
+            let results = listening::results(&app.db, &e).await?;
+            Ok::<_, PageError>(Fresh::until_changed(std::sync::Arc::new(results)))
         })
         .await?;
     Ok((e, results))

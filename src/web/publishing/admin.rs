@@ -162,7 +162,6 @@ async fn save_post(
             };
             match saved {
                 Ok(()) => {
-                    app.posts_changed();
                     let done = match existing {
                         Some(_) => "updated post",
                         None => "created post",

@@ -1,12 +1,14 @@
 //! The public blog: lists, posts with comments, categories, and the comment form.
 
 use crate::App;
+use crate::cache::Fresh;
 use crate::domain::post::CommentInput;
 use crate::domain::post::PostKind;
 use crate::domain::{FieldErrors, PageNumber};
 use crate::sanitise::Heading;
 use crate::store::posts::{Post, PostFilter};
 use crate::store::settings::COMMENTS_PAUSED;
+use crate::store::versions::Topic;
 use crate::web::client_ip::ClientIp;
 use crate::web::error::{PageError, PageResult};
 use crate::web::viewer::{CsrfForm, Viewer};
@@ -157,14 +159,22 @@ pub async fn category(
     )
 }
 
-/// `GET /blog/{slug}`: for readers who are not signed in, the page is rendered once a
-/// `Config::page_cache` and shared (`Viewer::render_shared`).
+/// `GET /blog/{slug}`: for readers who are not signed in, the page is rendered once until
+/// the post, its comments or what it lists change, and shared (`Viewer::render_shared`).
 pub async fn post(State(app): State<App>, viewer: Viewer, Path(slug): Path<String>) -> PageResult {
     let (empty_form, no_errors) = (CommentInput::default(), FieldErrors::new());
     viewer
-        .render_shared(&app, &app.post_pages, &slug, "blog/post.html", || {
-            post_context(&app, &slug, &empty_form, &no_errors)
-        })
+        .render_shared(
+            &app,
+            &app.post_pages,
+            (&slug, &POST_TOPICS),
+            "blog/post.html",
+            || async {
+                let page = post_context(&app, &slug, &empty_form, &no_errors).await?;
+                let until = app.db.next_scheduled_post().await?;
+                Ok(Fresh { value: page, until })
+            },
+        )
         .await
 }
 
@@ -188,9 +198,9 @@ async fn post_context(
     comment: &CommentInput,
     errors: &FieldErrors,
 ) -> PageResult<Value> {
-    let content = app
-        .post_cache
-        .get_or(slug.to_string(), app.config.page_cache, || {
+    let versions = app.db.versions();
+    let content = (app.post_cache)
+        .get_or(versions, slug.to_string(), &POST_TOPICS, || {
             post_content(app, slug)
         })
         .await?;
@@ -201,16 +211,21 @@ async fn post_context(
     })
 }
 
+/// What a post's page shows: posts (its own, related ones, comments) and organisations.
+pub const POST_TOPICS: [Topic; 2] = [Topic::Posts, Topic::Organisations];
+
 /// A published post's page, but for the visitor's own part (the comment form as they filled
-/// it in): the same for everyone, so it is reused for `Config::page_cache` (a second by
-/// default) instead of seven queries for every reader of a post shared widely.
-async fn post_content(app: &App, slug: &str) -> PageResult<Value> {
+/// it in): the same for everyone, so it is kept until something on it changes (or a
+/// scheduled post appears among the related ones) instead of seven queries for every reader
+/// of a post shared widely.
+async fn post_content(app: &App, slug: &str) -> PageResult<Fresh<Value>> {
     let post = app.db.post_by_slug(slug).await?;
     if !post.is_public(crate::store::now()) || post.kind != PostKind::Post {
         return Err(PageError::NotFound);
     }
     let url = format!("/blog/{}", post.slug);
-    Ok(context! {
+    let until = app.db.next_scheduled_post().await?;
+    let value = context! {
         authors => app.db.post_authors(post.id).await?,
         categories => Serde(app.db.post_categories(post.id).await?),
         topics => Serde(app.db.post_topics(post.id).await?),
@@ -220,7 +235,8 @@ async fn post_content(app: &App, slug: &str) -> PageResult<Value> {
         share => share_links(&url, &post.title),
         contents => Serde(contents_list(&post, 3)),
         post => Serde(post),
-    })
+    };
+    Ok(Fresh { value, until })
 }
 
 /// Share links as plain links: no third-party script runs, and nothing is requested from

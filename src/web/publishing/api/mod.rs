@@ -114,7 +114,6 @@ pub async fn create_post(
             }
             e => e.into(),
         })?;
-    app.posts_changed();
     app.db
         .audit(Some(user.id), "created post", post.slug.as_str(), "API")
         .await?;

@@ -1,0 +1,194 @@
+//! Pages kept in memory for readers (the hub, a post, published results) show a change as
+//! soon as the write that made it has answered on this node, and within a second on another
+//! node on PostgreSQL; and a scheduled post appears at its time with no write at all.
+
+use crate::process::{Serve, seed_admin};
+use crate::support::spawn;
+use serde_json::json;
+use std::time::{Duration, Instant};
+use townhall::domain::role::Role;
+
+#[tokio::test]
+async fn every_kept_page_shows_a_change_made_on_this_node_at_once() {
+    let t = spawn().await;
+    let editor = t
+        .user_with_token("ed@example.org", "community-services", Role::Editor)
+        .await;
+    let post = |title: &str| {
+        json!({"organisation": "community-services", "title": title, "summary": "s",
+               "body": "b", "status": "published"})
+    };
+    let r = t
+        .post_json("/api/v1/posts", Some(&editor), &post("First post"))
+        .await;
+    assert_eq!(r.status(), 201);
+    let (_, hub) = t.get_text("/").await;
+    assert!(hub.contains("First post"));
+    assert!(
+        !t.get_text("/blog/first-post")
+            .await
+            .1
+            .contains("Seen at once")
+    );
+
+    // The hub: a new post, a new open consultation.
+    let r = t
+        .post_json("/api/v1/posts", Some(&editor), &post("Second post"))
+        .await;
+    assert_eq!(r.status(), 201);
+    assert!(
+        t.get_text("/").await.1.contains("Second post"),
+        "a new post"
+    );
+    let def = json!({"organisation": "community-services", "title": "Open for views",
+        "opens_at": "2020-01-01", "closes_at": "2099-01-01",
+        "questions": [{"id": "q", "type": "text", "title": "Tell us", "required": true}]});
+    let r = t
+        .post_json("/api/v1/consultations", Some(&editor), &def)
+        .await;
+    assert_eq!(r.status(), 201);
+    assert!(
+        t.get_text("/").await.1.contains("Open for views"),
+        "a new consultation"
+    );
+    // A post's page (a comment approved: `publishing::a_post_kept_for_readers_…` too).
+    let comment = json!({"name": "Sam", "email": "sam@example.org", "body": "Seen at once"});
+    let r = t
+        .post_json("/api/v1/posts/first-post/comments", None, &comment)
+        .await;
+    let id = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let moderator = t
+        .user_with_token("mo@example.org", "community-services", Role::Moderator)
+        .await;
+    let approve = t.url(&format!("/api/v1/comments/{id}/approve"));
+    let r = t
+        .client
+        .post(approve)
+        .bearer_auth(&moderator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        t.get_text("/blog/first-post")
+            .await
+            .1
+            .contains("Seen at once")
+    );
+
+    // Published results: a new "you said, we did" shows at once.
+    let e = t.app.db.exercise_by_slug("open-for-views").await.unwrap();
+    t.app.db.set_results_published(e.id, true).await.unwrap();
+    let (status, before) = t.get_text("/consultations/open-for-views/results").await;
+    assert_eq!(status, 200);
+    assert!(!before.contains("You asked for more"));
+    let analyst = t
+        .user_with_token("an@example.org", "community-services", Role::Analyst)
+        .await;
+    let statement = json!({"you_said": "You asked for more", "we_did": "We gave more"});
+    let path = "/api/v1/consultations/open-for-views/actions";
+    assert_eq!(
+        t.post_json(path, Some(&analyst), &statement).await.status(),
+        201
+    );
+    let (_, after) = t.get_text("/consultations/open-for-views/results").await;
+    assert!(after.contains("You asked for more"));
+    // A response changes the counts of results already published.
+    let answer = json!({"answers": {"q": "More, please"}});
+    let r = t
+        .post_json(
+            "/api/v1/consultations/open-for-views/responses",
+            None,
+            &answer,
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let json: serde_json::Value = t
+        .get("/consultations/open-for-views/results.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json["responses"], 1);
+}
+
+#[tokio::test]
+async fn a_scheduled_post_appears_on_the_kept_hub_at_its_time() {
+    let t = spawn().await;
+    let org = t
+        .app
+        .db
+        .organisation_by_slug("community-services")
+        .await
+        .unwrap();
+    let input = townhall::domain::post::PostInput {
+        title: "Comes out soon".into(),
+        summary: "s".into(),
+        body: "b".into(),
+        status: "published".into(),
+        ..Default::default()
+    };
+    let mut post = input.parse().unwrap();
+    post.published_at = Some(townhall::store::now() + 2);
+    let body = townhall::sanitise::render_markdown("b").unwrap();
+    t.app
+        .db
+        .create_post(org.id, &post, &body, None)
+        .await
+        .unwrap();
+    assert!(
+        !t.get_text("/").await.1.contains("Comes out soon"),
+        "not yet"
+    );
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    assert!(
+        t.get_text("/").await.1.contains("Comes out soon"),
+        "at its time"
+    );
+}
+
+#[tokio::test]
+async fn a_change_made_on_one_node_shows_on_another_within_a_second() {
+    if crate::support::engine_name() != "postgres" {
+        eprintln!("TOWNHALL_TEST_POSTGRES is not set: skipped (several nodes need PostgreSQL)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _pg) = crate::support::database_url(&dir).await;
+    let token = seed_admin(&url);
+    let a = Serve::start(&url, &[], &[]).await;
+    let b = Serve::start(&url, &[], &[]).await;
+    let client = reqwest::Client::new();
+    let create = |title: &'static str| {
+        let (client, token, base) = (&client, &token, &a.base);
+        async move {
+            let post = json!({"organisation": "community-services", "title": title,
+                              "summary": "s", "body": "b", "status": "published"});
+            let r = client
+                .post(format!("{base}/api/v1/posts"))
+                .bearer_auth(token)
+                .json(&post)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+        }
+    };
+    let hub_on_b = || async {
+        let r = client.get(format!("{}/", b.base)).send().await.unwrap();
+        r.text().await.unwrap()
+    };
+    create("Before").await;
+    assert!(hub_on_b().await.contains("Before"));
+    create("Made on A").await;
+    let start = Instant::now();
+    while !hub_on_b().await.contains("Made on A") {
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "B still shows its old hub after 1 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
