@@ -1196,13 +1196,4 @@ mod tests {
         }
         assert_eq!(named.len(), THEMES.len(), "every theme is found: {named:?}");
     }
-
-    /// `cargo test --lib demo::answers::tests::samples -- --ignored --nocapture`: read a few.
-    #[test]
-    #[ignore]
-    fn samples() {
-        for a in generate(3000, 2026).iter().take(15) {
-            println!("[{} {:?}] {}\n", a.theme, a.campaign, a.text);
-        }
-    }
 }

@@ -157,10 +157,8 @@ impl Db {
             .ok_or(StoreError::NotFound)
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Results(exercise_id)]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Results(exercise_id)])
+            .await
     }
 
     pub async fn delete_result_action(&self, exercise_id: i64, id: i64) -> StoreResult<()> {
@@ -176,10 +174,8 @@ impl Db {
             found(n)
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Results(exercise_id)]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Results(exercise_id)])
+            .await
     }
 
     /// Links a statement to a commitment or project, or removes the link (from the
@@ -224,10 +220,7 @@ impl Db {
             Ok(())
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Register]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Register]).await
     }
 
     /// Every statement, linked to `target` first, then the others by exercise, for the
@@ -352,10 +345,7 @@ impl Db {
             Ok(())
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Register]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Register]).await
     }
 
     /// The project each idea of a challenge became: (idea id, project slug, project title).

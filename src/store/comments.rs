@@ -121,9 +121,6 @@ impl Db {
             )))
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Posts]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Posts]).await
     }
 }

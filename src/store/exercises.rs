@@ -431,10 +431,8 @@ impl Db {
             })
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Results(exercise_id)]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Results(exercise_id)])
+            .await
     }
 
     pub async fn response_by_reference(
@@ -537,10 +535,8 @@ impl Db {
             })
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Results(exercise_id)]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Results(exercise_id)])
+            .await
     }
 
     pub async fn evidence(&self, exercise_id: i64) -> StoreResult<Vec<EvidenceItem>> {

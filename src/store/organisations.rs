@@ -81,10 +81,7 @@ impl Db {
             .map_err(StoreError::from_sqlx)
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Organisations]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Organisations]).await
     }
 
     pub async fn update_organisation(&self, id: i64, org: &NewOrganisation) -> StoreResult<()> {
@@ -105,9 +102,6 @@ impl Db {
             found(done)
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Organisations]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Organisations]).await
     }
 }

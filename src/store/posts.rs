@@ -275,10 +275,7 @@ impl Db {
             })
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Posts]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Posts]).await
     }
 
     /// Posts rendered by an older renderer than this one: (id, Markdown), a batch at a time.
@@ -308,10 +305,7 @@ impl Db {
             Ok(())
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Posts]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Posts]).await
     }
 
     pub async fn post(&self, id: i64) -> StoreResult<Post> {

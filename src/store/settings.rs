@@ -40,9 +40,6 @@ impl Db {
             Ok(())
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Posts]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Posts]).await
     }
 }

@@ -80,10 +80,7 @@ impl Db {
             .map_err(StoreError::from_sqlx)
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Syndication]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Syndication]).await
     }
 
     pub async fn subscription(&self, id: i64) -> StoreResult<Subscription> {
@@ -180,10 +177,7 @@ impl Db {
             })
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Syndication]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Syndication]).await
     }
 
     /// The newest items, for the hub (all organisations) or one organisation.

@@ -186,10 +186,7 @@ impl Db {
             })
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Posts]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Posts]).await
     }
 
     /// Makes a user a hub admin, or no longer one.

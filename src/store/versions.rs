@@ -89,6 +89,18 @@ impl Db {
         Ok(())
     }
 
+    /// `done`, after raising `topics` if the write it reports happened.
+    pub(crate) async fn then_changed<T>(
+        &self,
+        done: StoreResult<T>,
+        topics: &[Topic],
+    ) -> StoreResult<T> {
+        if done.is_ok() {
+            self.changed(topics).await?;
+        }
+        done
+    }
+
     /// Reads every topic's version again, for the changes other nodes made.
     pub async fn catch_up(&self) -> StoreResult<()> {
         let all: Vec<(String, i64)> = read!(self, |pool| sqlx::query_as(

@@ -138,9 +138,6 @@ impl Db {
             found(done)
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Register]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Register]).await
     }
 }

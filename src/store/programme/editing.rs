@@ -139,10 +139,7 @@ impl Db {
             }))
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Register]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Register]).await
     }
 
     /// Creates a theme under a strategy (`existing` is `None`) or changes one; returns its id.
@@ -172,10 +169,7 @@ impl Db {
             }))
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Register]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Register]).await
     }
 
     /// Creates a commitment under a theme (`existing` is `None`) or changes one; returns its id.
@@ -208,10 +202,7 @@ impl Db {
             }))
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Register]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Register]).await
     }
 
     // ----- Projects -----
@@ -229,10 +220,7 @@ impl Db {
             })
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Register]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Register]).await
     }
 
     /// Creates a project from a shortlisted idea and records the link back to the idea, in one
@@ -254,10 +242,7 @@ impl Db {
             })
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Register]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Register]).await
     }
 
     /// Creates or replaces many projects in one transaction: all of them, or none (CSV import).
@@ -275,10 +260,7 @@ impl Db {
             })
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Register]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Register]).await
     }
 
     /// Adds a dated update; a new phase or status given with it becomes the project's own,
@@ -323,10 +305,7 @@ impl Db {
             })
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Register]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Register]).await
     }
 
     /// Corrects an update (date, text, and the phase and status it records); the project's own
@@ -350,10 +329,7 @@ impl Db {
             found(done)
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Register]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Register]).await
     }
 
     // ----- Case studies -----
@@ -421,9 +397,6 @@ impl Db {
             })
         }
         .await;
-        if done.is_ok() {
-            self.changed(&[Topic::Register]).await?;
-        }
-        done
+        self.then_changed(done, &[Topic::Register]).await
     }
 }
