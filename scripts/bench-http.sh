@@ -1,54 +1,133 @@
 #!/usr/bin/env bash
-# Serving benchmark: idle memory of `townhall serve`, then requests per second and latency
-# percentiles for the hub page `/` at concurrency 32, with wrk, against the release build.
-# SQLite (the demo's content) and, when reachable, PostgreSQL.
+# Serving benchmark: each kind of public page from Townhall (release build, SQLite) beside
+# nginx serving the same bytes from files, in one run, alternating rounds. Each server gets
+# CPU 0 (Townhall one worker thread, nginx one worker process); wrk runs on CPU 1, so
+# neither takes the other's time. The content: 10 posts in one category and topic, one of
+# them with 20 approved comments, a consultation and the programme's empty register.
+# Prints one line per round and page, then the medians and the ratio Townhall ÷ nginx.
 #
-#   scripts/bench-http.sh [seconds per run, default 20]
-#   TOWNHALL_BIN=/path/to/townhall scripts/bench-http.sh 15   # another build, e.g. an older one
+#   scripts/bench-http.sh [seconds per run, default 10] [rounds, default 3]
+#   TOWNHALL_BIN=/path/to/townhall scripts/bench-http.sh   # another build
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs=${1:-20}
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+secs=${1:-10}
+rounds=${2:-3}
+need() { command -v "$1" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; }; }
+need wrk wrk
+need nginx nginx
 [ -f assets/dist/townhall.css ] || { npm ci --no-audit --no-fund && npm run build; }
 bin=${TOWNHALL_BIN:-}
 [ -n "$bin" ] || { cargo build --release -q; bin=target/release/townhall; }
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+db="sqlite://$work/bench.db"
+port=18181
+base=http://127.0.0.1:$port
+static=http://127.0.0.1:18182
 
-rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+$bin organisation add --database "$db" --name "Department of Community Services" --slug community-services >/dev/null 2>&1
+echo "a long enough password" | $bin user add --database "$db" --email ed@bench.example --name "Ed Itor" --role admin >/dev/null 2>&1
+token=$($bin token create --database "$db" --email ed@bench.example 2>/dev/null)
 
-measure() { # name url
-    local name=$1 url=$2
-    curl -sf "$url" >/dev/null
-    echo "== $name"
-    wrk -t2 -c32 -d"${secs}s" --latency "$url" | grep -E 'Requests/sec|^ +(50|90|99)%|Non-2xx|Socket errors'
+TOKIO_WORKER_THREADS=1 taskset -c 0 $bin serve --database "$db" --addr 127.0.0.1:$port \
+    --analytics false --trusted-proxies 127.0.0.1/32 2>"$work/serve.err" &
+server=$!
+for _ in $(seq 100); do curl -sf $base/healthz >/dev/null && break; sleep 0.1; done
+echo "idle RSS after start (fresh database): $(awk '/VmRSS/ {print $2}' /proc/$server/status) KiB"
+
+api() { # method path json
+    curl -sf -X "$1" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+        -H 'X-Forwarded-For: 10.0.0.1' --data-binary "$3" "$base$2"
 }
+paragraph="People told us the opening hours suit those who work in the day, and asked for evenings and weekends instead."
+for i in $(seq 10); do
+    body=$(python3 -c 'import json,sys; print(json.dumps("\n\n".join([sys.argv[1]] * 12)))' "$paragraph")
+    api POST /api/v1/posts "{\"organisation\": \"community-services\", \"title\": \"Library opening hours, part $i\",
+        \"slug\": \"post-$i\", \"summary\": \"What we heard about opening hours.\", \"body\": $body,
+        \"status\": \"published\", \"categories\": [\"Libraries\"], \"topics\": [\"Libraries\"]}" >/dev/null
+done
+for i in $(seq 20); do
+    id=$(curl -sf -H 'Content-Type: application/json' -H "X-Forwarded-For: 10.0.1.$i" \
+        --data-binary "{\"name\": \"Reader $i\", \"email\": \"reader$i@example.org\", \"body\": \"$paragraph\"}" \
+        $base/api/v1/posts/post-10/comments | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+    api POST "/api/v1/comments/$id/approve" '{}' >/dev/null
+done
+api POST /api/v1/consultations '{"organisation": "community-services", "title": "Library opening hours",
+    "opens_at": "2020-01-01", "closes_at": "2099-01-01",
+    "questions": [{"id": "q", "type": "text", "title": "What would you change?", "required": true}]}' >/dev/null
 
-# SQLite: the demo's database.
-$bin demo --addr 127.0.0.1:18181 >"$work/demo.out" 2>"$work/demo.err" &
-demo=$!
-for _ in $(seq 50); do grep -q '^Townhall demo' "$work/demo.out" 2>/dev/null && break; sleep 0.2; done
-sleep 2
-echo "idle RSS after start (demo, SQLite): $(rss_kib $demo) KiB"
-measure "GET / on SQLite, wrk -t2 -c32 -d${secs}s" http://127.0.0.1:18181/
-echo "RSS after the run: $(rss_kib $demo) KiB"
-kill $demo; wait $demo 2>/dev/null || true
+# The pages, as a reader gets them (no cookie, no Accept-Encoding: the same bytes nginx sends).
+pages=(
+    "hub /"
+    "post-with-20-comments /blog/post-10"
+    "category /blog/categories/libraries"
+    "blog-atom-feed /blog/feed.atom"
+    "organisation /organisations/community-services"
+    "topic /topics/libraries"
+    "consultations /consultations"
+    "consultation /consultations/library-opening-hours"
+    "programme /programme"
+    "open-data-csv /data/posts.csv"
+)
+mkdir -p "$work/static"
+for entry in "${pages[@]}"; do
+    set -- $entry
+    curl -sf "$base$2" -o "$work/static/$1"
+    printf '%-24s %-40s %7d bytes\n' "$1" "$2" "$(wc -c <"$work/static/$1")"
+done
+cat >"$work/nginx.conf" <<NGINX
+daemon off;
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx.err;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    server {
+        listen 127.0.0.1:18182;
+        root $work/static;
+        default_type text/html;
+    }
+}
+NGINX
+chmod 755 "$work" && chmod -R a+rX "$work/static"   # nginx's workers read as another user
+taskset -c 0 nginx -c "$work/nginx.conf" &
+sleep 0.5
+for entry in "${pages[@]}"; do
+    set -- $entry
+    cmp -s <(curl -sf "$base$2") "$work/static/$1" || { echo "Townhall's $2 changed between reads"; exit 1; }
+    cmp -s <(curl -sf "$static/$1") "$work/static/$1" || { echo "nginx did not serve $1"; cat "$work/nginx.err"; exit 1; }
+done
 
-# PostgreSQL, when there is one.
-pg=${TOWNHALL_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}
-if psql "$pg" -qAtc 'select 1' >/dev/null 2>&1; then
-    db=townhall_bench_$$
-    psql "$pg" -qc "DROP DATABASE IF EXISTS $db" -qc "CREATE DATABASE $db" >/dev/null
-    url="${pg%/*}/$db"
-    $bin organisation add --database "$url" --name "Department of Community Services" >/dev/null 2>&1
-    $bin organisation add --database "$url" --name "National Records Agency" --parent department-of-community-services >/dev/null 2>&1
-    $bin organisation add --database "$url" --name "Care Standards Authority" --parent department-of-community-services >/dev/null 2>&1
-    $bin serve --database "$url" --addr 127.0.0.1:18182 2>"$work/serve.err" &
-    serve=$!
-    for _ in $(seq 50); do curl -sf http://127.0.0.1:18182/healthz >/dev/null && break; sleep 0.2; done
-    sleep 2
-    echo "idle RSS after start (serve, PostgreSQL): $(rss_kib $serve) KiB"
-    measure "GET / on PostgreSQL, wrk -t2 -c32 -d${secs}s" http://127.0.0.1:18182/
-    kill $serve; wait $serve 2>/dev/null || true
-    psql "$pg" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
-fi
+echo "wrk -t1 -c32 -d${secs}s --latency on CPU 1, servers on CPU 0, $rounds alternating rounds; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+: >"$work/results"
+for round in $(seq "$rounds"); do
+    for entry in "${pages[@]}"; do
+        set -- $entry
+        for who in townhall nginx; do
+            url=$([ $who = townhall ] && echo "$base$2" || echo "$static/$1")
+            out=$(taskset -c 1 wrk -t1 -c32 -d"${secs}s" --latency "$url")
+            rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+            p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+            errors=$(echo "$out" | grep -E 'Non-2xx|Socket errors' | tr -s ' ' || true)
+            echo "round $round $1 $who requests/s $rps p99 $p99 $errors"
+            echo "$1 $who $rps $p99" >>"$work/results"
+        done
+    done
+done
+echo "RSS after the runs: $(awk '/VmRSS/ {print $2}' /proc/$server/status) KiB; load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "$work/results" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    page, who, rps, p99 = line.split()
+    unit = {"us": 0.001, "ms": 1, "s": 1000}
+    ms = next(float(p99[: -len(u)]) * f for u, f in sorted(unit.items(), key=lambda x: -len(x[0])) if p99.endswith(u))
+    runs.setdefault(page, {}).setdefault(who, []).append((float(rps), ms))
+print("| page | Townhall requests/s (p99) | nginx, the same bytes (p99) | Townhall ÷ nginx |")
+print("|---|---|---|---|")
+for page, by in runs.items():
+    t = statistics.median(r for r, _ in by["townhall"]); tp = statistics.median(p for _, p in by["townhall"])
+    n = statistics.median(r for r, _ in by["nginx"]); np_ = statistics.median(p for _, p in by["nginx"])
+    print(f"| {page} | {t:,.0f} ({tp:.2f} ms) | {n:,.0f} ({np_:.2f} ms) | {t / n:.2f} |")
+PY

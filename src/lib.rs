@@ -107,18 +107,10 @@ pub struct AppState {
     pub mailer: Option<jobs::mail::Mailer>,
     /// Where page views go (`None` when analytics is off).
     pub analytics: Option<analytics::Recorder>,
-    /// The hub page's content, shared by every visitor until something on it changes
+    /// Public pages as sent to visitors who are not signed in (`web::shared_pages`).
+    pub shared_pages: web::shared_pages::SharedPages,
+    /// Published results by exercise, shared by the results page and its downloads
     /// (`cache::Shared`).
-    pub hub_cache: cache::Shared<(), minijinja::Value>,
-    /// A published post's page content by slug, shared the same way.
-    pub post_cache: cache::Shared<String, minijinja::Value>,
-    /// A published post's whole page as a visitor who is not signed in gets it, by slug:
-    /// the parts between the places where their own form token goes.
-    pub post_pages: cache::Shared<String, Arc<Vec<String>>>,
-    /// Stands for the visitor's CSRF token in a page rendered once for every visitor (random
-    /// for each process, so no text on the page can contain it).
-    pub csrf_placeholder: String,
-    /// Published results by exercise, shared the same way.
     pub results_cache: cache::Shared<i64, std::sync::Arc<listening::Results>>,
 }
 
@@ -144,11 +136,8 @@ impl App {
         Ok(App(Arc::new(AppState {
             analytics,
             mailer,
-            hub_cache: Default::default(),
             results_cache: Default::default(),
-            post_cache: Default::default(),
-            post_pages: Default::default(),
-            csrf_placeholder: format!("csrf{}", auth::random_token()),
+            shared_pages: Default::default(),
             db,
             templates: Arc::new(web::templates::environment(config.time_zone.clone())),
             config: Arc::new(config),

@@ -10,6 +10,7 @@
 use crate::domain::time::Timestamp;
 use crate::store::Db;
 use crate::store::posts::PostFilter;
+use crate::store::versions::Topic;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 use serde_json::{Value, json};
@@ -62,7 +63,13 @@ pub struct Dataset {
     pub fields: &'static [Field],
     #[serde(skip)]
     pub rows: for<'a> fn(&'a Db) -> Rows<'a>,
+    /// What its rows show, so its files can be kept until that changes; `None` for one
+    /// whose rows change with every response.
+    #[serde(skip)]
+    pub shows: Option<&'static [Topic]>,
 }
+
+const PROGRAMME: &[Topic] = &[Topic::Register, Topic::Organisations, Topic::Exercises];
 
 impl std::fmt::Debug for Dataset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -181,6 +188,7 @@ pub static DATASETS: &[Dataset] = &[
             field("url", Text, "Where to read it, relative to the hub"),
         ],
         rows: posts,
+        shows: Some(&[Topic::Posts, Topic::Organisations]),
     },
     Dataset {
         name: "programme-projects",
@@ -233,6 +241,7 @@ pub static DATASETS: &[Dataset] = &[
             field("url", Text, "Its page, relative to the hub"),
         ],
         rows: projects,
+        shows: Some(PROGRAMME),
     },
     Dataset {
         name: "programme-commitments",
@@ -252,6 +261,7 @@ pub static DATASETS: &[Dataset] = &[
             field("url", Text, "Its page, relative to the hub"),
         ],
         rows: commitments,
+        shows: Some(PROGRAMME),
     },
     Dataset {
         name: "programme-themes",
@@ -270,6 +280,7 @@ pub static DATASETS: &[Dataset] = &[
             field("url", Text, "Its page, relative to the hub"),
         ],
         rows: themes,
+        shows: Some(PROGRAMME),
     },
     Dataset {
         name: "programme-updates",
@@ -287,6 +298,7 @@ pub static DATASETS: &[Dataset] = &[
             field("status", Text, "The status given with this update, if any"),
         ],
         rows: updates,
+        shows: Some(PROGRAMME),
     },
     Dataset {
         name: "case-studies",
@@ -310,6 +322,7 @@ pub static DATASETS: &[Dataset] = &[
             field("url", Text, "Its page, relative to the hub"),
         ],
         rows: case_studies,
+        shows: Some(PROGRAMME),
     },
     Dataset {
         name: "consultations",
@@ -335,6 +348,7 @@ pub static DATASETS: &[Dataset] = &[
             field("url", Text, "Its page, relative to the hub"),
         ],
         rows: consultations,
+        shows: None,
     },
     Dataset {
         name: "consultation-results",
@@ -375,6 +389,12 @@ pub static DATASETS: &[Dataset] = &[
             ),
         ],
         rows: consultation_results,
+        shows: Some(&[
+            Topic::AnyResults,
+            Topic::Exercises,
+            Topic::Register,
+            Topic::Organisations,
+        ]),
     },
 ];
 

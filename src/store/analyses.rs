@@ -285,7 +285,8 @@ impl Db {
             record_change(Conn::from(&mut *tx), change).await?;
             tx.commit().await?;
         });
-        self.changed(&[Topic::Results(a.exercise_id)]).await
+        // Projects' pages name the themes their statements cite.
+        (self.changed(&[Topic::Results(a.exercise_id), Topic::Register])).await
     }
 
     pub async fn analysis_changes(&self, id: i64) -> StoreResult<Vec<AnalysisChange>> {

@@ -157,8 +157,8 @@ impl Db {
             .ok_or(StoreError::NotFound)
         }
         .await;
-        self.then_changed(done, &[Topic::Results(exercise_id)])
-            .await
+        // Projects' pages list the statements that led to them.
+        (self.then_changed(done, &[Topic::Results(exercise_id), Topic::Register])).await
     }
 
     pub async fn delete_result_action(&self, exercise_id: i64, id: i64) -> StoreResult<()> {
@@ -174,8 +174,8 @@ impl Db {
             found(n)
         }
         .await;
-        self.then_changed(done, &[Topic::Results(exercise_id)])
-            .await
+        // Projects' pages list the statements that led to them.
+        (self.then_changed(done, &[Topic::Results(exercise_id), Topic::Register])).await
     }
 
     /// Links a statement to a commitment or project, or removes the link (from the

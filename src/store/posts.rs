@@ -327,16 +327,6 @@ impl Db {
     }
 
     /// Public posts, newest first, with the total for pagination.
-    /// When the next scheduled post appears (the earliest publication time still to come).
-    pub async fn next_scheduled_post(&self) -> StoreResult<Option<Timestamp>> {
-        Ok(read!(self, |pool| sqlx::query_scalar(
-            "SELECT MIN(published_at) FROM posts WHERE status = 'published' AND published_at > $1"
-        )
-        .bind(now())
-        .fetch_one(pool)
-        .await)?)
-    }
-
     pub async fn public_posts(
         &self,
         filter: PostFilter,

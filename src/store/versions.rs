@@ -4,6 +4,7 @@
 //! gets its answer); each node reads the table again every [`POLL`].
 
 use super::{Db, StoreResult, read, write};
+use crate::domain::time::Timestamp;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -20,6 +21,8 @@ pub enum Topic {
     Exercises,
     /// One exercise's published results (analyses, "you said, we did", evidence, counts).
     Results(i64),
+    /// Any exercise's published results: raised with every `Results`.
+    AnyResults,
     /// The programme register, and what links into it.
     Register,
     /// Organisations' names and places.
@@ -29,38 +32,58 @@ pub enum Topic {
 }
 
 impl Topic {
+    /// Its name in `content_versions`.
     fn key(self) -> String {
         match self {
             Topic::Posts => "posts".into(),
             Topic::Exercises => "exercises".into(),
             Topic::Results(id) => format!("results:{id}"),
+            Topic::AnyResults => "results".into(),
             Topic::Register => "register".into(),
             Topic::Organisations => "organisations".into(),
             Topic::Syndication => "syndication".into(),
         }
     }
+
+    /// The topic named `key` in `content_versions`, if this release knows it.
+    fn from_key(key: &str) -> Option<Topic> {
+        Some(match key {
+            "posts" => Topic::Posts,
+            "exercises" => Topic::Exercises,
+            "register" => Topic::Register,
+            "organisations" => Topic::Organisations,
+            "syndication" => Topic::Syndication,
+            "results" => Topic::AnyResults,
+            _ => Topic::Results(key.strip_prefix("results:")?.parse().ok()?),
+        })
+    }
 }
 
 /// This node's copy of the versions: the highest it has seen of each topic.
 #[derive(Clone, Default, Debug)]
-pub struct Versions(Arc<RwLock<HashMap<String, i64>>>);
+pub struct Versions(Arc<RwLock<HashMap<Topic, i64>>>);
 
 impl Versions {
     /// The current version of each topic, in order (0 for one never raised).
     pub fn of(&self, topics: &[Topic]) -> Vec<i64> {
         let map = self.0.read().unwrap_or_else(|e| e.into_inner());
         (topics.iter())
-            .map(|t| map.get(&t.key()).copied().unwrap_or(0))
+            .map(|t| map.get(t).copied().unwrap_or(0))
             .collect()
+    }
+
+    /// Every version now, for a page whose topics are known only once it is made.
+    pub fn snapshot(&self) -> HashMap<Topic, i64> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     #[cfg(test)]
     pub fn note_for_test(&self, topic: Topic, version: i64) {
-        self.note([(topic.key(), version)]);
+        self.note([(topic, version)]);
     }
 
     /// Notes versions read or raised; a version never goes back.
-    fn note(&self, seen: impl IntoIterator<Item = (String, i64)>) {
+    fn note(&self, seen: impl IntoIterator<Item = (Topic, i64)>) {
         let mut map = self.0.write().unwrap_or_else(|e| e.into_inner());
         for (topic, version) in seen {
             let kept = map.entry(topic).or_insert(version);
@@ -72,8 +95,10 @@ impl Versions {
 impl Db {
     /// Raises the version of each topic: call after a write that changes what they show.
     pub async fn changed(&self, topics: &[Topic]) -> StoreResult<()> {
-        let mut raised = Vec::with_capacity(topics.len());
-        for topic in topics {
+        let mut raised = Vec::with_capacity(topics.len() + 1);
+        let any_results =
+            (topics.iter().any(|t| matches!(t, Topic::Results(_)))).then_some(&Topic::AnyResults);
+        for topic in topics.iter().chain(any_results) {
             let key = topic.key();
             let version: i64 = write!(self, |pool| sqlx::query_scalar(
                 "INSERT INTO content_versions (topic, version) VALUES ($1, 1)
@@ -83,7 +108,7 @@ impl Db {
             .bind(&key)
             .fetch_one(pool)
             .await)?;
-            raised.push((key, version));
+            raised.push((*topic, version));
         }
         self.versions.note(raised);
         Ok(())
@@ -108,8 +133,26 @@ impl Db {
         )
         .fetch_all(pool)
         .await)?;
-        self.versions.note(all);
+        (self.versions).note(
+            all.iter()
+                .filter_map(|(k, v)| Some((Topic::from_key(k)?, *v))),
+        );
         Ok(())
+    }
+
+    /// When public pages next change by themselves, with no write: a scheduled post
+    /// appears, or a published exercise opens or closes.
+    pub async fn next_timed_change(&self) -> StoreResult<Option<Timestamp>> {
+        Ok(read!(self, |pool| sqlx::query_scalar(
+            "SELECT MIN(t) FROM (
+               SELECT published_at AS t FROM posts WHERE status = 'published' AND published_at > $1
+               UNION ALL SELECT opens_at FROM exercises WHERE published AND opens_at > $1
+               UNION ALL SELECT closes_at FROM exercises WHERE published AND closes_at > $1
+             ) AS times"
+        )
+        .bind(super::now())
+        .fetch_one(pool)
+        .await)?)
     }
 
     /// This node's versions, for the page cache.

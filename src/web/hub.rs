@@ -1,18 +1,18 @@
 //! The two front doors: the public hub at `/` and the admin home at `/admin`.
 
 use crate::App;
-use crate::cache::{Fresh, next_after};
 use crate::domain::role::Role;
 use crate::store::posts::PostFilter;
 use crate::store::versions::Topic;
 use crate::web::error::PageResult;
 use crate::web::publishing::public::with_details;
+use crate::web::shared_pages::ForEveryone;
 use crate::web::viewer::Viewer;
 use axum::extract::State;
 use minijinja::context;
 use minijinja::value::Serde;
 
-/// What the hub shows, for its cache.
+/// What the hub shows.
 const HUB_TOPICS: [Topic; 5] = [
     Topic::Posts,
     Topic::Exercises,
@@ -21,31 +21,20 @@ const HUB_TOPICS: [Topic; 5] = [
     Topic::Syndication,
 ];
 
-/// `GET /`: the hub. Its content (everything but the viewer's own part of the page) is the
-/// same for every visitor and kept until something on it changes: the busiest page would
-/// otherwise read eight queries' worth of data for every request.
+/// `GET /`: the hub, the same for every visitor who is not signed in.
 pub async fn hub(State(app): State<App>, viewer: Viewer) -> PageResult {
-    let versions = app.db.versions();
-    let content = (app.hub_cache)
-        .get_or(versions, (), &HUB_TOPICS, || hub_content(&app))
-        .await?;
-    viewer.render(&app, "hub.html", content)
+    let page = viewer.render(&app, "hub.html", hub_content(&app).await?)?;
+    Ok(ForEveryone::showing(&HUB_TOPICS).mark(page))
 }
 
-async fn hub_content(app: &App) -> PageResult<Fresh<minijinja::Value>> {
+/// What the hub shows.
+async fn hub_content(app: &App) -> PageResult<minijinja::Value> {
     let organisations = app.db.organisations().await?;
     let (posts, _) = app.db.public_posts(PostFilter::default(), 5, 0).await?;
     let posts = with_details(app, posts).await?;
     let syndicated = app.db.recent_items(None, 5).await?;
     let now = crate::store::now();
     let exercises = app.db.public_exercises(None, None).await?;
-    // The hub changes by itself when a scheduled post appears or a consultation opens or
-    // closes.
-    let until = next_after(
-        now,
-        (exercises.iter().flat_map(|e| [e.opens_at, e.closes_at]))
-            .chain(app.db.next_scheduled_post().await?),
-    );
     let open_exercises = open_now(exercises, now);
     let by_phase = app.db.projects_by_phase().await?;
     let value = context! {
@@ -54,7 +43,7 @@ async fn hub_content(app: &App) -> PageResult<Fresh<minijinja::Value>> {
         programme_total => by_phase.iter().map(|(_, n)| n).sum::<i64>(),
         programme_phases => crate::web::programme::public::phase_rows(&by_phase),
     };
-    Ok(Fresh { value, until })
+    Ok(value)
 }
 
 /// Published exercises open for responses now, soonest closing first.

@@ -3,6 +3,7 @@
 use crate::App;
 use crate::web::analytics::PageView;
 use crate::web::error::ErrorPage;
+use crate::web::shared_pages::{ForEveryone, Route};
 use crate::web::viewer::{Viewer, render_page};
 use axum::body::Body;
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
@@ -222,20 +223,32 @@ pub async fn render_error_pages(State(app): State<App>, req: Request, next: Next
 pub async fn measure(State(app): State<App>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let view = PageView::begin(&app, &req);
-    let method = req.method().to_string();
+    let method = req.method().clone();
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".to_string());
-    let response = next.run(req).await;
+    let mut response = next.run(req).await;
     if let Some(view) = view {
         view.finish(&app, &response);
     }
+    count(&route, &method, &response, start);
+    if response.extensions().get::<ForEveryone>().is_some() {
+        response.extensions_mut().insert(Route(route));
+    }
+    response
+}
+
+/// Counts a request to `route` for `/metrics`, by method and status, with its duration.
+pub fn count(route: &str, method: &Method, response: &Response, start: Instant) {
     let status = response.status().as_u16().to_string();
-    let labels = [("method", method), ("route", route), ("status", status)];
+    let labels = [
+        ("method", method.to_string()),
+        ("route", route.to_string()),
+        ("status", status),
+    ];
     metrics::counter!("townhall_http_requests_total", &labels).increment(1);
     metrics::histogram!("townhall_http_request_duration_seconds", &labels[..2])
         .record(start.elapsed().as_secs_f64());
-    response
 }

@@ -3,6 +3,7 @@
 use crate::App;
 use crate::opendata::{DATASETS, LICENCE};
 use crate::web::error::{PageError, PageResult};
+use crate::web::shared_pages::ForEveryone;
 use crate::web::viewer::Viewer;
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -12,8 +13,10 @@ use minijinja::value::Serde;
 
 /// `GET /data`.
 pub async fn index(State(app): State<App>, viewer: Viewer) -> PageResult {
-    viewer.render(
+    // The list of datasets is fixed in the code.
+    viewer.render_public(
         &app,
+        &[],
         "data.html",
         context! { datasets => Serde(DATASETS), licence => LICENCE.0, licence_url => LICENCE.1 },
     )
@@ -30,12 +33,15 @@ pub async fn download(State(app): State<App>, Path(file): Path<String>) -> PageR
         _ => return Err(PageError::NotFound),
     };
     let disposition = format!("inline; filename=\"{name}.{ext}\"");
-    Ok((
+    let file = (
         [
             (header::CONTENT_TYPE, content_type.to_string()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         body,
-    )
-        .into_response())
+    );
+    Ok(match dataset.shows {
+        Some(topics) => ForEveryone::showing(topics).mark(file),
+        None => file.into_response(),
+    })
 }

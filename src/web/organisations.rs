@@ -10,6 +10,7 @@ use crate::domain::organisation::NewOrganisation;
 use crate::store::StoreError;
 use crate::store::organisations::Organisation;
 use crate::store::posts::PostFilter;
+use crate::store::versions::Topic;
 use crate::web::accounts::users::admin_of;
 use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
@@ -54,8 +55,15 @@ pub async fn organisation(
         organisation: Some(organisation.slug.clone()),
         ..Default::default()
     });
-    viewer.render(
+    viewer.render_public(
         &app,
+        &[
+            Topic::Posts,
+            Topic::Organisations,
+            Topic::Syndication,
+            Topic::Exercises,
+            Topic::Register,
+        ],
         "organisation.html",
         context! {
             posts => with_details(&app, posts).await?,

@@ -1,31 +1,30 @@
 //! Who is looking: the signed-in user (from the session cookie) or a visitor, the CSRF token
 //! their forms carry, and page rendering with the layout's common context.
 //!
-//! CSRF protection has two layers (ARCHITECTURE.md, "Security"):
+//! CSRF protection (ARCHITECTURE.md, "Security"):
 //! 1. `middleware::cross_origin_guard` refuses any state-changing request that a browser
 //!    marks as cross-site (`Sec-Fetch-Site`) or whose `Origin` is another site.
-//! 2. Every form carries a token, checked by [`CsrfForm`]: the session's token when signed
-//!    in, otherwise the token in the visitor's `townhall_csrf` cookie (double submit).
+//! 2. A signed-in user's forms also carry their session's token, checked by [`CsrfForm`].
+//!    A visitor who is not signed in holds no authority a forged form could borrow, and gets
+//!    no token, so the public pages are the same bytes for everyone (`shared_pages`).
 
 use crate::App;
-use crate::auth::{constant_time_eq, random_token, token_hash};
-use crate::cache::{Fresh, Shared};
+use crate::auth::{constant_time_eq, token_hash};
 use crate::domain::role::Role;
 use crate::store::organisations::Organisation;
 use crate::store::users::Membership;
 use crate::store::versions::Topic;
 use crate::web::error::{PageError, PageResult};
+use crate::web::shared_pages::ForEveryone;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::CookieJar;
 use minijinja::{Value, context};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
 pub const SESSION_COOKIE: &str = "townhall_session";
-pub const CSRF_COOKIE: &str = "townhall_csrf";
 /// How long a sign-in lasts.
 pub const SESSION_SECS: i64 = 12 * 3600;
 
@@ -103,11 +102,9 @@ impl SignedIn {
 #[derive(Debug, Clone)]
 pub struct Viewer {
     pub user: Option<SignedIn>,
+    /// The session's form token; empty for a visitor who is not signed in.
     pub csrf_token: String,
-    /// Set when a new anonymous CSRF cookie must be sent with the response.
-    new_csrf_cookie: bool,
     pub path: String,
-    secure_cookies: bool,
 }
 
 impl FromRequestParts<App> for Viewer {
@@ -127,17 +124,10 @@ impl FromRequestParts<App> for Viewer {
                 user = Some(SignedIn::load(&app.db, session.user_id, hash).await?);
             }
         }
-        let (csrf_token, new_csrf_cookie) = match (session_csrf, jar.get(CSRF_COOKIE)) {
-            (Some(t), _) => (t, false),
-            (None, Some(c)) if c.value().len() >= 32 => (c.value().to_string(), false),
-            (None, _) => (random_token(), true),
-        };
         let viewer = Viewer {
             user,
-            csrf_token,
-            new_csrf_cookie,
+            csrf_token: session_csrf.unwrap_or_default(),
             path: parts.uri.path().to_string(),
-            secure_cookies: app.config.secure_cookies,
         };
         parts.extensions.insert(Arc::new(viewer.clone()));
         Ok(viewer)
@@ -145,21 +135,13 @@ impl FromRequestParts<App> for Viewer {
 }
 
 impl Viewer {
-    /// True when the browser sent no CSRF cookie with this request (a first visit, or a
-    /// client that keeps no cookies).
-    pub fn is_new_visitor(&self) -> bool {
-        self.new_csrf_cookie
-    }
-
     /// A visitor who is not signed in, for pages rendered when the session cannot be read
     /// (an error page while the database is down).
     pub fn anonymous(path: &str) -> Viewer {
         Viewer {
             user: None,
-            csrf_token: random_token(),
-            new_csrf_cookie: false,
+            csrf_token: String::new(),
             path: path.to_string(),
-            secure_cookies: false,
         }
     }
 
@@ -186,6 +168,26 @@ impl Viewer {
         self.render_with_status(app, template, ctx, axum::http::StatusCode::OK)
     }
 
+    /// Renders a page that is the same for every visitor who is not signed in and shows
+    /// `topics`: `shared_pages` keeps it for them until one of those changes. A signed-in
+    /// viewer's copy is theirs alone.
+    pub fn render_public(
+        &self,
+        app: &App,
+        topics: &[Topic],
+        template: &str,
+        ctx: Value,
+    ) -> PageResult {
+        let mut page = self.render(app, template, ctx)?;
+        if self.user.is_some() {
+            let private = crate::web::shared_pages::PRIVATE;
+            page.headers_mut()
+                .insert(axum::http::header::CACHE_CONTROL, private);
+            return Ok(page);
+        }
+        Ok(ForEveryone::showing(topics).mark(page))
+    }
+
     pub fn render_with_status(
         &self,
         app: &App,
@@ -197,60 +199,9 @@ impl Viewer {
         Ok(self.respond(html, status))
     }
 
-    /// Renders `template` with `content()`; for a visitor who is not signed in, from one copy
-    /// kept in `cache` under `key` until one of its `topics` changes (`cache::Shared`). Such a
-    /// page differs between visitors only by their form token, so it is rendered once with
-    /// `AppState::csrf_placeholder` there, and each visitor gets the copy with their own
-    /// token put in: no template runs for a page read by many.
-    pub async fn render_shared<F: Future<Output = PageResult<Fresh<Value>>>>(
-        &self,
-        app: &App,
-        cache: &Shared<String, Arc<Vec<String>>>,
-        (key, topics): (&str, &[Topic]),
-        template: &str,
-        content: impl FnOnce() -> F,
-    ) -> PageResult {
-        if self.user.is_some() {
-            return self.render(app, template, content().await?.value);
-        }
-        let versions = app.db.versions();
-        let parts = cache
-            .get_or(versions, key.to_string(), topics, || async {
-                let everyone = Viewer {
-                    csrf_token: app.csrf_placeholder.clone(),
-                    ..Viewer::anonymous(&self.path)
-                };
-                let Fresh { value, until } = content().await?;
-                let html = render_page(app, template, &everyone, value)?;
-                let parts = html
-                    .split(app.csrf_placeholder.as_str())
-                    .map(str::to_string);
-                Ok::<_, PageError>(Fresh {
-                    value: Arc::new(parts.collect()),
-                    until,
-                })
-            })
-            .await?;
-        // Escaped as the template would: a token from a visitor's cookie is their text.
-        let token = crate::sanitise::escape(&self.csrf_token);
-        Ok(self.respond(parts.join(token.as_str()), axum::http::StatusCode::OK))
-    }
-
-    /// `html` as the response, with the visitor's new CSRF cookie when they need one.
+    /// `html` as the response.
     fn respond(&self, html: String, status: axum::http::StatusCode) -> axum::response::Response {
-        let mut response = (status, Html(html)).into_response();
-        if self.new_csrf_cookie {
-            let cookie = Cookie::build((CSRF_COOKIE, self.csrf_token.clone()))
-                .path("/")
-                .http_only(true)
-                .secure(self.secure_cookies)
-                .same_site(SameSite::Strict)
-                .build();
-            if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
-                response.headers_mut().append(header::SET_COOKIE, v);
-            }
-        }
-        response
+        (status, Html(html)).into_response()
     }
 }
 
@@ -276,29 +227,21 @@ pub fn render_page(
 /// A form body whose CSRF token has been checked against the viewer's.
 pub struct CsrfForm<T>(pub T);
 
-/// What a posted form's CSRF token is checked against: the viewer's token, and whether the
-/// request carries ambient authority at all.
+/// What a posted form's CSRF token is checked against: the viewer's.
 struct CsrfGuard {
     viewer: Viewer,
-    had_csrf_cookie: bool,
 }
 
 impl CsrfGuard {
     async fn of(parts: &mut Parts, app: &App) -> Result<CsrfGuard, PageError> {
         let viewer = Viewer::from_request_parts(parts, app).await?;
-        let had_csrf_cookie = CookieJar::from_headers(&parts.headers)
-            .get(CSRF_COOKIE)
-            .is_some();
-        Ok(CsrfGuard {
-            viewer,
-            had_csrf_cookie,
-        })
+        Ok(CsrfGuard { viewer })
     }
 
     fn check(&self, given: Option<&str>) -> Result<(), PageError> {
-        // Without a session or a CSRF cookie the request carries no ambient authority, and
-        // the cross-origin guard has already refused browsers' cross-site posts.
-        let must_match = self.viewer.user.is_some() || self.had_csrf_cookie;
+        // Without a session the request carries no authority to borrow, and the
+        // cross-origin guard has already refused browsers' cross-site posts.
+        let must_match = self.viewer.user.is_some();
         if must_match && !constant_time_eq(given.unwrap_or_default(), &self.viewer.csrf_token) {
             return Err(PageError::BadRequest(
                 "This form has expired. Go back, reload the page and try again.".into(),

@@ -192,3 +192,110 @@ async fn a_change_made_on_one_node_shows_on_another_within_a_second() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn a_public_page_is_the_same_bytes_for_every_reader_kept_compressed_and_validated() {
+    use std::io::Read;
+    let t = spawn().await;
+    let editor = t
+        .user_with_token("ed@example.org", "community-services", Role::Editor)
+        .await;
+    let post = json!({"organisation": "community-services", "title": "Shared page",
+        "summary": "Read by many.", "body": "Hello.", "status": "published"});
+    let r = t.post_json("/api/v1/posts", Some(&editor), &post).await;
+    assert_eq!(r.status(), 201);
+    let url = t.url("/blog/shared-page");
+    let get = |encoding: &'static str| {
+        let url = url.clone();
+        async move {
+            // A new browser each time: no cookie from an earlier answer.
+            let r = crate::support::client()
+                .get(url)
+                .header("accept-encoding", encoding)
+                .send()
+                .await
+                .unwrap();
+            let headers = r.headers().clone();
+            (
+                r.status().as_u16(),
+                headers,
+                r.bytes().await.unwrap().to_vec(),
+            )
+        }
+    };
+    let (status, first, plain) = get("identity").await;
+    assert_eq!(status, 200);
+    assert!(first.get("set-cookie").is_none(), "no cookie for a reader");
+    assert_eq!(first["cache-control"], "public, no-cache");
+    let plain = String::from_utf8(plain).unwrap();
+    assert!(
+        !plain.contains("csrf_token"),
+        "no per-reader token in the page"
+    );
+    // Kept once made (in the background): the next readers get it with validators.
+    let mut kept = None;
+    for _ in 0..50 {
+        let (_, headers, body) = get("identity").await;
+        if let Some(etag) = headers.get("etag") {
+            kept = Some((etag.clone(), body));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (etag, body) = kept.expect("the page is kept");
+    assert_eq!(String::from_utf8(body).unwrap(), plain, "the same bytes");
+    let (_, headers, gz) = get("gzip, deflate").await;
+    assert_eq!(headers["content-encoding"], "gzip");
+    assert_eq!(headers["vary"], "accept-encoding, cookie");
+    let mut unzipped = String::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, plain);
+    let (_, headers, br) = get("gzip, br").await;
+    assert_eq!(headers["content-encoding"], "br");
+    let mut unbrotlied = Vec::new();
+    brotli::BrotliDecompress(&mut &br[..], &mut unbrotlied).unwrap();
+    assert_eq!(unbrotlied, plain.as_bytes());
+    // A copy the reader already has costs a 304.
+    let r = crate::support::client()
+        .get(&url)
+        .header("if-none-match", etag.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    assert!(r.bytes().await.unwrap().is_empty());
+
+    // Its comment form works with no token: the cross-origin guard is what protects it.
+    let comment = [
+        ("name", "Sam"),
+        ("email", "sam@example.org"),
+        ("body", "Kept."),
+    ];
+    let r = t.post_form("/blog/shared-page/comments", &comment).await;
+    assert_eq!(r.status(), 200, "a reader's comment from this site");
+    let r = crate::support::client()
+        .post(t.url("/blog/shared-page/comments"))
+        .header("origin", "https://elsewhere.example")
+        .form(&comment)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "a form on another site is refused");
+
+    // A signed-in reader gets a page of their own: their token, kept by no one else.
+    t.sign_in_admin().await;
+    let r = t.get("/blog/shared-page").await;
+    assert_eq!(r.headers()["cache-control"], "private, no-cache");
+    assert!(r.headers().get("etag").is_none());
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Signed in as"));
+    assert!(!crate::support::csrf_from(&html).is_empty());
+    let (_, _, again) = get("identity").await;
+    assert_eq!(
+        String::from_utf8(again).unwrap(),
+        plain,
+        "readers' copy untouched"
+    );
+}

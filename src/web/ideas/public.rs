@@ -1,7 +1,7 @@
 //! Idea challenges in public: `/ideas/{challenge}` where anyone submits an idea (held for
 //! moderation) and votes once per idea.
 //!
-//! A vote is keyed by the browser's own cookie (hashed), or the user when signed in; one address
+//! A vote is keyed by the browser's own visitor cookie (hashed), or the user when signed in; one address
 //! gives one idea at most `--votes-per-address` votes (fresh cookies do not make more), and
 //! votes from one address are rate limited; a browser that refuses cookies cannot vote. A
 //! challenge can instead ask for votes confirmed by email (`email_votes.rs`).
@@ -18,6 +18,7 @@ use crate::web::viewer::{CsrfForm, Viewer};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
@@ -44,27 +45,45 @@ pub struct IdeaForm {
     website: String,
 }
 
-fn voter(viewer: &Viewer) -> Option<String> {
+/// The browser's own random cookie that tells its votes from another browser's (idea pages
+/// are made for each visitor, never shared, so they can set it).
+const VISITOR_COOKIE: &str = "townhall_visitor";
+
+/// Who is voting: the signed-in user, or the browser by its visitor cookie (`None` when it
+/// sent none: a first visit, or a browser that keeps no cookies).
+fn voter(viewer: &Viewer, jar: &CookieJar) -> Option<String> {
     match &viewer.user {
         Some(u) => Some(format!("user:{}", u.id)),
-        None if viewer.is_new_visitor() => None,
-        None => Some(crate::auth::token_hash(&format!(
-            "visitor:{}",
-            viewer.csrf_token
-        ))),
+        None => (jar.get(VISITOR_COOKIE))
+            .filter(|c| c.value().len() >= 32)
+            .map(|c| crate::auth::token_hash(&format!("visitor:{}", c.value()))),
     }
+}
+
+/// `jar` with a new visitor cookie when a visitor who is not signed in has none yet.
+fn with_visitor_cookie(app: &App, viewer: &Viewer, jar: CookieJar) -> CookieJar {
+    if viewer.user.is_some() || voter(viewer, &jar).is_some() {
+        return jar;
+    }
+    let cookie = Cookie::build((VISITOR_COOKIE, crate::auth::random_token()))
+        .path("/ideas")
+        .http_only(true)
+        .secure(app.config.secure_cookies)
+        .same_site(SameSite::Lax)
+        .permanent();
+    jar.add(cookie)
 }
 
 async fn render_challenge(
     app: &App,
-    viewer: &Viewer,
+    (viewer, jar): (&Viewer, &CookieJar),
     c: &Challenge,
     form: &IdeaForm,
     errors: FieldErrors,
     status: StatusCode,
 ) -> PageResult {
     let ideas = app.db.ideas(c.id, IdeaStatus::PUBLIC).await?;
-    let voted = match voter(viewer) {
+    let voted = match voter(viewer, jar) {
         Some(v) => app.db.votes_of(c.id, &v).await?,
         None => vec![],
     };
@@ -84,18 +103,20 @@ async fn render_challenge(
 pub async fn challenge(
     State(app): State<App>,
     viewer: Viewer,
+    jar: CookieJar,
     Path(slug): Path<String>,
 ) -> PageResult {
     let c = app.db.challenge_by_slug(&slug).await?;
-    render_challenge(
+    let page = render_challenge(
         &app,
-        &viewer,
+        (&viewer, &jar),
         &c,
         &IdeaForm::default(),
         FieldErrors::new(),
         StatusCode::OK,
     )
-    .await
+    .await?;
+    Ok((with_visitor_cookie(&app, &viewer, jar), page).into_response())
 }
 
 /// `POST /ideas/{challenge}`: submits an idea for moderation.
@@ -103,6 +124,7 @@ pub async fn submit(
     State(app): State<App>,
     viewer: Viewer,
     ClientIp(ip): ClientIp,
+    jar: CookieJar,
     Path(slug): Path<String>,
     CsrfForm(form): CsrfForm<IdeaForm>,
 ) -> PageResult {
@@ -133,7 +155,7 @@ pub async fn submit(
         ),
         Err(IdeaRefusal::Store(e)) => return Err(e.into()),
     };
-    render_challenge(&app, &viewer, &c, &form, errors, status).await
+    render_challenge(&app, (&viewer, &jar), &c, &form, errors, status).await
 }
 
 /// `POST /ideas/{challenge}/{idea}/vote`: one vote per voter per idea.
@@ -142,6 +164,7 @@ pub async fn vote(
     viewer: Viewer,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
+    jar: CookieJar,
     Path((slug, id)): Path<(String, i64)>,
     CsrfForm(form): CsrfForm<VoteForm>,
 ) -> PageResult {
@@ -170,7 +193,7 @@ pub async fn vote(
     if c.votes_need_email {
         return email_votes::ask(&app, &viewer, &headers, (&c, &idea), &form, &address).await;
     }
-    let Some(voter) = voter(&viewer) else {
+    let Some(voter) = voter(&viewer, &jar) else {
         return Err(PageError::BadRequest("To vote, let this site keep its cookie (it only remembers your votes), then reload the page and vote again.".into()));
     };
     let per_address = i64::from(app.config.votes_per_address);

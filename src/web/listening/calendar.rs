@@ -5,14 +5,19 @@ use crate::App;
 use crate::domain::WindowState;
 use crate::listening::calendar;
 use crate::store::organisations::Organisation;
+use crate::store::versions::Topic;
 use crate::web::error::PageResult;
+use crate::web::shared_pages::ForEveryone;
 use crate::web::viewer::Viewer;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
-use axum::response::IntoResponse;
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::Deserialize;
+
+/// What the list and its feed show: exercises (and when their results were published), and
+/// organisations.
+const CALENDAR_TOPICS: [Topic; 2] = [Topic::Exercises, Topic::Organisations];
 
 /// Entries in a feed.
 const FEED_SIZE: usize = 30;
@@ -61,8 +66,9 @@ pub async fn index(State(app): State<App>, viewer: Viewer, Query(q): Query<Whose
     }
     open.sort_by_key(|e| e.closes_at);
     upcoming.sort_by_key(|e| e.opens_at);
-    viewer.render(
+    viewer.render_public(
         &app,
+        &CALENDAR_TOPICS,
         "consultations/index.html",
         context! {
             open => Serde(open), upcoming => Serde(upcoming), closed => Serde(closed),
@@ -102,9 +108,9 @@ pub async fn feed(
             self_url => Whose::feed_url(org.as_ref()),
             events => Serde(events),
         })?;
-    Ok((
+    let feed = (
         [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
         xml,
-    )
-        .into_response())
+    );
+    Ok(ForEveryone::showing(&CALENDAR_TOPICS).mark(feed))
 }

@@ -7,7 +7,6 @@
 //! under the submission key given to the form when it was first shown.
 
 use crate::App;
-use crate::cache::Fresh;
 use crate::domain::FieldErrors;
 use crate::domain::exercise::{Definition, Question, QuestionType, scale_label};
 use crate::listening::{self, Refusal, Submission};
@@ -15,6 +14,7 @@ use crate::store::exercises::Exercise;
 use crate::store::versions::Topic;
 use crate::web::client_ip::ClientIp;
 use crate::web::error::{PageError, PageResult};
+use crate::web::shared_pages::ForEveryone;
 use crate::web::viewer::{CsrfForm, Viewer};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -41,8 +41,9 @@ pub async fn show(State(app): State<App>, viewer: Viewer, Path(slug): Path<Strin
         _ => None,
     };
     let def = e.definition();
-    viewer.render(
+    viewer.render_public(
         &app,
+        &[Topic::Exercises, Topic::Organisations],
         "consultations/show.html",
         context! {
             exercise => Serde(&e),
@@ -384,9 +385,19 @@ pub async fn confirmation(
     )
 }
 
-/// An exercise's published results, kept until they change (putting them together reads
-/// every response): they show the exercise's analyses, statements and counts, and the
-/// register's projects with their status.
+/// What an exercise's published results show: its analyses, statements and counts, its
+/// details, and the register's projects with their status.
+fn results_topics(e: &Exercise) -> [Topic; 4] {
+    [
+        Topic::Results(e.id),
+        Topic::Exercises,
+        Topic::Register,
+        Topic::Organisations,
+    ]
+}
+
+/// An exercise's published results, kept until they change: the page and its downloads
+/// share them.
 async fn published_results(
     app: &App,
     slug: &str,
@@ -395,11 +406,11 @@ async fn published_results(
     if e.results_published_at.is_none() {
         return Err(PageError::NotFound);
     }
-    let topics = [Topic::Results(e.id), Topic::Register, Topic::Organisations];
+    let topics = results_topics(&e);
     let results = (app.results_cache)
         .get_or(app.db.versions(), e.id, &topics, || async {
             let results = listening::results(&app.db, &e).await?;
-            Ok::<_, PageError>(Fresh::until_changed(std::sync::Arc::new(results)))
+            Ok::<_, PageError>(std::sync::Arc::new(results))
         })
         .await?;
     Ok((e, results))
@@ -412,8 +423,9 @@ pub async fn results(
     Path(slug): Path<String>,
 ) -> PageResult {
     let (e, results) = published_results(&app, &slug).await?;
-    viewer.render(
+    viewer.render_public(
         &app,
+        &results_topics(&e),
         "consultations/results.html",
         context! { exercise => Serde(&e), results => Serde(results) },
     )
@@ -421,15 +433,16 @@ pub async fn results(
 
 /// `GET /consultations/{slug}/results.json`: the published, anonymised results.
 pub async fn results_json(State(app): State<App>, Path(slug): Path<String>) -> PageResult {
-    let (_, results) = published_results(&app, &slug).await?;
-    Ok(axum::Json(&*results).into_response())
+    let (e, results) = published_results(&app, &slug).await?;
+    Ok(ForEveryone::showing(&results_topics(&e)).mark(axum::Json(&*results)))
 }
 
 /// `GET /consultations/{slug}/results.csv`: one row per theme, option, level and action.
 pub async fn results_csv(State(app): State<App>, Path(slug): Path<String>) -> PageResult {
-    let (_, results) = published_results(&app, &slug).await?;
+    let (e, results) = published_results(&app, &slug).await?;
     let body = listening::results_csv(&results).map_err(PageError::Internal)?;
-    Ok(csv_download(&format!("{slug}-results.csv"), body))
+    let file = csv_download(&format!("{slug}-results.csv"), body);
+    Ok(ForEveryone::showing(&results_topics(&e)).mark(file))
 }
 
 /// A CSV file as a download.

@@ -5,11 +5,12 @@
 use crate::App;
 use crate::domain::programme::{Phase, Status};
 use crate::store::programme::{ProjectFilter, ProjectView, Register};
+use crate::store::versions::Topic;
 use crate::web::error::{PageError, PageResult};
+use crate::web::shared_pages::ForEveryone;
 use crate::web::viewer::Viewer;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
-use axum::response::IntoResponse;
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -94,6 +95,10 @@ pub fn phase_rows(counts: &[(String, i64)]) -> Vec<Value> {
         .collect()
 }
 
+/// What the programme's pages show: the register, organisations, and the consultations and
+/// themes its statements cite.
+const PROGRAMME_TOPICS: [Topic; 3] = [Topic::Register, Topic::Organisations, Topic::Exercises];
+
 /// `GET /programme`.
 pub async fn overview(State(app): State<App>, viewer: Viewer) -> PageResult {
     let register = app.db.register().await?;
@@ -107,8 +112,9 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> PageResult {
         .collect();
     let updates = app.db.recent_updates(5).await?;
     let case_studies = app.db.case_studies().await?;
-    viewer.render(
+    viewer.render_public(
         &app,
+        &PROGRAMME_TOPICS,
         "programme/overview.html",
         context! {
             total => register.projects.len(),
@@ -153,8 +159,9 @@ pub async fn projects(
     {
         described.push(format!("of {}", o.name));
     }
-    viewer.render(
+    viewer.render_public(
         &app,
+        &PROGRAMME_TOPICS,
         "programme/projects.html",
         context! {
             projects => Serde(&list),
@@ -190,8 +197,9 @@ pub async fn project(
         .filter(|c| c.projects.iter().any(|p| p.id == project.project.id))
         .collect();
     let evidence = Serde(crate::listening::project_evidence(&app, project.project.id).await?);
-    viewer.render(
+    viewer.render_public(
         &app,
+        &PROGRAMME_TOPICS,
         "programme/project.html",
         context! {
             project => Serde(project),
@@ -231,8 +239,9 @@ pub async fn strategy(
             context! { theme => Serde(t), commitments }
         })
         .collect();
-    viewer.render(
+    viewer.render_public(
         &app,
+        &PROGRAMME_TOPICS,
         "programme/strategy.html",
         context! { strategy => Serde(strategy), themes },
     )
@@ -267,8 +276,9 @@ pub async fn theme(State(app): State<App>, viewer: Viewer, Path(slug): Path<Stri
         .into_iter()
         .filter(|c| c.themes.iter().any(|t| t.id == theme.id))
         .collect();
-    viewer.render(
+    viewer.render_public(
         &app,
+        &PROGRAMME_TOPICS,
         "programme/theme.html",
         context! {
             theme => Serde(theme),
@@ -297,8 +307,9 @@ pub async fn commitment(
         ..Default::default()
     };
     let projects = register.projects(&filter);
-    viewer.render(
+    viewer.render_public(
         &app,
+        &PROGRAMME_TOPICS,
         "programme/commitment.html",
         context! { commitment => Serde(commitment), projects => Serde(projects) },
     )
@@ -307,8 +318,9 @@ pub async fn commitment(
 /// `GET /programme/case-studies`.
 pub async fn case_studies(State(app): State<App>, viewer: Viewer) -> PageResult {
     let all = app.db.case_studies().await?;
-    viewer.render(
+    viewer.render_public(
         &app,
+        &PROGRAMME_TOPICS,
         "programme/case_studies.html",
         context! { case_studies => Serde(all) },
     )
@@ -327,8 +339,9 @@ pub async fn case_study(
         .into_iter()
         .find(|c| c.case_study.slug == slug)
         .ok_or(PageError::NotFound)?;
-    viewer.render(
+    viewer.render_public(
         &app,
+        &PROGRAMME_TOPICS,
         "programme/case_study.html",
         context! { case_study => Serde(c) },
     )
@@ -350,9 +363,8 @@ pub async fn updates_feed(State(app): State<App>, headers: HeaderMap) -> PageRes
             updates => Serde(updates),
             updated,
         })?;
-    Ok((
+    Ok(ForEveryone::showing(&PROGRAMME_TOPICS).mark((
         [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
         xml,
-    )
-        .into_response())
+    )))
 }

@@ -3,9 +3,10 @@
 use crate::App;
 use crate::store::posts::{Post, PostFilter};
 use crate::web::error::PageResult;
+use crate::web::publishing::public::POST_TOPICS;
+use crate::web::shared_pages::ForEveryone;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
-use axum::response::IntoResponse;
 use minijinja::context;
 use minijinja::value::Serde;
 
@@ -35,11 +36,11 @@ async fn render(
         .render(context! {
             base => crate::web::site::base_url(app, headers), title, path, entries, updated,
         })?;
-    Ok((
+    let feed = (
         [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
         xml,
-    )
-        .into_response())
+    );
+    Ok(ForEveryone::showing(&POST_TOPICS).mark(feed))
 }
 
 /// `GET /blog/feed.atom`: every organisation's posts.

@@ -1,7 +1,6 @@
 //! The public blog: lists, posts with comments, categories, and the comment form.
 
 use crate::App;
-use crate::cache::Fresh;
 use crate::domain::post::CommentInput;
 use crate::domain::post::PostKind;
 use crate::domain::{FieldErrors, PageNumber};
@@ -120,8 +119,9 @@ pub async fn index(
         .into_iter()
         .map(|(c, n)| context! { category => Serde(c), count => n })
         .collect();
-    viewer.render(
+    viewer.render_public(
         &app,
+        &POST_TOPICS,
         "blog/index.html",
         context! {
             posts,
@@ -146,8 +146,9 @@ pub async fn category(
         ..Default::default()
     };
     let (posts, total, pagination) = post_page(&app, filter, q.number(), &base).await?;
-    viewer.render(
+    viewer.render_public(
         &app,
+        &POST_TOPICS,
         "blog/category.html",
         context! {
             feed_url => format!("{base}/feed.atom"),
@@ -159,23 +160,12 @@ pub async fn category(
     )
 }
 
-/// `GET /blog/{slug}`: for readers who are not signed in, the page is rendered once until
-/// the post, its comments or what it lists change, and shared (`Viewer::render_shared`).
+/// `GET /blog/{slug}`: the same for every reader who is not signed in until the post, its
+/// comments or what it lists change (or a scheduled post appears among the related ones).
 pub async fn post(State(app): State<App>, viewer: Viewer, Path(slug): Path<String>) -> PageResult {
     let (empty_form, no_errors) = (CommentInput::default(), FieldErrors::new());
-    viewer
-        .render_shared(
-            &app,
-            &app.post_pages,
-            (&slug, &POST_TOPICS),
-            "blog/post.html",
-            || async {
-                let page = post_context(&app, &slug, &empty_form, &no_errors).await?;
-                let until = app.db.next_scheduled_post().await?;
-                Ok(Fresh { value: page, until })
-            },
-        )
-        .await
+    let page = post_context(&app, &slug, &empty_form, &no_errors).await?;
+    viewer.render_public(&app, &POST_TOPICS, "blog/post.html", page)
 }
 
 /// The post page again with the comment form as it was sent (and why it was refused).
@@ -198,12 +188,7 @@ async fn post_context(
     comment: &CommentInput,
     errors: &FieldErrors,
 ) -> PageResult<Value> {
-    let versions = app.db.versions();
-    let content = (app.post_cache)
-        .get_or(versions, slug.to_string(), &POST_TOPICS, || {
-            post_content(app, slug)
-        })
-        .await?;
+    let content = post_content(app, slug).await?;
     Ok(context! {
         comment => context! { name => &comment.name, email => &comment.email, body => &comment.body },
         errors => Serde(errors.iter().collect::<Vec<_>>()),
@@ -211,20 +196,18 @@ async fn post_context(
     })
 }
 
-/// What a post's page shows: posts (its own, related ones, comments) and organisations.
+/// What the blog's pages show: posts (their own, related ones, comments, authors,
+/// categories and topics) and organisations.
 pub const POST_TOPICS: [Topic; 2] = [Topic::Posts, Topic::Organisations];
 
 /// A published post's page, but for the visitor's own part (the comment form as they filled
-/// it in): the same for everyone, so it is kept until something on it changes (or a
-/// scheduled post appears among the related ones) instead of seven queries for every reader
-/// of a post shared widely.
-async fn post_content(app: &App, slug: &str) -> PageResult<Fresh<Value>> {
+/// it in).
+async fn post_content(app: &App, slug: &str) -> PageResult<Value> {
     let post = app.db.post_by_slug(slug).await?;
     if !post.is_public(crate::store::now()) || post.kind != PostKind::Post {
         return Err(PageError::NotFound);
     }
     let url = format!("/blog/{}", post.slug);
-    let until = app.db.next_scheduled_post().await?;
     let value = context! {
         authors => app.db.post_authors(post.id).await?,
         categories => Serde(app.db.post_categories(post.id).await?),
@@ -236,7 +219,7 @@ async fn post_content(app: &App, slug: &str) -> PageResult<Fresh<Value>> {
         contents => Serde(contents_list(&post, 3)),
         post => Serde(post),
     };
-    Ok(Fresh { value, until })
+    Ok(value)
 }
 
 /// Share links as plain links: no third-party script runs, and nothing is requested from
@@ -338,8 +321,14 @@ pub async fn topic(
         topic: Some(topic.slug.clone()),
         ..Default::default()
     });
-    viewer.render(
+    viewer.render_public(
         &app,
+        &[
+            Topic::Posts,
+            Topic::Organisations,
+            Topic::Exercises,
+            Topic::Register,
+        ],
         "topic.html",
         context! {
             projects => Serde(&projects),
@@ -374,8 +363,9 @@ pub async fn page(State(app): State<App>, viewer: Viewer, Path(slug): Path<Strin
     if !page.is_public(crate::store::now()) || page.kind != PostKind::Page {
         return Err(PageError::NotFound);
     }
-    viewer.render(
+    viewer.render_public(
         &app,
+        &POST_TOPICS,
         "page.html",
         context! {
             authors => app.db.post_authors(page.id).await?,

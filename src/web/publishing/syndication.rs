@@ -6,6 +6,7 @@ use crate::domain::feed::parse_feed_url;
 use crate::domain::role::Role;
 use crate::store::StoreError;
 use crate::store::organisations::Organisation;
+use crate::store::versions::Topic;
 use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
 use crate::web::viewer::{CsrfForm, Viewer};
@@ -142,5 +143,11 @@ pub async fn fetch(
 /// to the original.
 pub async fn item(State(app): State<App>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
     let item = app.db.syndicated_item(id).await?;
-    viewer.render(&app, "syndicated.html", context! { item => Serde(item) })
+    let topics = [Topic::Syndication, Topic::Organisations];
+    viewer.render_public(
+        &app,
+        &topics,
+        "syndicated.html",
+        context! { item => Serde(item) },
+    )
 }
