@@ -131,3 +131,27 @@ for page, by in runs.items():
     n = statistics.median(r for r, _ in by["nginx"]); np_ = statistics.median(p for _, p in by["nginx"])
     print(f"| {page} | {t:,.0f} ({tp:.2f} ms) | {n:,.0f} ({np_:.2f} ms) | {t / n:.2f} |")
 PY
+
+# Durable anonymous comments: wrk posts the comment form (each request from its own address
+# through the trusted proxy, so the per-address limit does not refuse it); then every comment
+# wrk saw acknowledged must be in the database.
+need sqlite3 sqlite3
+cat >"$work/comment.lua" <<'LUA'
+local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Origin"] = "http://127.0.0.1:18181"
+wrk.body = "name=Reader&email=reader%40example.org&body=We+would+use+the+library+in+the+evenings."
+request = function()
+    n = n + 1
+    local ip = string.format("10.%d.%d.%d", math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256)
+    return wrk.format(nil, nil, { ["X-Forwarded-For"] = ip })
+end
+LUA
+before=$(sqlite3 "$work/bench.db" "SELECT COUNT(*) FROM comments")
+out=$(taskset -c 1 wrk -t1 -c32 -d"${secs}s" --latency -s "$work/comment.lua" $base/blog/post-1/comments)
+sent=$(echo "$out" | awk '/requests in/ {print $1}')
+refused=$(echo "$out" | awk '/Non-2xx/ {print $4}')
+stored=$(( $(sqlite3 "$work/bench.db" "SELECT COUNT(*) FROM comments") - before ))
+echo "comment POSTs: $(echo "$out" | awk '/Requests\/sec/ {print $2}')/s, p99 $(echo "$out" | awk '$1 == "99%" {print $2}'), answered $sent, refused ${refused:-0}, stored $stored"
+[ "$stored" -ge $(( sent - ${refused:-0} )) ] || { echo "acknowledged comments are missing"; exit 1; }

@@ -156,6 +156,7 @@ impl App {
             .map(|every| jobs::syndication::spawn_scheduler(self.clone(), every));
         let analyses = jobs::analysis::spawn_worker(self.clone());
         let versions = spawn_version_watch(db.clone());
+        let upkeep = web::ops::spawn_upkeep(self.metrics.clone());
         let mail = match &self.mailer {
             Some(mailer) => Some(jobs::mail::spawn_worker(db.clone(), mailer.clone())),
             None => {
@@ -178,6 +179,7 @@ impl App {
         }
         analyses.abort();
         versions.abort();
+        upkeep.abort();
         if let Some(mail) = mail {
             mail.abort();
         }

@@ -1,7 +1,7 @@
 //! Comments on posts: held for moderation, then approved or rejected with a reason.
 //! The commenter's email is kept for moderators only and never published.
 
-use super::{Db, StoreError, StoreResult, now, one, read, write};
+use super::{Db, StoreError, StoreResult, now, on, one, read, write};
 use crate::domain::post::NewComment;
 use crate::domain::time::Timestamp;
 use crate::store::versions::Topic;
@@ -37,17 +37,25 @@ pub enum Decision {
 }
 
 impl Db {
+    /// Stores a reader's comment, pending; committed with the other writes waiting.
     pub async fn add_comment(&self, post_id: i64, c: &NewComment) -> StoreResult<i64> {
-        let q = "INSERT INTO comments (post_id, name, email, body, status, created_at) VALUES ($1,
-                 $2, $3, $4, 'pending', $5) RETURNING id";
-        Ok(write!(self, |pool| sqlx::query_scalar(q)
-            .bind(post_id)
-            .bind(&c.name)
-            .bind(c.email.as_str())
-            .bind(&c.body)
-            .bind(now())
-            .fetch_one(pool)
-            .await)?)
+        let (name, email, body) = (c.name.clone(), c.email.as_str().to_string(), c.body.clone());
+        let t = now();
+        self.grouped(move |conn| {
+            Box::pin(async move {
+                let q = "INSERT INTO comments (post_id, name, email, body, status, created_at)
+                         VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id";
+                Ok(on!(conn, |c| sqlx::query_scalar(q)
+                    .bind(post_id)
+                    .bind(&name)
+                    .bind(&email)
+                    .bind(&body)
+                    .bind(t)
+                    .fetch_one(&mut *c)
+                    .await)?)
+            })
+        })
+        .await
     }
 
     pub async fn approved_comments(&self, post_id: i64) -> StoreResult<Vec<PublicComment>> {

@@ -340,63 +340,80 @@ impl Db {
     ) -> StoreResult<Submitted> {
         let t = now();
         let reference = new_reference();
-        write!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            let id: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO responses (exercise_id, reference, submission_key, answers, segments,
-                 source, submitted_at, request_hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (exercise_id, submission_key)
-                 DO NOTHING RETURNING id",
-            )
-            .bind(exercise_id)
-            .bind(&reference)
-            .bind(response.submission_key)
-            .bind(response.answers_json)
-            .bind(response.segments_json)
-            .bind(response.source)
-            .bind(t)
-            .bind(response.request_hash)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
-            let Some(id) = id else {
-                let (existing, hash): (String, Option<String>) = sqlx::query_as(
-                    "SELECT reference, request_hash FROM responses WHERE exercise_id = $1 AND
-                     submission_key = $2",
-                )
-                .bind(exercise_id)
-                .bind(response.submission_key)
-                .fetch_one(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                return Ok(match response.request_hash {
-                    Some(sent) if hash.as_deref() != Some(sent) => Submitted::KeyReused,
-                    _ => Submitted::Again(existing),
-                });
-            };
-            if let Some(email) = response.email {
-                sqlx::query("INSERT INTO response_contacts (response_id, email) VALUES ($1, $2)")
-                    .bind(id)
-                    .bind(email)
-                    .execute(&mut *tx)
-                    .await?;
-                if let Some((subject, body)) = &response.receipt {
-                    sqlx::query(
-                        "INSERT INTO outbox (recipient, subject, body, created_at,
-                         response_id) VALUES ($1, $2, $3, $4, $5)",
+        let owned = (
+            response.submission_key.to_string(),
+            response.request_hash.map(str::to_string),
+            response.answers_json.to_string(),
+            response.segments_json.to_string(),
+            response.source.to_string(),
+        );
+        let (key, request_hash, answers, segments, source) = owned;
+        let email = response.email.map(str::to_string);
+        let receipt = response.receipt.clone();
+        // Many people respond at once: committed with the other writes waiting.
+        self.grouped(move |conn| {
+            Box::pin(async move {
+                on!(conn, |c| {
+                    let id: Option<i64> = sqlx::query_scalar(
+                        "INSERT INTO responses (exercise_id, reference, submission_key, answers,
+                         segments, source, submitted_at, request_hash)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                         ON CONFLICT (exercise_id, submission_key) DO NOTHING RETURNING id",
                     )
-                    .bind(email)
-                    .bind(subject)
-                    .bind(body.replace("{reference}", &reference))
+                    .bind(exercise_id)
+                    .bind(&reference)
+                    .bind(&key)
+                    .bind(&answers)
+                    .bind(&segments)
+                    .bind(&source)
                     .bind(t)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
-            tx.commit().await?;
-            Ok(Submitted::New(reference))
+                    .bind(&request_hash)
+                    .fetch_optional(&mut *c)
+                    .await
+                    .map_err(StoreError::from_sqlx)?;
+                    let Some(id) = id else {
+                        let (existing, hash): (String, Option<String>) = sqlx::query_as(
+                            "SELECT reference, request_hash FROM responses
+                             WHERE exercise_id = $1 AND submission_key = $2",
+                        )
+                        .bind(exercise_id)
+                        .bind(&key)
+                        .fetch_one(&mut *c)
+                        .await?;
+                        return Ok(match request_hash {
+                            Some(sent) if hash.as_deref() != Some(sent.as_str()) => {
+                                Submitted::KeyReused
+                            }
+                            _ => Submitted::Again(existing),
+                        });
+                    };
+                    if let Some(email) = &email {
+                        sqlx::query(
+                            "INSERT INTO response_contacts (response_id, email) VALUES ($1, $2)",
+                        )
+                        .bind(id)
+                        .bind(email)
+                        .execute(&mut *c)
+                        .await?;
+                        if let Some((subject, body)) = &receipt {
+                            sqlx::query(
+                                "INSERT INTO outbox (recipient, subject, body, created_at,
+                                 response_id) VALUES ($1, $2, $3, $4, $5)",
+                            )
+                            .bind(email)
+                            .bind(subject)
+                            .bind(body.replace("{reference}", &reference))
+                            .bind(t)
+                            .bind(id)
+                            .execute(&mut *c)
+                            .await?;
+                        }
+                    }
+                    Ok(Submitted::New(reference))
+                })
+            })
         })
+        .await
     }
 
     /// Stores responses collected elsewhere (or generated for the demo) in one transaction:

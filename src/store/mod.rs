@@ -15,6 +15,7 @@ pub mod audit;
 pub mod chain;
 pub mod comments;
 pub mod exercises;
+mod group_commit;
 pub mod ideas;
 pub mod organisations;
 pub mod outbox;
@@ -47,7 +48,12 @@ pub struct Db {
 
 #[derive(Clone, Debug)]
 pub(crate) enum Backend {
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+        /// Small writes committed together on `write` (`group_commit.rs`).
+        group: group_commit::GroupCommit,
+    },
     Postgres(PgPool),
 }
 
@@ -324,6 +330,27 @@ pub fn now() -> Timestamp {
 }
 
 impl Db {
+    /// Runs `work` as one of the small writes many visitors make at once: on SQLite in the
+    /// next group of writes committed together (`group_commit.rs`), answered once that group
+    /// has committed; on PostgreSQL in a transaction of its own.
+    pub(crate) async fn grouped<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(Conn<'c>) -> group_commit::BoxFuture<'c, StoreResult<T>> + Send + 'static,
+    {
+        match &self.backend {
+            Backend::Sqlite { group, .. } => group.run(Box::new(work)).await,
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let result = work(Conn::from(&mut *tx)).await;
+                if result.is_ok() {
+                    tx.commit().await?;
+                }
+                result
+            }
+        }
+    }
+
     /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`.
     ///
     /// The error message is one line that names the database, for the command line.
@@ -347,7 +374,8 @@ impl Db {
                 .connect_with(options.read_only(true))
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot open the SQLite database {url}: {e}"))?;
-            Backend::Sqlite { read, write }
+            let group = group_commit::GroupCommit::start(write.clone());
+            Backend::Sqlite { read, write, group }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)
                 .map_err(|e| anyhow::anyhow!("invalid PostgreSQL URL: {e}"))?;
@@ -401,7 +429,7 @@ impl Db {
     /// Pool sizes for `/metrics`: (connections open, of which idle).
     pub fn pool_stats(&self) -> Vec<(&'static str, u32, usize)> {
         match &self.backend {
-            Backend::Sqlite { read, write } => vec![
+            Backend::Sqlite { read, write, .. } => vec![
                 ("sqlite_read", read.size(), read.num_idle()),
                 ("sqlite_write", write.size(), write.num_idle()),
             ],
@@ -412,7 +440,7 @@ impl Db {
     /// Closes every connection (SQLite then checkpoints its WAL).
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite { read, write } => {
+            Backend::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }

@@ -1,7 +1,7 @@
 //! Fixed-window counters kept in the database, so that limits hold across processes and
 //! several app nodes.
 
-use super::{Db, StoreResult, now, read, write};
+use super::{Db, StoreResult, now, on, read, write};
 use crate::domain::time::Timestamp;
 
 impl Db {
@@ -26,20 +26,26 @@ impl Db {
     /// Counts one hit for `key`, opening a new window when the old one has ended.
     /// Returns the hits in the current window.
     pub async fn rate_limit_hit(&self, key: &str, window_secs: i64) -> StoreResult<i64> {
-        let t = now();
-        let q = "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1)
+        let (key, t) = (key.to_string(), now());
+        // Every anonymous comment, response and vote counts one: committed in groups.
+        self.grouped(move |conn| {
+            Box::pin(async move {
+                let q = "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1)
                  ON CONFLICT (key) DO UPDATE SET
                    hits = CASE WHEN rate_limits.window_start + $3 > $2 THEN rate_limits.hits + 1
                    ELSE 1 END,
                    window_start = CASE WHEN rate_limits.window_start + $3 > $2 THEN
                    rate_limits.window_start ELSE $2 END
                  RETURNING hits";
-        Ok(write!(self, |pool| sqlx::query_scalar(q)
-            .bind(key)
-            .bind(t)
-            .bind(window_secs)
-            .fetch_one(pool)
-            .await)?)
+                Ok(on!(conn, |c| sqlx::query_scalar(q)
+                    .bind(&key)
+                    .bind(t)
+                    .bind(window_secs)
+                    .fetch_one(&mut *c)
+                    .await)?)
+            })
+        })
+        .await
     }
 
     pub async fn rate_limit_clear(&self, key: &str) -> StoreResult<()> {

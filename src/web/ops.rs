@@ -29,6 +29,18 @@ pub fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
+/// Folds the latencies recorded since the last time into their histograms every five
+/// seconds: the recorder keeps each sample until then, so without it memory grows with
+/// every request when nothing scrapes `/metrics`.
+pub fn spawn_upkeep(handle: PrometheusHandle) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            handle.run_upkeep();
+        }
+    })
+}
+
 /// `GET /healthz`: 200 when the database answers, 503 when it does not.
 pub async fn healthz(State(app): State<App>) -> impl IntoResponse {
     if app.db.ping().await {
@@ -66,6 +78,9 @@ pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
         metrics::gauge!("townhall_db_pool_connections", "pool" => pool).set(size as f64);
         metrics::gauge!("townhall_db_pool_idle_connections", "pool" => pool).set(idle as f64);
     }
+    let (pages, bytes) = app.shared_pages.usage();
+    metrics::gauge!("townhall_kept_pages").set(pages as f64);
+    metrics::gauge!("townhall_kept_page_bytes").set(bytes as f64);
     app.metrics.run_upkeep();
     (
         [(

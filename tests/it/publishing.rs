@@ -1089,3 +1089,48 @@ async fn a_post_kept_for_readers_shows_a_change_made_on_this_node_at_once() {
         "not the copy kept from before"
     );
 }
+
+#[tokio::test]
+async fn writes_committed_together_keep_each_others_failures_apart() {
+    use townhall::domain::post::NewComment;
+    let t = support::spawn().await;
+    let editor = t
+        .user_with_token("ed@example.org", "community-services", Role::Editor)
+        .await;
+    let post = serde_json::json!({"organisation": "community-services", "title": "Busy post",
+        "summary": "s", "body": "b", "status": "published"});
+    let r = t.post_json("/api/v1/posts", Some(&editor), &post).await;
+    assert_eq!(r.status(), 201);
+    let id = t.app.db.post_by_slug("busy-post").await.unwrap().id;
+    // Sixty comments at once, every third for a post that does not exist: on SQLite they
+    // share groups, and the failing ones must roll back alone.
+    let writes = (0..60).map(|i| {
+        let db = t.app.db.clone();
+        let post_id = if i % 3 == 0 { id + 1000 } else { id };
+        tokio::spawn(async move {
+            let comment = NewComment {
+                name: format!("Reader {i}"),
+                email: Email::parse("reader@example.org").unwrap(),
+                body: format!("Comment {i}"),
+            };
+            db.add_comment(post_id, &comment).await
+        })
+    });
+    let mut stored = 0;
+    for (i, w) in writes.collect::<Vec<_>>().into_iter().enumerate() {
+        match w.await.unwrap() {
+            Ok(_) => {
+                assert_ne!(i % 3, 0, "comment {i} is for no post");
+                stored += 1;
+            }
+            Err(_) => assert_eq!(i % 3, 0, "comment {i} failed"),
+        }
+    }
+    assert_eq!(stored, 40);
+    let kept = t.app.db.moderation_queue().await.unwrap();
+    assert_eq!(
+        kept.len(),
+        40,
+        "every acknowledged comment is stored, and only those"
+    );
+}
