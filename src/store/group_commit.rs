@@ -151,7 +151,7 @@ async fn commit_group(writer: &SqlitePool, jobs: Vec<Box<dyn Queued>>) -> Result
             Ok(one) => one,
             Err(e) => return Err(abandon(answers, jobs.chain([job]).collect(), e)),
         };
-        let answer = job.run(&mut *one).await;
+        let answer = job.run(&mut one).await;
         let ended = if answer.succeeded() {
             one.commit().await
         } else {
