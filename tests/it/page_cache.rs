@@ -193,6 +193,120 @@ async fn a_change_made_on_one_node_shows_on_another_within_a_second() {
     }
 }
 
+/// Each kind of kept page, and what it shows after [`change_every_kind`].
+const KINDS: &[(&str, &str)] = &[
+    ("/", "Kind check"),
+    ("/blog", "Kind check"),
+    ("/blog/feed.atom", "Kind check"),
+    ("/blog/categories/libraries", "Kind check"),
+    ("/blog/categories/libraries/feed.atom", "Kind check"),
+    ("/topics/libraries", "Kind check"),
+    ("/organisations/community-services", "Kind check"),
+    ("/organisations/community-services/feed.atom", "Kind check"),
+    ("/data/posts.csv", "Kind check"),
+    ("/consultations", "Kind consultation"),
+    ("/consultations/feed.atom", "Kind consultation"),
+    ("/programme", "Kind strategy"),
+];
+
+async fn post_json(base: &str, token: &str, path: &str, body: serde_json::Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{path}: {}", r.status());
+}
+
+fn a_post(title: &str) -> serde_json::Value {
+    json!({"organisation": "community-services", "title": title, "summary": "s", "body": "b",
+           "status": "published", "categories": ["Libraries"], "topics": ["Libraries"]})
+}
+
+/// Reads every kind of page until each is kept (it has an `ETag`), on `base`.
+async fn keep_every_kind(base: &str) {
+    for (path, _) in KINDS {
+        let start = Instant::now();
+        loop {
+            let r = reqwest::get(format!("{base}{path}")).await.unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            if r.headers().contains_key("etag") {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "{path} is not kept"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// A change that every kind of page shows: a post, a consultation, a strategy.
+async fn change_every_kind(base: &str, token: &str, db: &townhall::store::Db) {
+    post_json(base, token, "/api/v1/posts", a_post("Kind check")).await;
+    let consultation = json!({"organisation": "community-services", "title": "Kind consultation",
+        "opens_at": "2020-01-01", "closes_at": "2099-01-01",
+        "questions": [{"id": "q", "type": "text", "title": "Tell us", "required": true}]});
+    post_json(base, token, "/api/v1/consultations", consultation).await;
+    let org = db.organisation_by_slug("community-services").await.unwrap();
+    let strategy = townhall::domain::programme::StrategyInput {
+        title: "Kind strategy".into(),
+        ..Default::default()
+    };
+    let strategy = strategy.parse().unwrap();
+    db.save_strategy(None, org.id, &strategy, "").await.unwrap();
+}
+
+#[tokio::test]
+async fn every_kind_of_kept_page_shows_a_change_on_its_next_request() {
+    let t = spawn().await;
+    let token = t.hub_admin_with_token("hub@example.org").await;
+    let base = t.url("");
+    post_json(&base, &token, "/api/v1/posts", a_post("Earlier")).await;
+    keep_every_kind(&base).await;
+    for (path, shows) in KINDS {
+        assert!(!t.get_text(path).await.1.contains(shows), "{path} before");
+    }
+    change_every_kind(&base, &token, &t.app.db).await;
+    for (path, shows) in KINDS {
+        assert!(t.get_text(path).await.1.contains(shows), "{path} after");
+    }
+}
+
+#[tokio::test]
+async fn every_kind_of_kept_page_shows_a_change_made_on_another_node_within_a_second() {
+    if crate::support::engine_name() != "postgres" {
+        eprintln!("TOWNHALL_TEST_POSTGRES is not set: skipped (several nodes need PostgreSQL)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _pg) = crate::support::database_url(&dir).await;
+    let token = seed_admin(&url);
+    let a = Serve::start(&url, &[], &[]).await;
+    let b = Serve::start(&url, &[], &[]).await;
+    let db = townhall::store::Db::connect(&url).await.unwrap();
+    post_json(&a.base, &token, "/api/v1/posts", a_post("Earlier")).await;
+    keep_every_kind(&b.base).await;
+    change_every_kind(&a.base, &token, &db).await;
+    let start = Instant::now();
+    for (path, shows) in KINDS {
+        loop {
+            let page = reqwest::get(format!("{}{path}", b.base)).await.unwrap();
+            if page.text().await.unwrap().contains(shows) {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(1),
+                "{path} on B is still old after 1 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_public_page_is_the_same_bytes_for_every_reader_kept_compressed_and_validated() {
     use std::io::Read;
