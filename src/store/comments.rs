@@ -1,6 +1,7 @@
 //! Comments on posts: held for moderation, then approved or rejected with a reason.
 //! The commenter's email is kept for moderators only and never published.
 
+use super::rate_limits::Limit;
 use super::{Db, StoreError, StoreResult, now, on, one, read, write};
 use crate::domain::post::NewComment;
 use crate::domain::time::Timestamp;
@@ -36,23 +37,50 @@ pub enum Decision {
     Reject,
 }
 
+const INSERT_COMMENT: &str = "INSERT INTO comments (post_id, name, email, body, status,
+    created_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id";
+
 impl Db {
-    /// Stores a reader's comment, pending; committed with the other writes waiting.
+    /// Stores a comment, pending (the demo's; readers' go through [`Db::add_comment_within`]).
     pub async fn add_comment(&self, post_id: i64, c: &NewComment) -> StoreResult<i64> {
+        Ok(write!(self, |pool| sqlx::query_scalar(INSERT_COMMENT)
+            .bind(post_id)
+            .bind(&c.name)
+            .bind(c.email.as_str())
+            .bind(&c.body)
+            .bind(now())
+            .fetch_one(pool)
+            .await)?)
+    }
+
+    /// Counts a hit on `limit` and, still within it, stores a reader's comment (pending): one
+    /// grouped write (`group_commit.rs`), so the reader waits for one commit. `None` when
+    /// over the limit, and nothing is stored.
+    pub async fn add_comment_within(
+        &self,
+        limit: Limit,
+        post_id: i64,
+        c: &NewComment,
+    ) -> StoreResult<Option<i64>> {
         let (name, email, body) = (c.name.clone(), c.email.as_str().to_string(), c.body.clone());
         let t = now();
-        self.grouped(move |conn| {
+        self.grouped(move |mut conn| {
             Box::pin(async move {
-                let q = "INSERT INTO comments (post_id, name, email, body, status, created_at)
-                         VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id";
-                Ok(on!(conn, |c| sqlx::query_scalar(q)
+                let hits =
+                    super::rate_limits::hit(conn.reborrow(), &limit.key, t, limit.window_secs)
+                        .await?;
+                if hits > limit.max {
+                    return Ok(None);
+                }
+                let id = on!(conn, |c| sqlx::query_scalar(INSERT_COMMENT)
                     .bind(post_id)
                     .bind(&name)
                     .bind(&email)
                     .bind(&body)
                     .bind(t)
                     .fetch_one(&mut *c)
-                    .await)?)
+                    .await)?;
+                Ok(Some(id))
             })
         })
         .await

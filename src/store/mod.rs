@@ -148,6 +148,16 @@ pub(crate) enum Conn<'a> {
     Postgres(&'a mut sqlx::PgConnection),
 }
 
+impl Conn<'_> {
+    /// The same connection for a shorter while, so that several calls can share it.
+    pub(crate) fn reborrow(&mut self) -> Conn<'_> {
+        match self {
+            Conn::Sqlite(c) => Conn::Sqlite(c),
+            Conn::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+}
+
 impl<'a> From<&'a mut sqlx::SqliteConnection> for Conn<'a> {
     fn from(c: &'a mut sqlx::SqliteConnection) -> Self {
         Conn::Sqlite(c)

@@ -1,8 +1,38 @@
 //! Fixed-window counters kept in the database, so that limits hold across processes and
 //! several app nodes.
 
-use super::{Db, StoreResult, now, on, read, write};
+use super::{Conn, Db, StoreResult, now, on, read, write};
 use crate::domain::time::Timestamp;
+
+/// A fixed-window limit: at most `max` hits for `key` in `window_secs`.
+#[derive(Debug, Clone)]
+pub struct Limit {
+    pub key: String,
+    pub window_secs: i64,
+    pub max: i64,
+}
+
+/// Counts one hit for `key` at `t` on `conn`; the hits in the current window.
+pub(crate) async fn hit(
+    conn: Conn<'_>,
+    key: &str,
+    t: Timestamp,
+    window_secs: i64,
+) -> StoreResult<i64> {
+    let q = "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1)
+             ON CONFLICT (key) DO UPDATE SET
+               hits = CASE WHEN rate_limits.window_start + $3 > $2 THEN rate_limits.hits + 1
+               ELSE 1 END,
+               window_start = CASE WHEN rate_limits.window_start + $3 > $2 THEN
+               rate_limits.window_start ELSE $2 END
+             RETURNING hits";
+    Ok(on!(conn, |c| sqlx::query_scalar(q)
+        .bind(key)
+        .bind(t)
+        .bind(window_secs)
+        .fetch_one(&mut *c)
+        .await)?)
+}
 
 impl Db {
     /// Hits recorded for `key` in the window that is still open, and when that window ends.
@@ -28,24 +58,8 @@ impl Db {
     pub async fn rate_limit_hit(&self, key: &str, window_secs: i64) -> StoreResult<i64> {
         let (key, t) = (key.to_string(), now());
         // Every anonymous comment, response and vote counts one: committed in groups.
-        self.grouped(move |conn| {
-            Box::pin(async move {
-                let q = "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1)
-                 ON CONFLICT (key) DO UPDATE SET
-                   hits = CASE WHEN rate_limits.window_start + $3 > $2 THEN rate_limits.hits + 1
-                   ELSE 1 END,
-                   window_start = CASE WHEN rate_limits.window_start + $3 > $2 THEN
-                   rate_limits.window_start ELSE $2 END
-                 RETURNING hits";
-                Ok(on!(conn, |c| sqlx::query_scalar(q)
-                    .bind(&key)
-                    .bind(t)
-                    .bind(window_secs)
-                    .fetch_one(&mut *c)
-                    .await)?)
-            })
-        })
-        .await
+        self.grouped(move |conn| Box::pin(async move { hit(conn, &key, t, window_secs).await }))
+            .await
     }
 
     pub async fn rate_limit_clear(&self, key: &str) -> StoreResult<()> {

@@ -1113,13 +1113,19 @@ async fn writes_committed_together_keep_each_others_failures_apart() {
                 email: Email::parse("reader@example.org").unwrap(),
                 body: format!("Comment {i}"),
             };
-            db.add_comment(post_id, &comment).await
+            let limit = townhall::store::rate_limits::Limit {
+                key: format!("test:{i}"),
+                window_secs: 60,
+                max: 1,
+            };
+            db.add_comment_within(limit, post_id, &comment).await
         })
     });
     let mut stored = 0;
     for (i, w) in writes.collect::<Vec<_>>().into_iter().enumerate() {
         match w.await.unwrap() {
-            Ok(_) => {
+            Ok(id) => {
+                assert!(id.is_some(), "comment {i} is within its limit");
                 assert_ne!(i % 3, 0, "comment {i} is for no post");
                 stored += 1;
             }

@@ -6,6 +6,7 @@ use crate::domain::post::PostKind;
 use crate::domain::{FieldErrors, PageNumber};
 use crate::sanitise::Heading;
 use crate::store::posts::{Post, PostFilter};
+use crate::store::rate_limits::Limit;
 use crate::store::settings::COMMENTS_PAUSED;
 use crate::store::versions::Topic;
 use crate::web::client_ip::ClientIp;
@@ -242,6 +243,15 @@ pub struct CommentForm {
     website: String,
 }
 
+/// How many comments one address may send: [`COMMENT_LIMIT`] in [`COMMENT_WINDOW_SECS`].
+pub fn comment_limit(ip: std::net::IpAddr) -> Limit {
+    Limit {
+        key: format!("comment:address:{ip}"),
+        window_secs: COMMENT_WINDOW_SECS,
+        max: COMMENT_LIMIT,
+    }
+}
+
 /// Comments allowed from one address in [`COMMENT_WINDOW_SECS`].
 pub const COMMENT_LIMIT: i64 = 5;
 pub const COMMENT_WINDOW_SECS: i64 = 10 * 60;
@@ -272,16 +282,17 @@ pub async fn add_comment(
             return render_post(&app, &viewer, &slug, form.comment, errors, status).await;
         }
     };
-    let key = format!("comment:address:{ip}");
-    if app.db.rate_limit_hit(&key, COMMENT_WINDOW_SECS).await? > COMMENT_LIMIT {
-        let wait = "You have sent several comments in a short time. Wait 10 minutes and try again.";
-        return refused(wait.into(), StatusCode::TOO_MANY_REQUESTS).await;
-    }
+    let limit = comment_limit(ip);
     // A bot that filled the honeypot is thanked like anyone else, and nothing is stored.
-    if form.website.trim().is_empty() {
-        app.db.add_comment(post.id, &comment).await?;
+    let within = if form.website.trim().is_empty() {
+        (app.db.add_comment_within(limit, post.id, &comment).await?).is_some()
     } else {
         tracing::info!(ip = %ip, "comment honeypot filled; discarded");
+        app.db.rate_limit_hit(&limit.key, limit.window_secs).await? <= limit.max
+    };
+    if !within {
+        let wait = "You have sent several comments in a short time. Wait 10 minutes and try again.";
+        return refused(wait.into(), StatusCode::TOO_MANY_REQUESTS).await;
     }
     viewer.render(
         &app,

@@ -264,18 +264,11 @@ pub async fn add_comment(
     let comment = CommentInput::from(input)
         .parse()
         .map_err(ApiError::Invalid)?;
-    let key = format!("comment:address:{}", ip);
-    if app
-        .db
-        .rate_limit_hit(&key, crate::web::publishing::public::COMMENT_WINDOW_SECS)
-        .await?
-        > crate::web::publishing::public::COMMENT_LIMIT
-    {
-        return Err(ApiError::TooManyRequests {
-            retry_after_secs: crate::web::publishing::public::COMMENT_WINDOW_SECS,
-        });
-    }
-    let id = app.db.add_comment(p.id, &comment).await?;
+    let limit = crate::web::publishing::public::comment_limit(ip);
+    let retry_after_secs = limit.window_secs;
+    let Some(id) = app.db.add_comment_within(limit, p.id, &comment).await? else {
+        return Err(ApiError::TooManyRequests { retry_after_secs });
+    };
     let held = Held {
         id,
         status: HeldStatus::Pending,
