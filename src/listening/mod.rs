@@ -11,6 +11,7 @@ use crate::domain::WindowState;
 use crate::domain::exercise::Definition;
 use crate::domain::time::{Timestamp, Zone};
 use crate::store::exercises::{Exercise, NewResponse, Submitted};
+use crate::store::rate_limits::Limit;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -151,16 +152,13 @@ pub async fn submit(app: &App, exercise: &Exercise, s: Submission<'_>) -> Result
         );
         return Err(Refusal::Invalid(errors));
     }
-    if let Some(address) = &s.address
-        && app.config.responses_per_address > 0
-    {
-        let key = format!("response:{}:{address}", exercise.id);
-        if app.db.rate_limit_hit(&key, RESPONSE_WINDOW_SECS).await?
-            > i64::from(app.config.responses_per_address)
-        {
-            return Err(Refusal::TooMany);
-        }
-    }
+    let limit = (s.address.as_ref())
+        .filter(|_| app.config.responses_per_address > 0)
+        .map(|address| Limit {
+            key: format!("response:{}:{address}", exercise.id),
+            window_secs: RESPONSE_WINDOW_SECS,
+            max: i64::from(app.config.responses_per_address),
+        });
     let answers_json = serde_json::to_string(&answers.answers).expect("answers serialise");
     let segments_json = serde_json::to_string(&answers.segments).expect("segments serialise");
     let receipt = email.as_ref().map(|_| {
@@ -195,6 +193,7 @@ pub async fn submit(app: &App, exercise: &Exercise, s: Submission<'_>) -> Result
                 source: "online",
                 email: email.as_deref(),
                 receipt,
+                limit,
             },
         )
         .await?;
@@ -215,6 +214,7 @@ pub async fn submit(app: &App, exercise: &Exercise, s: Submission<'_>) -> Result
             stored: false,
         }),
         Submitted::KeyReused => Err(Refusal::KeyReused),
+        Submitted::OverLimit => Err(Refusal::TooMany),
     }
 }
 

@@ -11,6 +11,7 @@ use crate::domain::WindowState;
 use crate::domain::evidence::NewEvidence;
 use crate::domain::exercise::{Answer, Definition, ValidDefinition};
 use crate::domain::time::Timestamp;
+use crate::store::rate_limits::Limit;
 use crate::store::versions::Topic;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -82,6 +83,8 @@ pub struct NewResponse<'a> {
     pub email: Option<&'a str>,
     /// The receipt to queue when an email was given: (subject, body).
     pub receipt: Option<(String, String)>,
+    /// The sender's per-address limit, counted in the same write.
+    pub limit: Option<Limit>,
 }
 
 /// What [`Db::submit_response`] did.
@@ -89,6 +92,8 @@ pub struct NewResponse<'a> {
 pub enum Submitted {
     /// Stored, with this reference.
     New(String),
+    /// Over the sender's per-address limit: nothing stored.
+    OverLimit,
     /// Sent before with the same key (and the same content, where that is checked): the
     /// stored response's reference.
     Again(String),
@@ -350,9 +355,19 @@ impl Db {
         let (key, request_hash, answers, segments, source) = owned;
         let email = response.email.map(str::to_string);
         let receipt = response.receipt.clone();
-        // Many people respond at once: committed with the other writes waiting.
-        self.grouped(move |conn| {
+        let limit = response.limit.clone();
+        // Many people respond at once: committed with the other writes waiting, the limit's
+        // hit with the response.
+        self.grouped(move |mut conn| {
             Box::pin(async move {
+                if let Some(limit) = limit {
+                    let hits =
+                        super::rate_limits::hit(conn.reborrow(), &limit.key, t, limit.window_secs)
+                            .await?;
+                    if hits > limit.max {
+                        return Ok(Submitted::OverLimit);
+                    }
+                }
                 on!(conn, |c| {
                     let id: Option<i64> = sqlx::query_scalar(
                         "INSERT INTO responses (exercise_id, reference, submission_key, answers,
