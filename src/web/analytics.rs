@@ -68,15 +68,14 @@ impl PageView {
 
     /// Counts the view when the response is a page (200, HTML); never waits for the database.
     pub fn finish(self, app: &App, response: &Response) {
-        let Some(recorder) = &app.analytics else {
-            return;
-        };
-        let is_html = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|t| t.starts_with("text/html"));
-        if response.status() == StatusCode::OK && is_html {
+        if response.status() == StatusCode::OK && is_html(response.headers()) {
+            self.count(app);
+        }
+    }
+
+    /// Counts the view: a page was shown, if only from the browser's own copy (a 304).
+    pub fn count(self, app: &App) {
+        if let Some(recorder) = &app.analytics {
             recorder.record(Hit {
                 path: self.uri.path(),
                 ip: self.ip,
@@ -90,6 +89,13 @@ impl PageView {
             });
         }
     }
+}
+
+/// Whether a response with these headers is a page (HTML).
+pub fn is_html(headers: &axum::http::HeaderMap) -> bool {
+    (headers.get(header::CONTENT_TYPE))
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"))
 }
 
 /// Browsers mark speculative loads; they are not views (yet).

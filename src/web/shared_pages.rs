@@ -258,8 +258,16 @@ pub async fn serve(State(app): State<App>, request: Request, next: Next) -> Resp
         let start = std::time::Instant::now();
         let view = crate::web::analytics::PageView::begin(&app, &request);
         let response = page.respond(request.headers(), head);
-        if let Some(view) = view {
-            view.finish(&app, &response);
+        match view {
+            // The reader's browser showed its own copy of the page: still a view.
+            Some(view)
+                if response.status() == StatusCode::NOT_MODIFIED
+                    && crate::web::analytics::is_html(&page.headers) =>
+            {
+                view.count(&app)
+            }
+            Some(view) => view.finish(&app, &response),
+            None => {}
         }
         crate::web::middleware::count(&page.route, request.method(), &response, start);
         return response;

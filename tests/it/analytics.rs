@@ -333,3 +333,39 @@ async fn views_counted_before_the_days_salt_is_known_still_count_each_visitor_on
         ("/blog", 4, 3)
     );
 }
+
+#[tokio::test]
+async fn a_kept_page_shown_from_the_browsers_own_copy_is_still_a_view() {
+    let t = support::spawn().await;
+    let admin_token = t.hub_admin_with_token("boss@example.org").await;
+    let mut views = 0;
+    let etag = loop {
+        let r = t
+            .client
+            .get(t.url("/blog"))
+            .header("user-agent", FIREFOX)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        views += 1;
+        if let Some(etag) = r.headers().get("etag") {
+            break etag.clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
+    for _ in 0..3 {
+        let status = view(
+            &t,
+            "/blog",
+            FIREFOX,
+            &[("if-none-match", etag.to_str().unwrap())],
+        )
+        .await;
+        assert_eq!(status, 304);
+    }
+    t.app.flush_analytics().await;
+    let day = today();
+    let (_, body) = pages(&t, &admin_token, &format!("?from={day}&to={day}")).await;
+    assert_eq!(views_of(&body, "/blog").0, views + 3, "{body}");
+}

@@ -3,12 +3,11 @@
 use crate::App;
 use crate::store::posts::{Post, PostFilter};
 use crate::web::error::PageResult;
-use crate::web::publishing::public::POST_TOPICS;
+use crate::web::publishing::public::{POST_TOPICS, with_details};
 use crate::web::shared_pages::ForEveryone;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use minijinja::context;
-use minijinja::value::Serde;
 
 /// Entries in a feed.
 const FEED_SIZE: i64 = 20;
@@ -21,15 +20,13 @@ async fn render(
     filter: PostFilter,
 ) -> PageResult {
     let (posts, _) = app.db.public_posts(filter, FEED_SIZE, 0).await?;
-    let mut entries = Vec::with_capacity(posts.len());
-    for p in &posts {
-        entries.push(context! { post => Serde(p), authors => app.db.post_authors(p.id).await?, categories => Serde(app.db.post_categories(p.id).await?) });
-    }
     let updated = posts
         .iter()
         .map(|p: &Post| p.updated_at.max(p.published_at.unwrap_or_default()))
         .max()
         .unwrap_or_default();
+    // Every entry's authors and categories in one query, however many entries.
+    let entries = with_details(app, posts).await?;
     let xml = app
         .templates
         .get_template("feeds/atom.xml")?
