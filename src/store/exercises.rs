@@ -345,14 +345,12 @@ impl Db {
     ) -> StoreResult<Submitted> {
         let t = now();
         let reference = new_reference();
-        let owned = (
-            response.submission_key.to_string(),
-            response.request_hash.map(str::to_string),
-            response.answers_json.to_string(),
-            response.segments_json.to_string(),
-            response.source.to_string(),
-        );
-        let (key, request_hash, answers, segments, source) = owned;
+        // Owned: the write runs on the writer's task.
+        let key = response.submission_key.to_string();
+        let request_hash = response.request_hash.map(str::to_string);
+        let answers = response.answers_json.to_string();
+        let segments = response.segments_json.to_string();
+        let source = response.source.to_string();
         let email = response.email.map(str::to_string);
         let receipt = response.receipt.clone();
         let limit = response.limit.clone();

@@ -6,7 +6,6 @@ use crate::store::posts::PostFilter;
 use crate::store::versions::Topic;
 use crate::web::error::PageResult;
 use crate::web::publishing::public::with_details;
-use crate::web::shared_pages::ForEveryone;
 use crate::web::viewer::Viewer;
 use axum::extract::State;
 use minijinja::context;
@@ -23,8 +22,8 @@ const HUB_TOPICS: [Topic; 5] = [
 
 /// `GET /`: the hub, the same for every visitor who is not signed in.
 pub async fn hub(State(app): State<App>, viewer: Viewer) -> PageResult {
-    let page = viewer.render(&app, "hub.html", hub_content(&app).await?)?;
-    Ok(ForEveryone::showing(&HUB_TOPICS).mark(page))
+    let content = hub_content(&app).await?;
+    viewer.render_public(&app, &HUB_TOPICS, "hub.html", content)
 }
 
 /// What the hub shows.
@@ -33,9 +32,7 @@ async fn hub_content(app: &App) -> PageResult<minijinja::Value> {
     let (posts, _) = app.db.public_posts(PostFilter::default(), 5, 0).await?;
     let posts = with_details(app, posts).await?;
     let syndicated = app.db.recent_items(None, 5).await?;
-    let now = crate::store::now();
-    let exercises = app.db.public_exercises(None, None).await?;
-    let open_exercises = open_now(exercises, now);
+    let open_exercises = open_exercises(app, None, None).await?;
     let by_phase = app.db.projects_by_phase().await?;
     let value = context! {
         organisations => Serde(organisations), posts, syndicated => Serde(syndicated),
