@@ -13,7 +13,7 @@ use crate::store::Db;
 use crate::store::analyses::Analysis;
 use crate::store::exercises::Exercise;
 use anyhow::Result;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// How often an idle worker looks for queued analyses.
@@ -143,40 +143,4 @@ pub fn spawn_worker(app: App) -> tokio::task::JoinHandle<()> {
             tokio::time::sleep(POLL).await;
         }
     })
-}
-
-/// Counts of each option of a closed question (single, multiple or scale), in the
-/// definition's order, over some responses' answers.
-pub fn option_counts(
-    question: &crate::domain::exercise::Question,
-    answers: &[BTreeMap<String, Answer>],
-) -> Vec<(String, usize)> {
-    use crate::domain::exercise::{QuestionType, scale_label};
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    for a in answers {
-        match a.get(&question.id) {
-            Some(Answer::Choices(chosen)) => {
-                for c in chosen {
-                    *counts.entry(c.clone()).or_default() += 1;
-                }
-            }
-            Some(Answer::Scale(n)) => *counts.entry(n.to_string()).or_default() += 1,
-            _ => {}
-        }
-    }
-    match question.kind {
-        QuestionType::Scale => (question.scale_points())
-            .map(|p| {
-                (
-                    scale_label(question, p),
-                    counts.get(&p.to_string()).copied().unwrap_or(0),
-                )
-            })
-            .collect(),
-        _ => question
-            .options
-            .iter()
-            .map(|o| (o.clone(), counts.get(o).copied().unwrap_or(0)))
-            .collect(),
-    }
 }

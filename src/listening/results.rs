@@ -4,10 +4,10 @@
 
 use crate::App;
 use crate::domain::exercise::{
-    Answer, Answers, Definition, DimensionScore, QuestionType, level_for,
+    Answer, Answers, Definition, DimensionScore, QuestionType, Tally, level_for,
 };
 use crate::domain::review::Review;
-use crate::jobs::analysis::{option_counts, segment_label};
+use crate::jobs::analysis::segment_label;
 use crate::store::exercises::Exercise;
 use serde::Serialize;
 use serde_json::Value;
@@ -99,58 +99,86 @@ pub struct Results {
 
 pub const LICENCE: &str = "Open Government Licence v3.0";
 
-fn mean(values: &[f64]) -> f64 {
-    if values.is_empty() {
-        return 0.0;
+/// Responses younger than this (seconds) are counted for the page but left out of the kept
+/// tally: on PostgreSQL a response's id is handed out before it commits, so one still
+/// committing may yet appear below a high-water mark kept past it.
+const SETTLING_SECS: i64 = 2;
+
+/// The exercise's tally over every response stored: the kept one plus the responses since,
+/// keeping the larger tally for next time (off the request path) when more have settled.
+async fn current_tally(
+    db: &crate::store::Db,
+    exercise: &Exercise,
+    def: &Definition,
+) -> anyhow::Result<Tally> {
+    let fingerprint = Tally::fingerprint(def);
+    let kept = db.result_tally(exercise.id).await?.filter(|t| {
+        // Another definition, or a response committed late below the mark: count again.
+        t.definition == fingerprint && u64::try_from(t.present) == Ok(t.tally.responses)
+    });
+    let (mut tally, kept_through) =
+        kept.map_or((Tally::default(), 0), |t| (t.tally.0, t.through_id));
+    let settled_before = crate::domain::time::Timestamp::now() - SETTLING_SECS;
+    let newer = db.responses_after(exercise.id, kept_through).await?;
+    let settled = newer
+        .iter()
+        .take_while(|r| r.submitted_at < settled_before)
+        .count();
+    for r in &newer[..settled] {
+        tally.add(def, &r.answers, &r.segments);
     }
-    (values.iter().sum::<f64>() / values.len() as f64 * 100.0).round() / 100.0
+    if let Some(last) = newer[..settled].last() {
+        let (db, id, through, keep) = (db.clone(), exercise.id, last.id, tally.clone());
+        tokio::spawn(async move {
+            if let Err(e) = db.save_result_tally(id, &fingerprint, through, &keep).await {
+                tracing::warn!(error = %e, exercise = id, "could not keep the results tally");
+            }
+        });
+    }
+    for r in &newer[settled..] {
+        tally.add(def, &r.answers, &r.segments);
+    }
+    Ok(tally)
 }
 
-/// Puts together an exercise's results from its responses and its published analyses.
+/// Puts together an exercise's results from its tally and its published analyses.
 pub async fn results(db: &crate::store::Db, exercise: &Exercise) -> anyhow::Result<Results> {
     let def = exercise.definition();
-    let stored = db.responses(exercise.id).await?;
-    let response_count = stored.len();
-    let all: Vec<(BTreeMap<String, Answer>, BTreeMap<String, String>)> = stored
-        .into_iter()
-        .map(|r| (r.answers.0, r.segments.0))
-        .collect();
-    let answers: Vec<BTreeMap<String, Answer>> = all.iter().map(|(a, _)| a.clone()).collect();
-    let analyses = db.published_analyses(exercise.id).await?;
+    let tally = current_tally(db, exercise, &def).await?;
+    let analyses = db.published_reviews(exercise.id).await?;
     // The published copy of each review: edits made since stay private until published again.
-    let mut reviews: BTreeMap<i64, Review> = BTreeMap::new();
-    for a in &analyses {
-        if let Some(r) = &a.published_review {
-            reviews.insert(a.id, r.0.clone());
-        }
-    }
+    let reviews: BTreeMap<i64, &Review> = analyses
+        .iter()
+        .filter_map(|a| a.review.as_ref().map(|r| (a.id, &r.0)))
+        .collect();
+    let count = |(label, count): (String, u64)| Count {
+        label,
+        count: count as usize,
+    };
     let questions = def
         .questions
         .iter()
-        .map(|q| {
-            let answered = answers.iter().filter(|a| a.contains_key(&q.id)).count();
-            let analysis = analyses
+        .map(|q| QuestionResult {
+            id: q.id.clone(),
+            title: q.title.clone(),
+            kind: q.kind,
+            answered: tally.answered(&q.id) as usize,
+            options: tally.option_counts(q).into_iter().map(count).collect(),
+            analysis: analyses
                 .iter()
                 .find(|a| a.question_id == q.id)
                 .and_then(|a| reviews.get(&a.id))
-                .map(public_analysis);
-            QuestionResult {
-                id: q.id.clone(),
-                title: q.title.clone(),
-                kind: q.kind,
-                answered,
-                options: if q.kind == QuestionType::Text {
-                    vec![]
-                } else {
-                    option_counts(q, &answers)
-                        .into_iter()
-                        .map(|(label, count)| Count { label, count })
-                        .collect()
-                },
-                analysis,
-            }
+                .map(|r| public_analysis(r)),
         })
         .collect();
+    let segment_counts = |id: &str, value: &str| {
+        tally
+            .segments
+            .get(id)
+            .and_then(|c| c.get(value))
+            .copied()
+            .unwrap_or(0)
+    };
     let segments = def
         .segments
         .iter()
@@ -160,73 +188,45 @@ pub async fn results(db: &crate::store::Db, exercise: &Exercise) -> anyhow::Resu
             counts: s
                 .options
                 .iter()
-                .map(|o| Count {
-                    label: o.clone(),
-                    count: all
-                        .iter()
-                        .filter(|(_, seg)| seg.get(&s.id) == Some(o))
-                        .count(),
-                })
+                .map(|o| count((o.clone(), segment_counts(&s.id, o))))
                 .collect(),
-        })
-        .collect();
-    let scored: Vec<(Vec<DimensionScore>, &BTreeMap<String, String>)> = all
-        .iter()
-        .map(|(a, seg)| {
-            (
-                def.score(&Answers {
-                    answers: a.clone(),
-                    segments: BTreeMap::new(),
-                }),
-                seg,
-            )
         })
         .collect();
     let dimensions = def
         .dimensions
         .iter()
         .map(|d| {
-            let scores: Vec<(f64, &BTreeMap<String, String>)> = scored
-                .iter()
-                .filter_map(|(s, seg)| s.iter().find(|x| x.id == d.id).map(|x| (x.score, *seg)))
-                .collect();
+            let counted = tally.dimensions.get(&d.id).cloned().unwrap_or_default();
             let levels = d
                 .levels
                 .iter()
-                .map(|l| Count {
-                    label: l.label.clone(),
-                    count: scores
-                        .iter()
-                        .filter(|(s, _)| level_for(d, *s) == l.label)
-                        .count(),
+                .map(|l| {
+                    count((
+                        l.label.clone(),
+                        counted.levels.get(&l.label).copied().unwrap_or(0),
+                    ))
                 })
                 .collect();
             let mut by_segment = Vec::new();
             for s in &def.segments {
                 for value in &s.options {
-                    let of: Vec<f64> = scores
-                        .iter()
-                        .filter(|(_, seg)| seg.get(&s.id) == Some(value))
-                        .map(|(x, _)| *x)
-                        .collect();
-                    if !of.is_empty() {
-                        let m = mean(&of);
-                        by_segment.push(SegmentBreakdown {
-                            segment: s.title.clone(),
-                            value: value.clone(),
-                            respondents: of.len(),
-                            mean: m,
-                            level: level_for(d, m),
-                        });
-                    }
+                    let Some(sum) = counted.by_segment.get(&s.id).and_then(|v| v.get(value)) else {
+                        continue;
+                    };
+                    by_segment.push(SegmentBreakdown {
+                        segment: s.title.clone(),
+                        value: value.clone(),
+                        respondents: sum.respondents as usize,
+                        mean: sum.mean(),
+                        level: level_for(d, sum.mean()),
+                    });
                 }
             }
-            let values: Vec<f64> = scores.iter().map(|(x, _)| *x).collect();
             DimensionResult {
                 id: d.id.clone(),
                 title: d.title.clone(),
                 levels,
-                mean: mean(&values),
+                mean: counted.scores.mean(),
                 by_segment,
             }
         })
@@ -264,8 +264,8 @@ pub async fn results(db: &crate::store::Db, exercise: &Exercise) -> anyhow::Resu
         slug: exercise.slug.clone(),
         title: exercise.title.clone(),
         organisation: exercise.organisation_name.clone(),
-        responses: response_count,
-        evidence_items: db.evidence(exercise.id).await?.len(),
+        responses: tally.responses as usize,
+        evidence_items: db.evidence_count(exercise.id).await? as usize,
         questions,
         segments,
         dimensions,

@@ -25,6 +25,14 @@ pub struct Analysis {
     pub published_at: Option<Timestamp>,
 }
 
+/// An analysis as the public sees it: its review when last published.
+#[derive(Debug, sqlx::FromRow)]
+pub struct PublishedReview {
+    pub id: i64,
+    pub question_id: String,
+    pub review: Option<Json<Review>>,
+}
+
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct AnalysisChange {
     pub actor: Option<String>,
@@ -206,14 +214,16 @@ impl Db {
     }
 
     /// The published analysis of each question of an exercise.
-    pub async fn published_analyses(&self, exercise_id: i64) -> StoreResult<Vec<Analysis>> {
-        let q = format!(
-            "{SELECT} WHERE exercise_id = $1 AND published_at IS NOT NULL ORDER BY question_id"
-        );
-        Ok(read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
-            .bind(exercise_id)
-            .fetch_all(pool)
-            .await)?)
+    /// The published reviews of an exercise's analyses: what its results page shows (the
+    /// result and the analyst's working copy, often far larger, are not read).
+    pub async fn published_reviews(&self, exercise_id: i64) -> StoreResult<Vec<PublishedReview>> {
+        Ok(read!(self, |pool| sqlx::query_as(
+            "SELECT id, question_id, published_review AS review FROM analyses
+             WHERE exercise_id = $1 AND published_at IS NOT NULL ORDER BY question_id"
+        )
+        .bind(exercise_id)
+        .fetch_all(pool)
+        .await)?)
     }
 
     /// Saves the analyst's edited result and records what changed, in one transaction.

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::domain::WindowState;
 use crate::domain::evidence::NewEvidence;
-use crate::domain::exercise::{Answer, Definition, ValidDefinition};
+use crate::domain::exercise::{Answer, Definition, Tally, ValidDefinition};
 use crate::domain::time::Timestamp;
 use crate::store::rate_limits::Limit;
 use crate::store::versions::Topic;
@@ -68,6 +68,27 @@ pub struct StoredResponse {
     pub answers: Json<BTreeMap<String, Answer>>,
     pub segments: Json<BTreeMap<String, String>>,
     pub source: String,
+    pub submitted_at: Timestamp,
+}
+
+/// A stored tally of an exercise's results ([`Db::result_tally`]).
+#[derive(Debug, sqlx::FromRow)]
+pub struct StoredTally {
+    /// The fingerprint of the definition it was counted under.
+    pub definition: String,
+    /// Every response up to this id is counted.
+    pub through_id: i64,
+    pub tally: Json<Tally>,
+    /// How many responses there are now up to `through_id`.
+    pub present: i64,
+}
+
+/// What a tally reads of a response.
+#[derive(Debug, sqlx::FromRow)]
+pub struct CountedResponse {
+    pub id: i64,
+    pub answers: Json<BTreeMap<String, Answer>>,
+    pub segments: Json<BTreeMap<String, String>>,
     pub submitted_at: Timestamp,
 }
 
@@ -495,6 +516,64 @@ impl Db {
         })?)
     }
 
+    /// The stored tally of an exercise's results, with how many responses are now at or
+    /// below its high-water id (more than it counted when one was committed late).
+    pub async fn result_tally(&self, exercise_id: i64) -> StoreResult<Option<StoredTally>> {
+        Ok(read!(self, |pool| sqlx::query_as(
+            "SELECT t.definition, t.through_id, t.tally,
+                    (SELECT COUNT(*) FROM responses r
+                     WHERE r.exercise_id = t.exercise_id AND r.id <= t.through_id) AS present
+             FROM result_tallies t WHERE t.exercise_id = $1"
+        )
+        .bind(exercise_id)
+        .fetch_optional(pool)
+        .await)?)
+    }
+
+    /// Keeps a tally unless one counted further under the same definition is stored already
+    /// (two nodes may count at once).
+    pub async fn save_result_tally(
+        &self,
+        exercise_id: i64,
+        definition: &str,
+        through_id: i64,
+        tally: &Tally,
+    ) -> StoreResult<()> {
+        let json = serde_json::to_string(tally).expect("tallies serialise");
+        write!(self, |pool| sqlx::query(
+            "INSERT INTO result_tallies (exercise_id, definition, through_id, tally)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (exercise_id) DO UPDATE SET definition = excluded.definition,
+                 through_id = excluded.through_id, tally = excluded.tally
+             WHERE result_tallies.definition <> excluded.definition
+                OR result_tallies.through_id < excluded.through_id"
+        )
+        .bind(exercise_id)
+        .bind(definition)
+        .bind(through_id)
+        .bind(&json)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// An exercise's responses after id `after`, oldest first: what a tally has not counted.
+    pub async fn responses_after(
+        &self,
+        exercise_id: i64,
+        after: i64,
+    ) -> StoreResult<Vec<CountedResponse>> {
+        Ok(read!(self, |pool| sqlx::query_as(
+            "SELECT id, answers, segments, submitted_at FROM responses
+             WHERE exercise_id = $1 AND id > $2 ORDER BY id"
+        )
+        .bind(exercise_id)
+        .bind(after)
+        .fetch_all(pool)
+        .await)?)
+    }
+
     pub async fn response_count(&self, exercise_id: i64) -> StoreResult<i64> {
         Ok(read!(self, |pool| sqlx::query_scalar(
             "SELECT COUNT(*) FROM responses WHERE exercise_id = $1"
@@ -567,6 +646,15 @@ impl Db {
         .await;
         self.then_changed(done, &[Topic::Results(exercise_id)])
             .await
+    }
+
+    pub async fn evidence_count(&self, exercise_id: i64) -> StoreResult<i64> {
+        Ok(read!(self, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM evidence WHERE exercise_id = $1"
+        )
+        .bind(exercise_id)
+        .fetch_one(pool)
+        .await)?)
     }
 
     pub async fn evidence(&self, exercise_id: i64) -> StoreResult<Vec<EvidenceItem>> {

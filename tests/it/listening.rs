@@ -1373,3 +1373,147 @@ async fn readers_follow_consultations_opening_and_closing_by_feed_and_list() {
         404
     );
 }
+
+/// Results are read from a kept tally plus the responses since; they are the same numbers as
+/// counting every response, including one committed late below the tally's mark, and a
+/// response given a moment ago shows at once.
+#[tokio::test]
+async fn results_come_from_a_kept_tally_and_match_counting_every_response() {
+    use townhall::domain::time::Timestamp;
+    let (t, editor, slug) = with_exercise().await;
+    let e = t.app.db.exercise_by_slug(&slug).await.unwrap();
+    t.app.db.set_results_published(e.id, true).await.unwrap();
+    // Response i's answers as the API takes them.
+    let answers = |i: usize| {
+        json!({
+            "q1": format!("Answer {i}"),
+            "q2": if i.is_multiple_of(3) { "North" } else { "South" },
+            "q3": if i.is_multiple_of(2) { json!(["Evenings"]) } else { json!(["Mornings", "Weekends"]) },
+            "q4": 1 + i % 5,
+        })
+    };
+    // …and as they are stored (one option chosen is a list of one).
+    let row = |i: usize| {
+        let mut answers = answers(i);
+        answers["q2"] = json!([answers["q2"]]);
+        let who = if i.is_multiple_of(4) {
+            "An organisation"
+        } else {
+            "An individual"
+        };
+        (
+            answers.to_string(),
+            json!({ "who": who }).to_string(),
+            "online".to_string(),
+            Timestamp::from_secs(1_700_000_000),
+        )
+    };
+    let import = |from: usize, to: usize| {
+        let rows: Vec<_> = (from..to).map(row).collect();
+        let (t, id) = (&t, e.id);
+        async move { t.app.db.import_responses(id, &rows).await.unwrap() }
+    };
+    // What counting every one of responses 0..n gives.
+    let check = |json: &Value, n: usize| {
+        assert_eq!(json["responses"], n);
+        let q2 = &json["questions"][1]["options"];
+        let north = (0..n).filter(|i| i % 3 == 0).count();
+        assert_eq!(q2[0]["count"], north);
+        assert_eq!(q2[1]["count"], n - north);
+        let q4 = &json["questions"][3]["options"];
+        for point in 1..=5 {
+            let expected = (0..n).filter(|i| 1 + i % 5 == point).count();
+            assert_eq!(q4[point - 1]["count"], expected, "point {point}");
+        }
+        let scores: Vec<f64> = (0..n).map(|i| (1 + i % 5) as f64).collect();
+        let mean = (scores.iter().sum::<f64>() / n as f64 * 100.0).round() / 100.0;
+        assert_eq!(json["dimensions"][0]["mean"].as_f64().unwrap(), mean);
+        let high = scores.iter().filter(|s| **s >= 3.0).count();
+        assert_eq!(json["dimensions"][0]["levels"][1]["count"], high);
+        let of_org: Vec<f64> = (0..n).filter(|i| i % 4 == 0).map(|i| scores[i]).collect();
+        let org = &json["dimensions"][0]["by_segment"][1];
+        assert_eq!(org["value"], "An organisation");
+        assert_eq!(org["respondents"], of_org.len());
+        let org_mean = (of_org.iter().sum::<f64>() / of_org.len() as f64 * 100.0).round() / 100.0;
+        assert_eq!(org["mean"].as_f64().unwrap(), org_mean);
+        assert_eq!(json["segments"][0]["counts"][1]["count"], of_org.len());
+    };
+    let results = || async {
+        let r = t.get(&format!("/consultations/{slug}/results.json")).await;
+        assert_eq!(r.status(), 200);
+        r.json::<Value>().await.unwrap()
+    };
+    // The tally is kept off the request path; wait until it counts `n` responses.
+    let kept = |n: u64| {
+        let (db, id) = (t.app.db.clone(), e.id);
+        async move {
+            for _ in 0..100 {
+                if let Some(k) = db.result_tally(id).await.unwrap()
+                    && k.tally.responses == n
+                {
+                    return k;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            panic!("the tally was not kept with {n} responses");
+        }
+    };
+
+    // One response is first stored for another exercise, so that it can later appear below
+    // the kept mark, as one committed late would on PostgreSQL (ids are handed out before
+    // commit).
+    let r = t
+        .post_json(
+            "/api/v1/consultations",
+            Some(&editor),
+            &definition("Another", "2099-01-01"),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let other = t.app.db.exercise_by_slug("another").await.unwrap();
+    t.app
+        .db
+        .import_responses(other.id, &[row(40)])
+        .await
+        .unwrap();
+
+    import(0, 40).await;
+    check(&results().await, 40);
+    let first = kept(40).await;
+    crate::support::execute_sql(
+        &t.database_url,
+        &format!(
+            "UPDATE responses SET exercise_id = {} WHERE exercise_id = {}",
+            e.id, other.id
+        ),
+    )
+    .await;
+    import(41, 57).await;
+    check(&results().await, 57);
+    let second = kept(57).await;
+    assert!(second.through_id > first.through_id);
+
+    // A response given a moment ago counts at once, though it is not kept in the tally yet.
+    let sent = json!({"answers": answers(57), "segment": "An individual"});
+    let r = t
+        .post_json(
+            &format!("/api/v1/consultations/{slug}/responses"),
+            None,
+            &sent,
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let counted = results().await;
+    check(&counted, 58);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let k = t.app.db.result_tally(e.id).await.unwrap().unwrap();
+    assert_eq!(
+        k.tally.responses, 57,
+        "a response still settling is not kept"
+    );
+
+    // Counting every response from nothing gives the same results.
+    crate::support::execute_sql(&t.database_url, "DELETE FROM result_tallies").await;
+    import(0, 0).await;
+    assert_eq!(results().await, counted);
+}

@@ -15,9 +15,11 @@ use std::collections::HashSet;
 
 mod answers;
 mod question_form;
+mod tally;
 
 pub use answers::{Answer, Answers, DimensionScore, level_for, scale_label};
 pub use question_form::QuestionForm;
+pub use tally::Tally;
 
 /// The longest free-text answer, in characters (long enough for a pasted 100 KB document).
 pub const MAX_TEXT_ANSWER: usize = 200_000;
