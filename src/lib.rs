@@ -126,6 +126,13 @@ impl App {
                 "rendered posts again with the current renderer"
             );
         }
+        let summarised = listening::summarise_published(&db).await?;
+        if summarised > 0 {
+            tracing::info!(
+                analyses = summarised,
+                "kept the public summaries of published analyses"
+            );
+        }
         let analytics = config.analytics.then(|| analytics::spawn(db.clone()));
         let mailer = match &config.smtp_url {
             Some(url) => {

@@ -445,6 +445,35 @@ impl Review {
             .sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
     }
 
+    /// What the public sees of the published result: [`Review::published`] without the
+    /// lists of which response is in each theme or campaign (the unassigned as a count) and
+    /// without the engine's notes. Made once, when the analysis is published.
+    pub fn public_summary(&self) -> serde_json::Value {
+        use serde_json::Value;
+        let mut v = self.published();
+        for list in ["themes", "campaigns"] {
+            for item in v
+                .get_mut(list)
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(o) = item.as_object_mut() {
+                    o.remove("members");
+                }
+            }
+        }
+        if let Some(o) = v.as_object_mut() {
+            let unassigned = o
+                .get("unassigned")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            o.insert("unassigned".into(), Value::from(unassigned));
+            o.remove("meta");
+        }
+        v
+    }
+
     /// The result as published: the `townhall analyse` JSON shape, without the campaigns an
     /// analyst dismissed and without the per-response segment map.
     pub fn published(&self) -> serde_json::Value {
@@ -459,6 +488,21 @@ impl Review {
         }
         serde_json::to_value(copy).expect("reviews serialise")
     }
+}
+
+/// A theme of a published summary, as a page that cites it names it.
+#[derive(Debug, Deserialize)]
+pub struct SummaryTheme {
+    pub id: String,
+    pub label: String,
+    pub count: usize,
+}
+
+/// The theme `id` of a published summary ([`Review::public_summary`]).
+pub fn summary_theme(summary: &serde_json::Value, id: &str) -> Option<SummaryTheme> {
+    (summary["themes"].as_array()?.iter())
+        .find(|t| t["id"] == id)
+        .and_then(|t| SummaryTheme::deserialize(t).ok())
 }
 
 /// Response ids in a stable order: numeric ids by number, others after, by text.

@@ -23,7 +23,7 @@ pub mod statements;
 pub use results::{
     ActionResult, Count, Credit, DimensionResult, LICENCE, ProjectCredits, QuestionResult,
     RESULT_COLUMNS, Results, SegmentBreakdown, SegmentResult, project_evidence, response_segment,
-    result_rows, results, results_csv, scores_of,
+    result_rows, results, results_csv, scores_of, summarise_published,
 };
 
 /// Rate-limit window for responses from one address.

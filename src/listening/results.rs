@@ -6,7 +6,7 @@ use crate::App;
 use crate::domain::exercise::{
     Answer, Answers, Definition, DimensionScore, QuestionType, Tally, level_for,
 };
-use crate::domain::review::Review;
+use crate::domain::review::summary_theme;
 use crate::jobs::analysis::segment_label;
 use crate::store::exercises::Exercise;
 use serde::Serialize;
@@ -114,7 +114,10 @@ async fn current_tally(
     let fingerprint = Tally::fingerprint(def);
     let kept = db.result_tally(exercise.id).await?.filter(|t| {
         // Another definition, or a response committed late below the mark: count again.
-        t.definition == fingerprint && u64::try_from(t.present) == Ok(t.tally.responses)
+        let late = t
+            .present
+            .is_some_and(|n| u64::try_from(n) != Ok(t.tally.responses));
+        t.definition == fingerprint && !late
     });
     let (mut tally, kept_through) =
         kept.map_or((Tally::default(), 0), |t| (t.tally.0, t.through_id));
@@ -141,16 +144,25 @@ async fn current_tally(
     Ok(tally)
 }
 
+/// Keeps the public summary of the analyses published before summaries were kept; returns
+/// how many. Run when the server starts.
+pub async fn summarise_published(db: &crate::store::Db) -> anyhow::Result<usize> {
+    let ids = db.unsummarised_analyses().await?;
+    for &id in &ids {
+        let a = db.analysis(id).await?;
+        if let Some(review) = &a.published_review {
+            db.set_published_summary(&a, review).await?;
+        }
+    }
+    Ok(ids.len())
+}
+
 /// Puts together an exercise's results from its tally and its published analyses.
 pub async fn results(db: &crate::store::Db, exercise: &Exercise) -> anyhow::Result<Results> {
     let def = exercise.definition();
     let tally = current_tally(db, exercise, &def).await?;
-    let analyses = db.published_reviews(exercise.id).await?;
     // The published copy of each review: edits made since stay private until published again.
-    let reviews: BTreeMap<i64, &Review> = analyses
-        .iter()
-        .filter_map(|a| a.review.as_ref().map(|r| (a.id, &r.0)))
-        .collect();
+    let analyses = db.published_analyses(exercise.id).await?;
     let count = |(label, count): (String, u64)| Count {
         label,
         count: count as usize,
@@ -167,8 +179,7 @@ pub async fn results(db: &crate::store::Db, exercise: &Exercise) -> anyhow::Resu
             analysis: analyses
                 .iter()
                 .find(|a| a.question_id == q.id)
-                .and_then(|a| reviews.get(&a.id))
-                .map(|r| public_analysis(r)),
+                .map(|a| a.summary.0.clone()),
         })
         .collect();
     let segment_counts = |id: &str, value: &str| {
@@ -240,12 +251,10 @@ pub async fn results(db: &crate::store::Db, exercise: &Exercise) -> anyhow::Resu
             let analysis = a
                 .analysis_id
                 .and_then(|id| analyses.iter().find(|x| x.id == id));
-            let theme_label = a.analysis_id.and_then(|id| reviews.get(&id)).and_then(|r| {
-                a.theme_id
-                    .as_deref()
-                    .and_then(|t| r.theme(t))
-                    .map(|t| t.label.clone())
-            });
+            let theme_label = analysis
+                .zip(a.theme_id.as_deref())
+                .and_then(|(x, t)| summary_theme(&x.summary, t))
+                .map(|t| t.label);
             ActionResult {
                 you_said: a.you_said,
                 we_did: a.we_did,
@@ -272,32 +281,6 @@ pub async fn results(db: &crate::store::Db, exercise: &Exercise) -> anyhow::Resu
         actions,
         licence: LICENCE,
     })
-}
-
-/// A reviewed analysis as the public sees it: no per-response membership lists.
-fn public_analysis(review: &Review) -> Value {
-    let mut v = review.published();
-    for list in ["themes", "campaigns"] {
-        for item in v
-            .get_mut(list)
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(o) = item.as_object_mut() {
-                o.remove("members");
-            }
-        }
-    }
-    if let Some(o) = v.as_object_mut() {
-        let unassigned = o
-            .get("unassigned")
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len);
-        o.insert("unassigned".into(), Value::from(unassigned));
-        o.remove("meta");
-    }
-    v
 }
 
 /// The response's segment label, for analyses (re-exported for the API's export).
@@ -472,9 +455,8 @@ pub async fn project_evidence(app: &App, project_id: i64) -> anyhow::Result<Proj
         let mut href = format!("/consultations/{}/results#you-said-we-did", e.exercise_slug);
         let mut text = format!("We did: {}", e.we_did);
         if let (Some(aid), Some(tid)) = (e.analysis_id, &e.theme_id)
-            && let Ok(a) = app.db.analysis(aid).await
-            && let Some(review) = &a.published_review
-            && let Some(theme) = review.theme(tid)
+            && let Ok(a) = app.db.published_analysis(aid).await
+            && let Some(theme) = summary_theme(&a.summary, tid)
         {
             href = format!(
                 "/consultations/{}/results#theme-{}-{}",

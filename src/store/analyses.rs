@@ -25,13 +25,16 @@ pub struct Analysis {
     pub published_at: Option<Timestamp>,
 }
 
-/// An analysis as the public sees it: its review when last published.
+/// A published analysis as the public sees it ([`Review::public_summary`]).
 #[derive(Debug, sqlx::FromRow)]
-pub struct PublishedReview {
+pub struct PublishedAnalysis {
     pub id: i64,
     pub question_id: String,
-    pub review: Option<Json<Review>>,
+    pub summary: Json<serde_json::Value>,
 }
+
+const PUBLISHED: &str =
+    "SELECT analysis_id AS id, question_id, summary FROM published_summaries WHERE ";
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct AnalysisChange {
@@ -86,6 +89,22 @@ async fn record_change(conn: Conn<'_>, change: Change<'_>) -> StoreResult<()> {
         .bind(change.action)
         .bind(change.detail)
         .bind(change.at)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
+/// Keeps what the public sees of a published analysis, inside the caller's transaction.
+async fn keep_summary(conn: Conn<'_>, a: &Analysis, review: &Review) -> StoreResult<()> {
+    let q = "INSERT INTO published_summaries (analysis_id, exercise_id, question_id, summary)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (analysis_id) DO UPDATE SET summary = excluded.summary";
+    on!(conn, |c| sqlx::query(q)
+        .bind(a.id)
+        .bind(a.exercise_id)
+        .bind(&a.question_id)
+        .bind(review.public_summary().to_string())
         .execute(&mut *c)
         .await
         .map(|_| ()))?;
@@ -214,16 +233,49 @@ impl Db {
     }
 
     /// The published analysis of each question of an exercise.
-    /// The published reviews of an exercise's analyses: what its results page shows (the
-    /// result and the analyst's working copy, often far larger, are not read).
-    pub async fn published_reviews(&self, exercise_id: i64) -> StoreResult<Vec<PublishedReview>> {
-        Ok(read!(self, |pool| sqlx::query_as(
-            "SELECT id, question_id, published_review AS review FROM analyses
-             WHERE exercise_id = $1 AND published_at IS NOT NULL ORDER BY question_id"
-        )
+    /// The published analyses of an exercise, as the public sees them: what its results page
+    /// shows (the full review, megabytes on a large consultation, is not read).
+    pub async fn published_analyses(
+        &self,
+        exercise_id: i64,
+    ) -> StoreResult<Vec<PublishedAnalysis>> {
+        let q = format!("{PUBLISHED} exercise_id = $1 ORDER BY question_id");
+        Ok(read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(
+            q.as_str()
+        ))
         .bind(exercise_id)
         .fetch_all(pool)
         .await)?)
+    }
+
+    /// One published analysis, as the public sees it.
+    pub async fn published_analysis(&self, id: i64) -> StoreResult<PublishedAnalysis> {
+        let q = format!("{PUBLISHED} analysis_id = $1");
+        read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
+            .bind(id)
+            .fetch_optional(pool)
+            .await)?
+        .ok_or(StoreError::NotFound)
+    }
+
+    /// Published analyses with no public summary yet (published before summaries were kept).
+    pub async fn unsummarised_analyses(&self) -> StoreResult<Vec<i64>> {
+        Ok(read!(self, |pool| sqlx::query_scalar(
+            "SELECT a.id FROM analyses a WHERE a.published_at IS NOT NULL AND NOT EXISTS
+             (SELECT 1 FROM published_summaries s WHERE s.analysis_id = a.id) ORDER BY a.id"
+        )
+        .fetch_all(pool)
+        .await)?)
+    }
+
+    /// Keeps the public summary of a published analysis's review.
+    pub async fn set_published_summary(&self, a: &Analysis, review: &Review) -> StoreResult<()> {
+        write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            keep_summary(Conn::from(&mut *tx), a, review).await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Saves the analyst's edited result and records what changed, in one transaction.
@@ -257,9 +309,12 @@ impl Db {
     /// analysis, which the admin shows as needing a theme again.
     pub async fn publish_analysis(&self, id: i64, user_id: Option<i64>) -> StoreResult<()> {
         let a = self.analysis(id).await?;
-        let theme_ids: Vec<String> = (a.review.iter())
-            .flat_map(|r| r.themes.iter().map(|t| t.id.clone()))
-            .collect();
+        let Some(review) = a.review.as_ref().map(|r| &r.0) else {
+            return Err(StoreError::NotFound);
+        };
+        let theme_ids: Vec<String> = review.themes.iter().map(|t| t.id.clone()).collect();
+        // What is published and its public summary come from the same copy of the review.
+        let published = serde_json::to_string(review).expect("reviews serialise");
         let t = now();
         write!(self, |pool| {
             let mut tx = pool.begin().await?;
@@ -272,9 +327,18 @@ impl Db {
             .execute(&mut *tx)
             .await?;
             sqlx::query(
-                "UPDATE analyses SET published_at = $1, published_review = review WHERE id = $2",
+                "DELETE FROM published_summaries WHERE exercise_id = $1 AND question_id = $2",
+            )
+            .bind(a.exercise_id)
+            .bind(&a.question_id)
+            .execute(&mut *tx)
+            .await?;
+            keep_summary(Conn::from(&mut *tx), &a, review).await?;
+            sqlx::query(
+                "UPDATE analyses SET published_at = $1, published_review = $2 WHERE id = $3",
             )
             .bind(t)
+            .bind(&published)
             .bind(id)
             .execute(&mut *tx)
             .await?;

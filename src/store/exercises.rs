@@ -5,7 +5,8 @@
 //! finds the first one instead of making a second.
 
 use super::{
-    Conn, Db, Json, StoreError, StoreResult, TagTable, now, on, one, read, save_sql, tag_id, write,
+    Backend, Conn, Db, Json, StoreError, StoreResult, TagTable, now, on, one, read, save_sql,
+    tag_id, write,
 };
 use crate::domain::WindowState;
 use crate::domain::evidence::NewEvidence;
@@ -79,8 +80,9 @@ pub struct StoredTally {
     /// Every response up to this id is counted.
     pub through_id: i64,
     pub tally: Json<Tally>,
-    /// How many responses there are now up to `through_id`.
-    pub present: i64,
+    /// How many responses there are now up to `through_id` (PostgreSQL only: see
+    /// [`Db::result_tally`]).
+    pub present: Option<i64>,
 }
 
 /// What a tally reads of a response.
@@ -516,15 +518,24 @@ impl Db {
         })?)
     }
 
-    /// The stored tally of an exercise's results, with how many responses are now at or
-    /// below its high-water id (more than it counted when one was committed late).
+    /// The stored tally of an exercise's results. On PostgreSQL, with how many responses
+    /// are now at or below its high-water id: more than it counted when one was committed
+    /// late below the mark (an id is handed out before its transaction commits). SQLite's
+    /// one writer commits responses in id order, so none can appear below it there.
     pub async fn result_tally(&self, exercise_id: i64) -> StoreResult<Option<StoredTally>> {
-        Ok(read!(self, |pool| sqlx::query_as(
-            "SELECT t.definition, t.through_id, t.tally,
-                    (SELECT COUNT(*) FROM responses r
-                     WHERE r.exercise_id = t.exercise_id AND r.id <= t.through_id) AS present
-             FROM result_tallies t WHERE t.exercise_id = $1"
-        )
+        const TALLY: &str = "SELECT t.definition, t.through_id, t.tally, ";
+        const FROM: &str = " AS present FROM result_tallies t WHERE t.exercise_id = $1";
+        let present = match self.backend {
+            Backend::Sqlite { .. } => "NULL",
+            Backend::Postgres(_) => {
+                "(SELECT COUNT(*) FROM responses r
+                  WHERE r.exercise_id = t.exercise_id AND r.id <= t.through_id)"
+            }
+        };
+        let q = format!("{TALLY}{present}{FROM}");
+        Ok(read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(
+            q.as_str()
+        ))
         .bind(exercise_id)
         .fetch_optional(pool)
         .await)?)
