@@ -3,7 +3,8 @@
 # nginx serving the same bytes from files, in one run, alternating rounds. Each server gets
 # CPU 0 (Townhall one worker thread, nginx one worker process); wrk runs on CPU 1, so
 # neither takes the other's time. The content: 10 posts in one category and topic, one of
-# them with 20 approved comments, a consultation and the programme's empty register.
+# them with 20 approved comments, a consultation, a consultation with 100,000 responses and
+# published results (scripts/seed-large-consultation.py), and the programme's empty register.
 # Prints one line per round and page, then the medians and the ratio Townhall ÷ nginx.
 #
 #   scripts/bench-http.sh [seconds per run, default 10] [rounds, default 3]
@@ -55,6 +56,8 @@ done
 api POST /api/v1/consultations '{"organisation": "community-services", "title": "Library opening hours",
     "opens_at": "2020-01-01", "closes_at": "2099-01-01",
     "questions": [{"id": "q", "type": "text", "title": "What would you change?", "required": true}]}' >/dev/null
+large=$(python3 scripts/seed-large-consultation.py $base "$work/bench.db" "$token" ed@bench.example \
+    "a long enough password" 100000)
 
 # The pages, as a reader gets them (no cookie, no Accept-Encoding: the same bytes nginx sends).
 pages=(
@@ -68,6 +71,7 @@ pages=(
     "consultation /consultations/library-opening-hours"
     "programme /programme"
     "open-data-csv /data/posts.csv"
+    "results-100k-responses /consultations/$large/results"
 )
 mkdir -p "$work/static"
 for entry in "${pages[@]}"; do
@@ -116,6 +120,15 @@ for round in $(seq "$rounds"); do
     done
 done
 echo "RSS after the runs: $(awk '/VmRSS/ {print $2}' /proc/$server/status) KiB; load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# A miss on the large results page: each new response changes the results, so the next
+# reader's request makes the page again (from the kept tally and the responses since).
+for i in $(seq 21); do
+    curl -sf -o /dev/null -H 'Content-Type: application/json' -H "X-Forwarded-For: 10.9.0.$i" \
+        --data '{"answers": {"change": "Open on Sundays", "satisfied": 4}, "segment": "An individual"}' \
+        "$base/api/v1/consultations/$large/responses"
+    curl -sf -o /dev/null -w '%{time_total}\n' "$base/consultations/$large/results"
+done | tail -n 20 | sort -n | awk '{t[NR] = $1 * 1000} END {printf "results page of 100,000 responses, made again after a new response: median %.1f ms, slowest %.1f ms (20 requests)\n", (t[10] + t[11]) / 2, t[NR]}'
 python3 - "$work/results" <<'PY'
 import statistics, sys
 runs = {}
@@ -164,11 +177,22 @@ echo "comment POSTs, wrk -t2 -c32 -d${secs}s: $(echo "$out" | awk '/Requests\/se
 [ "$stored" -ge $(( sent - ${refused:-0} )) ] || { echo "acknowledged comments are missing"; exit 1; }
 kill $server; wait $server 2>/dev/null || true
 
-# Memory with the demo's content: idle after start, then after a reader has walked every
-# public page it links to (each kept, with its variants).
-$bin demo --addr 127.0.0.1:18183 >"$work/demo.out" 2>"$work/demo.err" &
+# Memory with the demo's content: `serve` on a copy of the demo's database, idle after
+# start, then after a reader has walked every public page it links to (each kept, with its
+# variants). The demo process itself also holds what seeding used, so it is shown apart.
+need sqlite3 sqlite3
+$bin demo --addr 127.0.0.1:18185 >"$work/demo.out" 2>"$work/demo.err" &
 demo=$!
 for _ in $(seq 300); do grep -q '^Townhall demo' "$work/demo.out" 2>/dev/null && break; sleep 0.2; done
+sleep 3
+echo "demo process (seeding and serving): idle RSS $(awk '/VmRSS/ {print $2}' /proc/$demo/status) KiB"
+demo_db=$(for fd in /proc/$demo/fd/*; do readlink "$fd"; done | grep -m1 'demo\.db$')
+sqlite3 "$demo_db" ".backup $work/demo-copy.db"
+kill $demo; wait $demo 2>/dev/null || true
+$bin serve --database "sqlite://$work/demo-copy.db" --addr 127.0.0.1:18183 --analytics false \
+    2>>"$work/serve.err" &
+demo=$!
+for _ in $(seq 100); do curl -sf http://127.0.0.1:18183/healthz >/dev/null && break; sleep 0.1; done
 sleep 3
 idle=$(awk '/VmRSS/ {print $2}' /proc/$demo/status)
 pages=$(python3 - http://127.0.0.1:18183 <<'PY'
@@ -197,4 +221,4 @@ print(len(seen))
 PY
 )
 sleep 1
-echo "demo (SQLite): idle RSS $idle KiB; after reading $pages public pages $(awk '/VmRSS/ {print $2}' /proc/$demo/status) KiB"
+echo "serve with the demo's content (SQLite): idle RSS $idle KiB; after reading $pages public pages $(awk '/VmRSS/ {print $2}' /proc/$demo/status) KiB"

@@ -36,7 +36,6 @@ use axum::routing::{get, post, put};
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -78,8 +77,6 @@ pub fn router(app: App) -> Router {
         .layer(axum::middleware::from_fn_with_state(app.clone(), middleware::cross_origin_guard))
         .layer(axum::middleware::from_fn_with_state(app.clone(), middleware::render_error_pages))
         .layer(axum::middleware::from_fn(middleware::security_headers))
-        // Pages kept for everyone are compressed once, by `shared_pages`.
-        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(shared_pages::not_kept)))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
@@ -89,9 +86,13 @@ pub fn router(app: App) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        // Outermost: a kept page is answered before any other layer runs (it went through
-        // them all when it was made).
+        // A kept page is answered before any layer below runs (it went through them all when
+        // it was made).
         .layer(axum::middleware::from_fn_with_state(app.clone(), shared_pages::serve))
+        // Outermost: compresses every response not encoded already. A kept page is sent as
+        // the variant `shared_pages` made once, and passes through; a page made for one
+        // person (signed in, or an API client) is compressed here like any other.
+        .layer(CompressionLayer::new())
         .with_state(app)
 }
 

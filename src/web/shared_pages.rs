@@ -227,16 +227,6 @@ fn is_personal(request: &Request) -> bool {
     signed_in || request.headers().contains_key(header::AUTHORIZATION)
 }
 
-/// For the compression layer: a page to be kept is compressed here instead, once.
-pub fn not_kept(
-    _: StatusCode,
-    _: axum::http::Version,
-    _: &HeaderMap,
-    extensions: &axum::http::Extensions,
-) -> bool {
-    extensions.get::<ForEveryone>().is_none()
-}
-
 /// The route a kept page was made by, for its metrics (`middleware::measure` notes it).
 #[derive(Clone, Debug)]
 pub struct Route(pub String);

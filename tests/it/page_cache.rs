@@ -368,4 +368,20 @@ async fn a_public_page_is_the_same_bytes_for_every_reader_kept_compressed_and_va
         plain,
         "readers' copy untouched"
     );
+    // Pages made for one person are compressed like any other response: the signed-in
+    // reader's page, and a feed an API client reads with its token.
+    let r = (t.client.get(t.url("/blog/shared-page")))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    let r = (crate::support::client().get(t.url("/blog/feed.atom")))
+        .header("accept-encoding", "gzip")
+        .bearer_auth("any token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-encoding"], "gzip");
 }
