@@ -58,6 +58,7 @@ api POST /api/v1/consultations '{"organisation": "community-services", "title": 
     "questions": [{"id": "q", "type": "text", "title": "What would you change?", "required": true}]}' >/dev/null
 large=$(python3 scripts/seed-large-consultation.py $base "$work/bench.db" "$token" ed@bench.example \
     "a long enough password" 100000)
+echo "RSS after seeding (an analysis of 100,000 answers ran, peak $(awk '/VmHWM/ {print $2}' /proc/$server/status) KiB): $(awk '/VmRSS/ {print $2}' /proc/$server/status) KiB"
 
 # The pages, as a reader gets them (no cookie, no Accept-Encoding: the same bytes nginx sends).
 pages=(
@@ -186,7 +187,7 @@ demo=$!
 for _ in $(seq 300); do grep -q '^Townhall demo' "$work/demo.out" 2>/dev/null && break; sleep 0.2; done
 sleep 3
 echo "demo process (seeding and serving): idle RSS $(awk '/VmRSS/ {print $2}' /proc/$demo/status) KiB"
-demo_db=$(for fd in /proc/$demo/fd/*; do readlink "$fd"; done | grep -m1 'demo\.db$')
+demo_db=$(for fd in /proc/$demo/fd/*; do readlink "$fd"; done | awk '/demo\.db$/ { print; exit }' || true)
 sqlite3 "$demo_db" ".backup $work/demo-copy.db"
 kill $demo; wait $demo 2>/dev/null || true
 $bin serve --database "sqlite://$work/demo-copy.db" --addr 127.0.0.1:18183 --analytics false \

@@ -36,6 +36,7 @@ use axum::routing::{get, post, put};
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -77,6 +78,10 @@ pub fn router(app: App) -> Router {
         .layer(axum::middleware::from_fn_with_state(app.clone(), middleware::cross_origin_guard))
         .layer(axum::middleware::from_fn_with_state(app.clone(), middleware::render_error_pages))
         .layer(axum::middleware::from_fn(middleware::security_headers))
+        // A page to be kept for everyone is compressed once, by `shared_pages`; one made for
+        // a single person (signed in, or an API client) is compressed here like any other.
+        .layer(axum::middleware::from_fn(shared_pages::made_for_one))
+        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(shared_pages::not_kept)))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
@@ -86,13 +91,9 @@ pub fn router(app: App) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        // A kept page is answered before any layer below runs (it went through them all when
-        // it was made).
+        // Outermost: a kept page is answered before any other layer runs (it went through
+        // them all when it was made).
         .layer(axum::middleware::from_fn_with_state(app.clone(), shared_pages::serve))
-        // Outermost: compresses every response not encoded already. A kept page is sent as
-        // the variant `shared_pages` made once, and passes through; a page made for one
-        // person (signed in, or an API client) is compressed here like any other.
-        .layer(CompressionLayer::new())
         .with_state(app)
 }
 

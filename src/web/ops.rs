@@ -29,16 +29,29 @@ pub fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
-/// Folds the latencies recorded since the last time into their histograms every five
-/// seconds: the recorder keeps each sample until then, so without it memory grows with
-/// every request when nothing scrapes `/metrics`.
+/// Every five seconds: folds the latencies recorded since the last time into their
+/// histograms (the recorder keeps each sample until then, so without it memory grows with
+/// every request when nothing scrapes `/metrics`), and hands freed memory back.
 pub fn spawn_upkeep(handle: PrometheusHandle) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(5)).await;
             handle.run_upkeep();
+            let _ = tokio::task::spawn_blocking(release_freed_memory).await;
         }
     })
+}
+
+/// Hands the memory freed since the last time back to the system. An analysis of a large
+/// consultation, or an analyst's edits to its review, work through hundreds of megabytes
+/// (100,000 answers: about 300 MB at the peak); glibc's allocator keeps freed memory for
+/// reuse, so without this a node that did such work once would hold that much for good.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory to the system; it may be called at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 when it does not.

@@ -25,6 +25,7 @@ use axum::response::{IntoResponse, Response};
 use http_body::Body as _;
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -37,8 +38,9 @@ pub const PRIVATE: HeaderValue = HeaderValue::from_static("private, no-cache");
 const VARY: HeaderValue = HeaderValue::from_static("accept-encoding, cookie");
 /// The largest page kept; larger ones (big downloads) are made for each request.
 const MAX_PAGE: u64 = 4 * 1024 * 1024;
-/// The bytes kept at most, every variant counted; beyond it the store starts again, so a
-/// crawler walking every page and query cannot grow memory without bound.
+/// The bytes kept at most, every variant counted; beyond it the pages nobody asked for again
+/// since the last time it was reached are dropped (all of them if every page was), so a
+/// crawler walking every page and query grows memory only so far, and readers' pages stay.
 const BUDGET: usize = 48 * 1024 * 1024;
 
 /// Marks a response as the same for every visitor who is not signed in, showing `topics`.
@@ -78,6 +80,8 @@ struct Page {
     identity: Bytes,
     gzip: Bytes,
     brotli: Bytes,
+    /// Asked for again since the store was last full.
+    used: AtomicBool,
 }
 
 impl Page {
@@ -191,17 +195,30 @@ impl SharedPages {
     fn fresh(&self, address: &str, versions: &Versions) -> Option<Arc<Page>> {
         let kept = self.pages.lock().ok()?;
         let page = kept.by_address.get(address)?;
-        page.is_fresh(versions, crate::store::now())
-            .then(|| page.clone())
+        let fresh = page.is_fresh(versions, crate::store::now());
+        fresh.then(|| {
+            page.used.store(true, Ordering::Relaxed);
+            page.clone()
+        })
     }
 
     fn keep(&self, address: String, page: Page) {
+        self.keep_within(BUDGET, address, page);
+    }
+
+    fn keep_within(&self, budget: usize, address: String, page: Page) {
         let Ok(mut kept) = self.pages.lock() else {
             return;
         };
-        if kept.bytes + page.size() > BUDGET {
-            kept.by_address.clear();
-            kept.bytes = 0;
+        if kept.bytes + page.size() > budget {
+            // Second chance: the pages asked for since the last time stay, once more.
+            kept.by_address
+                .retain(|_, p| p.used.swap(false, Ordering::Relaxed));
+            kept.bytes = kept.by_address.values().map(|p| p.size()).sum();
+            if kept.bytes + page.size() > budget {
+                kept.by_address.clear();
+                kept.bytes = 0;
+            }
         }
         kept.bytes += page.size();
         if let Some(old) = kept.by_address.insert(address, Arc::new(page)) {
@@ -225,6 +242,27 @@ fn is_personal(request: &Request) -> bool {
         .filter_map(|v| v.to_str().ok())
         .any(|c| c.contains(crate::web::viewer::SESSION_COOKIE));
     signed_in || request.headers().contains_key(header::AUTHORIZATION)
+}
+
+/// For the compression layer: a page to be kept is compressed by [`serve`] instead, once.
+pub fn not_kept(
+    _: StatusCode,
+    _: axum::http::Version,
+    _: &HeaderMap,
+    extensions: &axum::http::Extensions,
+) -> bool {
+    extensions.get::<ForEveryone>().is_none()
+}
+
+/// Unmarks a page made for one person ([`serve`] keeps none of them), so that it is
+/// compressed like any other response: a signed-in reader's page, a feed an API client reads.
+pub async fn made_for_one(request: Request, next: Next) -> Response {
+    let personal = is_personal(&request);
+    let mut response = next.run(request).await;
+    if personal {
+        response.extensions_mut().remove::<ForEveryone>();
+    }
+    response
 }
 
 /// The route a kept page was made by, for its metrics (`middleware::measure` notes it).
@@ -335,6 +373,7 @@ fn made(
         brotli: brotli(&identity),
         identity,
         headers,
+        used: AtomicBool::new(false),
     }
 }
 
@@ -390,6 +429,34 @@ mod tests {
         let mut b = Vec::new();
         brotli::BrotliDecompress(&mut &brotli(html.as_bytes())[..], &mut b).unwrap();
         assert_eq!(b, html.as_bytes());
+    }
+
+    #[test]
+    fn a_full_store_drops_the_pages_nobody_asked_for_again() {
+        let page = || {
+            let mark = ForEveryone::showing(&[Topic::Posts]);
+            made(
+                Bytes::from(vec![b'x'; 1000]),
+                HeaderMap::new(),
+                (mark, vec![0], None),
+                "/".into(),
+            )
+        };
+        let size = page().size();
+        let store = SharedPages::default();
+        let versions = Versions::default();
+        for n in 0..3 {
+            store.keep_within(3 * size, format!("/{n}"), page());
+        }
+        assert!(
+            store.fresh("/1", &versions).is_some(),
+            "a reader asks for /1 again"
+        );
+        // A crawler's fourth page fills the store: only the page read again stays.
+        store.keep_within(3 * size, "/crawled".into(), page());
+        assert_eq!(store.usage(), (2, 2 * size));
+        assert!(store.fresh("/1", &versions).is_some());
+        assert!(store.fresh("/0", &versions).is_none());
     }
 
     #[test]
