@@ -130,6 +130,17 @@ for i in $(seq 21); do
         "$base/api/v1/consultations/$large/responses"
     curl -sf -o /dev/null -w '%{time_total}\n' "$base/consultations/$large/results"
 done | tail -n 20 | sort -n | awk '{t[NR] = $1 * 1000} END {printf "results page of 100,000 responses, made again after a new response: median %.1f ms, slowest %.1f ms (20 requests)\n", (t[10] + t[11]) / 2, t[NR]}'
+# CPU a cold page costs the server: each request asks for an address not kept yet (a query
+# the page ignores), so the page is made, and kept with its gzip and brotli variants made in
+# the background, every time. From the process's user and system time (clock ticks).
+ticks() { awk '{print $14 + $15}' /proc/$server/stat; }
+for entry in "${pages[@]}"; do
+    set -- $entry
+    before=$(ticks)
+    for i in $(seq 200); do curl -sf -o /dev/null "$base$2?cold=$i"; done
+    sleep 1
+    echo "$1 $before $(ticks)"
+done | awk -v hz="$(getconf CLK_TCK)" '{printf "cold %-24s %.2f ms of CPU a page (made, compressed twice and kept; 200 pages)\n", $1, ($3 - $2) * 1000 / hz / 200}'
 python3 - "$work/results" <<'PY'
 import statistics, sys
 runs = {}
