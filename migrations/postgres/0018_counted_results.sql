@@ -14,7 +14,8 @@ CREATE TABLE result_tallies (
 -- of which response is in which theme), made when it is published: the results page and the
 -- project pages that cite it read this, not the full review, which runs to megabytes on a
 -- large consultation (in a table of its own, so that reading it never walks an analysis
--- row's long columns). Analyses published before it are summarised when the server starts.
+-- row's long columns). Analyses published before it are listed in `analyses_to_summarise` (so
+-- that no start-up reads the long rows to find them) and summarised when the server starts.
 CREATE TABLE published_summaries (
     analysis_id BIGINT PRIMARY KEY REFERENCES analyses(id) ON DELETE CASCADE,
     exercise_id BIGINT NOT NULL,
@@ -22,3 +23,5 @@ CREATE TABLE published_summaries (
     summary     TEXT NOT NULL
 );
 CREATE INDEX published_summaries_exercise ON published_summaries(exercise_id, question_id);
+CREATE TABLE analyses_to_summarise (analysis_id BIGINT PRIMARY KEY);
+INSERT INTO analyses_to_summarise SELECT id FROM analyses WHERE published_at IS NOT NULL;

@@ -4,7 +4,7 @@
 
 use crate::App;
 use crate::domain::exercise::{
-    Answer, Answers, Definition, DimensionScore, QuestionType, Tally, level_for,
+    Answer, Answers, Definition, DimensionScore, DimensionTally, QuestionType, Tally, level_for,
 };
 use crate::domain::review::summary_theme;
 use crate::jobs::analysis::segment_label;
@@ -149,10 +149,7 @@ async fn current_tally(
 pub async fn summarise_published(db: &crate::store::Db) -> anyhow::Result<usize> {
     let ids = db.unsummarised_analyses().await?;
     for &id in &ids {
-        let a = db.analysis(id).await?;
-        if let Some(review) = &a.published_review {
-            db.set_published_summary(&a, review).await?;
-        }
+        db.summarise(&db.analysis(id).await?).await?;
     }
     Ok(ids.len())
 }
@@ -182,14 +179,6 @@ pub async fn results(db: &crate::store::Db, exercise: &Exercise) -> anyhow::Resu
                 .map(|a| a.summary.0.clone()),
         })
         .collect();
-    let segment_counts = |id: &str, value: &str| {
-        tally
-            .segments
-            .get(id)
-            .and_then(|c| c.get(value))
-            .copied()
-            .unwrap_or(0)
-    };
     let segments = def
         .segments
         .iter()
@@ -199,29 +188,25 @@ pub async fn results(db: &crate::store::Db, exercise: &Exercise) -> anyhow::Resu
             counts: s
                 .options
                 .iter()
-                .map(|o| count((o.clone(), segment_counts(&s.id, o))))
+                .map(|o| count((o.clone(), tally.segment_count(&s.id, o))))
                 .collect(),
         })
         .collect();
+    let nobody_scored = DimensionTally::default();
     let dimensions = def
         .dimensions
         .iter()
         .map(|d| {
-            let counted = tally.dimensions.get(&d.id).cloned().unwrap_or_default();
+            let counted = tally.dimensions.get(&d.id).unwrap_or(&nobody_scored);
             let levels = d
                 .levels
                 .iter()
-                .map(|l| {
-                    count((
-                        l.label.clone(),
-                        counted.levels.get(&l.label).copied().unwrap_or(0),
-                    ))
-                })
+                .map(|l| count((l.label.clone(), counted.level_count(&l.label))))
                 .collect();
             let mut by_segment = Vec::new();
             for s in &def.segments {
                 for value in &s.options {
-                    let Some(sum) = counted.by_segment.get(&s.id).and_then(|v| v.get(value)) else {
+                    let Some(sum) = counted.segment_scores(&s.id, value) else {
                         continue;
                     };
                     by_segment.push(SegmentBreakdown {

@@ -258,21 +258,27 @@ impl Db {
         .ok_or(StoreError::NotFound)
     }
 
-    /// Published analyses with no public summary yet (published before summaries were kept).
+    /// Analyses published before public summaries were kept, still to be summarised.
     pub async fn unsummarised_analyses(&self) -> StoreResult<Vec<i64>> {
         Ok(read!(self, |pool| sqlx::query_scalar(
-            "SELECT a.id FROM analyses a WHERE a.published_at IS NOT NULL AND NOT EXISTS
-             (SELECT 1 FROM published_summaries s WHERE s.analysis_id = a.id) ORDER BY a.id"
+            "SELECT analysis_id FROM analyses_to_summarise ORDER BY analysis_id"
         )
         .fetch_all(pool)
         .await)?)
     }
 
-    /// Keeps the public summary of a published analysis's review.
-    pub async fn set_published_summary(&self, a: &Analysis, review: &Review) -> StoreResult<()> {
+    /// Keeps the public summary of an analysis published before summaries were kept (none
+    /// if it has no published review), and takes it off the list to summarise.
+    pub async fn summarise(&self, a: &Analysis) -> StoreResult<()> {
         write!(self, |pool| {
             let mut tx = pool.begin().await?;
-            keep_summary(Conn::from(&mut *tx), a, review).await?;
+            if let Some(review) = &a.published_review {
+                keep_summary(Conn::from(&mut *tx), a, review).await?;
+            }
+            sqlx::query("DELETE FROM analyses_to_summarise WHERE analysis_id = $1")
+                .bind(a.id)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok(())
         })

@@ -19,7 +19,7 @@ mod tally;
 
 pub use answers::{Answer, Answers, DimensionScore, level_for, scale_label};
 pub use question_form::QuestionForm;
-pub use tally::Tally;
+pub use tally::{DimensionTally, Tally};
 
 /// The longest free-text answer, in characters (long enough for a pasted 100 KB document).
 pub const MAX_TEXT_ANSWER: usize = 200_000;

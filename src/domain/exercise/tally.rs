@@ -49,6 +49,18 @@ pub struct ScoreSum {
     pub hundredths: i64,
 }
 
+impl DimensionTally {
+    /// Respondents at the level labelled `label`.
+    pub fn level_count(&self, label: &str) -> u64 {
+        self.levels.get(label).copied().unwrap_or(0)
+    }
+
+    /// The scores of the respondents who answered `value` to a segment question, if any did.
+    pub fn segment_scores(&self, segment_id: &str, value: &str) -> Option<&ScoreSum> {
+        self.by_segment.get(segment_id)?.get(value)
+    }
+}
+
 impl ScoreSum {
     fn add(&mut self, score: f64) {
         self.respondents += 1;
@@ -151,6 +163,12 @@ impl Tally {
     /// How many answered a question.
     pub fn answered(&self, question_id: &str) -> u64 {
         self.questions.get(question_id).map_or(0, |c| c.answered)
+    }
+
+    /// How many gave `value` as their answer to a segment question.
+    pub fn segment_count(&self, segment_id: &str, value: &str) -> u64 {
+        let counts = self.segments.get(segment_id);
+        counts.and_then(|c| c.get(value)).copied().unwrap_or(0)
     }
 }
 
