@@ -16,6 +16,7 @@ pub mod chain;
 pub mod comments;
 pub mod exercises;
 mod group_commit;
+pub mod held;
 pub mod ideas;
 pub mod organisations;
 pub mod outbox;
@@ -105,13 +106,22 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Runs `$body` with `$pool` bound to a pool that may serve reads:
+/// Runs `$body` with `$pool` bound to something that serves reads:
 /// `read!(self, |pool| sqlx::query(…).fetch_all(pool).await)`. The body is compiled once per
-/// driver, so each query is type-checked against SQLite and PostgreSQL alike.
+/// driver, so each query is type-checked against SQLite and PostgreSQL alike. On SQLite it is
+/// a reader connection, the request's held one when there is one (`held.rs`).
 macro_rules! read {
     ($db:expr, |$pool:ident| $body:expr) => {
         match &$db.backend {
-            $crate::store::Backend::Sqlite { read: $pool, .. } => $body,
+            $crate::store::Backend::Sqlite { read, .. } => {
+                match $crate::store::held::lease(read).await {
+                    Ok(mut lease) => {
+                        let $pool = &mut *lease;
+                        $body
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
             $crate::store::Backend::Postgres($pool) => $body,
         }
     };
@@ -374,13 +384,17 @@ impl Db {
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
                 .pragma("temp_store", "memory");
+            // A connection to a local file cannot go stale as a network one can: checking
+            // it before each use would cost every query a second trip to its thread.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .connect_with(options.clone())
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot open the SQLite database {url}: {e}"))?;
             let read = SqlitePoolOptions::new()
                 .max_connections(8)
+                .test_before_acquire(false)
                 .connect_with(options.read_only(true))
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot open the SQLite database {url}: {e}"))?;

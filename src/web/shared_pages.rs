@@ -274,7 +274,15 @@ pub struct Route(pub String);
 /// make the page and keeps it when the handler marked it [`ForEveryone`].
 pub async fn serve(State(app): State<App>, request: Request, next: Next) -> Response {
     let head = request.method() == Method::HEAD;
-    if !(request.method() == Method::GET || head) || is_personal(&request) {
+    if !(request.method() == Method::GET || head) {
+        return next.run(request).await;
+    }
+    // A page reads on one connection, taken at its first query (`store::held`).
+    crate::store::held::one_connection(serve_reading(app, request, next, head)).await
+}
+
+async fn serve_reading(app: App, request: Request, next: Next, head: bool) -> Response {
+    if is_personal(&request) {
         return next.run(request).await;
     }
     let host = request.headers().get(header::HOST);
@@ -388,6 +396,11 @@ fn brotli(bytes: &[u8]) -> Bytes {
     let mut out = Vec::new();
     let params = brotli::enc::BrotliEncoderParams {
         quality: 6,
+        // A 256 KB window, not the default 4 MB: the encoder clears tables sized by the
+        // window before it starts, which was most of a 20 KB page's cost (0.35 ms instead of
+        // 0.75–0.95 ms, the same bytes out). Larger pages lose a little ratio. Smaller windows
+        // than this fall on a path several times slower in this encoder.
+        lgwin: 18,
         ..Default::default()
     };
     let _ = brotli::BrotliCompress(&mut &bytes[..], &mut out, &params);
