@@ -87,9 +87,9 @@ test('a closed post shows "Comments closed" and no comment form', async (t) => {
   })
 })
 
-test('organisation, category, topic, page, search and syndicated pages have no axe violations', async (t) => {
+test('organisation, category, topic, topics index, page, search and syndicated pages have no axe violations', async (t) => {
   await withPage(t, session, async (page) => {
-    for (const path of ['/organisations/national-records-agency', '/blog/categories/research', '/pages/digital-strategy-2025-to-2028', '/search?q=strategy', '/topics/digital-strategy', '/syndicated/1']) {
+    for (const path of ['/organisations/national-records-agency', '/blog/categories/research', '/pages/digital-strategy-2025-to-2028', '/search?q=strategy', '/topics', '/topics/digital-strategy', '/syndicated/1']) {
       await visit(page, session, path)
       await assertNoAxeViolations(page, path)
     }

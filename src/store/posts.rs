@@ -67,6 +67,17 @@ pub struct Tag {
     pub name: String,
 }
 
+/// A topic on the `/topics` index, with how much is public on it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct TopicInUse {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub posts: i64,
+    pub exercises: i64,
+    pub projects: i64,
+}
+
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Revision {
     pub title: String,
@@ -425,6 +436,26 @@ impl Db {
         .fetch_optional(pool)
         .await)?
         .ok_or(StoreError::NotFound)
+    }
+
+    /// Topics with something public on them (a published post, a published consultation or
+    /// survey, a project in the register), with how many of each, for the `/topics` index.
+    pub async fn topics_in_use(&self) -> StoreResult<Vec<TopicInUse>> {
+        Ok(read!(self, |pool| sqlx::query_as(
+            "SELECT * FROM (
+               SELECT t.id, t.slug, t.name,
+                 (SELECT COUNT(*) FROM post_topics pt JOIN posts p ON p.id = pt.post_id
+                   WHERE pt.topic_id = t.id AND p.status = 'published' AND p.published_at <= $1
+                     AND p.kind = 'post') AS posts,
+                 (SELECT COUNT(*) FROM exercise_topics et JOIN exercises e ON e.id = et.exercise_id
+                   WHERE et.topic_id = t.id AND e.published) AS exercises,
+                 (SELECT COUNT(*) FROM project_topics pr WHERE pr.topic_id = t.id) AS projects
+               FROM topics t
+             ) AS used WHERE posts + exercises + projects > 0 ORDER BY name"
+        )
+        .bind(now())
+        .fetch_all(pool)
+        .await)?)
     }
 
     /// Categories that have at least one public post, with their counts.

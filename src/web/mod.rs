@@ -157,6 +157,7 @@ fn publishing_routes() -> Router<App> {
             "/blog/{slug}/comments",
             post(publishing::public::add_comment),
         )
+        .route("/topics", get(publishing::public::topics))
         .route("/topics/{slug}", get(publishing::public::topic))
         .route("/pages/{slug}", get(publishing::public::page))
         .route("/syndicated/{id}", get(publishing::syndication::item))

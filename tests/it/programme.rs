@@ -381,6 +381,12 @@ async fn the_programme_role_edits_the_register_and_deleting_linked_rows_is_refus
     assert!(page.contains("Discovery") && page.contains("Open up the national records catalogue"));
     let (_, topic) = t.get_text("/topics/finding-records").await;
     assert!(topic.contains("Archive chatbot trial"));
+    let (_, topics) = t.get_text("/topics").await;
+    // Six projects on this topic, the new one among them.
+    assert!(
+        topics.contains("/topics/finding-records") && topics.contains("6 projects"),
+        "{topics}"
+    );
 
     // An update that moves it to alpha.
     let u = "/admin/programme/updates/new";

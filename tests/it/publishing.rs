@@ -87,6 +87,20 @@ async fn an_editor_publishes_a_post_that_readers_find_everywhere() {
     }
     let (_, other) = t.get_text("/organisations/care-standards-authority").await;
     assert!(!other.contains("Opening up the archive catalogue"));
+    // The topics index lists its topic, which leads back to the index.
+    let (status, topics) = t.get_text("/topics").await;
+    assert_eq!(status, 200);
+    assert!(
+        topics.contains(r#"href="/topics/finding-records">Finding records</a>"#)
+            && topics.contains("1 post"),
+        "{topics}"
+    );
+    assert!(
+        t.get_text("/topics/finding-records")
+            .await
+            .1
+            .contains(r#"href="/topics""#)
+    );
 
     // The edit history records the change.
     let post = t
@@ -116,6 +130,7 @@ async fn drafts_and_scheduled_posts_stay_hidden() {
             ("organisation", "care-standards-authority"),
             ("title", "A draft"),
             ("body", "Not yet"),
+            ("topics", "Secret plans"),
             ("status", "draft"),
         ],
     )
@@ -126,6 +141,7 @@ async fn drafts_and_scheduled_posts_stay_hidden() {
             ("organisation", "community-services"),
             ("title", "Next year"),
             ("body", "Soon"),
+            ("topics", "Future plans"),
             ("status", "published"),
             ("publish_at", "2999-01-01"),
         ],
@@ -149,6 +165,14 @@ async fn drafts_and_scheduled_posts_stay_hidden() {
         !blog.contains("A draft") && !blog.contains("Next year") && blog.contains("Back dated")
     );
     assert!(blog.contains("1 May 2020"));
+    // Topics of hidden posts are not on the topics index (nor is any other topic yet).
+    let (_, topics) = t.get_text("/topics").await;
+    assert!(
+        !topics.contains("Secret plans")
+            && !topics.contains("Future plans")
+            && topics.contains("Nothing has been published on any topic yet"),
+        "{topics}"
+    );
     // The editor's list shows all three with their state.
     let (_, list) = editor.get_text("/admin/posts").await;
     assert!(list.contains("Draft") && list.contains("Scheduled") && list.contains("Published"));

@@ -312,6 +312,16 @@ pub async fn comments_refused(app: &App, post: &Post) -> Result<Option<String>, 
     Ok(None)
 }
 
+/// `GET /topics`: every topic with something public on it, from every organisation.
+pub async fn topics(State(app): State<App>, viewer: Viewer) -> PageResult {
+    viewer.render_public(
+        &app,
+        &[Topic::Posts, Topic::Exercises, Topic::Register],
+        "topics.html",
+        context! { topics => Serde(app.db.topics_in_use().await?) },
+    )
+}
+
 /// `GET /topics/{slug}`: everything about one user need, whatever the organisation.
 /// Posts today; consultations and projects join them as those areas arrive.
 pub async fn topic(
