@@ -2,8 +2,8 @@
 //!
 //! sqlx runs each SQLite connection on a thread of its own and checks a connection as it
 //! goes back to the pool, so a query read straight from the pool costs two trips between
-//! threads and a spawned task besides the query itself: on this machine about as much CPU as
-//! the page's template. A reader's page reads five to fifteen times, so
+//! threads and a spawned task besides the query itself. A reader's page reads five to
+//! fifteen times, so
 //! `shared_pages::serve` runs it inside [`one_connection`]: its first read takes a
 //! connection, the others reuse it, and it goes back once, when the page is made.
 //!

@@ -322,8 +322,8 @@ pub async fn topics(State(app): State<App>, viewer: Viewer) -> PageResult {
     )
 }
 
-/// `GET /topics/{slug}`: everything about one user need, whatever the organisation.
-/// Posts today; consultations and projects join them as those areas arrive.
+/// `GET /topics/{slug}`: everything about one user need, whatever the organisation: its
+/// consultations and surveys, projects and posts.
 pub async fn topic(
     State(app): State<App>,
     viewer: Viewer,
