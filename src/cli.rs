@@ -148,6 +148,10 @@ pub struct ServeArgs {
     /// (an IANA name such as Europe/London or UTC). Data and the API stay in UTC.
     #[arg(long, env = "TOWNHALL_TIME_ZONE", default_value = crate::domain::time::Zone::DEFAULT)]
     pub time_zone: String,
+    /// The largest image or document editors may upload to the media library, in MB.
+    #[arg(long, env = "TOWNHALL_MAX_UPLOAD_MB", default_value_t = 20,
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub max_upload_mb: u64,
     /// Seconds between the feed scheduler's looks for due subscriptions (for tests).
     #[arg(
         long,
@@ -369,6 +373,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .map(|u| parse_public_url(&u))
             .transpose()?,
         metrics_token: args.metrics_token.filter(|t| !t.trim().is_empty()),
+        max_upload_bytes: args.max_upload_mb << 20,
         ..Config::new(&args.db.database)
     };
     let app = App::build(config).await?;

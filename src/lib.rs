@@ -61,6 +61,8 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// The zone in which people read dates and times (`--time-zone`).
     pub time_zone: domain::time::Zone,
+    /// The largest file the media library takes (`--max-upload-mb`).
+    pub max_upload_bytes: u64,
 }
 
 impl Config {
@@ -80,6 +82,7 @@ impl Config {
             public_url: None,
             metrics_token: None,
             time_zone: Default::default(),
+            max_upload_bytes: 20 << 20,
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod evidence;
 pub mod exercise;
 pub mod feed;
 pub mod idea;
+pub mod media;
 pub mod network;
 pub mod organisation;
 pub mod post;

@@ -29,6 +29,8 @@ pub enum Topic {
     Organisations,
     /// Items read from other sites' feeds.
     Syndication,
+    /// The media library: images and documents that bodies refer to.
+    Media,
 }
 
 impl Topic {
@@ -42,6 +44,7 @@ impl Topic {
             Topic::Register => "register".into(),
             Topic::Organisations => "organisations".into(),
             Topic::Syndication => "syndication".into(),
+            Topic::Media => "media".into(),
         }
     }
 
@@ -53,6 +56,7 @@ impl Topic {
             "register" => Topic::Register,
             "organisations" => Topic::Organisations,
             "syndication" => Topic::Syndication,
+            "media" => Topic::Media,
             "results" => Topic::AnyResults,
             _ => Topic::Results(key.strip_prefix("results:")?.parse().ok()?),
         })

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod ideas;
 pub mod listening;
+pub mod media;
 pub mod programme;
 pub mod publishing;
 
@@ -51,7 +52,8 @@ pub fn router(app: App) -> Router {
         .merge(listening_admin_routes())
         .merge(evidence_routes())
         .merge(ideas_routes())
-        .merge(programme_routes());
+        .merge(programme_routes())
+        .merge(media_routes(app.config.max_upload_bytes));
     let api = api_routes().merge(publishing_api_routes());
 
     let ops = Router::new()
@@ -139,6 +141,28 @@ fn accounts_routes() -> Router<App> {
 }
 
 /// Blogs, pages, comments, feeds and syndication.
+/// The media library's files, and its admin. Uploads may be as large as `--max-upload-mb`
+/// (axum otherwise stops reading a body at 2 MB); the extractor refuses a larger one.
+fn media_routes(max_upload_bytes: u64) -> Router<App> {
+    let uploads = axum::extract::DefaultBodyLimit::max(
+        usize::try_from(max_upload_bytes + (64 << 10)).unwrap_or(usize::MAX),
+    );
+    Router::new()
+        .route("/media/{id}", get(media::current))
+        .route("/media/{id}/{file}", get(media::file))
+        .route("/admin/media", get(media::library))
+        .route(
+            "/admin/media/new",
+            get(media::new).post(media::upload).layer(uploads),
+        )
+        .route("/admin/media/{id}", get(media::item).post(media::update))
+        .route(
+            "/admin/media/{id}/replace",
+            post(media::replace).layer(uploads),
+        )
+        .route("/admin/media/{id}/delete", post(media::delete))
+}
+
 fn publishing_routes() -> Router<App> {
     Router::new()
         .route(

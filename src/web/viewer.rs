@@ -293,29 +293,63 @@ impl FromRequest<App> for CsrfUpload {
     type Rejection = PageError;
 
     async fn from_request(req: Request, app: &App) -> Result<Self, Self::Rejection> {
+        CsrfUpload::read(req, app, FORM_LIMIT as u64).await
+    }
+}
+
+/// A [`CsrfUpload`] of a file for the media library: as large as `--max-upload-mb` allows
+/// (its routes raise axum's body limit to match).
+pub struct MediaUpload(pub CsrfUpload);
+
+impl FromRequest<App> for MediaUpload {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, app: &App) -> Result<Self, Self::Rejection> {
+        Ok(MediaUpload(
+            CsrfUpload::read(req, app, app.config.max_upload_bytes).await?,
+        ))
+    }
+}
+
+impl CsrfUpload {
+    /// Reads a form of at most `limit` bytes. A body that says it is larger is refused before
+    /// any of it is read; one that turns out larger is refused as soon as it passes the limit.
+    async fn read(req: Request, app: &App, limit: u64) -> Result<Self, PageError> {
+        let too_large = || {
+            PageError::TooLarge(format!(
+                "The file is too large: send one of {} or less.",
+                crate::domain::media::human_size(limit)
+            ))
+        };
+        let declared = (req.headers().get(axum::http::header::CONTENT_LENGTH))
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
         let (mut parts, body) = req.into_parts();
         let guard = CsrfGuard::of(&mut parts, app).await?;
         let req = Request::from_parts(parts, body);
         let mut multipart = axum::extract::Multipart::from_request(req, app)
             .await
             .map_err(|_| PageError::BadRequest("Choose a file and send the form again.".into()))?;
-        let too_large =
-            || PageError::TooLarge("The file is too large: send one of 2 MB or less.".into());
         let mut upload = CsrfUpload {
             fields: Default::default(),
             file: None,
         };
-        let mut total = 0usize;
-        while let Some(field) = multipart.next_field().await.map_err(|_| too_large())? {
+        let mut total = 0u64;
+        while let Some(mut field) = multipart.next_field().await.map_err(|_| too_large())? {
             let name = field.name().unwrap_or_default().to_string();
             let filename = field.file_name().map(str::to_string);
-            let bytes = field.bytes().await.map_err(|_| too_large())?;
-            total += bytes.len();
-            if total > FORM_LIMIT {
-                return Err(too_large());
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|_| too_large())? {
+                total += chunk.len() as u64;
+                if total > limit {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&chunk);
             }
             match filename {
-                Some(f) if upload.file.is_none() => upload.file = Some((f, bytes.to_vec())),
+                Some(f) if upload.file.is_none() => upload.file = Some((f, bytes)),
                 Some(_) => {}
                 None if bytes.contains(&0) => {
                     return Err(PageError::BadRequest(

@@ -13,6 +13,7 @@ mod hostile;
 mod ideas_api;
 mod listening;
 mod mail;
+mod media;
 mod nodes;
 mod openapi;
 mod page_cache;

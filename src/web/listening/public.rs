@@ -43,9 +43,10 @@ pub async fn show(State(app): State<App>, viewer: Viewer, Path(slug): Path<Strin
     let def = e.definition();
     viewer.render_public(
         &app,
-        &[Topic::Exercises, Topic::Organisations],
+        &[Topic::Exercises, Topic::Organisations, Topic::Media],
         "consultations/show.html",
         context! {
+            body_html => crate::web::media::with_media(&app, &e.body_html).await?,
             exercise => Serde(&e),
             state => e.state(now).as_str(),
             refusal,

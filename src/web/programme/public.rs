@@ -7,6 +7,7 @@ use crate::domain::programme::{Phase, Status};
 use crate::store::programme::{ProjectFilter, ProjectView, Register};
 use crate::store::versions::Topic;
 use crate::web::error::{PageError, PageResult};
+use crate::web::media::{and_media, with_media};
 use crate::web::shared_pages::ForEveryone;
 use crate::web::viewer::Viewer;
 use axum::extract::{Path, Query, State};
@@ -239,11 +240,12 @@ pub async fn strategy(
             context! { theme => Serde(t), commitments }
         })
         .collect();
+    let body_html = with_media(&app, &strategy.body_html).await?;
     viewer.render_public(
         &app,
-        &PROGRAMME_TOPICS,
+        &and_media(PROGRAMME_TOPICS),
         "programme/strategy.html",
-        context! { strategy => Serde(strategy), themes },
+        context! { strategy => Serde(strategy), themes, body_html },
     )
 }
 
@@ -339,11 +341,12 @@ pub async fn case_study(
         .into_iter()
         .find(|c| c.case_study.slug == slug)
         .ok_or(PageError::NotFound)?;
+    let body_html = with_media(&app, &c.case_study.body_html).await?;
     viewer.render_public(
         &app,
-        &PROGRAMME_TOPICS,
+        &and_media(PROGRAMME_TOPICS),
         "programme/case_study.html",
-        context! { case_study => Serde(c) },
+        context! { case_study => Serde(c), body_html },
     )
 }
 

@@ -11,6 +11,7 @@ use crate::store::settings::COMMENTS_PAUSED;
 use crate::store::versions::Topic;
 use crate::web::client_ip::ClientIp;
 use crate::web::error::{PageError, PageResult};
+use crate::web::media::{and_media, with_media};
 use crate::web::viewer::{CsrfForm, Viewer};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -166,7 +167,7 @@ pub async fn category(
 pub async fn post(State(app): State<App>, viewer: Viewer, Path(slug): Path<String>) -> PageResult {
     let (empty_form, no_errors) = (CommentInput::default(), FieldErrors::new());
     let page = post_context(&app, &slug, &empty_form, &no_errors).await?;
-    viewer.render_public(&app, &POST_TOPICS, "blog/post.html", page)
+    viewer.render_public(&app, &and_media(POST_TOPICS), "blog/post.html", page)
 }
 
 /// The post page again with the comment form as it was sent (and why it was refused).
@@ -218,6 +219,7 @@ async fn post_content(app: &App, slug: &str) -> PageResult<Value> {
         comments_paused => app.db.setting(COMMENTS_PAUSED).await?,
         share => share_links(&url, &post.title),
         contents => Serde(contents_list(&post, 3)),
+        body_html => with_media(app, &post.body_html).await?,
         post => Serde(post),
     };
     Ok(value)
@@ -386,11 +388,12 @@ pub async fn page(State(app): State<App>, viewer: Viewer, Path(slug): Path<Strin
     }
     viewer.render_public(
         &app,
-        &POST_TOPICS,
+        &and_media(POST_TOPICS),
         "page.html",
         context! {
             authors => app.db.post_authors(page.id).await?,
             contents => Serde(contents_list(&page, 2)),
+            body_html => with_media(&app, &page.body_html).await?,
             page => Serde(page),
         },
     )
