@@ -17,9 +17,13 @@ use crate::store::StoreError;
 use crate::store::media::{MediaContent, MediaDetails, MediaFile, MediaItem};
 use crate::store::organisations::Organisation;
 use crate::store::versions::Topic;
+use crate::web::api::ApiUser;
+use crate::web::error::{ApiError, ApiResult};
 use crate::web::error::{PageError, PageResult, form_status};
 use crate::web::publishing::public::{PageQuery, pagination};
-use crate::web::viewer::{CsrfForm, MediaUpload, SignedIn, Viewer};
+use crate::web::viewer::{
+    CsrfForm, CsrfUpload, MediaUpload, SignedIn, UploadRefused, Viewer, read_upload,
+};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -535,13 +539,14 @@ fn safe_filename(name: &str, format: Format) -> String {
     format!("{clean}.{}", format.extension())
 }
 
-/// `POST /admin/media/new` (`multipart/form-data`): the file and its details.
-pub async fn upload(
-    State(app): State<App>,
-    viewer: Viewer,
-    MediaUpload(upload): MediaUpload,
-) -> PageResult {
-    let (user, orgs) = editor(&app, &viewer).await?;
+/// Checks an upload (organisation, details, file) and stores it: the new item's id, or what
+/// is wrong with it. The admin form and the API both come here.
+async fn add_upload(
+    app: &App,
+    user: &SignedIn,
+    orgs: &[Organisation],
+    upload: CsrfUpload,
+) -> Result<Result<i64, FieldErrors>, StoreError> {
     let form = DetailsForm::from_fields(&upload.fields);
     let mut errors = FieldErrors::new();
     let org = orgs.iter().find(|o| o.slug == form.organisation);
@@ -554,7 +559,7 @@ pub async fn upload(
     let content = errors.check("file", content_of(upload.file).await);
     let details = form.check(content.as_ref().map(|c| c.format.kind()), &mut errors);
     let (Some(org), Some(content), Some(details)) = (org, content, details) else {
-        return upload_page(&app, &viewer, &orgs, &form, &errors);
+        return Ok(Err(errors));
     };
     let id = app
         .db
@@ -568,7 +573,97 @@ pub async fn upload(
             &content.filename,
         )
         .await?;
-    Ok(Redirect::to(&format!("/admin/media/{id}")).into_response())
+    Ok(Ok(id))
+}
+
+/// `POST /admin/media/new` (`multipart/form-data`): the file and its details.
+pub async fn upload(
+    State(app): State<App>,
+    viewer: Viewer,
+    MediaUpload(upload): MediaUpload,
+) -> PageResult {
+    let (user, orgs) = editor(&app, &viewer).await?;
+    let form = DetailsForm::from_fields(&upload.fields);
+    match add_upload(&app, &user, &orgs, upload).await? {
+        Ok(id) => Ok(Redirect::to(&format!("/admin/media/{id}")).into_response()),
+        Err(errors) => upload_page(&app, &viewer, &orgs, &form, &errors),
+    }
+}
+
+/// What the API says about a library item.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ApiMediaItem {
+    pub id: i64,
+    pub title: String,
+    /// "image" or "document".
+    pub kind: String,
+    /// jpeg, png, pdf, docx…
+    pub format: String,
+    /// Bytes of the file as uploaded.
+    pub size: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub pages: Option<i64>,
+    /// What to put in a body's Markdown to show it.
+    pub markdown: String,
+    /// The item's address, which leads to its current file.
+    pub url: String,
+}
+
+/// `POST /api/v1/media`: upload an image or document (editor), as `multipart/form-data`
+/// with the fields of the admin form: `organisation`, `title`, `alt` (images), `decorative`
+/// (any value marks an image decorative) and `file`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/media",
+    operation_id = "uploadMedia",
+    tag = "publishing",
+    summary = "Upload an image or a document to the media library (editor)",
+    security(("bearer" = [])),
+    request_body(content_type = "multipart/form-data", description = "Fields organisation, title, alt, decorative and file"),
+    responses(
+        (status = 201, description = "Stored", body = ApiMediaItem),
+        (status = 400, response = crate::web::openapi::BadRequest),
+        (status = 401, response = crate::web::openapi::Unauthorized),
+        (status = 403, response = crate::web::openapi::Forbidden),
+        (status = 413, description = "Larger than the server's --max-upload-mb"),
+        (status = 422, response = crate::web::openapi::Invalid),
+    )
+)]
+pub async fn api_upload(
+    State(app): State<App>,
+    user: ApiUser,
+    req: axum::extract::Request,
+) -> ApiResult<(axum::http::StatusCode, axum::Json<ApiMediaItem>)> {
+    let (user, orgs) = user.organisations_for(&app, Role::Editor).await?;
+    let upload = read_upload(req, &app, app.config.max_upload_bytes)
+        .await
+        .map_err(|e| match e {
+            UploadRefused::TooLarge(m) => ApiError::TooLarge(m),
+            UploadRefused::Unreadable(m) | UploadRefused::Nul(m) => ApiError::BadRequest(m),
+        })?;
+    let id = add_upload(&app, &user, &orgs, upload)
+        .await?
+        .map_err(ApiError::Invalid)?;
+    let item = app.db.media_item(id).await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        axum::Json(ApiMediaItem {
+            id,
+            kind: match item.format.kind() {
+                Kind::Image => "image".into(),
+                Kind::Document => "document".into(),
+            },
+            format: item.format.as_str().into(),
+            size: item.size,
+            width: item.width,
+            height: item.height,
+            pages: item.pages,
+            markdown: markdown_for(&item),
+            url: format!("/media/{id}"),
+            title: item.title,
+        }),
+    ))
 }
 
 /// The item, if the viewer may change it.

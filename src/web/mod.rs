@@ -161,6 +161,7 @@ fn media_routes(max_upload_bytes: u64) -> Router<App> {
             post(media::replace).layer(uploads),
         )
         .route("/admin/media/{id}/delete", post(media::delete))
+        .route("/api/v1/media", post(media::api_upload).layer(uploads))
 }
 
 fn publishing_routes() -> Router<App> {

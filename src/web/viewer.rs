@@ -312,58 +312,75 @@ impl FromRequest<App> for MediaUpload {
 }
 
 impl CsrfUpload {
-    /// Reads a form of at most `limit` bytes. A body that says it is larger is refused before
-    /// any of it is read; one that turns out larger is refused as soon as it passes the limit.
+    /// Reads a form of at most `limit` bytes (see [`read_upload`]) whose CSRF token is good.
     async fn read(req: Request, app: &App, limit: u64) -> Result<Self, PageError> {
-        let too_large = || {
-            PageError::TooLarge(format!(
-                "The file is too large: send one of {} or less.",
-                crate::domain::media::human_size(limit)
-            ))
-        };
-        let declared = (req.headers().get(axum::http::header::CONTENT_LENGTH))
-            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > limit) {
-            return Err(too_large());
-        }
         let (mut parts, body) = req.into_parts();
         let guard = CsrfGuard::of(&mut parts, app).await?;
         let req = Request::from_parts(parts, body);
-        let mut multipart = axum::extract::Multipart::from_request(req, app)
-            .await
-            .map_err(|_| PageError::BadRequest("Choose a file and send the form again.".into()))?;
-        let mut upload = CsrfUpload {
-            fields: Default::default(),
-            file: None,
-        };
-        let mut total = 0u64;
-        while let Some(mut field) = multipart.next_field().await.map_err(|_| too_large())? {
-            let name = field.name().unwrap_or_default().to_string();
-            let filename = field.file_name().map(str::to_string);
-            let mut bytes = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(|_| too_large())? {
-                total += chunk.len() as u64;
-                if total > limit {
-                    return Err(too_large());
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            match filename {
-                Some(f) if upload.file.is_none() => upload.file = Some((f, bytes)),
-                Some(_) => {}
-                None if bytes.contains(&0) => {
-                    return Err(PageError::BadRequest(
-                        crate::web::middleware::NUL_REFUSED.into(),
-                    ));
-                }
-                None => {
-                    upload
-                        .fields
-                        .insert(name, String::from_utf8_lossy(&bytes).into_owned());
-                }
-            }
-        }
+        let upload = read_upload(req, app, limit).await.map_err(|e| match e {
+            UploadRefused::TooLarge(m) => PageError::TooLarge(m),
+            UploadRefused::Unreadable(m) | UploadRefused::Nul(m) => PageError::BadRequest(m),
+        })?;
         guard.check(upload.fields.get("csrf_token").map(String::as_str))?;
         Ok(upload)
     }
+}
+
+/// Why a `multipart/form-data` body was not read.
+pub enum UploadRefused {
+    TooLarge(String),
+    Unreadable(String),
+    Nul(String),
+}
+
+/// Reads a `multipart/form-data` body of at most `limit` bytes: its text fields and its first
+/// file. A body that says it is larger is refused before any of it is read; one that turns
+/// out larger is refused as soon as it passes the limit.
+pub async fn read_upload(req: Request, app: &App, limit: u64) -> Result<CsrfUpload, UploadRefused> {
+    let too_large = || {
+        UploadRefused::TooLarge(format!(
+            "The file is too large: send one of {} or less.",
+            crate::domain::media::human_size(limit)
+        ))
+    };
+    let declared = (req.headers().get(axum::http::header::CONTENT_LENGTH))
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut multipart = axum::extract::Multipart::from_request(req, app)
+        .await
+        .map_err(|_| UploadRefused::Unreadable("Choose a file and send the form again.".into()))?;
+    let mut upload = CsrfUpload {
+        fields: Default::default(),
+        file: None,
+    };
+    let mut total = 0u64;
+    while let Some(mut field) = multipart.next_field().await.map_err(|_| too_large())? {
+        let name = field.name().unwrap_or_default().to_string();
+        let filename = field.file_name().map(str::to_string);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|_| too_large())? {
+            total += chunk.len() as u64;
+            if total > limit {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match filename {
+            Some(f) if upload.file.is_none() => upload.file = Some((f, bytes)),
+            Some(_) => {}
+            None if bytes.contains(&0) => {
+                return Err(UploadRefused::Nul(
+                    crate::web::middleware::NUL_REFUSED.into(),
+                ));
+            }
+            None => {
+                upload
+                    .fields
+                    .insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+    }
+    Ok(upload)
 }

@@ -415,3 +415,57 @@ async fn declared_upload(t: &TestApp, length: u64) -> String {
         .expect("the server answers before reading the body");
     String::from_utf8_lossy(&answer).into_owned()
 }
+
+#[tokio::test]
+async fn the_api_takes_an_upload_and_answers_in_json() {
+    let t = support::spawn().await;
+    let token = t
+        .user_with_token("api@example.org", "community-services", Role::Editor)
+        .await;
+    let send = |name: &'static str, bytes: Vec<u8>, alt: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("organisation", "community-services")
+            .text("title", "From the API")
+            .text("alt", alt)
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            );
+        t.client
+            .post(t.url("/api/v1/media"))
+            .bearer_auth(&token)
+            .multipart(form)
+            .send()
+    };
+    let r = send("photo.jpg", jpeg_with_gps(500, 400), "A photo")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let item: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(item["kind"], "image");
+    assert_eq!(
+        (item["width"].as_i64(), item["height"].as_i64()),
+        (Some(500), Some(400))
+    );
+    let id = item["id"].as_i64().unwrap();
+    assert_eq!(item["markdown"], format!("![A photo](/media/{id})"));
+    assert_eq!(t.get(&format!("/media/{id}")).await.status(), 303);
+
+    let svg = b"<svg onload='alert(1)'/>".to_vec();
+    let r = send("x.svg", svg, "x").await.unwrap();
+    assert_eq!(r.status(), 422);
+    let error: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        error["fields"]["file"].as_str().unwrap().contains("SVG"),
+        "{error}"
+    );
+
+    let r = t
+        .client
+        .post(t.url("/api/v1/media"))
+        .multipart(reqwest::multipart::Form::new().text("title", "x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
