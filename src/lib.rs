@@ -16,6 +16,7 @@ pub mod feeds;
 pub mod ideas;
 pub mod jobs;
 pub mod listening;
+pub mod media;
 pub mod opendata;
 pub mod posts;
 pub mod sanitise;

@@ -7,6 +7,7 @@
 
 mod answers;
 mod listening;
+mod media;
 mod posts;
 mod programme;
 

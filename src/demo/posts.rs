@@ -9,12 +9,29 @@ use crate::store::comments::Decision;
 pub async fn seed_posts(db: &Db, admin: i64) -> anyhow::Result<()> {
     let day = 86_400;
     let now = crate::store::now();
+    let media = super::media::seed_media(db, admin).await?;
     for (i, p) in POSTS.iter().enumerate() {
+        // The first post (on the strategy) shows the consultation's weekly chart; the second
+        // opens with the library's banner.
+        let body = match i {
+            1 => format!("![](/media/{})\n\n{}", media.banner, p.body),
+            0 => {
+                let weeks = super::media::WEEKLY_RESPONSES.map(|n| n.to_string());
+                format!(
+                    "{}\n\n## Responses so far\n\nResponses each week to the digital strategy \
+                     consultation: {}.\n\n![](/media/{})\n",
+                    p.body,
+                    weeks.join(", "),
+                    media.chart
+                )
+            }
+            _ => p.body.to_string(),
+        };
         let organisation = db.organisation_by_slug(p.organisation).await?;
         let input = PostInput {
             title: p.title.to_string(),
             summary: p.summary.to_string(),
-            body: p.body.to_string(),
+            body,
             status: "published".into(),
             authors: p.authors.to_string(),
             categories: p.categories.iter().map(|c| c.to_string()).collect(),
@@ -39,7 +56,10 @@ pub async fn seed_posts(db: &Db, admin: i64) -> anyhow::Result<()> {
         kind: "page".into(),
         title: "Digital strategy 2025 to 2028".into(),
         summary: "How the department and its arm's-length bodies will work in the open, build simpler services and show the evidence behind decisions.".into(),
-        body: STRATEGY.into(),
+        body: format!(
+            "{STRATEGY}\n## Download\n\n[Digital strategy 2025 to 2028 (printable version)](/media/{})\n",
+            media.strategy_pdf
+        ),
         status: "published".into(),
         authors: "Priya Natarajan".into(),
         topics: vec!["Digital strategy".into()],

@@ -11,10 +11,10 @@
 
 use crate::App;
 use crate::domain::FieldErrors;
-use crate::domain::media::{self, Format, ImageLimits, Kind};
+use crate::domain::media::{self, Kind};
 use crate::domain::role::Role;
 use crate::store::StoreError;
-use crate::store::media::{MediaContent, MediaDetails, MediaFile, MediaItem};
+use crate::store::media::{MediaDetails, MediaFile, MediaItem};
 use crate::store::organisations::Organisation;
 use crate::store::versions::Topic;
 use crate::web::api::ApiUser;
@@ -478,67 +478,6 @@ pub async fn new(State(app): State<App>, viewer: Viewer) -> PageResult {
     upload_page(&app, &viewer, &orgs, &form, &FieldErrors::new())
 }
 
-/// What an uploaded file becomes, or why it cannot be taken: the format from its bytes, an
-/// image re-encoded (off the threads that serve requests) and a PDF's pages counted.
-async fn content_of(file: Option<(String, Vec<u8>)>) -> Result<MediaContent, String> {
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return Err("Choose a file to upload".into());
-    };
-    let format = Format::sniff(&bytes, &name)?;
-    let filename = safe_filename(&name, format);
-    let size = bytes.len() as i64;
-    tokio::task::spawn_blocking(move || match format.kind() {
-        Kind::Image => {
-            let done = media::process_image(&bytes, ImageLimits::default())?;
-            Ok(MediaContent {
-                format: done.renditions[0].format,
-                filename,
-                size,
-                width: Some(i64::from(done.width)),
-                height: Some(i64::from(done.height)),
-                pages: None,
-                files: (done.renditions.into_iter())
-                    .map(|r| (i64::from(r.width), r.format, r.bytes))
-                    .collect(),
-            })
-        }
-        Kind::Document => Ok(MediaContent {
-            format,
-            filename,
-            size,
-            width: None,
-            height: None,
-            pages: (format == Format::Pdf)
-                .then(|| media::pdf_pages(&bytes).map(i64::from))
-                .flatten(),
-            files: vec![(0, format, bytes)],
-        }),
-    })
-    .await
-    .map_err(|_| "The file could not be read: try another copy of it".to_string())?
-}
-
-/// The uploaded name reduced to letters, digits, dots, dashes and underscores, ending in the
-/// extension of what the file really is.
-fn safe_filename(name: &str, format: Format) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    let stem = base.rsplit_once('.').map_or(base, |(s, _)| s);
-    let mut clean: String = (stem.chars())
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .take(80)
-        .collect();
-    if clean.trim_matches('-').is_empty() {
-        clean = "file".into();
-    }
-    format!("{clean}.{}", format.extension())
-}
-
 /// Checks an upload (organisation, details, file) and stores it: the new item's id, or what
 /// is wrong with it. The admin form and the API both come here.
 async fn add_upload(
@@ -556,7 +495,7 @@ async fn add_upload(
             "Choose the organisation the file belongs to",
         );
     }
-    let content = errors.check("file", content_of(upload.file).await);
+    let content = errors.check("file", crate::media::content_of(upload.file).await);
     let details = form.check(content.as_ref().map(|c| c.format.kind()), &mut errors);
     let (Some(org), Some(content), Some(details)) = (org, content, details) else {
         return Ok(Err(errors));
@@ -780,7 +719,7 @@ pub async fn replace(
     MediaUpload(upload): MediaUpload,
 ) -> PageResult {
     let (user, _, item) = editable(&app, &viewer, id).await?;
-    let content = match content_of(upload.file).await {
+    let content = match crate::media::content_of(upload.file).await {
         Ok(c) if c.format.kind() != item.format.kind() => Err(match item.format.kind() {
             Kind::Image => "Replace an image with another image".to_string(),
             Kind::Document => "Replace a document with another document".to_string(),
@@ -852,6 +791,7 @@ pub async fn delete(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::media::Format;
     use crate::domain::time::Timestamp;
 
     fn item(id: i64, format: Format) -> MediaItem {
@@ -944,15 +884,5 @@ mod tests {
         ] {
             assert_eq!(expand(html, &library()), html);
         }
-    }
-
-    #[test]
-    fn uploaded_names_are_made_safe_and_truthful() {
-        assert_eq!(
-            safe_filename("C:\\My Docs\\Plan 2026.PDF", Format::Pdf),
-            "Plan-2026.pdf"
-        );
-        assert_eq!(safe_filename("photo.exe", Format::Jpeg), "photo.jpg");
-        assert_eq!(safe_filename("\"';<>.png", Format::Png), "file.png");
     }
 }
