@@ -304,7 +304,8 @@ impl Db {
     }
 
     /// Where an item is referred to (`/media/ID` in a body's Markdown): posts and pages
-    /// (drafts too), strategies and case studies.
+    /// (drafts too), strategies, case studies and consultations (their text is inside the
+    /// definition's JSON, where `/` is written as it is).
     pub async fn media_uses(&self, id: i64) -> StoreResult<Vec<MediaUse>> {
         // `/media/12` followed by `)` or a space (a title): not `/media/123`.
         let closed = format!("%/media/{id})%");
@@ -319,6 +320,9 @@ impl Db {
              UNION ALL
              SELECT 'Case study', title, '/admin/programme/case-studies/' || id || '/edit'
              FROM case_studies WHERE body_markdown LIKE $1 OR body_markdown LIKE $2
+             UNION ALL
+             SELECT 'Consultation', title, '/admin/consultations/' || id
+             FROM exercises WHERE definition LIKE $1 OR definition LIKE $2
              ORDER BY 1, 2"
         )
         .bind(&closed)

@@ -342,6 +342,26 @@ async fn a_postgres_database_survives_pg_dump_and_pg_restore() {
     };
     assert!(titles(&blog).len() >= 3, "the blog lists the demo posts");
     assert_eq!(titles(&html), titles(&blog));
+    // The media library came too: the strategy page's PDF, byte for byte.
+    let strategy = "/pages/digital-strategy-2025-to-2028";
+    let (_, page) = t.get_text(strategy).await;
+    let restored_page = reqwest::get(format!("http://{addr}{strategy}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let pdf = crate::media::attachment_link(&page);
+    assert_eq!(crate::media::attachment_link(&restored_page), pdf);
+    let original = t.get(&pdf).await.bytes().await.unwrap();
+    let copy = reqwest::get(format!("http://{addr}{pdf}"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(original.starts_with(b"%PDF-"));
+    assert_eq!(copy, original);
     app.db.close().await;
     run(
         "psql",

@@ -469,3 +469,49 @@ async fn the_api_takes_an_upload_and_answers_in_json() {
         .unwrap();
     assert_eq!(r.status(), 401);
 }
+
+/// The address of the first attachment's file on a page.
+pub fn attachment_link(html: &str) -> String {
+    let page = scraper::Html::parse_document(html);
+    let link = scraper::Selector::parse(".app-attachment a").unwrap();
+    let first = page.select(&link).next().expect("an attachment");
+    first.attr("href").unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_sqlite_backup_restores_the_media_library() {
+    if support::engine_name() != "sqlite" {
+        return;
+    }
+    let t = support::spawn().await;
+    let ed = editor(&t).await;
+    let id = uploaded_id(&upload(&ed, "p.jpg", jpeg_with_gps(400, 300), IMAGE).await);
+    let file = format!("/media/{id}");
+    let original = t.get(&file).await;
+    let served = original.headers()["location"].to_str().unwrap().to_string();
+    let original = t.get(&served).await.bytes().await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+    townhall::backup::backup(&t.database_url, &copy)
+        .await
+        .unwrap();
+    let restored_url = format!("sqlite://{}", dir.path().join("restored.db").display());
+    townhall::backup::restore(&copy, &restored_url, false)
+        .await
+        .unwrap();
+    let app = townhall::App::build(townhall::Config::new(&restored_url))
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(app.clone().serve(listener));
+    let copy = reqwest::get(format!("http://{addr}{served}"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(copy, original);
+    app.db.close().await;
+}

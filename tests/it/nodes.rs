@@ -23,6 +23,41 @@ async fn two_nodes_on_one_postgres_share_content_and_sessions_and_fetch_a_due_fe
     let b = Serve::start(&url, &["--feeds-allow-private"], &env).await;
     let client = reqwest::Client::new();
 
+    // An image uploaded through one node is served by the other, byte for byte.
+    let form = reqwest::multipart::Form::new()
+        .text("organisation", "community-services")
+        .text("title", "Shared")
+        .text("alt", "A picture both nodes serve")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(crate::media::jpeg_with_gps(300, 200))
+                .file_name("shared.jpg"),
+        );
+    let r = client
+        .post(format!("{}/api/v1/media", a.base))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let id = r.json::<serde_json::Value>().await.unwrap()["id"].clone();
+    let image = |base: String| {
+        let (client, id) = (client.clone(), id.clone());
+        async move {
+            let r = client
+                .get(format!("{base}/media/{id}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            r.bytes().await.unwrap()
+        }
+    };
+    let from_a = image(a.base.clone()).await;
+    assert!(!from_a.is_empty());
+    assert_eq!(image(b.base.clone()).await, from_a);
+
     // A post created through one node is read from the other.
     let r = client
         .post(format!("{}/api/v1/posts", a.base))
