@@ -315,15 +315,9 @@ fn attachment(
 // ---------------------------------------------------------------------------------------
 // The library, for editors
 
-/// The viewer, and the organisations whose library items they may add, change and delete.
-async fn editor(app: &App, viewer: &Viewer) -> Result<(SignedIn, Vec<Organisation>), PageError> {
-    let user = viewer.signed_in()?.clone();
-    let orgs = user.organisations_with(Role::Editor, &app.db.organisations().await?);
-    if orgs.is_empty() {
-        return Err(PageError::Forbidden);
-    }
-    Ok((user, orgs))
-}
+// The viewer, and the organisations whose library items they may add, change and delete:
+// those whose posts they edit.
+use crate::web::publishing::admin::editor_orgs as editor;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]

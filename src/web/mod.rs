@@ -195,6 +195,10 @@ fn publishing_routes() -> Router<App> {
             "/admin/posts/{id}/edit",
             get(publishing::admin::edit_post).post(publishing::admin::update_post),
         )
+        .route(
+            "/admin/posts/{id}/preview",
+            get(publishing::admin::preview_post),
+        )
         .route("/admin/comments", get(publishing::admin::moderation_queue))
         .route("/admin/comments/pause", post(publishing::admin::pause))
         .route("/admin/comments/{id}", post(publishing::admin::decide))

@@ -1164,3 +1164,67 @@ async fn writes_committed_together_keep_each_others_failures_apart() {
         "every acknowledged comment is stored, and only those"
     );
 }
+
+#[tokio::test]
+async fn an_editor_previews_a_draft_exactly_as_readers_will_see_it_and_nobody_else_can() {
+    let t = support::spawn().await;
+    let editor = person(
+        &t,
+        "ed@example.org",
+        Role::Editor,
+        "national-records-agency",
+    )
+    .await;
+    let draft: Vec<(&str, &str)> = POST
+        .iter()
+        .map(|&(k, v)| if k == "status" { (k, "draft") } else { (k, v) })
+        .collect();
+    assert_eq!(write_post(&editor, &draft).await.status(), 303);
+    let post = t
+        .app
+        .db
+        .post_by_slug("opening-up-the-archive-catalogue")
+        .await
+        .unwrap();
+    assert_eq!(
+        t.get("/blog/opening-up-the-archive-catalogue")
+            .await
+            .status(),
+        404
+    );
+
+    let preview = format!("/admin/posts/{}/preview", post.id);
+    let r = editor.get(&preview).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "private, no-store");
+    assert_eq!(r.headers()["x-robots-tag"], "noindex");
+    let html = r.text().await.unwrap();
+    assert!(html.contains(r#"<meta name="robots" content="noindex">"#));
+    assert!(html.contains("This is how readers will see it once it is published"));
+    assert!(html.contains("Opening up the archive catalogue"));
+    assert!(html.contains("Not published yet."));
+    assert!(
+        html.contains("People asked for it."),
+        "the body as it will be shown"
+    );
+    assert!(
+        !html.contains("Send comment"),
+        "no comment form on a preview"
+    );
+    let (_, list) = editor.get_text("/admin/posts").await;
+    assert!(
+        list.contains(&preview),
+        "the list offers the preview of a draft"
+    );
+
+    // Not for readers, nor for an editor of another organisation.
+    assert_eq!(t.get(&preview).await.status(), 303, "sign in first");
+    let other = person(
+        &t,
+        "other@example.org",
+        Role::Editor,
+        "care-standards-authority",
+    )
+    .await;
+    assert_eq!(other.get(&preview).await.status(), 403);
+}

@@ -23,7 +23,8 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::Deserialize;
 
-async fn editor_orgs(
+/// The viewer, and the organisations whose posts they may write (403 when there are none).
+pub(crate) async fn editor_orgs(
     app: &App,
     viewer: &Viewer,
 ) -> Result<(SignedIn, Vec<Organisation>), PageError> {
@@ -199,6 +200,41 @@ async fn editable_post(
         return Err(PageError::Forbidden);
     }
     Ok((user, orgs, post))
+}
+
+/// `GET /admin/posts/{id}/preview`: a draft or scheduled post (or a published one) exactly
+/// as readers will see it, with a banner saying it is a preview. Under `/admin`, so it is
+/// never kept for others, never counted and never indexed; the comment form is left out.
+pub async fn preview_post(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let (_, _, post) = editable_post(&app, &viewer, id).await?;
+    let (template, shown) = match post.kind {
+        crate::domain::post::PostKind::Page => {
+            let shown = crate::web::publishing::public::shown_page(&app, post).await?;
+            ("page.html", shown)
+        }
+        crate::domain::post::PostKind::Post => {
+            let shown = crate::web::publishing::public::shown_post(&app, post).await?;
+            ("blog/post.html", shown)
+        }
+    };
+    let mut page = viewer.render(
+        &app,
+        template,
+        context! { preview => context! { edit => format!("/admin/posts/{id}/edit") }, ..shown },
+    )?;
+    page.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, no-store"),
+    );
+    page.headers_mut().insert(
+        "x-robots-tag",
+        axum::http::HeaderValue::from_static("noindex"),
+    );
+    Ok(page)
 }
 
 /// `GET /admin/posts/{id}/edit`.

@@ -209,6 +209,11 @@ async fn post_content(app: &App, slug: &str) -> PageResult<Value> {
     if !post.is_public(crate::store::now()) || post.kind != PostKind::Post {
         return Err(PageError::NotFound);
     }
+    shown_post(app, post).await
+}
+
+/// What a post's page shows, whether or not it is public yet (its preview shows it too).
+pub(crate) async fn shown_post(app: &App, post: Post) -> PageResult<Value> {
     let url = format!("/blog/{}", post.slug);
     let value = context! {
         authors => app.db.post_authors(post.id).await?,
@@ -386,15 +391,16 @@ pub async fn page(State(app): State<App>, viewer: Viewer, Path(slug): Path<Strin
     if !page.is_public(crate::store::now()) || page.kind != PostKind::Page {
         return Err(PageError::NotFound);
     }
-    viewer.render_public(
-        &app,
-        &and_media(POST_TOPICS),
-        "page.html",
-        context! {
-            authors => app.db.post_authors(page.id).await?,
-            contents => Serde(contents_list(&page, 2)),
-            body_html => with_media(&app, &page.body_html).await?,
-            page => Serde(page),
-        },
-    )
+    let shown = shown_page(&app, page).await?;
+    viewer.render_public(&app, &and_media(POST_TOPICS), "page.html", shown)
+}
+
+/// What a page (`kind` page) shows, whether or not it is public yet.
+pub(crate) async fn shown_page(app: &App, page: Post) -> PageResult<Value> {
+    Ok(context! {
+        authors => app.db.post_authors(page.id).await?,
+        contents => Serde(contents_list(&page, 2)),
+        body_html => with_media(app, &page.body_html).await?,
+        page => Serde(page),
+    })
 }
