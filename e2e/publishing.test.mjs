@@ -96,10 +96,12 @@ test('organisation, category, topic, topics index, page, search and syndicated p
   })
 })
 
-test('the admin pages for feeds and moderation have no axe violations', async (t) => {
+test('the admin pages for feeds, moderation, posts (preview, versions) and media have no axe violations', async (t) => {
   await withPage(t, session, async (page) => {
     await signIn(page, session)
-    for (const path of ['/admin/feeds', '/admin/comments', '/admin/posts']) {
+    // The demo's first post (id 1) has one saved version (id 1); the library's first item is
+    // its banner.
+    for (const path of ['/admin/feeds', '/admin/comments', '/admin/posts', '/admin/posts/1/preview', '/admin/posts/1/revisions/1', '/admin/media', '/admin/media/1']) {
       await visit(page, session, path)
       await assertNoAxeViolations(page, path)
     }

@@ -78,8 +78,10 @@ pub struct TopicInUse {
     pub projects: i64,
 }
 
+/// One saved version of a post, as the edit history lists it.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Revision {
+    pub id: i64,
     pub title: String,
     pub edited_by: Option<String>,
     pub edited_at: Timestamp,
@@ -512,7 +514,7 @@ impl Db {
 
     pub async fn post_revisions(&self, post_id: i64) -> StoreResult<Vec<Revision>> {
         Ok(read!(self, |pool| sqlx::query_as(
-            "SELECT r.title, u.name AS edited_by, r.edited_at FROM post_revisions r
+            "SELECT r.id, r.title, u.name AS edited_by, r.edited_at FROM post_revisions r
              LEFT JOIN users u ON u.id = r.edited_by WHERE r.post_id = $1 ORDER BY r.id DESC"
         )
         .bind(post_id)
@@ -632,4 +634,28 @@ impl Db {
         }
         Ok(out)
     }
+
+    /// What one saved version of a post said.
+    pub async fn post_revision(&self, post_id: i64, id: i64) -> StoreResult<RevisionText> {
+        one(read!(self, |pool| sqlx::query_as(
+            "SELECT r.id, r.title, r.summary, r.body_markdown, u.name AS edited_by, r.edited_at
+             FROM post_revisions r LEFT JOIN users u ON u.id = r.edited_by
+             WHERE r.post_id = $1 AND r.id = $2"
+        )
+        .bind(post_id)
+        .bind(id)
+        .fetch_optional(pool)
+        .await))
+    }
+}
+
+/// One saved version of a post with its text, to compare with another or restore.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct RevisionText {
+    pub id: i64,
+    pub title: String,
+    pub summary: String,
+    pub body_markdown: String,
+    pub edited_by: Option<String>,
+    pub edited_at: Timestamp,
 }

@@ -199,6 +199,14 @@ fn publishing_routes() -> Router<App> {
             "/admin/posts/{id}/preview",
             get(publishing::admin::preview_post),
         )
+        .route(
+            "/admin/posts/{id}/revisions/{revision}",
+            get(publishing::admin::revision),
+        )
+        .route(
+            "/admin/posts/{id}/revisions/{revision}/restore",
+            post(publishing::admin::restore_revision),
+        )
         .route("/admin/comments", get(publishing::admin::moderation_queue))
         .route("/admin/comments/pause", post(publishing::admin::pause))
         .route("/admin/comments/{id}", post(publishing::admin::decide))

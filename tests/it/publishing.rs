@@ -1228,3 +1228,95 @@ async fn an_editor_previews_a_draft_exactly_as_readers_will_see_it_and_nobody_el
     .await;
     assert_eq!(other.get(&preview).await.status(), 403);
 }
+
+#[tokio::test]
+async fn an_editor_compares_a_saved_version_with_now_and_restores_it() {
+    let t = support::spawn().await;
+    let editor = person(
+        &t,
+        "ed@example.org",
+        Role::Editor,
+        "national-records-agency",
+    )
+    .await;
+    assert_eq!(write_post(&editor, POST).await.status(), 303);
+    let post = t
+        .app
+        .db
+        .post_by_slug("opening-up-the-archive-catalogue")
+        .await
+        .unwrap();
+    let edit = format!("/admin/posts/{}/edit", post.id);
+    let token = editor.csrf_token(&edit).await;
+    let mut changed: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+    changed.extend(POST.iter().map(|&(k, v)| match k {
+        "body" => (
+            k,
+            "## Why\n\nPeople asked for it, again and again.\n\n* one\n* two\n",
+        ),
+        "title" => (k, "Opening the archive catalogue"),
+        _ => (k, v),
+    }));
+    assert_eq!(editor.post_form(&edit, &changed).await.status(), 303);
+
+    let revisions = t.app.db.post_revisions(post.id).await.unwrap();
+    assert_eq!(revisions.len(), 2);
+    let first = revisions.last().unwrap().id;
+    let compare = format!("/admin/posts/{}/revisions/{first}", post.id);
+    let (_, form) = editor.get_text(&edit).await;
+    assert!(
+        form.contains(&compare),
+        "the history links to the comparison"
+    );
+    let (status, html) = editor.get_text(&compare).await;
+    assert_eq!(status, 200);
+    let page = scraper::Html::parse_document(&html);
+    let lines = |class: &str| -> Vec<String> {
+        let sel = scraper::Selector::parse(&format!(".app-diff__{class}")).unwrap();
+        page.select(&sel)
+            .map(|e| e.text().collect::<String>())
+            .collect()
+    };
+    assert!(
+        lines("removed")
+            .iter()
+            .any(|l| l == "removed People asked for it."),
+        "{:?}",
+        lines("removed")
+    );
+    assert!(
+        lines("added")
+            .iter()
+            .any(|l| l == "added People asked for it, again and again.")
+    );
+    assert!(
+        lines("removed")
+            .iter()
+            .any(|l| l.contains("Opening up the archive catalogue"))
+    );
+
+    let token = editor.csrf_token(&compare).await;
+    let r = editor
+        .post_form(&format!("{compare}/restore"), &[("csrf_token", &token)])
+        .await;
+    assert_eq!(r.status(), 303);
+    let restored = t.app.db.post(post.id).await.unwrap();
+    assert_eq!(restored.title, "Opening up the archive catalogue");
+    assert!(restored.body_markdown.contains("People asked for it.\n"));
+    assert_eq!(
+        restored.status.as_str(),
+        "published",
+        "the rest stays as it was"
+    );
+    assert_eq!(t.app.db.post_revisions(post.id).await.unwrap().len(), 3);
+
+    // Another body's editor sees neither.
+    let other = person(
+        &t,
+        "other@example.org",
+        Role::Editor,
+        "care-standards-authority",
+    )
+    .await;
+    assert_eq!(other.get(&compare).await.status(), 403);
+}

@@ -237,10 +237,10 @@ pub async fn preview_post(
     Ok(page)
 }
 
-/// `GET /admin/posts/{id}/edit`.
-pub async fn edit_post(State(app): State<App>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
-    let (_, orgs, post) = editable_post(&app, &viewer, id).await?;
-    let form = PostForm {
+/// The edit form filled in with a post as it is stored.
+async fn form_of(app: &App, post: &Post) -> Result<PostForm, PageError> {
+    let id = post.id;
+    Ok(PostForm {
         organisation: post.organisation_slug.clone(),
         post: PostInput {
             kind: post.kind.as_str().into(),
@@ -255,23 +255,21 @@ pub async fn edit_post(State(app): State<App>, viewer: Viewer, Path(id): Path<i6
                 .map(|t| Zone::utc().local_input(t))
                 .unwrap_or_default(),
             authors: app.db.post_authors(id).await?.join("\n"),
-            categories: app
-                .db
-                .post_categories(id)
-                .await?
-                .into_iter()
+            categories: (app.db.post_categories(id).await?.into_iter())
                 .map(|c| c.name)
                 .collect(),
-            topics: app
-                .db
-                .post_topics(id)
-                .await?
-                .into_iter()
+            topics: (app.db.post_topics(id).await?.into_iter())
                 .map(|t| t.name)
                 .collect(),
             comments_closed: (!post.comments_open).then(String::new),
         },
-    };
+    })
+}
+
+/// `GET /admin/posts/{id}/edit`.
+pub async fn edit_post(State(app): State<App>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
+    let (_, orgs, post) = editable_post(&app, &viewer, id).await?;
+    let form = form_of(&app, &post).await?;
     let revisions = app.db.post_revisions(id).await?;
     post_form_page(
         &app,
@@ -282,6 +280,48 @@ pub async fn edit_post(State(app): State<App>, viewer: Viewer, Path(id): Path<i6
         &orgs,
         revisions,
     )
+}
+
+/// `GET /admin/posts/{id}/revisions/{revision}`: what differs between a saved version and
+/// the post as it is now (title, summary and the Markdown, line by line), and a button to
+/// restore that version.
+pub async fn revision(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path((id, revision)): Path<(i64, i64)>,
+) -> PageResult {
+    let (_, _, post) = editable_post(&app, &viewer, id).await?;
+    let old = app.db.post_revision(id, revision).await?;
+    let field = |then: &str, now: &str| (then != now).then(|| context! { then, now });
+    let body = crate::domain::post::line_changes(&old.body_markdown, &post.body_markdown);
+    viewer.render(
+        &app,
+        "admin/post_revision.html",
+        context! {
+            post => Serde(&post),
+            revision => Serde(&old),
+            title => field(&old.title, &post.title),
+            summary => field(&old.summary, &post.summary),
+            body => Serde(body),
+        },
+    )
+}
+
+/// `POST /admin/posts/{id}/revisions/{revision}/restore`: saves that version's title, summary
+/// and text as the post's (a new version in the history; everything else stays).
+pub async fn restore_revision(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path((id, revision)): Path<(i64, i64)>,
+    CsrfForm(_): CsrfForm<crate::web::media::NoFields>,
+) -> PageResult {
+    let (user, orgs, post) = editable_post(&app, &viewer, id).await?;
+    let old = app.db.post_revision(id, revision).await?;
+    let mut form = form_of(&app, &post).await?;
+    form.post.title = old.title;
+    form.post.summary = old.summary;
+    form.post.body = old.body_markdown;
+    save_post(&app, &viewer, &user, &orgs, Some(&post), &form).await
 }
 
 /// `POST /admin/posts/{id}/edit`. The organisation of a post does not change.
