@@ -89,7 +89,7 @@ test('a closed post shows "Comments closed" and no comment form', async (t) => {
 
 test('organisation, category, topic, topics index, page, search and syndicated pages have no axe violations', async (t) => {
   await withPage(t, session, async (page) => {
-    for (const path of ['/organisations/national-records-agency', '/blog/categories/research', '/pages/digital-strategy-2025-to-2028', '/search?q=strategy', '/topics', '/topics/digital-strategy', '/syndicated/1']) {
+    for (const path of ['/organisations/national-records-agency', '/blog/categories/research', '/pages/digital-strategy-2025-to-2028', '/search?q=strategy', '/topics', '/topics/digital-strategy', '/syndicated/1', '/accessibility', '/privacy', '/cookies']) {
       await visit(page, session, path)
       await assertNoAxeViolations(page, path)
     }
@@ -101,7 +101,7 @@ test('the admin pages for feeds, moderation, posts (preview, versions) and media
     await signIn(page, session)
     // The demo's first post (id 1) has one saved version (id 1); the library's first item is
     // its banner.
-    for (const path of ['/admin/feeds', '/admin/comments', '/admin/posts', '/admin/posts/1/preview', '/admin/posts/1/revisions/1', '/admin/media', '/admin/media/1']) {
+    for (const path of ['/admin/feeds', '/admin/comments', '/admin/posts', '/admin/posts/1/preview', '/admin/posts/1/revisions/1', '/admin/media', '/admin/media/1', '/admin/statements', '/admin/statements/privacy']) {
       await visit(page, session, path)
       await assertNoAxeViolations(page, path)
     }

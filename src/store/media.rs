@@ -148,15 +148,7 @@ impl Db {
                 .await?
                 .rows_affected();
                 found(rows)?;
-                let old: Vec<String> =
-                    sqlx::query_scalar("SELECT blob_hash FROM media_files WHERE media_id = $1")
-                        .bind(id)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                sqlx::query("DELETE FROM media_files WHERE media_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                let old = take_files(Conn::from(&mut *tx), id).await?;
                 store_files(Conn::from(&mut *tx), id, content).await?;
                 drop_unused_blobs(Conn::from(&mut *tx), &old).await?;
                 tx.commit().await?;
@@ -194,15 +186,7 @@ impl Db {
         let done: StoreResult<()> = async {
             write!(self, |pool| {
                 let mut tx = pool.begin().await?;
-                let old: Vec<String> =
-                    sqlx::query_scalar("SELECT blob_hash FROM media_files WHERE media_id = $1")
-                        .bind(id)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                sqlx::query("DELETE FROM media_files WHERE media_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                let old = take_files(Conn::from(&mut *tx), id).await?;
                 let rows = sqlx::query("DELETE FROM media WHERE id = $1")
                     .bind(id)
                     .execute(&mut *tx)
@@ -286,21 +270,24 @@ impl Db {
             .collect())
     }
 
-    /// The bytes of one of an item's files, by the hash its address carries.
+    /// One of an item's files, by the hash its address carries: its format, the item's file
+    /// name and the bytes.
     pub async fn media_file_bytes(
         &self,
         id: i64,
         hash: &str,
-    ) -> StoreResult<Option<(Format, Vec<u8>)>> {
-        let row: Option<(String, Vec<u8>)> = read!(self, |pool| sqlx::query_as(
-            "SELECT f.format, b.bytes FROM media_files f JOIN blobs b ON b.hash = f.blob_hash
+    ) -> StoreResult<Option<(Format, String, Vec<u8>)>> {
+        let row: Option<(String, String, Vec<u8>)> = read!(self, |pool| sqlx::query_as(
+            "SELECT f.format, m.filename, b.bytes FROM media_files f
+             JOIN media m ON m.id = f.media_id JOIN blobs b ON b.hash = f.blob_hash
              WHERE f.media_id = $1 AND f.blob_hash = $2"
         )
         .bind(id)
         .bind(hash)
         .fetch_optional(pool)
         .await)?;
-        Ok(row.and_then(|(format, bytes)| Some((Format::try_from(format).ok()?, bytes))))
+        Ok(row
+            .and_then(|(format, name, bytes)| Some((Format::try_from(format).ok()?, name, bytes))))
     }
 
     /// Where an item is referred to (`/media/ID` in a body's Markdown): posts and pages
@@ -346,6 +333,23 @@ impl Db {
         .await)?;
         Ok((items, blobs, bytes.unwrap_or(0)))
     }
+}
+
+/// Removes an item's files, returning the blobs they were, for [`drop_unused_blobs`].
+async fn take_files(mut conn: Conn<'_>, id: i64) -> StoreResult<Vec<String>> {
+    let q = "SELECT blob_hash FROM media_files WHERE media_id = $1";
+    let old = on!(conn.reborrow(), |c| sqlx::query_scalar(q)
+        .bind(id)
+        .fetch_all(&mut *c)
+        .await)?;
+    on!(conn.reborrow(), |c| sqlx::query(
+        "DELETE FROM media_files WHERE media_id = $1"
+    )
+    .bind(id)
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))?;
+    Ok(old)
 }
 
 /// Writes an item's files, each blob once however many items share it.

@@ -54,8 +54,8 @@ pub async fn file(
     if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(PageError::NotFound);
     }
-    let item = app.db.media_item(id).await?;
-    let (format, bytes) = (app.db.media_file_bytes(id, hash).await?).ok_or(PageError::NotFound)?;
+    let (format, filename, bytes) =
+        (app.db.media_file_bytes(id, hash).await?).ok_or(PageError::NotFound)?;
     let mut response = bytes.into_response();
     let h = response.headers_mut();
     h.insert(
@@ -68,7 +68,7 @@ pub async fn file(
         HeaderValue::from_static(FILE_POLICY),
     );
     if format.kind() == Kind::Document {
-        let disposition = format!("attachment; filename=\"{}\"", item.filename);
+        let disposition = format!("attachment; filename=\"{filename}\"");
         if let Ok(v) = HeaderValue::from_str(&disposition) {
             h.insert(header::CONTENT_DISPOSITION, v);
         }

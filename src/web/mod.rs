@@ -26,6 +26,7 @@ pub mod middleware;
 pub mod ops;
 pub mod shared_pages;
 pub mod site;
+pub mod statements;
 pub mod templates;
 pub mod viewer;
 
@@ -106,6 +107,17 @@ fn site_routes() -> Router<App> {
         .route("/search", get(search::search))
         .route("/data", get(opendata::index))
         .route("/data/{file}", get(opendata::download))
+        .route("/accessibility", get(statements::accessibility))
+        .route("/privacy", get(statements::privacy))
+        .route("/cookies", get(statements::cookies))
+        .route(
+            "/admin/statements",
+            get(statements::index).post(statements::set_contact),
+        )
+        .route(
+            "/admin/statements/{kind}",
+            get(statements::edit).post(statements::save),
+        )
         .route("/admin", get(hub::admin_home))
         .route("/admin/analytics", get(analytics::dashboard))
         .route("/admin/analytics.csv", get(analytics::csv))

@@ -217,6 +217,8 @@ pub fn render_page(
         csrf_token => &viewer.csrf_token,
         current_path => &viewer.path,
         css_url => crate::web::assets::url("townhall.css"),
+        // `--public-url` without its trailing slash, for absolute links in metadata.
+        public_url => app.config.public_url.as_ref().map(|u| u.as_str().trim_end_matches('/').to_string()),
         js_url => crate::web::assets::url("townhall.js"),
     };
     app.templates

@@ -21,6 +21,7 @@ mod process;
 mod programme;
 mod publishing;
 mod sanitise;
+mod statements;
 mod support;
 mod syndication;
 mod upgrade;

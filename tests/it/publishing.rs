@@ -1320,3 +1320,74 @@ async fn an_editor_compares_a_saved_version_with_now_and_restores_it() {
     .await;
     assert_eq!(other.get(&compare).await.status(), 403);
 }
+
+#[tokio::test]
+async fn shared_links_carry_the_public_address_and_a_preview_card() {
+    let public = "https://engage.example.gov.uk";
+    let t = support::spawn_with(|c| c.public_url = Some(url::Url::parse(public).unwrap())).await;
+    let editor = person(
+        &t,
+        "ed@example.org",
+        Role::Editor,
+        "national-records-agency",
+    )
+    .await;
+    assert_eq!(write_post(&editor, POST).await.status(), 303);
+    let (_, html) = t.get_text("/blog/opening-up-the-archive-catalogue").await;
+    let page = scraper::Html::parse_document(&html);
+    let meta = |attr: &str, name: &str| -> Option<String> {
+        let sel = scraper::Selector::parse(&format!(r#"meta[{attr}="{name}"]"#)).unwrap();
+        page.select(&sel)
+            .next()?
+            .attr("content")
+            .map(str::to_string)
+    };
+    assert_eq!(
+        meta("property", "og:title").as_deref(),
+        Some("Opening up the archive catalogue")
+    );
+    assert_eq!(
+        meta("property", "og:description").as_deref(),
+        Some("What we are doing to put the catalogue online.")
+    );
+    assert_eq!(
+        meta("property", "og:url"),
+        Some(format!("{public}/blog/opening-up-the-archive-catalogue"))
+    );
+    assert_eq!(meta("name", "twitter:card").as_deref(), Some("summary"));
+    let share = scraper::Selector::parse("a").unwrap();
+    let email = page
+        .select(&share)
+        .find(|a| a.text().collect::<String>() == "Share by email")
+        .and_then(|a| a.attr("href"))
+        .unwrap();
+    let body = email.split("&body=").nth(1).unwrap();
+    assert_eq!(
+        percent_encoding::percent_decode_str(body)
+            .decode_utf8()
+            .unwrap(),
+        format!("{public}/blog/opening-up-the-archive-catalogue"),
+    );
+
+    // Without --public-url the address is not taken from the Host a reader sent (the page is
+    // kept for everyone): no og:url, and the e-mail carries the path.
+    let t = support::spawn().await;
+    let editor = person(
+        &t,
+        "ed@example.org",
+        Role::Editor,
+        "national-records-agency",
+    )
+    .await;
+    assert_eq!(write_post(&editor, POST).await.status(), 303);
+    let r = t
+        .client
+        .get(t.url("/blog/opening-up-the-archive-catalogue"))
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert!(html.contains(r#"property="og:title""#));
+    assert!(!html.contains("og:url") && !html.contains("evil.example"));
+}

@@ -222,7 +222,7 @@ pub(crate) async fn shown_post(app: &App, post: Post) -> PageResult<Value> {
         related => Serde(app.db.related_posts(post.id, 3).await?),
         comments => Serde(app.db.approved_comments(post.id).await?),
         comments_paused => app.db.setting(COMMENTS_PAUSED).await?,
-        share => share_links(&url, &post.title),
+        share => share_links(app, &url, &post.title),
         contents => Serde(contents_list(&post, 3)),
         body_html => with_media(app, &post.body_html).await?,
         post => Serde(post),
@@ -231,12 +231,17 @@ pub(crate) async fn shown_post(app: &App, post: Post) -> PageResult<Value> {
 }
 
 /// Share links as plain links: no third-party script runs, and nothing is requested from
-/// another site until the reader clicks. Relative to the site, so they are completed by the
-/// browser's copy of the address.
-fn share_links(path: &str, title: &str) -> Value {
+/// another site until the reader clicks. The address is absolute with `--public-url`;
+/// without it, it stays relative rather than take the `Host` a request sent, because the page
+/// is kept for every reader whatever `Host` they sent.
+fn share_links(app: &App, path: &str, title: &str) -> Value {
     let enc = crate::web::error::urlencode;
+    let address = match &app.config.public_url {
+        Some(base) => format!("{}{path}", base.as_str().trim_end_matches('/')),
+        None => path.to_string(),
+    };
     context! {
-        email => format!("mailto:?subject={}&body={}", enc(title), enc(path)),
+        email => format!("mailto:?subject={}&body={}", enc(title), enc(&address)),
         path => path,
     }
 }
