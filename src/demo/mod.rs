@@ -75,6 +75,10 @@ pub async fn seed(db: &Db) -> anyhow::Result<String> {
         .user_by_email(&Email::parse(ADMIN_EMAIL).map_err(anyhow::Error::msg)?)
         .await?;
     seed_posts(db, admin.id).await?;
+    // The accessibility statement and privacy notice give it (their defaults are filled in).
+    let contact = "digital@community-services.example";
+    db.set_setting(crate::store::settings::CONTACT_EMAIL, Some(contact))
+        .await?;
     seed_syndication(db).await?;
     seed_programme(db, admin.id).await?;
     listening::seed(db, admin.id, DEMO_RESPONSES).await?;

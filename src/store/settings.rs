@@ -6,6 +6,10 @@ use crate::store::versions::Topic;
 /// The pre-election pause: when set, no new comments are taken anywhere.
 pub const COMMENTS_PAUSED: &str = "comments_paused_message";
 
+/// The address people write to about the site (alternative formats, their data), which the
+/// accessibility statement and privacy notice give.
+pub const CONTACT_EMAIL: &str = "contact_email";
+
 impl Db {
     pub async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
         Ok(read!(self, |pool| sqlx::query_scalar(

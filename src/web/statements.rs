@@ -10,6 +10,7 @@
 use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::role::Role;
+use crate::store::settings::CONTACT_EMAIL as CONTACT;
 use crate::store::versions::Topic;
 use crate::web::error::{PageError, PageResult, form_status};
 use crate::web::viewer::{CsrfForm, Viewer};
@@ -26,9 +27,6 @@ crate::domain::named! {
         Cookies = "cookies",
     }
 }
-
-/// The address people write to about the site (alternative formats, their data).
-const CONTACT: &str = "contact_email";
 
 impl Statement {
     pub fn title(self) -> &'static str {
