@@ -130,6 +130,13 @@ impl App {
                 "rendered posts again with the current renderer"
             );
         }
+        let indexed = db.index_later_kinds().await?;
+        if indexed > 0 {
+            tracing::info!(
+                rows = indexed,
+                "indexed case studies, commitments and items from other sites for search"
+            );
+        }
         let summarised = listening::summarise_published(&db).await?;
         if summarised > 0 {
             tracing::info!(

@@ -185,6 +185,72 @@ impl Db {
     }
 }
 
+/// What the index keeps of a row of a kind it learned after databases already held them.
+#[derive(sqlx::FromRow)]
+struct LaterRow {
+    kind: String,
+    id: i64,
+    organisation_id: Option<i64>,
+    published_at: Timestamp,
+    url: String,
+    title: String,
+    text: String,
+    html: String,
+}
+
+/// Marks a database whose index has [`LATER_KINDS`].
+const INDEXED_KINDS: &str = "search_index.kinds";
+const LATER_KINDS: &str = "case-study,commitment,syndicated";
+
+impl Db {
+    /// Indexes, once per database, the case studies, commitments and items from other sites
+    /// it held before site search found them (they are indexed as they are saved since).
+    /// Returns how many were indexed.
+    pub async fn index_later_kinds(&self) -> StoreResult<usize> {
+        if self.setting(INDEXED_KINDS).await?.as_deref() == Some(LATER_KINDS) {
+            return Ok(0);
+        }
+        let q = "SELECT 'case-study' AS kind, id, CAST(NULL AS BIGINT) AS organisation_id, published_at,
+                        '/programme/case-studies/' || slug AS url, title, summary AS text,
+                        body_html AS html
+                 FROM case_studies
+                 UNION ALL
+                 SELECT 'commitment', id, CAST(NULL AS BIGINT), CAST(0 AS BIGINT),
+                        '/programme/commitments/' || slug, title,
+                        body, ''
+                 FROM commitments
+                 UNION ALL
+                 SELECT 'syndicated', i.id, s.organisation_id,
+                        COALESCE(i.published_at, i.fetched_at), '/syndicated/' || i.id, i.title,
+                        '', COALESCE(i.content_html, i.summary_html, '')
+                 FROM feed_items i JOIN feed_subscriptions s ON s.id = i.subscription_id";
+        let rows: Vec<LaterRow> = write!(self, |pool| sqlx::query_as(q).fetch_all(pool).await)?;
+        for r in &rows {
+            let body = format!(
+                "{}\n{}",
+                r.text,
+                crate::domain::text::searchable_text(&r.html)
+            );
+            let doc = Document {
+                kind: &r.kind,
+                ref_id: r.id,
+                organisation_id: r.organisation_id,
+                published_at: Some(r.published_at),
+                url: &r.url,
+                title: &r.title,
+                body: &body,
+            };
+            write!(self, |pool| index(
+                Conn::from(&mut *pool.acquire().await?),
+                &doc
+            )
+            .await)?;
+        }
+        self.set_setting(INDEXED_KINDS, Some(LATER_KINDS)).await?;
+        Ok(rows.len())
+    }
+}
+
 /// Writes `doc` to the index on `conn` (a transaction's connection, usually).
 pub(crate) async fn index(conn: Conn<'_>, doc: &Document<'_>) -> Result<(), sqlx::Error> {
     // SQLite's FTS5 tables have no unique keys and no upsert, so on both databases the entry

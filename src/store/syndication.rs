@@ -1,6 +1,7 @@
 //! Feed subscriptions and the items fetched from them.
 
-use super::{Db, StoreError, StoreResult, now, read, write};
+use super::search::{Document, index};
+use super::{Conn, Db, StoreError, StoreResult, now, read, write};
 use crate::domain::feed::FeedItem;
 use crate::domain::time::Timestamp;
 use crate::store::versions::Topic;
@@ -138,12 +139,18 @@ impl Db {
             write!(self, |pool| {
                 let mut tx = pool.begin().await?;
                 let mut new = 0;
+                let organisation_id: i64 = sqlx::query_scalar(
+                    "SELECT organisation_id FROM feed_subscriptions WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
                 for item in items {
-                    new += sqlx::query(
+                    let stored: Option<i64> = sqlx::query_scalar(
                         "INSERT INTO feed_items (subscription_id, guid, title, link,
                                      author, published_at, summary_html, content_html, fetched_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (subscription_id,
-                         guid) DO NOTHING",
+                         guid) DO NOTHING RETURNING id",
                     )
                     .bind(id)
                     .bind(&item.guid)
@@ -154,9 +161,26 @@ impl Db {
                     .bind(&item.summary_html)
                     .bind(&item.content_html)
                     .bind(t)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some(item_id) = stored {
+                        new += 1;
+                        let url = format!("/syndicated/{item_id}");
+                        let html = (item.content_html.as_deref())
+                            .or(item.summary_html.as_deref())
+                            .unwrap_or_default();
+                        let body = crate::domain::text::searchable_text(html);
+                        let doc = Document {
+                            kind: "syndicated",
+                            ref_id: item_id,
+                            organisation_id: Some(organisation_id),
+                            published_at: Some(item.published.map_or(t, Timestamp::from_secs)),
+                            url: &url,
+                            title: &item.title,
+                            body: &body,
+                        };
+                        index(Conn::from(&mut *tx), &doc).await?;
+                    }
                 }
                 sqlx::query(
                     "UPDATE feed_subscriptions SET title = COALESCE($1, title), etag =

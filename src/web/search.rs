@@ -15,6 +15,9 @@ pub const KINDS: &[(&str, &str)] = &[
     ("page", "Pages"),
     ("consultation", "Consultations and surveys"),
     ("project", "Projects"),
+    ("commitment", "Commitments"),
+    ("case-study", "Case studies"),
+    ("syndicated", "From other sites"),
 ];
 
 #[derive(Deserialize, Default)]

@@ -827,3 +827,56 @@ async fn every_kind_has_working_forms_and_case_studies_are_sanitised() {
     let (_, project) = t.get_text("/programme/projects/catalogue-search").await;
     assert!(project.contains("Security testing in practice"));
 }
+
+#[tokio::test]
+async fn site_search_finds_commitments_and_case_studies_including_those_saved_before_it_did() {
+    let t = with_register().await;
+    let find = |q: &'static str, kind: &'static str| {
+        let t = &t;
+        async move {
+            let (_, html) = t.get_text(&format!("/search?q={q}&type={kind}")).await;
+            html
+        }
+    };
+    let commitment = r#"href="/programme/commitments/publish-the-programme""#;
+    let case_study = "/programme/case-studies/how-providers-cut-registration";
+    assert!(
+        find("programme+open+data", "commitment")
+            .await
+            .contains(commitment)
+    );
+    assert!(
+        find("registration+corrections", "case-study")
+            .await
+            .contains(case_study)
+    );
+
+    // A database from before: its index has neither, until the server starts again.
+    support::execute_sql(
+        &t.database_url,
+        "DELETE FROM search_index WHERE kind IN ('commitment', 'case-study')",
+    )
+    .await;
+    support::execute_sql(
+        &t.database_url,
+        "DELETE FROM settings WHERE key = 'search_index.kinds'",
+    )
+    .await;
+    assert!(
+        !find("registration+corrections", "case-study")
+            .await
+            .contains(case_study)
+    );
+    assert!(t.app.db.index_later_kinds().await.unwrap() >= 2);
+    assert_eq!(t.app.db.index_later_kinds().await.unwrap(), 0, "once");
+    assert!(
+        find("programme+open+data", "commitment")
+            .await
+            .contains(commitment)
+    );
+    assert!(
+        find("registration+corrections", "case-study")
+            .await
+            .contains(case_study)
+    );
+}

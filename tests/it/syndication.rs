@@ -75,6 +75,15 @@ async fn a_subscribed_feed_is_republished_with_author_and_original_source() {
         );
     }
     let item = t.app.db.recent_items(None, 1).await.unwrap().remove(0);
+    let words =
+        percent_encoding::utf8_percent_encode(&item.title, percent_encoding::NON_ALPHANUMERIC);
+    let (_, found) = t
+        .get_text(&format!("/search?q={words}&type=syndicated"))
+        .await;
+    assert!(
+        found.contains(&format!("href=\"/syndicated/{}\"", item.id)),
+        "site search finds items from other sites: {found}"
+    );
     let (status, html) = t.get_text(&format!("/syndicated/{}", item.id)).await;
     assert_eq!(status, 200);
     assert!(

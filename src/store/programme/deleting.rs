@@ -27,6 +27,16 @@ impl RowKind {
             RowKind::Update => "project_updates",
         }
     }
+
+    /// Its kind in the search index, for the kinds site search finds.
+    fn search_kind(self) -> Option<&'static str> {
+        match self {
+            RowKind::Project => Some("project"),
+            RowKind::Commitment => Some("commitment"),
+            RowKind::CaseStudy => Some("case-study"),
+            _ => None,
+        }
+    }
 }
 
 /// What points at a row: for each kind, a query giving the titles of the rows that refer to
@@ -116,8 +126,9 @@ impl Db {
             let q = format!("DELETE FROM {} WHERE id = $1", kind.table());
             let done = write!(self, |pool| {
                 let mut tx = pool.begin().await?;
-                if kind == RowKind::Project {
-                    sqlx::query("DELETE FROM search_index WHERE kind = 'project' AND ref_id = $1")
+                if let Some(indexed) = kind.search_kind() {
+                    sqlx::query("DELETE FROM search_index WHERE kind = $1 AND ref_id = $2")
+                        .bind(indexed)
                         .bind(id)
                         .execute(&mut *tx)
                         .await?;

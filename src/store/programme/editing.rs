@@ -189,7 +189,8 @@ impl Db {
                         action_ref = $5, action_title = $6, position = $7
                  WHERE id = $8 RETURNING id",
             );
-            one(write!(self, |pool| {
+            write!(self, |pool| {
+                let mut tx = pool.begin().await?;
                 let q = sqlx::query_scalar(sql)
                     .bind(theme_id)
                     .bind(c.slug.as_str())
@@ -198,8 +199,13 @@ impl Db {
                     .bind(&c.action_ref)
                     .bind(&c.action_title)
                     .bind(c.position);
-                bind_existing(q, existing).fetch_optional(pool).await
-            }))
+                let id = one(bind_existing(q, existing).fetch_optional(&mut *tx).await)?;
+                let url = format!("/programme/commitments/{}", c.slug);
+                let doc = commitment_document(id, &url, c);
+                crate::store::search::index(Conn::from(&mut *tx), &doc).await?;
+                tx.commit().await?;
+                Ok(id)
+            })
         }
         .await;
         self.then_changed(done, &[Topic::Register]).await
@@ -392,11 +398,44 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
                 }
+                let url = format!("/programme/case-studies/{}", c.slug);
+                let body = format!(
+                    "{}\n{}",
+                    c.summary,
+                    crate::domain::text::searchable_text(body_html)
+                );
+                let doc = crate::store::search::Document {
+                    kind: "case-study",
+                    ref_id: id,
+                    organisation_id: None,
+                    published_at: Some(published),
+                    url: &url,
+                    title: &c.title,
+                    body: &body,
+                };
+                crate::store::search::index(Conn::from(&mut *tx), &doc).await?;
                 tx.commit().await?;
                 Ok(id)
             })
         }
         .await;
         self.then_changed(done, &[Topic::Register]).await
+    }
+}
+
+/// A commitment's entry in the search index: public as soon as it is in the register.
+fn commitment_document<'a>(
+    id: i64,
+    url: &'a str,
+    c: &'a NewCommitment,
+) -> crate::store::search::Document<'a> {
+    crate::store::search::Document {
+        kind: "commitment",
+        ref_id: id,
+        organisation_id: None,
+        published_at: Some(Timestamp::from_secs(0)),
+        url,
+        title: &c.title,
+        body: &c.body,
     }
 }
