@@ -117,6 +117,11 @@ test('a long document prints cleanly: content only, with link addresses', async 
     }
     assert.ok(await page.locator('main h1').isVisible(), 'the title is printed')
     assert.ok(await page.locator('.app-contents').isVisible(), 'the contents list is printed')
+    // A post prints without its comment form, or any other form.
+    await visit(page, session, '/blog/why-we-are-rewriting-our-digital-strategy-in-the-open')
+    assert.ok(await page.locator('main h1').isVisible(), 'the post is printed')
+    assert.equal(await page.getByRole('button', { name: 'Send comment' }).isVisible(), false, 'the comment form is not printed')
+    assert.equal(await page.getByText('Leave a comment').isVisible(), false)
     // Links in printed content show where they go (the strategy has none: use a page that does).
     await visit(page, session, '/organisations/community-services')
     const after = await page.locator('main a[href^="/"]').evaluateAll((links) =>
