@@ -1062,10 +1062,7 @@ async fn the_xss_corpus_in_a_post_body_renders_inert() {
     let start = html
         .find(r#"<div class="app-prose">"#)
         .expect("the body is shown");
-    let end = start
-        + html[start..]
-            .find("<h2 class=\"govuk-heading-s\">Share this post</h2>")
-            .unwrap();
+    let end = start + html[start..].find(">Share this post</h2>").unwrap();
     crate::sanitise::assert_inert(&html[start..end], "the XSS corpus as one post body");
 }
 
