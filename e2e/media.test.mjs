@@ -1,5 +1,5 @@
 // The media library as an editor uses it: upload a phone photo (with its GPS position in
-// EXIF) and a PDF through the forms, put both in a post, publish it; a reader sees the image
+// EXIF) and a PDF through the forms, put both in a draft post, preview it, publish it; a reader sees the image
 // from the site itself, in several widths and without the position, and the PDF as a GOV.UK
 // attachment. Hostile files get a GOV.UK error summary. Every page is checked with axe, at
 // desktop and mobile widths.
@@ -109,6 +109,19 @@ test('an editor uploads a photo and a PDF, puts both in a post; readers get them
     await page.getByLabel('Title', { exact: true }).fill('Our new reading room')
     await page.getByLabel('Summary').fill('A photo and the plan.')
     await page.getByLabel('Text').fill(`It opens next month.\n\n${markdown[0]}\n\n${markdown[1]}\n`)
+    await submitAndWait(page, page.getByRole('button', { name: 'Save post' }))
+    assert.equal(new URL(page.url()).pathname, '/admin/posts')
+
+    // Saved as a draft: readers cannot see it; its editor previews it as they will.
+    const reader = await page.request.get(session.url('/blog/our-new-reading-room'), { maxRedirects: 0 })
+    assert.equal(reader.status(), 404)
+    await submitAndWait(page, page.getByRole('link', { name: 'Preview Our new reading room' }))
+    assert.match(await page.locator('.govuk-notification-banner').innerText(), /how readers will see it/)
+    assert.ok(await page.locator('.app-prose img[srcset]').isVisible(), 'the preview shows the image')
+    assert.match(await page.locator('.app-attachment').innerText(), /2 pages/)
+    await assertNoAxeViolations(page, 'the preview of a draft')
+
+    await submitAndWait(page, page.getByRole('link', { name: 'Back to editing' }))
     await page.getByLabel('Publish', { exact: true }).check()
     await submitAndWait(page, page.getByRole('button', { name: 'Save post' }))
     assert.equal(new URL(page.url()).pathname, '/admin/posts')
@@ -132,7 +145,9 @@ test('an editor uploads a photo and a PDF, puts both in a post; readers get them
 
       const attachment = page.locator('.app-attachment')
       assert.match(await attachment.innerText(), /Reading room plan[\s\S]*PDF, \d+ bytes, 2 pages/)
-      const href = await attachment.getByRole('link').getAttribute('href')
+      const href = await attachment.locator('.app-attachment__title a').getAttribute('href')
+      const request = attachment.getByRole('link', { name: /Request an accessible format/ })
+      assert.match(await request.getAttribute('href'), /^mailto:digital@community-services\.example\?subject=/)
       const file = await page.request.get(session.url(href))
       assert.equal(file.headers()['content-type'], 'application/pdf')
       assert.match(file.headers()['content-disposition'], /^attachment; filename="plan\.pdf"$/)

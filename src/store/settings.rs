@@ -44,6 +44,8 @@ impl Db {
             Ok(())
         }
         .await;
-        self.then_changed(done, &[Topic::Posts]).await
+        // Settings show on posts (the comments pause) and with library items (the contact
+        // address attachments offer other formats from).
+        self.then_changed(done, &[Topic::Posts, Topic::Media]).await
     }
 }

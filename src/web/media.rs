@@ -16,6 +16,7 @@ use crate::domain::role::Role;
 use crate::store::StoreError;
 use crate::store::media::{MediaDetails, MediaFile, MediaItem};
 use crate::store::organisations::Organisation;
+use crate::store::settings::CONTACT_EMAIL;
 use crate::store::versions::Topic;
 use crate::web::api::ApiUser;
 use crate::web::error::{ApiError, ApiResult};
@@ -108,11 +109,26 @@ pub async fn with_media(app: &App, html: &str) -> Result<String, PageError> {
     if ids.is_empty() {
         return Ok(html.to_string());
     }
-    let found: HashMap<i64, (MediaItem, Vec<MediaFile>)> = (app.db.media_with_files(&ids).await?)
+    let items: HashMap<i64, (MediaItem, Vec<MediaFile>)> = (app.db.media_with_files(&ids).await?)
         .into_iter()
         .map(|(item, files)| (item.id, (item, files)))
         .collect();
-    Ok(expand(html, &found))
+    let documents = items
+        .values()
+        .any(|(i, _)| i.format.kind() == Kind::Document);
+    let contact = match documents {
+        true => app.db.setting(CONTACT_EMAIL).await?,
+        false => None,
+    };
+    Ok(expand(html, &Shown { items, contact }))
+}
+
+/// What a body's references are made into: the items it names, and the address the
+/// attachments' "Request an accessible format" link writes to (none until an admin gives
+/// one on `/admin/statements`).
+struct Shown {
+    items: HashMap<i64, (MediaItem, Vec<MediaFile>)>,
+    contact: Option<String>,
 }
 
 /// The topics of a page whose body may show library items: `topics` and [`Topic::Media`].
@@ -144,7 +160,7 @@ fn referred(html: &str) -> Vec<i64> {
 /// Rewrites `<img src="/media/ID" …>` for an image and `<p><a href="/media/ID">Title</a></p>`
 /// for a document. The HTML is the sanitiser's output, so tags and attributes are
 /// well formed, values are double-quoted and a `"` inside one is escaped.
-fn expand(html: &str, found: &HashMap<i64, (MediaItem, Vec<MediaFile>)>) -> String {
+fn expand(html: &str, found: &Shown) -> String {
     let find_img = |from: usize| html[from..].find("<img ").map(|i| i + from);
     let find_para = |from: usize| paragraph_of_a_link(&html[from..]).map(|i| i + from);
     let mut out = String::with_capacity(html.len() + 512);
@@ -161,7 +177,7 @@ fn expand(html: &str, found: &HashMap<i64, (MediaItem, Vec<MediaFile>)>) -> Stri
         };
         out.push_str(&html[pos..at]);
         let done = if Some(at) == next_img {
-            image_tag(&html[at..], found)
+            image_tag(&html[at..], &found.items)
         } else {
             attachment(&html[at..], found)
         };
@@ -266,10 +282,7 @@ fn image_tag(
 /// A document from the library in the GOV.UK attachment pattern: its title, type, size and,
 /// for a PDF, its number of pages. `html` starts with a paragraph that holds nothing but a
 /// link to the library.
-fn attachment(
-    html: &str,
-    found: &HashMap<i64, (MediaItem, Vec<MediaFile>)>,
-) -> Option<(String, usize)> {
+fn attachment(html: &str, shown: &Shown) -> Option<(String, usize)> {
     let (_, open_p) = attributes(html)?;
     let link = html[open_p..]
         .strip_prefix("<a ")
@@ -282,7 +295,7 @@ fn attachment(
         return None;
     }
     let href = attrs.iter().find(|(name, _)| *name == "href")?.1;
-    let (item, files) = found.get(&media_id(href)?)?;
+    let (item, files) = shown.items.get(&media_id(href)?)?;
     let close = "</a></p>";
     let text_end = link[open_a..].find(close)? + open_a;
     let text = &link[open_a..text_end];
@@ -303,13 +316,30 @@ fn attachment(
          <div class=\"app-attachment__details\">\
          <p class=\"govuk-heading-s app-attachment__title\">\
          <a class=\"govuk-link\" href=\"{}\" download>{text}</a></p>\
-         <p class=\"govuk-body-s app-attachment__metadata\">{}</p>\
+         <p class=\"govuk-body-s app-attachment__metadata\">{}</p>{}\
          </div></div>",
         item.format.extension().to_uppercase(),
         file_path(item, file),
         facts.join(", "),
+        request_link(shown.contact.as_deref(), &item.title),
     );
     Some((block, open_p + text_end + close.len()))
+}
+
+/// The GOV.UK attachment's offer of another format, by e-mail to the site's contact address.
+fn request_link(contact: Option<&str>, title: &str) -> String {
+    let Some(contact) = contact else {
+        return String::new();
+    };
+    let subject =
+        crate::web::error::urlencode(&format!("Request for '{title}' in an alternative format"));
+    format!(
+        "<p class=\"govuk-body-s app-attachment__metadata\">This file may not be suitable for \
+         users of assistive technology. <a class=\"govuk-link\" href=\"mailto:{}?subject={subject}\">\
+         Request an accessible format<span class=\"govuk-visually-hidden\"> of {}</span></a>.</p>",
+        crate::sanitise::escape(contact),
+        crate::sanitise::escape(title),
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -816,8 +846,8 @@ mod tests {
         }
     }
 
-    fn library() -> HashMap<i64, (MediaItem, Vec<MediaFile>)> {
-        HashMap::from([
+    fn library() -> Shown {
+        let items = HashMap::from([
             (
                 1,
                 (
@@ -826,7 +856,11 @@ mod tests {
                 ),
             ),
             (2, (item(2, Format::Pdf), vec![file(2, 0, Format::Pdf)])),
-        ])
+        ]);
+        Shown {
+            items,
+            contact: Some("access@example.gov.uk".into()),
+        }
     }
 
     #[test]
@@ -865,6 +899,11 @@ mod tests {
             "{out}"
         );
         assert!(out.ends_with("</div></div>"), "{out}");
+        assert!(
+            out.contains("href=\"mailto:access@example.gov.uk?subject=Request%20for%20%27Strategy%20%3C2026%3E%27"),
+            "{out}"
+        );
+        assert!(out.contains("Request an accessible format"), "{out}");
     }
 
     #[test]

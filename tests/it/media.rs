@@ -244,6 +244,21 @@ async fn replacing_a_file_changes_every_page_that_shows_it_and_deleting_is_refus
     assert_eq!(r.status(), 303);
     let (_, before) = t.get_text("/pages/our-plan").await;
     assert!(before.contains("3 pages"), "{before}");
+    assert!(
+        !before.contains("Request an accessible format"),
+        "no contact address yet"
+    );
+    // Once an admin gives the site's contact address, attachments offer other formats.
+    t.app
+        .db
+        .set_setting("contact_email", Some("access@example.gov.uk"))
+        .await
+        .unwrap();
+    let (_, with_contact) = t.get_text("/pages/our-plan").await;
+    assert!(
+        with_contact.contains("href=\"mailto:access@example.gov.uk?subject="),
+        "the kept page was made again: {with_contact}"
+    );
 
     // Delete: refused, naming the page.
     let token = ed.csrf_token(&format!("/admin/media/{pdf}")).await;
