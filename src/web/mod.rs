@@ -162,18 +162,26 @@ fn media_routes(max_upload_bytes: u64) -> Router<App> {
     Router::new()
         .route("/media/{id}", get(media::current))
         .route("/media/{id}/{file}", get(media::file))
-        .route("/admin/media", get(media::library))
+        .route("/admin/media", get(media::library::library))
         .route(
             "/admin/media/new",
-            get(media::new).post(media::upload).layer(uploads),
+            get(media::library::new)
+                .post(media::library::upload)
+                .layer(uploads),
         )
-        .route("/admin/media/{id}", get(media::item).post(media::update))
+        .route(
+            "/admin/media/{id}",
+            get(media::library::item).post(media::library::update),
+        )
         .route(
             "/admin/media/{id}/replace",
-            post(media::replace).layer(uploads),
+            post(media::library::replace).layer(uploads),
         )
-        .route("/admin/media/{id}/delete", post(media::delete))
-        .route("/api/v1/media", post(media::api_upload).layer(uploads))
+        .route("/admin/media/{id}/delete", post(media::library::delete))
+        .route(
+            "/api/v1/media",
+            post(media::library::api_upload).layer(uploads),
+        )
 }
 
 fn publishing_routes() -> Router<App> {

@@ -36,7 +36,7 @@ use utoipa::{Modify, OpenApi, ToResponse, ToSchema};
         api::me,
         publishing::api::posts,
         publishing::api::create_post,
-        crate::web::media::api_upload,
+        crate::web::media::library::api_upload,
         publishing::api::post,
         publishing::api::add_comment,
         publishing::api::approve_comment,

@@ -281,6 +281,10 @@ impl<T: DeserializeOwned + Send> FromRequest<App> for CsrfForm<T> {
     }
 }
 
+/// A form with nothing but its CSRF token (a button that deletes, restores, fetches…).
+#[derive(serde::Deserialize)]
+pub struct NoFields {}
+
 /// The largest form body accepted (long posts and consultation answers fit easily).
 pub const FORM_LIMIT: usize = 2 * 1024 * 1024;
 

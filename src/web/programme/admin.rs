@@ -12,7 +12,7 @@ use crate::store::StoreError;
 use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
 use crate::web::programme::forms::{Choices, NotSaved, RegisterForm};
-use crate::web::viewer::{CsrfForm, SignedIn, Viewer};
+use crate::web::viewer::{CsrfForm, NoFields, SignedIn, Viewer};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
@@ -258,7 +258,3 @@ pub async fn delete<F: RegisterForm>(
         .await?;
     Ok(Redirect::to("/admin/programme").into_response())
 }
-
-/// A form with nothing but its CSRF token.
-#[derive(serde::Deserialize)]
-pub struct NoFields {}

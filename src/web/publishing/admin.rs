@@ -16,7 +16,7 @@ use crate::store::posts::Post;
 use crate::store::settings::COMMENTS_PAUSED;
 use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
-use crate::web::viewer::{CsrfForm, SignedIn, Viewer};
+use crate::web::viewer::{CsrfForm, NoFields, SignedIn, Viewer};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
@@ -313,7 +313,7 @@ pub async fn restore_revision(
     State(app): State<App>,
     viewer: Viewer,
     Path((id, revision)): Path<(i64, i64)>,
-    CsrfForm(_): CsrfForm<crate::web::media::NoFields>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     let (user, orgs, post) = editable_post(&app, &viewer, id).await?;
     let old = app.db.post_revision(id, revision).await?;
