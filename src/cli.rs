@@ -70,6 +70,40 @@ pub enum Command {
     Backup(BackupArgs),
     /// Replace the SQLite database with a backup (refused while a server uses it, unless --force).
     Restore(RestoreArgs),
+    /// Bring content over from another system.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Import a WordPress export (WXR, from Tools → Export → All content): posts, pages,
+    /// comments, categories, tags (as topics), authors and media; old addresses redirect.
+    /// Running it again adds nothing.
+    Wordpress(WordpressArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct WordpressArgs {
+    /// The export file (.xml).
+    pub file: std::path::PathBuf,
+    #[command(flatten)]
+    pub db: DatabaseArg,
+    /// The organisation whose blog it becomes (default: the department, when there is one).
+    #[arg(long, env = "TOWNHALL_ORG")]
+    pub org: Option<String>,
+    /// Fetch images and documents from this address instead of the old site (each file's
+    /// path is kept), e.g. a copy of wp-content/uploads served while the old site is down.
+    #[arg(long, env = "TOWNHALL_MEDIA_FROM")]
+    pub media_from: Option<String>,
+    /// Let files come from loopback and private addresses (for an intranet blog or a copy on
+    /// this machine), as `serve --feeds-allow-private` lets feeds.
+    #[arg(long, env = "TOWNHALL_FEEDS_ALLOW_PRIVATE")]
+    pub feeds_allow_private: bool,
+    /// The largest file taken, in MB (as `serve --max-upload-mb`).
+    #[arg(long, env = "TOWNHALL_MAX_UPLOAD_MB", default_value_t = 20,
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub max_upload_mb: u64,
 }
 
 #[derive(Args, Debug)]
@@ -338,7 +372,57 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Restore(args) => {
             crate::backup::restore(&args.file, &args.db.database, args.force).await
         }
+        Command::Import(ImportCommand::Wordpress(args)) => import_wordpress(&args).await,
     }
+}
+
+async fn import_wordpress(args: &WordpressArgs) -> anyhow::Result<()> {
+    let media_from = match &args.media_from {
+        Some(u) => Some(
+            url::Url::parse(u)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .with_context(|| {
+                    format!("--media-from {u:?} is not a web address; give one like https://old-blog.example.gov.uk")
+                })?,
+        ),
+        None => None,
+    };
+    // The file is read before the database is touched: a wrong file changes nothing.
+    let export = crate::wordpress::read_export(&args.file).await?;
+    let db = connect(&args.db.database).await?;
+    let org = organisation_or_department(&db, args.org.as_deref()).await?;
+    let options = crate::wordpress::Options {
+        organisation_id: org.id,
+        media_from,
+        allow_private: args.feeds_allow_private,
+        max_upload_bytes: args.max_upload_mb << 20,
+    };
+    let summary = crate::wordpress::import(&db, &export, &options).await?;
+    print!("{}", summary.report(&org.name));
+    Ok(())
+}
+
+/// The organisation named by `slug`, or the only department when none is named.
+async fn organisation_or_department(
+    db: &Db,
+    slug: Option<&str>,
+) -> anyhow::Result<crate::store::organisations::Organisation> {
+    let orgs = db.organisations().await?;
+    let found = match slug {
+        Some(slug) => orgs.into_iter().find(|o| o.slug == slug).with_context(|| {
+            format!("there is no organisation {slug:?}; list them at /admin/organisations or create one with `townhall organisation add`")
+        })?,
+        None => {
+            let mut top: Vec<_> = orgs.into_iter().filter(|o| o.parent_id.is_none()).collect();
+            match top.len() {
+                1 => top.remove(0),
+                0 => bail!("there are no organisations yet: create one with `townhall organisation add --name NAME`"),
+                _ => bail!("there are several departments: choose one with --org"),
+            }
+        }
+    };
+    Ok(found)
 }
 
 /// Binds `addr`, with a clear message when it cannot.
@@ -442,20 +526,7 @@ async fn user_add(
     let name = required_line(name, "a name", 200).map_err(anyhow::Error::msg)?;
     let role = Role::parse(role).map_err(anyhow::Error::msg)?;
     let db = connect(url).await?;
-    let orgs = db.organisations().await?;
-    let org = match org {
-        Some(slug) => orgs.iter().find(|o| o.slug == slug).with_context(|| {
-            format!("there is no organisation {slug:?}; list them at /admin/organisations or create one with `townhall organisation add`")
-        })?,
-        None => {
-            let top: Vec<_> = orgs.iter().filter(|o| o.parent_id.is_none()).collect();
-            match top.as_slice() {
-                [only] => *only,
-                [] => bail!("there are no organisations yet: create one with `townhall organisation add --name NAME`"),
-                _ => bail!("there are several departments: choose one with --org"),
-            }
-        }
-    };
+    let org = organisation_or_department(&db, org).await?;
     let (password, generated) = match password_from_stdin()? {
         Some(p) => {
             check_new_password(&p).map_err(anyhow::Error::msg)?;

@@ -22,6 +22,7 @@ pub mod posts;
 pub mod sanitise;
 pub mod store;
 pub mod web;
+pub mod wordpress;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

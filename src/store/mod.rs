@@ -18,6 +18,7 @@ pub mod exercises;
 mod group_commit;
 pub mod held;
 pub mod ideas;
+pub mod imports;
 pub mod media;
 pub mod organisations;
 pub mod outbox;

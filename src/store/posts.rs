@@ -9,6 +9,7 @@ use super::{
 use crate::domain::post::NewPost;
 use crate::domain::post::{Heading, PostKind, PostStatus, RENDERER, Rendered};
 use crate::domain::time::Timestamp;
+use crate::store::imports::Origin;
 use crate::store::versions::Topic;
 use serde::Serialize;
 
@@ -203,7 +204,20 @@ impl Db {
         body: &Rendered,
         user_id: Option<i64>,
     ) -> StoreResult<i64> {
-        self.save_post(None, organisation_id, post, body, user_id)
+        self.save_post(None, organisation_id, post, body, user_id, None)
+            .await
+    }
+
+    /// Creates a post brought from another site, recording where it came from in the same
+    /// transaction, so that importing the same export again finds it.
+    pub async fn create_imported_post(
+        &self,
+        organisation_id: i64,
+        post: &NewPost,
+        body: &Rendered,
+        origin: &Origin<'_>,
+    ) -> StoreResult<i64> {
+        self.save_post(None, organisation_id, post, body, None, Some(origin))
             .await
     }
 
@@ -217,7 +231,7 @@ impl Db {
     ) -> StoreResult<()> {
         let existing = self.post(id).await?;
         let organisation_id = existing.organisation_id;
-        self.save_post(Some(&existing), organisation_id, post, body, user_id)
+        self.save_post(Some(&existing), organisation_id, post, body, user_id, None)
             .await
             .map(|_| ())
     }
@@ -231,6 +245,7 @@ impl Db {
         post: &NewPost,
         body: &Rendered,
         user_id: Option<i64>,
+        origin: Option<&Origin<'_>>,
     ) -> StoreResult<i64> {
         let done: StoreResult<_> = async {
             let t = now();
@@ -283,6 +298,9 @@ impl Db {
                     t,
                 };
                 write_post_links(Conn::from(&mut *tx), post, at, body, user_id).await?;
+                if let Some(origin) = origin {
+                    super::imports::record(Conn::from(&mut *tx), origin, id).await?;
+                }
                 tx.commit().await?;
                 Ok(id)
             })

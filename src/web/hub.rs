@@ -4,10 +4,13 @@ use crate::App;
 use crate::domain::role::Role;
 use crate::store::posts::PostFilter;
 use crate::store::versions::Topic;
+use crate::web::error::PageError;
 use crate::web::error::PageResult;
+use crate::web::publishing::old_addresses;
 use crate::web::publishing::public::with_details;
 use crate::web::viewer::Viewer;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use minijinja::value::Serde;
 
@@ -20,10 +23,20 @@ const HUB_TOPICS: [Topic; 5] = [
     Topic::Syndication,
 ];
 
-/// `GET /`: the hub, the same for every visitor who is not signed in.
-pub async fn hub(State(app): State<App>, viewer: Viewer) -> PageResult {
+/// `GET /`: the hub, the same for every visitor who is not signed in; or, for an imported
+/// blog's `/?p=ID`, a redirect to that post here.
+pub async fn hub(
+    State(app): State<App>,
+    RawQuery(query): RawQuery,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
+    if let Some(moved) = old_addresses::from_query(&app, query.as_deref()).await? {
+        return Ok(moved);
+    }
     let content = hub_content(&app).await?;
-    viewer.render_public(&app, &HUB_TOPICS, "hub.html", content)
+    Ok(viewer
+        .render_public(&app, &HUB_TOPICS, "hub.html", content)?
+        .into_response())
 }
 
 /// What the hub shows.

@@ -66,6 +66,7 @@ pub fn router(app: App) -> Router {
     let site = pages
         .merge(api)
         .merge(ops)
+        .fallback(publishing::old_addresses::fallback)
         .route_layer(axum::middleware::from_fn_with_state(
             app.clone(),
             middleware::measure,

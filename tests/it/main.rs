@@ -25,3 +25,4 @@ mod statements;
 mod support;
 mod syndication;
 mod upgrade;
+mod wordpress;
