@@ -167,12 +167,114 @@ impl Zone {
         Some(Timestamp(zoned.timestamp().as_second()))
     }
 
+    /// The zone's IANA name, for a form's hint ("Europe/London").
+    pub fn name(&self) -> &str {
+        self.0.iana_name().unwrap_or("UTC")
+    }
+
+    /// A moment typed with the GOV.UK date input (day, month, year) and an optional time
+    /// (`9:30`, `14:30`, `9:30am`, `2pm`; midnight when empty), read in this zone. `None` when
+    /// nothing was typed. At the autumn clock change, a time that happens twice is the first
+    /// of the two (summer time); in spring, a time that never happens moves an hour on.
+    /// Errors are GOV.UK messages that start with `what` ("Publication date").
+    pub fn parse_date_time(
+        &self,
+        what: &str,
+        input: &DateTimeInput,
+    ) -> Result<Option<Timestamp>, String> {
+        let parts = [input.day.trim(), input.month.trim(), input.year.trim()];
+        if parts.iter().all(|p| p.is_empty()) {
+            return match input.time.trim().is_empty() {
+                true => Ok(None),
+                false => Err(format!("{what} must include a day, month and year")),
+            };
+        }
+        let missing: Vec<&str> = (["day", "month", "year"].into_iter())
+            .zip(parts)
+            .filter(|(_, p)| p.is_empty())
+            .map(|(name, _)| name)
+            .collect();
+        match missing.as_slice() {
+            [] => {}
+            [one] => return Err(format!("{what} must include a {one}")),
+            [a, b] => return Err(format!("{what} must include a {a} and {b}")),
+            _ => unreachable!("not every part is empty"),
+        }
+        let number = |s: &str| s.parse::<i16>().ok().filter(|_| s.len() <= 4);
+        let real_date = || format!("{what} must be a real date");
+        let [day, month, year] = parts;
+        if year.len() != 4 {
+            return Err("Year must include 4 numbers".into());
+        }
+        let (Some(d), Some(m), Some(y)) = (number(day), number(month), number(year)) else {
+            return Err(real_date());
+        };
+        let date = jiff::civil::Date::new(y, m as i8, d as i8).map_err(|_| real_date())?;
+        let (hour, minute) = parse_time(&input.time).ok_or_else(|| {
+            "Enter the time like 9:30am, 14:30 or 2pm, or leave it empty for midnight".to_string()
+        })?;
+        let zoned =
+            (date.at(hour, minute, 0, 0).to_zoned(self.0.clone())).map_err(|_| real_date())?;
+        Ok(Some(Timestamp(zoned.timestamp().as_second())))
+    }
+
+    /// A moment as the date input and time field show it for editing, in this zone.
+    pub fn date_time_input(&self, t: Timestamp) -> DateTimeInput {
+        match self.zoned(t) {
+            Some(z) => DateTimeInput {
+                day: z.day().to_string(),
+                month: z.month().to_string(),
+                year: z.year().to_string(),
+                time: z.strftime("%H:%M").to_string(),
+            },
+            None => DateTimeInput::default(),
+        }
+    }
+
     /// `YYYY-MM-DDTHH:MM` in this zone, as a form shows a moment for editing.
     pub fn local_input(&self, t: Timestamp) -> String {
         self.zoned(t)
             .map(|z| z.strftime("%Y-%m-%dT%H:%M").to_string())
             .unwrap_or_default()
     }
+}
+
+/// What a person typed: the three boxes of the GOV.UK date input, and a time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateTimeInput {
+    pub day: String,
+    pub month: String,
+    pub year: String,
+    pub time: String,
+}
+
+/// `9:30`, `09:30`, `14:30`, `9.30am`, `2pm`, `12am` → (hour, minute); empty → midnight.
+fn parse_time(input: &str) -> Option<(i8, i8)> {
+    let s = input.trim().to_ascii_lowercase().replace(' ', "");
+    if s.is_empty() {
+        return Some((0, 0));
+    }
+    let (clock, half) = match (s.strip_suffix("am"), s.strip_suffix("pm")) {
+        (Some(c), _) => (c, Some(false)),
+        (_, Some(c)) => (c, Some(true)),
+        _ => (s.as_str(), None),
+    };
+    let (h, m) = match clock.split_once([':', '.']) {
+        Some((h, m)) if m.len() == 2 => (h, m),
+        Some(_) => return None,
+        None if half.is_some() => (clock, "0"),
+        None => return None,
+    };
+    let (h, m): (i8, i8) = (h.parse().ok()?, m.parse().ok()?);
+    if !(0..60).contains(&m) {
+        return None;
+    }
+    let hour = match half {
+        None if (0..24).contains(&h) => h,
+        Some(pm) if (1..=12).contains(&h) => h % 12 + if pm { 12 } else { 0 },
+        _ => return None,
+    };
+    Some((hour, m))
 }
 
 #[cfg(test)]
@@ -192,6 +294,74 @@ mod tests {
             Some(Timestamp::from_secs(1_795_219_200))
         );
         assert_eq!(Timestamp::parse_iso_date("21/11/2026"), None);
+    }
+
+    fn typed(day: &str, month: &str, year: &str, time: &str) -> DateTimeInput {
+        DateTimeInput {
+            day: day.into(),
+            month: month.into(),
+            year: year.into(),
+            time: time.into(),
+        }
+    }
+
+    #[test]
+    fn editors_type_dates_in_the_sites_zone_across_the_clock_changes() {
+        let london = Zone::default();
+        let at = |d: &str, m: &str, y: &str, t: &str| {
+            london
+                .parse_date_time("Publication date", &typed(d, m, y, t))
+                .map(|t| t.map(Timestamp::secs))
+        };
+        // Saturday 28 October 2023, 9:00 BST is 8:00 UTC; Monday the 30th, 9:00 GMT is 9:00 UTC.
+        assert_eq!(at("28", "10", "2023", "9:00"), Ok(Some(1_698_480_000)));
+        assert_eq!(at("30", "10", "2023", "9am"), Ok(Some(1_698_656_400)));
+        // 1:30 happens twice on 29 October 2023: the first, in BST (00:30 UTC).
+        assert_eq!(at("29", "10", "2023", "01:30"), Ok(Some(1_698_539_400)));
+        // 1:30 never happens on 26 March 2023: it is taken as 2:30 BST (01:30 UTC).
+        assert_eq!(at("26", "3", "2023", "1:30"), Ok(Some(1_679_794_200)));
+        // Midnight when no time is given; nothing typed is no date.
+        assert_eq!(at("1", "1", "2024", ""), Ok(Some(1_704_067_200)));
+        assert_eq!(at("", "", "", ""), Ok(None));
+        // What is shown for editing is what was typed.
+        let shown = london.date_time_input(Timestamp::from_secs(1_698_480_000));
+        assert_eq!(shown, typed("28", "10", "2023", "09:00"));
+    }
+
+    #[test]
+    fn a_wrong_date_or_time_says_what_to_fix() {
+        let london = Zone::default();
+        let err = |d: &str, m: &str, y: &str, t: &str| {
+            london
+                .parse_date_time("Publication date", &typed(d, m, y, t))
+                .unwrap_err()
+        };
+        assert_eq!(
+            err("1", "", "2024", ""),
+            "Publication date must include a month"
+        );
+        assert_eq!(
+            err("", "", "2024", ""),
+            "Publication date must include a day and month"
+        );
+        assert_eq!(
+            err("31", "2", "2024", ""),
+            "Publication date must be a real date"
+        );
+        assert_eq!(
+            err("x", "2", "2024", ""),
+            "Publication date must be a real date"
+        );
+        assert_eq!(err("1", "2", "24", ""), "Year must include 4 numbers");
+        assert!(err("1", "2", "2024", "25:00").starts_with("Enter the time"));
+        assert!(err("1", "2", "2024", "13pm").starts_with("Enter the time"));
+        assert_eq!(
+            err("", "", "", "9:00"),
+            "Publication date must include a day, month and year"
+        );
+        assert_eq!(parse_time("12am"), Some((0, 0)));
+        assert_eq!(parse_time("12:15pm"), Some((12, 15)));
+        assert_eq!(parse_time("9.05"), Some((9, 5)));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Idea challenges: ideas submitted by anyone (held for moderation), one vote per voter per
 //! idea, a panel's scores against the challenge's published criteria, and a shortlist.
 
-use super::{Db, Json, StoreError, StoreResult, found, now, read, write};
+use super::{Conn, Db, Json, StoreError, StoreResult, found, now, read, write};
 use crate::domain::WindowState;
 use crate::domain::idea::IdeaStatus;
 use crate::domain::time::Timestamp;
@@ -201,24 +201,50 @@ impl Db {
         .ok_or(StoreError::NotFound)
     }
 
-    /// Sets an idea's status (approved, rejected with a reason, shortlisted).
+    /// Sets an idea's status (approved, rejected with a reason, shortlisted), and what site
+    /// search finds of it (only a public idea is found), in one transaction.
     pub async fn decide_idea(
         &self,
         id: i64,
         status: IdeaStatus,
         reason: Option<&str>,
     ) -> StoreResult<()> {
-        let n = write!(self, |pool| sqlx::query(
-            "UPDATE ideas SET status = $1, reason = $2, decided_at = $3 WHERE id = $4"
-        )
-        .bind(status.as_str())
-        .bind(reason)
-        .bind(now())
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?;
-        found(n)
+        let t = now();
+        write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "UPDATE ideas SET status = $1, reason = $2, decided_at = $3 WHERE id = $4",
+            )
+            .bind(status.as_str())
+            .bind(reason)
+            .bind(t)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            found(n)?;
+            let (title, body, slug, organisation_id): (String, String, String, i64) =
+                sqlx::query_as(
+                    "SELECT i.title, i.body, c.slug, c.organisation_id
+                     FROM ideas i JOIN challenges c ON c.id = i.challenge_id WHERE i.id = $1",
+                )
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let url = format!("/ideas/{slug}#idea-{id}");
+            let doc = super::search::Document {
+                kind: "idea",
+                ref_id: id,
+                organisation_id: Some(organisation_id),
+                published_at: status.is_public().then_some(t),
+                url: &url,
+                title: &title,
+                body: &body,
+            };
+            super::search::index(Conn::from(&mut *tx), &doc).await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Records a vote from `voter` at `address` (a hash), in one transaction: not again for a

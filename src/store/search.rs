@@ -200,11 +200,11 @@ struct LaterRow {
 
 /// Marks a database whose index has [`LATER_KINDS`].
 const INDEXED_KINDS: &str = "search_index.kinds";
-const LATER_KINDS: &str = "case-study,commitment,syndicated";
+const LATER_KINDS: &str = "case-study,commitment,syndicated,idea";
 
 impl Db {
-    /// Indexes, once per database, the case studies, commitments and items from other sites
-    /// it held before site search found them (they are indexed as they are saved since).
+    /// Indexes, once per database, the case studies, commitments, items from other sites and
+    /// ideas it held before site search found them (they are indexed as they are saved since).
     /// Returns how many were indexed.
     pub async fn index_later_kinds(&self) -> StoreResult<usize> {
         if self.setting(INDEXED_KINDS).await?.as_deref() == Some(LATER_KINDS) {
@@ -223,7 +223,13 @@ impl Db {
                  SELECT 'syndicated', i.id, s.organisation_id,
                         COALESCE(i.published_at, i.fetched_at), '/syndicated/' || i.id, i.title,
                         '', COALESCE(i.content_html, i.summary_html, '')
-                 FROM feed_items i JOIN feed_subscriptions s ON s.id = i.subscription_id";
+                 FROM feed_items i JOIN feed_subscriptions s ON s.id = i.subscription_id
+                 UNION ALL
+                 SELECT 'idea', i.id, c.organisation_id,
+                        COALESCE(i.decided_at, i.submitted_at),
+                        '/ideas/' || c.slug || '#idea-' || i.id, i.title, i.body, ''
+                 FROM ideas i JOIN challenges c ON c.id = i.challenge_id
+                 WHERE i.status IN ('approved', 'shortlisted')";
         let rows: Vec<LaterRow> = write!(self, |pool| sqlx::query_as(q).fetch_all(pool).await)?;
         for r in &rows {
             let body = format!(

@@ -17,6 +17,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("project", "Projects"),
     ("commitment", "Commitments"),
     ("case-study", "Case studies"),
+    ("idea", "Ideas"),
     ("syndicated", "From other sites"),
 ];
 

@@ -101,9 +101,22 @@ async fn ideas_sent_by_api_wait_for_moderation_and_appear_once_approved() {
     let idea = db.idea(id).await.unwrap();
     assert_eq!((idea.challenge_id, idea.status.as_str()), (open, "pending"));
 
+    // Site search finds an idea once it is public, and only then.
+    let (_, found) = t.get_text("/search?q=address+change&type=idea").await;
+    assert!(
+        !found.contains("One address change"),
+        "a held idea is not found"
+    );
     db.decide_idea(id, townhall::domain::idea::IdeaStatus::Approved, None)
         .await
         .unwrap();
+    let (_, found) = t.get_text("/search?q=one+address").await;
+    assert!(
+        found.contains(&format!("/ideas/fewer-forms#idea-{id}"))
+            && found.contains("One address change &lt;script&gt;")
+            && found.contains(">Idea from "),
+        "{found}"
+    );
     let (_, shown) = t.get_text("/api/v1/ideas/fewer-forms").await;
     let shown: Value = serde_json::from_str(&shown).unwrap();
     let item = &shown["items"][0];
@@ -116,6 +129,18 @@ async fn ideas_sent_by_api_wait_for_moderation_and_appear_once_approved() {
         (Some("Ann"), Some(0))
     );
     assert_eq!(item["project"], Value::Null);
+    db.decide_idea(
+        id,
+        townhall::domain::idea::IdeaStatus::Rejected,
+        Some("Duplicate"),
+    )
+    .await
+    .unwrap();
+    let (_, found) = t.get_text("/search?q=tell+us+once").await;
+    assert!(
+        !found.contains("One address change"),
+        "a rejected idea is not found"
+    );
 
     // The form's limit per address holds for the API too: five ideas an hour.
     let mut statuses = Vec::new();

@@ -143,7 +143,9 @@ async fn drafts_and_scheduled_posts_stay_hidden() {
             ("body", "Soon"),
             ("topics", "Future plans"),
             ("status", "published"),
-            ("publish_at", "2999-01-01"),
+            ("publish-day", "1"),
+            ("publish-month", "1"),
+            ("publish-year", "2999"),
         ],
     )
     .await;
@@ -154,7 +156,9 @@ async fn drafts_and_scheduled_posts_stay_hidden() {
             ("title", "Back dated"),
             ("body", "Old news"),
             ("status", "published"),
-            ("publish_at", "2020-05-01"),
+            ("publish-day", "1"),
+            ("publish-month", "5"),
+            ("publish-year", "2020"),
         ],
     )
     .await;
@@ -176,6 +180,67 @@ async fn drafts_and_scheduled_posts_stay_hidden() {
     // The editor's list shows all three with their state.
     let (_, list) = editor.get_text("/admin/posts").await;
     assert!(list.contains("Draft") && list.contains("Scheduled") && list.contains("Published"));
+}
+
+#[tokio::test]
+async fn editors_type_publication_dates_in_the_sites_zone_across_the_clock_change() {
+    let t = support::spawn().await;
+    let editor = person(&t, "dates@example.org", Role::Editor, "community-services").await;
+    let fields = |title: &'static str, day: &'static str, time: &'static str| {
+        vec![
+            ("organisation", "community-services"),
+            ("title", title),
+            ("body", "Text"),
+            ("status", "published"),
+            ("publish-day", day),
+            ("publish-month", "10"),
+            ("publish-year", "2023"),
+            ("publish-time", time),
+        ]
+    };
+    // The night the clocks go back in London: 1:30am happens twice; it is the first (BST).
+    for (title, day, time) in [
+        ("Saturday morning", "28", "9:00am"),
+        ("In the extra hour", "29", "01:30"),
+        ("Monday morning", "30", "9:00"),
+    ] {
+        let r = write_post(&editor, &fields(title, day, time)).await;
+        assert_eq!(r.status(), 303, "{title}: {}", r.text().await.unwrap());
+    }
+    let stored = |slug: &'static str| {
+        let db = t.app.db.clone();
+        async move { db.post_by_slug(slug).await.unwrap() }
+    };
+    for (slug, utc) in [
+        ("saturday-morning", "2023-10-28T08:00:00Z"),
+        ("in-the-extra-hour", "2023-10-29T00:30:00Z"),
+        ("monday-morning", "2023-10-30T09:00:00Z"),
+    ] {
+        let post = stored(slug).await;
+        assert_eq!(post.published_at.unwrap().rfc3339(), utc, "{slug}");
+    }
+    // Readers see the times in London, with the zone that applied then.
+    let (_, page) = t.get_text("/blog/saturday-morning").await;
+    assert!(page.contains("28 October 2023"), "{page}");
+    // The edit form shows what was typed, in the site's zone.
+    let id = stored("in-the-extra-hour").await.id;
+    let (_, form) = editor.get_text(&format!("/admin/posts/{id}/edit")).await;
+    for value in [
+        "name=\"publish-day\" type=\"text\" value=\"29\"",
+        "value=\"01:30\"",
+    ] {
+        assert!(form.contains(value), "{value} in the form");
+    }
+    // A date that does not exist is refused with a GOV.UK error that links to the date input.
+    let mut bad = fields("Never", "31", "");
+    bad[5] = ("publish-month", "2");
+    let r = write_post(&editor, &bad).await;
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("href=\"#publish-day\"")
+            && html.contains("Publication date must be a real date")
+    );
 }
 
 #[tokio::test]

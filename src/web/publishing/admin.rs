@@ -8,7 +8,7 @@ use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::post::PostInput;
 use crate::domain::role::Role;
-use crate::domain::time::Zone;
+use crate::domain::time::DateTimeInput;
 use crate::store::StoreError;
 use crate::store::comments::Decision;
 use crate::store::organisations::Organisation;
@@ -62,6 +62,35 @@ pub struct PostForm {
     #[serde(flatten)]
     post: PostInput,
     organisation: String,
+    /// The publication date, typed in the site's time zone with the GOV.UK date input (the
+    /// API's `publish_at` is UTC, and the form does not send it).
+    #[serde(rename = "publish-day")]
+    publish_day: String,
+    #[serde(rename = "publish-month")]
+    publish_month: String,
+    #[serde(rename = "publish-year")]
+    publish_year: String,
+    #[serde(rename = "publish-time")]
+    publish_time: String,
+}
+
+impl PostForm {
+    fn publish(&self) -> DateTimeInput {
+        DateTimeInput {
+            day: self.publish_day.clone(),
+            month: self.publish_month.clone(),
+            year: self.publish_year.clone(),
+            time: self.publish_time.clone(),
+        }
+    }
+
+    fn with_publish(mut self, when: DateTimeInput) -> Self {
+        self.publish_day = when.day;
+        self.publish_month = when.month;
+        self.publish_year = when.year;
+        self.publish_time = when.time;
+        self
+    }
 }
 
 fn post_form_page(
@@ -84,11 +113,12 @@ fn post_form_page(
             revisions => Serde(revisions),
             form => context! {
                 organisation => &form.organisation, kind => &p.kind, title => &p.title, slug => &p.slug, summary => &p.summary,
-                body => &p.body, status => &p.status, publish_at => &p.publish_at, authors => &p.authors,
+                body => &p.body, status => &p.status, publish => Serde(form.publish()), authors => &p.authors,
                 categories => p.categories.join(", "), topics => p.topics.join(", "),
                 comments_closed => p.comments_closed.is_some(),
             },
             errors => Serde(errors.iter().collect::<Vec<_>>()),
+            time_zone => app.config.time_zone.name(),
         },
         status,
     )
@@ -104,6 +134,7 @@ pub async fn new_post(State(app): State<App>, viewer: Viewer) -> PageResult {
             ..Default::default()
         },
         organisation: orgs.first().map(|o| o.slug.clone()).unwrap_or_default(),
+        ..PostForm::default()
     };
     post_form_page(
         &app,
@@ -137,12 +168,19 @@ async fn save_post(
     form: &PostForm,
 ) -> PageResult {
     let org = orgs.iter().find(|o| o.slug == form.organisation);
-    let checked = match (org, form.post.parse()) {
-        (Some(org), Ok(post)) => crate::sanitise::render_field(&post.body_markdown, "body")
-            .await
-            .map(|body| (org, post, body)),
-        (org, parsed) => {
+    let publish_at = (app.config.time_zone).parse_date_time("Publication date", &form.publish());
+    let checked = match (org, form.post.parse(), publish_at) {
+        (Some(org), Ok(mut post), Ok(publish_at)) => {
+            post.published_at = publish_at;
+            crate::sanitise::render_field(&post.body_markdown, "body")
+                .await
+                .map(|body| (org, post, body))
+        }
+        (org, parsed, publish_at) => {
             let mut errors = parsed.err().unwrap_or_default();
+            if let Err(message) = publish_at {
+                errors.add("publish-day", message);
+            }
             if org.is_none() {
                 let message = "Choose the organisation whose blog this is for";
                 errors.add("organisation", message);
@@ -249,11 +287,6 @@ async fn form_of(app: &App, post: &Post) -> Result<PostForm, PageError> {
             summary: post.summary.clone(),
             body: post.body_markdown.clone(),
             status: post.status.as_str().into(),
-            // Typed and shown in UTC, as the form's hint says.
-            publish_at: post
-                .published_at
-                .map(|t| Zone::utc().local_input(t))
-                .unwrap_or_default(),
             authors: app.db.post_authors(id).await?.join("\n"),
             categories: (app.db.post_categories(id).await?.into_iter())
                 .map(|c| c.name)
@@ -262,8 +295,15 @@ async fn form_of(app: &App, post: &Post) -> Result<PostForm, PageError> {
                 .map(|t| t.name)
                 .collect(),
             comments_closed: (!post.comments_open).then(String::new),
+            ..PostInput::default()
         },
-    })
+        ..PostForm::default()
+    }
+    .with_publish(
+        (post.published_at)
+            .map(|t| app.config.time_zone.date_time_input(t))
+            .unwrap_or_default(),
+    ))
 }
 
 /// `GET /admin/posts/{id}/edit`.
