@@ -5,6 +5,11 @@
 use crate::domain::media::{self, Format, ImageLimits, Kind};
 use crate::store::media::MediaContent;
 
+/// Images decoded at once on this node. One within the limits (40 megapixels) takes up to
+/// about 160 MB while it is decoded and re-encoded, so a burst of uploads waits its turn
+/// rather than taking the server's memory.
+static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// What an uploaded file becomes, or why it cannot be taken: the format from its bytes, an
 /// image re-encoded (off the threads that serve requests) and a PDF's pages counted.
 pub async fn content_of(file: Option<(String, Vec<u8>)>) -> Result<MediaContent, String> {
@@ -14,6 +19,15 @@ pub async fn content_of(file: Option<(String, Vec<u8>)>) -> Result<MediaContent,
     let format = Format::sniff(&bytes, &name)?;
     let filename = safe_filename(&name, format);
     let size = bytes.len() as i64;
+    let _turn = match format.kind() {
+        Kind::Image => Some(
+            DECODING
+                .acquire()
+                .await
+                .expect("the semaphore is never closed"),
+        ),
+        Kind::Document => None,
+    };
     tokio::task::spawn_blocking(move || match format.kind() {
         Kind::Image => {
             let done = media::process_image(&bytes, ImageLimits::default())?;

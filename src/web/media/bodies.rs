@@ -48,18 +48,28 @@ pub fn and_media<const N: usize>(topics: [Topic; N]) -> Vec<Topic> {
 
 const PREFIX: &str = "\"/media/";
 
-/// The item ids a body refers to (`"/media/ID"` as a whole attribute value).
+/// The most library items one body is made to show in their widths and as attachments (one
+/// query reads them all); a reference past this stays a plain link or image, which
+/// `/media/ID` still answers.
+pub const MAX_ITEMS_PER_BODY: usize = 200;
+
+/// The item ids a body refers to (`"/media/ID"` as a whole attribute value), the first
+/// [`MAX_ITEMS_PER_BODY`] of them.
 fn referred(html: &str) -> Vec<i64> {
     let mut ids = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut rest = html;
     while let Some(at) = rest.find(PREFIX) {
         rest = &rest[at + PREFIX.len()..];
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         if rest[digits..].starts_with('"')
             && let Ok(id) = rest[..digits].parse::<i64>()
-            && !ids.contains(&id)
+            && seen.insert(id)
         {
             ids.push(id);
+            if ids.len() == MAX_ITEMS_PER_BODY {
+                break;
+            }
         }
     }
     ids
@@ -255,6 +265,16 @@ mod tests {
     use super::*;
     use crate::domain::media::Format;
     use crate::domain::time::Timestamp;
+
+    #[test]
+    fn a_body_naming_thousands_of_items_reads_a_bounded_number() {
+        let html: String = (0..20_000)
+            .map(|i| format!("<p><img src=\"/media/{}\" alt=\"\"></p>", i % 5_000))
+            .collect();
+        let ids = referred(&html);
+        assert_eq!(ids.len(), MAX_ITEMS_PER_BODY);
+        assert_eq!(ids[..3], [0, 1, 2]);
+    }
 
     fn item(id: i64, format: Format) -> MediaItem {
         MediaItem {
