@@ -116,8 +116,13 @@ test('a team builds the chain in the admin, re-analyses, and the public follows 
     await visit(page, session, '/admin/consultations/new')
     await page.getByLabel('Title').fill('Learning at work')
     await page.getByLabel('Summary').fill('What would help staff learn the skills their work needs.')
-    await page.getByLabel('Opens').fill('2020-01-01')
-    await page.getByLabel('Closes').fill('2099-01-01')
+    // Dates go in the GOV.UK date input, in the site's time zone.
+    for (const [legend, [day, month, year]] of [['Opens', ['1', '1', '2020']], ['Closes', ['1', '1', '2099']]]) {
+      const date = page.getByRole('group', { name: legend })
+      await date.getByLabel('Day').fill(day)
+      await date.getByLabel('Month').fill(month)
+      await date.getByLabel('Year').fill(year)
+    }
     await submitAndWait(page, page.getByRole('button', { name: 'Save and continue' }))
     const adminPage = new URL(page.url()).pathname
     assert.match(adminPage, /^\/admin\/consultations\/\d+$/)

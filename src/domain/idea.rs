@@ -3,7 +3,7 @@
 use super::FieldErrors;
 use super::programme::{NewProject, Phase, Status};
 use super::text::{Slug, required_line};
-use crate::domain::time::Timestamp;
+use crate::domain::time::{DateTimeInput, Timestamp, Zone};
 use serde::{Deserialize, Serialize};
 
 super::named! {
@@ -36,8 +36,23 @@ pub struct ChallengeInput {
     pub summary: String,
     /// One criterion per line.
     pub criteria: String,
-    pub opens_at: String,
-    pub closes_at: String,
+    /// When it opens and closes, typed in the site's time zone with the GOV.UK date input.
+    #[serde(rename = "opens-day")]
+    pub opens_day: String,
+    #[serde(rename = "opens-month")]
+    pub opens_month: String,
+    #[serde(rename = "opens-year")]
+    pub opens_year: String,
+    #[serde(rename = "opens-time")]
+    pub opens_time: String,
+    #[serde(rename = "closes-day")]
+    pub closes_day: String,
+    #[serde(rename = "closes-month")]
+    pub closes_month: String,
+    #[serde(rename = "closes-year")]
+    pub closes_year: String,
+    #[serde(rename = "closes-time")]
+    pub closes_time: String,
 }
 
 /// A checked challenge.
@@ -53,8 +68,31 @@ pub struct NewChallenge {
 }
 
 impl ChallengeInput {
-    /// Checks the form; `organisations` are the (slug, id) the editor may choose from.
-    pub fn check(&self, organisations: &[(String, i64)]) -> Result<NewChallenge, FieldErrors> {
+    pub fn opens(&self) -> DateTimeInput {
+        DateTimeInput {
+            day: self.opens_day.clone(),
+            month: self.opens_month.clone(),
+            year: self.opens_year.clone(),
+            time: self.opens_time.clone(),
+        }
+    }
+
+    pub fn closes(&self) -> DateTimeInput {
+        DateTimeInput {
+            day: self.closes_day.clone(),
+            month: self.closes_month.clone(),
+            year: self.closes_year.clone(),
+            time: self.closes_time.clone(),
+        }
+    }
+
+    /// Checks the form; `organisations` are the (slug, id) the editor may choose from, and
+    /// dates are read in `zone`.
+    pub fn check(
+        &self,
+        organisations: &[(String, i64)],
+        zone: &Zone,
+    ) -> Result<NewChallenge, FieldErrors> {
         let mut errors = FieldErrors::new();
         let org = organisations
             .iter()
@@ -82,12 +120,22 @@ impl ChallengeInput {
             let message = "Give 1 to 10 criteria, one per line, each 100 characters or fewer";
             errors.add("criteria", message);
         }
-        let opens = errors.check("opens_at", super::exercise::parse_instant(&self.opens_at));
-        let closes = errors.check("closes_at", super::exercise::parse_instant(&self.closes_at));
+        let opens = errors.check(
+            "opens-day",
+            zone.required_date_time("Opening date", "Enter the date it opens", &self.opens()),
+        );
+        let closes = errors.check(
+            "closes-day",
+            zone.required_date_time(
+                "Closing date",
+                "Enter the date it closes",
+                &self.closes().closing(),
+            ),
+        );
         if let (Some(o), Some(c)) = (opens, closes)
             && c <= o
         {
-            errors.add("closes_at", "Closing date must be after the opening date");
+            errors.add("closes-day", "Closing date must be after the opening date");
         }
         if self.summary.chars().count() > 2000 {
             errors.add("summary", "Summary must be 2000 characters or fewer");

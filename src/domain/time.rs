@@ -218,6 +218,17 @@ impl Zone {
         Ok(Some(Timestamp(zoned.timestamp().as_second())))
     }
 
+    /// [`Zone::parse_date_time`] for a moment that must be given; `missing` when it is not.
+    pub fn required_date_time(
+        &self,
+        what: &str,
+        missing: &str,
+        input: &DateTimeInput,
+    ) -> Result<Timestamp, String> {
+        self.parse_date_time(what, input)?
+            .ok_or_else(|| missing.to_string())
+    }
+
     /// A moment as the date input and time field show it for editing, in this zone.
     pub fn date_time_input(&self, t: Timestamp) -> DateTimeInput {
         match self.zoned(t) {
@@ -246,6 +257,17 @@ pub struct DateTimeInput {
     pub month: String,
     pub year: String,
     pub time: String,
+}
+
+impl DateTimeInput {
+    /// A closing moment: without a time, the end of that day (11:59pm), so that "closes on
+    /// 30 June" takes answers all of 30 June.
+    pub fn closing(mut self) -> Self {
+        if self.time.trim().is_empty() {
+            self.time = "11:59pm".into();
+        }
+        self
+    }
 }
 
 /// `9:30`, `09:30`, `14:30`, `9.30am`, `2pm`, `12am` → (hour, minute); empty → midnight.

@@ -131,13 +131,32 @@ pub enum FetchError {
 
 impl fmt::Display for FetchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f, "feed")
+    }
+}
+
+impl FetchError {
+    /// The error as a sentence about a file rather than a feed (the WordPress import's
+    /// attachments).
+    pub fn about_a_file(&self) -> String {
+        struct File<'a>(&'a FetchError);
+        impl fmt::Display for File<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.describe(f, "file")
+            }
+        }
+        File(self).to_string()
+    }
+
+    /// Writes the error as one sentence about a `what` (a feed, a file).
+    fn describe(&self, f: &mut fmt::Formatter<'_>, what: &str) -> fmt::Result {
         match self {
             FetchError::InvalidUrl { url, reason } => {
                 write!(f, "“{url}” is not a web address: {reason}")
             }
             FetchError::UnsupportedScheme { url, scheme } => write!(
                 f,
-                "only http and https feeds can be fetched, and “{url}” uses {scheme}"
+                "only http and https {what}s can be fetched, and “{url}” uses {scheme}"
             ),
             FetchError::PrivateAddress { host, ip, kind } => {
                 if host.trim_matches(['[', ']']) == ip.to_string() {
@@ -148,16 +167,16 @@ impl fmt::Display for FetchError {
                         "the address {host} resolves to a private network ({ip}, {kind})"
                     )?;
                 }
-                f.write_str("; subscriptions to private addresses need --feeds-allow-private")
+                f.write_str("; fetching from private addresses needs --feeds-allow-private")
             }
             FetchError::HostNotFound { host } => {
                 write!(f, "the site {host} could not be found (no such name)")
             }
             FetchError::Connection { url, reason } => {
-                write!(f, "could not connect to the feed at {url}: {reason}")
+                write!(f, "could not connect to the {what} at {url}: {reason}")
             }
             FetchError::Status { url, status } => {
-                write!(f, "the feed at {url} answered {status}")?;
+                write!(f, "the {what} at {url} answered {status}")?;
                 if let Some(reason) = StatusCode::from_u16(*status)
                     .ok()
                     .and_then(|s| s.canonical_reason())
@@ -167,21 +186,25 @@ impl fmt::Display for FetchError {
                 Ok(())
             }
             FetchError::TooLarge { max_bytes } => {
-                write!(f, "the feed is larger than {}", human_size(*max_bytes))
+                write!(f, "the {what} is larger than {}", human_size(*max_bytes))
             }
             FetchError::Timeout { timeout } => {
-                write!(f, "the feed took longer than {}", human_duration(*timeout))
+                write!(
+                    f,
+                    "the {what} took longer than {}",
+                    human_duration(*timeout)
+                )
             }
             FetchError::TooManyRedirects { max } => {
                 write!(
                     f,
-                    "too many redirects (more than {max}); the feed may redirect in a loop"
+                    "too many redirects (more than {max}); the {what} may redirect in a loop"
                 )
             }
             FetchError::BadRedirect { url } => {
                 write!(
                     f,
-                    "the feed at {url} redirected without a valid new address"
+                    "the {what} at {url} redirected without a valid new address"
                 )
             }
         }
@@ -522,8 +545,8 @@ mod tests {
                 kind: "loopback"
             }
             .to_string(),
-            "the address 127.0.0.1 is on a private network (loopback); subscriptions to private \
-             addresses need --feeds-allow-private"
+            "the address 127.0.0.1 is on a private network (loopback); fetching from private \
+             addresses needs --feeds-allow-private"
         );
         assert_eq!(
             FetchError::Status {
@@ -532,6 +555,14 @@ mod tests {
             }
             .to_string(),
             "the feed at https://example.org/feed answered 404 (Not Found)"
+        );
+        assert_eq!(
+            FetchError::Status {
+                url: "https://example.org/a.jpg".into(),
+                status: 404
+            }
+            .about_a_file(),
+            "the file at https://example.org/a.jpg answered 404 (Not Found)"
         );
     }
 

@@ -189,7 +189,7 @@ async fn fetch(url: &str, options: &Options) -> Result<Vec<u8>, String> {
     match outcome {
         Ok(FetchOutcome::Fetched { body, .. }) => Ok(body),
         Ok(FetchOutcome::NotModified) => Err("the server answered 304 Not Modified".into()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e.about_a_file()),
     }
 }
 

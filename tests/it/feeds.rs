@@ -420,8 +420,8 @@ fn feeds_a_redirect_to_a_private_address_is_refused() {
     let err = fetch(&first.url("/metadata"), &Validators::default(), &policy).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "the address 169.254.169.254 is on a private network (link-local); subscriptions to \
-         private addresses need --feeds-allow-private"
+        "the address 169.254.169.254 is on a private network (link-local); fetching from \
+         private addresses needs --feeds-allow-private"
     );
     let err = fetch(&first.url("/other"), &Validators::default(), &policy).unwrap_err();
     assert!(
@@ -450,7 +450,7 @@ fn feeds_private_addresses_are_refused_before_connecting() {
         );
         assert!(
             err.to_string()
-                .ends_with("subscriptions to private addresses need --feeds-allow-private"),
+                .ends_with("fetching from private addresses needs --feeds-allow-private"),
             "{err}"
         );
     }

@@ -837,6 +837,62 @@ async fn the_evidence_log_imports_a_csv_after_mapping_and_preview() {
 }
 
 #[tokio::test]
+async fn editors_give_opening_and_closing_times_in_the_sites_zone() {
+    let t = spawn().await;
+    t.sign_in_admin().await;
+    let csrf = t.csrf_token("/admin/consultations/new").await;
+    let details = |closes_month: &'static str, closes_time: &'static str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("organisation", "community-services".into()),
+            ("kind", "consultation".into()),
+            ("title", "Summer opening hours".into()),
+            ("opens-day", "1".into()),
+            ("opens-month", "6".into()),
+            ("opens-year", "2026".into()),
+            ("opens-time", "9am".into()),
+            ("closes-day", "31".into()),
+            ("closes-month", closes_month.into()),
+            ("closes-year", "2026".into()),
+            ("closes-time", closes_time.into()),
+        ]
+    };
+    // 31 June does not exist: the date input says so, and links to its first box.
+    let fields = details("6", "");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = t.post_form("/admin/consultations/new", &fields).await;
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("href=\"#closes-day\"") && html.contains("Closing date must be a real date"),
+        "{html}"
+    );
+    // A closing date without a time takes answers all that day: 11:59pm in London (BST).
+    let fields = details("10", "");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = t.post_form("/admin/consultations/new", &fields).await;
+    assert_eq!(r.status(), 303);
+    let e = t
+        .app
+        .db
+        .exercise_by_slug("summer-opening-hours")
+        .await
+        .unwrap();
+    assert_eq!(e.opens_at.rfc3339(), "2026-06-01T08:00:00Z");
+    // 31 October 2026 is after the clocks go back: 11:59pm GMT.
+    assert_eq!(e.closes_at.rfc3339(), "2026-10-31T23:59:00Z");
+    let (_, form) = t
+        .get_text(&format!("/admin/consultations/{}/edit", e.id))
+        .await;
+    for shown in [
+        "name=\"opens-time\" type=\"text\" value=\"09:00\"",
+        "value=\"23:59\"",
+    ] {
+        assert!(form.contains(shown), "{shown} in the form");
+    }
+}
+
+#[tokio::test]
 async fn editors_build_an_exercise_in_the_admin_and_round_trip_its_json() {
     let t = spawn().await;
     t.sign_in_admin().await;
@@ -849,8 +905,12 @@ async fn editors_build_an_exercise_in_the_admin_and_round_trip_its_json() {
                 ("organisation", "community-services"),
                 ("kind", "survey"),
                 ("title", "Digital skills"),
-                ("opens_at", "2020-01-01"),
-                ("closes_at", "2099-01-01"),
+                ("opens-day", "1"),
+                ("opens-month", "1"),
+                ("opens-year", "2020"),
+                ("closes-day", "1"),
+                ("closes-month", "1"),
+                ("closes-year", "2099"),
             ],
         )
         .await;
@@ -1057,8 +1117,12 @@ async fn ideas_are_moderated_voted_once_scored_and_shortlisted() {
                 ("organisation", "community-services"),
                 ("title", "Simpler services"),
                 ("criteria", ""),
-                ("opens_at", "2020-01-01"),
-                ("closes_at", "2099-01-01"),
+                ("opens-day", "1"),
+                ("opens-month", "1"),
+                ("opens-year", "2020"),
+                ("closes-day", "1"),
+                ("closes-month", "1"),
+                ("closes-year", "2099"),
             ],
         )
         .await;
@@ -1071,8 +1135,12 @@ async fn ideas_are_moderated_voted_once_scored_and_shortlisted() {
                 ("organisation", "community-services"),
                 ("title", "Simpler services"),
                 ("criteria", "Benefit\nCost"),
-                ("opens_at", "2020-01-01"),
-                ("closes_at", "2099-01-01"),
+                ("opens-day", "1"),
+                ("opens-month", "1"),
+                ("opens-year", "2020"),
+                ("closes-day", "1"),
+                ("closes-month", "1"),
+                ("closes-year", "2099"),
             ],
         )
         .await;

@@ -1431,6 +1431,69 @@ async fn shared_links_carry_the_public_address_and_a_preview_card() {
         format!("{public}/blog/opening-up-the-archive-catalogue"),
     );
 
+    // A post that shows an image from the library previews with it, at its widest.
+    let org = t
+        .app
+        .db
+        .organisation_by_slug("national-records-agency")
+        .await
+        .unwrap();
+    let photo = townhall::media::content_of(Some((
+        "reading-room.jpg".into(),
+        crate::media::jpeg_with_gps(1200, 800),
+    )))
+    .await
+    .unwrap();
+    let details = townhall::store::media::MediaDetails {
+        title: "Reading room".into(),
+        alt: "The reading room with its new shelves".into(),
+        decorative: false,
+    };
+    let image = t
+        .app
+        .db
+        .add_media(org.id, &details, &photo, None)
+        .await
+        .unwrap();
+    let body = format!("Before and after.\n\n![](/media/{image})\n");
+    let with_image = [
+        ("organisation", "national-records-agency"),
+        ("title", "The reading room reopens"),
+        ("body", body.as_str()),
+        ("status", "published"),
+    ];
+    assert_eq!(write_post(&editor, &with_image).await.status(), 303);
+    let (_, html) = t.get_text("/blog/the-reading-room-reopens").await;
+    let page = scraper::Html::parse_document(&html);
+    let meta = |attr: &str, name: &str| -> Option<String> {
+        let sel = scraper::Selector::parse(&format!(r#"meta[{attr}="{name}"]"#)).unwrap();
+        page.select(&sel)
+            .next()?
+            .attr("content")
+            .map(str::to_string)
+    };
+    let og_image = meta("property", "og:image").unwrap();
+    assert!(
+        og_image.starts_with(&format!("{public}/media/{image}/")) && og_image.ends_with(".jpg"),
+        "{og_image}"
+    );
+    assert_eq!(meta("property", "og:image:width").as_deref(), Some("1200"));
+    assert_eq!(meta("property", "og:image:height").as_deref(), Some("800"));
+    assert_eq!(
+        meta("property", "og:image:alt").as_deref(),
+        Some("The reading room with its new shelves")
+    );
+    assert_eq!(
+        meta("name", "twitter:card").as_deref(),
+        Some("summary_large_image")
+    );
+    let path = og_image.strip_prefix(public).unwrap();
+    assert_eq!(
+        t.get(path).await.status(),
+        200,
+        "the previewed image is served"
+    );
+
     // Without --public-url the address is not taken from the Host a reader sent (the page is
     // kept for everyone): no og:url, and the e-mail carries the path.
     let t = support::spawn().await;

@@ -66,7 +66,9 @@ async fn a_wordpress_blog_comes_over_with_comments_files_and_old_addresses_once(
         "comments 4 new (2 approved, 1 waiting for moderation, 1 rejected), 0 already here",
         "files 2 new, 0 already here",
         "categories 2, topics 2 (from tags), authors 2",
-        "not fetched: https://parks.blog.example.gov.uk/wp-content/uploads/2023/05/lost.jpg",
+        "not fetched: https://parks.blog.example.gov.uk/wp-content/uploads/2023/05/lost.jpg: \
+         the file at http://127.0.0.1:",
+        "lost.jpg answered 404 (Not Found)",
     ] {
         assert!(summary.contains(line), "{line:?} in:\n{summary}");
     }

@@ -13,6 +13,7 @@ use crate::web::publishing::admin::DecisionForm;
 use crate::web::viewer::{CsrfForm, Viewer};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
+use minijinja::Value;
 use minijinja::context;
 use minijinja::value::Serde;
 
@@ -55,7 +56,11 @@ async fn render_admin_list(
     viewer.render_with_status(
         app,
         "admin/ideas/list.html",
-        context! { challenges => Serde(challenges), organisations => Serde(editor), form => Serde(form), errors => Serde(errors) },
+        context! {
+            challenges => Serde(challenges), organisations => Serde(editor), errors => Serde(errors),
+            form => context! { opens => Serde(form.opens()), closes => Serde(form.closes()), ..Value::from(Serde(form)) },
+            time_zone => app.config.time_zone.name(),
+        },
         status,
     )
 }
@@ -72,7 +77,7 @@ pub async fn create_challenge(
         return Err(PageError::Forbidden);
     }
     let keys: Vec<(String, i64)> = orgs.iter().map(|o| (o.slug.clone(), o.id)).collect();
-    let c = match form.check(&keys) {
+    let c = match form.check(&keys, &app.config.time_zone) {
         Ok(c) => c,
         Err(errors) => return render_admin_list(&app, &viewer, &form, errors).await,
     };

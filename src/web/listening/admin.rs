@@ -10,10 +10,11 @@
 use super::questions::renamed;
 use crate::App;
 use crate::domain::FieldErrors;
+use crate::domain::exercise::parse_instant;
 use crate::domain::exercise::{Definition, QuestionForm, QuestionType};
 use crate::domain::review::AnalysisStatus;
 use crate::domain::role::Role;
-use crate::domain::time::rfc3339;
+use crate::domain::time::{DateTimeInput, Zone, rfc3339};
 use crate::listening::statements::needs_theme_again;
 use crate::store::analyses::Analysis;
 use crate::store::exercises::Exercise;
@@ -24,6 +25,7 @@ use crate::web::viewer::{CsrfForm, CsrfUpload, SignedIn, Viewer};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::Value;
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
@@ -101,13 +103,35 @@ pub struct DetailsForm {
     slug: String,
     summary: String,
     body: String,
-    opens_at: String,
-    closes_at: String,
+    /// When it opens and closes, typed in the site's time zone with the GOV.UK date input
+    /// (the definition, its JSON and the API keep them in UTC).
+    #[serde(rename = "opens-day")]
+    opens_day: String,
+    #[serde(rename = "opens-month")]
+    opens_month: String,
+    #[serde(rename = "opens-year")]
+    opens_year: String,
+    #[serde(rename = "opens-time")]
+    opens_time: String,
+    #[serde(rename = "closes-day")]
+    closes_day: String,
+    #[serde(rename = "closes-month")]
+    closes_month: String,
+    #[serde(rename = "closes-year")]
+    closes_year: String,
+    #[serde(rename = "closes-time")]
+    closes_time: String,
     topics: String,
 }
 
 impl DetailsForm {
-    fn of(def: &Definition, slug: &str) -> DetailsForm {
+    fn of(def: &Definition, slug: &str, zone: &Zone) -> DetailsForm {
+        let shown = |at: &str| {
+            (parse_instant(at).ok())
+                .map(|t| zone.date_time_input(t))
+                .unwrap_or_default()
+        };
+        let (opens, closes) = (shown(&def.opens_at), shown(&def.closes_at));
         DetailsForm {
             organisation: def.organisation.clone(),
             kind: def.kind.clone(),
@@ -115,23 +139,65 @@ impl DetailsForm {
             slug: slug.to_string(),
             summary: def.summary.clone(),
             body: def.body.clone(),
-            opens_at: def.opens_at.clone(),
-            closes_at: def.closes_at.clone(),
+            opens_day: opens.day,
+            opens_month: opens.month,
+            opens_year: opens.year,
+            opens_time: opens.time,
+            closes_day: closes.day,
+            closes_month: closes.month,
+            closes_year: closes.year,
+            closes_time: closes.time,
             topics: def.topics.join(", "),
         }
     }
 
-    /// `base` with these details in place of its own.
-    fn apply(&self, base: Definition) -> Definition {
-        Definition {
+    fn opens(&self) -> DateTimeInput {
+        DateTimeInput {
+            day: self.opens_day.clone(),
+            month: self.opens_month.clone(),
+            year: self.opens_year.clone(),
+            time: self.opens_time.clone(),
+        }
+    }
+
+    fn closes(&self) -> DateTimeInput {
+        DateTimeInput {
+            day: self.closes_day.clone(),
+            month: self.closes_month.clone(),
+            year: self.closes_year.clone(),
+            time: self.closes_time.clone(),
+        }
+    }
+
+    /// `base` with these details in place of its own, and what is wrong with the dates as
+    /// typed (reported against the date inputs; the definition then lacks them, so it is not
+    /// saved).
+    fn apply(&self, base: Definition, zone: &Zone) -> (Definition, FieldErrors) {
+        let mut errors = FieldErrors::new();
+        let mut moment = |field: &str, parsed: Result<_, String>| {
+            errors.check(field, parsed).map(rfc3339).unwrap_or_default()
+        };
+        let opens_at = moment(
+            "opens-day",
+            zone.required_date_time("Opening date", "Enter the date it opens", &self.opens()),
+        );
+        let closes_at = moment(
+            "closes-day",
+            zone.required_date_time(
+                "Closing date",
+                "Enter the date it closes",
+                &self.closes().closing(),
+            ),
+        );
+        let def = Definition {
             organisation: self.organisation.clone(),
             slug: Some(self.slug.clone()).filter(|s| !s.trim().is_empty()),
             kind: self.kind.clone(),
             title: self.title.clone(),
             summary: self.summary.clone(),
             body: self.body.clone(),
-            opens_at: self.opens_at.clone(),
-            closes_at: self.closes_at.clone(),
+            opens_at,
+            closes_at,
             topics: self
                 .topics
                 .split(',')
@@ -140,8 +206,24 @@ impl DetailsForm {
                 .map(str::to_string)
                 .collect(),
             ..base
-        }
+        };
+        (def, errors)
     }
+}
+
+/// The dates' own errors first, then the definition's, whose date fields are the date inputs
+/// here (a date already reported is not reported twice).
+fn with_date_errors(dates: FieldErrors, definition: FieldErrors) -> FieldErrors {
+    let mut all = dates;
+    for e in definition.iter() {
+        let field = match e.field.as_str() {
+            "opens_at" => "opens-day",
+            "closes_at" => "closes-day",
+            other => other,
+        };
+        all.add(field, e.message.clone());
+    }
+    all
 }
 
 fn empty_definition() -> Definition {
@@ -173,7 +255,11 @@ fn render_details(
     viewer.render_with_status(
         app,
         "admin/consultations/details.html",
-        context! { organisations => Serde(orgs), form => Serde(form), existing => Serde(existing), errors => Serde(errors) },
+        context! {
+            organisations => Serde(orgs), existing => Serde(existing), errors => Serde(errors),
+            form => context! { opens => Serde(form.opens()), closes => Serde(form.closes()), ..Value::from(Serde(form)) },
+            time_zone => app.config.time_zone.name(),
+        },
         status,
     )
 }
@@ -195,7 +281,7 @@ pub async fn create(
     CsrfForm(form): CsrfForm<DetailsForm>,
 ) -> PageResult {
     let (user, orgs) = with_role(&app, &viewer, Role::Editor).await?;
-    let def = form.apply(empty_definition());
+    let (def, date_errors) = form.apply(empty_definition(), &app.config.time_zone);
     match crate::listening::create_exercise(&app, user.id, &orgs, def, false).await {
         Ok((id, slug)) => {
             app.db
@@ -203,7 +289,10 @@ pub async fn create(
                 .await?;
             Ok(back_to(id, ""))
         }
-        Err(errors) => render_details(&app, &viewer, &orgs, &form, None, errors),
+        Err(errors) => {
+            let errors = with_date_errors(date_errors, errors);
+            render_details(&app, &viewer, &orgs, &form, None, errors)
+        }
     }
 }
 
@@ -252,7 +341,7 @@ pub(super) async fn save_definition(
 pub async fn edit(State(app): State<App>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
     let (_, e) = exercise_for(&app, &viewer, id, Role::Editor).await?;
     let (_, orgs) = with_role(&app, &viewer, Role::Editor).await?;
-    let form = DetailsForm::of(&e.definition(), &e.slug);
+    let form = DetailsForm::of(&e.definition(), &e.slug, &app.config.time_zone);
     render_details(&app, &viewer, &orgs, &form, Some(&e), FieldErrors::new())
 }
 
@@ -265,14 +354,18 @@ pub async fn update(
 ) -> PageResult {
     let (user, e) = exercise_for(&app, &viewer, id, Role::Editor).await?;
     let (_, orgs) = with_role(&app, &viewer, Role::Editor).await?;
-    match save_definition(&app, &e, form.apply(e.definition()), &orgs).await {
+    let (def, date_errors) = form.apply(e.definition(), &app.config.time_zone);
+    match save_definition(&app, &e, def, &orgs).await {
         Ok(()) => {
             app.db
                 .audit(Some(user.id), "exercise.update", &e.slug, "details")
                 .await?;
             Ok(back_to(id, ""))
         }
-        Err(errors) => render_details(&app, &viewer, &orgs, &form, Some(&e), errors),
+        Err(errors) => {
+            let errors = with_date_errors(date_errors, errors);
+            render_details(&app, &viewer, &orgs, &form, Some(&e), errors)
+        }
     }
 }
 

@@ -13,9 +13,32 @@ use std::collections::HashMap;
 /// `html` (a body as stored) with each reference to the library made into what it shows.
 /// A body that refers to nothing costs no query.
 pub async fn with_media(app: &App, html: &str) -> Result<String, PageError> {
+    Ok(body_with_media(app, html).await?.html)
+}
+
+/// A body as a page shows it, and the picture a link to the page previews with.
+pub struct Body {
+    pub html: String,
+    pub image: Option<SharedImage>,
+}
+
+/// The first image a body shows, at its widest: what Open Graph's `og:image` names.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SharedImage {
+    pub path: String,
+    pub alt: String,
+    pub width: i64,
+    pub height: i64,
+}
+
+/// [`with_media`], with the body's first image for a link preview.
+pub async fn body_with_media(app: &App, html: &str) -> Result<Body, PageError> {
     let ids = referred(html);
     if ids.is_empty() {
-        return Ok(html.to_string());
+        return Ok(Body {
+            html: html.to_string(),
+            image: None,
+        });
     }
     let items: HashMap<i64, (MediaItem, Vec<MediaFile>)> = (app.db.media_with_files(&ids).await?)
         .into_iter()
@@ -28,7 +51,25 @@ pub async fn with_media(app: &App, html: &str) -> Result<String, PageError> {
         true => app.db.setting(CONTACT_EMAIL).await?,
         false => None,
     };
-    Ok(expand(html, &Shown { items, contact }))
+    let image = (ids.iter())
+        .filter_map(|id| items.get(id))
+        .find(|(item, _)| item.format.kind() == Kind::Image)
+        .and_then(|(item, files)| shared_image(item, files));
+    Ok(Body {
+        html: expand(html, &Shown { items, contact }),
+        image,
+    })
+}
+
+fn shared_image(item: &MediaItem, files: &[MediaFile]) -> Option<SharedImage> {
+    let widest = files.iter().max_by_key(|f| f.width)?;
+    let (width, height) = (item.width?, item.height?);
+    Some(SharedImage {
+        path: file_path(item, widest),
+        alt: item.alt.clone(),
+        width: widest.width,
+        height: height * widest.width / width.max(1),
+    })
 }
 
 /// What a body's references are made into: the items it names, and the address the

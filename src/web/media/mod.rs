@@ -12,7 +12,7 @@
 mod bodies;
 pub mod library;
 
-pub use bodies::{and_media, with_media};
+pub use bodies::{and_media, body_with_media, with_media};
 
 use crate::App;
 use crate::domain::media::Kind;

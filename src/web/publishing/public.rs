@@ -11,7 +11,7 @@ use crate::store::settings::COMMENTS_PAUSED;
 use crate::store::versions::Topic;
 use crate::web::client_ip::ClientIp;
 use crate::web::error::{PageError, PageResult};
-use crate::web::media::{and_media, with_media};
+use crate::web::media::{and_media, body_with_media};
 use crate::web::viewer::{CsrfForm, Viewer};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -215,6 +215,7 @@ async fn post_content(app: &App, slug: &str) -> PageResult<Value> {
 /// What a post's page shows, whether or not it is public yet (its preview shows it too).
 pub(crate) async fn shown_post(app: &App, post: Post) -> PageResult<Value> {
     let url = format!("/blog/{}", post.slug);
+    let body = body_with_media(app, &post.body_html).await?;
     let value = context! {
         authors => app.db.post_authors(post.id).await?,
         categories => Serde(app.db.post_categories(post.id).await?),
@@ -224,7 +225,8 @@ pub(crate) async fn shown_post(app: &App, post: Post) -> PageResult<Value> {
         comments_paused => app.db.setting(COMMENTS_PAUSED).await?,
         share => share_links(app, &url, &post.title),
         contents => Serde(contents_list(&post, 3)),
-        body_html => with_media(app, &post.body_html).await?,
+        body_html => body.html,
+        share_image => Serde(body.image),
         post => Serde(post),
     };
     Ok(value)
@@ -402,10 +404,12 @@ pub async fn page(State(app): State<App>, viewer: Viewer, Path(slug): Path<Strin
 
 /// What a page (`kind` page) shows, whether or not it is public yet.
 pub(crate) async fn shown_page(app: &App, page: Post) -> PageResult<Value> {
+    let body = body_with_media(app, &page.body_html).await?;
     Ok(context! {
         authors => app.db.post_authors(page.id).await?,
         contents => Serde(contents_list(&page, 2)),
-        body_html => with_media(app, &page.body_html).await?,
+        body_html => body.html,
+        share_image => Serde(body.image),
         page => Serde(page),
     })
 }
