@@ -88,56 +88,69 @@ impl Db {
         })
     }
 
-    /// Stores a comment brought from another site, in its state there, and records it, in
-    /// one transaction.
-    pub async fn import_comment(
+    /// Stores comments brought from another site on one post, each in its state there, and
+    /// records them, in one transaction (an import's comments come a post at a time).
+    pub async fn import_comments(
         &self,
         post_id: i64,
-        comment: &ImportedComment,
-        origin: &Origin<'_>,
-    ) -> StoreResult<i64> {
-        let (status, reason) = match comment.state {
-            CommentState::Pending => ("pending", ""),
-            CommentState::Approved => ("approved", ""),
-            CommentState::Rejected(reason) => ("rejected", reason),
-        };
-        let decided_at = (comment.state != CommentState::Pending).then_some(comment.created_at);
-        let done: StoreResult<i64> = write!(self, |pool| {
+        comments: &[(ImportedComment, Origin<'_>)],
+    ) -> StoreResult<()> {
+        if comments.is_empty() {
+            return Ok(());
+        }
+        let done: StoreResult<()> = write!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO comments (post_id, name, email, body, status, reason, created_at,
-                                       decided_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            )
-            .bind(post_id)
-            .bind(&comment.name)
-            .bind(&comment.email)
-            .bind(&comment.body)
-            .bind(status)
-            .bind(reason)
-            .bind(comment.created_at)
-            .bind(decided_at)
-            .fetch_one(&mut *tx)
-            .await?;
-            record(Conn::from(&mut *tx), origin, id).await?;
+            for (comment, origin) in comments {
+                let (status, reason) = match comment.state {
+                    CommentState::Pending => ("pending", ""),
+                    CommentState::Approved => ("approved", ""),
+                    CommentState::Rejected(reason) => ("rejected", reason),
+                };
+                let decided_at =
+                    (comment.state != CommentState::Pending).then_some(comment.created_at);
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO comments (post_id, name, email, body, status, reason,
+                                           created_at, decided_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(post_id)
+                .bind(&comment.name)
+                .bind(&comment.email)
+                .bind(&comment.body)
+                .bind(status)
+                .bind(reason)
+                .bind(comment.created_at)
+                .bind(decided_at)
+                .fetch_one(&mut *tx)
+                .await?;
+                record(Conn::from(&mut *tx), origin, id).await?;
+            }
             tx.commit().await?;
-            Ok(id)
+            Ok(())
         });
         self.then_changed(done, &[Topic::Posts]).await
     }
 
-    /// Makes `path` (without a trailing slash; `/?p=ID` for a query address) redirect to a
-    /// post. False when the path already redirects somewhere.
-    pub async fn add_redirect(&self, path: &str, post_id: i64) -> StoreResult<bool> {
-        let done = write!(self, |pool| sqlx::query(
-            "INSERT INTO redirects (path, post_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-        )
-        .bind(path)
-        .bind(post_id)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?;
-        Ok(done == 1)
+    /// Makes each of `paths` (without a trailing slash; `/?p=ID` for a query address)
+    /// redirect to a post, in one transaction; returns how many are new (a path that already
+    /// redirects somewhere keeps its target).
+    pub async fn add_redirects(&self, paths: &[String], post_id: i64) -> StoreResult<usize> {
+        write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let mut added = 0;
+            for path in paths {
+                added += sqlx::query(
+                    "INSERT INTO redirects (path, post_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                )
+                .bind(path)
+                .bind(post_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected() as usize;
+            }
+            tx.commit().await?;
+            Ok(added)
+        })
     }
 
     /// Where an old address now lives: the post's address here.

@@ -249,11 +249,9 @@ async fn import_post(
             id
         }
     };
-    for path in old_addresses(item, kind) {
-        if db.add_redirect(&path, post_id).await? {
-            summary.redirects += 1;
-        }
-    }
+    summary.redirects += db
+        .add_redirects(&old_addresses(item, kind), post_id)
+        .await?;
     import_comments(db, export, item, post_id, summary).await
 }
 
@@ -264,6 +262,7 @@ async fn import_comments(
     post_id: i64,
     summary: &mut Summary,
 ) -> anyhow::Result<()> {
+    let mut new = Vec::new();
     for c in &item.comments {
         // Pingbacks and trackbacks are notices from other blogs, not what readers said.
         if !matches!(c.kind.as_str(), "" | "comment") {
@@ -284,6 +283,11 @@ async fn import_comments(
             "trash" => CommentState::Rejected("Deleted on the old blog"),
             _ => CommentState::Pending,
         };
+        match state {
+            CommentState::Approved => summary.approved += 1,
+            CommentState::Pending => summary.pending += 1,
+            CommentState::Rejected(_) => summary.rejected += 1,
+        }
         let comment = ImportedComment {
             name: match c.author.trim() {
                 "" => "Anonymous".into(),
@@ -291,19 +295,15 @@ async fn import_comments(
             },
             email: c.email.trim().chars().take(254).collect(),
             body: content::comment_text(&c.content),
-            state: state.clone(),
+            state,
             created_at: wordpress_time(&c.date_gmt)
                 .or_else(|| wordpress_time(&c.date))
                 .unwrap_or_else(Timestamp::now),
         };
-        db.import_comment(post_id, &comment, &origin).await?;
-        summary.comments.new += 1;
-        match state {
-            CommentState::Approved => summary.approved += 1,
-            CommentState::Pending => summary.pending += 1,
-            CommentState::Rejected(_) => summary.rejected += 1,
-        }
+        new.push((comment, origin));
     }
+    db.import_comments(post_id, &new).await?;
+    summary.comments.new += new.len();
     Ok(())
 }
 
