@@ -804,12 +804,18 @@ async fn the_evidence_log_imports_a_csv_after_mapping_and_preview() {
                 ("csrf_token", &csrf),
                 ("question_id", "q1"),
                 ("source_type", "interview"),
-                ("collected_on", "14/03"),
+                ("collected-day", "14"),
+                ("collected-month", "3"),
                 ("body", ""),
             ],
         )
         .await;
     assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("href=\"#collected-day\"") && html.contains("Date must include a year"),
+        "{html}"
+    );
     let r = t
         .post_form(
             &page,
@@ -817,7 +823,9 @@ async fn the_evidence_log_imports_a_csv_after_mapping_and_preview() {
                 ("csrf_token", &csrf),
                 ("question_id", "q1"),
                 ("source_type", "workshop"),
-                ("collected_on", "2026-03-14"),
+                ("collected-day", "14"),
+                ("collected-month", "3"),
+                ("collected-year", "2026"),
                 ("segment", "Partners"),
                 ("body", "Partners want shared spaces"),
             ],

@@ -8,7 +8,7 @@ use crate::domain::evidence::{EvidenceInput, Mapping, NewEvidence, Source};
 use crate::domain::exercise::{Definition, Question, QuestionType};
 use crate::domain::role::Role;
 use crate::domain::table::Table;
-use crate::domain::time::rfc3339;
+use crate::domain::time::{DateTimeInput, Zone, rfc3339};
 use crate::store::exercises::Exercise;
 use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
@@ -16,14 +16,58 @@ use crate::web::listening::public::csv_download;
 use crate::web::viewer::{CsrfForm, CsrfUpload, Viewer};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
-use minijinja::context;
 use minijinja::value::Serde;
+use minijinja::{Value, context};
+use serde::{Deserialize, Serialize};
+
+/// The form for one item: its date in the GOV.UK date input (a file's rows give theirs as
+/// `YYYY-MM-DD`, which is what is stored).
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct EvidenceForm {
+    #[serde(flatten)]
+    item: EvidenceInput,
+    #[serde(rename = "collected-day")]
+    day: String,
+    #[serde(rename = "collected-month")]
+    month: String,
+    #[serde(rename = "collected-year")]
+    year: String,
+}
+
+impl EvidenceForm {
+    fn date(&self) -> DateTimeInput {
+        DateTimeInput {
+            day: self.day.clone(),
+            month: self.month.clone(),
+            year: self.year.clone(),
+            time: String::new(),
+        }
+    }
+
+    /// The item with its date as stored, and the date's own error (reported against the
+    /// date input; the item then has no date, so it is not stored).
+    fn item(&self) -> (EvidenceInput, FieldErrors) {
+        let mut errors = FieldErrors::new();
+        let day =
+            Zone::utc().required_date_time("Date", "Enter the date it was collected", &self.date());
+        let collected_on = errors
+            .check("collected-day", day)
+            .map(|t| t.iso_date())
+            .unwrap_or_default();
+        let item = EvidenceInput {
+            collected_on,
+            ..self.item.clone()
+        };
+        (item, errors)
+    }
+}
 
 async fn render_evidence(
     app: &App,
     viewer: &Viewer,
     e: &Exercise,
-    form: &EvidenceInput,
+    form: &EvidenceForm,
     errors: FieldErrors,
 ) -> PageResult {
     let def = e.definition();
@@ -35,7 +79,7 @@ async fn render_evidence(
             exercise => Serde(e),
             items => Serde(app.db.evidence(e.id).await?),
             text_questions => Serde(text_questions(&def)),
-            form => Serde(form),
+            form => context! { collected => Serde(form.date()), ..Value::from(Serde(form)) },
             errors => Serde(errors),
         },
         status,
@@ -45,8 +89,11 @@ async fn render_evidence(
 /// `GET /admin/consultations/{id}/evidence`: the evidence log.
 pub async fn evidence(State(app): State<App>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
     let (_, e) = exercise_for(&app, &viewer, id, Role::Analyst).await?;
-    let form = EvidenceInput {
-        source_type: Source::Interview.as_str().into(),
+    let form = EvidenceForm {
+        item: EvidenceInput {
+            source_type: Source::Interview.as_str().into(),
+            ..Default::default()
+        },
         ..Default::default()
     };
     render_evidence(&app, &viewer, &e, &form, FieldErrors::new()).await
@@ -57,18 +104,26 @@ pub async fn add_evidence(
     State(app): State<App>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    CsrfForm(form): CsrfForm<EvidenceInput>,
+    CsrfForm(form): CsrfForm<EvidenceForm>,
 ) -> PageResult {
     let (user, e) = exercise_for(&app, &viewer, id, Role::Analyst).await?;
-    match form.check(&e.definition()) {
+    let (input, date_errors) = form.item();
+    match input.check(&e.definition()) {
         Ok(item) => {
             app.db.add_evidence(e.id, &[item], Some(user.id)).await?;
             app.db
-                .audit(Some(user.id), "evidence.add", &e.slug, &form.source_type)
+                .audit(Some(user.id), "evidence.add", &e.slug, &input.source_type)
                 .await?;
             Ok(Redirect::to(&format!("/admin/consultations/{id}/evidence")).into_response())
         }
-        Err(errors) => render_evidence(&app, &viewer, &e, &form, errors).await,
+        Err(errors) => {
+            // The item's date field is the date input here; its error is already there.
+            let mut all = date_errors;
+            for err in errors.iter().filter(|err| err.field != "collected_on") {
+                all.add(&err.field, err.message.clone());
+            }
+            render_evidence(&app, &viewer, &e, &form, all).await
+        }
     }
 }
 
@@ -87,7 +142,7 @@ pub async fn import_evidence(
         Ok(p) => p,
         Err(m) => {
             let errors = FieldErrors::one("file", m);
-            return render_evidence(&app, &viewer, &e, &EvidenceInput::default(), errors).await;
+            return render_evidence(&app, &viewer, &e, &EvidenceForm::default(), errors).await;
         }
     };
     let mapping: Mapping =
