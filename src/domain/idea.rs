@@ -3,7 +3,7 @@
 use super::FieldErrors;
 use super::programme::{NewProject, Phase, Status};
 use super::text::{Slug, required_line};
-use crate::domain::time::{DateTimeInput, Timestamp, Zone};
+use crate::domain::time::{DateTimeInput, Timestamp, Zone, prefix_closes, prefix_opens};
 use serde::{Deserialize, Serialize};
 
 super::named! {
@@ -37,22 +37,10 @@ pub struct ChallengeInput {
     /// One criterion per line.
     pub criteria: String,
     /// When it opens and closes, typed in the site's time zone with the GOV.UK date input.
-    #[serde(rename = "opens-day")]
-    pub opens_day: String,
-    #[serde(rename = "opens-month")]
-    pub opens_month: String,
-    #[serde(rename = "opens-year")]
-    pub opens_year: String,
-    #[serde(rename = "opens-time")]
-    pub opens_time: String,
-    #[serde(rename = "closes-day")]
-    pub closes_day: String,
-    #[serde(rename = "closes-month")]
-    pub closes_month: String,
-    #[serde(rename = "closes-year")]
-    pub closes_year: String,
-    #[serde(rename = "closes-time")]
-    pub closes_time: String,
+    #[serde(flatten, with = "prefix_opens")]
+    pub opens: DateTimeInput,
+    #[serde(flatten, with = "prefix_closes")]
+    pub closes: DateTimeInput,
 }
 
 /// A checked challenge.
@@ -68,24 +56,6 @@ pub struct NewChallenge {
 }
 
 impl ChallengeInput {
-    pub fn opens(&self) -> DateTimeInput {
-        DateTimeInput {
-            day: self.opens_day.clone(),
-            month: self.opens_month.clone(),
-            year: self.opens_year.clone(),
-            time: self.opens_time.clone(),
-        }
-    }
-
-    pub fn closes(&self) -> DateTimeInput {
-        DateTimeInput {
-            day: self.closes_day.clone(),
-            month: self.closes_month.clone(),
-            year: self.closes_year.clone(),
-            time: self.closes_time.clone(),
-        }
-    }
-
     /// Checks the form; `organisations` are the (slug, id) the editor may choose from, and
     /// dates are read in `zone`.
     pub fn check(
@@ -122,14 +92,14 @@ impl ChallengeInput {
         }
         let opens = errors.check(
             "opens-day",
-            zone.required_date_time("Opening date", "Enter the date it opens", &self.opens()),
+            zone.required_date_time("Opening date", "Enter the date it opens", &self.opens),
         );
         let closes = errors.check(
             "closes-day",
             zone.required_date_time(
                 "Closing date",
                 "Enter the date it closes",
-                &self.closes().closing(),
+                &self.closes.clone().closing(),
             ),
         );
         if let (Some(o), Some(c)) = (opens, closes)

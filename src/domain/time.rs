@@ -250,14 +250,22 @@ impl Zone {
     }
 }
 
-/// What a person typed: the three boxes of the GOV.UK date input, and a time.
+/// What a person typed: the three boxes of the GOV.UK date input, and a time. A form reads
+/// one as `PREFIX-day`, `PREFIX-month`, `PREFIX-year` and `PREFIX-time` (the names the date
+/// input macro writes) with `#[serde(flatten, with = "…")]` and one of the prefixes below.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DateTimeInput {
     pub day: String,
     pub month: String,
     pub year: String,
     pub time: String,
 }
+
+serde_with::with_prefix!(pub prefix_publish "publish-");
+serde_with::with_prefix!(pub prefix_opens "opens-");
+serde_with::with_prefix!(pub prefix_closes "closes-");
+serde_with::with_prefix!(pub prefix_collected "collected-");
 
 impl DateTimeInput {
     /// A closing moment: without a time, the end of that day (11:59pm), so that "closes on

@@ -58,7 +58,7 @@ async fn render_admin_list(
         "admin/ideas/list.html",
         context! {
             challenges => Serde(challenges), organisations => Serde(editor), errors => Serde(errors),
-            form => context! { opens => Serde(form.opens()), closes => Serde(form.closes()), ..Value::from(Serde(form)) },
+            form => context! { opens => Serde(&form.opens), closes => Serde(&form.closes), ..Value::from(Serde(form)) },
             time_zone => app.config.time_zone.name(),
         },
         status,

@@ -14,7 +14,7 @@ use crate::domain::exercise::parse_instant;
 use crate::domain::exercise::{Definition, QuestionForm, QuestionType};
 use crate::domain::review::AnalysisStatus;
 use crate::domain::role::Role;
-use crate::domain::time::{DateTimeInput, Zone, rfc3339};
+use crate::domain::time::{DateTimeInput, Zone, prefix_closes, prefix_opens, rfc3339};
 use crate::listening::statements::needs_theme_again;
 use crate::store::analyses::Analysis;
 use crate::store::exercises::Exercise;
@@ -105,22 +105,10 @@ pub struct DetailsForm {
     body: String,
     /// When it opens and closes, typed in the site's time zone with the GOV.UK date input
     /// (the definition, its JSON and the API keep them in UTC).
-    #[serde(rename = "opens-day")]
-    opens_day: String,
-    #[serde(rename = "opens-month")]
-    opens_month: String,
-    #[serde(rename = "opens-year")]
-    opens_year: String,
-    #[serde(rename = "opens-time")]
-    opens_time: String,
-    #[serde(rename = "closes-day")]
-    closes_day: String,
-    #[serde(rename = "closes-month")]
-    closes_month: String,
-    #[serde(rename = "closes-year")]
-    closes_year: String,
-    #[serde(rename = "closes-time")]
-    closes_time: String,
+    #[serde(flatten, with = "prefix_opens")]
+    opens: DateTimeInput,
+    #[serde(flatten, with = "prefix_closes")]
+    closes: DateTimeInput,
     topics: String,
 }
 
@@ -131,7 +119,6 @@ impl DetailsForm {
                 .map(|t| zone.date_time_input(t))
                 .unwrap_or_default()
         };
-        let (opens, closes) = (shown(&def.opens_at), shown(&def.closes_at));
         DetailsForm {
             organisation: def.organisation.clone(),
             kind: def.kind.clone(),
@@ -139,33 +126,9 @@ impl DetailsForm {
             slug: slug.to_string(),
             summary: def.summary.clone(),
             body: def.body.clone(),
-            opens_day: opens.day,
-            opens_month: opens.month,
-            opens_year: opens.year,
-            opens_time: opens.time,
-            closes_day: closes.day,
-            closes_month: closes.month,
-            closes_year: closes.year,
-            closes_time: closes.time,
+            opens: shown(&def.opens_at),
+            closes: shown(&def.closes_at),
             topics: def.topics.join(", "),
-        }
-    }
-
-    fn opens(&self) -> DateTimeInput {
-        DateTimeInput {
-            day: self.opens_day.clone(),
-            month: self.opens_month.clone(),
-            year: self.opens_year.clone(),
-            time: self.opens_time.clone(),
-        }
-    }
-
-    fn closes(&self) -> DateTimeInput {
-        DateTimeInput {
-            day: self.closes_day.clone(),
-            month: self.closes_month.clone(),
-            year: self.closes_year.clone(),
-            time: self.closes_time.clone(),
         }
     }
 
@@ -179,14 +142,14 @@ impl DetailsForm {
         };
         let opens_at = moment(
             "opens-day",
-            zone.required_date_time("Opening date", "Enter the date it opens", &self.opens()),
+            zone.required_date_time("Opening date", "Enter the date it opens", &self.opens),
         );
         let closes_at = moment(
             "closes-day",
             zone.required_date_time(
                 "Closing date",
                 "Enter the date it closes",
-                &self.closes().closing(),
+                &self.closes.clone().closing(),
             ),
         );
         let def = Definition {
@@ -257,7 +220,7 @@ fn render_details(
         "admin/consultations/details.html",
         context! {
             organisations => Serde(orgs), existing => Serde(existing), errors => Serde(errors),
-            form => context! { opens => Serde(form.opens()), closes => Serde(form.closes()), ..Value::from(Serde(form)) },
+            form => context! { opens => Serde(&form.opens), closes => Serde(&form.closes), ..Value::from(Serde(form)) },
             time_zone => app.config.time_zone.name(),
         },
         status,

@@ -8,7 +8,7 @@ use crate::domain::evidence::{EvidenceInput, Mapping, NewEvidence, Source};
 use crate::domain::exercise::{Definition, Question, QuestionType};
 use crate::domain::role::Role;
 use crate::domain::table::Table;
-use crate::domain::time::{DateTimeInput, Zone, rfc3339};
+use crate::domain::time::{DateTimeInput, Zone, prefix_collected, rfc3339};
 use crate::store::exercises::Exercise;
 use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
@@ -27,30 +27,21 @@ use serde::{Deserialize, Serialize};
 pub struct EvidenceForm {
     #[serde(flatten)]
     item: EvidenceInput,
-    #[serde(rename = "collected-day")]
-    day: String,
-    #[serde(rename = "collected-month")]
-    month: String,
-    #[serde(rename = "collected-year")]
-    year: String,
+    /// The date alone: its time is ignored.
+    #[serde(flatten, with = "prefix_collected")]
+    collected: DateTimeInput,
 }
 
 impl EvidenceForm {
-    fn date(&self) -> DateTimeInput {
-        DateTimeInput {
-            day: self.day.clone(),
-            month: self.month.clone(),
-            year: self.year.clone(),
-            time: String::new(),
-        }
-    }
-
     /// The item with its date as stored, and the date's own error (reported against the
     /// date input; the item then has no date, so it is not stored).
     fn item(&self) -> (EvidenceInput, FieldErrors) {
         let mut errors = FieldErrors::new();
-        let day =
-            Zone::utc().required_date_time("Date", "Enter the date it was collected", &self.date());
+        let date = DateTimeInput {
+            time: String::new(),
+            ..self.collected.clone()
+        };
+        let day = Zone::utc().required_date_time("Date", "Enter the date it was collected", &date);
         let collected_on = errors
             .check("collected-day", day)
             .map(|t| t.iso_date())
@@ -79,7 +70,7 @@ async fn render_evidence(
             exercise => Serde(e),
             items => Serde(app.db.evidence(e.id).await?),
             text_questions => Serde(text_questions(&def)),
-            form => context! { collected => Serde(form.date()), ..Value::from(Serde(form)) },
+            form => context! { collected => Serde(&form.collected), ..Value::from(Serde(form)) },
             errors => Serde(errors),
         },
         status,

@@ -8,7 +8,7 @@ use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::post::PostInput;
 use crate::domain::role::Role;
-use crate::domain::time::DateTimeInput;
+use crate::domain::time::{DateTimeInput, prefix_publish};
 use crate::store::StoreError;
 use crate::store::comments::Decision;
 use crate::store::organisations::Organisation;
@@ -64,33 +64,8 @@ pub struct PostForm {
     organisation: String,
     /// The publication date, typed in the site's time zone with the GOV.UK date input (the
     /// API's `publish_at` is UTC, and the form does not send it).
-    #[serde(rename = "publish-day")]
-    publish_day: String,
-    #[serde(rename = "publish-month")]
-    publish_month: String,
-    #[serde(rename = "publish-year")]
-    publish_year: String,
-    #[serde(rename = "publish-time")]
-    publish_time: String,
-}
-
-impl PostForm {
-    fn publish(&self) -> DateTimeInput {
-        DateTimeInput {
-            day: self.publish_day.clone(),
-            month: self.publish_month.clone(),
-            year: self.publish_year.clone(),
-            time: self.publish_time.clone(),
-        }
-    }
-
-    fn with_publish(mut self, when: DateTimeInput) -> Self {
-        self.publish_day = when.day;
-        self.publish_month = when.month;
-        self.publish_year = when.year;
-        self.publish_time = when.time;
-        self
-    }
+    #[serde(flatten, with = "prefix_publish")]
+    publish: DateTimeInput,
 }
 
 fn post_form_page(
@@ -113,7 +88,7 @@ fn post_form_page(
             revisions => Serde(revisions),
             form => context! {
                 organisation => &form.organisation, kind => &p.kind, title => &p.title, slug => &p.slug, summary => &p.summary,
-                body => &p.body, status => &p.status, publish => Serde(form.publish()), authors => &p.authors,
+                body => &p.body, status => &p.status, publish => Serde(&form.publish), authors => &p.authors,
                 categories => p.categories.join(", "), topics => p.topics.join(", "),
                 comments_closed => p.comments_closed.is_some(),
             },
@@ -168,7 +143,7 @@ async fn save_post(
     form: &PostForm,
 ) -> PageResult {
     let org = orgs.iter().find(|o| o.slug == form.organisation);
-    let publish_at = (app.config.time_zone).parse_date_time("Publication date", &form.publish());
+    let publish_at = (app.config.time_zone).parse_date_time("Publication date", &form.publish);
     let checked = match (org, form.post.parse(), publish_at) {
         (Some(org), Ok(mut post), Ok(publish_at)) => {
             post.published_at = publish_at;
@@ -297,13 +272,10 @@ async fn form_of(app: &App, post: &Post) -> Result<PostForm, PageError> {
             comments_closed: (!post.comments_open).then(String::new),
             ..PostInput::default()
         },
-        ..PostForm::default()
-    }
-    .with_publish(
-        (post.published_at)
+        publish: (post.published_at)
             .map(|t| app.config.time_zone.date_time_input(t))
             .unwrap_or_default(),
-    ))
+    })
 }
 
 /// `GET /admin/posts/{id}/edit`.
