@@ -11,7 +11,7 @@
 pub mod content;
 pub mod wxr;
 
-use crate::domain::post::{MAX_BODY_CHARS, NewPost, PostInput, PostKind, PostStatus};
+use crate::domain::post::{MAX_BODY_CHARS, NewPost, PostInput, PostKind, PostStatus, Rendered};
 use crate::domain::text::Slug;
 use crate::domain::time::Timestamp;
 use crate::feeds::{FetchOutcome, FetchPolicy, Validators};
@@ -220,22 +220,11 @@ async fn import_post(
             id
         }
         None => {
-            let made = new_post(db, export, item, kind, status, library).await?;
-            let post = match made {
-                Ok(post) => post,
+            let (post, body) = match new_post(db, export, item, kind, status, library).await? {
+                Ok(made) => made,
                 Err(why) => {
                     let what = format!("{} {} ({:?})", kind.as_str(), item.id, item.title);
                     summary.skipped.push(format!("{what}: {why}"));
-                    return Ok(());
-                }
-            };
-            let body = match crate::sanitise::render_markdown_off_thread(post.body_markdown.clone())
-                .await
-            {
-                Ok(body) => body,
-                Err(e) => {
-                    let what = format!("{} {} ({:?})", kind.as_str(), item.id, item.title);
-                    summary.skipped.push(format!("{what}: the text {e}"));
                     return Ok(());
                 }
             };
@@ -327,7 +316,8 @@ fn status_of(item: &Item) -> Option<PostStatus> {
     }
 }
 
-/// The post as it will be stored, checked by the same rules as an editor's, or why not.
+/// The post as it will be stored, checked by the same rules as an editor's, and rendered; or
+/// why it cannot be taken.
 async fn new_post(
     db: &Db,
     export: &Export,
@@ -335,7 +325,7 @@ async fn new_post(
     kind: PostKind,
     status: PostStatus,
     library: &Library,
-) -> anyhow::Result<Result<NewPost, String>> {
+) -> anyhow::Result<Result<(NewPost, Rendered), String>> {
     if item.content.len() > MAX_BODY_CHARS * 4 {
         return Ok(Err("the text is longer than a post may be".into()));
     }
@@ -377,7 +367,10 @@ async fn new_post(
     if !author.is_empty() {
         post.authors = vec![author.chars().take(100).collect()];
     }
-    Ok(Ok(post))
+    match crate::sanitise::render_markdown_off_thread(post.body_markdown.clone()).await {
+        Ok(body) => Ok(Ok((post, body))),
+        Err(e) => Ok(Err(format!("the text {e}"))),
+    }
 }
 
 /// The old slug when it is free here, else the old slug (or one made from the title) with
