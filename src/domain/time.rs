@@ -156,17 +156,6 @@ impl Zone {
         format!("{date}, {hour}:{:02}{half} {zone}", z.minute())
     }
 
-    /// A date and time typed in this zone (`YYYY-MM-DD` for midnight, or `YYYY-MM-DDTHH:MM`).
-    pub fn parse_local(&self, s: &str) -> Option<Timestamp> {
-        let s = s.trim();
-        let civil: jiff::civil::DateTime = match s.len() {
-            10 => s.parse::<jiff::civil::Date>().ok()?.into(),
-            _ => s.parse().ok()?,
-        };
-        let zoned = civil.to_zoned(self.0.clone()).ok()?;
-        Some(Timestamp(zoned.timestamp().as_second()))
-    }
-
     /// The zone's IANA name, for a form's hint ("Europe/London").
     pub fn name(&self) -> &str {
         self.0.iana_name().unwrap_or("UTC")
@@ -240,13 +229,6 @@ impl Zone {
             },
             None => DateTimeInput::default(),
         }
-    }
-
-    /// `YYYY-MM-DDTHH:MM` in this zone, as a form shows a moment for editing.
-    pub fn local_input(&self, t: Timestamp) -> String {
-        self.zoned(t)
-            .map(|z| z.strftime("%Y-%m-%dT%H:%M").to_string())
-            .unwrap_or_default()
     }
 }
 
@@ -403,13 +385,19 @@ mod tests {
         assert_eq!(london.long_date_time(t), "2 July 2026, 12:30am BST");
         assert_eq!(t.iso_date(), "2026-07-01");
         assert_eq!(Zone::utc().long_date_time(t), "1 July 2026, 11:30pm UTC");
-        assert_eq!(london.local_input(t), "2026-07-02T00:30");
-        assert_eq!(london.parse_local("2026-07-02T00:30"), Some(t));
+        // Forms show and read the same moment in the zone.
+        let shown = london.date_time_input(t);
+        assert_eq!(shown, typed("2", "7", "2026", "00:30"));
+        assert_eq!(london.parse_date_time("Date", &shown), Ok(Some(t)));
         assert_eq!(
-            london.parse_local("2026-07-02"),
-            Some(Timestamp::from_secs(1_782_946_800))
+            london.parse_date_time("Date", &typed("2", "7", "2026", "")),
+            Ok(Some(Timestamp::from_secs(1_782_946_800)))
         );
-        assert_eq!(london.parse_local("2 July"), None);
+        assert!(
+            london
+                .parse_date_time("Date", &typed("2", "July", "2026", ""))
+                .is_err()
+        );
         assert!(Zone::named("Mars/Olympus").is_err());
     }
 }
