@@ -2,6 +2,9 @@
 //
 // - startApp(): runs `townhall demo --addr 127.0.0.1:0` in a fresh temporary directory and reads
 //   the URL and the admin sign-in from its stdout.
+// - startServe(): runs `townhall serve` as an operator would set it up (migrate, a department,
+//   an admin, `--public-url`), for what the demo relaxes (two-factor for admins) or hides
+//   (`townhall user reset` against its database).
 // - launchBrowser(): Debian's Chromium (/usr/bin/chromium) through playwright-core.
 // - withPage(t, session, fn): a fresh browser context and page that records every request,
 //   console error, uncaught exception and Content Security Policy violation, and fails the test on
@@ -9,7 +12,8 @@
 //   e2e/artifacts/<test-name>.png and says where.
 // - assertNoAxeViolations(page): axe-core at WCAG 2.2 AA on the current page.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
@@ -128,6 +132,70 @@ export async function startApp () {
   }
 }
 
+/** A TCP port free on 127.0.0.1 a moment ago. */
+async function freePort () {
+  const server = createServer()
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/**
+ * Starts `townhall serve` on a fresh SQLite database set up from the command line: the
+ * department, an admin whose password is given on stdin, and `--public-url` at its own address,
+ * with the default settings otherwise (so every admin must set up two-factor sign-in). Resolves
+ * once it serves, with the same shape as startApp() plus `cli(args, input)`, which runs the
+ * binary against the same database.
+ */
+export async function startServe () {
+  const bin = resolve(repoRoot, process.env.TOWNHALL_BIN || 'target/debug/townhall')
+  const workdir = mkdtempSync(join(tmpdir(), 'townhall-e2e-serve-'))
+  const env = { ...process.env, TOWNHALL_DATABASE: `sqlite://${join(workdir, 'townhall.db')}`, RUST_BACKTRACE: '1' }
+  const cli = (args, input = '') => execFileSync(bin, args, { cwd: workdir, env, input, encoding: 'utf8', stdio: 'pipe' })
+  const email = 'admin@serve.example'
+  const password = 'operator chosen passphrase'
+  cli(['migrate'])
+  cli(['organisation', 'add', '--name', 'Department of Community Services'])
+  cli(['user', 'add', '--email', email, '--name', 'Serve Admin', '--role', 'admin'], `${password}\n`)
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}/`
+  const child = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--public-url', url], {
+    cwd: workdir, env, stdio: ['ignore', 'ignore', 'pipe']
+  })
+  const killOnExit = () => { try { child.kill('SIGKILL') } catch {} }
+  process.once('exit', killOnExit)
+  let stderr = ''
+  child.stderr.setEncoding('utf8')
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`townhall serve did not start within ${START_TIMEOUT_MS / 1000} s\n${stderr}`)), START_TIMEOUT_MS)
+    child.stderr.on('data', (chunk) => {
+      stderr = (stderr + chunk).slice(-20_000)
+      if (stderr.includes('Townhall is serving')) { clearTimeout(timer); resolve() }
+    })
+    exited.then(({ code }) => { clearTimeout(timer); reject(new Error(`townhall serve exited (code ${code})\n${stderr}`)) })
+  })
+  return {
+    url,
+    origin: new URL(url).origin,
+    email,
+    password,
+    workdir,
+    cli,
+    stderr: () => stderr,
+    async stop () {
+      process.removeListener('exit', killOnExit)
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM')
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))])
+        try { child.kill('SIGKILL') } catch {}
+      }
+      rmSync(workdir, { recursive: true, force: true })
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The browser
 
@@ -152,9 +220,10 @@ export async function launchBrowser () {
   })
 }
 
-/** The app and the browser, shared by the tests of one file. */
-export async function startSession () {
-  const app = await startApp()
+/** The app (the demo, or with `{ serve: true }` startServe()) and the browser, shared by the
+ * tests of one file. */
+export async function startSession ({ serve = false } = {}) {
+  const app = serve ? await startServe() : await startApp()
   let browser
   try {
     browser = await launchBrowser()

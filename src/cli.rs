@@ -7,7 +7,7 @@ use crate::auth::{API_TOKEN_PREFIX, generate_password, hash_password, random_tok
 use crate::domain::organisation::NewOrganisation;
 use crate::domain::role::Role;
 use crate::domain::text::required_line;
-use crate::domain::user::{Email, check_new_password};
+use crate::domain::user::{Email, LinkPurpose, check_new_password};
 use crate::store::{Db, StoreError};
 use crate::{App, Config};
 use anyhow::{Context, bail};
@@ -186,6 +186,18 @@ pub struct ServeArgs {
     #[arg(long, env = "TOWNHALL_MAX_UPLOAD_MB", default_value_t = 20,
           value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub max_upload_mb: u64,
+    /// Hours a sign-in lasts at most, however much it is used.
+    #[arg(long, env = "TOWNHALL_SESSION_MAX_HOURS", default_value_t = 12,
+          value_parser = clap::value_parser!(u32).range(1..=720))]
+    pub session_max_hours: u32,
+    /// Minutes without a request after which a sign-in ends.
+    #[arg(long, env = "TOWNHALL_SESSION_IDLE_MINUTES", default_value_t = 60,
+          value_parser = clap::value_parser!(u32).range(5..=43_200))]
+    pub session_idle_minutes: u32,
+    /// Who must sign in with an authenticator app as well as a password: `admins` (anyone
+    /// who administers an organisation), `everyone`, or `optional` (for a trial only).
+    #[arg(long, env = "TOWNHALL_TWO_FACTOR", default_value = "admins")]
+    pub two_factor: String,
     /// Seconds between the feed scheduler's looks for due subscriptions (for tests).
     #[arg(
         long,
@@ -234,6 +246,22 @@ pub enum UserCommand {
         email: String,
         #[arg(long)]
         revoke: bool,
+    },
+    /// Print a one-time link with which a user sets a new password (for a server without a
+    /// mail relay): it works once, for 30 minutes (7 days for someone who has never set one),
+    /// and any older link stops working.
+    Reset {
+        #[command(flatten)]
+        db: DatabaseArg,
+        #[arg(long, env = "TOWNHALL_EMAIL")]
+        email: String,
+        /// The site's public address, as `serve --public-url` has it.
+        #[arg(
+            long,
+            env = "TOWNHALL_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
     },
 }
 
@@ -355,6 +383,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 })?;
             hub_admin_set(&db.database, user.id, &email, !revoke).await
         }
+        Command::User(UserCommand::Reset {
+            db,
+            email,
+            public_url,
+        }) => user_reset(&db.database, &email, &public_url).await,
         Command::Organisation(OrganisationCommand::Add {
             db,
             name,
@@ -458,6 +491,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .transpose()?,
         metrics_token: args.metrics_token.filter(|t| !t.trim().is_empty()),
         max_upload_bytes: args.max_upload_mb << 20,
+        sessions: crate::store::sessions::SessionLimits {
+            max_secs: i64::from(args.session_max_hours) * 3600,
+            idle_secs: i64::from(args.session_idle_minutes) * 60,
+        },
+        two_factor: crate::domain::user::TwoFactorPolicy::parse(&args.two_factor)
+            .map_err(|e| anyhow::anyhow!("--two-factor: {e}"))?,
         ..Config::new(&args.db.database)
     };
     let app = App::build(config).await?;
@@ -515,6 +554,34 @@ fn password_from_stdin() -> anyhow::Result<Option<String>> {
     })
 }
 
+async fn user_reset(url: &str, email: &str, public_url: &str) -> anyhow::Result<()> {
+    let address = Email::parse(email).map_err(anyhow::Error::msg)?;
+    let base = parse_public_url(public_url)?;
+    let db = connect(url).await?;
+    let user = db.user_by_email(&address).await.map_err(|_| {
+        anyhow::anyhow!("there is no user with the email {email}; add one with `townhall user add`")
+    })?;
+    if user.disabled {
+        bail!("the account {email} is disabled: enable it in /admin/users first");
+    }
+    let purpose = if user.has_password {
+        LinkPurpose::Reset
+    } else {
+        LinkPurpose::Invitation
+    };
+    let delivery = crate::accounts::Delivery::Printed;
+    let link = crate::accounts::password_link(&db, &user, purpose, base.as_str(), delivery).await?;
+    db.audit(None, "printed a password link", &user.email, "command line")
+        .await?;
+    println!("{}", link.url);
+    eprintln!(
+        "Give this link to {} privately. It works once, until {} (UTC); any older link no longer works.",
+        user.email,
+        link.expires_at.rfc3339()
+    );
+    Ok(())
+}
+
 async fn user_add(
     url: &str,
     email: &str,
@@ -529,7 +596,7 @@ async fn user_add(
     let org = organisation_or_department(&db, org).await?;
     let (password, generated) = match password_from_stdin()? {
         Some(p) => {
-            check_new_password(&p).map_err(anyhow::Error::msg)?;
+            check_new_password(&p, &[email.as_str(), &name]).map_err(anyhow::Error::msg)?;
             (p, false)
         }
         None => (generate_password(), true),

@@ -3,6 +3,7 @@
 //! See ARCHITECTURE.md for the map of the code. [`App::build`] makes the whole application
 //! from a [`Config`]; the command line ([`cli`]) and the integration tests both use it.
 
+pub mod accounts;
 pub mod analyse;
 pub mod analytics;
 pub mod auth;
@@ -65,6 +66,11 @@ pub struct Config {
     pub time_zone: domain::time::Zone,
     /// The largest file the media library takes (`--max-upload-mb`).
     pub max_upload_bytes: u64,
+    /// How long a sign-in lasts, and without use (`--session-max-hours`,
+    /// `--session-idle-minutes`).
+    pub sessions: store::sessions::SessionLimits,
+    /// Who must sign in with a second factor (`--two-factor`).
+    pub two_factor: domain::user::TwoFactorPolicy,
 }
 
 impl Config {
@@ -85,6 +91,11 @@ impl Config {
             metrics_token: None,
             time_zone: Default::default(),
             max_upload_bytes: 20 << 20,
+            sessions: store::sessions::SessionLimits {
+                max_secs: 12 * 3600,
+                idle_secs: 60 * 60,
+            },
+            two_factor: Default::default(),
         }
     }
 }

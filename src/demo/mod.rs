@@ -146,11 +146,21 @@ pub async fn run(listener: tokio::net::TcpListener) -> anyhow::Result<()> {
         .prefix("townhall-demo-")
         .tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("demo.db").display());
-    let app = App::build(Config::new(&url)).await?;
-    let password = seed(&app.db).await?;
     let base = format!("http://{}/", listener.local_addr()?);
+    let config = Config {
+        public_url: Some(url::Url::parse(&base)?),
+        // The demo's admin signs in with the password printed below and nothing else;
+        // `serve` asks every admin for a second factor.
+        two_factor: crate::domain::user::TwoFactorPolicy::Optional,
+        ..Config::new(&url)
+    };
+    let app = App::build(config).await?;
+    let password = seed(&app.db).await?;
     println!("Townhall demo: {base}");
     println!("Sign in at {base}sign-in as {ADMIN_EMAIL} with password {password}");
+    eprintln!(
+        "Two-factor sign-in is optional in the demo; `townhall serve` asks it of every admin."
+    );
     eprintln!("Press Ctrl-C to stop; the demo's data is thrown away when it stops.");
     app.serve(listener).await
 }

@@ -14,6 +14,7 @@ pub mod programme;
 pub mod register_import;
 pub mod review;
 pub mod role;
+pub mod sign_in;
 pub mod table;
 pub mod text;
 pub mod time;

@@ -1,6 +1,7 @@
 //! Idea challenges: ideas submitted by anyone (held for moderation), one vote per voter per
 //! idea, a panel's scores against the challenge's published criteria, and a shortlist.
 
+use super::outbox::{NewMail, queue};
 use super::{Conn, Db, Json, StoreError, StoreResult, found, now, read, write};
 use crate::domain::WindowState;
 use crate::domain::idea::IdeaStatus;
@@ -67,13 +68,6 @@ pub struct PendingVote<'a> {
     pub voter: &'a str,
     /// The hash of the address it came from, for the per-address limit.
     pub address: &'a str,
-}
-
-/// The message that asks for a vote to be confirmed.
-pub struct OutgoingVoteMail<'a> {
-    pub recipient: &'a str,
-    pub subject: &'a str,
-    pub body: &'a str,
 }
 
 /// What became of a vote.
@@ -309,7 +303,7 @@ impl Db {
     pub async fn ask_vote_confirmation(
         &self,
         pending: &PendingVote<'_>,
-        mail: &OutgoingVoteMail<'_>,
+        mail: &NewMail<'_>,
     ) -> StoreResult<()> {
         let t = now();
         write!(self, |pool| {
@@ -325,17 +319,10 @@ impl Db {
             .bind(t)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO outbox (recipient, subject, body, created_at) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(mail.recipient)
-            .bind(mail.subject)
-            .bind(mail.body)
-            .bind(t)
-            .execute(&mut *tx)
-            .await?;
+            queue(Conn::from(&mut *tx), mail, t).await?;
             tx.commit().await?;
-        });
+            Ok::<(), StoreError>(())
+        })?;
         Ok(())
     }
 

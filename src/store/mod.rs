@@ -22,12 +22,14 @@ pub mod imports;
 pub mod media;
 pub mod organisations;
 pub mod outbox;
+pub mod password_links;
 pub mod posts;
 pub mod programme;
 pub mod rate_limits;
 pub mod search;
 pub mod sessions;
 pub mod settings;
+pub mod sign_in;
 pub mod syndication;
 pub mod tokens;
 pub mod users;
@@ -272,7 +274,8 @@ macro_rules! stored_by_name {
 
 stored_by_name!(
     crate::domain::programme::Phase,
-    crate::domain::programme::Status
+    crate::domain::programme::Status,
+    crate::domain::user::LinkPurpose
 );
 
 /// A JSON column (TEXT on both databases) decoded into `T` as its row is read: a value that

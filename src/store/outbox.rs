@@ -1,8 +1,29 @@
 //! The outbox: messages (receipts) waiting for the mail relay, claimed by one node at a time
 //! (see `crate::jobs::mail` and migrations/*/0011_mail_delivery.sql).
 
-use super::{Backend, Db, StoreResult, now, read, write};
+use super::{Backend, Conn, Db, StoreResult, now, on, read, write};
 use crate::domain::time::Timestamp;
+
+/// A message to queue, in the transaction of what it is about.
+pub struct NewMail<'a> {
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+}
+
+/// Queues `mail` on `conn` (a transaction's), to be sent from `t` on.
+pub(crate) async fn queue(conn: Conn<'_>, mail: &NewMail<'_>, t: Timestamp) -> StoreResult<()> {
+    let q = "INSERT INTO outbox (recipient, subject, body, created_at) VALUES ($1, $2, $3, $4)";
+    on!(conn, |c| sqlx::query(q)
+        .bind(mail.recipient)
+        .bind(mail.subject)
+        .bind(mail.body)
+        .bind(t)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
 
 /// A message claimed for sending.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -14,14 +14,25 @@ pub struct User {
     pub disabled: bool,
     /// Manages every organisation (given and taken away only from the command line).
     pub hub_admin: bool,
+    /// Signs in with a second factor.
+    pub two_factor: bool,
+    /// Has chosen a password (an invited user has not, until they follow the link).
+    pub has_password: bool,
 }
+
+/// The columns of [`User`].
+const USER: &str = "id, email, name, disabled, hub_admin, totp_secret IS NOT NULL AS two_factor,
+                    password_hash <> '' AS has_password";
 
 /// What sign-in needs: the user and the stored password hash.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Credentials {
     pub id: i64,
+    /// Empty for an invited user who has not chosen a password yet.
     pub password_hash: String,
     pub disabled: bool,
+    /// Signs in with a second factor.
+    pub two_factor: bool,
 }
 
 /// One role held in one organisation.
@@ -92,21 +103,23 @@ impl Db {
     }
 
     pub async fn users(&self) -> StoreResult<Vec<User>> {
-        let q = "SELECT id, email, name, disabled, hub_admin FROM users ORDER BY name, email";
-        Ok(read!(self, |pool| sqlx::query_as(q).fetch_all(pool).await)?)
+        let q = format!("SELECT {USER} FROM users ORDER BY name, email");
+        Ok(read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
+            .fetch_all(pool)
+            .await)?)
     }
 
     pub async fn user(&self, id: i64) -> StoreResult<User> {
-        let q = "SELECT id, email, name, disabled, hub_admin FROM users WHERE id = $1";
-        one(read!(self, |pool| sqlx::query_as(q)
+        let q = format!("SELECT {USER} FROM users WHERE id = $1");
+        one(read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
             .bind(id)
             .fetch_optional(pool)
             .await))
     }
 
     pub async fn user_by_email(&self, email: &Email) -> StoreResult<User> {
-        let q = "SELECT id, email, name, disabled, hub_admin FROM users WHERE email = $1";
-        read!(self, |pool| sqlx::query_as(q)
+        let q = format!("SELECT {USER} FROM users WHERE email = $1");
+        read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q))
             .bind(email.as_str())
             .fetch_optional(pool)
             .await)?
@@ -114,7 +127,8 @@ impl Db {
     }
 
     pub async fn credentials(&self, email: &Email) -> StoreResult<Option<Credentials>> {
-        let q = "SELECT id, password_hash, disabled FROM users WHERE email = $1";
+        let q = "SELECT id, password_hash, disabled, totp_secret IS NOT NULL AS two_factor
+                 FROM users WHERE email = $1";
         Ok(read!(self, |pool| sqlx::query_as(q)
             .bind(email.as_str())
             .fetch_optional(pool)

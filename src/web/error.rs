@@ -22,6 +22,9 @@ pub enum PageError {
     /// Not signed in: send the browser to the sign-in page, then back to `next`.
     #[error("sign in required")]
     SignIn { next: String },
+    /// Signed in, but a second factor must be set up before anything else.
+    #[error("two-factor set-up required")]
+    TwoFactorOwed,
     #[error("forbidden")]
     Forbidden,
     #[error("too many requests")]
@@ -66,6 +69,9 @@ impl IntoResponse for PageError {
             PageError::SignIn { next } => {
                 let to = format!("/sign-in?next={}", urlencode(&next));
                 return Redirect::to(&to).into_response();
+            }
+            PageError::TwoFactorOwed => {
+                return Redirect::to("/account/two-factor").into_response();
             }
             PageError::NotFound => (StatusCode::NOT_FOUND, None),
             PageError::Forbidden => (StatusCode::FORBIDDEN, None),

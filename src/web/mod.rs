@@ -133,6 +133,32 @@ fn accounts_routes() -> Router<App> {
             get(accounts::sign_in::show).post(accounts::sign_in::submit),
         )
         .route("/sign-out", post(accounts::sign_in::sign_out))
+        .route(
+            "/sign-in/two-factor",
+            get(accounts::two_factor::challenge_page).post(accounts::two_factor::check_challenge),
+        )
+        .route(
+            "/forgot-password",
+            get(accounts::reset::forgot_page).post(accounts::reset::forgot),
+        )
+        .route(
+            "/set-password",
+            get(accounts::reset::set_password_page).post(accounts::reset::set_password),
+        )
+        .route("/account", get(accounts::account::show))
+        .route(
+            "/account/password",
+            post(accounts::account::change_password),
+        )
+        .route("/account/sessions", post(accounts::account::end_sessions))
+        .route(
+            "/account/two-factor",
+            get(accounts::two_factor::set_up_page_get).post(accounts::two_factor::set_up),
+        )
+        .route(
+            "/account/two-factor/recovery-codes",
+            post(accounts::two_factor::new_recovery_codes),
+        )
         .route("/admin/organisations", get(organisations::organisations))
         .route(
             "/admin/organisations/new",
@@ -150,6 +176,14 @@ fn accounts_routes() -> Router<App> {
         .route(
             "/admin/users/{id}/edit",
             get(accounts::users::edit_user).post(accounts::users::update_user),
+        )
+        .route(
+            "/admin/users/{id}/password-link",
+            post(accounts::users::send_password_link),
+        )
+        .route(
+            "/admin/users/{id}/two-factor/remove",
+            post(accounts::users::remove_two_factor),
         )
 }
 

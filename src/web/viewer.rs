@@ -25,8 +25,9 @@ use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
 pub const SESSION_COOKIE: &str = "townhall_session";
-/// How long a sign-in lasts.
-pub const SESSION_SECS: i64 = 12 * 3600;
+/// A session's last use is written at most this often (each write is one per minute per
+/// signed-in person, not one per request).
+const TOUCH_EVERY_SECS: i64 = 60;
 
 /// A signed-in user and their roles.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -37,6 +38,10 @@ pub struct SignedIn {
     pub memberships: Vec<Membership>,
     /// Manages every organisation (see [`SignedIn::administered`]).
     pub hub_admin: bool,
+    /// Signs in with a second factor.
+    pub two_factor: bool,
+    /// Must set up a second factor (`--two-factor`) before any other signed-in page.
+    pub two_factor_owed: bool,
     #[serde(skip)]
     pub session_hash: String,
 }
@@ -55,6 +60,8 @@ impl SignedIn {
             name: u.name,
             email: u.email,
             hub_admin: u.hub_admin,
+            two_factor: u.two_factor,
+            two_factor_owed: false,
             session_hash,
         })
     }
@@ -119,9 +126,16 @@ impl FromRequestParts<App> for Viewer {
         let mut session_csrf = None;
         if let Some(cookie) = jar.get(SESSION_COOKIE) {
             let hash = token_hash(cookie.value());
-            if let Some(session) = app.db.session(&hash).await? {
+            let idle_secs = app.config.sessions.idle_secs;
+            if let Some(session) = app.db.session(&hash, idle_secs).await? {
+                if crate::store::now().secs() - session.last_seen_at.secs() >= TOUCH_EVERY_SECS {
+                    app.db.touch_session(&hash).await?;
+                }
                 session_csrf = Some(session.csrf_token);
-                user = Some(SignedIn::load(&app.db, session.user_id, hash).await?);
+                let mut signed_in = SignedIn::load(&app.db, session.user_id, hash).await?;
+                signed_in.two_factor_owed =
+                    !signed_in.two_factor && app.config.two_factor.requires(signed_in.is_admin());
+                user = Some(signed_in);
             }
         }
         let viewer = Viewer {
@@ -145,8 +159,19 @@ impl Viewer {
         }
     }
 
-    /// The signed-in user, or a redirect to sign in.
+    /// The signed-in user, or a redirect to sign in (or, for someone who must set up a
+    /// second factor and has not, to setting it up).
     pub fn signed_in(&self) -> PageResult<&SignedIn> {
+        let user = self.signed_in_owing_two_factor()?;
+        if user.two_factor_owed {
+            return Err(PageError::TwoFactorOwed);
+        }
+        Ok(user)
+    }
+
+    /// The signed-in user, even one who has still to set up a second factor: only for
+    /// setting it up and signing out.
+    pub fn signed_in_owing_two_factor(&self) -> PageResult<&SignedIn> {
         self.user.as_ref().ok_or_else(|| PageError::SignIn {
             next: self.path.clone(),
         })

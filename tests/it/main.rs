@@ -1,6 +1,7 @@
 //! Townhall's integration tests, in one test binary (`cargo test --test it`): one module per
 //! area. Each test spawns its own app on its own database: SQLite by default, PostgreSQL
 //! when `TOWNHALL_TEST_POSTGRES` is set to a server URL (see `support.rs`).
+mod accounts;
 mod analyse_cli;
 mod analytics;
 mod backup;

@@ -112,15 +112,22 @@ async fn two_nodes_on_one_postgres_share_content_and_sessions_and_fetch_a_due_fe
         .and_then(|c| c.split(';').next())
         .expect("a session cookie")
         .to_string();
-    let r = reqwest::Client::builder()
+    let plain = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .unwrap()
-        .get(format!("{}/admin", b.base))
-        .header("cookie", &session)
-        .send()
-        .await
         .unwrap();
+    let get_on_b = |path: &str| {
+        plain
+            .get(format!("{}{path}", b.base))
+            .header("cookie", &session)
+            .send()
+    };
+    // Node B knows node A's session, and (`serve`'s default) asks this admin to set up
+    // two-factor sign-in before anything else.
+    let r = get_on_b("/admin").await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/account/two-factor");
+    let r = get_on_b("/account/two-factor").await.unwrap();
     assert_eq!(r.status(), 200, "node B knows node A's session");
     assert!(r.text().await.unwrap().contains("Ops Admin"));
 

@@ -106,6 +106,9 @@ pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         // falling inside a test would fetch first and change what it counts.
         scheduler_interval: None,
         metrics_token: Some(METRICS_TOKEN.into()),
+        // Tests sign in as the demo's admin, who has no authenticator; tests/it/accounts.rs
+        // checks the default (`admins`).
+        two_factor: townhall::domain::user::TwoFactorPolicy::Optional,
         ..Config::new(&database_url)
     };
     configure(&mut config);

@@ -5,18 +5,19 @@
 //! every request.
 
 use crate::App;
-use crate::auth::{generate_password, hash_password};
+use crate::accounts::{Delivery, password_link};
 use crate::domain::FieldErrors;
 use crate::domain::role::{Role, roles_after_edit};
 use crate::domain::text::required_line;
-use crate::domain::user::Email;
+use crate::domain::user::{Email, LinkPurpose};
 use crate::store::StoreError;
 use crate::store::organisations::Organisation;
 use crate::store::users::User;
 use crate::web::error::form_status;
 use crate::web::error::{PageError, PageResult};
-use crate::web::viewer::{CsrfForm, SignedIn, Viewer};
+use crate::web::viewer::{CsrfForm, NoFields, SignedIn, Viewer};
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
@@ -147,10 +148,13 @@ pub async fn new_user(State(app): State<App>, viewer: Viewer) -> PageResult {
     )
 }
 
-/// `POST /admin/users/new`: creates the user with a generated password, shown once.
+/// `POST /admin/users/new`: creates the user without a password and sends them an
+/// invitation: they choose their own password from the link (no password is ever shown or
+/// sent).
 pub async fn create_user(
     State(app): State<App>,
     viewer: Viewer,
+    headers: HeaderMap,
     CsrfForm(form): CsrfForm<UserForm>,
 ) -> PageResult {
     let (admin, orgs, administered) = admin_of(&app, &viewer).await?;
@@ -165,10 +169,8 @@ pub async fn create_user(
     let (Some(name), Some(email), Some(roles)) = (name, email, roles) else {
         return user_form_page(&app, &viewer, None, &form, &errors, scope, &[]);
     };
-    let password = generate_password();
-    let hash = hash_password(password.clone()).await?;
-    match app.db.create_user(&email, &name, &hash, &roles).await {
-        Ok(_) => {
+    match app.db.create_user(&email, &name, "", &roles).await {
+        Ok(id) => {
             app.db
                 .audit(
                     Some(admin.id),
@@ -177,11 +179,8 @@ pub async fn create_user(
                     &describe_roles(&roles, &orgs),
                 )
                 .await?;
-            viewer.render(
-                &app,
-                "admin/user_created.html",
-                context! { name, email => email.as_str(), password },
-            )
+            let user = app.db.user(id).await?;
+            send_link(&app, &viewer, &headers, &admin, &user).await
         }
         Err(StoreError::Conflict(_)) => {
             errors.add("email", "There is already a user with that email address");
@@ -314,4 +313,98 @@ pub async fn update_user(
         .audit(Some(admin.id), "updated user", &user.email, &detail)
         .await?;
     Ok(Redirect::to("/admin/users").into_response())
+}
+
+/// Sends `user` a link to set their password (an invitation until they have one), and says
+/// so, with what to do when no mail relay is set up.
+async fn send_link(
+    app: &App,
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    admin: &SignedIn,
+    user: &User,
+) -> PageResult {
+    let purpose = if user.has_password {
+        LinkPurpose::Reset
+    } else {
+        LinkPurpose::Invitation
+    };
+    let base = crate::web::site::base_url(app, headers);
+    let link = password_link(&app.db, user, purpose, &base, Delivery::Email).await?;
+    let action = match purpose {
+        LinkPurpose::Reset => "sent a password reset link",
+        LinkPurpose::Invitation => "sent an invitation",
+    };
+    app.db
+        .audit(Some(admin.id), action, &user.email, "")
+        .await?;
+    viewer.render(
+        app,
+        "admin/user_link_sent.html",
+        context! {
+            user => Serde(user),
+            purpose => Serde(purpose),
+            expires => app.config.time_zone.long_date_time(link.expires_at),
+            mail_relay => app.config.smtp_url.is_some(),
+        },
+    )
+}
+
+/// The user at `id` if this admin may act on their whole account (their roles are all in
+/// organisations the admin administers, or the admin is a hub admin), and is not the admin.
+async fn another_users_account(
+    app: &App,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<(SignedIn, User), PageError> {
+    let (admin, _, administered) = admin_of(app, viewer).await?;
+    let user = app.db.user(id).await?;
+    let (_, elsewhere) = held_roles(app, id, &administered).await?;
+    let wholly_ours = admin.hub_admin || (elsewhere.is_empty() && !user.hub_admin);
+    if !wholly_ours || admin.id == user.id {
+        return Err(PageError::Forbidden);
+    }
+    Ok((admin, user))
+}
+
+/// `POST /admin/users/{id}/password-link`: a new invitation or reset link, by e-mail.
+pub async fn send_password_link(
+    State(app): State<App>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> PageResult {
+    let (admin, user) = another_users_account(&app, &viewer, id).await?;
+    if user.disabled {
+        return Err(PageError::BadRequest(
+            "This account is disabled: enable it before sending a link.".into(),
+        ));
+    }
+    send_link(&app, &viewer, &headers, &admin, &user).await
+}
+
+/// `POST /admin/users/{id}/two-factor/remove`: for someone who has lost their device. Their
+/// sessions end; at their next sign-in they set it up again (when it is required of them).
+pub async fn remove_two_factor(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> PageResult {
+    let (admin, user) = another_users_account(&app, &viewer, id).await?;
+    app.db.remove_two_factor(user.id).await?;
+    app.db
+        .audit(
+            Some(admin.id),
+            "removed two-factor sign-in",
+            &user.email,
+            "lost device; their sessions ended",
+        )
+        .await?;
+    viewer.render(
+        &app,
+        "admin/user_two_factor_removed.html",
+        context! { user => Serde(&user) },
+    )
 }

@@ -5,7 +5,8 @@
 use crate::App;
 use crate::domain::FieldErrors;
 use crate::domain::user::Email;
-use crate::store::ideas::{Challenge, Idea, OutgoingVoteMail, PendingVote, Vote};
+use crate::store::ideas::{Challenge, Idea, PendingVote, Vote};
+use crate::store::outbox::NewMail;
 use crate::web::error::{PageError, PageResult, form_status};
 use crate::web::viewer::{CsrfForm, Viewer};
 use axum::extract::{Path, Query, State};
@@ -75,7 +76,7 @@ pub async fn ask(
         voter: &voter,
         address,
     };
-    let mail = OutgoingVoteMail {
+    let mail = NewMail {
         recipient: email.as_str(),
         subject: &subject,
         body: &body,
