@@ -133,7 +133,7 @@ export async function startApp () {
 }
 
 /** A TCP port free on 127.0.0.1 a moment ago. */
-async function freePort () {
+export async function freePort () {
   const server = createServer()
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address()
@@ -148,19 +148,19 @@ async function freePort () {
  * once it serves, with the same shape as startApp() plus `cli(args, input)`, which runs the
  * binary against the same database.
  */
-export async function startServe () {
+export async function startServe ({ port = null, args = [], env: extraEnv = {} } = {}) {
   const bin = resolve(repoRoot, process.env.TOWNHALL_BIN || 'target/debug/townhall')
   const workdir = mkdtempSync(join(tmpdir(), 'townhall-e2e-serve-'))
-  const env = { ...process.env, TOWNHALL_DATABASE: `sqlite://${join(workdir, 'townhall.db')}`, RUST_BACKTRACE: '1' }
+  const env = { ...process.env, ...extraEnv, TOWNHALL_DATABASE: `sqlite://${join(workdir, 'townhall.db')}`, RUST_BACKTRACE: '1' }
   const cli = (args, input = '') => execFileSync(bin, args, { cwd: workdir, env, input, encoding: 'utf8', stdio: 'pipe' })
   const email = 'admin@serve.example'
   const password = 'operator chosen passphrase'
   cli(['migrate'])
   cli(['organisation', 'add', '--name', 'Department of Community Services'])
   cli(['user', 'add', '--email', email, '--name', 'Serve Admin', '--role', 'admin'], `${password}\n`)
-  const port = await freePort()
+  port ??= await freePort()
   const url = `http://127.0.0.1:${port}/`
-  const child = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--public-url', url], {
+  const child = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--public-url', url, ...args], {
     cwd: workdir, env, stdio: ['ignore', 'ignore', 'pipe']
   })
   const killOnExit = () => { try { child.kill('SIGKILL') } catch {} }
@@ -220,10 +220,10 @@ export async function launchBrowser () {
   })
 }
 
-/** The app (the demo, or with `{ serve: true }` startServe()) and the browser, shared by the
- * tests of one file. */
-export async function startSession ({ serve = false } = {}) {
-  const app = serve ? await startServe() : await startApp()
+/** The app (the demo, or with `{ serve: options }` startServe(options)) and the browser,
+ * shared by the tests of one file. */
+export async function startSession ({ serve = null } = {}) {
+  const app = serve ? await startServe(serve === true ? {} : serve) : await startApp()
   let browser
   try {
     browser = await launchBrowser()
@@ -257,7 +257,7 @@ export async function startSession ({ serve = false } = {}) {
 export async function withPage (t, session, fn, contextOptions = {}) {
   const context = await session.browser.newContext(contextOptions)
   const page = await context.newPage()
-  const recorder = await record(page, session.app.origin)
+  const recorder = await record(page, session.app.origin, session.external ?? [])
   try {
     const result = await fn(page, recorder)
     recorder.assertClean()
@@ -275,7 +275,10 @@ export async function withPage (t, session, fn, contextOptions = {}) {
   }
 }
 
-async function record (page, origin) {
+// `external`: origins of other services the test visits on purpose (a single sign-on
+// provider); what their pages do is theirs, so it is not held against the app.
+async function record (page, origin, external = []) {
+  const onExternal = () => external.some((o) => page.url().startsWith(`${o}/`))
   const requests = [] // every URL the page asked for
   const foreign = [] // those on another origin
   const consoleErrors = []
@@ -290,9 +293,11 @@ async function record (page, origin) {
     try { u = new URL(url) } catch { return }
     // data: and blob: URLs stay in the page; anything that goes over the network must be ours.
     if (['data:', 'blob:', 'about:'].includes(u.protocol)) return
+    if (external.includes(u.origin) || onExternal()) return
     if (u.origin !== origin) foreign.push(`${request.resourceType()} ${url} (from ${page.url()})`)
   })
   page.on('response', (response) => {
+    if (onExternal()) return
     const request = response.request()
     // A document's status is for the test to judge (a form with errors may answer 422); a
     // subresource that fails is a broken page.
@@ -301,6 +306,7 @@ async function record (page, origin) {
     }
   })
   page.on('requestfailed', (request) => {
+    if (onExternal()) return
     const failure = request.failure()?.errorText || 'failed'
     // Leaving a page aborts what it was still loading; CSP blocks are reported as violations.
     if (/ERR_ABORTED|ERR_BLOCKED_BY_CSP/.test(failure)) return
@@ -308,7 +314,7 @@ async function record (page, origin) {
     brokenSubresources.push(`${failure} ${request.resourceType()} ${request.url()} (on ${page.url()})`)
   })
   page.on('console', (message) => {
-    if (message.type() !== 'error') return
+    if (message.type() !== 'error' || onExternal()) return
     const text = message.text()
     // Chromium logs every HTTP error status as "Failed to load resource"; documents may
     // legitimately answer 4xx, and subresources are judged by the response listener above.

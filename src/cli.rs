@@ -198,6 +198,18 @@ pub struct ServeArgs {
     /// who administers an organisation), `everyone`, or `optional` (for a trial only).
     #[arg(long, env = "TOWNHALL_TWO_FACTOR", default_value = "admins")]
     pub two_factor: String,
+    /// A single sign-on provider (OpenID Connect), repeatable:
+    /// `name=Our Entra ID,issuer=https://login.microsoftonline.com/TENANT/v2.0,client-id=ID,
+    /// secret-env=VAR[,new-accounts-for=example.gov.uk]`. The client secret is read from the
+    /// environment variable VAR. Its redirect address is PUBLIC-URL/sign-in/sso/SLUG/callback
+    /// (SLUG: the name in lowercase with hyphens). In TOWNHALL_OIDC_PROVIDERS, separate
+    /// providers with ';'.
+    #[arg(
+        long = "oidc-provider",
+        env = "TOWNHALL_OIDC_PROVIDERS",
+        value_delimiter = ';'
+    )]
+    pub oidc_providers: Vec<String>,
     /// Seconds between the feed scheduler's looks for due subscriptions (for tests).
     #[arg(
         long,
@@ -473,6 +485,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let time_zone = crate::domain::time::Zone::named(&args.time_zone)
         .map_err(|e| anyhow::anyhow!("--time-zone: {e}"))?;
+    let has_public_url = args
+        .public_url
+        .as_ref()
+        .is_some_and(|u| !u.trim().is_empty());
+    let sso_providers = sso_providers(&args.oidc_providers, has_public_url)?;
     let config = Config {
         time_zone,
         feeds_allow_private: args.feeds_allow_private,
@@ -497,6 +514,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         two_factor: crate::domain::user::TwoFactorPolicy::parse(&args.two_factor)
             .map_err(|e| anyhow::anyhow!("--two-factor: {e}"))?,
+        sso_providers,
         ..Config::new(&args.db.database)
     };
     let app = App::build(config).await?;
@@ -514,6 +532,30 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         listener.local_addr()?
     );
     app.serve(listener).await
+}
+
+/// `--oidc-provider` settings, each checked; the providers must be told where to send people
+/// back, so they need `--public-url`.
+fn sso_providers(specs: &[String], public_url: bool) -> anyhow::Result<Vec<crate::sso::Provider>> {
+    let mut providers: Vec<crate::sso::Provider> = Vec::new();
+    for spec in specs.iter().filter(|s| !s.trim().is_empty()) {
+        let p = crate::sso::Provider::parse(spec).map_err(|e| {
+            anyhow::anyhow!("--oidc-provider: {e}; for example name=Our Entra ID,issuer=https://login.microsoftonline.com/TENANT/v2.0,client-id=ID,secret-env=OIDC_SECRET")
+        })?;
+        if providers.iter().any(|q| q.slug == p.slug) {
+            bail!(
+                "--oidc-provider: two providers are called {:?}: give each its own name",
+                p.name
+            );
+        }
+        providers.push(p);
+    }
+    if !providers.is_empty() && !public_url {
+        bail!(
+            "--oidc-provider needs --public-url: the provider sends people back to PUBLIC-URL/sign-in/sso/SLUG/callback"
+        );
+    }
+    Ok(providers)
 }
 
 /// `--public-url`: an absolute http or https address with no query or fragment.

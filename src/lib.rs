@@ -21,6 +21,7 @@ pub mod media;
 pub mod opendata;
 pub mod posts;
 pub mod sanitise;
+pub mod sso;
 pub mod store;
 pub mod web;
 pub mod wordpress;
@@ -71,6 +72,8 @@ pub struct Config {
     pub sessions: store::sessions::SessionLimits,
     /// Who must sign in with a second factor (`--two-factor`).
     pub two_factor: domain::user::TwoFactorPolicy,
+    /// Single sign-on providers (`--oidc-provider`).
+    pub sso_providers: Vec<sso::Provider>,
 }
 
 impl Config {
@@ -96,6 +99,7 @@ impl Config {
                 idle_secs: 60 * 60,
             },
             two_factor: Default::default(),
+            sso_providers: Vec::new(),
         }
     }
 }
@@ -128,6 +132,8 @@ pub struct AppState {
     /// Published results by exercise, shared by the results page and its downloads
     /// (`cache::Shared`).
     pub results_cache: cache::Shared<i64, std::sync::Arc<listening::Results>>,
+    /// Single sign-on providers and their discovery documents.
+    pub sso: sso::SingleSignOn,
 }
 
 impl App {
@@ -168,6 +174,7 @@ impl App {
             mailer,
             results_cache: Default::default(),
             shared_pages: Default::default(),
+            sso: sso::SingleSignOn::new(config.sso_providers.clone()),
             db,
             templates: Arc::new(web::templates::environment(config.time_zone.clone())),
             config: Arc::new(config),

@@ -30,6 +30,7 @@ pub mod search;
 pub mod sessions;
 pub mod settings;
 pub mod sign_in;
+pub mod sso;
 pub mod syndication;
 pub mod tokens;
 pub mod users;

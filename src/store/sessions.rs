@@ -185,7 +185,8 @@ impl Db {
                 .rows_affected();
             let links = "DELETE FROM password_links WHERE expires_at <= $1";
             let challenges = "DELETE FROM sign_in_challenges WHERE expires_at <= $1";
-            for q in [links, challenges] {
+            let sso = "DELETE FROM sso_sign_ins WHERE expires_at <= $1";
+            for q in [links, challenges, sso] {
                 sqlx::query(q).bind(t).execute(pool).await?;
             }
             let b = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")

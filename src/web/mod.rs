@@ -133,6 +133,11 @@ fn accounts_routes() -> Router<App> {
             get(accounts::sign_in::show).post(accounts::sign_in::submit),
         )
         .route("/sign-out", post(accounts::sign_in::sign_out))
+        .route("/sign-in/sso/{provider}", get(accounts::sso::begin))
+        .route(
+            "/sign-in/sso/{provider}/callback",
+            get(accounts::sso::callback),
+        )
         .route(
             "/sign-in/two-factor",
             get(accounts::two_factor::challenge_page).post(accounts::two_factor::check_challenge),

@@ -749,3 +749,44 @@ async fn the_command_line_prints_a_link_that_works_once() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no user with the email"));
 }
+
+#[test]
+fn single_sign_on_settings_are_checked_before_serving() {
+    let serve = |extra: &[&str]| {
+        let args = [
+            &[
+                "serve",
+                "--database",
+                "sqlite::memory:",
+                "--addr",
+                "127.0.0.1:0",
+            ],
+            extra,
+        ]
+        .concat();
+        crate::process::townhall(&args, "")
+    };
+    let o = serve(&[
+        "--oidc-provider",
+        "name=Our ID,issuer=https://id.example,client-id=x",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--oidc-provider needs --public-url"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let o = serve(&[
+        "--public-url",
+        "https://engage.example.gov.uk",
+        "--oidc-provider",
+        "name=Our ID,issuer=https://id.example,client-id=x,secret-env=TOWNHALL_NOT_SET_ANYWHERE",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("TOWNHALL_NOT_SET_ANYWHERE, which is not set"),
+        "{err}"
+    );
+    let o = serve(&["--two-factor", "sometimes"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--two-factor"));
+}

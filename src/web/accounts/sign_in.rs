@@ -68,15 +68,37 @@ pub async fn show(
     viewer: Viewer,
     Query(q): Query<NextQuery>,
 ) -> PageResult {
-    viewer.render(
-        &app,
+    let page = context! {
+        signed_out => q.signed_out.is_some(),
+        password_set => q.password.is_some(),
+    };
+    let next = safe_next(q.next.as_deref());
+    sign_in_page(&app, &viewer, &next, "", &FieldErrors::new(), page)
+}
+
+/// The sign-in page: the form (with `email` filled in and `errors`), and a button for each
+/// single sign-on provider; `extra` adds to its context. The status follows the errors
+/// (see `form_status`) unless the caller changes it.
+pub(crate) fn sign_in_page(
+    app: &App,
+    viewer: &Viewer,
+    next: &str,
+    email: &str,
+    errors: &FieldErrors,
+    extra: minijinja::Value,
+) -> PageResult {
+    let providers: Vec<_> = (app.sso.providers().iter())
+        .map(|p| context! { slug => &p.slug, name => &p.name })
+        .collect();
+    viewer.render_with_status(
+        app,
         "sign_in.html",
         context! {
-            next => safe_next(q.next.as_deref()),
-            signed_out => q.signed_out.is_some(),
-            password_set => q.password.is_some(),
-            email => "",
+            next, email, providers,
+            errors => Serde(errors.iter().collect::<Vec<_>>()),
+            ..extra
         },
+        crate::web::error::form_status(errors),
     )
 }
 
@@ -90,12 +112,16 @@ pub async fn submit(
 ) -> PageResult {
     let next = safe_next(form.next.as_deref());
     let render_errors = |errors: FieldErrors, status: StatusCode| {
-        viewer.render_with_status(
+        let mut page = sign_in_page(
             &app,
-            "sign_in.html",
-            context! { next => &next, errors => Serde(errors.iter().collect::<Vec<_>>()), email => form.email.trim() },
-            status,
-        )
+            &viewer,
+            &next,
+            form.email.trim(),
+            &errors,
+            context! {},
+        )?;
+        *page.status_mut() = status;
+        Ok(page)
     };
     let email = match form.check() {
         Ok(email) => email,
@@ -127,16 +153,26 @@ pub async fn submit(
         .remember_device(&token_hash(&device_token), account.id)
         .await?;
     if account.two_factor {
-        let token = random_token();
-        let expires = now() + CHALLENGE_SECS;
-        (app.db)
-            .create_sign_in_challenge(&token_hash(&token), account.id, &next, expires)
-            .await?;
-        let cookie = short_cookie(&app, CHALLENGE_COOKIE, token, CHALLENGE_SECS);
-        return Ok((jar.add(cookie), Redirect::to("/sign-in/two-factor")).into_response());
+        return ask_second_factor(&app, jar, account.id, &next).await;
     }
     let jar = start_session(&app, jar, &headers, account.id, email.as_str(), "").await?;
     Ok((jar, Redirect::to(&next)).into_response())
+}
+
+/// The first factor is good: the browser is sent to give the second, then to `next`.
+pub(crate) async fn ask_second_factor(
+    app: &App,
+    jar: CookieJar,
+    user_id: i64,
+    next: &str,
+) -> PageResult {
+    let token = random_token();
+    let expires = now() + CHALLENGE_SECS;
+    (app.db)
+        .create_sign_in_challenge(&token_hash(&token), user_id, next, expires)
+        .await?;
+    let cookie = short_cookie(app, CHALLENGE_COOKIE, token, CHALLENGE_SECS);
+    Ok((jar.add(cookie), Redirect::to("/sign-in/two-factor")).into_response())
 }
 
 /// Signs `user_id` in: a new session (any the browser held before is ended, so an id seen
@@ -175,7 +211,7 @@ pub(crate) async fn start_session(
 }
 
 /// The browser's known-device token: the one it holds, or a new one.
-fn known_device(jar: CookieJar, app: &App) -> (CookieJar, String) {
+pub(crate) fn known_device(jar: CookieJar, app: &App) -> (CookieJar, String) {
     if let Some(c) = jar.get(DEVICE_COOKIE) {
         let token = c.value().to_string();
         return (jar, token);
@@ -217,7 +253,12 @@ pub(crate) fn session_cookie(app: &App, token: String) -> Cookie<'static> {
 }
 
 /// An `HttpOnly`, `SameSite=Lax` cookie for the whole site.
-fn short_cookie(app: &App, name: &'static str, value: String, secs: i64) -> Cookie<'static> {
+pub(crate) fn short_cookie(
+    app: &App,
+    name: &'static str,
+    value: String,
+    secs: i64,
+) -> Cookie<'static> {
     Cookie::build((name, value))
         .path("/")
         .http_only(true)
@@ -358,20 +399,14 @@ impl Counters {
 
 fn too_many(app: &App, viewer: &Viewer, next: &str, wait_secs: i64) -> PageResult {
     let minutes = (wait_secs.max(1) + 59) / 60;
-    let mut response = viewer.render_with_status(
-        app,
-        "sign_in.html",
-        context! {
-            next => next,
-            email => "",
-            errors => vec![context! { field => "email", message => format!(
-                "Too many failed attempts to sign in. Wait {minutes} minute{} and try again, \
-                 or reset your password",
-                if minutes == 1 { "" } else { "s" }
-            ) }],
-        },
-        StatusCode::TOO_MANY_REQUESTS,
-    )?;
+    let message = format!(
+        "Too many failed attempts to sign in. Wait {minutes} minute{} and try again, or reset \
+         your password",
+        if minutes == 1 { "" } else { "s" }
+    );
+    let errors = FieldErrors::one("email", message);
+    let mut response = sign_in_page(app, viewer, next, "", &errors, context! {})?;
+    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
     response
         .headers_mut()
         .insert(axum::http::header::RETRY_AFTER, wait_secs.max(1).into());
