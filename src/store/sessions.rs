@@ -82,7 +82,8 @@ impl Db {
         Ok(())
     }
 
-    /// A user's live sessions, most recently used first.
+    /// A user's live sessions, most recently used first (the 50 most recent; "sign out
+    /// everywhere else" ends them all).
     pub async fn sessions_of(
         &self,
         user_id: i64,
@@ -90,7 +91,7 @@ impl Db {
     ) -> StoreResult<Vec<SessionSummary>> {
         let q = "SELECT id_hash, created_at, last_seen_at, user_agent FROM sessions
                  WHERE user_id = $1 AND expires_at > $2 AND last_seen_at > $3
-                 ORDER BY last_seen_at DESC, created_at DESC";
+                 ORDER BY last_seen_at DESC, created_at DESC LIMIT 50";
         let t = now();
         Ok(read!(self, |pool| sqlx::query_as(q)
             .bind(user_id)

@@ -300,7 +300,9 @@ async fn an_invited_user_chooses_a_password_and_signs_in_with_their_roles() {
     assert_eq!(subject, "You have been given an account");
     assert!(body.contains("7 days"));
 
-    // Until then the account has no password that works.
+    // Until then the account has no password that works, and the list of users says so.
+    let (_, users) = t.get_text("/admin/users").await;
+    assert!(users.contains("No password yet"), "{users}");
     let ivy = TestApp::handle(&t);
     assert_eq!(try_sign_in(&ivy, "ivy@example.org", "").await, 400);
     let (status, html) = ivy.get_text(&format!("/set-password?token={token}")).await;

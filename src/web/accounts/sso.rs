@@ -19,6 +19,7 @@ use crate::store::users::User;
 use crate::web::accounts::sign_in::{
     ask_second_factor, known_device, safe_next, short_cookie, sign_in_page, start_session,
 };
+use crate::web::client_ip::ClientIp;
 use crate::web::error::{PageError, PageResult};
 use crate::web::viewer::Viewer;
 use axum::extract::{Path, Query, State};
@@ -32,6 +33,8 @@ use serde::Deserialize;
 const SSO_COOKIE: &str = "townhall_sso";
 /// How long the provider may take.
 const SSO_SECS: i64 = 10 * 60;
+/// Sign-ins one address may start in [`SSO_SECS`] (offices share addresses).
+const STARTS_PER_ADDRESS: i64 = 60;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -72,11 +75,24 @@ fn refused(
 pub async fn begin(
     State(app): State<App>,
     viewer: Viewer,
+    ClientIp(ip): ClientIp,
     Path(slug): Path<String>,
     Query(q): Query<BeginQuery>,
     jar: CookieJar,
 ) -> PageResult {
     let provider = app.sso.provider(&slug).ok_or(PageError::NotFound)?;
+    // Each start keeps a row for ten minutes: one address may not make them without end.
+    let key = format!("sso:address:{ip}");
+    if app.db.rate_limit_hit(&key, SSO_SECS).await? > STARTS_PER_ADDRESS {
+        let problem = "too many sign-ins were started from your network; wait 10 minutes";
+        return refused(
+            &app,
+            &viewer,
+            provider,
+            problem,
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
     let callback = callback_url(&app, provider)?;
     let started = match app.sso.begin(provider, &callback).await {
         Ok(started) => started,
