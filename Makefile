@@ -35,9 +35,12 @@ check: assets
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-# The Atom feeds are checked with Python's feedparser, a real-world feed reader.
+# The Atom feeds are checked with Python's feedparser, a real-world feed reader; mail goes to a
+# real SMTP server, aiosmtpd (tests/smtp_server.py), installed with the hashes pinned in
+# tests/requirements-smtp.txt.
 pydeps:
 	@python3 -c 'import feedparser' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check feedparser
+	@python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check --require-hashes -r tests/requirements-smtp.txt
 
 test-rust: assets pydeps
 	$(CARGO) test --workspace

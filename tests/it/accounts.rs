@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use townhall::auth::two_factor;
 use townhall::domain::role::Role;
 use townhall::domain::user::{Email, TwoFactorPolicy};
+use townhall::jobs::mail::deliver_due;
 use townhall::store::now;
 
 const SITE: &str = "https://engage.example.gov.uk/";
@@ -295,10 +296,23 @@ async fn an_invited_user_chooses_a_password_and_signs_in_with_their_roles() {
         "says what to do without a relay"
     );
     let token = link_token(&t, "ivy@example.org").await;
-    let mail = t.app.db.outbox(1000).await.unwrap();
-    let (_, _, subject, body) = mail.iter().find(|m| m.1 == "ivy@example.org").unwrap();
-    assert_eq!(subject, "You have been given an account");
-    assert!(body.contains("7 days"));
+    // The invitation goes out through a real SMTP server.
+    let relay = crate::smtp::SmtpServer::start();
+    let sent = deliver_due(&t.app.db, &relay.mailer(), now())
+        .await
+        .unwrap();
+    assert_eq!(sent.sent, 1);
+    let message = &relay.messages()[0];
+    assert!(message.contains("To: ivy@example.org"), "{message}");
+    assert!(
+        message.contains("Subject: You have been given an account"),
+        "{message}"
+    );
+    assert!(message.contains("7 days"), "{message}");
+    assert!(
+        message.contains(&token[..20]),
+        "the link is in the message: {message}"
+    );
 
     // Until then the account has no password that works, and the list of users says so.
     let (_, users) = t.get_text("/admin/users").await;

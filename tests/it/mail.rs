@@ -1,75 +1,11 @@
-//! Receipts through a mail relay: a real SMTP conversation with a small relay in the test,
-//! which can be told to refuse mail for a while.
+//! Receipts through a mail relay: a real SMTP server (aiosmtpd, `crate::smtp`), which can be
+//! told to refuse mail for a while.
 
+use crate::smtp::SmtpServer;
 use crate::support::{TestApp, spawn};
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use townhall::domain::role::Role;
-use townhall::jobs::mail::{Delivered, MAX_ATTEMPTS, Mailer, deliver_due};
-
-/// An SMTP relay that keeps every message it accepts, or refuses recipients with a
-/// temporary error while `refusing` is set.
-#[derive(Clone, Default)]
-struct Relay {
-    messages: Arc<Mutex<Vec<String>>>,
-    refusing: Arc<AtomicBool>,
-}
-
-impl Relay {
-    async fn start() -> (Relay, Mailer) {
-        let relay = Relay::default();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("smtp://{}", listener.local_addr().unwrap());
-        let r = relay.clone();
-        tokio::spawn(async move {
-            while let Ok((socket, _)) = listener.accept().await {
-                tokio::spawn(r.clone().converse(socket));
-            }
-        });
-        let mailer = Mailer::new(&url, "Townhall <no-reply@example.org>").unwrap();
-        (relay, mailer)
-    }
-
-    async fn converse(self, socket: tokio::net::TcpStream) {
-        let (read, mut write) = socket.into_split();
-        let mut lines = BufReader::new(read).lines();
-        write.write_all(b"220 relay.test ESMTP\r\n").await.unwrap();
-        let mut data: Option<String> = None;
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(message) = data.as_mut() {
-                if line == "." {
-                    self.messages.lock().unwrap().push(data.take().unwrap());
-                    write.write_all(b"250 2.0.0 queued\r\n").await.unwrap();
-                } else {
-                    message.push_str(&line);
-                    message.push('\n');
-                }
-                continue;
-            }
-            let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
-            let reply: &[u8] = match verb.as_str() {
-                "EHLO" | "HELO" => b"250 relay.test\r\n",
-                "RCPT" if self.refusing.load(Ordering::SeqCst) => b"451 4.3.0 Try again later\r\n",
-                "DATA" => {
-                    data = Some(String::new());
-                    b"354 Go ahead\r\n"
-                }
-                "QUIT" => {
-                    let _ = write.write_all(b"221 Bye\r\n").await;
-                    return;
-                }
-                _ => b"250 OK\r\n",
-            };
-            write.write_all(reply).await.unwrap();
-        }
-    }
-
-    fn messages(&self) -> Vec<String> {
-        self.messages.lock().unwrap().clone()
-    }
-}
+use townhall::jobs::mail::{Delivered, MAX_ATTEMPTS, deliver_due};
 
 async fn consultation(t: &TestApp) -> String {
     let editor = t
@@ -109,15 +45,16 @@ async fn a_receipt_goes_through_the_relay_and_a_refusal_is_retried_later() {
     let t = spawn().await;
     let slug = consultation(&t).await;
     let reference = respond(&t, &slug, "resident@example.org").await;
-    let (relay, mailer) = Relay::start().await;
+    let relay = SmtpServer::start();
+    let mailer = relay.mailer();
     let db = &t.app.db;
     let now = townhall::store::now();
 
     // The relay refuses: the receipt waits, with the error, for a minute.
-    relay.refusing.store(true, Ordering::SeqCst);
+    relay.refuse(true);
     let round = deliver_due(db, &mailer, now).await.unwrap();
     assert_eq!((round.sent, round.deferred), (0, 1));
-    relay.refusing.store(false, Ordering::SeqCst);
+    relay.refuse(false);
     assert_eq!(
         deliver_due(db, &mailer, now + 30).await.unwrap(),
         Delivered::default(),
@@ -154,7 +91,8 @@ async fn two_nodes_sending_at_once_send_each_receipt_once() {
     for i in 0..30 {
         references.push(respond(&t, &slug, &format!("person{i}@example.org")).await);
     }
-    let (relay, mailer) = Relay::start().await;
+    let relay = SmtpServer::start();
+    let mailer = relay.mailer();
     let now = townhall::store::now();
     let (a, b) = tokio::join!(
         deliver_due(&t.app.db, &mailer, now),
@@ -181,8 +119,9 @@ async fn a_receipt_refused_ten_times_is_given_up_and_an_erased_email_is_not_sent
     let slug = consultation(&t).await;
     let db = &t.app.db;
     respond(&t, &slug, "nobody@example.org").await;
-    let (relay, mailer) = Relay::start().await;
-    relay.refusing.store(true, Ordering::SeqCst);
+    let relay = SmtpServer::start();
+    let mailer = relay.mailer();
+    relay.refuse(true);
     let mut at = townhall::store::now();
     let mut given_up = 0;
     for _ in 0..MAX_ATTEMPTS {
@@ -210,7 +149,7 @@ async fn a_receipt_refused_ten_times_is_given_up_and_an_erased_email_is_not_sent
     );
 
     // A respondent who asks for their email to be erased before the receipt went gets none.
-    relay.refusing.store(false, Ordering::SeqCst);
+    relay.refuse(false);
     let reference = respond(&t, &slug, "changed-my-mind@example.org").await;
     assert!(db.erase_contact(exercise.id, &reference).await.unwrap());
     assert_eq!(

@@ -22,6 +22,7 @@ mod process;
 mod programme;
 mod publishing;
 mod sanitise;
+mod smtp;
 mod statements;
 mod support;
 mod syndication;
