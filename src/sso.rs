@@ -153,7 +153,11 @@ impl SingleSignOn {
 
     /// The provider's discovery document, fetched when not kept or kept too long.
     async fn metadata(&self, provider: &Provider) -> Result<CoreProviderMetadata, SsoError> {
-        if let Some((m, at)) = self.discovered.lock().unwrap().get(&provider.slug)
+        if let Some((m, at)) = self
+            .discovered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&provider.slug)
             && at.elapsed() < DISCOVERY_TTL
         {
             return Ok(m.clone());
@@ -168,7 +172,7 @@ impl SingleSignOn {
         .map_err(|e| SsoError::Unreachable(e.to_string()))??;
         self.discovered
             .lock()
-            .unwrap()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(provider.slug.clone(), (metadata.clone(), Instant::now()));
         Ok(metadata)
     }
