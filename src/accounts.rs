@@ -36,11 +36,7 @@ pub async fn password_link(
     let token = random_token();
     let url = format!("{}/set-password?token={token}", base.trim_end_matches('/'));
     let (subject, body) = message(user, purpose, &url);
-    let mail = NewMail {
-        recipient: &user.email,
-        subject,
-        body: &body,
-    };
+    let mail = NewMail::plain(&user.email, subject, &body);
     let mail = (delivery == Delivery::Email).then_some(&mail);
     let expires_at = db
         .create_password_link(user.id, purpose, &token_hash(&token), mail)

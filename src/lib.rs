@@ -23,6 +23,7 @@ pub mod posts;
 pub mod sanitise;
 pub mod sso;
 pub mod store;
+pub mod subscriptions;
 pub mod web;
 pub mod wordpress;
 
@@ -49,8 +50,10 @@ pub struct Config {
     pub trusted_proxies: domain::network::TrustedProxies,
     /// Count page views (`--analytics false` turns it off).
     pub analytics: bool,
-    /// How often the feed scheduler looks for due subscriptions; `None`: this node does not
-    /// fetch feeds on a schedule (tests that drive `jobs::syndication::run_due` themselves).
+    /// How often the feed scheduler looks for due subscriptions (and, at most every
+    /// `jobs::notices::POLL`, the notices job for what to tell subscribers); `None`: this node
+    /// runs neither on a schedule (tests that drive `jobs::syndication::run_due` and
+    /// `jobs::notices::run_once` themselves).
     pub scheduler_interval: Option<std::time::Duration>,
     /// The mail relay for receipts (`smtp://…`, `smtps://…`); `None`: messages wait in the
     /// outbox.
@@ -192,6 +195,10 @@ impl App {
             .scheduler_interval
             .map(|every| jobs::syndication::spawn_scheduler(self.clone(), every));
         let analyses = jobs::analysis::spawn_worker(self.clone());
+        let notices = self
+            .config
+            .scheduler_interval
+            .map(|every| jobs::notices::spawn_worker(self.clone(), every.min(jobs::notices::POLL)));
         let versions = spawn_version_watch(db.clone());
         let upkeep = web::ops::spawn_upkeep(self.metrics.clone());
         let mail = match &self.mailer {
@@ -215,6 +222,9 @@ impl App {
             scheduler.abort();
         }
         analyses.abort();
+        if let Some(notices) = notices {
+            notices.abort();
+        }
         versions.abort();
         upkeep.abort();
         if let Some(mail) = mail {

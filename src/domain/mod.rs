@@ -15,6 +15,7 @@ pub mod register_import;
 pub mod review;
 pub mod role;
 pub mod sign_in;
+pub mod subscription;
 pub mod table;
 pub mod text;
 pub mod time;

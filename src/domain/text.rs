@@ -145,6 +145,18 @@ pub fn searchable_text(html: &str) -> String {
     ::sanitise::plain_text(html, usize::MAX)
 }
 
+/// At most `max` characters of `text` on one line, cut at a word with "…" when longer: a
+/// summary in a message or list.
+pub fn snippet(text: &str, max: usize) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= max {
+        return line;
+    }
+    let cut: String = line.chars().take(max).collect();
+    let at_word = cut.rfind(' ').filter(|i| *i > max / 2).unwrap_or(cut.len());
+    format!("{}…", cut[..at_word].trim_end())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -156,6 +156,39 @@ impl Zone {
         format!("{date}, {hour}:{:02}{half} {zone}", z.minute())
     }
 
+    /// The latest moment at or before `t` when the clock here read `hour`:00, on `weekday`
+    /// when given (digests: seven each morning, or each Monday morning).
+    pub fn latest_hour(
+        &self,
+        t: Timestamp,
+        hour: i8,
+        weekday: Option<jiff::civil::Weekday>,
+    ) -> Timestamp {
+        let Some(now) = self.zoned(t) else {
+            return t;
+        };
+        let mut day = now.date();
+        // Eight days back always holds a match, whatever the clock changes.
+        for _ in 0..8 {
+            let on_day = weekday.is_none_or(|w| day.weekday() == w);
+            let at = day
+                .at(hour, 0, 0, 0)
+                .to_zoned(self.0.clone())
+                .map(|z| Timestamp(z.timestamp().as_second()));
+            if let Ok(at) = at
+                && on_day
+                && at <= t
+            {
+                return at;
+            }
+            match day.yesterday() {
+                Ok(d) => day = d,
+                Err(_) => break,
+            }
+        }
+        t
+    }
+
     /// The zone's IANA name, for a form's hint ("Europe/London").
     pub fn name(&self) -> &str {
         self.0.iana_name().unwrap_or("UTC")

@@ -7,9 +7,11 @@
 //! minute, two, four, … at most six hours); after [`MAX_ATTEMPTS`] the message is given up
 //! and left for an operator, with its last error. Without a relay, messages wait.
 
+use crate::domain::subscription::PAUSE_AFTER_REFUSALS;
 use crate::store::Db;
 use crate::store::outbox::OutgoingMail;
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
 
@@ -51,24 +53,64 @@ impl Mailer {
         Ok(Mailer { transport, from })
     }
 
-    async fn send(&self, mail: &OutgoingMail) -> Result<(), String> {
-        let to = mail
-            .recipient
-            .parse::<Mailbox>()
-            .map_err(|e| format!("the recipient is not an email address: {e}"))?;
-        let message = Message::builder()
+    /// Sends one message. Its Message-ID comes from its outbox row, so a message sent again
+    /// after a node died mid-send (see `deliver_due`) is the same message to mail clients.
+    async fn send(&self, mail: &OutgoingMail) -> Result<(), Refusal> {
+        let to = mail.recipient.parse::<Mailbox>().map_err(|e| Refusal {
+            permanent: true,
+            error: format!("the recipient is not an email address: {e}"),
+        })?;
+        let domain = self.from.email.domain();
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject.as_str())
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.body.clone())
-            .map_err(|e| format!("cannot build the message: {e}"))?;
+            .message_id(Some(format!(
+                "<outbox-{}-{}@{domain}>",
+                mail.id,
+                mail.created_at.secs()
+            )));
+        if let Some(url) = &mail.unsubscribe_url {
+            // RFC 8058: a mail client may offer "Unsubscribe", which posts to the URL.
+            builder = builder
+                .raw_header(HeaderValue::new(LIST_UNSUBSCRIBE, format!("<{url}>")))
+                .raw_header(HeaderValue::new(
+                    LIST_UNSUBSCRIBE_POST,
+                    "List-Unsubscribe=One-Click".into(),
+                ));
+        }
+        let message = match &mail.html {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+                mail.body.clone(),
+                html.clone(),
+            )),
+            None => builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(mail.body.clone()),
+        }
+        .map_err(|e| Refusal {
+            permanent: true,
+            error: format!("cannot build the message: {e}"),
+        })?;
         self.transport
             .send(message)
             .await
             .map(|_| ())
-            .map_err(|e| e.to_string())
+            .map_err(|e| Refusal {
+                permanent: e.is_permanent(),
+                error: e.to_string(),
+            })
     }
+}
+
+const LIST_UNSUBSCRIBE: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe");
+const LIST_UNSUBSCRIBE_POST: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe-Post");
+
+/// Why a message was not sent: `permanent` when the relay refused it for good (a 5xx reply:
+/// the address does not exist), which counts against a subscriber's address.
+struct Refusal {
+    permanent: bool,
+    error: String,
 }
 
 /// What one round of sending did.
@@ -102,11 +144,22 @@ pub async fn deliver_due(
         for mail in &batch {
             match mailer.send(mail).await {
                 Ok(()) => {
-                    db.mail_sent(mail.id).await?;
+                    db.mail_sent(mail).await?;
                     metrics::counter!("townhall_mail_sent_total").increment(1);
                     done.sent += 1;
                 }
-                Err(error) => {
+                Err(Refusal { permanent, error }) => {
+                    if let (true, Some(subscriber)) = (permanent, mail.subscriber_id) {
+                        // A subscriber's address that the relay refuses is not tried again;
+                        // after a few such refusals in a row, it is paused.
+                        db.subscriber_refused(subscriber, &error, PAUSE_AFTER_REFUSALS)
+                            .await?;
+                        db.mail_failed(mail.id, &error, None).await?;
+                        tracing::warn!(id = mail.id, %error, "the relay refused a subscriber's address");
+                        metrics::counter!("townhall_mail_refused_total").increment(1);
+                        done.given_up += 1;
+                        continue;
+                    }
                     let last = mail.attempts >= MAX_ATTEMPTS;
                     let retry_at = (!last).then(|| at + retry_after(mail.attempts));
                     db.mail_failed(mail.id, &error, retry_at).await?;
@@ -150,8 +203,9 @@ mod tests {
         assert_eq!(retry_after(40), 6 * 3600);
     }
 
-    #[test]
-    fn bad_settings_are_named() {
+    // The relay's connection pool runs on the Tokio runtime.
+    #[tokio::test]
+    async fn bad_settings_are_named() {
         let e = Mailer::new("not a url", "a@example.org").unwrap_err();
         assert!(e.starts_with("--smtp-url"), "{e}");
         let e = Mailer::new("smtp://127.0.0.1:2525", "nobody").unwrap_err();

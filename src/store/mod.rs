@@ -31,6 +31,7 @@ pub mod sessions;
 pub mod settings;
 pub mod sign_in;
 pub mod sso;
+pub mod subscriptions;
 pub mod syndication;
 pub mod tokens;
 pub mod users;
@@ -276,7 +277,10 @@ macro_rules! stored_by_name {
 stored_by_name!(
     crate::domain::programme::Phase,
     crate::domain::programme::Status,
-    crate::domain::user::LinkPurpose
+    crate::domain::user::LinkPurpose,
+    crate::domain::subscription::List,
+    crate::domain::subscription::Frequency,
+    crate::domain::subscription::NoticeKind
 );
 
 /// A JSON column (TEXT on both databases) decoded into `T` as its row is read: a value that

@@ -5,19 +5,44 @@ use super::{Backend, Conn, Db, StoreResult, now, on, read, write};
 use crate::domain::time::Timestamp;
 
 /// A message to queue, in the transaction of what it is about.
+#[derive(Debug, Default, Clone)]
 pub struct NewMail<'a> {
     pub recipient: &'a str,
     pub subject: &'a str,
+    /// The plain-text part, which every message has.
     pub body: &'a str,
+    /// An HTML part beside it (messages to subscribers).
+    pub html: Option<&'a str>,
+    /// The address a mail client's "Unsubscribe" posts to (RFC 8058).
+    pub unsubscribe_url: Option<&'a str>,
+    /// The subscriber it goes to: erasing the address drops it, and a refusal counts against it.
+    pub subscriber_id: Option<i64>,
+}
+
+impl<'a> NewMail<'a> {
+    /// A plain-text message (receipts, links to set a password).
+    pub fn plain(recipient: &'a str, subject: &'a str, body: &'a str) -> NewMail<'a> {
+        NewMail {
+            recipient,
+            subject,
+            body,
+            ..NewMail::default()
+        }
+    }
 }
 
 /// Queues `mail` on `conn` (a transaction's), to be sent from `t` on.
 pub(crate) async fn queue(conn: Conn<'_>, mail: &NewMail<'_>, t: Timestamp) -> StoreResult<()> {
-    let q = "INSERT INTO outbox (recipient, subject, body, created_at) VALUES ($1, $2, $3, $4)";
+    let q = "INSERT INTO outbox (recipient, subject, body, html, unsubscribe_url, subscriber_id,
+                                 created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)";
     on!(conn, |c| sqlx::query(q)
         .bind(mail.recipient)
         .bind(mail.subject)
         .bind(mail.body)
+        .bind(mail.html)
+        .bind(mail.unsubscribe_url)
+        .bind(mail.subscriber_id)
         .bind(t)
         .execute(&mut *c)
         .await
@@ -32,6 +57,10 @@ pub struct OutgoingMail {
     pub recipient: String,
     pub subject: String,
     pub body: String,
+    pub html: Option<String>,
+    pub unsubscribe_url: Option<String>,
+    pub subscriber_id: Option<i64>,
+    pub created_at: Timestamp,
     /// Attempts so far, this one included.
     pub attempts: i32,
 }
@@ -58,7 +87,9 @@ impl Db {
                            ORDER BY id LIMIT $3";
         const CLAIM: &str =
             "UPDATE outbox SET claimed_until = $2, attempts = attempts + 1 WHERE id IN";
-        const RETURNING: &str = "RETURNING id, recipient, subject, body, attempts";
+        const RETURNING: &str =
+            "RETURNING id, recipient, subject, body, html, unsubscribe_url, subscriber_id, created_at,
+             attempts";
         let mut claimed: Vec<OutgoingMail> = match &self.backend {
             Backend::Sqlite { write, .. } => {
                 let q = format!("{CLAIM} ({DUE}) {RETURNING}");
@@ -83,13 +114,25 @@ impl Db {
         Ok(claimed)
     }
 
-    /// A message went to the relay: it is deleted, address and all.
-    pub async fn mail_sent(&self, id: i64) -> StoreResult<()> {
+    /// A message went to the relay: it is deleted, address and all. A subscriber's address
+    /// the relay took is no longer counted as refused.
+    pub async fn mail_sent(&self, mail: &OutgoingMail) -> StoreResult<()> {
         write!(self, |pool| sqlx::query("DELETE FROM outbox WHERE id = $1")
-            .bind(id)
+            .bind(mail.id)
             .execute(pool)
             .await
             .map(|_| ()))?;
+        if let Some(subscriber) = mail.subscriber_id {
+            write!(self, |pool| {
+                sqlx::query(
+                "UPDATE subscribers SET refusals = 0 WHERE id = $1 AND refusals > 0 AND paused_at IS NULL"
+            )
+            .bind(subscriber)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            })?;
+        }
         Ok(())
     }
 

@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod opendata;
 pub mod organisations;
 pub mod search;
+pub mod subscriptions;
 
 // What every area uses: who is looking, errors, templates, assets, middleware.
 pub mod assets;
@@ -118,6 +119,22 @@ fn site_routes() -> Router<App> {
         .route(
             "/admin/statements/{kind}",
             get(statements::edit).post(statements::save),
+        )
+        .route(
+            "/subscribe",
+            get(subscriptions::subscribe_page).post(subscriptions::subscribe),
+        )
+        .route(
+            "/subscriptions/confirm",
+            get(subscriptions::confirm_page).post(subscriptions::confirm),
+        )
+        .route(
+            "/subscriptions/manage",
+            get(subscriptions::manage_page).post(subscriptions::manage),
+        )
+        .route(
+            "/subscriptions/unsubscribe",
+            get(subscriptions::unsubscribe_page).post(subscriptions::unsubscribe),
         )
         .route("/admin", get(hub::admin_home))
         .route("/admin/analytics", get(analytics::dashboard))

@@ -24,6 +24,7 @@ mod publishing;
 mod sanitise;
 mod smtp;
 mod statements;
+mod subscriptions;
 mod support;
 mod syndication;
 mod upgrade;

@@ -75,18 +75,49 @@ impl SmtpServer {
     }
 }
 
-/// A single-part message with its body decoded (quoted-printable or base64).
+/// A message with its body decoded (quoted-printable or base64); each part of a multipart
+/// message is decoded in turn, after its own headers.
 fn decoded(raw: &str) -> String {
-    use base64::Engine;
     let (headers, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
-    let encoding = headers
-        .lines()
-        .find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("content-transfer-encoding")
-                .then(|| value.trim().to_ascii_lowercase())
-        })
-        .unwrap_or_default();
+    let boundary = header(headers, "content-type").and_then(|t| {
+        let at = t.find("boundary=")? + "boundary=".len();
+        Some(
+            t[at..]
+                .trim_matches('"')
+                .split([';', '"'])
+                .next()?
+                .to_string(),
+        )
+    });
+    match boundary {
+        Some(b) => {
+            let parts: Vec<String> = body
+                .split(&format!("--{b}"))
+                .skip(1)
+                .filter(|p| !p.starts_with("--"))
+                .map(|p| decoded(p.trim_start_matches("\r\n")))
+                .collect();
+            format!("{headers}\n\n{}", parts.join("\n"))
+        }
+        None => decoded_part(headers, body),
+    }
+}
+
+/// A header's value, unfolded.
+fn header(headers: &str, name: &str) -> Option<String> {
+    let unfolded = headers.replace("\r\n ", " ").replace("\r\n\t", " ");
+    unfolded.lines().find_map(|l| {
+        let (n, value) = l.split_once(':')?;
+        n.eq_ignore_ascii_case(name)
+            .then(|| value.trim().to_string())
+    })
+}
+
+fn decoded_part(headers: &str, body: &str) -> String {
+    use base64::Engine;
+    let encoding = header(headers, "content-transfer-encoding")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let text = match encoding.as_str() {
         "quoted-printable" => {
             let joined = body.replace("=\r\n", "");

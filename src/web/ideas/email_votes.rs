@@ -76,11 +76,7 @@ pub async fn ask(
         voter: &voter,
         address,
     };
-    let mail = NewMail {
-        recipient: email.as_str(),
-        subject: &subject,
-        body: &body,
-    };
+    let mail = NewMail::plain(email.as_str(), &subject, &body);
     app.db.ask_vote_confirmation(&pending, &mail).await?;
     render(FieldErrors::new(), true)
 }
