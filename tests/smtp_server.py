@@ -6,7 +6,8 @@ installed with hashes by `make test`), run by tests/it/smtp.rs.
 Listens on a free port of 127.0.0.1 and prints "listening on PORT" once. Every message it
 accepts is written whole to DIR/NNNNNN.eml (written aside, then renamed, so a reader never sees
 half a message). While DIR/refuse exists, recipients are refused with a temporary error (451),
-as a relay that is busy or rate limiting does.
+as a relay that is busy or rate limiting does; recipients listed in DIR/reject (one address a
+line) are refused for good (550), as addresses that do not exist are.
 """
 
 import asyncio
@@ -25,6 +26,11 @@ class Keep:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if os.path.exists(os.path.join(self.folder, "refuse")):
             return "451 4.3.0 Try again later"
+        reject = os.path.join(self.folder, "reject")
+        if os.path.exists(reject):
+            with open(reject) as f:
+                if address.lower() in (line.strip().lower() for line in f):
+                    return "550 5.1.1 No such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -594,8 +594,8 @@ impl Db {
         .await)?)
     }
 
-    /// Removes a respondent's email (on request), with a receipt not sent yet; the anonymous
-    /// answers stay.
+    /// Removes a respondent's email (on request), with a receipt not sent yet and the
+    /// address's e-mail subscriptions; the anonymous answers stay.
     pub async fn erase_contact(&self, exercise_id: i64, reference: &str) -> StoreResult<bool> {
         const RESPONSE: &str = "SELECT id FROM responses WHERE exercise_id = $1 AND reference =
                                 $2";
@@ -603,6 +603,15 @@ impl Db {
             let mut tx = pool.begin().await?;
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DELETE FROM outbox WHERE response_id IN ({RESPONSE})"
+            )))
+            .bind(exercise_id)
+            .bind(reference)
+            .execute(&mut *tx)
+            .await?;
+            // The address goes from the e-mail lists too.
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM subscribers WHERE email IN (SELECT email FROM response_contacts
+                 WHERE response_id IN ({RESPONSE}))"
             )))
             .bind(exercise_id)
             .bind(reference)

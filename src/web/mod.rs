@@ -136,6 +136,15 @@ fn site_routes() -> Router<App> {
             "/subscriptions/unsubscribe",
             get(subscriptions::unsubscribe_page).post(subscriptions::unsubscribe),
         )
+        .route("/admin/subscriptions", get(subscriptions::admin))
+        .route(
+            "/admin/subscriptions/erase",
+            post(subscriptions::admin_erase),
+        )
+        .route(
+            "/admin/subscriptions/resume",
+            post(subscriptions::admin_resume),
+        )
         .route("/admin", get(hub::admin_home))
         .route("/admin/analytics", get(analytics::dashboard))
         .route("/admin/analytics.csv", get(analytics::csv))

@@ -89,6 +89,10 @@ impl Statement {
                  may be quoted without your name. If you ask for a receipt, your email address \
                  is kept with your response so that we can send it; you can ask us to remove \
                  it at any time.\n\
+                 - **Email updates**: your email address and what you asked to hear about. \
+                 Nothing is sent until you confirm from the link we email you; an address not \
+                 confirmed within 7 days is deleted. Every email has a link to change or stop \
+                 them, and unsubscribing from everything deletes your address.\n\
                  - **Idea challenges**: a random number in a cookie tells one browser's votes \
                  from another's (see [cookies](/cookies)).\n\
                  - **Visits**: we count page views without cookies. Each visitor is counted \

@@ -8,6 +8,7 @@
 
 use crate::App;
 use crate::domain::FieldErrors;
+use crate::domain::role::Role;
 use crate::domain::subscription::{CONFIRM_WITHIN_SECS, Frequency, List, MAX_LISTS_PER_FORM};
 use crate::domain::user::Email;
 use crate::store::subscriptions::Subscriber;
@@ -479,4 +480,118 @@ pub async fn unsubscribe(
             manage => links.manage_path(Addressee::from(&subscriber)),
         },
     )
+}
+
+/// `GET /admin/subscriptions`: subscribers per list, the outbox, and addresses the relay
+/// refused (hub admins: the addresses are personal data).
+pub async fn admin(State(app): State<App>, viewer: Viewer) -> PageResult {
+    render_admin(&app, &viewer, None, "", FieldErrors::new()).await
+}
+
+async fn render_admin(
+    app: &App,
+    viewer: &Viewer,
+    message: Option<String>,
+    email: &str,
+    errors: FieldErrors,
+) -> PageResult {
+    viewer.require_hub_role(app, Role::Admin).await?;
+    let names = ListNames::load(&app.db).await?;
+    let lists: Vec<_> = app
+        .db
+        .subscriber_counts()
+        .await?
+        .into_iter()
+        .map(|c| context! { name => names.name(c.list), confirmed => c.confirmed, pending => c.pending })
+        .collect();
+    let status = form_status(&errors);
+    viewer.render_with_status(
+        app,
+        "admin/subscriptions.html",
+        context! {
+            lists,
+            outbox => Serde(app.db.outbox_counts().await?),
+            refused => Serde(app.db.refused_subscribers(100).await?),
+            relay => app.mailer.is_some(),
+            public_url => app.config.public_url.is_some(),
+            message, email,
+            errors => Serde(&errors),
+        },
+        status,
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AddressForm {
+    email: String,
+    id: i64,
+}
+
+/// `POST /admin/subscriptions/erase`: forgets an address on request (its subscriptions and
+/// any message to it not sent yet).
+pub async fn admin_erase(
+    State(app): State<App>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<AddressForm>,
+) -> PageResult {
+    let admin = viewer.require_hub_role(&app, Role::Admin).await?.clone();
+    let email = match Email::parse(&form.email) {
+        Ok(email) => email,
+        Err(message) => {
+            return render_admin(
+                &app,
+                &viewer,
+                None,
+                &form.email,
+                FieldErrors::one("email", message),
+            )
+            .await;
+        }
+    };
+    if !app.db.erase_subscriber(email.as_str()).await? {
+        let errors = FieldErrors::one(
+            "email",
+            format!(
+                "No subscriber has the address {}. Check it and try again",
+                email.as_str()
+            ),
+        );
+        return render_admin(&app, &viewer, None, email.as_str(), errors).await;
+    }
+    app.db
+        .audit(Some(admin.id), "subscriber.erase", "", "")
+        .await?;
+    render_admin(
+        &app,
+        &viewer,
+        Some(format!(
+            "{} and its subscriptions are deleted",
+            email.as_str()
+        )),
+        "",
+        FieldErrors::new(),
+    )
+    .await
+}
+
+/// `POST /admin/subscriptions/resume`: sends to a paused address again.
+pub async fn admin_resume(
+    State(app): State<App>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<AddressForm>,
+) -> PageResult {
+    let admin = viewer.require_hub_role(&app, Role::Admin).await?.clone();
+    if !app.db.resume_subscriber(form.id).await? {
+        return Err(PageError::NotFound);
+    }
+    app.db
+        .audit(
+            Some(admin.id),
+            "subscriber.resume",
+            &form.id.to_string(),
+            "",
+        )
+        .await?;
+    Ok(Redirect::to("/admin/subscriptions").into_response())
 }

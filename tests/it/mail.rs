@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use townhall::domain::role::Role;
 use townhall::jobs::mail::{Delivered, MAX_ATTEMPTS, deliver_due};
 
-async fn consultation(t: &TestApp) -> String {
+pub(crate) async fn consultation(t: &TestApp) -> String {
     let editor = t
         .user_with_token("ed@example.org", "community-services", Role::Editor)
         .await;
@@ -27,7 +27,7 @@ async fn consultation(t: &TestApp) -> String {
 }
 
 /// Responds with an email for a receipt; returns the reference.
-async fn respond(t: &TestApp, slug: &str, email: &str) -> String {
+pub(crate) async fn respond(t: &TestApp, slug: &str, email: &str) -> String {
     let r = t
         .post_json(
             &format!("/api/v1/consultations/{slug}/responses"),

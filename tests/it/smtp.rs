@@ -59,6 +59,11 @@ impl SmtpServer {
         }
     }
 
+    /// Refuses these recipients for good (`550`), as addresses that do not exist.
+    pub fn reject(&self, addresses: &[&str]) {
+        std::fs::write(self.dir.path().join("reject"), addresses.join("\n")).unwrap();
+    }
+
     /// Every message accepted so far, in the order they came: its headers as sent, then its
     /// body decoded from its transfer encoding (so a test reads the text a person reads).
     pub fn messages(&self) -> Vec<String> {

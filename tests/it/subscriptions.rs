@@ -231,3 +231,170 @@ async fn a_daily_digest_gathers_three_posts_into_one_message_and_none_is_sent_wh
         "no digest when nothing is new"
     );
 }
+
+#[tokio::test]
+async fn a_refused_address_is_paused_and_admins_see_lists_resume_and_erase() {
+    let t = site().await;
+    let relay = SmtpServer::start();
+    let editor = t
+        .user_with_token("writer@example.org", "community-services", Role::Editor)
+        .await;
+    for email in ["kept@example.org", "gone@example.org"] {
+        subscribe(&t, email, "hub", "immediately").await;
+    }
+    let sent = tell_and_send(&t, &relay, now()).await;
+    let mut manage = String::new();
+    for m in &sent {
+        let to = confirm(&t, m).await;
+        if m.contains("To: gone@example.org") {
+            manage = to;
+        }
+    }
+
+    // The relay refuses one address for good: each refusal counts, the third pauses it.
+    relay.reject(&["gone@example.org"]);
+    for (i, title) in ["One", "Two", "Three"].into_iter().enumerate() {
+        publish(&t, &editor, title).await;
+        let sent = tell_and_send(&t, &relay, now() + 10 * (i as i64 + 1)).await;
+        assert_eq!(sent.len(), 1, "only the working address gets {title}");
+    }
+    let gone = t
+        .app
+        .db
+        .subscriber_by_email("gone@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(gone.refusals, 3);
+    assert!(gone.paused_at.is_some(), "paused after three refusals");
+    publish(&t, &editor, "Four").await;
+    run_once(&t.app, now() + 40).await.unwrap();
+    let waiting = t.app.db.outbox(10).await.unwrap();
+    assert_eq!(
+        waiting.len(),
+        1,
+        "nothing is queued for a paused address: {waiting:?}"
+    );
+    assert_eq!(waiting[0].1, "kept@example.org");
+
+    // The paused reader sees why on their page, changes a frequency, then leaves.
+    let (_, page) = t.get_text(&manage).await;
+    assert!(page.contains("paused"), "{page}");
+    let s = manage
+        .split_once("s=")
+        .unwrap()
+        .1
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = t
+        .post_form(
+            "/subscriptions/manage",
+            &[("s", &s), ("frequency:hub", "weekly")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let subs = t.app.db.subscriptions_of(gone.id).await.unwrap();
+    assert_eq!(subs[0].frequency.as_str(), "weekly");
+
+    // Admins see the lists and the refused address, and start it again.
+    t.sign_in_admin().await;
+    let (status, page) = t.get_text("/admin/subscriptions").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Everything published on Townhall"), "{page}");
+    assert!(
+        page.contains("gone@example.org") && page.contains("Paused"),
+        "{page}"
+    );
+    let token = crate::support::csrf_from(&page);
+    let id = gone.id.to_string();
+    let r = t
+        .post_form(
+            "/admin/subscriptions/resume",
+            &[("csrf_token", &token), ("id", &id)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let gone = t
+        .app
+        .db
+        .subscriber_by_email("gone@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(gone.paused_at.is_none() && gone.refusals == 0);
+
+    // Erasing: an unknown address is an error; a known one goes with its subscriptions.
+    let r = t
+        .post_form(
+            "/admin/subscriptions/erase",
+            &[("csrf_token", &token), ("email", "nobody@example.org")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("No subscriber has the address")
+    );
+    let r = t
+        .post_form(
+            "/admin/subscriptions/erase",
+            &[("csrf_token", &token), ("email", "Gone@example.org")],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        t.app
+            .db
+            .subscriber_by_email("gone@example.org")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(t.app.db.subscriptions_of(gone.id).await.unwrap().is_empty());
+    let (status, _) = t.get_text(&manage).await;
+    assert_eq!(status, 404, "an erased address's links stop working");
+
+    // Erasing a respondent's address (the consultation's erasure path) ends its emails too.
+    let slug = crate::mail::consultation(&t).await;
+    let reference = crate::mail::respond(&t, &slug, "kept@example.org").await;
+    let e = t.app.db.exercise_by_slug(&slug).await.unwrap();
+    assert!(t.app.db.erase_contact(e.id, &reference).await.unwrap());
+    assert!(
+        t.app
+            .db
+            .subscriber_by_email("kept@example.org")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A reader (not signed in) leaving everything is forgotten.
+    let reader = TestApp::handle(&t);
+    subscribe(&reader, "leaver@example.org", "consultations", "weekly").await;
+    let sent = tell_and_send(&reader, &relay, now() + 60).await;
+    let manage = confirm(&reader, sent.last().unwrap()).await;
+    let s = manage
+        .split_once("s=")
+        .unwrap()
+        .1
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = reader
+        .post_form("/subscriptions/manage", &[("s", &s), ("action", "leave")])
+        .await;
+    assert!(r.text().await.unwrap().contains("deleted it from our list"));
+    assert!(
+        t.app
+            .db
+            .subscriber_by_email("leaver@example.org")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
