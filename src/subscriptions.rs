@@ -132,10 +132,11 @@ impl ListNames {
             List::Hub => "Everything published on Townhall".into(),
             List::Consultations => "Consultations, surveys and reviews".into(),
             List::Programme => "Programme updates".into(),
-            List::Organisation(_) | List::Category(_) | List::Topic(_) => {
+            List::Organisation(_) | List::Category(_) | List::Topic(_) | List::Results(_) => {
                 let what = match list {
                     List::Organisation(_) => "News from",
                     List::Category(_) => "Blog posts in",
+                    List::Results(_) => "The results of",
                     _ => "Everything about",
                 };
                 match self.0.get(&list) {
@@ -146,9 +147,12 @@ impl ListNames {
         }
     }
 
-    /// Every list a reader may follow, the site-wide ones first.
+    /// Every list a reader may choose on the sign-up form, the site-wide ones first (an
+    /// exercise's results are asked for from its confirmation page).
     pub fn all(&self) -> Vec<(List, String)> {
-        let mut lists: Vec<List> = self.0.keys().copied().collect();
+        let mut lists: Vec<List> = (self.0.keys().copied())
+            .filter(|l| !matches!(l, List::Results(_)))
+            .collect();
         lists.sort();
         [List::Hub, List::Consultations, List::Programme]
             .into_iter()

@@ -21,6 +21,9 @@ pub enum List {
     Consultations,
     /// Updates on the programme's projects.
     Programme,
+    /// The results of one consultation, survey or review, when they are published (asked
+    /// for by a respondent on the confirmation page).
+    Results(i64),
 }
 
 impl List {
@@ -32,6 +35,7 @@ impl List {
             List::Topic(id) => format!("topic:{id}"),
             List::Consultations => "consultations".into(),
             List::Programme => "programme".into(),
+            List::Results(id) => format!("results:{id}"),
         }
     }
 
@@ -48,6 +52,7 @@ impl List {
             "organisation" => Some(List::Organisation(id)),
             "category" => Some(List::Category(id)),
             "topic" => Some(List::Topic(id)),
+            "results" => Some(List::Results(id)),
             _ => None,
         }
     }
@@ -221,6 +226,7 @@ mod tests {
             List::Topic(1),
             List::Consultations,
             List::Programme,
+            List::Results(7),
         ] {
             assert_eq!(List::parse(&list.key()), Some(list));
         }

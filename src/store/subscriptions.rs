@@ -755,6 +755,9 @@ async fn published_between(
                 List::Consultations,
                 List::Organisation(organisation),
             ];
+            if kind == NoticeKind::ResultsPublished {
+                lists.push(List::Results(id));
+            }
             lists.extend(
                 ids(
                     conn.reborrow(),
@@ -849,12 +852,14 @@ impl Db {
         .await)?)
     }
 
-    /// Every organisation, category and topic a reader can follow, with its name.
+    /// Every organisation, category, topic and published exercise's results a reader can
+    /// follow, with its name.
     pub async fn named_lists(&self) -> StoreResult<Vec<(List, String)>> {
         let rows: Vec<(String, i64, String)> = read!(self, |pool| sqlx::query_as(
             "SELECT 'organisation', id, name FROM organisations
              UNION ALL SELECT 'category', id, name FROM categories
-             UNION ALL SELECT 'topic', id, name FROM topics"
+             UNION ALL SELECT 'topic', id, name FROM topics
+             UNION ALL SELECT 'results', id, title FROM exercises WHERE published"
         )
         .fetch_all(pool)
         .await)?;

@@ -318,7 +318,7 @@ fn listening_routes() -> Router<App> {
         )
         .route(
             "/consultations/{slug}/confirmation/{reference}",
-            get(listening::public::confirmation),
+            get(listening::public::confirmation).post(listening::public::results_email),
         )
         .route(
             "/consultations/{slug}/results",

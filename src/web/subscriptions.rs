@@ -125,7 +125,7 @@ fn group_lists(names: &ListNames, chosen: &[String]) -> Vec<Group> {
     .collect();
     for (list, name) in names.all() {
         let group = match list {
-            List::Hub | List::Consultations | List::Programme => 0,
+            List::Hub | List::Consultations | List::Programme | List::Results(_) => 0,
             List::Organisation(_) => 1,
             List::Category(_) => 2,
             List::Topic(_) => 3,
@@ -149,7 +149,7 @@ pub async fn subscribe(
     ClientIp(ip): ClientIp,
     CsrfForm(form): CsrfForm<SubscribeForm>,
 ) -> PageResult {
-    let links = links(&app).await?;
+    links(&app).await?;
     let names = ListNames::load(&app.db).await?;
     let mut errors = FieldErrors::new();
     let email = Email::parse(&form.email)
@@ -191,16 +191,9 @@ pub async fn subscribe(
             errors,
         );
     };
-    if app
-        .db
-        .rate_limit_hit(&format!("subscribe:address:{ip}"), 3600)
-        .await?
-        > PER_ADDRESS_PER_HOUR
-    {
-        let errors = FieldErrors::one(
-            "email",
-            "Too many sign-ups from your network. Wait an hour and try again",
-        );
+    let choices: Vec<(List, Frequency)> = lists.iter().map(|l| (*l, frequency)).collect();
+    if !ask(&app, ip, &email, &choices).await? {
+        let errors = FieldErrors::one("email", TOO_MANY);
         let page = render_subscribe(
             &app,
             &viewer,
@@ -212,24 +205,52 @@ pub async fn subscribe(
         )?;
         return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
     }
-    // However many people ask, an address gets a few confirmation messages a day at most:
-    // the form cannot be used to flood someone's inbox.
+    check_email(&app, &viewer, &email)
+}
+
+/// What a network that sent too many sign-ups is told.
+pub const TOO_MANY: &str = "Too many sign-ups from your network. Wait an hour and try again";
+
+/// Asks `email` to confirm `choices`, within the limits: false when the network address `ip`
+/// has sent too many sign-ups this hour (nothing is sent). However many people ask, an address
+/// gets a few confirmation messages a day at most, so the form cannot flood an inbox; past
+/// that, the answer is the same but nothing is sent.
+pub async fn ask(
+    app: &App,
+    ip: std::net::IpAddr,
+    email: &Email,
+    choices: &[(List, Frequency)],
+) -> Result<bool, PageError> {
+    let links = links(app).await?;
+    if app
+        .db
+        .rate_limit_hit(&format!("subscribe:address:{ip}"), 3600)
+        .await?
+        > PER_ADDRESS_PER_HOUR
+    {
+        return Ok(false);
+    }
     let key = format!("subscribe:email:{}", email.as_str());
     if app.db.rate_limit_hit(&key, 86_400).await? <= CONFIRMATIONS_PER_DAY {
-        let choices: Vec<(List, Frequency)> = lists.iter().map(|l| (*l, frequency)).collect();
+        let names = ListNames::load(&app.db).await?;
         ask_to_confirm(
             &app.db,
             &app.templates,
             &links,
             email.as_str(),
-            &choices,
+            choices,
             &names,
         )
         .await
         .map_err(PageError::Internal)?;
     }
+    Ok(true)
+}
+
+/// The page after a sign-up: the link is on its way.
+pub fn check_email(app: &App, viewer: &Viewer, email: &Email) -> PageResult {
     viewer.render(
-        &app,
+        app,
         "subscriptions/check_email.html",
         context! { email => email.as_str(), valid_days => CONFIRM_WITHIN_SECS / 86_400 },
     )

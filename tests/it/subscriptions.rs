@@ -398,3 +398,59 @@ async fn a_refused_address_is_paused_and_admins_see_lists_resume_and_erase() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn a_respondent_who_asked_is_told_when_the_results_are_published() {
+    let t = site().await;
+    let relay = SmtpServer::start();
+    let slug = crate::mail::consultation(&t).await;
+    let reference = crate::mail::respond(&t, &slug, "resident@example.org").await;
+    let page = format!("/consultations/{slug}/confirmation/{reference}");
+    let (status, html) = t.get_text(&page).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Email me when the results are published"),
+        "{html}"
+    );
+
+    // The box must be ticked and the address well formed.
+    let r = t
+        .post_form(&page, &[("email", "resident@example.org")])
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("Tick the box"));
+    let r = t
+        .post_form(
+            &page,
+            &[("results", "yes"), ("email", "resident@example.org")],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Check your email"));
+    let sent = tell_and_send(&t, &relay, now()).await;
+    let confirmation = sent
+        .iter()
+        .find(|m| m.contains("Subject: Confirm you want emails"))
+        .unwrap();
+    assert!(
+        confirmation.contains("The results of Bins and recycling"),
+        "{confirmation}"
+    );
+    confirm(&t, confirmation).await;
+
+    let e = t.app.db.exercise_by_slug(&slug).await.unwrap();
+    t.app.db.set_results_published(e.id, true).await.unwrap();
+    let sent = tell_and_send(&t, &relay, now() + 10).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let m = &sent[0];
+    assert!(m.contains("To: resident@example.org"), "{m}");
+    assert!(
+        m.contains("Subject: Results published: Bins and recycling"),
+        "{m}"
+    );
+    assert!(
+        m.contains(&format!("{SITE}/consultations/{slug}/results")),
+        "{m}"
+    );
+    assert!(m.contains("list=results:"), "{m}");
+}

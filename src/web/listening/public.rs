@@ -376,14 +376,86 @@ pub async fn confirmation(
     viewer: Viewer,
     Path((slug, reference)): Path<(String, String)>,
 ) -> PageResult {
-    let e = published(&app, &slug).await?;
-    let response = app.db.response_by_reference(e.id, &reference).await?;
-    let scores = listening::scores_of(&e.definition(), &response.answers);
-    viewer.render(
+    render_confirmation(
         &app,
-        "consultations/confirmation.html",
-        context! { exercise => Serde(&e), reference => response.reference, scores => Serde(scores) },
+        &viewer,
+        &slug,
+        &reference,
+        &ResultsEmailForm::default(),
+        FieldErrors::new(),
     )
+    .await
+}
+
+async fn render_confirmation(
+    app: &App,
+    viewer: &Viewer,
+    slug: &str,
+    reference: &str,
+    form: &ResultsEmailForm,
+    errors: FieldErrors,
+) -> PageResult {
+    let e = published(app, slug).await?;
+    let response = app.db.response_by_reference(e.id, reference).await?;
+    let scores = listening::scores_of(&e.definition(), &response.answers);
+    let status = crate::web::error::form_status(&errors);
+    viewer.render_with_status(
+        app,
+        "consultations/confirmation.html",
+        context! {
+            exercise => Serde(&e), reference => response.reference, scores => Serde(scores),
+            results_email => app.config.public_url.is_some() && e.results_published_at.is_none(),
+            email => form.email.trim(), wanted => form.results == "yes",
+            errors => Serde(&errors),
+        },
+        status,
+    )
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct ResultsEmailForm {
+    results: String,
+    email: String,
+}
+
+/// `POST /consultations/{slug}/confirmation/{reference}`: a respondent asks to be told when
+/// the results are published (an e-mail subscription to them, confirmed like any other).
+pub async fn results_email(
+    State(app): State<App>,
+    viewer: Viewer,
+    ClientIp(ip): ClientIp,
+    Path((slug, reference)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<ResultsEmailForm>,
+) -> PageResult {
+    use crate::domain::subscription::{Frequency, List};
+    let e = published(&app, &slug).await?;
+    let mut errors = FieldErrors::new();
+    if form.results != "yes" {
+        errors.add(
+            "results",
+            "Tick the box to get an email when the results are published",
+        );
+    }
+    let email = crate::domain::user::Email::parse(&form.email)
+        .map_err(|message| errors.add("email", message))
+        .ok();
+    let Some(email) = email.filter(|_| errors.is_empty()) else {
+        return render_confirmation(&app, &viewer, &slug, &reference, &form, errors).await;
+    };
+    if !crate::web::subscriptions::ask(
+        &app,
+        ip,
+        &email,
+        &[(List::Results(e.id), Frequency::Immediately)],
+    )
+    .await?
+    {
+        let errors = FieldErrors::one("email", crate::web::subscriptions::TOO_MANY);
+        let page = render_confirmation(&app, &viewer, &slug, &reference, &form, errors).await?;
+        return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+    }
+    crate::web::subscriptions::check_email(&app, &viewer, &email)
 }
 
 /// What an exercise's published results show: its analyses, statements and counts, its
