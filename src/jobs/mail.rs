@@ -19,8 +19,9 @@ use std::time::Duration;
 pub const MAX_ATTEMPTS: i32 = 10;
 /// How often a node looks for due messages.
 pub const POLL: Duration = Duration::from_secs(10);
-/// Seconds a claimed message is this node's before another may try it.
-const LEASE_SECS: i64 = 300;
+/// Seconds a claimed message is this node's before another may try it: what a node killed
+/// mid-batch delays its messages by. A batch not sent within half of it is handed back.
+const LEASE_SECS: i64 = 60;
 /// Messages claimed at once.
 const BATCH: i64 = 20;
 
@@ -141,7 +142,15 @@ pub async fn deliver_due(
         if batch.is_empty() {
             return Ok(done);
         }
-        for mail in &batch {
+        let claimed = std::time::Instant::now();
+        for (i, mail) in batch.iter().enumerate() {
+            if claimed.elapsed() > Duration::from_secs(LEASE_SECS as u64 / 2) {
+                // A slow relay: the rest go back before the lease ends, so that no other node
+                // claims a message this one is still sending.
+                let rest: Vec<i64> = batch[i..].iter().map(|m| m.id).collect();
+                db.release_mail(&rest).await?;
+                break;
+            }
             match mailer.send(mail).await {
                 Ok(()) => {
                     db.mail_sent(mail).await?;

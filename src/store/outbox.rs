@@ -136,6 +136,20 @@ impl Db {
         Ok(())
     }
 
+    /// Hands claimed messages back unsent (not counted as attempts), for any node to claim.
+    pub async fn release_mail(&self, ids: &[i64]) -> StoreResult<()> {
+        for id in ids {
+            write!(self, |pool| sqlx::query(
+                "UPDATE outbox SET claimed_until = NULL, attempts = attempts - 1 WHERE id = $1"
+            )
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        }
+        Ok(())
+    }
+
     /// A send failed: try again at `retry_at`, or (`None`) give up.
     pub async fn mail_failed(
         &self,
