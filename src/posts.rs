@@ -5,6 +5,7 @@
 use crate::App;
 use crate::sanitise::render_markdown_off_thread;
 use crate::store::comments::{Decision, QueuedComment};
+use crate::store::outbox::NewMail;
 use crate::store::{Db, StoreResult};
 
 /// Renders again every post that an older renderer rendered; returns how many. Run when the
@@ -40,14 +41,46 @@ pub async fn decide_comment(
     decision: Decision,
     reason: &str,
 ) -> StoreResult<()> {
-    let decided = app
-        .db
-        .decide_comment(comment.id, decision, reason, moderator)
-        .await;
-    decided?;
-    let action = match decision {
-        Decision::Approve => "approved comment",
-        Decision::Reject => "rejected comment",
+    decide_comment_telling(app, moderator, comment, decision, reason, false).await
+}
+
+/// [`decide_comment`], and when `tell` and the comment is rejected, an e-mail to the commenter
+/// with the reason (the moderator chooses: some rejections are better not answered).
+pub async fn decide_comment_telling(
+    app: &App,
+    moderator: i64,
+    comment: &QueuedComment,
+    decision: Decision,
+    reason: &str,
+    tell: bool,
+) -> StoreResult<()> {
+    let subject = format!("Your comment on “{}” was not published", comment.post_title);
+    let post = match &app.config.public_url {
+        Some(base) => format!(
+            "{}/blog/{}",
+            base.as_str().trim_end_matches('/'),
+            comment.post_slug
+        ),
+        None => format!("/blog/{}", comment.post_slug),
+    };
+    let body = format!(
+        "Hello {},\n\nThank you for commenting on “{}”. A moderator did not publish your \
+         comment, for this reason:\n\n{reason}\n\nYou are welcome to comment again: {post}\n\n\
+         Your comment was:\n\n{}\n",
+        comment.name, comment.post_title, comment.body
+    );
+    let address = crate::domain::user::Email::parse(&comment.email).ok();
+    let mail = match (&address, decision, tell) {
+        (Some(to), Decision::Reject, true) => Some(NewMail::plain(to.as_str(), &subject, &body)),
+        _ => None,
+    };
+    app.db
+        .decide_comment_telling(comment.id, decision, reason, moderator, mail.as_ref())
+        .await?;
+    let action = match (decision, mail.is_some()) {
+        (Decision::Approve, _) => "approved comment",
+        (Decision::Reject, false) => "rejected comment",
+        (Decision::Reject, true) => "rejected comment, telling the commenter why",
     };
     let what = format!("comment {} on {}", comment.id, comment.post_slug);
     app.db.audit(Some(moderator), action, &what, reason).await

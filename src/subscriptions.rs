@@ -4,6 +4,7 @@
 
 use crate::auth::{constant_time_eq, random_token, token_hash};
 use crate::domain::subscription::{Frequency, List, NoticeKind};
+use crate::store::alerts::Staff;
 use crate::store::outbox::NewMail;
 use crate::store::subscriptions::{Notice, Subscriber};
 use crate::store::{Db, StoreResult};
@@ -172,7 +173,7 @@ pub struct Mail {
     pub recipient: String,
     pub subject: String,
     pub text: String,
-    pub html: String,
+    pub html: Option<String>,
     pub unsubscribe_url: Option<String>,
     pub subscriber_id: Option<i64>,
 }
@@ -183,7 +184,7 @@ impl Mail {
             recipient: &self.recipient,
             subject: &self.subject,
             body: &self.text,
-            html: Some(&self.html),
+            html: self.html.as_deref(),
             unsubscribe_url: self.unsubscribe_url.as_deref(),
             subscriber_id: self.subscriber_id,
         }
@@ -268,7 +269,7 @@ pub fn notices_mail(
         recipient: to.email.to_string(),
         subject,
         text,
-        html,
+        html: Some(html),
         unsubscribe_url: Some(unsubscribe_url),
         subscriber_id: Some(to.id),
     })
@@ -309,4 +310,24 @@ pub async fn ask_to_confirm(
     db.subscribe(email, choices, &token_hash(&token), &mail)
         .await?;
     Ok(())
+}
+
+/// A plain-text message to a member of staff about their work, with where to turn such
+/// messages off.
+pub fn staff_mail(links: &Links, to: &Staff, subject: String, lines: &[String], why: &str) -> Mail {
+    let text = format!(
+        "Hello {},\n\n{}\n\nYou get this email because {why}. To stop these emails, change \
+         your settings: {}\n",
+        to.name,
+        lines.join("\n\n"),
+        links.page_url("/account#alerts"),
+    );
+    Mail {
+        recipient: to.email.clone(),
+        subject,
+        text,
+        html: None,
+        unsubscribe_url: None,
+        subscriber_id: None,
+    }
 }

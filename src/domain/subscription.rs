@@ -147,15 +147,18 @@ pub enum NoticeKind {
     ConsultationClosed,
     ResultsPublished,
     ProjectUpdate,
+    /// For staff only: an analysis finished (told to whoever asked for it).
+    AnalysisFinished,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 5] = [
+    pub const ALL: [NoticeKind; 6] = [
         NoticeKind::Post,
         NoticeKind::ConsultationOpened,
         NoticeKind::ConsultationClosed,
         NoticeKind::ResultsPublished,
         NoticeKind::ProjectUpdate,
+        NoticeKind::AnalysisFinished,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -165,6 +168,7 @@ impl NoticeKind {
             NoticeKind::ConsultationClosed => "consultation_closed",
             NoticeKind::ResultsPublished => "results_published",
             NoticeKind::ProjectUpdate => "project_update",
+            NoticeKind::AnalysisFinished => "analysis_finished",
         }
     }
 
@@ -180,9 +184,25 @@ impl NoticeKind {
             NoticeKind::ConsultationClosed => "Now closed",
             NoticeKind::ResultsPublished => "Results published",
             NoticeKind::ProjectUpdate => "Project update",
+            NoticeKind::AnalysisFinished => "Analysis finished",
         }
     }
 }
+
+/// The e-mails about their work a member of staff gets (each on unless turned off on the
+/// account page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StaffAlerts {
+    /// Moderators: comments and ideas waiting, at most every [`MODERATION_ALERT_SECS`].
+    pub moderation: bool,
+    /// Editors: a consultation they created opens or closes.
+    pub exercises: bool,
+    /// Analysts: an analysis they asked for finishes.
+    pub analyses: bool,
+}
+
+/// Seconds between two messages to a moderator about what waits.
+pub const MODERATION_ALERT_SECS: i64 = 3600;
 
 /// Unconfirmed addresses and subscriptions are deleted after this long, and a confirmation
 /// link stops working.

@@ -12,10 +12,13 @@
 //! then sends each message once, from whichever node claims it (`jobs::mail`).
 
 use crate::App;
-use crate::domain::subscription::{CONFIRM_WITHIN_SECS, Digest, Frequency};
+use crate::domain::subscription::{
+    CONFIRM_WITHIN_SECS, Digest, Frequency, MODERATION_ALERT_SECS, NoticeKind,
+};
 use crate::domain::time::Timestamp;
-use crate::store::subscriptions::Batch;
-use crate::subscriptions::{Addressee, Leave, Links, ListNames, Mail, notices_mail};
+use crate::store::alerts::Staff;
+use crate::store::subscriptions::{Batch, Notice};
+use crate::subscriptions::{Addressee, Leave, Links, ListNames, Mail, notices_mail, staff_mail};
 use std::time::Duration;
 
 /// How often a node looks for work.
@@ -51,6 +54,11 @@ pub async fn run_once(app: &App, at: Timestamp) -> anyhow::Result<Round> {
     let links = Links::load(db, base.as_str()).await?;
     let names = ListNames::load(db).await?;
     while let Some((notice, mut cursor)) = db.claim_notice(at, LEASE_SECS).await? {
+        // The staff member it concerns hears with the first batch, so once.
+        let mut staff = match cursor {
+            0 => staff_alert(app, &links, &notice).await?,
+            _ => None,
+        };
         loop {
             let recipients = db.immediate_recipients(notice.id, cursor, BATCH).await?;
             let last = recipients.len() < BATCH as usize;
@@ -72,6 +80,7 @@ pub async fn run_once(app: &App, at: Timestamp) -> anyhow::Result<Round> {
                     )
                 })
                 .collect::<Result<Vec<Mail>, _>>()?;
+            let mails: Vec<Mail> = staff.take().into_iter().chain(mails).collect();
             let queued: Vec<_> = mails.iter().map(Mail::as_new).collect();
             if db
                 .queue_notice_batch(notice.id, (cursor, to), last, &queued)
@@ -87,6 +96,7 @@ pub async fn run_once(app: &App, at: Timestamp) -> anyhow::Result<Round> {
             }
         }
     }
+    round.queued += tell_moderators(app, &links, at).await?;
     for digest in Digest::ALL {
         db.open_digest_round(digest, digest.due_before(at, &app.config.time_zone))
             .await?;
@@ -154,4 +164,100 @@ pub fn spawn_worker(app: App, every: Duration) -> tokio::task::JoinHandle<()> {
             tokio::time::sleep(every).await;
         }
     })
+}
+
+/// The alert a notice gives a member of staff, if any: the creator of a consultation that
+/// opened or closed, whoever asked for an analysis that finished (each if they want it).
+async fn staff_alert(app: &App, links: &Links, notice: &Notice) -> anyhow::Result<Option<Mail>> {
+    let db = &app.db;
+    let (to, why) = match notice.kind {
+        NoticeKind::ConsultationOpened | NoticeKind::ConsultationClosed => (
+            db.exercise_owner_to_alert(notice.source_id).await?,
+            "you created it",
+        ),
+        NoticeKind::AnalysisFinished => (
+            db.analysis_requester_to_alert(notice.source_id).await?,
+            "you asked for the analysis",
+        ),
+        _ => (None, ""),
+    };
+    Ok(to.map(|to| {
+        let subject = format!("{}: {}", notice.kind.heading(), notice.title);
+        let lines = [
+            subject.clone(),
+            notice.summary.clone(),
+            links.page_url(&notice.path),
+        ];
+        staff_mail(links, &to, subject, &lines, why)
+    }))
+}
+
+/// "3 comments and 1 idea" (what is not there is left out).
+fn waiting_count(comments: i64, ideas: i64) -> String {
+    let count = |n: i64, one: &str, many: &str| match n {
+        0 => None,
+        1 => Some(format!("1 {one}")),
+        n => Some(format!("{n} {many}")),
+    };
+    [
+        count(comments, "comment", "comments"),
+        count(ideas, "idea", "ideas"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" and ")
+}
+
+/// Tells each moderator, at most hourly, what waits for them that arrived since they were last
+/// told, per organisation. Returns the messages queued.
+async fn tell_moderators(app: &App, links: &Links, at: Timestamp) -> anyhow::Result<usize> {
+    let waiting = app
+        .db
+        .moderation_waiting(at - MODERATION_ALERT_SECS)
+        .await?;
+    let mut queued = 0;
+    for rows in waiting.chunk_by(|a, b| a.user_id == b.user_id) {
+        let first = &rows[0];
+        let (comments, ideas) = rows
+            .iter()
+            .fold((0, 0), |(c, i), w| (c + w.comments, i + w.ideas));
+        let total = waiting_count(comments, ideas);
+        let mut lines = vec![format!(
+            "New since we last told you, and waiting for a decision: {total}."
+        )];
+        lines.extend(
+            rows.iter()
+                .map(|w| format!("{}: {}", w.organisation, waiting_count(w.comments, w.ideas))),
+        );
+        if comments > 0 {
+            lines.push(format!("Comments: {}", links.page_url("/admin/comments")));
+        }
+        if ideas > 0 {
+            lines.push(format!("Ideas: {}", links.page_url("/admin/ideas")));
+        }
+        let to = Staff {
+            email: first.email.clone(),
+            name: first.name.clone(),
+        };
+        let subject = format!("Waiting for moderation: {total}");
+        let mail = staff_mail(
+            links,
+            &to,
+            subject,
+            &lines,
+            "you moderate for these organisations",
+        );
+        let through = rows.iter().fold((0, 0), |(c, i), w| {
+            (c.max(w.last_comment), i.max(w.last_idea))
+        });
+        let queued_now = app
+            .db
+            .queue_moderation_alert(first.user_id, first.alerted_at, at, through, &mail.as_new())
+            .await?;
+        if queued_now {
+            queued += 1;
+        }
+    }
+    Ok(queued)
 }

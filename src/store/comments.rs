@@ -1,8 +1,9 @@
 //! Comments on posts: held for moderation, then approved or rejected with a reason.
 //! The commenter's email is kept for moderators only and never published.
 
+use super::outbox::{NewMail, queue};
 use super::rate_limits::Limit;
-use super::{Db, StoreError, StoreResult, now, on, one, read, write};
+use super::{Conn, Db, StoreError, StoreResult, now, on, one, read, write};
 use crate::domain::post::NewComment;
 use crate::domain::time::Timestamp;
 use crate::store::versions::Topic;
@@ -131,22 +132,45 @@ impl Db {
         reason: &str,
         moderator: i64,
     ) -> StoreResult<()> {
+        self.decide_comment_telling(id, decision, reason, moderator, None)
+            .await
+    }
+
+    /// Decides a pending comment, queueing `mail` (to the commenter, say why it was rejected)
+    /// in the same transaction. A comment decided already is a `Conflict`, and nothing is sent.
+    pub async fn decide_comment_telling(
+        &self,
+        id: i64,
+        decision: Decision,
+        reason: &str,
+        moderator: i64,
+        mail: Option<&NewMail<'_>>,
+    ) -> StoreResult<()> {
         let done: StoreResult<_> = async {
             let status = match decision {
                 Decision::Approve => "approved",
                 Decision::Reject => "rejected",
             };
+            let t = now();
             let q = "UPDATE comments SET status = $1, reason = $2, decided_at = $3, decided_by = $4
                      WHERE id = $5 AND status = 'pending'";
-            let n = write!(self, |pool| sqlx::query(q)
-                .bind(status)
-                .bind(reason)
-                .bind(now())
-                .bind(moderator)
-                .bind(id)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected()))?;
+            let n = write!(self, |pool| {
+                let mut tx = pool.begin().await?;
+                let n = sqlx::query(q)
+                    .bind(status)
+                    .bind(reason)
+                    .bind(t)
+                    .bind(moderator)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if let (1, Some(mail)) = (n, mail) {
+                    queue(Conn::from(&mut *tx), mail, t).await?;
+                }
+                tx.commit().await?;
+                Ok::<_, StoreError>(n)
+            })?;
             if n == 1 {
                 return Ok(());
             }

@@ -9,6 +9,7 @@
 //! SQLite runs in WAL mode with one writer connection (writes queue in the pool instead of
 //! failing with `SQLITE_BUSY`) and several reader connections.
 
+pub mod alerts;
 pub mod analyses;
 pub mod analytics;
 pub mod audit;

@@ -45,6 +45,8 @@ pub struct ListCount {
 pub struct Notice {
     pub id: i64,
     pub kind: NoticeKind,
+    /// The post, exercise, project update or analysis it is about.
+    pub source_id: i64,
     pub title: String,
     pub summary: String,
     pub path: String,
@@ -107,7 +109,7 @@ pub enum Batch {
 }
 
 const SUBSCRIBER: &str = "id, email, confirmed_at, refusals, last_refusal, paused_at, created_at";
-const NOTICE: &str = "n.id, n.kind, n.title, n.summary, n.path, n.happened_at";
+const NOTICE: &str = "n.id, n.kind, n.source_id, n.title, n.summary, n.path, n.happened_at";
 
 impl Db {
     /// Adds `choices` to `email`'s subscriptions, waiting for its confirmation (a list it
@@ -821,6 +823,33 @@ async fn published_between(
             path,
             happened_at: at,
             lists,
+        });
+    }
+    // For staff only (no list): whoever asked for an analysis hears it has finished.
+    let analyses: Vec<(i64, String, String, String, Timestamp)> = on!(conn.reborrow(), |c| {
+        sqlx::query_as(
+            "SELECT a.id, e.title || ': ' || a.question_id,
+                    CASE WHEN a.status = 'failed' THEN 'The analysis failed: ' || COALESCE(a.error, '')
+                         ELSE 'Its themes are ready for you to review.' END,
+                    '/admin/analyses/' || a.id, a.finished_at
+             FROM analyses a JOIN exercises e ON e.id = a.exercise_id
+             WHERE a.status IN ('done', 'failed') AND a.finished_at > $1 AND a.finished_at <= $2
+             ORDER BY a.finished_at, a.id"
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *c)
+        .await
+    })?;
+    for (id, title, summary, path, at) in analyses {
+        found.push(Published {
+            kind: NoticeKind::AnalysisFinished,
+            source_id: id,
+            title,
+            summary,
+            path,
+            happened_at: at,
+            lists: vec![],
         });
     }
     Ok(found)

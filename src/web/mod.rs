@@ -182,6 +182,7 @@ fn accounts_routes() -> Router<App> {
             post(accounts::account::change_password),
         )
         .route("/account/sessions", post(accounts::account::end_sessions))
+        .route("/account/alerts", post(accounts::account::alerts))
         .route(
             "/account/two-factor",
             get(accounts::two_factor::set_up_page_get).post(accounts::two_factor::set_up),

@@ -2,6 +2,7 @@
 //! area. Each test spawns its own app on its own database: SQLite by default, PostgreSQL
 //! when `TOWNHALL_TEST_POSTGRES` is set to a server URL (see `support.rs`).
 mod accounts;
+mod alerts;
 mod analyse_cli;
 mod analytics;
 mod backup;

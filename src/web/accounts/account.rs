@@ -34,6 +34,7 @@ fn banner(done: &str) -> Option<&'static str> {
         }
         "sessions" => Some("You have been signed out everywhere else."),
         "session" => Some("That session has been signed out."),
+        "alerts" => Some("Your email settings are saved."),
         _ => None,
     }
 }
@@ -83,6 +84,7 @@ async fn account_page(
             roles,
             sessions => rows,
             recovery_left,
+            alerts => Serde(app.db.staff_alerts(user.id).await?),
             two_factor_required => app.config.two_factor.requires(user.is_admin()),
             banner => banner(done),
             errors => Serde(errors),
@@ -287,4 +289,27 @@ mod tests {
         assert_eq!(describe_browser(""), "Unknown browser");
         assert_eq!(describe_browser("curl/8.0"), "curl/8.0");
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AlertsForm {
+    alerts: Vec<String>,
+}
+
+/// `POST /account/alerts`: which e-mails about their work the user gets (ticked: on).
+pub async fn alerts(
+    State(app): State<App>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<AlertsForm>,
+) -> PageResult {
+    let user = viewer.signed_in()?;
+    let on = |name: &str| form.alerts.iter().any(|a| a == name);
+    let alerts = crate::domain::subscription::StaffAlerts {
+        moderation: on("moderation"),
+        exercises: on("exercises"),
+        analyses: on("analyses"),
+    };
+    app.db.set_staff_alerts(user.id, alerts).await?;
+    Ok(Redirect::to("/account?done=alerts#alerts").into_response())
 }

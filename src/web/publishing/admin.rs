@@ -392,6 +392,8 @@ pub async fn moderation_queue(State(app): State<App>, viewer: Viewer) -> PageRes
 pub struct DecisionForm {
     pub(crate) decision: String,
     pub(crate) reason: String,
+    /// `yes`: e-mail the commenter the reason for a rejection.
+    pub(crate) tell: String,
 }
 
 /// `POST /admin/comments/{id}`: approve, or reject with a reason.
@@ -424,7 +426,10 @@ pub async fn decide(
     }
     let reason: String = reason.chars().take(500).collect();
     // A comment another moderator decided meanwhile keeps their decision.
-    match crate::posts::decide_comment(&app, user.id, &comment, decision, &reason).await {
+    let tell = form.tell == "yes";
+    match crate::posts::decide_comment_telling(&app, user.id, &comment, decision, &reason, tell)
+        .await
+    {
         Ok(()) | Err(StoreError::Conflict(_)) => {}
         Err(e) => return Err(e.into()),
     }
