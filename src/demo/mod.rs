@@ -83,7 +83,31 @@ pub async fn seed(db: &Db) -> anyhow::Result<String> {
     seed_programme(db, admin.id).await?;
     listening::seed(db, admin.id, DEMO_RESPONSES).await?;
     seed_analytics(db).await?;
+    seed_subscribers(db).await?;
     Ok(password)
+}
+
+/// Readers following the site by e-mail, as if they had confirmed (the admin's subscriber
+/// counts have something to show; nothing is sent to these example.org addresses without a
+/// relay and `--public-url`).
+pub async fn seed_subscribers(db: &Db) -> anyhow::Result<()> {
+    use crate::domain::subscription::{Frequency, List};
+    let org = db.organisation_by_slug("community-services").await?;
+    let lists = [
+        (List::Hub, Frequency::Weekly),
+        (List::Organisation(org.id), Frequency::Daily),
+        (List::Consultations, Frequency::Immediately),
+        (List::Programme, Frequency::Weekly),
+    ];
+    for i in 0..48usize {
+        // Each reader follows one to three of the lists.
+        let theirs: Vec<_> = (0..=(i % 3))
+            .map(|k| lists[(i + k) % lists.len()])
+            .collect();
+        db.add_confirmed_subscriber(&format!("reader{i}@example.org"), &theirs)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Generated responses to the demo's consultation (the survey gets two thirds as many).

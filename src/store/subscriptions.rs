@@ -157,6 +157,43 @@ impl Db {
         })
     }
 
+    /// Adds an address whose consent was given elsewhere (the demo's readers; a list brought
+    /// from another service), confirmed already, from the next notice on.
+    pub async fn add_confirmed_subscriber(
+        &self,
+        email: &str,
+        choices: &[(List, Frequency)],
+    ) -> StoreResult<()> {
+        let t = now();
+        write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO subscribers (email, confirmed_at, created_at) VALUES ($1, $2, $2)
+                 ON CONFLICT (email) DO UPDATE SET confirmed_at = COALESCE(subscribers.confirmed_at, excluded.confirmed_at)
+                 RETURNING id",
+            )
+            .bind(email)
+            .bind(t)
+            .fetch_one(&mut *tx)
+            .await?;
+            for (list, frequency) in choices {
+                sqlx::query(
+                    "INSERT INTO subscriptions (subscriber_id, list, frequency, since_notice, confirmed_at, created_at)
+                     VALUES ($1, $2, $3, (SELECT COALESCE(MAX(id), 0) FROM notices), $4, $4)
+                     ON CONFLICT (subscriber_id, list) DO NOTHING",
+                )
+                .bind(id)
+                .bind(list.key())
+                .bind(frequency.as_str())
+                .bind(t)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })
+    }
+
     /// Follows the confirmation link with this token's hash: the address and its waiting
     /// subscriptions are confirmed, from the next notice on. `None` when the link does not
     /// work (used, replaced or older than `valid_secs`).
