@@ -7,13 +7,17 @@
 //! minute, two, four, … at most six hours); after [`MAX_ATTEMPTS`] the message is given up
 //! and left for an operator, with its last error. Without a relay, messages wait.
 
+use super::relay::{Refusal, Relay};
 use crate::domain::subscription::PAUSE_AFTER_REFUSALS;
 use crate::store::Db;
 use crate::store::outbox::OutgoingMail;
+use lettre::Message;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::transport::smtp::client::AsyncSmtpConnection;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Mutex;
 
 /// Attempts before a message is given up.
 pub const MAX_ATTEMPTS: i32 = 10;
@@ -25,11 +29,13 @@ const LEASE_SECS: i64 = 60;
 /// Messages claimed at once.
 const BATCH: i64 = 20;
 
-/// A mail relay and the sender's address.
+/// A mail relay, the sender's address, and this node's connection to the relay (kept open
+/// between messages, see `relay`).
 #[derive(Clone)]
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    relay: Relay,
     from: Mailbox,
+    connection: Arc<Mutex<Option<AsyncSmtpConnection>>>,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -44,19 +50,22 @@ impl Mailer {
     /// `smtps://user:password@host`) and a sender (`Name <address>` or an address). The error
     /// is one line for the command line, without the password.
     pub fn new(smtp_url: &str, from: &str) -> Result<Mailer, String> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
-            .map_err(|e| format!("--smtp-url is not a mail relay URL ({e}); for example smtp://relay.example.org:587?tls=required"))?
-            .timeout(Some(Duration::from_secs(30)))
-            .build();
+        let relay = Relay::parse(smtp_url).map_err(|e| {
+            format!("--smtp-url is not a mail relay URL ({e}); for example smtp://relay.example.org:587?tls=required")
+        })?;
         let from = from.parse::<Mailbox>().map_err(|e| {
             format!("--mail-from {from:?} is not an email address ({e}); for example \"Townhall <no-reply@example.gov.uk>\"")
         })?;
-        Ok(Mailer { transport, from })
+        Ok(Mailer {
+            relay,
+            from,
+            connection: Arc::new(Mutex::new(None)),
+        })
     }
 
-    /// Sends one message. Its Message-ID comes from its outbox row, so a message sent again
-    /// after a node died mid-send (see `deliver_due`) is the same message to mail clients.
-    async fn send(&self, mail: &OutgoingMail) -> Result<(), Refusal> {
+    /// The message as it goes to the relay. Its Message-ID comes from its outbox row, so the
+    /// same row always makes the same message.
+    fn message(&self, mail: &OutgoingMail) -> Result<Message, Refusal> {
         let to = mail.recipient.parse::<Mailbox>().map_err(|e| Refusal {
             permanent: true,
             error: format!("the recipient is not an email address: {e}"),
@@ -80,7 +89,7 @@ impl Mailer {
                     "List-Unsubscribe=One-Click".into(),
                 ));
         }
-        let message = match &mail.html {
+        match &mail.html {
             Some(html) => builder.multipart(MultiPart::alternative_plain_html(
                 mail.body.clone(),
                 html.clone(),
@@ -92,27 +101,36 @@ impl Mailer {
         .map_err(|e| Refusal {
             permanent: true,
             error: format!("cannot build the message: {e}"),
-        })?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| Refusal {
-                permanent: e.is_permanent(),
-                error: e.to_string(),
-            })
+        })
+    }
+
+    /// Sends one message, recording it as sent in `db` at the moment `relay` explains.
+    async fn send(&self, db: &Db, mail: &OutgoingMail) -> Result<(), Refusal> {
+        let message = self.message(mail)?;
+        let mut connection = self.connection.lock().await;
+        if connection.as_ref().is_none_or(|c| c.has_broken()) {
+            *connection = Some(self.relay.connect().await?);
+        }
+        let open = connection.as_mut().expect("connected above");
+        let sent = self
+            .relay
+            .send(
+                open,
+                message.envelope(),
+                &message.formatted(),
+                db.mail_sending(mail.id),
+            )
+            .await;
+        if sent.is_err() {
+            // The conversation stopped somewhere: start the next message afresh.
+            *connection = None;
+        }
+        sent
     }
 }
 
 const LIST_UNSUBSCRIBE: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe");
 const LIST_UNSUBSCRIBE_POST: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe-Post");
-
-/// Why a message was not sent: `permanent` when the relay refused it for good (a 5xx reply:
-/// the address does not exist), which counts against a subscriber's address.
-struct Refusal {
-    permanent: bool,
-    error: String,
-}
 
 /// What one round of sending did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +155,8 @@ pub async fn deliver_due(
     at: crate::domain::time::Timestamp,
 ) -> crate::store::StoreResult<Delivered> {
     let mut done = Delivered::default();
+    // A node killed after recording a message as sent (see `relay`) leaves its row behind.
+    db.forget_sent_mail(at - 86_400).await?;
     loop {
         let batch = db.claim_mail(at, LEASE_SECS, BATCH).await?;
         if batch.is_empty() {
@@ -151,7 +171,7 @@ pub async fn deliver_due(
                 db.release_mail(&rest).await?;
                 break;
             }
-            match mailer.send(mail).await {
+            match mailer.send(db, mail).await {
                 Ok(()) => {
                     db.mail_sent(mail).await?;
                     metrics::counter!("townhall_mail_sent_total").increment(1);

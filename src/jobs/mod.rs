@@ -5,4 +5,5 @@
 pub mod analysis;
 pub mod mail;
 pub mod notices;
+pub mod relay;
 pub mod syndication;
