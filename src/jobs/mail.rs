@@ -104,8 +104,8 @@ impl Mailer {
         })
     }
 
-    /// Sends one message, recording it as sent in `db` at the moment `relay` explains.
-    async fn send(&self, db: &Db, mail: &OutgoingMail) -> Result<(), Refusal> {
+    /// Sends one message on this node's connection.
+    async fn send(&self, mail: &OutgoingMail) -> Result<(), Refusal> {
         let message = self.message(mail)?;
         let mut connection = self.connection.lock().await;
         if connection.as_ref().is_none_or(|c| c.has_broken()) {
@@ -114,12 +114,7 @@ impl Mailer {
         let open = connection.as_mut().expect("connected above");
         let sent = self
             .relay
-            .send(
-                open,
-                message.envelope(),
-                &message.formatted(),
-                db.mail_sending(mail.id),
-            )
+            .send(open, message.envelope(), &message.formatted())
             .await;
         if sent.is_err() {
             // The conversation stopped somewhere: start the next message afresh.
@@ -155,8 +150,6 @@ pub async fn deliver_due(
     at: crate::domain::time::Timestamp,
 ) -> crate::store::StoreResult<Delivered> {
     let mut done = Delivered::default();
-    // A node killed after recording a message as sent (see `relay`) leaves its row behind.
-    db.forget_sent_mail(at - 86_400).await?;
     loop {
         let batch = db.claim_mail(at, LEASE_SECS, BATCH).await?;
         if batch.is_empty() {
@@ -171,7 +164,7 @@ pub async fn deliver_due(
                 db.release_mail(&rest).await?;
                 break;
             }
-            match mailer.send(db, mail).await {
+            match mailer.send(mail).await {
                 Ok(()) => {
                     db.mail_sent(mail).await?;
                     metrics::counter!("townhall_mail_sent_total").increment(1);

@@ -1,19 +1,16 @@
-//! One connection to the mail relay, kept open between messages, over which a message is
-//! recorded as sent at the one moment that makes a crash send it neither twice nor never.
+//! One connection to the mail relay, kept open between messages.
 //!
-//! `lettre`'s transport hides its connections, so two things it cannot do are done here with
-//! its lower-level connection:
-//! - **No 40 ms stall per message.** lettre writes a message's body and its final `.` as two
-//!   writes; with Nagle's algorithm on, the second waits for the relay's delayed ACK (40 ms on
-//!   Linux), capping a connection at about 25 messages a second. Our socket sets
-//!   `TCP_NODELAY` (lettre's own fix, lettre/lettre#1159, is not released yet).
-//! - **Recorded before the relay can take it.** The message is marked sent after the relay
-//!   answered `DATA` and before the body and its final `.` are written: a node killed before
-//!   the mark leaves a message the relay never completed (it discards it; another node sends
-//!   it after the lease), one killed after it has its body on the way (the kernel still
-//!   delivers what was written; `SO_LINGER` is left alone for that reason). Only a kill between
-//!   the mark's commit and the write system call loses the message, a window of microseconds
-//!   where the transport's order (send, then record) had one of milliseconds for a duplicate.
+//! `lettre`'s transport writes a message's body and its final `.` as two writes; with Nagle's
+//! algorithm on, the second waits for the relay's delayed ACK (40 ms on Linux), capping a
+//! connection at about 25 messages a second. Its fix (lettre/lettre#1159, `TCP_NODELAY`) is not
+//! released yet, so the connection is made here, with lettre's lower-level connection over a
+//! socket that sets `TCP_NODELAY`.
+//!
+//! A message is deleted from the outbox once the relay has accepted it. A node killed in the
+//! moment between the two (about a millisecond) leaves its row for another node to send again
+//! after the lease: the same message, with the same `Message-ID`, which mail clients show once.
+//! The other order (record, then send) would lose the message instead; a reader told twice is
+//! better off than one never told.
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
@@ -162,20 +159,14 @@ impl Relay {
         Ok(connection)
     }
 
-    /// Sends `message` on `connection`, calling `mark` (record it as sent) after the relay has
-    /// agreed to take data and before any of it is written. Errors leave the connection in
-    /// an unknown state: the caller drops it.
-    pub async fn send<F, E>(
+    /// Sends `message` on `connection`. Errors leave the connection in an unknown state: the
+    /// caller drops it.
+    pub async fn send(
         &self,
         connection: &mut AsyncSmtpConnection,
         envelope: &Envelope,
         message: &[u8],
-        mark: F,
-    ) -> Result<(), Refusal>
-    where
-        F: Future<Output = Result<(), E>>,
-        E: std::fmt::Display,
-    {
+    ) -> Result<(), Refusal> {
         let limit = self.timeout;
         within(
             limit,
@@ -186,8 +177,6 @@ impl Relay {
             within(limit, connection.command(Rcpt::new(to.clone(), vec![]))).await?;
         }
         within(limit, connection.command(Data)).await?;
-        mark.await
-            .map_err(|e| network(&format!("could not record the message as sent: {e}")))?;
         within(limit, connection.message(message)).await?;
         Ok(())
     }

@@ -136,32 +136,6 @@ impl Db {
         Ok(())
     }
 
-    /// The relay is about to be given the message: from now on it counts as sent (see
-    /// `jobs::relay`), unless the send fails and `mail_failed` says so.
-    pub async fn mail_sending(&self, id: i64) -> StoreResult<()> {
-        write!(self, |pool| sqlx::query(
-            "UPDATE outbox SET sent_at = $1 WHERE id = $2"
-        )
-        .bind(now())
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(|_| ()))?;
-        Ok(())
-    }
-
-    /// Deletes messages recorded as sent before `before` whose node died before deleting them.
-    pub async fn forget_sent_mail(&self, before: Timestamp) -> StoreResult<()> {
-        write!(self, |pool| sqlx::query(
-            "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1"
-        )
-        .bind(before)
-        .execute(pool)
-        .await
-        .map(|_| ()))?;
-        Ok(())
-    }
-
     /// Hands claimed messages back unsent (not counted as attempts), for any node to claim.
     pub async fn release_mail(&self, ids: &[i64]) -> StoreResult<()> {
         for id in ids {
