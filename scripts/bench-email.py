@@ -197,4 +197,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # Stopped from outside, still stop the nodes and drop the database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     sys.exit(main())
