@@ -740,24 +740,22 @@ async fn published_between(
     for (id, title, summary, path, organisation, at) in posts {
         let mut lists = vec![List::Hub, List::Organisation(organisation)];
         lists.extend(
-            ids(
+            filed(
                 conn.reborrow(),
                 "SELECT category_id FROM post_categories WHERE post_id = $1",
                 id,
+                List::Category,
             )
-            .await?
-            .into_iter()
-            .map(List::Category),
+            .await?,
         );
         lists.extend(
-            ids(
+            filed(
                 conn.reborrow(),
                 "SELECT topic_id FROM post_topics WHERE post_id = $1",
                 id,
+                List::Topic,
             )
-            .await?
-            .into_iter()
-            .map(List::Topic),
+            .await?,
         );
         found.push(Published {
             kind: NoticeKind::Post,
@@ -798,14 +796,13 @@ async fn published_between(
                 lists.push(List::Results(id));
             }
             lists.extend(
-                ids(
+                filed(
                     conn.reborrow(),
                     "SELECT topic_id FROM exercise_topics WHERE exercise_id = $1",
                     id,
+                    List::Topic,
                 )
-                .await?
-                .into_iter()
-                .map(List::Topic),
+                .await?,
             );
             found.push(Published {
                 kind,
@@ -832,24 +829,22 @@ async fn published_between(
     for (id, project, title, body, path, at) in updates {
         let mut lists = vec![List::Hub, List::Programme];
         lists.extend(
-            ids(
+            filed(
                 conn.reborrow(),
                 "SELECT organisation_id FROM project_organisations WHERE project_id = $1",
                 project,
+                List::Organisation,
             )
-            .await?
-            .into_iter()
-            .map(List::Organisation),
+            .await?,
         );
         lists.extend(
-            ids(
+            filed(
                 conn.reborrow(),
                 "SELECT topic_id FROM project_topics WHERE project_id = $1",
                 project,
+                List::Topic,
             )
-            .await?
-            .into_iter()
-            .map(List::Topic),
+            .await?,
         );
         let summary = crate::domain::text::snippet(&body, 280);
         found.push(Published {
@@ -892,11 +887,19 @@ async fn published_between(
     Ok(found)
 }
 
-async fn ids(conn: Conn<'_>, q: &'static str, id: i64) -> StoreResult<Vec<i64>> {
-    Ok(on!(conn, |c| sqlx::query_scalar(q)
+/// The lists of one kind something is filed under: the ids `q` finds for `id`, each made a
+/// list by `list` (`List::Category`, say).
+async fn filed(
+    conn: Conn<'_>,
+    q: &'static str,
+    id: i64,
+    list: fn(i64) -> List,
+) -> StoreResult<Vec<List>> {
+    let ids: Vec<i64> = on!(conn, |c| sqlx::query_scalar(q)
         .bind(id)
         .fetch_all(&mut *c)
-        .await)?)
+        .await)?;
+    Ok(ids.into_iter().map(list).collect())
 }
 
 impl Db {
