@@ -77,6 +77,9 @@ pub struct Config {
     pub two_factor: domain::user::TwoFactorPolicy,
     /// Single sign-on providers (`--oidc-provider`).
     pub sso_providers: Vec<sso::Provider>,
+    /// The engine analyses run with (`--model`, `--lexical`): semantic themes when the
+    /// sentence-embedding model is installed.
+    pub analysis_engine: analyse::model::Engine,
 }
 
 impl Config {
@@ -103,6 +106,7 @@ impl Config {
             },
             two_factor: Default::default(),
             sso_providers: Vec::new(),
+            analysis_engine: analyse::model::Engine::lexical(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! reads the file, reports progress and writes the result.
 
 pub mod input;
+pub mod model;
 pub mod report;
 
 use anyhow::{Context, Result, anyhow};
@@ -59,6 +60,15 @@ pub struct AnalyseArgs {
     /// Language of the responses.
     #[arg(long, env = "TOWNHALL_LANGUAGE", value_enum, default_value = "english")]
     pub language: Lang,
+    /// The sentence-embedding model for semantic themes (a folder with config.json, vocab.txt
+    /// and model.safetensors) [default: models/all-MiniLM-L6-v2, installed by `make model`,
+    /// when it is there].
+    #[arg(long, env = "TOWNHALL_MODEL", conflicts_with = "lexical")]
+    pub model: Option<PathBuf>,
+    /// Find themes with the lexical engine (TF-IDF) even when the model is installed: faster,
+    /// weaker on short answers.
+    #[arg(long, env = "TOWNHALL_LEXICAL")]
+    pub lexical: bool,
 }
 
 /// Runs the command. Errors are one line, for `error: …` on stderr.
@@ -77,7 +87,15 @@ pub fn run(args: &AnalyseArgs) -> Result<()> {
         segment: args.segment_column.clone(),
     };
     let responses = input::read_file(&args.file, &columns)?;
-    let config = Config {
+    let engine = if args.lexical {
+        model::Engine::lexical()
+    } else {
+        model::Engine::find(args.model.as_deref())?
+    };
+    if let Some(note) = engine.note() {
+        eprintln!("note: {note}");
+    }
+    let config = engine.configure(Config {
         seed: args.seed,
         themes: args.themes.map(usize::from),
         language: match args.language {
@@ -85,12 +103,13 @@ pub fn run(args: &AnalyseArgs) -> Result<()> {
             Lang::Welsh => Language::Welsh,
         },
         ..Config::default()
-    };
+    });
     let report_stage = |stage: Stage| {
         if progress {
             let what = match stage {
                 Stage::Tokenising => "normalising and tokenising",
                 Stage::Campaigns => "looking for campaigns",
+                Stage::Embedding => "embedding distinct texts with the sentence model",
                 Stage::Themes => "finding themes",
                 Stage::Assigning => "assigning responses to themes",
             };

@@ -127,6 +127,14 @@ pub struct RestoreArgs {
 pub struct ServeArgs {
     #[command(flatten)]
     pub db: DatabaseArg,
+    /// The sentence-embedding model analyses find semantic themes with (a folder with
+    /// config.json, vocab.txt and model.safetensors) [default: models/all-MiniLM-L6-v2,
+    /// installed by `make model`, when it is there].
+    #[arg(long, env = "TOWNHALL_MODEL", conflicts_with = "lexical")]
+    pub model: Option<std::path::PathBuf>,
+    /// Analyse with the lexical engine (TF-IDF) even when the model is installed.
+    #[arg(long, env = "TOWNHALL_LEXICAL")]
+    pub lexical: bool,
     /// Address to listen on.
     #[arg(long, env = "TOWNHALL_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: String,
@@ -373,8 +381,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         two_factor: crate::domain::user::TwoFactorPolicy::parse(&args.two_factor)
             .map_err(|e| anyhow::anyhow!("--two-factor: {e}"))?,
         sso_providers,
+        analysis_engine: if args.lexical {
+            crate::analyse::model::Engine::lexical()
+        } else {
+            crate::analyse::model::Engine::find(args.model.as_deref())?
+        },
         ..Config::new(&args.db.database)
     };
+    if let Some(note) = config.analysis_engine.note() {
+        eprintln!("note: {note}");
+    }
     let app = App::build(config).await?;
     let listener = bind(&args.addr).await?;
     if let Some(addr) = args.metrics_addr.filter(|a| !a.trim().is_empty()) {

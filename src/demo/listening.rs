@@ -591,7 +591,9 @@ async fn analyse(
     let analysis = db
         .request_analysis(exercise_id, question, Some(admin))
         .await?;
-    crate::jobs::analysis::run_pending(db).await?;
+    // The demo's generated answers are written for the lexical engine's themes, which the
+    // demo then edits as an analyst would.
+    crate::jobs::analysis::run_pending(db, &crate::analyse::model::Engine::lexical()).await?;
     let review = db.analysis(analysis).await?.review;
     let review = review.ok_or_else(|| anyhow::anyhow!("the demo's analysis has no review"))?;
     Ok((analysis, review.0))

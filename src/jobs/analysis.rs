@@ -7,6 +7,7 @@
 //! stores the result together with the review that starts from it.
 
 use crate::App;
+use crate::analyse::model::Engine;
 use crate::domain::exercise::Answer;
 use crate::domain::review::Review;
 use crate::store::Db;
@@ -63,7 +64,7 @@ pub async fn corpus(
 }
 
 /// Runs one analysis that a worker has claimed, recording success or failure on it.
-async fn run(db: &Db, job: Analysis) -> Result<()> {
+async fn run(db: &Db, engine: &Engine, job: Analysis) -> Result<()> {
     let outcome = async {
         let exercise = db.exercise(job.exercise_id).await?;
         let responses = corpus(db, &exercise, &job.question_id).await?;
@@ -74,11 +75,10 @@ async fn run(db: &Db, job: Analysis) -> Result<()> {
             .iter()
             .filter_map(|r| r.segment.clone().map(|s| (r.id.clone(), s)))
             .collect();
-        let analysis = tokio::task::spawn_blocking(move || {
-            textkit::analyse(&responses, &textkit::Config::default())
-        })
-        .await
-        .map_err(|_| anyhow::anyhow!("the analysis engine stopped unexpectedly"))?;
+        let config = engine.configure(textkit::Config::default());
+        let analysis = tokio::task::spawn_blocking(move || textkit::analyse(&responses, &config))
+            .await
+            .map_err(|_| anyhow::anyhow!("the analysis engine stopped unexpectedly"))?;
         let result = serde_json::to_string(&analysis)?;
         let mut review = Review::from_result(&result, segment_of)?;
         review.recount();
@@ -123,11 +123,11 @@ async fn continue_earlier(db: &Db, job: &Analysis, review: &mut Review) -> Resul
     Ok(Some(continuity.note(base.id)))
 }
 
-/// Claims and runs queued analyses until none is left; returns how many ran.
-pub async fn run_pending(db: &Db) -> Result<usize> {
+/// Claims and runs queued analyses with `engine` until none is left; returns how many ran.
+pub async fn run_pending(db: &Db, engine: &Engine) -> Result<usize> {
     let mut ran = 0;
     while let Some(job) = db.claim_analysis().await? {
-        run(db, job).await?;
+        run(db, engine, job).await?;
         ran += 1;
     }
     Ok(ran)
@@ -137,7 +137,7 @@ pub async fn run_pending(db: &Db) -> Result<usize> {
 pub fn spawn_worker(app: App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            if let Err(e) = run_pending(&app.db).await {
+            if let Err(e) = run_pending(&app.db, &app.config.analysis_engine).await {
                 tracing::error!(error = %e, "analysis worker failed");
             }
             tokio::time::sleep(POLL).await;

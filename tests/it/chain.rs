@@ -313,7 +313,7 @@ async fn analyse(t: &crate::support::TestApp, exercise: i64) -> i64 {
         .request_analysis(exercise, "help", None)
         .await
         .unwrap();
-    townhall::jobs::analysis::run_pending(&t.app.db)
+    townhall::jobs::analysis::run_pending(&t.app.db, &t.app.config.analysis_engine)
         .await
         .unwrap();
     analysis

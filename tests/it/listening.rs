@@ -492,7 +492,7 @@ async fn an_analyst_runs_reviews_and_publishes_an_analysis() {
             break;
         }
         // The worker polls every second; run it here too so the test does not wait on it.
-        townhall::jobs::analysis::run_pending(&t.app.db)
+        townhall::jobs::analysis::run_pending(&t.app.db, &t.app.config.analysis_engine)
             .await
             .unwrap();
         body = poll().await;

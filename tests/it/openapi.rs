@@ -285,7 +285,7 @@ async fn openapi_schemas_describe_the_real_answers() {
     let analysis = format!("/api/v1/analyses/{}", queued["id"]);
     let mut done = Value::Null;
     for _ in 0..100 {
-        townhall::jobs::analysis::run_pending(&t.app.db)
+        townhall::jobs::analysis::run_pending(&t.app.db, &t.app.config.analysis_engine)
             .await
             .unwrap();
         let body = c

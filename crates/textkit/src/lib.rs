@@ -46,6 +46,7 @@
 pub mod campaigns;
 pub mod cluster;
 pub mod corpus;
+pub mod dense;
 pub mod lang;
 pub mod metrics;
 pub mod normalise;
@@ -57,7 +58,9 @@ pub mod vectorise;
 
 pub use lang::Language;
 pub use normalise::normalise;
-pub use themes::{Analysis, Campaign, Config, Meta, Quote, Theme, analyse, analyse_with_progress};
+pub use themes::{
+    Analysis, Campaign, Config, Group, Meta, Quote, Theme, analyse, analyse_with_progress,
+};
 pub use vectorise::Embedder;
 
 /// One response to a question.
@@ -89,6 +92,8 @@ pub enum Stage {
     Tokenising,
     /// Looking for campaigns.
     Campaigns,
+    /// Embedding distinct texts with the sentence embedder.
+    Embedding,
     /// Fitting themes on the sample.
     Themes,
     /// Assigning every response to themes.

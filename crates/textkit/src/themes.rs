@@ -11,7 +11,7 @@ use crate::cluster::{self, KMeans, dot};
 use crate::corpus::{Corpus, mix64};
 use crate::lang::Language;
 use crate::normalise::normalise;
-use crate::vectorise::{Embedder, Lsa, Sparse, Tfidf, TfidfParams, normalise_dense};
+use crate::vectorise::{Embedder, Lsa, Sparse, Tfidf, TfidfParams};
 use crate::{Response, Stage};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -19,7 +19,15 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 mod describe;
-use describe::{keywords_per_theme, label_of, pick_quotes, push_bounded};
+mod semantic;
+use describe::{keywords_per_theme, label_of, phrase_label, pick_quotes, push_bounded};
+pub use semantic::SemanticMeta;
+
+/// A response's nearest theme, second theme (each [`NO_THEME`] when none) and its similarity
+/// to the nearest.
+type Assignment = (u32, u32, f32);
+/// No theme.
+const NO_THEME: u32 = u32::MAX;
 
 /// Responses used to compute silhouettes when choosing the number of themes.
 pub const SILHOUETTE_SAMPLE: usize = 1500;
@@ -64,8 +72,26 @@ pub struct Config {
     pub second_ratio: f32,
     /// Quotes per theme.
     pub quotes: usize,
-    /// Optional sentence embedder that replaces the TF-IDF/LSA vectors.
+    /// Sentence embedder: when set, themes are semantic (see `themes::semantic`) and
+    /// TF-IDF only describes them.
     pub embedder: Option<Arc<dyn Embedder>>,
+    /// With an embedder, the weight of the lexical (TF-IDF/LSA) vector beside the sentence
+    /// vector in the clustering space (0: sentence vectors alone).
+    pub lexical_weight: f32,
+    /// Number of groups of themes wanted (semantic themes); `None` lets the engine choose.
+    pub groups: Option<usize>,
+    /// Most distinct texts embedded; the rest are placed from their lexical vectors.
+    pub embed_limit: usize,
+    /// With an embedder, the engine aims at about one theme per this many distinct texts:
+    /// the granularity of a human coding frame's codes (groups of themes give its categories).
+    pub theme_size: usize,
+    /// With an embedder, a response is `unassigned` when fewer than this share of its
+    /// nearest neighbours share its theme and it is further from the theme's centre than
+    /// the theme's median member.
+    pub min_agreement: f32,
+    /// Why the result is not what the caller asked for (for example: no embedding model was
+    /// found, so the lexical engine ran), recorded in `meta.note`.
+    pub note: Option<String>,
 }
 
 impl Default for Config {
@@ -90,6 +116,12 @@ impl Default for Config {
             second_ratio: 0.9,
             quotes: 3,
             embedder: None,
+            lexical_weight: 1.5,
+            groups: None,
+            embed_limit: 12_000,
+            theme_size: 20,
+            min_agreement: 0.2,
+            note: None,
         }
     }
 }
@@ -101,6 +133,9 @@ pub struct Analysis {
     pub responses: usize,
     /// Themes, largest first.
     pub themes: Vec<Theme>,
+    /// Groups of themes, largest first (semantic themes only, when there are enough themes):
+    /// the categories above the themes' codes.
+    pub groups: Vec<Group>,
     /// Campaigns, largest first.
     pub campaigns: Vec<Campaign>,
     /// Responses in no theme, in input order.
@@ -128,6 +163,26 @@ pub struct Theme {
     pub quotes: Vec<Quote>,
     /// Responses per segment.
     pub segments: BTreeMap<String, usize>,
+    /// The theme's group (`g1`, …), when themes were grouped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+}
+
+/// A group of related themes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    /// `g1`, `g2`, … by size.
+    pub id: String,
+    /// The label of its largest theme.
+    pub label: String,
+    /// Words and phrases that distinguish the group.
+    pub keywords: Vec<String>,
+    /// Distinct responses in any of its themes.
+    pub count: usize,
+    /// Share of responses, each campaign counted once (as for themes).
+    pub share: f64,
+    /// Its themes' ids, largest first.
+    pub themes: Vec<String>,
 }
 
 /// A representative response.
@@ -181,6 +236,12 @@ pub struct Meta {
     pub parameters: Parameters,
     /// How shares are counted.
     pub share_rule: &'static str,
+    /// The semantic path's model, settings and timings (absent for the lexical engine).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub semantic: Option<SemanticMeta>,
+    /// See [`Config::note`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Parameters recorded in [`Meta`].
@@ -221,51 +282,41 @@ pub fn analyse(responses: &[Response], config: &Config) -> Analysis {
     analyse_with_progress(responses, config, &|_| {})
 }
 
-/// How the fitted model turns a response into a vector.
-enum Space<'a> {
+/// How the fitted lexical model turns a response into a vector.
+enum Space {
     Sparse,
     Lsa(Lsa),
-    Embed(&'a dyn Embedder),
 }
 
-impl Space<'_> {
+impl Space {
     fn dim(&self, tfidf: &Tfidf) -> usize {
         match self {
             Space::Sparse => tfidf.len(),
             Space::Lsa(l) => l.dim,
-            Space::Embed(e) => e.dim(),
         }
     }
 
     /// The unit vector of response `i` (empty when it has no content).
-    fn vector(&self, tfidf: &Tfidf, corpus: &Corpus, text: &str, i: usize) -> Sparse {
+    fn vector(&self, tfidf: &Tfidf, corpus: &Corpus, i: usize) -> Sparse {
         let sparse = tfidf.vector(corpus.tokens(i));
         match self {
             Space::Sparse => sparse,
-            Space::Lsa(lsa) => {
-                if sparse.is_empty() {
-                    return Vec::new();
-                }
-                let mut d = vec![0f32; lsa.dim];
-                if lsa.project(&sparse, &mut d) {
-                    dense_to_sparse(d)
-                } else {
-                    Vec::new()
-                }
-            }
-            Space::Embed(e) => {
-                if corpus.tokens(i).is_empty() {
-                    return Vec::new();
-                }
-                let mut d = vec![0f32; e.dim()];
-                e.embed(&normalise(text), &mut d);
-                if normalise_dense(&mut d) {
-                    dense_to_sparse(d)
-                } else {
-                    Vec::new()
-                }
-            }
+            Space::Lsa(lsa) => lsa_vector(lsa, &sparse),
         }
+    }
+}
+
+/// A TF-IDF vector projected into the latent semantic space, as a unit vector (empty when it
+/// has no content).
+fn lsa_vector(lsa: &Lsa, sparse: &Sparse) -> Sparse {
+    if sparse.is_empty() {
+        return Vec::new();
+    }
+    let mut d = vec![0f32; lsa.dim];
+    if lsa.project(sparse, &mut d) {
+        dense_to_sparse(d)
+    } else {
+        Vec::new()
     }
 }
 
@@ -297,11 +348,16 @@ pub fn analyse_with_progress(
     }
 
     progress(Stage::Themes);
-    // Distinct texts with content; a campaign is represented by its canonical text only.
+    // Distinct texts with content; a campaign is represented by its canonical text only. To a
+    // sentence embedder "Nothing" and "No" are content; to TF-IDF, stop words are not.
+    let has_content = |i: usize| match config.embedder {
+        Some(_) => corpus.words[i] > 0,
+        None => !corpus.tokens(i).is_empty(),
+    };
     let mut seen: HashSet<u64> = HashSet::new();
     let distinct: Vec<usize> = (0..n)
         .filter(|&i| {
-            !corpus.tokens(i).is_empty()
+            has_content(i)
                 && (campaign_of[i] == u32::MAX || groups[campaign_of[i] as usize].canonical == i)
                 && seen.insert(corpus.exact[i])
         })
@@ -322,49 +378,55 @@ pub fn analyse_with_progress(
         .par_iter()
         .map(|&i| tfidf.vector(corpus.tokens(i)))
         .collect();
-    let space = match &config.embedder {
-        Some(e) => Space::Embed(e.as_ref()),
-        None if config.lsa_dims > 0 && sample.len() >= 20 && tfidf.len() >= 4 => {
-            Space::Lsa(Lsa::fit(
-                &sample_sparse,
-                tfidf.len(),
-                config.lsa_dims.min((sample.len() / 10).max(8)),
-                config.seed,
-            ))
+    let fitted = match &config.embedder {
+        Some(embedder) => {
+            progress(Stage::Embedding);
+            let stands_for: Vec<usize> = (0..n)
+                .map(|i| match campaign_of[i] {
+                    u32::MAX => i,
+                    c => groups[c as usize].canonical,
+                })
+                .collect();
+            let in_campaign: Vec<bool> = campaign_of.iter().map(|&c| c != u32::MAX).collect();
+            let inputs = semantic::Inputs {
+                texts: &texts,
+                corpus: &corpus,
+                distinct: &distinct,
+                stands_for: &stands_for,
+                in_campaign: &in_campaign,
+                tfidf: &tfidf,
+                sample_sparse: &sample_sparse,
+            };
+            let fit = semantic::fit(&inputs, embedder.as_ref(), config);
+            progress(Stage::Assigning);
+            Fitted {
+                assignments: fit.assignments,
+                k: fit.k,
+                group_of: fit.group_of,
+                chosen_by: fit.chosen_by,
+                silhouettes: fit.silhouettes,
+                vectoriser: format!("embedder:{}", fit.meta.model),
+                semantic: Some(fit.meta),
+            }
         }
-        None => Space::Sparse,
+        None => lexical(
+            &corpus,
+            &tfidf,
+            sample_sparse,
+            sample.len(),
+            config,
+            progress,
+        ),
     };
-    let dim = space.dim(&tfidf);
-    let rows: Vec<Sparse> = match &space {
-        Space::Sparse => sample_sparse,
-        _ => sample
-            .par_iter()
-            .map(|&i| space.vector(&tfidf, &corpus, &responses[i].text, i))
-            .collect(),
-    };
-    // Rows without content cannot shape a theme.
-    let fit_rows: Vec<Sparse> = rows.into_iter().filter(|r| !r.is_empty()).collect();
-    let (model, chosen_by, silhouettes) = choose_and_fit(&fit_rows, dim, config);
-    let floors: Vec<f32> = model.as_ref().map_or_else(Vec::new, |m| {
-        member_floors(m, &fit_rows, config.assign_threshold)
-    });
-
-    progress(Stage::Assigning);
-    let assignments: Vec<(u32, u32, f32)> = (0..n)
-        .into_par_iter()
-        .with_min_len(1024)
-        .map(|i| match &model {
-            Some(m) => assign(
-                m,
-                &floors,
-                &space.vector(&tfidf, &corpus, &responses[i].text, i),
-                config,
-            ),
-            None => (u32::MAX, u32::MAX, 0.0),
-        })
-        .collect();
-
-    let k = model.as_ref().map_or(0, |m| m.k);
+    let Fitted {
+        assignments,
+        k,
+        group_of,
+        chosen_by,
+        silhouettes,
+        vectoriser,
+        semantic: semantic_meta,
+    } = fitted;
     let weights: Vec<f64> = (0..n)
         .map(|i| match campaign_of[i] {
             u32::MAX => 1.0,
@@ -393,14 +455,23 @@ pub fn analyse_with_progress(
     }
 
     let keywords = keywords_per_theme(&corpus, &tfidf, &sample, &assignments, k);
-    let mut themes: Vec<Theme> = (0..k)
+    let share_of = |ms: &[usize]| -> f64 {
+        let weight: f64 = ms.iter().map(|&i| weights[i]).sum();
+        if total_weight > 0.0 {
+            round4(weight / total_weight)
+        } else {
+            0.0
+        }
+    };
+    let any_segment = responses.iter().any(|r| r.segment.is_some());
+    // (cluster index, theme): the cluster index links a theme to its group.
+    let mut themes: Vec<(usize, Theme)> = (0..k)
         .filter(|&c| !members[c].is_empty())
         .map(|c| {
             let mut ms = members[c].clone();
             ms.sort_unstable();
-            let weight: f64 = ms.iter().map(|&i| weights[i]).sum();
             let mut segments = BTreeMap::new();
-            if responses.iter().any(|r| r.segment.is_some()) {
+            if any_segment {
                 for &i in &ms {
                     let s = responses[i]
                         .segment
@@ -410,26 +481,46 @@ pub fn analyse_with_progress(
                 }
             }
             let kw: Vec<String> = keywords[c].clone();
-            Theme {
+            // Semantic themes are tight enough that their most central short answer says
+            // what they are about; lexical ones are described by their words.
+            let label = semantic_meta
+                .as_ref()
+                .and_then(|_| phrase_label(&pools[c], responses))
+                .unwrap_or_else(|| label_of(&kw));
+            let theme = Theme {
                 id: String::new(),
-                label: label_of(&kw),
+                label,
                 keywords: kw,
                 count: ms.len(),
-                share: if total_weight > 0.0 {
-                    round4(weight / total_weight)
-                } else {
-                    0.0
-                },
+                share: share_of(&ms),
                 quotes: pick_quotes(&pools[c], &corpus, responses, config.quotes),
                 members: ms.iter().map(|&i| responses[i].id.clone()).collect(),
                 segments,
-            }
+                group: None,
+            };
+            (c, theme)
         })
         .collect();
-    themes.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
-    for (j, t) in themes.iter_mut().enumerate() {
+    themes.sort_by(|a, b| (b.1.count.cmp(&a.1.count)).then_with(|| a.1.label.cmp(&b.1.label)));
+    for (j, (_, t)) in themes.iter_mut().enumerate() {
         t.id = format!("t{}", j + 1);
     }
+    let theme_groups = match &group_of {
+        Some(group_of) => group_themes(
+            &mut themes,
+            group_of,
+            &members,
+            &GroupInputs {
+                corpus: &corpus,
+                tfidf: &tfidf,
+                sample: &sample,
+                assignments: &assignments,
+            },
+            &share_of,
+        ),
+        None => Vec::new(),
+    };
+    let themes: Vec<Theme> = themes.into_iter().map(|(_, t)| t).collect();
     let campaigns_out = groups
         .iter()
         .enumerate()
@@ -440,14 +531,10 @@ pub fn analyse_with_progress(
             members: g.members.iter().map(|&i| responses[i].id.clone()).collect(),
         })
         .collect();
-    let vectoriser = match &space {
-        Space::Sparse => "tfidf".to_string(),
-        Space::Lsa(l) => format!("tfidf+lsa({})", l.dim),
-        Space::Embed(e) => format!("embedder:{}", e.name()),
-    };
     Analysis {
         responses: n,
         themes,
+        groups: theme_groups,
         campaigns: campaigns_out,
         unassigned,
         meta: Meta {
@@ -479,7 +566,137 @@ pub fn analyse_with_progress(
                 second_ratio: config.second_ratio,
             },
             share_rule: "share = (members, each campaign member weighing 1/campaign size) / (responses outside campaigns + number of campaigns)",
+            semantic: semantic_meta,
+            note: config.note.clone(),
         },
+    }
+}
+
+/// What describing groups needs from the analysis.
+struct GroupInputs<'a> {
+    corpus: &'a Corpus,
+    tfidf: &'a Tfidf,
+    sample: &'a [usize],
+    assignments: &'a [Assignment],
+}
+
+/// The groups of themes, largest first, each theme told its group's id. `group_of` gives each
+/// cluster's group; `members` each cluster's responses.
+fn group_themes(
+    themes: &mut [(usize, Theme)],
+    group_of: &[usize],
+    members: &[Vec<usize>],
+    input: &GroupInputs,
+    share_of: &dyn Fn(&[usize]) -> f64,
+) -> Vec<Group> {
+    let count = group_of.iter().max().map_or(0, |g| g + 1);
+    let by_group: Vec<Assignment> = (input.assignments.iter())
+        .map(|&(a, _, s)| match a {
+            NO_THEME => (NO_THEME, NO_THEME, s),
+            a => (group_of[a as usize] as u32, NO_THEME, s),
+        })
+        .collect();
+    let keywords = keywords_per_theme(input.corpus, input.tfidf, input.sample, &by_group, count);
+    let mut out: Vec<(usize, Group)> = (0..count)
+        .filter_map(|g| {
+            // Themes are already largest first.
+            let mine: Vec<&(usize, Theme)> =
+                themes.iter().filter(|(c, _)| group_of[*c] == g).collect();
+            let first = mine.first()?;
+            let mut ms: Vec<usize> = mine.iter().flat_map(|(c, _)| members[*c].clone()).collect();
+            ms.sort_unstable();
+            ms.dedup();
+            Some((
+                g,
+                Group {
+                    id: String::new(),
+                    label: first.1.label.clone(),
+                    keywords: keywords[g].clone(),
+                    count: ms.len(),
+                    share: share_of(&ms),
+                    themes: mine.iter().map(|(_, t)| t.id.clone()).collect(),
+                },
+            ))
+        })
+        .collect();
+    out.sort_by(|a, b| (b.1.count.cmp(&a.1.count)).then_with(|| a.1.label.cmp(&b.1.label)));
+    let mut id_of = vec![String::new(); count];
+    for (j, (g, group)) in out.iter_mut().enumerate() {
+        group.id = format!("g{}", j + 1);
+        id_of[*g] = group.id.clone();
+    }
+    for (c, t) in themes.iter_mut() {
+        t.group = Some(id_of[group_of[*c]].clone());
+    }
+    out.into_iter().map(|(_, g)| g).collect()
+}
+
+/// What fitting produced, whichever path ran.
+struct Fitted {
+    assignments: Vec<Assignment>,
+    k: usize,
+    group_of: Option<Vec<usize>>,
+    chosen_by: String,
+    silhouettes: BTreeMap<usize, f64>,
+    vectoriser: String,
+    semantic: Option<SemanticMeta>,
+}
+
+/// The lexical engine: TF-IDF (and LSA when the sample supports it), k-means on the sample,
+/// one linear pass over every response.
+fn lexical(
+    corpus: &Corpus,
+    tfidf: &Tfidf,
+    sample_sparse: Vec<Sparse>,
+    sample_len: usize,
+    config: &Config,
+    progress: &(dyn Fn(Stage) + Sync),
+) -> Fitted {
+    let space = if config.lsa_dims > 0 && sample_len >= 20 && tfidf.len() >= 4 {
+        Space::Lsa(Lsa::fit(
+            &sample_sparse,
+            tfidf.len(),
+            config.lsa_dims.min((sample_len / 10).max(8)),
+            config.seed,
+        ))
+    } else {
+        Space::Sparse
+    };
+    let dim = space.dim(tfidf);
+    let rows: Vec<Sparse> = match &space {
+        Space::Sparse => sample_sparse,
+        Space::Lsa(lsa) => sample_sparse
+            .par_iter()
+            .map(|v| lsa_vector(lsa, v))
+            .collect(),
+    };
+    // Rows without content cannot shape a theme.
+    let fit_rows: Vec<Sparse> = rows.into_iter().filter(|r| !r.is_empty()).collect();
+    let (model, chosen_by, silhouettes) = choose_and_fit(&fit_rows, dim, config);
+    let floors: Vec<f32> = model.as_ref().map_or_else(Vec::new, |m| {
+        member_floors(m, &fit_rows, config.assign_threshold)
+    });
+
+    progress(Stage::Assigning);
+    let assignments: Vec<Assignment> = (0..corpus.len())
+        .into_par_iter()
+        .with_min_len(1024)
+        .map(|i| match &model {
+            Some(m) => assign(m, &floors, &space.vector(tfidf, corpus, i), config),
+            None => (NO_THEME, NO_THEME, 0.0),
+        })
+        .collect();
+    Fitted {
+        assignments,
+        k: model.as_ref().map_or(0, |m| m.k),
+        group_of: None,
+        chosen_by,
+        silhouettes,
+        vectoriser: match &space {
+            Space::Sparse => "tfidf".to_string(),
+            Space::Lsa(l) => format!("tfidf+lsa({})", l.dim),
+        },
+        semantic: None,
     }
 }
 

@@ -21,10 +21,30 @@ pub type Sparse = Vec<(u32, f32)>;
 pub trait Embedder: Send + Sync {
     /// Name and version recorded in the result's `meta`, e.g. `"minilm-l6@sha256:…"`.
     fn name(&self) -> String;
+    /// How the model runs, for `meta` (e.g. the runtime and its version).
+    fn runtime(&self) -> String {
+        String::new()
+    }
     /// Length of the vectors.
     fn dim(&self) -> usize;
-    /// Writes the vector of one normalised response into `out` (`out.len() == dim()`).
-    fn embed(&self, text: &str, out: &mut [f32]);
+    /// The unit vectors of normalised texts, `dim()` numbers each, concatenated in order.
+    fn embed(&self, texts: &[&str]) -> Vec<f32>;
+}
+
+/// A local sentence-embedding model (see the `embed` crate) as an embedder.
+impl Embedder for embed::Model {
+    fn name(&self) -> String {
+        format!("{}@sha256:{}", embed::Model::name(self), self.sha256())
+    }
+    fn runtime(&self) -> String {
+        embed::RUNTIME.to_string()
+    }
+    fn dim(&self) -> usize {
+        embed::Model::dim(self)
+    }
+    fn embed(&self, texts: &[&str]) -> Vec<f32> {
+        embed::Model::embed(self, texts)
+    }
 }
 
 /// Parameters of the TF-IDF vectoriser.

@@ -105,6 +105,36 @@ pub(super) fn label_of(keywords: &[String]) -> String {
     }
 }
 
+/// Most central responses considered for a phrase label.
+const LABEL_CANDIDATES: usize = 30;
+/// Longest phrase label, in characters and in words.
+const LABEL_CHARS: usize = 60;
+const LABEL_WORDS: usize = 10;
+
+/// A label a person would write: the most central short response (two to ten words, or a
+/// single word when no central response is longer) among the theme's most central ones,
+/// without its final punctuation and with a capital letter. `None` when none is short.
+pub(super) fn phrase_label(pool: &[(f32, usize)], responses: &[Response]) -> Option<String> {
+    let mut pool = pool.to_vec();
+    pool.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let candidates: Vec<String> = (pool.iter().take(LABEL_CANDIDATES))
+        .map(|&(_, i)| {
+            let text = normalise(&responses[i].text);
+            (text.trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace()))
+                .to_string()
+        })
+        .filter(|t| t.chars().count() <= LABEL_CHARS && t.chars().any(char::is_alphanumeric))
+        .collect();
+    let words = |t: &String| t.split_whitespace().count();
+    let chosen = (candidates
+        .iter()
+        .find(|t| (2..=LABEL_WORDS).contains(&words(t))))
+    .or_else(|| candidates.iter().find(|t| words(t) == 1))?;
+    let mut chars = chosen.chars();
+    let first = chars.next()?;
+    Some(first.to_uppercase().chain(chars).collect())
+}
+
 /// Quotes: the closest to the centre first, skipping near-repeats of a chosen quote and very
 /// short responses while longer ones remain.
 pub(super) fn pick_quotes(

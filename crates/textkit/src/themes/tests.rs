@@ -143,13 +143,17 @@ impl Embedder for FirstLetter {
     fn dim(&self) -> usize {
         26
     }
-    fn embed(&self, text: &str, out: &mut [f32]) {
-        let c = text
-            .bytes()
-            .find(u8::is_ascii_alphabetic)
-            .unwrap_or(b'a')
-            .to_ascii_lowercase();
-        out[(c - b'a') as usize] = 1.0;
+    fn embed(&self, texts: &[&str]) -> Vec<f32> {
+        let mut out = vec![0f32; texts.len() * 26];
+        for (t, text) in texts.iter().enumerate() {
+            let c = text
+                .bytes()
+                .find(u8::is_ascii_alphabetic)
+                .unwrap_or(b'a')
+                .to_ascii_lowercase();
+            out[t * 26 + (c - b'a') as usize] = 1.0;
+        }
+        out
     }
 }
 

@@ -1,18 +1,16 @@
-//! Quality evaluation on IBM Debater ArgKP: group the arguments of each topic and stance into
-//! themes and compare with the key points experts matched them to.
+//! ArgKP (IBM Debater): group the arguments of each topic and stance into themes and compare
+//! with the key points experts matched them to.
 //!
-//! `cargo run --release -p textkit --example argkp -- [DIR]` (default `../shared/data/argkp`).
 //! Per topic+stance, and averaged over them: ARI and NMI on arguments with exactly one key
 //! point (unassigned arguments form one extra cluster), Hungarian-matched F1 between themes and
 //! key points over all arguments (macro over key points, and micro), and coverage (share of
 //! arguments in some theme). References: everything in one theme; plain TF-IDF + k-means with
 //! the true number of key points.
 //!
-//! Engine parameters can be overridden for experiments with TK_LSA, TK_THRESHOLD, TK_SECOND,
-//! TK_PENALTY, TK_MAX_THEMES, TK_MIN_DF, TK_BIGRAMS, TK_RESTARTS, TK_SEED.
 
+use super::read;
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use textkit::metrics::{adjusted_rand_index, matched_f1, normalised_mutual_information};
 use textkit::{Config, Response, analyse, reference};
 
@@ -56,45 +54,6 @@ impl Scores {
 /// Arguments `(id, text)` and key point ids of each (topic, stance).
 type Groups = BTreeMap<(String, String), (Vec<(String, String)>, Vec<String>)>;
 
-fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
-    std::env::var(name).ok().and_then(|v| v.parse().ok())
-}
-
-fn config() -> Config {
-    let mut c = Config::default();
-    if let Some(v) = env("TK_LSA") {
-        c.lsa_dims = v;
-    }
-    if let Some(v) = env("TK_THRESHOLD") {
-        c.assign_threshold = v;
-    }
-    if let Some(v) = env("TK_SECOND") {
-        c.second_ratio = v;
-    }
-    if let Some(v) = env("TK_PENALTY") {
-        c.tfidf.common_penalty = v;
-    }
-    if let Some(v) = env("TK_MAX_THEMES") {
-        c.max_themes = v;
-    }
-    if let Some(v) = env("TK_MIN_DF") {
-        c.tfidf.min_df = v;
-    }
-    if let Some(v) = env::<u8>("TK_BIGRAMS") {
-        c.tfidf.bigrams = v != 0;
-    }
-    if let Some(v) = env("TK_RESTARTS") {
-        c.restarts = v;
-    }
-    if let Some(v) = env("TK_SEED") {
-        c.seed = v;
-    }
-    if let Some(v) = env("TK_BIGRAM_WEIGHT") {
-        c.tfidf.bigram_weight = v;
-    }
-    c
-}
-
 /// Scores a grouping (`groups[t]` = argument indices of theme t) against key points.
 fn score(groups: &[Vec<usize>], n: usize, kp_of: &[Vec<usize>], kps: usize) -> Scores {
     let mut primary = vec![usize::MAX; n];
@@ -134,36 +93,15 @@ fn score(groups: &[Vec<usize>], n: usize, kp_of: &[Vec<usize>], kps: usize) -> S
     }
 }
 
-fn read(path: &Path) -> Result<Vec<HashMap<String, String>>, Box<dyn std::error::Error>> {
-    let mut r = csv::Reader::from_path(path)?;
-    let headers = r.headers()?.clone();
-    let mut out = Vec::new();
-    for rec in r.records() {
-        let rec = rec?;
-        out.push(
-            headers
-                .iter()
-                .zip(rec.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect(),
-        );
-    }
-    Ok(out)
-}
-
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("../shared/data/argkp"));
+/// Scores the engine with `cfg` on the ArgKP data in `dir`.
+pub fn run(dir: &Path, cfg: &Config) -> Result<(), Box<dyn std::error::Error>> {
     if !dir.join("arguments_dev.csv").exists() {
         println!(
-            "ArgKP data not found in {}: skipping the evaluation (pass the directory as the first argument).",
+            "ArgKP data not found in {}: skipping it (pass --argkp DIR).",
             dir.display()
         );
         return Ok(());
     }
-    let cfg = config();
     let verbose = std::env::var("TK_QUIET").is_err();
     let mut overall: BTreeMap<&str, (Scores, f64)> = BTreeMap::new();
     for split in ["train", "dev"] {
@@ -228,7 +166,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .map(|(i, (id, _))| (id.as_str(), i))
                 .collect();
 
-            let result = analyse(&responses, &cfg);
+            let result = analyse(&responses, cfg);
             let engine: Vec<Vec<usize>> = result
                 .themes
                 .iter()
