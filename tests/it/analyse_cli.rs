@@ -63,8 +63,21 @@ fn check_contract(v: &serde_json::Value, ids: &[String]) {
     let mut seen = std::collections::HashSet::new();
     for t in v["themes"].as_array().expect("themes") {
         let obj = t.as_object().expect("theme object");
-        let mut tk: Vec<&str> = obj.keys().map(String::as_str).collect();
+        // The contract's keys, and `group` when semantic themes were grouped.
+        let mut tk: Vec<&str> = obj
+            .keys()
+            .map(String::as_str)
+            .filter(|k| *k != "group")
+            .collect();
         tk.sort_unstable();
+        if let Some(g) = obj.get("group") {
+            let groups = v["groups"]
+                .as_array()
+                .expect("groups beside grouped themes");
+            assert!(groups.iter().any(
+                |x| x["id"] == *g && x["themes"].as_array().expect("themes").contains(&t["id"])
+            ));
+        }
         assert_eq!(
             tk,
             [

@@ -156,3 +156,6 @@ impl Model {
         vectors
     }
 }
+
+#[cfg(test)]
+mod tests;

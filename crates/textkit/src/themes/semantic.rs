@@ -104,6 +104,33 @@ pub(super) struct Inputs<'a> {
     pub sample_sparse: &'a [Sparse],
 }
 
+impl Semantic {
+    /// No text with content: every response is unassigned.
+    fn nothing(n: usize, embedder: &dyn Embedder, config: &Config) -> Semantic {
+        Semantic {
+            assignments: vec![(NO_THEME, NO_THEME, 0.0); n],
+            k: 0,
+            group_of: None,
+            chosen_by: "no responses with content".into(),
+            silhouettes: BTreeMap::new(),
+            meta: SemanticMeta {
+                model: embedder.name(),
+                runtime: embedder.runtime(),
+                embedded: 0,
+                projected: 0,
+                neighbours: NEIGHBOURS,
+                smoothing: SMOOTHING,
+                theme_size: config.theme_size,
+                min_agreement: config.min_agreement,
+                median_words: 0,
+                lexical_weight: 0.0,
+                second_ratio: SECOND_RATIO,
+                timings_ms: BTreeMap::new(),
+            },
+        }
+    }
+}
+
 pub(super) fn fit(input: &Inputs, embedder: &dyn Embedder, config: &Config) -> Semantic {
     let mut timings = BTreeMap::new();
     let mut clock = Instant::now();
@@ -112,6 +139,9 @@ pub(super) fn fit(input: &Inputs, embedder: &dyn Embedder, config: &Config) -> S
         clock = Instant::now();
     };
     let embedded = deterministic_sample(input.distinct, config.embed_limit, config.seed);
+    if embedded.is_empty() {
+        return Semantic::nothing(input.texts.len(), embedder, config);
+    }
     let texts: Vec<String> = embedded
         .par_iter()
         .map(|&i| normalise(input.texts[i]))
