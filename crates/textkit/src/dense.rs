@@ -118,10 +118,11 @@ pub fn neighbours(x: &Matrix, k: usize) -> Vec<Vec<(u32, f32)>> {
         let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
         if k < cand.len() {
             cand.select_nth_unstable_by(k, order);
-            cand.truncate(k);
         }
-        cand.sort_by(order);
-        cand
+        // A copy, not a truncation: the row's candidates would keep their whole capacity.
+        let mut top = cand[..k.min(cand.len())].to_vec();
+        top.sort_by(order);
+        top
     })
 }
 

@@ -82,6 +82,9 @@ pub struct Config {
     pub groups: Option<usize>,
     /// Most distinct texts embedded; the rest are placed from their lexical vectors.
     pub embed_limit: usize,
+    /// Most words embedded (the model's work grows with them): long answers are embedded
+    /// fewer at a time, so the time a large consultation takes stays bounded.
+    pub embed_words: usize,
     /// With an embedder, the engine aims at about one theme per this many distinct texts:
     /// the granularity of a human coding frame's codes (groups of themes give its categories).
     pub theme_size: usize,
@@ -119,6 +122,7 @@ impl Default for Config {
             lexical_weight: 1.5,
             groups: None,
             embed_limit: 12_000,
+            embed_words: 160_000,
             theme_size: 20,
             min_agreement: 0.2,
             note: None,

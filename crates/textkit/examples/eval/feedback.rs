@@ -141,8 +141,8 @@ pub fn run(file: &Path, cfg: &Config) -> Result<(), Box<dyn std::error::Error>> 
     }
     if let Some(meta) = &result.meta.semantic {
         println!(
-            "  median content words {}, lexical weight {}, timings (ms): {:?}",
-            meta.median_words, meta.lexical_weight, meta.timings_ms
+            "  embedded {}, projected {}, median content words {}, lexical weight {}, timings (ms): {:?}",
+            meta.embedded, meta.projected, meta.median_words, meta.lexical_weight, meta.timings_ms
         );
     }
     // The largest themes' labels beside the subcategory most of their members were coded as.

@@ -138,7 +138,7 @@ pub(super) fn fit(input: &Inputs, embedder: &dyn Embedder, config: &Config) -> S
         timings.insert(name, clock.elapsed().as_millis() as u64);
         clock = Instant::now();
     };
-    let embedded = deterministic_sample(input.distinct, config.embed_limit, config.seed);
+    let embedded = budgeted_sample(input, config);
     if embedded.is_empty() {
         return Semantic::nothing(input.texts.len(), embedder, config);
     }
@@ -311,6 +311,29 @@ pub(super) fn fit(input: &Inputs, embedder: &dyn Embedder, config: &Config) -> S
             timings_ms: timings,
         },
     }
+}
+
+/// The distinct texts to embed: in a seeded random order, as many as fit in
+/// [`Config::embed_limit`] texts and [`Config::embed_words`] words (the model's work grows with
+/// words, so long answers are embedded fewer at a time); returned in input order.
+fn budgeted_sample(input: &Inputs, config: &Config) -> Vec<usize> {
+    let mut order: Vec<(u64, usize)> = (input.distinct.iter())
+        .map(|&i| (crate::corpus::mix64(config.seed ^ (i as u64).wrapping_mul(0x9e37_79b9)), i))
+        .collect();
+    order.sort_unstable();
+    let mut words = 0usize;
+    let mut out: Vec<usize> = Vec::new();
+    for (_, i) in order {
+        // Texts longer than the model reads cost what it reads.
+        let cost = (input.corpus.words[i] as usize).min(embed::MAX_TOKENS);
+        if out.len() >= config.embed_limit || (words + cost > config.embed_words && !out.is_empty()) {
+            break;
+        }
+        words += cost;
+        out.push(i);
+    }
+    out.sort_unstable();
+    out
 }
 
 /// Each row's neighbourhood as the responses would have it: its own copies first (identical
