@@ -42,6 +42,8 @@ const MIN_THEMES_TO_GROUP: usize = 8;
 const SECOND_RATIO: f32 = 0.95;
 /// Median content words at or below which texts count as short answers.
 const SHORT_WORDS: f32 = 4.0;
+/// Responses placed by projection at a time.
+const PLACING_CHUNK: usize = 16_384;
 /// Dimensions of the lexical space that placements beyond the embedding limit start from.
 const PROJECTION_DIMS: usize = 100;
 
@@ -474,23 +476,27 @@ fn project(
                 .max(0.05)
         })
         .collect();
-    let mut placed = Matrix::zeros(missing.len(), smooth.dim);
-    for (o, &i) in missing.iter().enumerate() {
-        let s = input.stands_for[i];
-        placed
-            .row_mut(o)
-            .copy_from_slice(&map(&lexical.vector(input, s)));
-    }
-    dense::two_nearest(&placed, centres)
-        .into_iter()
-        .map(|(a, s1, b, s2)| {
+    // In chunks: a million mapped vectors at once would take 2 GB.
+    let mut out = Vec::with_capacity(missing.len());
+    for chunk in missing.chunks(PLACING_CHUNK) {
+        let rows: Vec<Vec<f32>> = chunk
+            .par_iter()
+            .map(|&i| map(&lexical.vector(input, input.stands_for[i])))
+            .collect();
+        let placed = Matrix {
+            rows: rows.len(),
+            dim: smooth.dim,
+            data: rows.concat(),
+        };
+        out.extend(dense::two_nearest(&placed, centres).into_iter().map(|(a, s1, b, s2)| {
             if a == NO_THEME || s1 < floors[a as usize] {
                 return (NO_THEME, NO_THEME, s1 - 1.0);
             }
             let two = b != NO_THEME && s2 >= SECOND_RATIO * s1 && s2 >= floors[b as usize];
             (a, if two { b } else { NO_THEME }, s1 - 1.0)
-        })
-        .collect()
+        }));
+    }
+    out
 }
 
 /// Groups the themes: Ward's agglomeration of their centres, cut where the silhouette of the
