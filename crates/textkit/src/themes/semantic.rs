@@ -320,7 +320,12 @@ pub(super) fn fit(input: &Inputs, embedder: &dyn Embedder, config: &Config) -> S
 /// words, so long answers are embedded fewer at a time); returned in input order.
 fn budgeted_sample(input: &Inputs, config: &Config) -> Vec<usize> {
     let mut order: Vec<(u64, usize)> = (input.distinct.iter())
-        .map(|&i| (crate::corpus::mix64(config.seed ^ (i as u64).wrapping_mul(0x9e37_79b9)), i))
+        .map(|&i| {
+            (
+                crate::corpus::mix64(config.seed ^ (i as u64).wrapping_mul(0x9e37_79b9)),
+                i,
+            )
+        })
         .collect();
     order.sort_unstable();
     let mut words = 0usize;
@@ -328,7 +333,8 @@ fn budgeted_sample(input: &Inputs, config: &Config) -> Vec<usize> {
     for (_, i) in order {
         // Texts longer than the model reads cost what it reads.
         let cost = (input.corpus.words[i] as usize).min(embed::MAX_TOKENS);
-        if out.len() >= config.embed_limit || (words + cost > config.embed_words && !out.is_empty()) {
+        if out.len() >= config.embed_limit || (words + cost > config.embed_words && !out.is_empty())
+        {
             break;
         }
         words += cost;
@@ -488,13 +494,17 @@ fn project(
             dim: smooth.dim,
             data: rows.concat(),
         };
-        out.extend(dense::two_nearest(&placed, centres).into_iter().map(|(a, s1, b, s2)| {
-            if a == NO_THEME || s1 < floors[a as usize] {
-                return (NO_THEME, NO_THEME, s1 - 1.0);
-            }
-            let two = b != NO_THEME && s2 >= SECOND_RATIO * s1 && s2 >= floors[b as usize];
-            (a, if two { b } else { NO_THEME }, s1 - 1.0)
-        }));
+        out.extend(
+            dense::two_nearest(&placed, centres)
+                .into_iter()
+                .map(|(a, s1, b, s2)| {
+                    if a == NO_THEME || s1 < floors[a as usize] {
+                        return (NO_THEME, NO_THEME, s1 - 1.0);
+                    }
+                    let two = b != NO_THEME && s2 >= SECOND_RATIO * s1 && s2 >= floors[b as usize];
+                    (a, if two { b } else { NO_THEME }, s1 - 1.0)
+                }),
+        );
     }
     out
 }
