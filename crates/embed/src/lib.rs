@@ -107,12 +107,6 @@ impl Model {
     /// Unit vectors of `texts`, `dim()` numbers each, concatenated in input order. Runs on
     /// rayon's threads.
     pub fn embed(&self, texts: &[&str]) -> Vec<f32> {
-        self.embed_with_progress(texts, &|_| {})
-    }
-
-    /// As [`Model::embed`], calling `done(n)` after each batch with the texts embedded so far
-    /// in that batch.
-    pub fn embed_with_progress(&self, texts: &[&str], done: &(dyn Fn(usize) + Sync)) -> Vec<f32> {
         let dim = self.dim();
         let tokens: Vec<Vec<u32>> = texts.par_iter().map(|t| self.tokens(t)).collect();
         let mut order: Vec<usize> = (0..texts.len()).collect();
@@ -143,7 +137,6 @@ impl Model {
                         v.iter_mut().for_each(|x| *x /= norm);
                     }
                 }
-                done(batch.len());
                 out
             })
             .collect();

@@ -708,16 +708,18 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
+/// Where index `i` falls in the seeded random order every sample of the engine is drawn in.
+fn sample_key(seed: u64, i: usize) -> u64 {
+    mix64(seed ^ (i as u64).wrapping_mul(0x9e37_79b9))
+}
+
 /// Up to `limit` indices, chosen by a seeded hash so the same input and seed give the same
 /// sample; returned in input order.
 pub fn deterministic_sample(items: &[usize], limit: usize, seed: u64) -> Vec<usize> {
     if items.len() <= limit {
         return items.to_vec();
     }
-    let mut keyed: Vec<(u64, usize)> = items
-        .iter()
-        .map(|&i| (mix64(seed ^ (i as u64).wrapping_mul(0x9e37_79b9)), i))
-        .collect();
+    let mut keyed: Vec<(u64, usize)> = items.iter().map(|&i| (sample_key(seed, i), i)).collect();
     keyed.select_nth_unstable(limit);
     let mut out: Vec<usize> = keyed[..limit].iter().map(|e| e.1).collect();
     out.sort_unstable();

@@ -15,7 +15,7 @@
 //!    from their lexical (TF-IDF/LSA) vector into the semantic space, fitted on the embedded
 //!    ones: one linear pass, so a million responses cost seconds after the embedding.
 
-use super::{Assignment, Config, NO_THEME, deterministic_sample};
+use super::{Assignment, Config, NO_THEME, deterministic_sample, sample_key};
 use crate::cluster;
 use crate::corpus::Corpus;
 use crate::dense::{self, Matrix, Ridge};
@@ -159,7 +159,6 @@ pub(super) fn fit(input: &Inputs, embedder: &dyn Embedder, config: &Config) -> S
     // The lexical view of the same texts: it also places responses beyond the embedding
     // limit, and a little of it in the clustering space keeps apart answers that mean
     // different things in the same words' neighbourhood (arguments on one topic, say).
-    let lexical = Lexical::fit(input, &embedded, config.seed);
     let median_words = {
         let mut w: Vec<usize> = embedded
             .iter()
@@ -169,6 +168,11 @@ pub(super) fn fit(input: &Inputs, embedder: &dyn Embedder, config: &Config) -> S
         w.get(w.len() / 2).copied().unwrap_or(0)
     };
     let lexical_weight = config.lexical_weight * lexical_share(median_words);
+    // Texts left out of the embedding are placed from their lexical vectors.
+    let some_not_embedded = embedded.len() < input.distinct.len();
+    let lexical = (lexical_weight > 0.0 || some_not_embedded)
+        .then(|| Lexical::fit(input, &embedded, config.seed))
+        .flatten();
     let raw = match &lexical {
         Some(l) if lexical_weight > 0.0 => hybrid(&vectors, &l.rows, lexical_weight),
         _ => vectors,
@@ -320,12 +324,7 @@ pub(super) fn fit(input: &Inputs, embedder: &dyn Embedder, config: &Config) -> S
 /// words, so long answers are embedded fewer at a time); returned in input order.
 fn budgeted_sample(input: &Inputs, config: &Config) -> Vec<usize> {
     let mut order: Vec<(u64, usize)> = (input.distinct.iter())
-        .map(|&i| {
-            (
-                crate::corpus::mix64(config.seed ^ (i as u64).wrapping_mul(0x9e37_79b9)),
-                i,
-            )
-        })
+        .map(|&i| (sample_key(config.seed, i), i))
         .collect();
     order.sort_unstable();
     let mut words = 0usize;
