@@ -132,17 +132,27 @@ for i in $(seq 21); do
         "$base/api/v1/consultations/$large/responses"
     curl -sf -o /dev/null -w '%{time_total}\n' "$base/consultations/$large/results"
 done | tail -n 20 | sort -n | awk '{t[NR] = $1 * 1000} END {printf "results page of 100,000 responses, made again after a new response: median %.1f ms, slowest %.1f ms (20 requests)\n", (t[10] + t[11]) / 2, t[NR]}'
-# CPU a cold page costs the server: each request asks for an address not kept yet (a query
-# the page ignores), so the page is made, and kept with its gzip and brotli variants made in
-# the background, every time. From the process's user and system time (clock ticks).
+# CPU a cold page costs the server, from the process's user and system time (clock ticks):
+# each request asks for an address not kept yet (a query the page ignores), so the page is
+# made every time, over one kept-alive connection (as a browser or a proxy asks). Three ways:
+# made for an API client (an Authorization header: made, not kept), made and kept (no
+# Accept-Encoding), and made and kept with its brotli variant made for a browser.
 ticks() { awk '{print $14 + $15}' /proc/$server/stat; }
+cold() { # label curl-arguments...
+    local label=$1 before; shift
+    before=$(ticks); curl -s "$@" >/dev/null; sleep 0.5; echo "$label $before $(ticks)"
+}
 for entry in "${pages[@]}"; do
     set -- $entry
-    before=$(ticks)
-    for i in $(seq 200); do curl -sf -o /dev/null "$base$2?cold=$i"; done
-    sleep 1
-    echo "$1 $before $(ticks)"
-done | awk -v hz="$(getconf CLK_TCK)" '{printf "cold %-24s %.2f ms of CPU a page (made, compressed twice and kept; 200 pages)\n", $1, ($3 - $2) * 1000 / hz / 200}'
+    n=400
+    {
+        cold made -H "Authorization: Bearer $token" "$base$2?made=[1-$n]"
+        cold kept "$base$2?kept=[1-$n]"
+        cold brotli -H 'Accept-Encoding: gzip, deflate, br, zstd' "$base$2?brotli=[1-$n]"
+    } | awk -v page="$1" -v hz="$(getconf CLK_TCK)" -v n=$n \
+        '{ms[$1] = ($3 - $2) * 1000 / hz / n}
+         END {printf "cold %-24s CPU a page: made %.2f ms; made and kept %.2f ms; made, kept and compressed for a browser %.2f ms (%d pages each)\n", page, ms["made"], ms["kept"], ms["brotli"], n}'
+done
 python3 - "$work/results" <<'PY'
 import statistics, sys
 runs = {}

@@ -52,6 +52,8 @@ pub struct Db {
     pub(crate) backend: Backend,
     /// What this node knows of the content versions (`versions.rs`).
     versions: versions::Versions,
+    /// When public pages next change by themselves, as last read (`versions.rs`).
+    next_change: versions::NextChange,
 }
 
 #[derive(Clone, Debug)]
@@ -434,6 +436,7 @@ impl Db {
         Ok(Db {
             backend,
             versions: Default::default(),
+            next_change: Default::default(),
         })
     }
 

@@ -6,7 +6,7 @@
 use super::{Db, StoreResult, read, write};
 use crate::domain::time::Timestamp;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 /// How often a node reads the versions the other nodes raised.
@@ -96,6 +96,29 @@ impl Versions {
     }
 }
 
+/// When public pages next change by themselves, with the versions of what decides it (posts
+/// and exercises, whose writes raise [`Topic::Posts`] and [`Topic::Exercises`]) when it was
+/// read: the answer stands until one of them is raised or that time comes.
+#[derive(Clone, Default, Debug)]
+pub(crate) struct NextChange(Arc<Mutex<Option<Known>>>);
+
+/// The versions of [`NextChange::SHOWN`] a next change was read at, and that change.
+type Known = (Vec<i64>, Option<Timestamp>);
+
+impl NextChange {
+    const SHOWN: [Topic; 2] = [Topic::Posts, Topic::Exercises];
+
+    fn known(&self, versions: &[i64], now: Timestamp) -> Option<Option<Timestamp>> {
+        let known = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let (seen, next) = known.as_ref()?;
+        (seen == versions && next.is_none_or(|next| now < next)).then_some(*next)
+    }
+
+    fn note(&self, versions: Vec<i64>, next: Option<Timestamp>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((versions, next));
+    }
+}
+
 impl Db {
     /// Raises the version of each topic: call after a write that changes what they show.
     pub async fn changed(&self, topics: &[Topic]) -> StoreResult<()> {
@@ -145,18 +168,27 @@ impl Db {
     }
 
     /// When public pages next change by themselves, with no write: a scheduled post
-    /// appears, or a published exercise opens or closes.
+    /// appears, or a published exercise opens or closes. Read once until posts or exercises
+    /// change or that time comes, not for every page made.
     pub async fn next_timed_change(&self) -> StoreResult<Option<Timestamp>> {
-        Ok(read!(self, |pool| sqlx::query_scalar(
+        let now = super::now();
+        // Read before the query: a write while it runs leaves the answer already out of date.
+        let seen = self.versions.of(&NextChange::SHOWN);
+        if let Some(known) = self.next_change.known(&seen, now) {
+            return Ok(known);
+        }
+        let next = read!(self, |pool| sqlx::query_scalar(
             "SELECT MIN(t) FROM (
                SELECT published_at AS t FROM posts WHERE status = 'published' AND published_at > $1
                UNION ALL SELECT opens_at FROM exercises WHERE published AND opens_at > $1
                UNION ALL SELECT closes_at FROM exercises WHERE published AND closes_at > $1
              ) AS times"
         )
-        .bind(super::now())
+        .bind(now)
         .fetch_one(pool)
-        .await)?)
+        .await)?;
+        self.next_change.note(seen, next);
+        Ok(next)
     }
 
     /// This node's versions, for the page cache.
