@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
 
 mod accounts;
+mod groups;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -55,6 +56,9 @@ pub enum Command {
     Token(TokenCommand),
     /// Analyse a CSV or JSONL file of responses: themes, campaigns, quotes.
     Analyse(crate::analyse::AnalyseArgs),
+    /// Opinion groups from a Pol.is export (votes.csv and comments.csv, or
+    /// participants-votes.csv): who thinks alike, what sets each group apart, what all share.
+    Groups(groups::GroupsArgs),
     /// Write every open dataset (CSV and JSON) and a datapackage.json to a folder.
     Export {
         #[command(flatten)]
@@ -298,6 +302,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Organisation(command) => accounts::organisation(command).await,
         Command::Token(command) => accounts::token(command).await,
         Command::Analyse(args) => crate::analyse::run(&args),
+        Command::Groups(args) => groups::run(&args),
         Command::Export { db, out } => {
             crate::export::run(&connect(&db.database).await?, &out).await
         }

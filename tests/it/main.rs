@@ -11,6 +11,7 @@ mod cli;
 mod feeds;
 mod foundation;
 mod govuk_components;
+mod groups_cli;
 mod hostile;
 mod ideas_api;
 mod listening;
