@@ -10,6 +10,7 @@ pub mod auth;
 pub mod backup;
 pub mod cache;
 pub mod cli;
+pub mod deliberation;
 pub mod demo;
 pub mod domain;
 pub mod export;

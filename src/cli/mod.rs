@@ -8,6 +8,7 @@ use crate::{App, Config};
 use accounts::{OrganisationCommand, TokenCommand, UserCommand, organisation_or_department};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 mod accounts;
@@ -59,13 +60,17 @@ pub enum Command {
     /// Opinion groups from a Pol.is export (votes.csv and comments.csv, or
     /// participants-votes.csv): who thinks alike, what sets each group apart, what all share.
     Groups(groups::GroupsArgs),
-    /// Write every open dataset (CSV and JSON) and a datapackage.json to a folder.
+    /// Write every open dataset (CSV and JSON) and a datapackage.json to a folder; or, with
+    /// `polis SLUG`, one conversation as Pol.is exports it.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Export {
+        #[command(subcommand)]
+        what: Option<ExportCommand>,
         #[command(flatten)]
         db: DatabaseArg,
         /// The folder to write to (created if missing; files in it are replaced).
-        #[arg(long, env = "TOWNHALL_OUT")]
-        out: std::path::PathBuf,
+        #[arg(long, env = "TOWNHALL_OUT", required = true)]
+        out: Option<std::path::PathBuf>,
     },
     /// Copy the SQLite database to FILE while the server keeps serving (PostgreSQL: use pg_dump).
     Backup(BackupArgs),
@@ -77,11 +82,43 @@ pub enum Command {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// Write a conversation as Pol.is exports one (comments.csv, votes.csv,
+    /// participants-votes.csv with the groups computed now, summary.csv).
+    Polis {
+        /// The conversation's slug.
+        slug: String,
+        #[command(flatten)]
+        db: DatabaseArg,
+        /// The folder to write to (created if missing; the four files in it are replaced).
+        #[arg(long, env = "TOWNHALL_OUT")]
+        out: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum ImportCommand {
     /// Import a WordPress export (WXR, from Tools → Export → All content): posts, pages,
     /// comments, categories, tags (as topics), authors and media; old addresses redirect.
     /// Running it again adds nothing.
     Wordpress(WordpressArgs),
+    /// Import a Pol.is conversation from its export (a folder with comments.csv and
+    /// votes.csv): every statement, participant and vote, as an unpublished conversation.
+    Polis(PolisArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PolisArgs {
+    /// The export folder.
+    pub dir: std::path::PathBuf,
+    #[command(flatten)]
+    pub db: DatabaseArg,
+    /// The organisation whose conversation it becomes (default: the department, when there is one).
+    #[arg(long, env = "TOWNHALL_ORG")]
+    pub org: Option<String>,
+    /// Its address on the site [default: the folder's name].
+    #[arg(long, env = "TOWNHALL_SLUG")]
+    pub slug: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -303,7 +340,12 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Token(command) => accounts::token(command).await,
         Command::Analyse(args) => crate::analyse::run(&args),
         Command::Groups(args) => groups::run(&args),
-        Command::Export { db, out } => {
+        Command::Export {
+            what: Some(ExportCommand::Polis { slug, db, out }),
+            ..
+        } => export_polis(&connect(&db.database).await?, &slug, &out).await,
+        Command::Export { db, out, .. } => {
+            let out = out.context("--out is needed: the folder to write to")?;
             crate::export::run(&connect(&db.database).await?, &out).await
         }
         Command::Backup(args) => crate::backup::backup(&args.db.database, &args.out).await,
@@ -311,7 +353,56 @@ async fn run(command: Command) -> anyhow::Result<()> {
             crate::backup::restore(&args.file, &args.db.database, args.force).await
         }
         Command::Import(ImportCommand::Wordpress(args)) => import_wordpress(&args).await,
+        Command::Import(ImportCommand::Polis(args)) => import_polis(&args).await,
     }
+}
+
+async fn import_polis(args: &PolisArgs) -> anyhow::Result<()> {
+    let db = connect(&args.db.database).await?;
+    let org = organisation_or_department(&db, args.org.as_deref()).await?;
+    use crate::domain::text::Slug;
+    let slug = match &args.slug {
+        Some(given) => Slug::parse(given).map_err(|e| {
+            anyhow::anyhow!("--slug {given:?} cannot be the conversation's address: {e}")
+        })?,
+        // The folder's name, made into an address (`brexit-consensus`).
+        None => Slug::from_title(&args.dir.file_name().unwrap_or_default().to_string_lossy()),
+    };
+    let terminal = std::io::stderr().is_terminal();
+    let progress = |votes: usize| {
+        if terminal && votes % 100_000 < 1000 {
+            eprint!("\r{votes} votes written");
+        }
+    };
+    let done =
+        crate::deliberation::import(&db, &args.dir, org.id, slug.as_str(), &progress).await?;
+    if terminal {
+        eprintln!();
+    }
+    eprintln!(
+        "Imported {} participants, {} statements and {} votes as the conversation {}. \
+         It is not published: open it in the admin to publish it.",
+        done.participants,
+        done.statements,
+        done.votes,
+        slug.as_str()
+    );
+    Ok(())
+}
+
+async fn export_polis(db: &Db, slug: &str, out: &std::path::Path) -> anyhow::Result<()> {
+    let conversation = db.conversation_by_slug(slug).await.map_err(|e| match e {
+        crate::store::StoreError::NotFound => anyhow::anyhow!("there is no conversation {slug:?}"),
+        e => e.into(),
+    })?;
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create the folder {}", out.display()))?;
+    crate::deliberation::export(db, &conversation, out).await?;
+    eprintln!(
+        "Wrote the conversation {slug} to {} as Pol.is exports one.",
+        out.display()
+    );
+    Ok(())
 }
 
 async fn import_wordpress(args: &WordpressArgs) -> anyhow::Result<()> {

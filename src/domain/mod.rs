@@ -2,6 +2,7 @@
 //! that cannot hold invalid data, and every rule a user can break yields a [`FieldErrors`].
 
 pub mod chain;
+pub mod conversation;
 pub mod evidence;
 pub mod exercise;
 pub mod feed;

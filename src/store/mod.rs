@@ -15,6 +15,7 @@ pub mod analytics;
 pub mod audit;
 pub mod chain;
 pub mod comments;
+pub mod conversations;
 pub mod exercises;
 mod group_commit;
 pub mod held;

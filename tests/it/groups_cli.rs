@@ -31,7 +31,7 @@ fn groups_fail(dir: &Path) -> String {
 
 /// Participants 100–129 agree with statements 0–5 and disagree with 6–11; 200–229 the
 /// reverse; everyone agrees with statement 12. Participant 7 voted twice only.
-fn two_camps(dir: &Path) {
+pub(crate) fn two_camps(dir: &Path) {
     let mut comments = String::from(
         "timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,comment-body\n",
     );

@@ -20,6 +20,7 @@ mod media;
 mod nodes;
 mod openapi;
 mod page_cache;
+mod polis_interchange;
 mod process;
 mod programme;
 mod publishing;
