@@ -63,46 +63,41 @@ fn rows(path: &Path, skip: &[&str]) -> Vec<Vec<String>> {
 async fn round_trip(from: &Path) {
     let dir = tempfile::tempdir().unwrap();
     let (url, _pg) = crate::support::database_url(&dir).await;
-    let db = ["--database", url.as_str()];
-    ok(&[
-        &[
-            "organisation",
-            "add",
-            "--name",
-            "Department for Listening",
-            "--slug",
-            "listening",
-        ][..],
-        &db[..],
-    ]
-    .concat());
-    let import = ok(&[
-        &[
-            "import",
-            "polis",
-            from.to_str().unwrap(),
-            "--org",
-            "listening",
-            "--slug",
-            "imported",
-        ][..],
-        &db[..],
-    ]
-    .concat());
-    let said = String::from_utf8_lossy(&import.stderr);
-    assert!(said.contains("not published"), "{said}");
-    let out = dir.path().join("written");
-    ok(&[
-        &[
-            "export",
-            "polis",
-            "imported",
-            "--out",
-            out.to_str().unwrap(),
-        ][..],
-        &db[..],
-    ]
-    .concat());
+    let on_db = |args: &[&str]| -> Vec<String> {
+        (args.iter().chain(&["--database", url.as_str()]))
+            .map(|a| a.to_string())
+            .collect()
+    };
+    let run = |args: &[&str]| ok(&on_db(args).iter().map(String::as_str).collect::<Vec<_>>());
+    let fail =
+        |args: &[&str]| one_line_error(&on_db(args).iter().map(String::as_str).collect::<Vec<_>>());
+    let (from_dir, out) = (from.to_str().unwrap(), dir.path().join("written"));
+    let import = [
+        "import",
+        "polis",
+        from_dir,
+        "--org",
+        "listening",
+        "--slug",
+        "imported",
+    ];
+    run(&[
+        "organisation",
+        "add",
+        "--name",
+        "Department for Listening",
+        "--slug",
+        "listening",
+    ]);
+    let said = run(&import).stderr;
+    assert!(String::from_utf8_lossy(&said).contains("not published"));
+    run(&[
+        "export",
+        "polis",
+        "imported",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
 
     assert_eq!(
         rows(&out.join("votes.csv"), &["datetime"]),
@@ -121,35 +116,17 @@ async fn round_trip(from: &Path) {
         "the same groups from the files written"
     );
 
-    let again = one_line_error(
-        &[
-            &[
-                "import",
-                "polis",
-                from.to_str().unwrap(),
-                "--org",
-                "listening",
-                "--slug",
-                "imported",
-            ][..],
-            &db[..],
-        ]
-        .concat(),
+    assert!(
+        fail(&import).contains("--slug"),
+        "a second import at the same address"
     );
-    assert!(again.contains("--slug"), "{again}");
-    let missing = one_line_error(
-        &[
-            &[
-                "export",
-                "polis",
-                "nothing-here",
-                "--out",
-                out.to_str().unwrap(),
-            ][..],
-            &db[..],
-        ]
-        .concat(),
-    );
+    let missing = fail(&[
+        "export",
+        "polis",
+        "nothing-here",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(missing.contains("nothing-here"), "{missing}");
 }
 
