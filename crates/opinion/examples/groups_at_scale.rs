@@ -239,9 +239,10 @@ impl Export {
         participant: u64,
         vote: Vote,
     ) -> Result<(), opinion::Error> {
+        // Pol.is writes a human-readable time beside the milliseconds: one of its length.
         writeln!(
             self.votes,
-            "{time},,{statement},{participant},{}",
+            "{time},Mon Jul 17 16:10:15 UTC 2017,{statement},{participant},{}",
             vote.code()
         )
         .map_err(|source| opinion::Error::Io {

@@ -117,9 +117,20 @@ pub fn read(dir: &Path, limits: &Limits) -> Result<Export, Error> {
     })
 }
 
-/// Reads `dir` straight into the vote data the maths runs on.
+/// Reads `dir` straight into the vote data the maths runs on: `comments.csv` (for
+/// moderation) and `votes.csv` without its human-readable times, or else
+/// `participants-votes.csv`.
 pub fn read_votes(dir: &Path, limits: &Limits) -> Result<VoteData, Error> {
-    read(dir, limits)?.to_vote_data(limits)
+    let votes = read_if_present(dir, VOTES, limits, files::read_votes_for_maths)?;
+    let export = match votes {
+        Some(votes) => Export {
+            comments: read_if_present(dir, COMMENTS, limits, read_comments)?,
+            votes: Some(votes),
+            ..Export::default()
+        },
+        None => read(dir, limits)?,
+    };
+    export.to_vote_data(limits)
 }
 
 /// Writes every file the export holds into `dir` (which must exist).
