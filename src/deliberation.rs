@@ -109,16 +109,26 @@ pub async fn import(
     })
 }
 
-/// Writes `conversation` to `dir` (which must exist) as Pol.is exports one: `comments.csv`,
-/// `votes.csv`, `participants-votes.csv` with each participant's group as computed now, and
-/// `summary.csv`.
-pub async fn export(db: &Db, conversation: &Conversation, dir: &Path) -> Result<()> {
-    let statements = db.conversation_statements(conversation.id).await?;
-    let votes = db.conversation_votes(conversation.id).await?;
+/// A conversation's statements and votes as the two files the maths reads (`comments.csv`,
+/// and `votes.csv` in the order cast), and the id of the last vote in them. `with_times`
+/// false leaves out the human-readable times, which only the files need.
+pub async fn as_export(db: &Db, conversation: i64, with_times: bool) -> Result<(Export, i64)> {
+    let statements = db.conversation_statements(conversation).await?;
+    let mut votes = db.conversation_votes(conversation).await?;
+    let through = votes.iter().map(|v| v.id).max().unwrap_or(0);
+    // Stored in id order; cast in time order (ids break ties).
+    votes.sort_by_key(|v| v.row.voted_at_ms);
+    let shown = |ms: i64| {
+        if with_times {
+            datetime(ms)
+        } else {
+            String::new()
+        }
+    };
     // The latest vote of each participant on each statement, for the statements' counts.
     let mut latest: HashMap<(i64, i64), i64> = HashMap::new();
     for v in &votes {
-        latest.insert((v.participant, v.statement), v.vote);
+        latest.insert((v.row.participant, v.row.statement), v.row.vote);
     }
     let mut counts: HashMap<i64, (u64, u64)> = HashMap::new();
     for (&(_, statement), &vote) in &latest {
@@ -129,12 +139,12 @@ pub async fn export(db: &Db, conversation: &Conversation, dir: &Path) -> Result<
             _ => {}
         }
     }
-    let comments: Vec<Comment> = (statements.iter())
+    let comments = (statements.iter())
         .map(|s| {
             let (agrees, disagrees) = counts.get(&s.number).copied().unwrap_or_default();
             Comment {
                 timestamp: s.submitted_at_ms.max(0) as u64,
-                datetime: datetime(s.submitted_at_ms),
+                datetime: shown(s.submitted_at_ms),
                 id: Id::Number(s.number as u64),
                 author: Id::Number(s.author as u64),
                 agrees,
@@ -144,26 +154,33 @@ pub async fn export(db: &Db, conversation: &Conversation, dir: &Path) -> Result<
             }
         })
         .collect();
-    let votes: Vec<VoteRecord> = (votes.iter())
+    let votes = (votes.iter())
         .filter_map(|v| {
             Some(VoteRecord {
-                timestamp: v.voted_at_ms.max(0) as u64,
-                datetime: datetime(v.voted_at_ms),
-                statement: Id::Number(v.statement as u64),
-                participant: Id::Number(v.participant as u64),
-                vote: Vote::from_code(v.vote)?,
+                timestamp: v.row.voted_at_ms.max(0) as u64,
+                datetime: shown(v.row.voted_at_ms),
+                statement: Id::Number(v.row.statement as u64),
+                participant: Id::Number(v.row.participant as u64),
+                vote: Vote::from_code(v.row.vote)?,
             })
         })
         .collect();
-    let mut export = Export {
+    let export = Export {
         comments: Some(comments),
         votes: Some(votes),
         participants: None,
         summary: None,
     };
-    let error = |e: opinion::Error| anyhow::anyhow!("{e}");
-    let data = export.to_vote_data(&Limits::default()).map_err(error)?;
-    let groups = opinion::compute(&data, None, &Config::default()).map_err(error)?;
+    Ok((export, through))
+}
+
+/// Writes `conversation` to `dir` (which must exist) as Pol.is exports one: `comments.csv`,
+/// `votes.csv`, `participants-votes.csv` with each participant's group as computed now, and
+/// `summary.csv`.
+pub async fn export(db: &Db, conversation: &Conversation, dir: &Path) -> Result<()> {
+    let (mut export, _) = as_export(db, conversation.id, true).await?;
+    let data = export.to_vote_data(&Limits::default())?;
+    let groups = opinion::compute(&data, None, &Config::default())?;
     let comments = export.comments.as_deref().unwrap_or_default();
     let participants = opinion::polis::participants_votes(&data, comments, Some(&groups.outcome));
     let commenters: BTreeSet<&Id> = comments.iter().map(|c| &c.author).collect();
@@ -187,7 +204,6 @@ pub async fn export(db: &Db, conversation: &Conversation, dir: &Path) -> Result<
             .collect(),
     });
     opinion::polis::write(dir, &export)
-        .map_err(error)
         .with_context(|| format!("cannot write the conversation to {}", dir.display()))
 }
 

@@ -200,6 +200,7 @@ impl App {
             .scheduler_interval
             .map(|every| jobs::syndication::spawn_scheduler(self.clone(), every));
         let analyses = jobs::analysis::spawn_worker(self.clone());
+        let conversations = jobs::conversations::spawn_worker(db.clone());
         let notices = self
             .config
             .scheduler_interval
@@ -227,6 +228,7 @@ impl App {
             scheduler.abort();
         }
         analyses.abort();
+        conversations.abort();
         if let Some(notices) = notices {
             notices.abort();
         }

@@ -52,5 +52,18 @@ CREATE TABLE conversation_votes (
     vote            BIGINT NOT NULL CHECK (vote IN (-1, 0, 1)),
     voted_at_ms     BIGINT NOT NULL
 );
-CREATE INDEX conversation_votes_in_order ON conversation_votes (conversation_id, voted_at_ms, id);
+CREATE INDEX conversation_votes_in_order ON conversation_votes (conversation_id, id);
 CREATE INDEX conversation_votes_by_participant ON conversation_votes (participant_id, statement_id);
+
+-- The latest opinion groups of each conversation, computed off the request path by one node
+-- at a time (jobs/conversations.rs): `outcome` is what results show, `state` what the next
+-- update starts from, `through_vote` the last vote counted, `claimed_at` set while a node
+-- computes.
+CREATE TABLE conversation_groups (
+    conversation_id BIGINT PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+    through_vote    BIGINT NOT NULL DEFAULT 0,
+    outcome         TEXT,
+    state           TEXT,
+    computed_at     BIGINT,
+    claimed_at      BIGINT
+);

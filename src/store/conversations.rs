@@ -2,7 +2,7 @@
 //! keyed here by database id; participants and statements also carry their `number`, their id
 //! in the conversation's Pol.is-format export.
 
-use super::{Db, StoreError, StoreResult, now, read, write};
+use super::{Backend, Db, StoreError, StoreResult, now, read, write};
 use crate::domain::conversation::StatementStatus;
 use crate::domain::time::Timestamp;
 use serde::Serialize;
@@ -52,6 +52,29 @@ pub struct VoteRow {
     pub voted_at_ms: i64,
 }
 
+/// A vote with its row id, which orders the votes cast at the same millisecond and marks how
+/// far the groups have counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct CastVote {
+    pub id: i64,
+    #[sqlx(flatten)]
+    pub row: VoteRow,
+}
+
+/// A conversation's groups as last computed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredGroups {
+    pub through_vote: i64,
+    /// `opinion::Outcome`, as JSON: what results show.
+    pub outcome: Option<String>,
+    /// `opinion::State`, as JSON: where the next update starts.
+    pub state: Option<String>,
+}
+
+/// A node that claimed a conversation's groups and stopped (killed, say) is taken over after
+/// this long.
+const CLAIM_SECS: i64 = 60;
+
 /// Rows written in one statement: well inside SQLite's 32,766 and PostgreSQL's 65,535 bound
 /// values at six columns.
 const BATCH: usize = 1000;
@@ -84,6 +107,10 @@ impl Db {
             .fetch_one(&mut *tx)
             .await
             .map_err(StoreError::from_sqlx)?;
+            sqlx::query("INSERT INTO conversation_groups (conversation_id) VALUES ($1)")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             let hosts = (!participants.contains(&0)).then_some(0);
             let everyone: Vec<i64> = hosts
                 .into_iter()
@@ -206,17 +233,87 @@ impl Db {
         .await)?)
     }
 
-    /// Every vote in the order cast.
-    pub async fn conversation_votes(&self, conversation: i64) -> StoreResult<Vec<VoteRow>> {
+    /// Every vote, in the order stored (`CastVote::id`).
+    pub async fn conversation_votes(&self, conversation: i64) -> StoreResult<Vec<CastVote>> {
         Ok(read!(self, |pool| sqlx::query_as(
-            "SELECT p.number AS participant, s.number AS statement, v.vote, v.voted_at_ms
+            "SELECT v.id, p.number AS participant, s.number AS statement, v.vote, v.voted_at_ms
              FROM conversation_votes v
              JOIN conversation_participants p ON p.id = v.participant_id
              JOIN conversation_statements s ON s.id = v.statement_id
-             WHERE v.conversation_id = $1 ORDER BY v.voted_at_ms, v.id"
+             WHERE v.conversation_id = $1 ORDER BY v.id"
         )
         .bind(conversation)
         .fetch_all(pool)
         .await)?)
+    }
+
+    /// Claims a conversation with votes its groups have not counted, for this node, unless
+    /// another node holds it (for [`CLAIM_SECS`]). On PostgreSQL the row is locked with
+    /// `FOR UPDATE SKIP LOCKED`, so two nodes never claim the same one; SQLite has a single
+    /// writer, which serialises claims by itself.
+    pub async fn claim_conversation_groups(&self) -> StoreResult<Option<i64>> {
+        let t = now();
+        const PENDING: &str = "SELECT g.conversation_id FROM conversation_groups g
+             WHERE (g.claimed_at IS NULL OR g.claimed_at < $2) AND EXISTS (
+               SELECT 1 FROM conversation_votes v WHERE v.conversation_id = g.conversation_id
+               AND v.id > g.through_vote)
+             ORDER BY g.conversation_id LIMIT 1";
+        Ok(match &self.backend {
+            Backend::Sqlite { write, .. } => {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "UPDATE conversation_groups SET claimed_at = $1 WHERE conversation_id = (
+                     {PENDING}) RETURNING conversation_id"
+                )))
+                .bind(t)
+                .bind(t - CLAIM_SECS)
+                .fetch_optional(write)
+                .await?
+            }
+            Backend::Postgres(pool) => {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "UPDATE conversation_groups SET claimed_at = $1 WHERE conversation_id = (
+                     {PENDING} FOR UPDATE SKIP LOCKED) RETURNING conversation_id"
+                )))
+                .bind(t)
+                .bind(t - CLAIM_SECS)
+                .fetch_optional(pool)
+                .await?
+            }
+        })
+    }
+
+    /// Where the conversation's next update of its groups starts.
+    pub async fn conversation_groups(&self, conversation: i64) -> StoreResult<StoredGroups> {
+        read!(self, |pool| sqlx::query_as(
+            "SELECT through_vote, outcome, state FROM conversation_groups
+             WHERE conversation_id = $1"
+        )
+        .bind(conversation)
+        .fetch_optional(pool)
+        .await)?
+        .ok_or(StoreError::NotFound)
+    }
+
+    /// The groups computed from every vote up to `through_vote`, and the claim let go.
+    pub async fn save_conversation_groups(
+        &self,
+        conversation: i64,
+        through_vote: i64,
+        outcome_json: &str,
+        state_json: &str,
+    ) -> StoreResult<()> {
+        write!(self, |pool| sqlx::query(
+            "UPDATE conversation_groups SET through_vote = $1, outcome = $2, state = $3,
+             computed_at = $4, claimed_at = NULL WHERE conversation_id = $5"
+        )
+        .bind(through_vote)
+        .bind(outcome_json)
+        .bind(state_json)
+        .bind(now())
+        .bind(conversation)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+        Ok(())
     }
 }

@@ -181,3 +181,84 @@ fn a_folder_without_comments_or_votes_is_refused() {
     ]);
     assert!(e.contains("comments.csv and votes.csv"), "{e}");
 }
+
+/// The worker keeps a conversation's groups up to date: computed once for the imported votes
+/// (the same groups as `townhall groups` on the files), not again until a vote arrives, then
+/// again from the state it left, counting the new vote.
+#[tokio::test]
+async fn the_worker_computes_groups_once_and_again_after_a_new_vote() {
+    let from = tempfile::tempdir().unwrap();
+    crate::groups_cli::two_camps(from.path());
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _pg) = crate::support::database_url(&dir).await;
+    let from_dir = from.path().to_str().unwrap();
+    ok(&[
+        "organisation",
+        "add",
+        "--name",
+        "Department",
+        "--slug",
+        "dept",
+        "--database",
+        &url,
+    ]);
+    ok(&[
+        "import",
+        "polis",
+        from_dir,
+        "--slug",
+        "camps",
+        "--database",
+        &url,
+    ]);
+
+    let db = townhall::store::Db::connect(&url).await.unwrap();
+    let conversation = db.conversation_by_slug("camps").await.unwrap();
+    let run = townhall::jobs::conversations::run_pending;
+    assert_eq!(run(&db).await.unwrap(), 1);
+    assert_eq!(run(&db).await.unwrap(), 0, "nothing new to count");
+    let stored = db.conversation_groups(conversation.id).await.unwrap();
+    let outcome: serde_json::Value =
+        serde_json::from_str(stored.outcome.as_deref().unwrap()).unwrap();
+    let members = |groups: &serde_json::Value, key: &str| {
+        let mut m: Vec<Vec<String>> = (groups.as_array().unwrap().iter())
+            .map(|g| {
+                (g[key].as_array().unwrap().iter())
+                    .map(|p| p.to_string().trim_matches('"').to_string())
+                    .collect()
+            })
+            .collect();
+        m.sort();
+        m
+    };
+    let cli = groups(from.path());
+    assert_eq!(
+        members(&outcome["groups"], "members"),
+        members(&cli["groups"], "participants")
+    );
+    assert_eq!(outcome["participants_counted"], 60);
+
+    // Participant 7, unplaced with two votes, votes on five more statements.
+    let votes = db.conversation_votes(conversation.id).await.unwrap();
+    let last = stored.through_vote;
+    assert_eq!(last, votes.iter().map(|v| v.id).max().unwrap());
+    for statement in 2..7 {
+        crate::support::execute_sql(&url, &format!(
+            "INSERT INTO conversation_votes (conversation_id, participant_id, statement_id, vote, voted_at_ms)
+             SELECT {c}, p.id, s.id, 1, 200000 FROM conversation_participants p, conversation_statements s
+             WHERE p.conversation_id = {c} AND p.number = 7 AND s.conversation_id = {c} AND s.number = {statement}",
+            c = conversation.id
+        )).await;
+    }
+    assert_eq!(run(&db).await.unwrap(), 1);
+    let stored = db.conversation_groups(conversation.id).await.unwrap();
+    assert!(stored.through_vote > last);
+    let outcome: serde_json::Value =
+        serde_json::from_str(stored.outcome.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        outcome["participants_counted"], 61,
+        "participant 7 is counted now"
+    );
+    assert!(outcome["unplaced"].as_array().unwrap().is_empty());
+    db.close().await;
+}
