@@ -5,8 +5,9 @@
 use crate::auth::{constant_time_eq, random_token, token_hash};
 use crate::domain::subscription::{Frequency, List, NoticeKind};
 use crate::store::alerts::Staff;
+use crate::store::notices::Notice;
 use crate::store::outbox::NewMail;
-use crate::store::subscriptions::{Notice, Subscriber};
+use crate::store::subscriptions::Subscriber;
 use crate::store::{Db, StoreResult};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -17,7 +17,7 @@ use crate::domain::subscription::{
 };
 use crate::domain::time::Timestamp;
 use crate::store::alerts::Staff;
-use crate::store::subscriptions::{Batch, Notice};
+use crate::store::notices::{Batch, Notice};
 use crate::subscriptions::{Addressee, Leave, Links, ListNames, Mail, notices_mail, staff_mail};
 use std::time::Duration;
 
