@@ -380,12 +380,13 @@ async fn import_polis(args: &PolisArgs) -> anyhow::Result<()> {
         eprintln!();
     }
     eprintln!(
-        "Imported {} participants, {} statements and {} votes as the conversation {}. \
-         It is not published: open it in the admin to publish it.",
+        "Imported {} participants, {} statements and {} votes as the conversation {slug}, \
+         not published (the site does not show conversations yet). \
+         `townhall export polis {slug} --out DIR` writes it out with its groups.",
         done.participants,
         done.statements,
         done.votes,
-        slug.as_str()
+        slug = slug.as_str()
     );
     Ok(())
 }
