@@ -16,6 +16,24 @@ pub(crate) struct Cluster {
     pub members: Vec<u32>,
 }
 
+impl Cluster {
+    /// A cluster kept in a [`crate::State`], its members saved by key (a participant's id, a
+    /// base cluster's id) turned into indices of the points clustered now; members no longer
+    /// among them are left out.
+    pub fn restored<K>(
+        id: u32,
+        center: [f64; 2],
+        members: &[K],
+        index_of: impl Fn(&K) -> Option<u32>,
+    ) -> Cluster {
+        Cluster {
+            id,
+            center,
+            members: members.iter().filter_map(index_of).collect(),
+        }
+    }
+}
+
 /// k-means over `points`. `previous` (members already mapped to indices of `points`, absent
 /// ones dropped) warm-starts it as Pol.is's `clean-start-clusters` does; without it the
 /// first `k` distinct points are the starting centres (Pol.is's `init-clusters`). Clusters

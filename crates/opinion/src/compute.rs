@@ -65,15 +65,7 @@ pub fn compute(
         state
             .base_clusters
             .iter()
-            .map(|c| Cluster {
-                id: c.id,
-                center: c.center,
-                members: c
-                    .members
-                    .iter()
-                    .filter_map(|id| point_of.get(id).copied())
-                    .collect(),
-            })
+            .map(|c| Cluster::restored(c.id, c.center, &c.members, |id| point_of.get(id).copied()))
             .collect()
     });
     let mut base = cluster::kmeans(
@@ -408,14 +400,10 @@ fn choose_groups(
             .map(|g| {
                 g.clusters
                     .iter()
-                    .map(|c| Cluster {
-                        id: c.id,
-                        center: c.center,
-                        members: c
-                            .members
-                            .iter()
-                            .filter_map(|b| index_of_id.get(b).copied())
-                            .collect(),
+                    .map(|c| {
+                        Cluster::restored(c.id, c.center, &c.members, |b| {
+                            index_of_id.get(b).copied()
+                        })
                     })
                     .collect()
             });
