@@ -1,9 +1,11 @@
 //! Opinion groups of conversations, kept up to date as votes arrive: a worker in every
 //! `townhall serve` claims a conversation with votes its groups have not counted (one node at
 //! a time: `Db::claim_conversation_groups`), computes the groups off the async threads,
-//! warm-started from the last state (crates/opinion), and stores them. Votes are acknowledged
+//! warm-started from the last state (crates/opinion), and stores what the results page shows
+//! (`ConversationResults`) and each statement's count of votes. Votes are acknowledged
 //! without waiting for any of this.
 
+use crate::domain::conversation::results::ConversationResults;
 use crate::store::Db;
 use anyhow::Result;
 use opinion::{Config, Limits, State};
@@ -31,16 +33,23 @@ pub async fn update(db: &Db, conversation: i64) -> Result<()> {
     let previous: Option<State> =
         (stored.state.as_deref()).and_then(|s| serde_json::from_str(s).ok());
     let (export, through) = crate::deliberation::as_export(db, conversation, false).await?;
-    let (outcome, state) = tokio::task::spawn_blocking(move || -> Result<(String, String)> {
+    let (results, state) = tokio::task::spawn_blocking(move || -> Result<_> {
         let data = export.to_vote_data(&Limits::default())?;
         let analysis = opinion::compute(&data, previous.as_ref(), &Config::default())?;
-        Ok((
-            serde_json::to_string(&analysis.outcome)?,
-            serde_json::to_string(&analysis.state)?,
-        ))
+        let results = ConversationResults::new(&analysis.outcome, &analysis.state);
+        Ok((results, serde_json::to_string(&analysis.state)?))
     })
     .await??;
-    db.save_conversation_groups(conversation, through, &outcome, &state)
+    let votes: Vec<(i64, i64)> = (results.statements.iter())
+        .map(|s| {
+            (
+                s.statement,
+                i64::from(s.all.agree + s.all.disagree + s.all.pass),
+            )
+        })
+        .collect();
+    let results = serde_json::to_string(&results)?;
+    db.save_conversation_groups(conversation, through, (&results, &state), &votes)
         .await?;
     Ok(())
 }

@@ -2,8 +2,9 @@
 //! keyed here by database id; participants and statements also carry their `number`, their id
 //! in the conversation's Pol.is-format export.
 
-use super::{Backend, Db, StoreError, StoreResult, now, read, write};
-use crate::domain::conversation::StatementStatus;
+use super::posts::Tag;
+use super::{Backend, Conn, Db, StoreError, StoreResult, TagTable, now, read, tag_id, write};
+use crate::domain::conversation::{NewConversation, StatementStatus};
 use crate::domain::time::Timestamp;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -18,10 +19,19 @@ pub struct Conversation {
     pub opens_at: Timestamp,
     pub closes_at: Timestamp,
     pub published: bool,
+    /// When its results were published: none until a moderator publishes them.
+    pub results_published_at: Option<Timestamp>,
 }
 
-/// A conversation as it begins.
-pub struct NewConversation<'a> {
+impl Conversation {
+    /// Taking votes and statements at `t`.
+    pub fn is_open(&self, t: Timestamp) -> bool {
+        self.published && self.opens_at <= t && t < self.closes_at
+    }
+}
+
+/// A conversation as it begins: what an import brings in.
+pub struct ConversationDetails<'a> {
     pub organisation_id: i64,
     pub slug: &'a str,
     pub question: &'a str,
@@ -65,7 +75,7 @@ pub struct CastVote {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StoredGroups {
     pub through_vote: i64,
-    /// `opinion::Outcome`, as JSON: what results show.
+    /// `domain::conversation::results::ConversationResults`, as JSON: what results show.
     pub outcome: Option<String>,
     /// `opinion::State`, as JSON: where the next update starts.
     pub state: Option<String>,
@@ -74,6 +84,9 @@ pub struct StoredGroups {
 /// A node that claimed a conversation's groups and stopped (killed, say) is taken over after
 /// this long.
 const CLAIM_SECS: i64 = 60;
+
+const CONVERSATION: &str = "id, organisation_id, slug, question, summary, opens_at, closes_at,
+     published, results_published_at";
 
 /// Rows written in one statement: well inside SQLite's 32,766 and PostgreSQL's 65,535 bound
 /// values at six columns.
@@ -85,7 +98,7 @@ impl Db {
     /// failed import leaves nothing behind. `progress` hears how many votes are written.
     pub async fn import_conversation(
         &self,
-        conversation: &NewConversation<'_>,
+        conversation: &ConversationDetails<'_>,
         participants: &[i64],
         statements: &[StatementRow],
         votes: &[VoteRow],
@@ -195,11 +208,91 @@ impl Db {
         })
     }
 
-    pub async fn conversation_by_slug(&self, slug: &str) -> StoreResult<Conversation> {
-        read!(self, |pool| sqlx::query_as(
-            "SELECT id, organisation_id, slug, question, summary, opens_at, closes_at, published
-             FROM conversations WHERE slug = $1"
+    /// Opens a conversation (unpublished) with its topic and the hosts' opening statements,
+    /// shown at once; returns its id.
+    pub async fn create_conversation(&self, c: &NewConversation) -> StoreResult<i64> {
+        let at_ms = jiff::Timestamp::now().as_millisecond();
+        write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO conversations (organisation_id, slug, question, summary, opens_at,
+                 closes_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(c.organisation_id)
+            .bind(c.slug.as_str())
+            .bind(&c.question)
+            .bind(&c.summary)
+            .bind(c.opens_at)
+            .bind(c.closes_at)
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+            sqlx::query("INSERT INTO conversation_groups (conversation_id) VALUES ($1)")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let hosts: i64 = sqlx::query_scalar(
+                "INSERT INTO conversation_participants (conversation_id, number, created_at)
+                 VALUES ($1, 0, $2) RETURNING id",
+            )
+            .bind(id)
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await?;
+            for (number, body) in c.seeds.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO conversation_statements (conversation_id, number, author_id, body,
+                     status, submitted_at_ms) VALUES ($1, $2, $3, $4, 'approved', $5)",
+                )
+                .bind(id)
+                .bind(number as i64)
+                .bind(hosts)
+                .bind(body)
+                .bind(at_ms)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+            }
+            if let Some(topic) = &c.topic {
+                let topic = tag_id(Conn::from(&mut *tx), TagTable::Topics, topic).await?;
+                sqlx::query(
+                    "INSERT INTO conversation_topics (conversation_id, topic_id) VALUES ($1, $2)",
+                )
+                .bind(id)
+                .bind(topic)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// Every conversation, latest closing first.
+    pub async fn conversations(&self) -> StoreResult<Vec<Conversation>> {
+        Ok(read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(
+            format!("SELECT {CONVERSATION} FROM conversations ORDER BY closes_at DESC, id DESC")
+        ))
+        .fetch_all(pool)
+        .await)?)
+    }
+
+    pub async fn conversation_topics(&self, conversation: i64) -> StoreResult<Vec<Tag>> {
+        Ok(read!(self, |pool| sqlx::query_as(
+            "SELECT t.id, t.slug, t.name FROM topics t
+             JOIN conversation_topics ct ON ct.topic_id = t.id
+             WHERE ct.conversation_id = $1 ORDER BY t.name"
         )
+        .bind(conversation)
+        .fetch_all(pool)
+        .await)?)
+    }
+
+    pub async fn conversation_by_slug(&self, slug: &str) -> StoreResult<Conversation> {
+        read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {CONVERSATION} FROM conversations WHERE slug = $1"
+        )))
         .bind(slug)
         .fetch_optional(pool)
         .await)?
@@ -294,26 +387,42 @@ impl Db {
         .ok_or(StoreError::NotFound)
     }
 
-    /// The groups computed from every vote up to `through_vote`, and the claim let go.
+    /// The groups computed from every vote up to `through_vote`, with how many have voted on
+    /// each statement (`(number, votes)`), and the claim let go.
     pub async fn save_conversation_groups(
         &self,
         conversation: i64,
         through_vote: i64,
-        outcome_json: &str,
-        state_json: &str,
+        groups: (&str, &str),
+        statement_votes: &[(i64, i64)],
     ) -> StoreResult<()> {
-        write!(self, |pool| sqlx::query(
-            "UPDATE conversation_groups SET through_vote = $1, outcome = $2, state = $3,
-             computed_at = $4, claimed_at = NULL WHERE conversation_id = $5"
-        )
-        .bind(through_vote)
-        .bind(outcome_json)
-        .bind(state_json)
-        .bind(now())
-        .bind(conversation)
-        .execute(pool)
-        .await
-        .map(|_| ()))?;
-        Ok(())
+        let (results_json, state_json) = groups;
+        write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "UPDATE conversation_groups SET through_vote = $1, outcome = $2, state = $3,
+                 computed_at = $4, claimed_at = NULL WHERE conversation_id = $5",
+            )
+            .bind(through_vote)
+            .bind(results_json)
+            .bind(state_json)
+            .bind(now())
+            .bind(conversation)
+            .execute(&mut *tx)
+            .await?;
+            for &(number, votes) in statement_votes {
+                sqlx::query(
+                    "UPDATE conversation_statements SET votes = $1
+                     WHERE conversation_id = $2 AND number = $3 AND votes <> $1",
+                )
+                .bind(votes)
+                .bind(conversation)
+                .bind(number)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })
     }
 }

@@ -26,6 +26,7 @@ pub mod media;
 pub mod notices;
 pub mod organisations;
 pub mod outbox;
+pub mod participation;
 pub mod password_links;
 pub mod posts;
 pub mod programme;

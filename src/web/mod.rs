@@ -3,6 +3,7 @@
 
 // The areas, one folder each: public pages, admin and API.
 pub mod accounts;
+pub mod deliberation;
 pub mod ideas;
 pub mod listening;
 pub mod media;
@@ -54,6 +55,7 @@ pub fn router(app: App) -> Router {
         .merge(listening_admin_routes())
         .merge(evidence_routes())
         .merge(ideas_routes())
+        .merge(conversation_routes())
         .merge(programme_routes())
         .merge(media_routes(app.config.max_upload_bytes));
     let api = api_routes().merge(publishing_api_routes());
@@ -469,6 +471,21 @@ fn ideas_routes() -> Router<App> {
             "/admin/ideas/{challenge}/{idea}/project",
             post(ideas::admin::make_project),
         )
+}
+
+/// Conversations: statements, votes and opinion groups.
+fn conversation_routes() -> Router<App> {
+    use deliberation::{admin, public, results};
+    Router::new()
+        .route("/conversations", get(public::index))
+        .route("/conversations/{slug}", get(public::show))
+        .route("/conversations/{slug}/vote", post(public::vote))
+        .route("/conversations/{slug}/statements", post(public::submit))
+        .route("/conversations/{slug}/results", get(results::results))
+        .route("/admin/conversations", get(admin::list).post(admin::create))
+        .route("/admin/conversations/{slug}", get(admin::show))
+        .route("/admin/conversations/{slug}/publish", post(admin::publish))
+        .route("/admin/conversations/{slug}/decide", post(admin::decide))
 }
 
 /// The programme register.

@@ -378,10 +378,15 @@ pub async fn moderation_queue(State(app): State<App>, viewer: Viewer) -> PageRes
         .collect();
     let can_pause = user.has_hub_role(Role::Moderator, &top);
     let paused = app.db.setting(COMMENTS_PAUSED).await?;
+    // Conversations' statements wait in the same queue (decided in `web::deliberation`).
+    let statements: Vec<_> = (app.db.pending_statements().await?)
+        .into_iter()
+        .filter(|s| orgs.iter().any(|o| o.id == s.organisation_id))
+        .collect();
     viewer.render(
         &app,
         "admin/comments.html",
-        context! { queue => Serde(queue), can_pause, paused },
+        context! { queue => Serde(queue), statements => Serde(statements), can_pause, paused },
     )
 }
 

@@ -1,10 +1,10 @@
-//! Conversations in Pol.is's export format (docs/deliberation.md): `townhall import polis`
+//! Conversations in Pol.is's export format: `townhall import polis`
 //! brings one in, `townhall export polis` writes one out. The `opinion` crate reads and writes
 //! the files and computes the groups; this turns them into the store's rows and back.
 
 use crate::domain::conversation::StatementStatus;
 use crate::domain::time::Timestamp;
-use crate::store::conversations::{Conversation, NewConversation, StatementRow, VoteRow};
+use crate::store::conversations::{Conversation, ConversationDetails, StatementRow, VoteRow};
 use crate::store::{Db, StoreError};
 use anyhow::{Context, Result, bail};
 use opinion::polis::{Comment, Export, Summary, VoteRecord};
@@ -82,7 +82,7 @@ pub async fn import(
     let (first, last) = times.fold((i64::MAX, 0), |(lo, hi), t| (lo.min(t), hi.max(t)));
     let summary = export.summary.unwrap_or_default();
     let question = summary.get("topic").unwrap_or(slug).trim();
-    let conversation = NewConversation {
+    let conversation = ConversationDetails {
         organisation_id,
         slug,
         question: if question.is_empty() { slug } else { question },

@@ -1,0 +1,18 @@
+-- Conversations on the site (docs/deliberation.md): an editor opens one on a topic, its
+-- results are published once moderated, and "you said, we did" can point at a statement or
+-- an opinion group of a conversation as well as at a theme.
+CREATE TABLE conversation_topics (
+    conversation_id BIGINT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    topic_id        BIGINT NOT NULL REFERENCES topics(id) ON DELETE CASCADE,
+    PRIMARY KEY (conversation_id, topic_id)
+);
+
+ALTER TABLE conversations ADD COLUMN results_published_at BIGINT;
+
+-- How many have voted on each statement as the groups last counted: what the next statement
+-- shown to a participant is weighted by, so voting never has to count votes.
+ALTER TABLE conversation_statements ADD COLUMN votes BIGINT NOT NULL DEFAULT 0;
+
+-- Participants from one address, counted when another browser there joins.
+CREATE INDEX conversation_participants_by_address
+    ON conversation_participants (conversation_id, address);

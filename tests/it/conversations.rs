@@ -1,0 +1,312 @@
+//! Conversations on the site: an editor opens one, visitors vote one statement at a time and
+//! write statements, a moderator approves them from the queue, the groups are computed and
+//! the results published (docs/deliberation.md).
+
+use crate::support::{TestApp, spawn};
+use townhall::domain::conversation::Choice;
+use townhall::store::participation::Joined;
+use townhall::store::rate_limits::Limit;
+
+/// The number of the statement a conversation page asks the visitor to vote on.
+fn shown(html: &str) -> Option<i64> {
+    let at = html.find(r#"name="statement" value=""#)? + r#"name="statement" value=""#.len();
+    html[at..].split('"').next()?.parse().ok()
+}
+
+fn conversation_form<'a>(
+    csrf: &'a str,
+    seeds: &'a str,
+    dates: [&'a str; 2],
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf_token", csrf),
+        ("organisation", "community-services"),
+        ("topic", "Town centres"),
+        ("question", "How should the town centre change?"),
+        ("seeds", seeds),
+        ("opens-day", "1"),
+        ("opens-month", "1"),
+        ("opens-year", dates[0]),
+        ("closes-day", "1"),
+        ("closes-month", "1"),
+        ("closes-year", dates[1]),
+    ]
+}
+
+async fn vote(public: &TestApp, page: &str, statement: &str, choice: &str) -> reqwest::Response {
+    let token = public.csrf_token(page).await;
+    let url = format!("{page}/vote");
+    (public.post_form(
+        &url,
+        &[
+            ("csrf_token", &token),
+            ("statement", statement),
+            ("vote", choice),
+        ],
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn a_conversation_is_opened_voted_on_moderated_and_its_groups_published() {
+    let t = spawn().await;
+    t.sign_in_admin().await;
+    let csrf = t.csrf_token("/admin/conversations").await;
+    let r = (t.post_form(
+        "/admin/conversations",
+        &conversation_form(&csrf, " \n", ["2020", "2099"]),
+    ))
+    .await;
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("There is a problem") && html.contains("Enter at least one statement"));
+    let seeds: String = (0..8)
+        .map(|i| format!("Opening statement {i} <i>here</i>\n"))
+        .collect();
+    let r = (t.post_form(
+        "/admin/conversations",
+        &conversation_form(&csrf, &seeds, ["2020", "2099"]),
+    ))
+    .await;
+    assert_eq!(r.status(), 303);
+    let slug = "how-should-the-town-centre-change";
+    assert_eq!(
+        r.headers()["location"],
+        format!("/admin/conversations/{slug}")
+    );
+    let page = format!("/conversations/{slug}");
+    let public = TestApp::handle(&t);
+    assert_eq!(public.get_text(&page).await.0, 404, "not published yet");
+    let admin_page = format!("/admin/conversations/{slug}");
+    let publish = format!("{admin_page}/publish");
+    let r = t
+        .post_form(&publish, &[("csrf_token", &csrf), ("action", "publish")])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        public
+            .get_text("/conversations")
+            .await
+            .1
+            .contains("How should the town centre change?")
+    );
+
+    // One statement at a time, each once, until every one has a vote.
+    let mut seen = vec![];
+    loop {
+        let (status, html) = public.get_text(&page).await;
+        assert_eq!(status, 200);
+        let Some(n) = shown(&html) else {
+            assert!(html.contains("You have voted on every statement"));
+            break;
+        };
+        assert!(
+            html.contains("&lt;i&gt;here&lt;/i&gt;"),
+            "statements are escaped"
+        );
+        seen.push(n);
+        let choice = if n % 2 == 0 { "agree" } else { "disagree" };
+        assert_eq!(
+            vote(&public, &page, &n.to_string(), choice).await.status(),
+            303
+        );
+        assert!(seen.len() <= 8, "a statement came round again: {seen:?}");
+    }
+    seen.sort();
+    assert_eq!(seen, (0..8).collect::<Vec<_>>());
+    assert_eq!(vote(&public, &page, "3", "maybe").await.status(), 400);
+    let r = vote(&public, &page, "99", "agree").await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("not open for votes"));
+
+    // A statement waits for a moderator, in the queue beside comments.
+    let token = public.csrf_token(&page).await;
+    let submit = format!("{page}/statements");
+    let r = public
+        .post_form(&submit, &[("csrf_token", &token), ("statement", " ")])
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("Enter your statement"));
+    let long = "x".repeat(281);
+    let r = public
+        .post_form(&submit, &[("csrf_token", &token), ("statement", &long)])
+        .await;
+    assert_eq!(r.status(), 400);
+    let r = (public.post_form(
+        &submit,
+        &[("csrf_token", &token), ("statement", "More trees please")],
+    ))
+    .await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        public
+            .get_text(&page)
+            .await
+            .1
+            .contains("You have voted on every statement")
+    );
+    let (_, queue) = t.get_text("/admin/comments").await;
+    assert!(queue.contains("More trees please") && queue.contains("Statements in conversations"));
+    let decide = format!("{admin_page}/decide");
+    let r = (t.post_form(
+        &decide,
+        &[
+            ("csrf_token", &csrf),
+            ("number", "8"),
+            ("decision", "reject"),
+        ],
+    ))
+    .await;
+    assert_eq!(r.status(), 400, "a rejection needs a reason");
+    let approve = [
+        ("csrf_token", csrf.as_str()),
+        ("number", "8"),
+        ("decision", "approve"),
+        ("back", "queue"),
+    ];
+    let r = t.post_form(&decide, &approve).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/admin/comments#statements");
+    let (_, html) = public.get_text(&page).await;
+    assert_eq!(shown(&html), Some(8), "the approved statement is next");
+    assert!(html.contains("More trees please"));
+
+    // One network gives a conversation at most three participants (`--votes-per-address`).
+    for browser in 2..=4 {
+        let other = TestApp::handle(&t);
+        let r = vote(&other, &page, "0", "agree").await;
+        if browser <= 3 {
+            assert_eq!(r.status(), 303);
+        } else {
+            assert_eq!(r.status(), 400);
+            assert!(r.text().await.unwrap().contains("from your network"));
+        }
+    }
+
+    // Twenty more people in two camps, from their own networks.
+    let c = t.app.db.conversation_by_slug(slug).await.unwrap();
+    for person in 0..20 {
+        let joined = (t.app.db)
+            .join_conversation(
+                c.id,
+                &format!("cookie {person}"),
+                &format!("address {person}"),
+                3,
+            )
+            .await
+            .unwrap();
+        let Joined::Participant(p) = joined else {
+            panic!("{joined:?}")
+        };
+        for statement in 0..8 {
+            let agree = (person < 10) == (statement % 2 == 0);
+            let choice = if agree {
+                Choice::Agree
+            } else {
+                Choice::Disagree
+            };
+            let limit = Limit {
+                key: format!("test {person}"),
+                window_secs: 60,
+                max: 100,
+            };
+            (t.app
+                .db
+                .cast_conversation_vote(limit, c.id, p, statement, choice))
+            .await
+            .unwrap();
+        }
+    }
+    assert_eq!(
+        townhall::jobs::conversations::run_pending(&t.app.db)
+            .await
+            .unwrap(),
+        1
+    );
+
+    // Results: only staff see them until a moderator publishes them.
+    let results = format!("{page}/results");
+    assert_eq!(public.get_text(&results).await.0, 404);
+    let (status, html) = t.get_text(&results).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Only staff see these results"));
+    let r = t
+        .post_form(
+            &publish,
+            &[("csrf_token", &csrf), ("action", "publish-results")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (status, html) = public.get_text(&results).await;
+    assert_eq!(status, 200);
+    for part in [
+        "<svg class=\"app-opinion-map\"",
+        "Every circle on the map",
+        "Group A",
+        "Group B",
+        "id=\"statement-0\"",
+        "What each group thinks",
+        "You are in",
+    ] {
+        assert!(html.contains(part), "results show {part}");
+    }
+    assert!(
+        html.contains("agreed."),
+        "representative statements say how the group leaned"
+    );
+    let stored = t.app.db.moderated_statements(c.id).await.unwrap();
+    assert!(
+        stored
+            .iter()
+            .filter(|s| s.number < 8)
+            .all(|s| s.votes >= 21),
+        "counts are kept for weighting"
+    );
+
+    // A statement rejected later leaves the results and the voting.
+    let r = (t.post_form(
+        &decide,
+        &[
+            ("csrf_token", &csrf),
+            ("number", "0"),
+            ("decision", "reject"),
+            ("reason", "Duplicate"),
+        ],
+    ))
+    .await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        !public
+            .get_text(&results)
+            .await
+            .1
+            .contains("id=\"statement-0\"")
+    );
+    drop(public);
+}
+
+#[tokio::test]
+async fn a_closed_conversation_takes_no_votes() {
+    let t = spawn().await;
+    t.sign_in_admin().await;
+    let csrf = t.csrf_token("/admin/conversations").await;
+    let r = (t.post_form(
+        "/admin/conversations",
+        &conversation_form(&csrf, "One\nTwo", ["2020", "2021"]),
+    ))
+    .await;
+    assert_eq!(r.status(), 303);
+    let slug = "how-should-the-town-centre-change";
+    let publish = format!("/admin/conversations/{slug}/publish");
+    t.post_form(&publish, &[("csrf_token", &csrf), ("action", "publish")])
+        .await;
+    let public = TestApp::handle(&t);
+    let page = format!("/conversations/{slug}");
+    let (_, html) = public.get_text(&page).await;
+    assert!(html.contains("Not open for votes"));
+    assert_eq!(shown(&html), None);
+    let r = vote(&public, &page, "0", "agree").await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("not taking votes"));
+    drop(public);
+}
