@@ -53,6 +53,7 @@ pub fn router(app: App) -> Router {
         .merge(listening_routes())
         .merge(listening_admin_routes())
         .merge(evidence_routes())
+        .merge(listening::drafts::routes())
         .merge(ideas_routes())
         .merge(programme_routes())
         .merge(media_routes(app.config.max_upload_bytes));

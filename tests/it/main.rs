@@ -8,6 +8,7 @@ mod analytics;
 mod backup;
 mod chain;
 mod cli;
+mod drafts;
 mod feeds;
 mod foundation;
 mod govuk_components;

@@ -378,10 +378,13 @@ pub async fn moderation_queue(State(app): State<App>, viewer: Viewer) -> PageRes
         .collect();
     let can_pause = user.has_hub_role(Role::Moderator, &top);
     let paused = app.db.setting(COMMENTS_PAUSED).await?;
+    let org_ids: Vec<i64> = orgs.iter().map(|o| o.id).collect();
+    // Comments on consultations' drafts are moderated on each draft's page.
+    let drafts = app.db.pending_draft_comments(&org_ids).await?;
     viewer.render(
         &app,
         "admin/comments.html",
-        context! { queue => Serde(queue), can_pause, paused },
+        context! { queue => Serde(queue), can_pause, paused, drafts },
     )
 }
 
