@@ -4,7 +4,8 @@
 // the way is checked with axe, at a desktop's width and a phone's. Run with `npm run e2e`.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { assertNoAxeViolations, signIn, startSession, submitAndWait, visit, withPage } from './support.mjs'
+import { join } from 'node:path'
+import { artifactsDir, assertNoAxeViolations, signIn, startSession, submitAndWait, visit, withPage } from './support.mjs'
 
 const SLUG = 'reading-room-opening-hours'
 const WIDTHS = [1280, 390]
@@ -63,6 +64,7 @@ test('a draft of 30 paragraphs takes a comment on paragraph 12, which the analys
     await page.waitForURL(`**/consultations/${SLUG}/draft/12/comment`)
     assert.match(await page.locator('.govuk-inset-text').innerText(), /close at 6pm on weekdays/)
     await assertNoAxeViolations(page, 'the comment form (phone)')
+    await page.screenshot({ path: join(artifactsDir, 'draft-comment-390.png'), fullPage: true })
     await submitAndWait(page, page.getByRole('button', { name: 'Send comment' }))
     assert.match(await page.locator('.govuk-error-summary').innerText(), /Enter your comment on this paragraph/)
     await assertNoAxeViolations(page, 'the comment form with an error (phone)')
@@ -85,6 +87,7 @@ test('a draft of 30 paragraphs takes a comment on paragraph 12, which the analys
       await page.setViewportSize({ width, height: 900 })
       await visit(page, session, `${draftPage}/analysis`)
       await assertNoAxeViolations(page, `the analyst's page at ${width}px`)
+      await page.screenshot({ path: join(artifactsDir, `draft-analysis-${width}.png`), fullPage: true })
       const heading = page.locator('#paragraph-12')
       assert.equal(await heading.innerText(), 'Paragraph 12')
       // The comments listed after paragraph 12's heading, before any other paragraph's.
@@ -105,6 +108,7 @@ test('a draft of 30 paragraphs takes a comment on paragraph 12, which the analys
       await visit(page, session, `/consultations/${SLUG}`)
       assert.match(await page.locator('#paragraph-12').innerText(), /1 comment published/)
       await assertNoAxeViolations(page, `the consultation after moderation at ${width}px`)
+      await page.locator('#paragraph-12').screenshot({ path: join(artifactsDir, `draft-paragraph-12-${width}.png`) })
     }, { viewport: { width, height: 900 } })
   }
 })

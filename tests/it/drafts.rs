@@ -246,7 +246,7 @@ async fn drafts_take_comments_on_paragraph_12_and_the_analyst_reads_them_under_i
 
 #[tokio::test]
 async fn draft_roles_are_checked_and_comments_are_limited_per_address() {
-    let (t, _, slug) = with_exercise().await;
+    let (t, editor, slug) = with_exercise().await;
     let id = t.app.db.exercise_by_slug(&slug).await.unwrap().id;
     t.sign_in_admin().await;
     let page = format!("/admin/consultations/{id}/draft");
@@ -300,6 +300,33 @@ async fn draft_roles_are_checked_and_comments_are_limited_per_address() {
         .await;
     assert_eq!(other.get(&page).await.status(), 403);
 
+    // A closed consultation shows its draft but takes no comment.
+    let old = crate::listening::definition("Last year's plan", "2021-01-01");
+    let r = t
+        .post_json("/api/v1/consultations", Some(&editor), &old)
+        .await;
+    assert_eq!(r.status(), 201);
+    let body: serde_json::Value = r.json().await.unwrap();
+    let closed_slug = body["slug"].as_str().unwrap().to_string();
+    let closed = t.app.db.exercise_by_slug(&closed_slug).await.unwrap();
+    let draft = townhall::domain::draft::check_draft(&draft_of(3), None).unwrap();
+    t.app.db.save_draft(closed.id, &draft, 1).await.unwrap();
+    let (_, html) = visitor
+        .get_text(&format!("/consultations/{closed_slug}"))
+        .await;
+    assert!(html.contains("id=\"paragraph-3\"") && !html.contains("Comment on paragraph"));
+    let path = format!("/consultations/{closed_slug}/draft/2/comment");
+    let (_, html) = visitor.get_text(&path).await;
+    assert!(html.contains("not taking comments now") && !html.contains("Send comment"));
+    let fields = [
+        ("comment", "Late"),
+        ("submission_key", "k1"),
+        ("website", ""),
+    ];
+    let r = visitor.post_form(&path, &fields).await;
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("not taking comments now"));
+
     // One address sends at most 30 comments an hour; then it is told to wait.
     let mut sent = 1;
     let refused = loop {
@@ -313,4 +340,63 @@ async fn draft_roles_are_checked_and_comments_are_limited_per_address() {
     assert_eq!(sent, 30);
     assert_eq!(refused.0, 429);
     assert!(refused.1.contains("Wait an hour and try again"));
+}
+
+#[tokio::test]
+async fn drafts_and_comments_made_of_script_injection_payloads_render_inert() {
+    let (t, _, slug) = with_exercise().await;
+    let e = t.app.db.exercise_by_slug(&slug).await.unwrap();
+    let corpus = crate::sanitise::xss_corpus();
+    let draft = townhall::domain::draft::check_draft(&corpus.join("\n\n"), None).unwrap();
+    t.app.db.save_draft(e.id, &draft, 1).await.unwrap();
+    let moderator = t
+        .app
+        .db
+        .user_by_email(&townhall::domain::user::Email::parse(townhall::demo::ADMIN_EMAIL).unwrap())
+        .await
+        .unwrap();
+    for (i, payload) in corpus.iter().enumerate() {
+        let Ok(comment) = townhall::domain::draft::check_comment(payload, "") else {
+            continue;
+        };
+        let key = format!("k{i}");
+        let sent = t
+            .app
+            .db
+            .submit_draft_comment(e.id, 1, &comment, &key, None)
+            .await
+            .unwrap();
+        let townhall::store::drafts::CommentSubmitted::New(id) = sent else {
+            panic!("stored once: {sent:?}");
+        };
+        let c = t.app.db.draft_comment(id).await.unwrap();
+        let approved = townhall::domain::draft::CommentStatus::Approved;
+        t.app
+            .db
+            .decide_draft_comment(&c, approved, None, moderator.id)
+            .await
+            .unwrap();
+    }
+    // From the first paragraph's heading on: the charts above it are the page's own SVG.
+    let after = |html: &str, from: &str, to: &str| {
+        html[html.find(from).unwrap()..html.find(to).unwrap()].to_string()
+    };
+    let visitor = TestApp::handle(&t);
+    let (_, html) = visitor.get_text(&format!("/consultations/{slug}")).await;
+    let draft_section = &html[html.find("id=\"draft\"").unwrap()..html.find("</main>").unwrap()];
+    crate::sanitise::assert_inert(draft_section, "every payload as a paragraph");
+    t.sign_in_admin().await;
+    let (status, html) = t
+        .get_text(&format!("/admin/consultations/{}/draft/analysis", e.id))
+        .await;
+    assert_eq!(status, 200);
+    let section = after(&html, "id=\"paragraph-1\"", "</main>");
+    crate::sanitise::assert_inert(&section, "every payload as a comment");
+    t.app.db.set_results_published(e.id, true).await.unwrap();
+    let (status, html) = visitor
+        .get_text(&format!("/consultations/{slug}/results"))
+        .await;
+    assert_eq!(status, 200);
+    let section = after(&html, "id=\"draft-paragraph-1\"", "id=\"you-said-we-did\"");
+    crate::sanitise::assert_inert(&section, "every payload in the results");
 }

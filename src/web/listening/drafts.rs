@@ -93,6 +93,7 @@ fn render_comment_form(
         "consultations/draft_comment.html",
         context! {
             exercise => Serde(e), number, paragraph => Serde(block), open,
+            closed => CommentRefusal::CLOSED,
             form => Serde(form), errors => Serde(errors),
         },
         status,
@@ -143,10 +144,8 @@ pub async fn comment(
         }
         Err(CommentRefusal::NoParagraph) => return Err(PageError::NotFound),
         Err(CommentRefusal::Invalid(errors)) => (errors, StatusCode::BAD_REQUEST),
-        Err(CommentRefusal::Closed) => (
-            FieldErrors::one("comment", CommentRefusal::CLOSED),
-            StatusCode::CONFLICT,
-        ),
+        // The page then says so in place of the form, which has no field to point at.
+        Err(CommentRefusal::Closed) => (FieldErrors::new(), StatusCode::CONFLICT),
         Err(CommentRefusal::TooMany) => (
             FieldErrors::one("comment", CommentRefusal::TOO_MANY),
             StatusCode::TOO_MANY_REQUESTS,
@@ -324,8 +323,16 @@ pub async fn draft_results(app: &App, e: &Exercise) -> PageResult<minijinja::Val
     let Some(draft) = app.db.draft(e.id).await? else {
         return Ok(minijinja::Value::from(()));
     };
-    let discussion =
+    let mut discussion =
         drafts::discussion(&app.db, &app.config.analysis_engine, e.id, &draft.blocks).await?;
+    // What was said is published, not who said it.
+    for c in discussion
+        .paragraphs
+        .iter_mut()
+        .flat_map(|p| &mut p.comments)
+    {
+        c.author_name.clear();
+    }
     Ok(context! {
         discussion => Serde(&discussion),
         paragraphs => crate::domain::draft::paragraph_count(&draft.blocks),
