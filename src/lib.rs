@@ -13,6 +13,7 @@ pub mod cli;
 pub mod deliberation;
 pub mod demo;
 pub mod domain;
+pub mod drafts;
 pub mod export;
 pub mod feeds;
 pub mod ideas;

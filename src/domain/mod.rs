@@ -3,6 +3,7 @@
 
 pub mod chain;
 pub mod conversation;
+pub mod draft;
 pub mod evidence;
 pub mod exercise;
 pub mod feed;

@@ -17,6 +17,7 @@ pub mod chain;
 pub mod comments;
 pub mod conversations;
 pub mod digests;
+pub mod drafts;
 pub mod exercises;
 mod group_commit;
 pub mod held;

@@ -54,6 +54,7 @@ pub fn router(app: App) -> Router {
         .merge(listening_routes())
         .merge(listening_admin_routes())
         .merge(evidence_routes())
+        .merge(listening::drafts::routes())
         .merge(ideas_routes())
         .merge(conversation_routes())
         .merge(programme_routes())

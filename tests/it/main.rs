@@ -9,6 +9,7 @@ mod backup;
 mod chain;
 mod cli;
 mod conversations;
+mod drafts;
 mod feeds;
 mod foundation;
 mod govuk_components;

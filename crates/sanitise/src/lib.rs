@@ -30,6 +30,7 @@
 //! inserts ` name="value"` pairs whose values are made of `[a-z0-9 -]`, right after a tag
 //! name, so it cannot introduce markup or script.
 
+pub mod blocks;
 mod budget;
 mod text;
 

@@ -1,6 +1,7 @@
 pub mod admin;
 pub mod api;
 pub mod calendar;
+pub mod drafts;
 pub mod evidence;
 pub mod public;
 pub mod questions;

@@ -43,10 +43,17 @@ pub async fn show(State(app): State<App>, viewer: Viewer, Path(slug): Path<Strin
     let def = e.definition();
     viewer.render_public(
         &app,
-        &[Topic::Exercises, Topic::Organisations, Topic::Media],
+        // The draft and its comment counts change with the exercise's own topic.
+        &[
+            Topic::Exercises,
+            Topic::Organisations,
+            Topic::Media,
+            Topic::Results(e.id),
+        ],
         "consultations/show.html",
         context! {
             body_html => crate::web::media::with_media(&app, &e.body_html).await?,
+            draft => super::drafts::public_draft(&app, &e).await?,
             exercise => Serde(&e),
             state => e.state(now).as_str(),
             refusal,
@@ -496,11 +503,12 @@ pub async fn results(
     Path(slug): Path<String>,
 ) -> PageResult {
     let (e, results) = published_results(&app, &slug).await?;
+    let draft = super::drafts::draft_results(&app, &e).await?;
     viewer.render_public(
         &app,
         &results_topics(&e),
         "consultations/results.html",
-        context! { exercise => Serde(&e), results => Serde(results) },
+        context! { exercise => Serde(&e), results => Serde(results), draft },
     )
 }
 

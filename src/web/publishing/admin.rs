@@ -383,10 +383,13 @@ pub async fn moderation_queue(State(app): State<App>, viewer: Viewer) -> PageRes
         .into_iter()
         .filter(|s| orgs.iter().any(|o| o.id == s.organisation_id))
         .collect();
+    let org_ids: Vec<i64> = orgs.iter().map(|o| o.id).collect();
+    // Comments on consultations' drafts are moderated on each draft's page.
+    let drafts = app.db.pending_draft_comments(&org_ids).await?;
     viewer.render(
         &app,
         "admin/comments.html",
-        context! { queue => Serde(queue), statements => Serde(statements), can_pause, paused },
+        context! { queue => Serde(queue), statements => Serde(statements), can_pause, paused, drafts },
     )
 }
 
