@@ -6,6 +6,7 @@
 //! `Sign in at http://HOST:PORT/sign-in as EMAIL with password PASSWORD`.
 
 mod answers;
+mod deliberation;
 mod listening;
 mod media;
 mod posts;
@@ -82,6 +83,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<String> {
     seed_syndication(db).await?;
     seed_programme(db, admin.id).await?;
     listening::seed(db, admin.id, DEMO_RESPONSES).await?;
+    deliberation::seed(db).await?;
     seed_analytics(db).await?;
     seed_subscribers(db).await?;
     Ok(password)

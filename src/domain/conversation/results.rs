@@ -12,10 +12,11 @@ use std::collections::HashMap;
 /// The map's drawing area: points lie within [MARGIN, SIZE - MARGIN] on both axes.
 pub const MAP_SIZE: f64 = 100.0;
 const MAP_MARGIN: f64 = 8.0;
-/// The radius of the largest base cluster's point; others scale by the square root of their
-/// size, so a point's area reads as its number of people.
-const MAX_RADIUS: f64 = 5.0;
-const MIN_RADIUS: f64 = 1.2;
+/// The share of the map that the points cover together: each point's area is its share of
+/// the people on the map, so a few people or a hundred thousand draw alike.
+const COVER: f64 = 0.15;
+const MAX_RADIUS: f64 = 8.0;
+const MIN_RADIUS: f64 = 1.0;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConversationResults {
@@ -156,16 +157,24 @@ impl ConversationResults {
                 round2(MAP_SIZE / 2.0 - (y - (y0 + y1) / 2.0) * scale),
             )
         };
-        let largest = clusters.iter().map(|c| c.members.len()).max().unwrap_or(1);
+        let people = clusters
+            .iter()
+            .map(|c| c.members.len())
+            .sum::<usize>()
+            .max(1);
+        let area_each = COVER * MAP_SIZE * MAP_SIZE / people as f64;
         let map = (clusters.iter())
             .filter(|c| !c.members.is_empty())
             .map(|c| {
                 let (x, y) = place(c.center);
-                let share = (c.members.len() as f64 / largest as f64).sqrt();
                 MapPoint {
                     x,
                     y,
-                    r: round2((MAX_RADIUS * share).max(MIN_RADIUS)),
+                    r: round2(
+                        (c.members.len() as f64 * area_each / std::f64::consts::PI)
+                            .sqrt()
+                            .clamp(MIN_RADIUS, MAX_RADIUS),
+                    ),
                     participants: c.members.len(),
                     group: c.members.first().and_then(|m| group_of.get(m).copied()),
                 }
