@@ -174,26 +174,44 @@ pub async fn as_export(db: &Db, conversation: i64, with_times: bool) -> Result<(
     Ok((export, through))
 }
 
-/// Writes `conversation` to `dir` (which must exist) as Pol.is exports one: `comments.csv`,
-/// `votes.csv`, `participants-votes.csv` with each participant's group as computed now, and
+/// Who an export is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Staff, and `townhall export polis`: every statement's text.
+    Staff,
+    /// Anyone, once results are published: the text of statements a moderator rejected, or
+    /// has not approved yet, is left out (the rows stay, so the ids and votes still add up).
+    Public,
+}
+
+/// `conversation` as Pol.is exports one: the files the maths reads (from [`as_export`]),
+/// with `participants-votes.csv` giving `groups` (each group's members, in order) and
 /// `summary.csv`.
-pub async fn export(db: &Db, conversation: &Conversation, dir: &Path) -> Result<()> {
-    let (mut export, _) = as_export(db, conversation.id, true).await?;
+pub fn with_groups(
+    mut export: Export,
+    conversation: &Conversation,
+    groups: &[Vec<Id>],
+    audience: Audience,
+) -> Result<Export> {
+    if audience == Audience::Public {
+        for c in export.comments.iter_mut().flatten() {
+            if c.moderated != opinion::Moderation::Shown {
+                c.body.clear();
+            }
+        }
+    }
     let data = export.to_vote_data(&Limits::default())?;
-    let groups = opinion::compute(&data, None, &Config::default())?;
     let comments = export.comments.as_deref().unwrap_or_default();
-    let participants = opinion::polis::participants_votes(&data, comments, Some(&groups.outcome));
+    let participants = opinion::polis::participants_votes(&data, comments, groups);
     let commenters: BTreeSet<&Id> = comments.iter().map(|c| &c.author).collect();
+    let placed: usize = groups.iter().map(Vec::len).sum();
     let entries = [
         ("topic", conversation.question.clone()),
         ("voters", data.participants().len().to_string()),
-        (
-            "voters-in-conv",
-            groups.outcome.participants_counted.to_string(),
-        ),
+        ("voters-in-conv", placed.to_string()),
         ("commenters", commenters.len().to_string()),
         ("comments", comments.len().to_string()),
-        ("groups", groups.outcome.groups.len().to_string()),
+        ("groups", groups.len().to_string()),
         ("conversation-description", conversation.summary.clone()),
     ];
     export.participants = Some(participants);
@@ -203,6 +221,17 @@ pub async fn export(db: &Db, conversation: &Conversation, dir: &Path) -> Result<
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
     });
+    Ok(export)
+}
+
+/// Writes `conversation` to `dir` (which must exist) as Pol.is exports one, with each
+/// participant's group computed now from every vote (as an import of the files computes it).
+pub async fn export(db: &Db, conversation: &Conversation, dir: &Path) -> Result<()> {
+    let (export, _) = as_export(db, conversation.id, true).await?;
+    let data = export.to_vote_data(&Limits::default())?;
+    let outcome = opinion::compute(&data, None, &Config::default())?.outcome;
+    let groups: Vec<Vec<Id>> = outcome.groups.into_iter().map(|g| g.members).collect();
+    let export = with_groups(export, conversation, &groups, Audience::Staff)?;
     opinion::polis::write(dir, &export)
         .with_context(|| format!("cannot write the conversation to {}", dir.display()))
 }

@@ -10,4 +10,4 @@
 pub mod interchange;
 pub mod participation;
 
-pub use interchange::{Imported, as_export, export, import};
+pub use interchange::{Audience, Imported, as_export, export, import, with_groups};

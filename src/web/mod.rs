@@ -476,13 +476,21 @@ fn ideas_routes() -> Router<App> {
 
 /// Conversations: statements, votes and opinion groups.
 fn conversation_routes() -> Router<App> {
-    use deliberation::{admin, public, results};
+    use deliberation::{admin, downloads, public, results};
     Router::new()
         .route("/conversations", get(public::index))
         .route("/conversations/{slug}", get(public::show))
         .route("/conversations/{slug}/vote", post(public::vote))
         .route("/conversations/{slug}/statements", post(public::submit))
         .route("/conversations/{slug}/results", get(results::results))
+        .route(
+            "/conversations/{slug}/data/{file}",
+            get(downloads::public_file),
+        )
+        .route(
+            "/admin/conversations/{slug}/data/{file}",
+            get(downloads::staff_file),
+        )
         .route("/admin/conversations", get(admin::list).post(admin::create))
         .route("/admin/conversations/{slug}", get(admin::show))
         .route("/admin/conversations/{slug}/publish", post(admin::publish))

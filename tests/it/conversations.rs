@@ -282,6 +282,55 @@ async fn a_conversation_is_opened_voted_on_moderated_and_its_groups_published() 
             .1
             .contains("id=\"statement-0\"")
     );
+
+    // The data in Pol.is's format: anyone's without the rejected statement's text, staff's
+    // with it; either reads back as an export.
+    let (status, comments) = public.get_text(&format!("{page}/data/comments.csv")).await;
+    assert_eq!(status, 200);
+    assert!(comments.contains("More trees please") && !comments.contains("Opening statement 0"));
+    assert!(
+        comments
+            .lines()
+            .any(|l| l.contains(",0,0,") && l.contains(",-1,")),
+        "{comments}"
+    );
+    let (_, staff) = t
+        .get_text(&format!("/admin/conversations/{slug}/data/comments.csv"))
+        .await;
+    assert!(staff.contains("Opening statement 0"));
+    assert_eq!(
+        public
+            .get_text(&format!("/admin/conversations/{slug}/data/comments.csv"))
+            .await
+            .0,
+        303
+    );
+    assert_eq!(
+        public.get_text(&format!("{page}/data/secrets.csv")).await.0,
+        404
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for file in [
+        "comments.csv",
+        "votes.csv",
+        "participants-votes.csv",
+        "summary.csv",
+    ] {
+        let r = public.get(&format!("{page}/data/{file}")).await;
+        assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+        std::fs::write(dir.path().join(file), r.bytes().await.unwrap()).unwrap();
+    }
+    let export = opinion::polis::read(dir.path(), &opinion::Limits::default()).unwrap();
+    assert_eq!(
+        export.votes.unwrap().len(),
+        (t.app.db.conversation_votes(c.id).await.unwrap()).len()
+    );
+    let table = export.participants.unwrap();
+    let grouped = table.rows.iter().filter(|r| r.group.is_some()).count();
+    assert!(
+        grouped >= 20,
+        "participants-votes.csv carries the groups: {grouped}"
+    );
     drop(public);
 }
 

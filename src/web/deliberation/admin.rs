@@ -138,6 +138,7 @@ pub async fn show(State(app): State<App>, viewer: Viewer, Path(slug): Path<Strin
             voted => results.voted, counted => results.counted, groups => results.groups.len(),
             topics => Serde(app.db.conversation_topics(c.id).await?),
             organisation => Serde(app.db.organisation(c.organisation_id).await?),
+            files => super::downloads::FILES,
         },
     )
 }

@@ -68,6 +68,7 @@ pub async fn results(
             conversation => Serde(&c), results => Serde(&results), bodies => Serde(&bodies),
             organisation => Serde(app.db.organisation(c.organisation_id).await?),
             map_size => MAP_SIZE, mine, preview => c.results_published_at.is_none(),
+            files => super::downloads::FILES,
         },
     )
 }

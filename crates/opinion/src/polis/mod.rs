@@ -21,7 +21,7 @@ pub use files::{
     write_participants_votes, write_summary, write_votes_csv,
 };
 
-use crate::{Error, Id, Limits, Moderation, Outcome, Vote, VoteData};
+use crate::{Error, Id, Limits, Moderation, Vote, VoteData};
 
 pub const COMMENTS: &str = "comments.csv";
 pub const VOTES: &str = "votes.csv";
@@ -198,12 +198,13 @@ impl Export {
     }
 }
 
-/// Builds `participants-votes.csv` from vote data, with the groups of `outcome` (g1 → 0,
-/// g2 → 1, …) and authorship from `comments`: what an export of our own results contains.
+/// Builds `participants-votes.csv` from vote data, with `groups` (each group's members, in
+/// order: the first is group 0, as `Outcome::groups` g1 is) and authorship from `comments`:
+/// what an export of our own results contains.
 pub fn participants_votes(
     data: &VoteData,
     comments: &[Comment],
-    outcome: Option<&Outcome>,
+    groups: &[Vec<Id>],
 ) -> ParticipantsVotes {
     let mut statements: Vec<Id> = data.statements().to_vec();
     statements.sort();
@@ -230,8 +231,8 @@ pub fn participants_votes(
         *authored.entry(&comment.author).or_default() += 1;
     }
     let mut group_of: HashMap<&Id, u64> = HashMap::new();
-    for (g, group) in outcome.iter().flat_map(|o| o.groups.iter().enumerate()) {
-        for member in &group.members {
+    for (g, members) in groups.iter().enumerate() {
+        for member in members {
             group_of.insert(member, g as u64);
         }
     }

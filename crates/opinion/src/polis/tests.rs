@@ -87,7 +87,8 @@ fn write_then_read_gives_the_same_export() {
 fn an_export_of_our_own_results_reads_back() {
     let data = two_blocs(20, 12);
     let outcome = compute(&data, None, &Config::default()).unwrap().outcome;
-    let table = polis::participants_votes(&data, &[], Some(&outcome));
+    let groups: Vec<Vec<Id>> = outcome.groups.iter().map(|g| g.members.clone()).collect();
+    let table = polis::participants_votes(&data, &[], &groups);
     let dir = temp_dir("own-results");
     let export = Export {
         participants: Some(table),
