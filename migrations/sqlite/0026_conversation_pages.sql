@@ -16,3 +16,8 @@ ALTER TABLE conversation_statements ADD COLUMN votes INTEGER NOT NULL DEFAULT 0;
 -- Participants from one address, counted when another browser there joins.
 CREATE INDEX conversation_participants_by_address
     ON conversation_participants (conversation_id, address);
+
+-- A "you said" can cite a statement or an opinion group of a conversation (`statement:12`,
+-- `group:A`), as it cites a theme of an analysis.
+ALTER TABLE result_actions ADD COLUMN conversation_id INTEGER REFERENCES conversations(id) ON DELETE SET NULL;
+ALTER TABLE result_actions ADD COLUMN conversation_part TEXT;

@@ -4,9 +4,11 @@
 //!
 //! - `participation`: the rules for joining, voting and writing statements, shared by the
 //!   pages (`web::deliberation`) and anything else that takes part.
+//! - `citing`: statements and groups as "you said, we did" cites them.
 //! - `interchange`: Pol.is's export format in and out (`townhall import polis`,
 //!   `townhall export polis`).
 
+pub mod citing;
 pub mod interchange;
 pub mod participation;
 

@@ -31,6 +31,75 @@ impl ThemeRef {
     }
 }
 
+/// A statement or an opinion group of a conversation, written
+/// `conversation:{id}:statement:{number}` or `conversation:{id}:group:{letter}` in the form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationRef {
+    pub conversation_id: i64,
+    pub part: ConversationPart,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConversationPart {
+    Statement(i64),
+    /// By its letter on the results page.
+    Group(String),
+}
+
+impl ConversationPart {
+    /// As stored: `statement:12`, `group:A`.
+    pub fn stored(&self) -> String {
+        match self {
+            ConversationPart::Statement(n) => format!("statement:{n}"),
+            ConversationPart::Group(label) => format!("group:{label}"),
+        }
+    }
+
+    pub fn from_stored(s: &str) -> Option<ConversationPart> {
+        match s.split_once(':')? {
+            ("statement", n) => n.parse().ok().map(ConversationPart::Statement),
+            ("group", label)
+                if label.len() == 1 && label.bytes().all(|b| b.is_ascii_uppercase()) =>
+            {
+                Some(ConversationPart::Group(label.to_string()))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl ConversationRef {
+    /// As the form writes it.
+    pub fn form_value(&self) -> String {
+        format!(
+            "conversation:{}:{}",
+            self.conversation_id,
+            self.part.stored()
+        )
+    }
+}
+
+/// What a "you said" cites, as the form's `theme` field gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cited {
+    Theme(ThemeRef),
+    Conversation(ConversationRef),
+}
+
+impl Cited {
+    /// `""` is nothing; `conversation:…` a part of a conversation; otherwise a theme.
+    pub fn parse(s: &str) -> Result<Option<Cited>, NoSuchTheme> {
+        let Some(rest) = s.strip_prefix("conversation:") else {
+            return Ok(ThemeRef::parse(s)?.map(Cited::Theme));
+        };
+        let (id, part) = rest.split_once(':').ok_or(NoSuchTheme)?;
+        Ok(Some(Cited::Conversation(ConversationRef {
+            conversation_id: id.parse().map_err(|_| NoSuchTheme)?,
+            part: ConversationPart::from_stored(part).ok_or(NoSuchTheme)?,
+        })))
+    }
+}
+
 /// A register row a "we did" statement can lead to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkTarget {
@@ -56,7 +125,8 @@ pub struct NoSuchTheme;
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct ActionInput {
-    /// `analysis id:theme id`, or empty for a "you said" not tied to a theme.
+    /// `analysis id:theme id`, a conversation's statement or group ([`Cited::parse`]), or
+    /// empty for a "you said" not tied to either.
     pub theme: String,
     pub you_said: String,
     pub we_did: String,
@@ -69,6 +139,7 @@ pub struct ActionInput {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAction {
     pub theme: Option<ThemeRef>,
+    pub conversation: Option<ConversationRef>,
     pub you_said: String,
     pub we_did: String,
     pub commitment_ids: Vec<i64>,
@@ -76,11 +147,11 @@ pub struct NewAction {
 }
 
 impl ActionInput {
-    /// Checks the statement. `theme` is [`ThemeRef::parse`] of the form's theme once the
-    /// caller has looked it up; `commitments` and `projects` are the register's (slug, id).
+    /// Checks the statement. `cited` is [`Cited::parse`] of the form's theme once the caller
+    /// has looked it up; `commitments` and `projects` are the register's (slug, id).
     pub fn check(
         &self,
-        theme: Result<Option<ThemeRef>, NoSuchTheme>,
+        cited: Result<Option<Cited>, NoSuchTheme>,
         commitments: &[(String, i64)],
         projects: &[(String, i64)],
     ) -> Result<NewAction, FieldErrors> {
@@ -95,15 +166,21 @@ impl ActionInput {
         } else if self.we_did.chars().count() > MAX_WE_DID {
             errors.add("we_did", "What you did must be 5000 characters or fewer");
         }
-        let theme = theme.unwrap_or_else(|NoSuchTheme| {
-            errors.add("theme", "Choose a theme from the list");
+        let cited = cited.unwrap_or_else(|NoSuchTheme| {
+            errors.add("theme", "Choose a theme, statement or group from the list");
             None
         });
+        let (theme, conversation) = match cited {
+            Some(Cited::Theme(t)) => (Some(t), None),
+            Some(Cited::Conversation(c)) => (None, Some(c)),
+            None => (None, None),
+        };
         let commitment_ids = resolve(&self.commitments, commitments, "commitment", &mut errors);
         let project_ids = resolve(&self.projects, projects, "project", &mut errors);
         match you_said {
             Some(you_said) if errors.is_empty() => Ok(NewAction {
                 theme,
+                conversation,
                 you_said,
                 we_did: we_did.to_string(),
                 commitment_ids,
@@ -173,6 +250,38 @@ mod tests {
             ("We will, from June.", vec![7])
         );
         let errors = ok.check(Err(NoSuchTheme), &[], &projects).unwrap_err();
-        assert_eq!(errors.get("theme"), Some("Choose a theme from the list"));
+        assert_eq!(
+            errors.get("theme"),
+            Some("Choose a theme, statement or group from the list")
+        );
+    }
+
+    #[test]
+    fn a_conversation_part_is_cited_by_statement_number_or_group_letter() {
+        let statement = ConversationRef {
+            conversation_id: 4,
+            part: ConversationPart::Statement(12),
+        };
+        assert_eq!(statement.form_value(), "conversation:4:statement:12");
+        assert_eq!(
+            Cited::parse("conversation:4:statement:12"),
+            Ok(Some(Cited::Conversation(statement)))
+        );
+        assert_eq!(
+            Cited::parse("conversation:4:group:B"),
+            Ok(Some(Cited::Conversation(ConversationRef {
+                conversation_id: 4,
+                part: ConversationPart::Group("B".into())
+            })))
+        );
+        assert!(matches!(Cited::parse("12:t3"), Ok(Some(Cited::Theme(_)))));
+        for bad in [
+            "conversation:4",
+            "conversation:x:group:A",
+            "conversation:4:group:ab",
+            "conversation:4:row:1",
+        ] {
+            assert_eq!(Cited::parse(bad), Err(NoSuchTheme), "{bad}");
+        }
     }
 }

@@ -78,6 +78,8 @@ pub struct ActionResult {
     pub question_id: Option<String>,
     pub theme_id: Option<String>,
     pub theme_label: Option<String>,
+    /// A conversation's statement or group cited instead of a theme, while it is shown.
+    pub conversation: Option<crate::deliberation::citing::CitedPart>,
     /// The commitments and projects in the programme register that the "we did" led to.
     pub links: Vec<crate::store::chain::ActionLink>,
 }
@@ -228,11 +230,16 @@ pub async fn results(db: &crate::store::Db, exercise: &Exercise) -> anyhow::Resu
         })
         .collect();
     let links = db.action_links(exercise.id).await?;
-    let actions = db
-        .result_actions(exercise.id)
-        .await?
-        .into_iter()
-        .map(|a| {
+    let mut actions = Vec::new();
+    for a in db.result_actions(exercise.id).await? {
+        let conversation = match a.cited_conversation() {
+            Some(c) => crate::deliberation::citing::describe(db, &c).await?,
+            None => None,
+        };
+        actions.push((a, conversation));
+    }
+    let actions = (actions.into_iter())
+        .map(|(a, conversation)| {
             let analysis = a
                 .analysis_id
                 .and_then(|id| analyses.iter().find(|x| x.id == id));
@@ -246,6 +253,7 @@ pub async fn results(db: &crate::store::Db, exercise: &Exercise) -> anyhow::Resu
                 question_id: analysis.map(|x| x.question_id.clone()),
                 theme_id: a.theme_id.filter(|_| theme_label.is_some()),
                 theme_label,
+                conversation,
                 links: links
                     .iter()
                     .filter(|l| l.action_id == a.id)
@@ -384,7 +392,9 @@ pub fn result_rows(r: &Results) -> Vec<[String; 7]> {
         for l in &a.links {
             detail.push_str(&format!(" [{}: {}]", l.kind, l.slug));
         }
-        let label = a.theme_label.as_deref().unwrap_or_default();
+        let label = (a.theme_label.as_deref())
+            .or(a.conversation.as_ref().map(|c| c.label.as_str()))
+            .unwrap_or_default();
         row(
             "action",
             a.question_id.as_deref().unwrap_or_default(),

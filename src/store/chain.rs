@@ -2,7 +2,7 @@
 //! linked to commitments and projects, and ideas that became projects.
 
 use super::{Db, StoreError, StoreResult, found, read, write};
-use crate::domain::chain::{LinkTarget, NewAction};
+use crate::domain::chain::{ConversationPart, ConversationRef, LinkTarget, NewAction};
 use crate::domain::programme::{Phase, Status};
 use crate::store::versions::Topic;
 use serde::Serialize;
@@ -17,9 +17,24 @@ pub struct ResultAction {
     pub id: i64,
     pub analysis_id: Option<i64>,
     pub theme_id: Option<String>,
+    /// A conversation's statement or group cited instead of a theme: `statement:12`,
+    /// `group:A` (`domain::chain::ConversationPart`).
+    pub conversation_id: Option<i64>,
+    pub conversation_part: Option<String>,
     pub you_said: String,
     pub we_did: String,
     pub position: i64,
+}
+
+impl ResultAction {
+    /// The conversation's statement or group it cites, if any.
+    pub fn cited_conversation(&self) -> Option<ConversationRef> {
+        let part = ConversationPart::from_stored(self.conversation_part.as_deref()?)?;
+        Some(ConversationRef {
+            conversation_id: self.conversation_id?,
+            part,
+        })
+    }
 }
 
 /// A statement as the programme side lists it: with the exercise it belongs to.
@@ -78,13 +93,15 @@ pub struct IdeaOrigin {
 impl Db {
     /// An exercise's "you said, we did" statements, in their order.
     pub async fn result_actions(&self, exercise_id: i64) -> StoreResult<Vec<ResultAction>> {
-        Ok(read!(self, |pool| sqlx::query_as(
-            "SELECT id, analysis_id, theme_id, you_said, we_did, position FROM result_actions
-             WHERE exercise_id = $1 ORDER BY position, id"
+        Ok(read!(self, |pool| {
+            sqlx::query_as(
+            "SELECT id, analysis_id, theme_id, conversation_id, conversation_part, you_said, we_did,
+             position FROM result_actions WHERE exercise_id = $1 ORDER BY position, id"
         )
         .bind(exercise_id)
         .fetch_all(pool)
-        .await)?)
+        .await
+        })?)
     }
 
     /// Adds a statement (`existing` = None, last in order) or replaces one of the exercise's,
@@ -99,15 +116,18 @@ impl Db {
             let theme = action.theme.as_ref();
             let analysis_id = theme.map(|t| t.analysis_id);
             let theme_id = theme.map(|t| t.theme_id.as_str());
+            let conversation = action.conversation.as_ref();
+            let conversation_id = conversation.map(|c| c.conversation_id);
+            let conversation_part = conversation.map(|c| c.part.stored());
             write!(self, |pool| {
                 let mut tx = pool.begin().await?;
                 let saved: Option<i64> = match existing {
                     None => Some(
                         sqlx::query_scalar(
                             "INSERT INTO result_actions (exercise_id, analysis_id, theme_id, you_said,
-                             we_did, position)
-                             VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position), 0) + 1 FROM
-                             result_actions WHERE exercise_id = $1))
+                             we_did, conversation_id, conversation_part, position)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT COALESCE(MAX(position), 0) + 1
+                             FROM result_actions WHERE exercise_id = $1))
                              RETURNING id",
                         )
                         .bind(exercise_id)
@@ -115,13 +135,16 @@ impl Db {
                         .bind(theme_id)
                         .bind(&action.you_said)
                         .bind(&action.we_did)
+                        .bind(conversation_id)
+                        .bind(&conversation_part)
                         .fetch_one(&mut *tx)
                         .await?,
                     ),
                     Some(id) => {
                         sqlx::query_scalar(
                             "UPDATE result_actions SET analysis_id = $2, theme_id = $3, you_said = $4,
-                             we_did = $5 WHERE exercise_id = $1 AND id = $6 RETURNING id",
+                             we_did = $5, conversation_id = $7, conversation_part = $8
+                             WHERE exercise_id = $1 AND id = $6 RETURNING id",
                         )
                         .bind(exercise_id)
                         .bind(analysis_id)
@@ -129,6 +152,8 @@ impl Db {
                         .bind(&action.you_said)
                         .bind(&action.we_did)
                         .bind(id)
+                        .bind(conversation_id)
+                        .bind(&conversation_part)
                         .fetch_optional(&mut *tx)
                         .await?
                     }

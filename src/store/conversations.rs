@@ -4,6 +4,7 @@
 
 use super::posts::Tag;
 use super::{Backend, Conn, Db, StoreError, StoreResult, TagTable, now, read, tag_id, write};
+use crate::domain::conversation::results::ConversationResults;
 use crate::domain::conversation::{NewConversation, StatementStatus};
 use crate::domain::time::Timestamp;
 use serde::Serialize;
@@ -289,6 +290,29 @@ impl Db {
         .await)?)
     }
 
+    pub async fn conversation(&self, id: i64) -> StoreResult<Conversation> {
+        read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {CONVERSATION} FROM conversations WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?
+        .ok_or(StoreError::NotFound)
+    }
+
+    /// The conversation's results as last computed; empty before its groups are first
+    /// computed, and when they were stored by a version that wrote another shape (the next
+    /// update writes them again).
+    pub async fn conversation_results(
+        &self,
+        conversation: i64,
+    ) -> StoreResult<ConversationResults> {
+        let stored = self.conversation_groups(conversation).await?;
+        Ok((stored.outcome.as_deref())
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default())
+    }
+
     pub async fn conversation_by_slug(&self, slug: &str) -> StoreResult<Conversation> {
         read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {CONVERSATION} FROM conversations WHERE slug = $1"
@@ -423,6 +447,8 @@ impl Db {
             }
             tx.commit().await?;
             Ok::<_, StoreError>(())
-        })
+        })?;
+        // Group sizes and letters cited by "you said, we did" may have changed.
+        self.citing_results_changed(conversation).await
     }
 }

@@ -3,6 +3,7 @@
 //! moderators decide. Rows are keyed by database id inside, by the export's numbers outside.
 
 use super::rate_limits::{Limit, hit};
+use super::versions::Topic;
 use super::{Db, StoreError, StoreResult, now, on, read, write};
 use crate::domain::conversation::{Choice, StatementStatus};
 use crate::domain::time::Timestamp;
@@ -319,7 +320,23 @@ impl Db {
         .execute(pool)
         .await
         .map(|_| ()))?;
-        Ok(())
+        self.citing_results_changed(conversation).await
+    }
+
+    /// Raises the results of every exercise whose "you said, we did" cites `conversation`:
+    /// the kept results pages show its statements and groups as they are now.
+    pub(crate) async fn citing_results_changed(&self, conversation: i64) -> StoreResult<()> {
+        let exercises: Vec<i64> = read!(self, |pool| sqlx::query_scalar(
+            "SELECT DISTINCT exercise_id FROM result_actions WHERE conversation_id = $1"
+        )
+        .bind(conversation)
+        .fetch_all(pool)
+        .await)?;
+        let topics: Vec<Topic> = exercises.into_iter().map(Topic::Results).collect();
+        if topics.is_empty() {
+            return Ok(());
+        }
+        self.changed(&topics).await
     }
 
     pub async fn set_conversation_published(
@@ -335,7 +352,7 @@ impl Db {
         .execute(pool)
         .await
         .map(|_| ()))?;
-        Ok(())
+        self.citing_results_changed(conversation).await
     }
 
     /// Results shown to the public from `at`, or taken down (`None`).
@@ -352,6 +369,6 @@ impl Db {
         .execute(pool)
         .await
         .map(|_| ()))?;
-        Ok(())
+        self.citing_results_changed(conversation).await
     }
 }

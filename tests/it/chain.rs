@@ -261,6 +261,117 @@ async fn open_challenge_with_an_idea(t: &crate::support::TestApp) -> i64 {
 
 /// The demo's programme register, and an open consultation "skills" (community services)
 /// with `n` responses through the API, alternating between two subjects.
+#[tokio::test]
+async fn a_we_did_can_cite_a_conversation_statement_or_group() {
+    use townhall::domain::conversation::{NewConversation, StatementStatus};
+    use townhall::domain::text::Slug;
+    let t = spawn().await;
+    let e = skills_consultation(&t, 2).await;
+    let db = &t.app.db;
+    let org = db.organisation_by_slug("community-services").await.unwrap();
+    let conversation = db
+        .create_conversation(&NewConversation {
+            organisation_id: org.id,
+            topic: None,
+            question: "How should we learn?".into(),
+            slug: Slug::parse("learning").unwrap(),
+            summary: String::new(),
+            seeds: (0..6).map(|i| format!("Learning statement {i}")).collect(),
+            opens_at: townhall::domain::time::Timestamp::from_secs(0),
+            closes_at: townhall::domain::time::Timestamp::from_secs(4_102_444_800),
+        })
+        .await
+        .unwrap();
+    db.set_conversation_published(conversation, true)
+        .await
+        .unwrap();
+    crate::conversations::vote_in_two_camps(db, conversation, 6).await;
+    townhall::jobs::conversations::run_pending(db)
+        .await
+        .unwrap();
+
+    t.sign_in_admin().await;
+    let page = format!("/admin/consultations/{}", e.id);
+    let csrf = t.csrf_token(&page).await;
+    let cite = |theme: String, you_said: &'static str| {
+        let (t, csrf, page) = (&t, csrf.clone(), page.clone());
+        async move {
+            let fields = [
+                ("csrf_token", csrf.as_str()),
+                ("theme", theme.as_str()),
+                ("you_said", you_said),
+                ("we_did", "We listened"),
+            ];
+            t.post_form(&format!("{page}/actions"), &fields)
+                .await
+                .status()
+        }
+    };
+    let group = format!("conversation:{conversation}:group:A");
+    assert_eq!(
+        cite(group.clone(), "One group").await,
+        400,
+        "results not published yet"
+    );
+    db.set_conversation_results_published(conversation, Some(townhall::store::now()))
+        .await
+        .unwrap();
+    let (_, form) = t.get_text(&format!("{page}/actions/new")).await;
+    assert!(
+        form.contains(&format!("value=\"{group}\"")),
+        "the form offers the groups"
+    );
+    assert!(
+        form.contains("Statement 3: “Learning statement 3”"),
+        "and the statements"
+    );
+    assert_eq!(
+        cite(format!("conversation:{conversation}:statement:99"), "x").await,
+        400
+    );
+    assert_eq!(
+        cite(format!("conversation:{}:group:A", conversation + 1), "x").await,
+        400
+    );
+    assert_eq!(cite(group, "One group wants time to learn").await, 303);
+    let statement = format!("conversation:{conversation}:statement:3");
+    assert_eq!(
+        cite(statement.clone(), "Many agreed on statement 3").await,
+        303
+    );
+    let r = t
+        .post_form(
+            &format!("{page}/results"),
+            &[("csrf_token", &csrf), ("publish", "yes")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+
+    let (_, results) = t.get_text("/consultations/skills/results").await;
+    assert!(results.contains("href=\"/conversations/learning/results#group-A\""));
+    assert!(results.contains("Group A (10 people)"));
+    assert!(results.contains("href=\"/conversations/learning/results#statement-3\""));
+    let (status, conversation_results) = t.get_text("/conversations/learning/results").await;
+    assert_eq!(status, 200);
+    assert!(
+        conversation_results.contains("id=\"group-A\"")
+            && conversation_results.contains("id=\"statement-3\"")
+    );
+
+    // A statement rejected later is no longer linked; its "you said" stays.
+    (db.decide_statement(
+        conversation,
+        3,
+        StatementStatus::Rejected,
+        Some("Off topic"),
+    ))
+    .await
+    .unwrap();
+    let (_, results) = t.get_text("/consultations/skills/results").await;
+    assert!(!results.contains("#statement-3"));
+    assert!(results.contains("Many agreed on statement 3"));
+}
+
 async fn skills_consultation(
     t: &crate::support::TestApp,
     n: usize,

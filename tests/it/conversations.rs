@@ -47,6 +47,40 @@ async fn vote(public: &TestApp, page: &str, statement: &str, choice: &str) -> re
     .await
 }
 
+/// Twenty people, each from their own network, in two camps of ten that vote opposite ways on
+/// statements 0 to `statements - 1`.
+pub(crate) async fn vote_in_two_camps(
+    db: &townhall::store::Db,
+    conversation: i64,
+    statements: i64,
+) {
+    for person in 0..20 {
+        let (cookie, address) = (format!("cookie {person}"), format!("address {person}"));
+        let joined = (db.join_conversation(conversation, &cookie, &address, 3))
+            .await
+            .unwrap();
+        let Joined::Participant(p) = joined else {
+            panic!("{joined:?}")
+        };
+        for statement in 0..statements {
+            let agree = (person < 10) == (statement % 2 == 0);
+            let choice = if agree {
+                Choice::Agree
+            } else {
+                Choice::Disagree
+            };
+            let limit = Limit {
+                key: format!("test {person}"),
+                window_secs: 60,
+                max: 100,
+            };
+            (db.cast_conversation_vote(limit, conversation, p, statement, choice))
+                .await
+                .unwrap();
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_conversation_is_opened_voted_on_moderated_and_its_groups_published() {
     let t = spawn().await;
@@ -185,38 +219,7 @@ async fn a_conversation_is_opened_voted_on_moderated_and_its_groups_published() 
 
     // Twenty more people in two camps, from their own networks.
     let c = t.app.db.conversation_by_slug(slug).await.unwrap();
-    for person in 0..20 {
-        let joined = (t.app.db)
-            .join_conversation(
-                c.id,
-                &format!("cookie {person}"),
-                &format!("address {person}"),
-                3,
-            )
-            .await
-            .unwrap();
-        let Joined::Participant(p) = joined else {
-            panic!("{joined:?}")
-        };
-        for statement in 0..8 {
-            let agree = (person < 10) == (statement % 2 == 0);
-            let choice = if agree {
-                Choice::Agree
-            } else {
-                Choice::Disagree
-            };
-            let limit = Limit {
-                key: format!("test {person}"),
-                window_secs: 60,
-                max: 100,
-            };
-            (t.app
-                .db
-                .cast_conversation_vote(limit, c.id, p, statement, choice))
-            .await
-            .unwrap();
-        }
-    }
+    vote_in_two_camps(&t.app.db, c.id, 8).await;
     assert_eq!(
         townhall::jobs::conversations::run_pending(&t.app.db)
             .await

@@ -30,13 +30,7 @@ pub async fn is_staff(app: &App, viewer: &Viewer, c: &Conversation) -> PageResul
 
 /// The conversation's latest results; empty before its groups are first computed.
 pub async fn latest(app: &App, c: &Conversation) -> PageResult<ConversationResults> {
-    let stored = app.db.conversation_groups(c.id).await?;
-    Ok(match stored.outcome.as_deref() {
-        // Results written by another version that this one cannot read wait for the next
-        // update, as a conversation without votes does.
-        Some(json) => serde_json::from_str(json).unwrap_or_default(),
-        None => ConversationResults::default(),
-    })
+    Ok(app.db.conversation_results(c.id).await?)
 }
 
 /// `GET /conversations/{slug}/results`.

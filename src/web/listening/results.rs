@@ -194,6 +194,7 @@ async fn render_statement(
             exercise => Serde(e),
             action,
             themes => Serde(analysed_themes(&analyses)),
+            conversation_parts => Serde(crate::deliberation::citing::citable(&app.db, e.organisation_id).await?),
             values => context! { theme => &s.theme, you_said => &s.you_said, we_did => &s.we_did, find => &form.find },
             commitments => Serde(choices(commitments, &s.commitments, &form.find)),
             projects => Serde(choices(projects, &s.projects, &form.find)),

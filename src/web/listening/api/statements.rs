@@ -15,8 +15,10 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// A statement as sent: `theme` is `analysis id:theme id` (empty for none); commitments and
-/// projects are given by slug.
+/// A statement as sent: `theme` is `analysis id:theme id`, or a statement or opinion group of
+/// one of the organisation's conversations with published results
+/// (`conversation:{id}:statement:{number}`, `conversation:{id}:group:{letter}`), or empty for
+/// none; commitments and projects are given by slug.
 #[derive(Deserialize, ToSchema)]
 #[allow(dead_code)] // describes the body; the handlers read the domain's `ActionInput`
 pub struct StatementInput {
@@ -43,7 +45,8 @@ pub struct StatementLink {
 #[derive(Serialize, ToSchema)]
 pub struct Statement {
     pub id: i64,
-    /// `analysis id:theme id`, or null when it cites no theme
+    /// `analysis id:theme id`, `conversation:{id}:statement:{number}` or
+    /// `conversation:{id}:group:{letter}`, or null when it cites none of these
     pub theme: Option<String>,
     pub you_said: String,
     pub we_did: String,
@@ -73,7 +76,9 @@ async fn listed(app: &App, e: &Exercise, id: Option<i64>) -> Result<Vec<Statemen
         .filter(|a| id.is_none_or(|id| a.id == id))
         .map(|a| Statement {
             id: a.id,
-            theme: (a.analysis_id.zip(a.theme_id.as_ref())).map(|(x, t)| format!("{x}:{t}")),
+            theme: (a.analysis_id.zip(a.theme_id.as_ref()))
+                .map(|(x, t)| format!("{x}:{t}"))
+                .or_else(|| a.cited_conversation().map(|c| c.form_value())),
             needs_theme: statements::needs_theme_again(&a, &analyses),
             links: (links.iter().filter(|l| l.action_id == a.id))
                 .map(|l| StatementLink {
