@@ -131,30 +131,13 @@ impl ConversationInput {
                 ),
             );
         }
-        let opens = errors.check(
-            "opens-day",
-            zone.required_date_time("Opening date", "Enter the date it opens", &self.opens),
-        );
-        let closes = errors.check(
-            "closes-day",
-            zone.required_date_time(
-                "Closing date",
-                "Enter the date it closes",
-                &self.closes.clone().closing(),
-            ),
-        );
-        if let (Some(o), Some(c)) = (opens, closes)
-            && c <= o
-        {
-            errors.add("closes-day", "Closing date must be after the opening date");
-        }
-        match (org, question, slug, opens, closes) {
+        let window = zone.opening_window(&self.opens, &self.closes, &mut errors);
+        match (org, question, slug, window) {
             (
                 Some((_, organisation_id)),
                 Some(question),
                 Some(slug),
-                Some(opens_at),
-                Some(closes_at),
+                Some((opens_at, closes_at)),
             ) if errors.is_empty() => Ok(NewConversation {
                 organisation_id: *organisation_id,
                 topic: (!topic.is_empty()).then(|| topic.to_string()),

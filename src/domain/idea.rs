@@ -90,42 +90,24 @@ impl ChallengeInput {
             let message = "Give 1 to 10 criteria, one per line, each 100 characters or fewer";
             errors.add("criteria", message);
         }
-        let opens = errors.check(
-            "opens-day",
-            zone.required_date_time("Opening date", "Enter the date it opens", &self.opens),
-        );
-        let closes = errors.check(
-            "closes-day",
-            zone.required_date_time(
-                "Closing date",
-                "Enter the date it closes",
-                &self.closes.clone().closing(),
-            ),
-        );
-        if let (Some(o), Some(c)) = (opens, closes)
-            && c <= o
-        {
-            errors.add("closes-day", "Closing date must be after the opening date");
-        }
+        let window = zone.opening_window(&self.opens, &self.closes, &mut errors);
         if self.summary.chars().count() > 2000 {
             errors.add("summary", "Summary must be 2000 characters or fewer");
         }
-        match (org, title, slug, opens, closes) {
-            (
-                Some((_, organisation_id)),
-                Some(title),
-                Some(slug),
-                Some(opens_at),
-                Some(closes_at),
-            ) if errors.is_empty() => Ok(NewChallenge {
-                organisation_id: *organisation_id,
-                title,
-                slug,
-                summary: self.summary.trim().to_string(),
-                criteria,
-                opens_at,
-                closes_at,
-            }),
+        match (org, title, slug, window) {
+            (Some((_, organisation_id)), Some(title), Some(slug), Some((opens_at, closes_at)))
+                if errors.is_empty() =>
+            {
+                Ok(NewChallenge {
+                    organisation_id: *organisation_id,
+                    title,
+                    slug,
+                    summary: self.summary.trim().to_string(),
+                    criteria,
+                    opens_at,
+                    closes_at,
+                })
+            }
             _ => Err(errors),
         }
     }

@@ -240,6 +240,35 @@ impl Zone {
         Ok(Some(Timestamp(zoned.timestamp().as_second())))
     }
 
+    /// When something typed with the `opens-` and `closes-` date inputs opens and closes
+    /// (a closing day without a time closes at its end), each checked, and the closing after
+    /// the opening; what is wrong goes into `errors` against the day fields.
+    pub fn opening_window(
+        &self,
+        opens: &DateTimeInput,
+        closes: &DateTimeInput,
+        errors: &mut crate::domain::FieldErrors,
+    ) -> Option<(Timestamp, Timestamp)> {
+        let opens = errors.check(
+            "opens-day",
+            self.required_date_time("Opening date", "Enter the date it opens", opens),
+        );
+        let closes = errors.check(
+            "closes-day",
+            self.required_date_time(
+                "Closing date",
+                "Enter the date it closes",
+                &closes.clone().closing(),
+            ),
+        );
+        let (opens, closes) = opens.zip(closes)?;
+        if closes <= opens {
+            errors.add("closes-day", "Closing date must be after the opening date");
+            return None;
+        }
+        Some((opens, closes))
+    }
+
     /// [`Zone::parse_date_time`] for a moment that must be given; `missing` when it is not.
     pub fn required_date_time(
         &self,
