@@ -4,64 +4,237 @@
 //! warm-started from the last state (crates/opinion), and stores what the results page shows
 //! (`ConversationResults`) and each statement's count of votes. Votes are acknowledged
 //! without waiting for any of this.
+//!
+//! The worker keeps each conversation's votes in memory between updates ([`Kept`]), so an
+//! update reads only the votes cast since the last: reading all 5 million votes of a large
+//! conversation again takes longer than computing its groups, and a worker that did so once a
+//! second would never rest. Statements' moderation is read afresh at every update (a few
+//! thousand rows). Everything is read again every [`RELOAD`], and on a node that had not
+//! kept the conversation: on PostgreSQL a vote can commit after one with a higher id was
+//! read, and the full read counts it.
 
 use crate::domain::conversation::results::ConversationResults;
 use crate::store::Db;
+use crate::store::conversations::{CastVote, StatementRow};
 use anyhow::Result;
-use opinion::{Config, Limits, State};
-use std::time::Duration;
+use opinion::{Config, Id, Limits, State, Vote, VoteData};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 /// How often an idle worker looks for new votes: Pol.is updates about once a second too.
 const POLL: Duration = Duration::from_secs(1);
+/// How long votes kept in memory are trusted before every vote is read again.
+const RELOAD: Duration = Duration::from_secs(600);
 
-/// Claims and updates conversations with uncounted votes until none is left; returns how many
-/// were updated.
-pub async fn run_pending(db: &Db) -> Result<usize> {
-    let mut updated = 0;
-    while let Some(conversation) = db.claim_conversation_groups().await? {
-        update(db, conversation).await?;
-        updated += 1;
-    }
-    Ok(updated)
+/// A conversation's votes as the maths reads them, up to vote `through`.
+pub struct Kept {
+    data: VoteData,
+    through: i64,
+    /// The latest time among the votes: a vote stamped earlier by another node's clock is
+    /// counted at this time, since the maths takes votes in time order.
+    last_ms: u64,
+    read_in_full_at: Instant,
 }
 
-/// Computes one conversation's groups from every vote, starting from where the last update
-/// left them.
-pub async fn update(db: &Db, conversation: i64) -> Result<()> {
-    let stored = db.conversation_groups(conversation).await?;
-    // A state this release cannot read (written by another version) only costs a cold start.
-    let previous: Option<State> =
-        (stored.state.as_deref()).and_then(|s| serde_json::from_str(s).ok());
-    let (export, through) = crate::deliberation::as_export(db, conversation, false).await?;
-    let (results, state) = tokio::task::spawn_blocking(move || -> Result<_> {
-        let data = export.to_vote_data(&Limits::default())?;
-        let analysis = opinion::compute(&data, previous.as_ref(), &Config::default())?;
-        let results = ConversationResults::new(&analysis.outcome, &analysis.state);
-        Ok((results, serde_json::to_string(&analysis.state)?))
-    })
-    .await??;
-    let votes: Vec<(i64, i64)> = (results.statements.iter())
-        .map(|s| {
-            (
-                s.statement,
-                i64::from(s.all.agree + s.all.disagree + s.all.pass),
-            )
+/// What a worker keeps between updates, by conversation.
+#[derive(Default)]
+pub struct Worker {
+    kept: HashMap<i64, Kept>,
+}
+
+/// Claims and updates conversations with uncounted votes until none is left, reading every
+/// vote (as a worker that has kept nothing does); returns how many were updated.
+pub async fn run_pending(db: &Db) -> Result<usize> {
+    Worker::default().run_pending(db).await
+}
+
+impl Worker {
+    /// Claims and updates conversations with uncounted votes until none is left; returns how
+    /// many were updated.
+    pub async fn run_pending(&mut self, db: &Db) -> Result<usize> {
+        let mut updated = 0;
+        while let Some(conversation) = db.claim_conversation_groups().await? {
+            self.update(db, conversation).await?;
+            updated += 1;
+        }
+        Ok(updated)
+    }
+
+    /// Computes one conversation's groups from every vote, starting from where the last
+    /// update left them.
+    pub async fn update(&mut self, db: &Db, conversation: i64) -> Result<()> {
+        let stored = db.conversation_groups(conversation).await?;
+        // A state this release cannot read (written by another version) only costs a cold start.
+        let previous: Option<State> =
+            (stored.state.as_deref()).and_then(|s| serde_json::from_str(s).ok());
+        let kept =
+            (self.kept.remove(&conversation)).filter(|k| k.read_in_full_at.elapsed() < RELOAD);
+        let statements = db.conversation_statements(conversation).await?;
+        let votes = db
+            .conversation_votes_after(conversation, kept.as_ref().map_or(0, |k| k.through))
+            .await?;
+        let (kept, results, state) = tokio::task::spawn_blocking(move || -> Result<_> {
+            let kept = with_votes(kept, &statements, votes)?;
+            let analysis = opinion::compute(&kept.data, previous.as_ref(), &Config::default())?;
+            let results = ConversationResults::new(&analysis.outcome, &analysis.state);
+            Ok((kept, results, serde_json::to_string(&analysis.state)?))
         })
-        .collect();
-    let results = serde_json::to_string(&results)?;
-    db.save_conversation_groups(conversation, through, (&results, &state), &votes)
-        .await?;
-    Ok(())
+        .await??;
+        let votes: Vec<(i64, i64)> = (results.statements.iter())
+            .map(|s| {
+                (
+                    s.statement,
+                    i64::from(s.all.agree + s.all.disagree + s.all.pass),
+                )
+            })
+            .collect();
+        let results = serde_json::to_string(&results)?;
+        let through = kept.through;
+        self.kept.insert(conversation, kept);
+        db.save_conversation_groups(conversation, through, (&results, &state), &votes)
+            .await?;
+        Ok(())
+    }
+}
+
+/// `kept` (or nothing) with the statements' moderation as it is now and `votes`, the votes
+/// cast since (every vote, when nothing was kept).
+fn with_votes(
+    kept: Option<Kept>,
+    statements: &[StatementRow],
+    mut votes: Vec<CastVote>,
+) -> Result<Kept> {
+    let mut kept = kept.unwrap_or_else(|| Kept {
+        data: VoteData::with_limits(Limits::default()),
+        through: 0,
+        last_ms: 0,
+        read_in_full_at: Instant::now(),
+    });
+    for s in statements {
+        let id = Id::Number(u64::try_from(s.number)?);
+        kept.data.add_statement(id, s.status.moderation())?;
+    }
+    // Cast in time order (ids break ties), as `townhall export polis` writes them.
+    votes.sort_by_key(|v| (v.row.voted_at_ms, v.id));
+    for v in votes {
+        let Some(vote) = Vote::from_code(v.row.vote) else {
+            continue;
+        };
+        let at = u64::try_from(v.row.voted_at_ms)
+            .unwrap_or(0)
+            .max(kept.last_ms);
+        let participant = Id::Number(u64::try_from(v.row.participant)?);
+        let statement = Id::Number(u64::try_from(v.row.statement)?);
+        kept.data.add_vote_at(participant, statement, vote, at)?;
+        kept.last_ms = at;
+        kept.through = kept.through.max(v.id);
+    }
+    Ok(kept)
 }
 
 /// The worker task that `App::serve` starts.
 pub fn spawn_worker(db: Db) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let mut worker = Worker::default();
         loop {
-            if let Err(e) = run_pending(&db).await {
+            if let Err(e) = worker.run_pending(&db).await {
+                // What was kept of the conversation that failed is dropped with the error:
+                // the next update reads it in full.
                 tracing::error!(error = %e, "updating a conversation's groups failed");
             }
             tokio::time::sleep(POLL).await;
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::conversation::StatementStatus;
+    use crate::store::conversations::VoteRow;
+
+    fn statements(n: i64) -> Vec<StatementRow> {
+        (0..n)
+            .map(|number| StatementRow {
+                number,
+                author: 0,
+                body: String::new(),
+                status: StatementStatus::Approved,
+                submitted_at_ms: 0,
+            })
+            .collect()
+    }
+
+    /// Two camps of twelve voting opposite ways on eight statements, one vote a millisecond.
+    fn votes() -> Vec<CastVote> {
+        let mut all = Vec::new();
+        for participant in 1..=24 {
+            for statement in 0..8 {
+                let agree = (participant <= 12) == (statement % 2 == 0);
+                let id = all.len() as i64 + 1;
+                all.push(CastVote {
+                    id,
+                    row: VoteRow {
+                        participant,
+                        statement,
+                        vote: if agree { 1 } else { -1 },
+                        voted_at_ms: 1_000 + id,
+                    },
+                });
+            }
+        }
+        all
+    }
+
+    fn groups(kept: &Kept) -> opinion::Outcome {
+        opinion::compute(&kept.data, None, &Config::default())
+            .unwrap()
+            .outcome
+    }
+
+    #[test]
+    fn votes_kept_and_added_to_make_the_same_groups_as_every_vote_read_at_once() {
+        let (all, statements) = (votes(), statements(8));
+        let at_once = with_votes(None, &statements, all.clone()).unwrap();
+        let (first, rest) = all.split_at(100);
+        let kept = with_votes(None, &statements, first.to_vec()).unwrap();
+        assert_eq!(kept.through, 100);
+        let added = with_votes(Some(kept), &statements, rest.to_vec()).unwrap();
+        assert_eq!(added.through, at_once.through);
+        assert_eq!(added.data.vote_records(), at_once.data.vote_records());
+        assert_eq!(groups(&added), groups(&at_once));
+        assert_eq!(groups(&added).groups.len(), 2);
+    }
+
+    #[test]
+    fn a_statement_rejected_later_leaves_the_kept_votes_maths() {
+        let statements = statements(8);
+        let kept = with_votes(None, &statements, votes()).unwrap();
+        let mut moderated = statements.clone();
+        moderated[3].status = StatementStatus::Rejected;
+        let kept = with_votes(Some(kept), &moderated, vec![]).unwrap();
+        assert!(kept.data.is_hidden(&Id::Number(3)));
+        let counted: Vec<Id> = (groups(&kept).statement_votes.iter())
+            .map(|s| s.statement.clone())
+            .collect();
+        assert!(!counted.contains(&Id::Number(3)), "{counted:?}");
+    }
+
+    #[test]
+    fn a_vote_stamped_earlier_by_another_clock_is_counted_in_order() {
+        let statements = statements(8);
+        let kept = with_votes(None, &statements, votes()).unwrap();
+        let last = kept.last_ms;
+        let late = CastVote {
+            id: kept.through + 1,
+            row: VoteRow {
+                participant: 30,
+                statement: 0,
+                vote: 1,
+                voted_at_ms: 5,
+            },
+        };
+        let kept = with_votes(Some(kept), &statements, vec![late]).unwrap();
+        assert_eq!((kept.last_ms, kept.through), (last, late.id));
+    }
 }

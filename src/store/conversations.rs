@@ -352,14 +352,24 @@ impl Db {
 
     /// Every vote, in the order stored (`CastVote::id`).
     pub async fn conversation_votes(&self, conversation: i64) -> StoreResult<Vec<CastVote>> {
+        self.conversation_votes_after(conversation, 0).await
+    }
+
+    /// The votes stored after vote `after`, in the order stored.
+    pub async fn conversation_votes_after(
+        &self,
+        conversation: i64,
+        after: i64,
+    ) -> StoreResult<Vec<CastVote>> {
         Ok(read!(self, |pool| sqlx::query_as(
             "SELECT v.id, p.number AS participant, s.number AS statement, v.vote, v.voted_at_ms
              FROM conversation_votes v
              JOIN conversation_participants p ON p.id = v.participant_id
              JOIN conversation_statements s ON s.id = v.statement_id
-             WHERE v.conversation_id = $1 ORDER BY v.id"
+             WHERE v.conversation_id = $1 AND v.id > $2 ORDER BY v.id"
         )
         .bind(conversation)
+        .bind(after)
         .fetch_all(pool)
         .await)?)
     }

@@ -286,9 +286,7 @@ async fn a_we_did_can_cite_a_conversation_statement_or_group() {
         .await
         .unwrap();
     crate::conversations::vote_in_two_camps(db, conversation, 6).await;
-    townhall::jobs::conversations::run_pending(db)
-        .await
-        .unwrap();
+    crate::conversations::groups_counted(db, conversation).await;
 
     t.sign_in_admin().await;
     let page = format!("/admin/consultations/{}", e.id);

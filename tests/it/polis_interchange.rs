@@ -214,9 +214,14 @@ async fn the_worker_computes_groups_once_and_again_after_a_new_vote() {
 
     let db = townhall::store::Db::connect(&url).await.unwrap();
     let conversation = db.conversation_by_slug("camps").await.unwrap();
-    let run = townhall::jobs::conversations::run_pending;
-    assert_eq!(run(&db).await.unwrap(), 1);
-    assert_eq!(run(&db).await.unwrap(), 0, "nothing new to count");
+    // One worker throughout, as in `serve`: the second update reads only the new votes.
+    let mut worker = townhall::jobs::conversations::Worker::default();
+    assert_eq!(worker.run_pending(&db).await.unwrap(), 1);
+    assert_eq!(
+        worker.run_pending(&db).await.unwrap(),
+        0,
+        "nothing new to count"
+    );
     let stored = db.conversation_groups(conversation.id).await.unwrap();
     let outcome: serde_json::Value =
         serde_json::from_str(stored.outcome.as_deref().unwrap()).unwrap();
@@ -250,7 +255,7 @@ async fn the_worker_computes_groups_once_and_again_after_a_new_vote() {
             c = conversation.id
         )).await;
     }
-    assert_eq!(run(&db).await.unwrap(), 1);
+    assert_eq!(worker.run_pending(&db).await.unwrap(), 1);
     let stored = db.conversation_groups(conversation.id).await.unwrap();
     assert!(stored.through_vote > last);
     let outcome: serde_json::Value =
