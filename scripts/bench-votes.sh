@@ -42,13 +42,14 @@ port=18191
 base=http://127.0.0.1:$port
 slug=votes-at-scale
 
-# The export is made once (comments.csv is written last); the import again whenever the
-# binary is newer than the database it made, and each run gets its own copy.
+# The export is made once (comments.csv is written last); the import again whenever another
+# binary asks (its migrations may differ), and each run gets its own copy.
 if [ ! -s "$cache/export/comments.csv" ]; then
     echo "writing the synthetic export (100,000 × 2,000 × 5,000,000) to $cache/export"
     cargo run --release -q -p opinion --example groups_at_scale "$cache/export" >/dev/null
 fi
-if [ ! -s "$cache/imported.db" ] || [ "$bin" -nt "$cache/imported.db" ]; then
+stamp=$(cksum <"$bin")
+if [ ! -s "$cache/imported.db" ] || [ "$(cat "$cache/imported.by" 2>/dev/null)" != "$stamp" ]; then
     rm -f "$cache"/imported.db*
     $bin organisation add --database "sqlite://$cache/imported.db" --name "Department of Community Services" \
         --slug community-services >/dev/null 2>&1
@@ -58,6 +59,7 @@ if [ ! -s "$cache/imported.db" ] || [ "$bin" -nt "$cache/imported.db" ]; then
     echo "import took $(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.0f", b - a}') s"
     sqlite3 "$cache/imported.db" "UPDATE conversations SET published = 1, opens_at = 0,
         closes_at = 4102444800 WHERE slug = '$slug'; PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+    echo "$stamp" >"$cache/imported.by"
 fi
 cp "$cache/imported.db" "$work/bench.db"
 db=$work/bench.db
