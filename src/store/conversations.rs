@@ -444,16 +444,22 @@ impl Db {
             .bind(conversation)
             .execute(&mut *tx)
             .await?;
-            for &(number, votes) in statement_votes {
-                sqlx::query(
-                    "UPDATE conversation_statements SET votes = $1
-                     WHERE conversation_id = $2 AND number = $3 AND votes <> $1",
-                )
-                .bind(votes)
-                .bind(conversation)
-                .bind(number)
-                .execute(&mut *tx)
-                .await?;
+            // One statement per thousand rows, not one per statement: this transaction holds
+            // the single writer that votes wait for.
+            for chunk in statement_votes.chunks(BATCH) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "UPDATE conversation_statements SET votes = v.column2 FROM (",
+                );
+                q.push_values(chunk, |mut row, &(number, votes)| {
+                    row.push_bind(number).push_bind(votes);
+                });
+                q.push(") AS v WHERE conversation_statements.conversation_id = ")
+                    .push_bind(conversation)
+                    .push(
+                        " AND conversation_statements.number = v.column1
+                         AND conversation_statements.votes <> v.column2",
+                    );
+                q.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok::<_, StoreError>(())
