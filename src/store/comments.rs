@@ -67,10 +67,7 @@ impl Db {
         let t = now();
         self.grouped(move |mut conn| {
             Box::pin(async move {
-                let hits =
-                    super::rate_limits::hit(conn.reborrow(), &limit.key, t, limit.window_secs)
-                        .await?;
-                if hits > limit.max {
+                if limit.is_passed(conn.reborrow(), t).await? {
                     return Ok(None);
                 }
                 let id = on!(conn, |c| sqlx::query_scalar(INSERT_COMMENT)

@@ -381,13 +381,10 @@ impl Db {
         // hit with the response.
         self.grouped(move |mut conn| {
             Box::pin(async move {
-                if let Some(limit) = limit {
-                    let hits =
-                        super::rate_limits::hit(conn.reborrow(), &limit.key, t, limit.window_secs)
-                            .await?;
-                    if hits > limit.max {
-                        return Ok(Submitted::OverLimit);
-                    }
+                if let Some(limit) = limit
+                    && limit.is_passed(conn.reborrow(), t).await?
+                {
+                    return Ok(Submitted::OverLimit);
                 }
                 on!(conn, |c| {
                     let id: Option<i64> = sqlx::query_scalar(

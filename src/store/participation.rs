@@ -2,7 +2,7 @@
 //! a cookie), vote on statements, write statements that wait for a moderator; and what
 //! moderators decide. Rows are keyed by database id inside, by the export's numbers outside.
 
-use super::rate_limits::{Limit, hit};
+use super::rate_limits::Limit;
 use super::versions::Topic;
 use super::{Db, StoreError, StoreResult, now, on, read, write};
 use crate::domain::conversation::{Choice, StatementStatus};
@@ -162,8 +162,7 @@ impl Db {
         let at_ms = jiff::Timestamp::now().as_millisecond();
         self.grouped(move |mut conn| {
             Box::pin(async move {
-                let hits = hit(conn.reborrow(), &limit.key, now(), limit.window_secs).await?;
-                if hits > limit.max {
+                if limit.is_passed(conn.reborrow(), now()).await? {
                     return Ok(VoteCast::TooMany);
                 }
                 let stored = on!(conn, |c| sqlx::query(

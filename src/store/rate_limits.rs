@@ -34,6 +34,14 @@ pub(crate) async fn hit(
         .await)?)
 }
 
+impl Limit {
+    /// Counts one hit at `t` on `conn`, inside the caller's write; true when it is over the
+    /// limit, and the caller stores nothing.
+    pub(crate) async fn is_passed(&self, conn: Conn<'_>, t: Timestamp) -> StoreResult<bool> {
+        Ok(hit(conn, &self.key, t, self.window_secs).await? > self.max)
+    }
+}
+
 impl Db {
     /// Hits recorded for `key` in the window that is still open, and when that window ends.
     pub async fn rate_limit_hits(

@@ -128,7 +128,7 @@ pub async fn show(State(app): State<App>, viewer: Viewer, Path(slug): Path<Strin
     let c = app.db.conversation_by_slug(&slug).await?;
     let p = powers(&app, &viewer, c.organisation_id).await?;
     let statements = app.db.moderated_statements(c.id).await?;
-    let results = super::results::latest(&app, &c).await?;
+    let results = app.db.conversation_results(c.id).await?;
     viewer.render(
         &app,
         "admin/conversations/show.html",

@@ -47,7 +47,7 @@ async fn serve(app: &App, c: &Conversation, file: &str, audience: Audience) -> P
     let Some(&file) = FILES.iter().find(|f| **f == file) else {
         return Err(PageError::NotFound);
     };
-    let results = super::results::latest(app, c).await?;
+    let results = app.db.conversation_results(c.id).await?;
     let groups: Vec<Vec<Id>> = (results.groups.iter())
         .map(|g| g.members.iter().map(|&m| Id::Number(m as u64)).collect())
         .collect();

@@ -4,7 +4,7 @@
 //! group. Statements are shown only while approved.
 
 use crate::App;
-use crate::domain::conversation::results::{ConversationResults, MAP_SIZE};
+use crate::domain::conversation::results::MAP_SIZE;
 use crate::domain::role::Role;
 use crate::store::conversations::Conversation;
 use crate::web::error::{PageError, PageResult};
@@ -28,11 +28,6 @@ pub async fn is_staff(app: &App, viewer: &Viewer, c: &Conversation) -> PageResul
         }))
 }
 
-/// The conversation's latest results; empty before its groups are first computed.
-pub async fn latest(app: &App, c: &Conversation) -> PageResult<ConversationResults> {
-    Ok(app.db.conversation_results(c.id).await?)
-}
-
 /// `GET /conversations/{slug}/results`.
 pub async fn results(
     State(app): State<App>,
@@ -45,7 +40,7 @@ pub async fn results(
     if !staff && (!c.published || c.results_published_at.is_none()) {
         return Err(PageError::NotFound);
     }
-    let results = latest(&app, &c).await?;
+    let results = app.db.conversation_results(c.id).await?;
     // Keyed by the number as text: what a template's map lookup takes.
     let bodies: HashMap<String, String> = (app.db.shown_statements(c.id).await?)
         .into_iter()
