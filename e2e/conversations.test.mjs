@@ -113,3 +113,37 @@ test('a visitor votes and writes a statement, a moderator approves it, and the r
     }, { viewport: { width, height: 900 } })
   }
 })
+
+test('an editor imports a Pol.is export from the admin, correcting a mistake on the way', async (t) => {
+  await withPage(t, session, async (page) => {
+    await signIn(page, session)
+    // The demo's conversation, downloaded as Pol.is exports it, is the export to bring in.
+    const files = {}
+    for (const name of ['comments', 'votes']) {
+      const r = await page.request.get(session.url(`/admin/conversations/${SLUG}/data/${name}.csv`))
+      assert.equal(r.status(), 200)
+      files[name] = { name: `${name}.csv`, mimeType: 'text/csv', buffer: await r.body() }
+    }
+    await visit(page, session, '/admin/conversations')
+    await page.getByRole('link', { name: 'Import a conversation held on Pol.is' }).click()
+    await page.waitForURL('**/admin/conversations/import')
+    await assertNoAxeViolations(page, 'the import form')
+
+    // Both files, but no web address: the error summary says so and leads to the field.
+    await page.getByLabel('comments.csv').setInputFiles(files.comments)
+    await page.getByLabel('votes.csv').setInputFiles(files.votes)
+    await submitAndWait(page, page.getByRole('button', { name: 'Import the conversation' }))
+    assert.match(await page.locator('.govuk-error-summary').innerText(), /Enter a short name for the web address/)
+    await assertNoAxeViolations(page, 'the import form with errors')
+    await page.locator('.govuk-error-summary').getByRole('link').first().click()
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'slug')
+
+    await page.getByLabel('Short name for the web address').fill('imported-from-polis')
+    await page.getByLabel('comments.csv').setInputFiles(files.comments)
+    await page.getByLabel('votes.csv').setInputFiles(files.votes)
+    await submitAndWait(page, page.getByRole('button', { name: 'Import the conversation' }))
+    await page.waitForURL('**/admin/conversations/imported-from-polis')
+    await assertNoAxeViolations(page, 'the imported conversation in the admin')
+    assert.match(await page.locator('main').innerText(), /Not published/)
+  }, { viewport: { width: 1280, height: 900 } })
+})

@@ -4,7 +4,7 @@
 # `cargo run --release -p opinion --example groups_at_scale`, imported), published and open;
 # `townhall serve` (release build, SQLite) takes votes at a constant rate with wrk, each
 # request from its participant's own address through the trusted proxy, while its worker
-# recomputes the groups from every vote (once a second while new votes arrive). Then the same
+# recomputes the groups (at most about once a second while new votes arrive). Then the same
 # run with the worker held off (its claim on the conversation set a day ahead), for comparison.
 #
 # The load is an open loop as far as wrk allows: every connection waits for its slot in one
@@ -16,8 +16,8 @@
 # Checks: every vote acknowledged (303) is stored (rows in conversation_votes before and after);
 # any other answer is counted and fails the run. Prints, for each run, one line: the rate
 # achieved, latency p50 / p99 / p99.9 / max as wrk measured it, the recomputations that ran
-# during it and how long each took (from its claim, or the save before it, to its save;
-# conversation_groups polled every 0.1 s), and the votes stored.
+# during it and how long each took (the worker's own debug log: from reading the votes to
+# saving the groups), and the votes stored.
 #
 #   scripts/bench-votes.sh [seconds per run, default 30] [votes a second, default 500]
 #   TOWNHALL_BIN=/path/to/townhall scripts/bench-votes.sh     # another build
@@ -37,7 +37,7 @@ bin=${TOWNHALL_BIN:-}
 cache=${BENCH_VOTES_CACHE:-${TMPDIR:-/tmp}/townhall-bench-votes}
 mkdir -p "$cache"
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; [ -z "${BENCH_VOTES_KEEP_LOG:-}" ] || cp "$work/serve.err" "$BENCH_VOTES_KEEP_LOG"; rm -rf "$work"' EXIT
 port=18191
 base=http://127.0.0.1:$port
 slug=votes-at-scale
@@ -62,29 +62,36 @@ if [ ! -s "$cache/imported.db" ] || [ "$(cat "$cache/imported.by" 2>/dev/null)" 
     echo "$stamp" >"$cache/imported.by"
 fi
 cp "$cache/imported.db" "$work/bench.db"
+# Written to disk before the server starts: the copy's write-back would otherwise share the
+# disk with the server's first commits.
+sync "$work/bench.db"
 db=$work/bench.db
 q() { sqlite3 -cmd '.timeout 5000' "$db" "$@"; }
 id=$(q "SELECT id FROM conversations WHERE slug = '$slug'")
 echo "conversation: $(q "SELECT COUNT(*) FROM conversation_participants WHERE conversation_id = $id") participants, $(q "SELECT COUNT(*) FROM conversation_statements WHERE conversation_id = $id AND status = 'approved'") statements shown, $(q "SELECT COUNT(*) FROM conversation_votes WHERE conversation_id = $id") votes; database $(du -m "$db" | cut -f1) MB"
 
-$bin serve --database "sqlite://$db" --addr 127.0.0.1:$port --analytics false \
+NO_COLOR=1 TOWNHALL_LOG=info,sqlx=warn,tower_http=warn,townhall::jobs::conversations=debug,townhall::store::checkpoint=debug \
+    $bin serve --database "sqlite://$db" --addr 127.0.0.1:$port --analytics false \
     --trusted-proxies 127.0.0.1/32 --votes-per-address 1000000 >"$work/serve.err" 2>&1 &
 server=$!
 for _ in $(seq 100); do curl -sf $base/healthz >/dev/null && break; sleep 0.1; done
 
-# The worker's progress: a line whenever the claim or the last save changes, with the time.
-(
-    last=
-    while kill -0 $server 2>/dev/null; do
-        now=$(sqlite3 -cmd '.timeout 5000' -separator ' ' "$db" "SELECT CASE WHEN claimed_at IS NULL THEN '-'
-                 WHEN claimed_at > strftime('%s', 'now') + 3600 THEN 'held' ELSE claimed_at END,
-                 COALESCE(computed_at, '-'), through_vote FROM conversation_groups
-                 WHERE conversation_id = $id" 2>/dev/null || true)
-        [ -n "$now" ] && [ "$now" != "$last" ] && { echo "$(date +%s.%N) $now"; last=$now; }
-        sleep 0.1
-    done
-) >"$work/worker.log" &
-monitor=$!
+# The worker's updates, from its log: "start SECONDS" and "saved SECONDS TOOK THROUGH" lines,
+# times in seconds since midnight UTC (as `date +%s.%N` modulo a day).
+updates() {
+    sed 's/\x1b\[[0-9;]*m//g' "$work/serve.err" | awk '
+        / conversation groups update/ {
+            split(substr($1, index($1, "T") + 1), hms, ":"); t = hms[1] * 3600 + hms[2] * 60 + hms[3]
+            for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+            if ($0 ~ /update started/) print "start", t
+            else print "saved", t, f["seconds"], f["through"]
+        }'
+}
+wait_for() { # pattern: until a line of updates() matches
+    for _ in $(seq 1200); do updates | grep -q "$1" && return; sleep 0.1; done
+    echo "the worker did not log '$1' within 2 minutes" >&2
+    return 1
+}
 
 cat >"$work/vote.lua" <<LUA
 -- Votes at one rate across every connection and thread: each send waits for the next slot.
@@ -169,17 +176,6 @@ function done(summary, latency, requests)
 end
 LUA
 
-# Reading the worker's log: a recomputation starts when the claim is first seen (or at the save
-# before it, when the worker claims again at once) and ends when through_vote changes (its save).
-saves='
-    function update() {
-        if (saved) start = claimed ? $1 : ""
-        else if (claimed && start == "") start = $1
-        if (!claimed) start = ""
-        through = $4
-    }
-    { claimed = ($2 ~ /^[0-9]+$/); saved = (through != "" && $4 != through && start != "") }
-'
 ticks() { awk '{print $14 + $15}' /proc/$server/stat; }
 # CPU of each of the server's threads (id, name, clock ticks), to say which thread took it.
 threads() { for t in /proc/$server/task/*; do echo "${t##*/} $(tr ' ' _ <"$t/comm") $(awk '{print $14 + $15}' "$t/stat")"; done 2>/dev/null; }
@@ -197,13 +193,14 @@ run() { # label
     after=$(votes)
     threads >"$work/threads.after"
     line=$(echo "$out" | grep '^RESULT')
-    # Recomputations that overlapped the run: claimed before its end, saved after its start.
+    # Recomputations that overlapped the run: started before its end, saved after its start.
     local recomputations
-    recomputations=$(awk -v t0="$t0" -v t1="$t1" "$saves"'
-        $1 >= t0 && start <= t1 && saved { n++; d = d sprintf("%s%.1f s", (n > 1 ? ", " : ""), $1 - start) }
-        { update() }
+    recomputations=$(updates | awk -v t0="$t0" -v t1="$t1" '
+        BEGIN { t0 = t0 % 86400; t1 = t1 % 86400 }
+        $1 == "start" { start = $2 }
+        $1 == "saved" { if ($2 - $3 <= t1 && $2 >= t0) { n++; d = d sprintf("%s%.1f s", (n > 1 ? ", " : ""), $3) } start = "" }
         END { if (start != "" && start <= t1) { n++; d = d sprintf("%sone still running at the end, %.1f s in", (n > 1 ? ", " : ""), t1 - start) }
-              printf "%d%s", n, (n ? " (" d ")" : "") }' "$work/worker.log")
+              printf "%d%s", n, (n ? " (" d ")" : "") }')
     echo "$line" | awk -v label="$label" -v secs="$secs" -v rate="$rate" -v stored=$((after - before)) \
         -v rec="$recomputations" -v cpu="$(awk -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v t="$t0 $t1" 'BEGIN {split(t, x, " "); printf "%.0f", c * 100 / hz / (x[2] - x[1])}')" \
         -v ld="$load_before → $(cut -d' ' -f1-3 /proc/loadavg)" '
@@ -224,19 +221,16 @@ run() { # label
         sed 's/^/  server threads by CPU (share of one core, name, id): /; s/ $/\n/'
 }
 
-# 1. With recomputation: the imported votes are uncounted, so the worker claims the
+# 1. With recomputation: the imported votes are uncounted, so the worker takes the
 # conversation at once; the run starts when that first (cold) recomputation has started, and
 # a second once it has been saved (the worker then reads only the votes cast since).
-for _ in $(seq 600); do grep -qE '^[0-9.]+ [0-9]+ ' "$work/worker.log" && break; sleep 0.1; done
+wait_for '^start'
 echo "load before the runs: $(cut -d' ' -f1-3 /proc/loadavg); wrk -t1 -c$connections, $rate votes/s for ${secs}s"
 status=0
 run with-recomputation || status=$?
 # 1b. The worker keeps the votes it has read (jobs/conversations.rs): once its first, cold
 # recomputation (which reads every vote) is saved, each update reads only the new votes.
-for _ in $(seq 1200); do
-    [ "$(q "SELECT computed_at IS NOT NULL FROM conversation_groups WHERE conversation_id = $id")" = 1 ] && break
-    sleep 0.1
-done
+wait_for '^saved'
 run with-warm-recomputation || status=$?
 
 # 2. Without: once the worker has counted every vote and let its claim go, the claim is set a
@@ -251,8 +245,8 @@ sleep 2
 run without-recomputation || status=$?
 q "UPDATE conversation_groups SET claimed_at = NULL WHERE conversation_id = $id"
 
-echo "worker: every recomputation in this session (claimed → saved, seconds):"
-awk "$saves"'saved { printf "  %.1f s (through vote %s)\n", $1 - start, $4 } { update() }' "$work/worker.log"
+echo "worker: every recomputation in this session (seconds, through vote):"
+updates | awk '$1 == "saved" { printf "  %.1f s (through vote %s)\n", $3, $4 }'
 echo "WAL after the runs: $(du -m "$db-wal" 2>/dev/null | cut -f1) MB; server errors logged: $(grep -ci error "$work/serve.err" || true)"
-kill $monitor $server 2>/dev/null; wait $server 2>/dev/null || true
+kill $server 2>/dev/null; wait $server 2>/dev/null || true
 exit $status

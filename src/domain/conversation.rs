@@ -98,6 +98,7 @@ impl ConversationInput {
         } else {
             errors.check("slug", Slug::parse(&self.slug))
         };
+        let slug = slug.and_then(|s| errors.check("slug", not_a_page(s)));
         let topic = self.topic.trim();
         if topic.chars().count() > 80 {
             errors.add("topic", "Topic must be 80 characters or fewer");
@@ -211,6 +212,14 @@ pub fn next_statement(unvoted: &[(i64, i64)], draw: u64) -> Option<i64> {
         }
     }
     unvoted.last().map(|&(number, _)| number)
+}
+
+/// `slug` unless an admin page has that address (`/admin/conversations/import`).
+pub fn not_a_page(slug: Slug) -> Result<Slug, String> {
+    if slug.as_str() == "import" {
+        return Err("That web address is taken by the admin's import page: choose another".into());
+    }
+    Ok(slug)
 }
 
 #[cfg(test)]

@@ -9,13 +9,14 @@
 //! update reads only the votes cast since the last: reading all 5 million votes of a large
 //! conversation again takes longer than computing its groups, and a worker that did so once a
 //! second would never rest. Statements' moderation is read afresh at every update (a few
-//! thousand rows). Everything is read again every [`RELOAD`], and on a node that had not
-//! kept the conversation: on PostgreSQL a vote can commit after one with a higher id was
-//! read, and the full read counts it.
+//! thousand rows). Everything is read again on a node that had not kept the conversation,
+//! and on PostgreSQL every [`RELOAD`]: there a vote can commit after one with a higher id was
+//! read, and the full read counts it. SQLite's single writer commits votes in id order, so
+//! what was kept there stays complete.
 
 use crate::domain::conversation::results::ConversationResults;
-use crate::store::Db;
 use crate::store::conversations::{CastVote, StatementRow};
+use crate::store::{Db, Engine};
 use anyhow::Result;
 use opinion::{Config, Id, Limits, State, Vote, VoteData};
 use std::collections::HashMap;
@@ -23,10 +24,21 @@ use std::time::{Duration, Instant};
 
 /// How often an idle worker looks for new votes: Pol.is updates about once a second too.
 const POLL: Duration = Duration::from_secs(1);
-/// How long votes kept in memory are trusted before every vote is read again.
+/// The longest rest after an update: after the first update of a large conversation, which
+/// reads every vote slowly on purpose, resting as long would leave its groups stale.
+const MAX_REST: Duration = Duration::from_secs(5);
+/// How long votes kept in memory are trusted on PostgreSQL before every vote is read again.
 const RELOAD: Duration = Duration::from_secs(600);
+/// How often the state an update starts from is saved too. The worker keeps it between
+/// updates; the saved copy only warm-starts another node or a restart. At 100,000
+/// participants it is over a megabyte, and a save holds the writer that votes wait for.
+const SAVE_STATE: Duration = Duration::from_secs(60);
+/// Votes read in one query when every vote is read: the database's reading thread works at
+/// normal priority, so the worker rests between batches.
+const READ_BATCH: i64 = 50_000;
 
-/// A conversation's votes as the maths reads them, up to vote `through`.
+/// A conversation's votes as the maths reads them, up to vote `through`, and where its next
+/// computation starts.
 pub struct Kept {
     data: VoteData,
     through: i64,
@@ -34,6 +46,24 @@ pub struct Kept {
     /// counted at this time, since the maths takes votes in time order.
     last_ms: u64,
     read_in_full_at: Instant,
+    state: Option<State>,
+    /// When `state` was last saved; `None` when it never was.
+    state_saved_at: Option<Instant>,
+}
+
+impl Kept {
+    /// Nothing read yet; the next computation starts from `saved` (the state last saved).
+    fn new(saved: Option<State>) -> Kept {
+        let saved_at = saved.is_some().then(Instant::now);
+        Kept {
+            data: VoteData::with_limits(Limits::default()),
+            through: 0,
+            last_ms: 0,
+            read_in_full_at: Instant::now(),
+            state: saved,
+            state_saved_at: saved_at,
+        }
+    }
 }
 
 /// What a worker keeps between updates, by conversation.
@@ -61,55 +91,103 @@ impl Worker {
     }
 
     /// Computes one conversation's groups from every vote, starting from where the last
-    /// update left them.
+    /// update left them. Reading the votes (decoding the rows), the maths and turning its
+    /// results into JSON run on a thread at idle priority (`idle.rs`), so that votes arriving
+    /// meanwhile are answered first.
     pub async fn update(&mut self, db: &Db, conversation: i64) -> Result<()> {
-        let stored = db.conversation_groups(conversation).await?;
-        // A state this release cannot read (written by another version) only costs a cold start.
-        let previous: Option<State> =
-            (stored.state.as_deref()).and_then(|s| serde_json::from_str(s).ok());
-        let kept =
-            (self.kept.remove(&conversation)).filter(|k| k.read_in_full_at.elapsed() < RELOAD);
-        let statements = db.conversation_statements(conversation).await?;
-        let votes = db
-            .conversation_votes_after(conversation, kept.as_ref().map_or(0, |k| k.through))
-            .await?;
-        let (kept, results, state) = tokio::task::spawn_blocking(move || -> Result<_> {
-            let kept = with_votes(kept, &statements, votes)?;
-            let analysis = opinion::compute(&kept.data, previous.as_ref(), &Config::default())?;
+        let started = Instant::now();
+        let kept = match (self.kept.remove(&conversation))
+            .filter(|k| db.engine() == Engine::Sqlite || k.read_in_full_at.elapsed() < RELOAD)
+        {
+            Some(kept) => kept,
+            None => {
+                let stored = db.conversation_groups(conversation).await?;
+                // A state this release cannot read (written by another version) only costs
+                // a cold start.
+                let saved = (stored.state.as_deref()).and_then(|s| serde_json::from_str(s).ok());
+                Kept::new(saved)
+            }
+        };
+        tracing::debug!(
+            conversation,
+            after = kept.through,
+            "conversation groups update started"
+        );
+        let (runtime, db_on_idle) = (tokio::runtime::Handle::current(), db.clone());
+        let (mut kept, computed) = super::idle::run(move || -> Result<_> {
+            let (statements, votes) = runtime.block_on(async {
+                let statements = db_on_idle.conversation_statements(conversation).await?;
+                let votes = read_votes_after(&db_on_idle, conversation, kept.through).await?;
+                anyhow::Ok((statements, votes))
+            })?;
+            let read: usize = votes.iter().map(Vec::len).sum();
+            let mut kept = with_votes(kept, &statements, votes.concat())?;
+            let analysis = opinion::compute(&kept.data, kept.state.as_ref(), &Config::default())?;
             let results = ConversationResults::new(&analysis.outcome, &analysis.state);
-            Ok((kept, results, serde_json::to_string(&analysis.state)?))
+            let save_state = (kept.state_saved_at).is_none_or(|t| t.elapsed() >= SAVE_STATE);
+            let state = save_state
+                .then(|| serde_json::to_string(&analysis.state))
+                .transpose()?;
+            kept.state = Some(analysis.state);
+            let votes: Vec<(i64, i64)> = (results.statements.iter())
+                .map(|s| {
+                    let c = s.all;
+                    (s.statement, i64::from(c.agree + c.disagree + c.pass))
+                })
+                .collect();
+            Ok((kept, (serde_json::to_string(&results)?, state, votes, read)))
         })
         .await??;
-        let votes: Vec<(i64, i64)> = (results.statements.iter())
-            .map(|s| {
-                (
-                    s.statement,
-                    i64::from(s.all.agree + s.all.disagree + s.all.pass),
-                )
-            })
-            .collect();
-        let results = serde_json::to_string(&results)?;
+        let (results, state, votes, read) = computed;
         let through = kept.through;
-        self.kept.insert(conversation, kept);
-        db.save_conversation_groups(conversation, through, (&results, &state), &votes)
+        db.save_conversation_groups(conversation, through, (&results, state.as_deref()), &votes)
             .await?;
+        if state.is_some() {
+            kept.state_saved_at = Some(Instant::now());
+        }
+        self.kept.insert(conversation, kept);
+        tracing::debug!(
+            conversation,
+            votes_read = read,
+            through,
+            seconds = started.elapsed().as_secs_f64(),
+            state_saved = state.is_some(),
+            "conversation groups updated"
+        );
         Ok(())
     }
 }
 
-/// `kept` (or nothing) with the statements' moderation as it is now and `votes`, the votes
-/// cast since (every vote, when nothing was kept).
+/// The votes cast after vote `after`, in batches of [`READ_BATCH`] with a rest after each as
+/// long as it took, so that reading every vote of a large conversation (5 million rows, some
+/// seconds) takes at most about half of the database's reading thread. The batches are kept
+/// apart until the maths needs them in one list.
+async fn read_votes_after(db: &Db, conversation: i64, after: i64) -> Result<Vec<Vec<CastVote>>> {
+    let mut batches = Vec::new();
+    let mut through = after;
+    loop {
+        let started = Instant::now();
+        let batch = (db.conversation_votes_after(conversation, through, READ_BATCH)).await?;
+        let Some(last) = batch.last() else {
+            return Ok(batches);
+        };
+        through = last.id;
+        let full = batch.len() as i64 == READ_BATCH;
+        batches.push(batch);
+        if !full {
+            return Ok(batches);
+        }
+        tokio::time::sleep(started.elapsed()).await;
+    }
+}
+
+/// `kept` with the statements' moderation as it is now and `votes`, the votes cast since
+/// (every vote, when nothing was kept).
 fn with_votes(
-    kept: Option<Kept>,
+    mut kept: Kept,
     statements: &[StatementRow],
     mut votes: Vec<CastVote>,
 ) -> Result<Kept> {
-    let mut kept = kept.unwrap_or_else(|| Kept {
-        data: VoteData::with_limits(Limits::default()),
-        through: 0,
-        last_ms: 0,
-        read_in_full_at: Instant::now(),
-    });
     for s in statements {
         let id = Id::Number(u64::try_from(s.number)?);
         kept.data.add_statement(id, s.status.moderation())?;
@@ -133,8 +211,9 @@ fn with_votes(
 }
 
 /// The worker task that `App::serve` starts. After each update it rests as long as the
-/// update took, so that on a busy conversation (new votes every second) the maths takes at
-/// most about half of one core and leaves the rest to the requests, votes among them.
+/// update took (at most [`MAX_REST`]), so that on a busy conversation (new votes every
+/// second) its reads and saves take at most about half of the database's time, and the
+/// maths at idle priority leaves the CPU to the requests, votes among them.
 pub fn spawn_worker(db: Db) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut worker = Worker::default();
@@ -147,7 +226,7 @@ pub fn spawn_worker(db: Db) -> tokio::task::JoinHandle<()> {
                         // error: the next update reads it in full.
                         tracing::error!(error = %e, "updating a conversation's groups failed");
                     }
-                    started.elapsed()
+                    started.elapsed().min(MAX_REST)
                 }
                 Ok(None) => POLL,
                 Err(e) => {
@@ -208,11 +287,11 @@ mod tests {
     #[test]
     fn votes_kept_and_added_to_make_the_same_groups_as_every_vote_read_at_once() {
         let (all, statements) = (votes(), statements(8));
-        let at_once = with_votes(None, &statements, all.clone()).unwrap();
+        let at_once = with_votes(Kept::new(None), &statements, all.clone()).unwrap();
         let (first, rest) = all.split_at(100);
-        let kept = with_votes(None, &statements, first.to_vec()).unwrap();
+        let kept = with_votes(Kept::new(None), &statements, first.to_vec()).unwrap();
         assert_eq!(kept.through, 100);
-        let added = with_votes(Some(kept), &statements, rest.to_vec()).unwrap();
+        let added = with_votes(kept, &statements, rest.to_vec()).unwrap();
         assert_eq!(added.through, at_once.through);
         assert_eq!(added.data.vote_records(), at_once.data.vote_records());
         assert_eq!(groups(&added), groups(&at_once));
@@ -222,10 +301,10 @@ mod tests {
     #[test]
     fn a_statement_rejected_later_leaves_the_kept_votes_maths() {
         let statements = statements(8);
-        let kept = with_votes(None, &statements, votes()).unwrap();
+        let kept = with_votes(Kept::new(None), &statements, votes()).unwrap();
         let mut moderated = statements.clone();
         moderated[3].status = StatementStatus::Rejected;
-        let kept = with_votes(Some(kept), &moderated, vec![]).unwrap();
+        let kept = with_votes(kept, &moderated, vec![]).unwrap();
         assert!(kept.data.is_hidden(&Id::Number(3)));
         let counted: Vec<Id> = (groups(&kept).statement_votes.iter())
             .map(|s| s.statement.clone())
@@ -236,7 +315,7 @@ mod tests {
     #[test]
     fn a_vote_stamped_earlier_by_another_clock_is_counted_in_order() {
         let statements = statements(8);
-        let kept = with_votes(None, &statements, votes()).unwrap();
+        let kept = with_votes(Kept::new(None), &statements, votes()).unwrap();
         let last = kept.last_ms;
         let late = CastVote {
             id: kept.through + 1,
@@ -247,7 +326,7 @@ mod tests {
                 voted_at_ms: 5,
             },
         };
-        let kept = with_votes(Some(kept), &statements, vec![late]).unwrap();
+        let kept = with_votes(kept, &statements, vec![late]).unwrap();
         assert_eq!((kept.last_ms, kept.through), (last, late.id));
     }
 }

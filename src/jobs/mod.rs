@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod conversations;
+pub mod idle;
 pub mod mail;
 pub mod notices;
 pub mod relay;

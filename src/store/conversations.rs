@@ -7,6 +7,7 @@ use super::{Backend, Conn, Db, StoreError, StoreResult, TagTable, now, read, tag
 use crate::domain::conversation::results::ConversationResults;
 use crate::domain::conversation::{NewConversation, StatementStatus};
 use crate::domain::time::Timestamp;
+use futures_util::TryStreamExt;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -352,26 +353,41 @@ impl Db {
 
     /// Every vote, in the order stored (`CastVote::id`).
     pub async fn conversation_votes(&self, conversation: i64) -> StoreResult<Vec<CastVote>> {
-        self.conversation_votes_after(conversation, 0).await
+        self.conversation_votes_after(conversation, 0, i64::MAX)
+            .await
     }
 
-    /// The votes stored after vote `after`, in the order stored.
+    /// The first `limit` votes stored after vote `after`, in the order stored. The rows are
+    /// decoded on the calling task, which lets other tasks run every thousand rows: a request
+    /// on the same thread waits for a thousand rows, not for millions.
     pub async fn conversation_votes_after(
         &self,
         conversation: i64,
         after: i64,
+        limit: i64,
     ) -> StoreResult<Vec<CastVote>> {
-        Ok(read!(self, |pool| sqlx::query_as(
-            "SELECT v.id, p.number AS participant, s.number AS statement, v.vote, v.voted_at_ms
-             FROM conversation_votes v
+        const YIELD_EVERY: usize = 1000;
+        let q = "SELECT v.id, p.number AS participant, s.number AS statement, v.vote,
+             v.voted_at_ms FROM conversation_votes v
              JOIN conversation_participants p ON p.id = v.participant_id
              JOIN conversation_statements s ON s.id = v.statement_id
-             WHERE v.conversation_id = $1 AND v.id > $2 ORDER BY v.id"
-        )
-        .bind(conversation)
-        .bind(after)
-        .fetch_all(pool)
-        .await)?)
+             WHERE v.conversation_id = $1 AND v.id > $2 ORDER BY v.id LIMIT $3";
+        read!(self, |pool| async {
+            let mut rows = sqlx::query_as(q)
+                .bind(conversation)
+                .bind(after)
+                .bind(limit)
+                .fetch(pool);
+            let mut votes = Vec::new();
+            while let Some(vote) = rows.try_next().await? {
+                votes.push(vote);
+                if votes.len() % YIELD_EVERY == 0 {
+                    tokio::task::yield_now().await;
+                }
+            }
+            Ok(votes)
+        }
+        .await)
     }
 
     /// Claims a conversation with votes its groups have not counted, for this node, unless
@@ -422,19 +438,21 @@ impl Db {
     }
 
     /// The groups computed from every vote up to `through_vote`, with how many have voted on
-    /// each statement (`(number, votes)`), and the claim let go.
+    /// each statement (`(number, votes)`), and the claim let go. `groups` is the results and,
+    /// when it is saved this time, the state the next update starts from.
     pub async fn save_conversation_groups(
         &self,
         conversation: i64,
         through_vote: i64,
-        groups: (&str, &str),
+        groups: (&str, Option<&str>),
         statement_votes: &[(i64, i64)],
     ) -> StoreResult<()> {
         let (results_json, state_json) = groups;
         write!(self, |pool| {
             let mut tx = pool.begin().await?;
             sqlx::query(
-                "UPDATE conversation_groups SET through_vote = $1, outcome = $2, state = $3,
+                "UPDATE conversation_groups SET through_vote = $1, outcome = $2,
+                 state = COALESCE($3, state),
                  computed_at = $4, claimed_at = NULL WHERE conversation_id = $5",
             )
             .bind(through_vote)

@@ -12,7 +12,8 @@
 use super::{Conn, StoreError, StoreResult};
 use sqlx::{Connection, SqlitePool};
 use std::pin::Pin;
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 /// A write's future, borrowing the group's connection.
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -94,7 +95,12 @@ impl<T: Send> Answer for Done<T> {
 
 /// The queue in front of SQLite's writer.
 #[derive(Clone)]
-pub(crate) struct GroupCommit(mpsc::UnboundedSender<Box<dyn Queued>>);
+pub(crate) struct GroupCommit {
+    queue: mpsc::UnboundedSender<Box<dyn Queued>>,
+    /// Held while a group runs and commits; the checkpointer (`checkpoint.rs`) takes it
+    /// between two groups to copy the log's last pages, so that the log can start again.
+    turn: Arc<Mutex<()>>,
+}
 
 impl std::fmt::Debug for GroupCommit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -106,15 +112,27 @@ impl GroupCommit {
     /// Starts the task that commits groups on `writer` (the single-connection pool).
     pub(crate) fn start(writer: SqlitePool) -> GroupCommit {
         let (queue, waiting) = mpsc::unbounded_channel();
-        tokio::spawn(commit_groups(writer, waiting));
-        GroupCommit(queue)
+        let turn = Arc::new(Mutex::new(()));
+        tokio::spawn(commit_groups(writer, waiting, turn.clone()));
+        GroupCommit { queue, turn }
+    }
+
+    /// Whether any `Db` is still open on this writer, asked without keeping it open.
+    pub(crate) fn alive(&self) -> impl Fn() -> bool + Send + 'static {
+        let queue = self.queue.downgrade();
+        move || queue.upgrade().is_some()
+    }
+
+    /// The writer's turn: whoever holds it, no group is being written.
+    pub(crate) fn turn(&self) -> Arc<Mutex<()>> {
+        self.turn.clone()
     }
 
     /// Runs `work` in the next group and answers once the group has committed.
     pub(crate) async fn run<T: Send + 'static>(&self, work: Work<T>) -> StoreResult<T> {
         let (reply, answer) = oneshot::channel();
         let job: Box<dyn Queued> = Box::new(Job { work, reply });
-        self.0
+        self.queue
             .send(job)
             .map_err(|_| failed("the database writer has stopped"))?;
         answer
@@ -123,10 +141,15 @@ impl GroupCommit {
     }
 }
 
-async fn commit_groups(writer: SqlitePool, mut waiting: mpsc::UnboundedReceiver<Box<dyn Queued>>) {
+async fn commit_groups(
+    writer: SqlitePool,
+    mut waiting: mpsc::UnboundedReceiver<Box<dyn Queued>>,
+    turn: Arc<Mutex<()>>,
+) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while waiting.recv_many(&mut group, MAX_GROUP).await > 0 {
         let jobs = std::mem::take(&mut group);
+        let _turn = turn.lock().await;
         if let Err(e) = commit_group(&writer, jobs).await {
             tracing::error!(error = %e, "a group of writes could not be committed");
         }

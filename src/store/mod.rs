@@ -14,6 +14,7 @@ pub mod analyses;
 pub mod analytics;
 pub mod audit;
 pub mod chain;
+mod checkpoint;
 pub mod comments;
 pub mod conversations;
 pub mod digests;
@@ -401,7 +402,9 @@ impl Db {
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
-                .pragma("temp_store", "memory");
+                .pragma("temp_store", "memory")
+                // Checkpoints run beside the writer instead (`checkpoint.rs`).
+                .pragma("wal_autocheckpoint", "0");
             // A connection to a local file cannot go stale as a network one can: checking
             // it before each use would cost every query a second trip to its thread.
             let write = SqlitePoolOptions::new()
@@ -413,10 +416,11 @@ impl Db {
             let read = SqlitePoolOptions::new()
                 .max_connections(8)
                 .test_before_acquire(false)
-                .connect_with(options.read_only(true))
+                .connect_with(options.clone().read_only(true))
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot open the SQLite database {url}: {e}"))?;
             let group = group_commit::GroupCommit::start(write.clone());
+            checkpoint::start(options, group.alive(), group.turn());
             Backend::Sqlite { read, write, group }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)

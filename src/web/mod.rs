@@ -56,7 +56,7 @@ pub fn router(app: App) -> Router {
         .merge(evidence_routes())
         .merge(listening::drafts::routes())
         .merge(ideas_routes())
-        .merge(conversation_routes())
+        .merge(conversation_routes(app.config.max_upload_bytes))
         .merge(programme_routes())
         .merge(media_routes(app.config.max_upload_bytes));
     let api = api_routes().merge(publishing_api_routes());
@@ -226,9 +226,7 @@ fn accounts_routes() -> Router<App> {
 /// The media library's files, and its admin. Uploads may be as large as `--max-upload-mb`
 /// (axum otherwise stops reading a body at 2 MB); the extractor refuses a larger one.
 fn media_routes(max_upload_bytes: u64) -> Router<App> {
-    let uploads = axum::extract::DefaultBodyLimit::max(
-        usize::try_from(max_upload_bytes + (64 << 10)).unwrap_or(usize::MAX),
-    );
+    let uploads = upload_limit(max_upload_bytes);
     Router::new()
         .route("/media/{id}", get(media::current))
         .route("/media/{id}/{file}", get(media::file))
@@ -474,9 +472,18 @@ fn ideas_routes() -> Router<App> {
         )
 }
 
+/// axum's limit on a request body, raised for forms whose files may be as large as
+/// `--max-upload-mb` (the form's fields take the rest); their extractor, `MediaUpload`,
+/// refuses a larger one with a page that says so.
+fn upload_limit(max_upload_bytes: u64) -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(
+        usize::try_from(max_upload_bytes + (64 << 10)).unwrap_or(usize::MAX),
+    )
+}
+
 /// Conversations: statements, votes and opinion groups.
-fn conversation_routes() -> Router<App> {
-    use deliberation::{admin, downloads, public, results};
+fn conversation_routes(max_upload_bytes: u64) -> Router<App> {
+    use deliberation::{admin, downloads, import, public, results};
     Router::new()
         .route("/conversations", get(public::index))
         .route("/conversations/{slug}", get(public::show))
@@ -492,6 +499,12 @@ fn conversation_routes() -> Router<App> {
             get(downloads::staff_file),
         )
         .route("/admin/conversations", get(admin::list).post(admin::create))
+        .route(
+            "/admin/conversations/import",
+            get(import::show)
+                .post(import::import)
+                .layer(upload_limit(max_upload_bytes)),
+        )
         .route("/admin/conversations/{slug}", get(admin::show))
         .route("/admin/conversations/{slug}/publish", post(admin::publish))
         .route("/admin/conversations/{slug}/decide", post(admin::decide))

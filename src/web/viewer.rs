@@ -313,11 +313,41 @@ pub struct NoFields {}
 /// The largest form body accepted (long posts and consultation answers fit easily).
 pub const FORM_LIMIT: usize = 2 * 1024 * 1024;
 
-/// A `multipart/form-data` form (one with a file) whose CSRF token has been checked like
-/// [`CsrfForm`]'s: text fields by name, and the first file field's name and bytes.
+/// A `multipart/form-data` form (one with files) whose CSRF token has been checked like
+/// [`CsrfForm`]'s: text fields by name, and the files in the order sent.
 pub struct CsrfUpload {
     pub fields: std::collections::HashMap<String, String>,
-    pub file: Option<(String, Vec<u8>)>,
+    pub files: Vec<UploadedFile>,
+}
+
+/// A file sent in a form.
+pub struct UploadedFile {
+    /// The form field it came in.
+    pub field: String,
+    /// Its name on the sender's computer.
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl CsrfUpload {
+    /// The first file, for forms that send one.
+    pub fn file(&self) -> Option<&UploadedFile> {
+        self.files.first()
+    }
+
+    /// The first file as (name, bytes), taken out of the form.
+    pub fn take_file(&mut self) -> Option<(String, Vec<u8>)> {
+        (!self.files.is_empty()).then(|| {
+            let f = self.files.remove(0);
+            (f.name, f.bytes)
+        })
+    }
+
+    /// The file sent in field `field`, if one was chosen (a browser sends an empty file with
+    /// no name for a file input left empty).
+    pub fn file_in(&self, field: &str) -> Option<&UploadedFile> {
+        (self.files.iter()).find(|f| f.field == field && !(f.name.is_empty() && f.bytes.is_empty()))
+    }
 }
 
 impl FromRequest<App> for CsrfUpload {
@@ -364,8 +394,7 @@ pub enum UploadRefused {
     Nul(String),
 }
 
-/// Reads a `multipart/form-data` body of at most `limit` bytes: its text fields and its first
-/// file. A body that says it is larger is refused before any of it is read; one that turns
+/// Reads a `multipart/form-data` body of at most `limit` bytes: its text fields and files. A body that says it is larger is refused before any of it is read; one that turns
 /// out larger is refused as soon as it passes the limit.
 pub async fn read_upload(req: Request, app: &App, limit: u64) -> Result<CsrfUpload, UploadRefused> {
     let too_large = || {
@@ -384,7 +413,7 @@ pub async fn read_upload(req: Request, app: &App, limit: u64) -> Result<CsrfUplo
         .map_err(|_| UploadRefused::Unreadable("Choose a file and send the form again.".into()))?;
     let mut upload = CsrfUpload {
         fields: Default::default(),
-        file: None,
+        files: Vec::new(),
     };
     let mut total = 0u64;
     while let Some(mut field) = multipart.next_field().await.map_err(|_| too_large())? {
@@ -399,8 +428,11 @@ pub async fn read_upload(req: Request, app: &App, limit: u64) -> Result<CsrfUplo
             bytes.extend_from_slice(&chunk);
         }
         match filename {
-            Some(f) if upload.file.is_none() => upload.file = Some((f, bytes)),
-            Some(_) => {}
+            Some(file_name) => upload.files.push(UploadedFile {
+                field: name,
+                name: file_name,
+                bytes,
+            }),
             None if bytes.contains(&0) => {
                 return Err(UploadRefused::Nul(
                     crate::web::middleware::NUL_REFUSED.into(),

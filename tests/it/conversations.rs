@@ -383,3 +383,152 @@ async fn a_closed_conversation_takes_no_votes() {
     assert!(r.text().await.unwrap().contains("not taking votes"));
     drop(public);
 }
+
+/// Uploads `files` ((field, bytes)) with `fields` to the admin's import form.
+async fn upload_export(
+    t: &TestApp,
+    fields: &[(&str, &str)],
+    files: &[(&str, Vec<u8>)],
+) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new();
+    for &(name, value) in fields {
+        form = form.text(name.to_string(), value.to_string());
+    }
+    for (name, bytes) in files {
+        let part = reqwest::multipart::Part::bytes(bytes.clone()).file_name(format!("{name}.csv"));
+        form = form.part(name.to_string(), part);
+    }
+    (t.client.post(t.url("/admin/conversations/import")))
+        .header("origin", format!("http://{}", t.addr))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_editor_imports_a_pol_is_export_from_the_admin() {
+    let t = spawn().await;
+    t.sign_in_admin().await;
+    // A conversation held here, with its groups, downloaded as Pol.is exports it.
+    let csrf = t.csrf_token("/admin/conversations").await;
+    let seeds = (0..6)
+        .map(|n| format!("Opening statement {n}"))
+        .collect::<Vec<_>>();
+    let r = (t.post_form(
+        "/admin/conversations",
+        &conversation_form(&csrf, &seeds.join("\n"), ["2020", "2099"]),
+    ))
+    .await;
+    assert_eq!(r.status(), 303);
+    let held = (t.app.db)
+        .conversation_by_slug("how-should-the-town-centre-change")
+        .await
+        .unwrap();
+    vote_in_two_camps(&t.app.db, held.id, 6).await;
+    let mut files = Vec::new();
+    for name in ["comments", "votes"] {
+        let url = format!("/admin/conversations/{}/data/{name}.csv", held.slug);
+        let r = t.get(&url).await;
+        assert_eq!(r.status(), 200);
+        files.push((name, r.bytes().await.unwrap().to_vec()));
+    }
+
+    let page = "/admin/conversations/import";
+    let (status, html) = t.get_text(page).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"name="votes" type="file""#), "{html}");
+    let csrf = t.csrf_token(page).await;
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("organisation", "community-services"),
+        ("slug", "imported-town-centre"),
+    ];
+
+    // Without votes.csv, or with a file that is not one, nothing is imported and the form
+    // says what to do.
+    let r = upload_export(&t, &fields, &files[..1]).await;
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("There is a problem"), "{html}");
+    assert!(
+        html.contains(r##"href="#votes""##),
+        "the summary links to the field: {html}"
+    );
+    let wrong = [
+        files[0].clone(),
+        ("votes", b"not,a,pol.is\nfile,at,all\n".to_vec()),
+    ];
+    let r = upload_export(&t, &fields, &wrong).await;
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("could not be imported") && html.contains("votes.csv"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("/tmp"),
+        "the temporary folder is not shown: {html}"
+    );
+    assert!(
+        t.app
+            .db
+            .conversation_by_slug("imported-town-centre")
+            .await
+            .is_err()
+    );
+    // An address already taken, and one the admin uses, are refused.
+    let taken = [fields[0], fields[1], ("slug", held.slug.as_str())];
+    let r = upload_export(&t, &taken, &files).await;
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("already has that web address"), "{html}");
+    let page_slug = [fields[0], fields[1], ("slug", "import")];
+    assert_eq!(upload_export(&t, &page_slug, &files).await.status(), 400);
+    // Without the CSRF token, nothing.
+    let r = upload_export(&t, &fields[1..], &files).await;
+    assert_eq!(r.status(), 400);
+    assert!(
+        t.app
+            .db
+            .conversation_by_slug("imported-town-centre")
+            .await
+            .is_err()
+    );
+
+    let r = upload_export(&t, &fields, &files).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers()["location"],
+        "/admin/conversations/imported-town-centre"
+    );
+    let imported = (t.app.db)
+        .conversation_by_slug("imported-town-centre")
+        .await
+        .unwrap();
+    assert!(!imported.published);
+    let votes = |id| t.app.db.conversation_votes(id);
+    assert_eq!(
+        votes(imported.id).await.unwrap().len(),
+        votes(held.id).await.unwrap().len()
+    );
+    // Its groups are those of the conversation it came from.
+    groups_counted(&t.app.db, held.id).await;
+    groups_counted(&t.app.db, imported.id).await;
+    let groups = |id| t.app.db.conversation_results(id);
+    let (a, b) = (
+        groups(held.id).await.unwrap(),
+        groups(imported.id).await.unwrap(),
+    );
+    let members = |r: &townhall::domain::conversation::results::ConversationResults| {
+        (r.groups.iter())
+            .map(|g| g.members.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(members(&a), members(&b));
+    assert_eq!(members(&a).len(), 2);
+
+    // Someone who edits no organisation may not.
+    let stranger = TestApp::handle(&t);
+    assert_ne!(stranger.get(page).await.status(), 200);
+}

@@ -5,5 +5,6 @@
 
 pub mod admin;
 pub mod downloads;
+pub mod import;
 pub mod public;
 pub mod results;

@@ -503,8 +503,8 @@ pub async fn import_form(State(app): State<App>, viewer: Viewer) -> PageResult {
 /// `POST /admin/consultations/import`: a definition file (or pasted JSON) becomes a draft.
 pub async fn import(State(app): State<App>, viewer: Viewer, upload: CsrfUpload) -> PageResult {
     let (user, orgs) = with_role(&app, &viewer, Role::Editor).await?;
-    let text = match &upload.file {
-        Some((_, bytes)) if !bytes.is_empty() => String::from_utf8(bytes.clone()).map_err(|_| {
+    let text = match upload.file() {
+        Some(f) if !f.bytes.is_empty() => String::from_utf8(f.bytes.clone()).map_err(|_| {
             "The file is not UTF-8 text: save it as UTF-8 JSON and try again".to_string()
         }),
         _ => Ok(upload.fields.get("definition").cloned().unwrap_or_default()),

@@ -182,8 +182,8 @@ pub async fn import_evidence(
 /// The file uploaded in step 1, or its text posted back in steps 2 and 3, as a table with
 /// rows.
 fn uploaded_table(upload: &CsrfUpload) -> Result<(String, Table), String> {
-    let text = match (&upload.file, upload.fields.get("csv")) {
-        (Some((_, bytes)), _) if !bytes.is_empty() => String::from_utf8(bytes.clone())
+    let text = match (upload.file(), upload.fields.get("csv")) {
+        (Some(f), _) if !f.bytes.is_empty() => String::from_utf8(f.bytes.clone())
             .map_err(|_| "The file is not UTF-8 text: save it as “CSV UTF-8” and try again")?,
         (_, Some(t)) if !t.is_empty() => t.clone(),
         _ => return Err("Choose a CSV file to import".to_string()),

@@ -188,7 +188,7 @@ async fn add_upload(
     app: &App,
     user: &SignedIn,
     orgs: &[Organisation],
-    upload: CsrfUpload,
+    mut upload: CsrfUpload,
 ) -> Result<Result<i64, FieldErrors>, StoreError> {
     let form = DetailsForm::from_fields(&upload.fields);
     let mut errors = FieldErrors::new();
@@ -199,7 +199,7 @@ async fn add_upload(
             "Choose the organisation the file belongs to",
         );
     }
-    let content = errors.check("file", crate::media::content_of(upload.file).await);
+    let content = errors.check("file", crate::media::content_of(upload.take_file()).await);
     let details = form.check(content.as_ref().map(|c| c.format.kind()), &mut errors);
     let (Some(org), Some(content), Some(details)) = (org, content, details) else {
         return Ok(Err(errors));
@@ -420,10 +420,10 @@ pub async fn replace(
     State(app): State<App>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    MediaUpload(upload): MediaUpload,
+    MediaUpload(mut upload): MediaUpload,
 ) -> PageResult {
     let (user, _, item) = editable(&app, &viewer, id).await?;
-    let content = match crate::media::content_of(upload.file).await {
+    let content = match crate::media::content_of(upload.take_file()).await {
         Ok(c) if c.format.kind() != item.format.kind() => Err(match item.format.kind() {
             Kind::Image => "Replace an image with another image".to_string(),
             Kind::Document => "Replace a document with another document".to_string(),

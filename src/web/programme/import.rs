@@ -95,9 +95,8 @@ pub async fn show(State(app): State<App>, viewer: Viewer) -> PageResult {
 pub async fn upload(State(app): State<App>, viewer: Viewer, upload: CsrfUpload) -> PageResult {
     crate::web::programme::admin::editor(&app, &viewer).await?;
     let file = upload
-        .file
-        .as_ref()
-        .map(|(_, d)| d.as_slice())
+        .file()
+        .map(|f| f.bytes.as_slice())
         .unwrap_or_default();
     let read = if file.is_empty() {
         Err("Choose a CSV file to upload".to_string())
