@@ -14,7 +14,7 @@
 //!   for a last copy of a few pages; the next write starts the log again.
 
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{ConnectOptions, SqliteConnection};
+use sqlx::{ConnectOptions, Connection, SqliteConnection};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
@@ -38,31 +38,43 @@ struct Checkpointed {
     copied: i64,
 }
 
-/// Starts checkpointing the database `options` open, for as long as `alive()`: until the
-/// last `Db` on it is dropped. `turn` is the writer's (`group_commit.rs`).
-pub(crate) fn start(
-    options: SqliteConnectOptions,
+/// The checkpointing task's connection, shared with the `Db` so that closing the database
+/// closes it too (the last connection to close copies the whole log and removes it).
+#[derive(Clone, Debug)]
+pub(crate) struct Checkpointer(Arc<Mutex<Option<SqliteConnection>>>);
+
+impl Checkpointer {
+    /// Stops checkpointing and closes the connection.
+    pub(crate) async fn close(&self) {
+        if let Some(conn) = self.0.lock().await.take() {
+            let _ = conn.close().await;
+        }
+    }
+}
+
+/// Opens a connection to the database `options` open and checkpoints on it every [`EVERY`]
+/// for as long as `alive()` (until the last `Db` on it is dropped) or until closed. `turn`
+/// is the writer's (`group_commit.rs`).
+pub(crate) async fn start(
+    options: &SqliteConnectOptions,
     alive: impl Fn() -> bool + Send + 'static,
     turn: Arc<Mutex<()>>,
-) {
+) -> sqlx::Result<Checkpointer> {
+    let conn = Arc::new(Mutex::new(Some(options.connect().await?)));
+    let checkpointer = Checkpointer(conn.clone());
     tokio::spawn(async move {
-        let mut conn = match options.connect().await {
-            Ok(conn) => conn,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot open the connection that checkpoints the database");
-                return;
-            }
-        };
         loop {
             tokio::time::sleep(EVERY).await;
-            if !alive() {
+            let mut held = conn.lock().await;
+            let Some(conn) = held.as_mut().filter(|_| alive()) else {
                 break;
-            }
-            if let Err(e) = copy_and_restart(&mut conn, &turn, RESTART_FRAMES).await {
+            };
+            if let Err(e) = copy_and_restart(conn, &turn, RESTART_FRAMES).await {
                 tracing::warn!(error = %e, "checkpointing the database failed; the next try is in a second");
             }
         }
     });
+    Ok(checkpointer)
 }
 
 /// Copies the log into the database file and, when it is `restart_frames` long or longer and
@@ -114,6 +126,20 @@ mod tests {
     use super::*;
     use sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
     use std::sync::atomic::AtomicBool;
+
+    /// Closing the database closes the checkpointer's connection last, which copies the log
+    /// in and removes it: the database file alone is then the whole database.
+    #[tokio::test]
+    async fn closing_the_database_leaves_no_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("closed.db").display());
+        let db = crate::store::Db::connect(&url).await.unwrap();
+        db.migrate().await.unwrap();
+        let wal = dir.path().join("closed.db-wal");
+        assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+        db.close().await;
+        assert!(!wal.exists(), "the log is still there after closing");
+    }
 
     /// A log that keeps growing under a steady stream of writes is started again.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

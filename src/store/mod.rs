@@ -69,6 +69,8 @@ pub(crate) enum Backend {
         write: SqlitePool,
         /// Small writes committed together on `write` (`group_commit.rs`).
         group: group_commit::GroupCommit,
+        /// Copies the write-ahead log into the database file (`checkpoint.rs`).
+        checkpointer: checkpoint::Checkpointer,
     },
     Postgres(PgPool),
 }
@@ -420,8 +422,15 @@ impl Db {
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot open the SQLite database {url}: {e}"))?;
             let group = group_commit::GroupCommit::start(write.clone());
-            checkpoint::start(options, group.alive(), group.turn());
-            Backend::Sqlite { read, write, group }
+            let checkpointer = checkpoint::start(&options, group.alive(), group.turn())
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot open the SQLite database {url}: {e}"))?;
+            Backend::Sqlite {
+                read,
+                write,
+                group,
+                checkpointer,
+            }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)
                 .map_err(|e| anyhow::anyhow!("invalid PostgreSQL URL: {e}"))?;
@@ -487,9 +496,16 @@ impl Db {
     /// Closes every connection (SQLite then checkpoints its WAL).
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite { read, write, .. } => {
+            Backend::Sqlite {
+                read,
+                write,
+                checkpointer,
+                ..
+            } => {
                 read.close().await;
                 write.close().await;
+                // Last, so that its close copies the whole log into the database file.
+                checkpointer.close().await;
             }
             Backend::Postgres(pool) => pool.close().await,
         }

@@ -209,6 +209,33 @@ impl Db {
         .await)?)
     }
 
+    /// Shown statement `number`, if it is one.
+    pub async fn shown_statement(
+        &self,
+        conversation: i64,
+        number: i64,
+    ) -> StoreResult<Option<ShownStatement>> {
+        Ok(read!(self, |pool| sqlx::query_as(
+            "SELECT number, body FROM conversation_statements
+             WHERE conversation_id = $1 AND number = $2 AND status = 'approved'"
+        )
+        .bind(conversation)
+        .bind(number)
+        .fetch_optional(pool)
+        .await)?)
+    }
+
+    /// How many statements are shown.
+    pub async fn shown_statement_count(&self, conversation: i64) -> StoreResult<i64> {
+        Ok(read!(self, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM conversation_statements
+             WHERE conversation_id = $1 AND status = 'approved'"
+        )
+        .bind(conversation)
+        .fetch_one(pool)
+        .await)?)
+    }
+
     /// Shown statements, in number order.
     pub async fn shown_statements(&self, conversation: i64) -> StoreResult<Vec<ShownStatement>> {
         Ok(read!(self, |pool| sqlx::query_as(

@@ -102,9 +102,13 @@ async fn render(
 ) -> PageResult {
     let participant = participant(app, c, jar).await?;
     let unvoted = app.db.unvoted_statements(c.id, participant).await?;
-    let shown = app.db.shown_statements(c.id).await?;
+    // One statement's text is read, not every one's: a large conversation has thousands.
     let draw = getrandom::u64().unwrap_or(0);
-    let next = next_statement(&unvoted, draw).and_then(|n| shown.iter().find(|s| s.number == n));
+    let next = match next_statement(&unvoted, draw) {
+        Some(n) => app.db.shown_statement(c.id, n).await?,
+        None => None,
+    };
+    let total = app.db.shown_statement_count(c.id).await?;
     viewer.render_with_status(
         app,
         "conversations/show.html",
@@ -112,7 +116,7 @@ async fn render(
             conversation => Serde(c), open => c.is_open(crate::store::now()),
             organisation => Serde(app.db.organisation(c.organisation_id).await?),
             topics => Serde(app.db.conversation_topics(c.id).await?),
-            statement => Serde(next), remaining => unvoted.len(), total => shown.len(),
+            statement => Serde(next), remaining => unvoted.len(), total,
             form => Serde(form), errors => Serde(errors), sent,
         },
         status,
