@@ -16,7 +16,7 @@ use crate::domain::subscription::{
     CONFIRM_WITHIN_SECS, Digest, Frequency, MODERATION_ALERT_SECS, NoticeKind,
 };
 use crate::domain::time::Timestamp;
-use crate::store::alerts::Staff;
+use crate::store::alerts::{Staff, ToldThrough, Waiting};
 use crate::store::notices::{Batch, Notice};
 use crate::subscriptions::{Addressee, Leave, Links, ListNames, Mail, notices_mail, staff_mail};
 use std::time::Duration;
@@ -192,21 +192,59 @@ async fn staff_alert(app: &App, links: &Links, notice: &Notice) -> anyhow::Resul
     }))
 }
 
-/// "3 comments and 1 idea" (what is not there is left out).
-fn waiting_count(comments: i64, ideas: i64) -> String {
+/// How many of each kind wait, in a moderator's organisation or all of them together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct WaitingCounts {
+    comments: i64,
+    ideas: i64,
+    draft_comments: i64,
+    statements: i64,
+}
+
+impl WaitingCounts {
+    fn of(w: &Waiting) -> WaitingCounts {
+        WaitingCounts {
+            comments: w.comments,
+            ideas: w.ideas,
+            draft_comments: w.draft_comments,
+            statements: w.statements,
+        }
+    }
+
+    fn add(self, o: WaitingCounts) -> WaitingCounts {
+        WaitingCounts {
+            comments: self.comments + o.comments,
+            ideas: self.ideas + o.ideas,
+            draft_comments: self.draft_comments + o.draft_comments,
+            statements: self.statements + o.statements,
+        }
+    }
+}
+
+/// "3 comments, 2 comments on a draft and 1 idea" (what is not there is left out).
+fn waiting_count(c: WaitingCounts) -> String {
     let count = |n: i64, one: &str, many: &str| match n {
         0 => None,
         1 => Some(format!("1 {one}")),
         n => Some(format!("{n} {many}")),
     };
-    [
-        count(comments, "comment", "comments"),
-        count(ideas, "idea", "ideas"),
+    let parts: Vec<String> = [
+        count(c.comments, "comment", "comments"),
+        count(c.draft_comments, "comment on a draft", "comments on drafts"),
+        count(
+            c.statements,
+            "statement in a conversation",
+            "statements in conversations",
+        ),
+        count(c.ideas, "idea", "ideas"),
     ]
     .into_iter()
     .flatten()
-    .collect::<Vec<_>>()
-    .join(" and ")
+    .collect();
+    match parts.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => parts.concat(),
+    }
 }
 
 /// Tells each moderator, at most hourly, what waits for them that arrived since they were last
@@ -219,21 +257,28 @@ async fn tell_moderators(app: &App, links: &Links, at: Timestamp) -> anyhow::Res
     let mut queued = 0;
     for rows in waiting.chunk_by(|a, b| a.user_id == b.user_id) {
         let first = &rows[0];
-        let (comments, ideas) = rows
-            .iter()
-            .fold((0, 0), |(c, i), w| (c + w.comments, i + w.ideas));
-        let total = waiting_count(comments, ideas);
+        let all = (rows.iter()).fold(WaitingCounts::default(), |all, w| {
+            all.add(WaitingCounts::of(w))
+        });
+        let total = waiting_count(all);
         let mut lines = vec![format!(
             "New since we last told you, and waiting for a decision: {total}."
         )];
-        lines.extend(
-            rows.iter()
-                .map(|w| format!("{}: {}", w.organisation, waiting_count(w.comments, w.ideas))),
-        );
-        if comments > 0 {
-            lines.push(format!("Comments: {}", links.page_url("/admin/comments")));
+        lines.extend(rows.iter().map(|w| {
+            format!(
+                "{}: {}",
+                w.organisation,
+                waiting_count(WaitingCounts::of(w))
+            )
+        }));
+        // Comments, comments on drafts and statements share the moderation queue.
+        if all.comments + all.draft_comments + all.statements > 0 {
+            lines.push(format!(
+                "Comments and statements: {}",
+                links.page_url("/admin/comments")
+            ));
         }
-        if ideas > 0 {
+        if all.ideas > 0 {
             lines.push(format!("Ideas: {}", links.page_url("/admin/ideas")));
         }
         let to = Staff {
@@ -248,9 +293,7 @@ async fn tell_moderators(app: &App, links: &Links, at: Timestamp) -> anyhow::Res
             &lines,
             "you moderate for these organisations",
         );
-        let through = rows.iter().fold((0, 0), |(c, i), w| {
-            (c.max(w.last_comment), i.max(w.last_idea))
-        });
+        let through = (rows.iter()).fold(ToldThrough::default(), |t, w| t.max(w.newest));
         let queued_now = app
             .db
             .queue_moderation_alert(first.user_id, first.alerted_at, at, through, &mail.as_new())

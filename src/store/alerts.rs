@@ -23,9 +23,44 @@ pub struct Waiting {
     pub organisation: String,
     pub comments: i64,
     pub ideas: i64,
-    /// The newest comment and idea counted (what the next alert counts after).
+    /// Comments on a draft's paragraphs.
+    pub draft_comments: i64,
+    /// Statements written in conversations.
+    pub statements: i64,
+    #[sqlx(flatten)]
+    pub newest: ToldThrough,
+}
+
+/// The newest comment, idea, draft comment and statement (by id) a moderator was told of:
+/// the next alert counts only what came after.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct ToldThrough {
     pub last_comment: i64,
     pub last_idea: i64,
+    pub last_draft_comment: i64,
+    pub last_statement: i64,
+}
+
+impl ToldThrough {
+    /// The newest of each in `self` and `other`.
+    pub fn max(self, other: ToldThrough) -> ToldThrough {
+        ToldThrough {
+            last_comment: self.last_comment.max(other.last_comment),
+            last_idea: self.last_idea.max(other.last_idea),
+            last_draft_comment: self.last_draft_comment.max(other.last_draft_comment),
+            last_statement: self.last_statement.max(other.last_statement),
+        }
+    }
+}
+
+/// What is pending in one kind of moderated thing for an organisation, new to the moderator
+/// `u`: `(count, newest id)` columns named `{name}` and `last_{one}`.
+fn pending(table: &str, owner: &str, through: &str, name: &str, one: &str) -> String {
+    let rows =
+        format!("FROM {table} WHERE {owner} AND x.status = 'pending' AND x.id > u.{through}");
+    format!(
+        "(SELECT COUNT(*) {rows}) AS {name}, (SELECT COALESCE(MAX(x.id), u.{through}) {rows}) AS last_{one}"
+    )
 }
 
 impl Db {
@@ -89,57 +124,83 @@ impl Db {
     /// the comments and ideas waiting in each of their organisations that arrived after the
     /// last ones they were told of. Rows with nothing new are left out.
     pub async fn moderation_waiting(&self, told_before: Timestamp) -> StoreResult<Vec<Waiting>> {
-        let rows: Vec<Waiting> = read!(self, |pool| sqlx::query_as(
+        // One pair of subqueries per kind: joining all four kinds at once would multiply
+        // their rows together.
+        let kinds = [
+            pending(
+                "comments x JOIN posts p ON p.id = x.post_id",
+                "p.organisation_id = o.id",
+                "moderation_comments_through",
+                "comments",
+                "comment",
+            ),
+            pending(
+                "ideas x JOIN challenges ch ON ch.id = x.challenge_id",
+                "ch.organisation_id = o.id",
+                "moderation_ideas_through",
+                "ideas",
+                "idea",
+            ),
+            pending(
+                "draft_comments x JOIN exercises e ON e.id = x.exercise_id",
+                "e.organisation_id = o.id",
+                "moderation_draft_comments_through",
+                "draft_comments",
+                "draft_comment",
+            ),
+            pending(
+                "conversation_statements x JOIN conversations v ON v.id = x.conversation_id",
+                "v.organisation_id = o.id",
+                "moderation_statements_through",
+                "statements",
+                "statement",
+            ),
+        ];
+        let q = format!(
             "SELECT u.id AS user_id, u.email, u.name, u.moderation_alerted_at AS alerted_at,
-                    o.name AS organisation,
-                    CAST(COUNT(DISTINCT c.id) AS BIGINT) AS comments,
-                    CAST(COUNT(DISTINCT i.id) AS BIGINT) AS ideas,
-                    COALESCE(MAX(c.id), u.moderation_comments_through) AS last_comment,
-                    COALESCE(MAX(i.id), u.moderation_ideas_through) AS last_idea
+                    o.name AS organisation, {}
              FROM users u
              JOIN memberships m ON m.user_id = u.id AND m.role = 'moderator'
              JOIN organisations o ON o.id = m.organisation_id
-             LEFT JOIN posts p ON p.organisation_id = o.id
-             LEFT JOIN comments c ON c.post_id = p.id AND c.status = 'pending'
-                 AND c.id > u.moderation_comments_through
-             LEFT JOIN challenges ch ON ch.organisation_id = o.id
-             LEFT JOIN ideas i ON i.challenge_id = ch.id AND i.status = 'pending'
-                 AND i.id > u.moderation_ideas_through
              WHERE NOT u.disabled AND u.alert_moderation AND u.moderation_alerted_at <= $1
-             GROUP BY u.id, u.email, u.name, u.moderation_alerted_at, u.moderation_comments_through,
-                 u.moderation_ideas_through, o.id, o.name
-             ORDER BY u.id, o.name"
-        )
-        .bind(told_before)
-        .fetch_all(pool)
-        .await)?;
+             ORDER BY u.id, o.name",
+            kinds.join(", ")
+        );
+        let rows: Vec<Waiting> =
+            read!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(q.clone()))
+                .bind(told_before)
+                .fetch_all(pool)
+                .await)?;
         Ok(rows
             .into_iter()
-            .filter(|w| w.comments + w.ideas > 0)
+            .filter(|w| w.comments + w.ideas + w.draft_comments + w.statements > 0)
             .collect())
     }
 
-    /// Queues a moderator's alert and notes when they were told and the last comment and
-    /// idea they were told of (`through`), if no other node told them since `was` (then
-    /// nothing is queued).
+    /// Queues a moderator's alert and notes when they were told and the newest of each kind
+    /// they were told of (`through`), if no other node told them since `was` (then nothing
+    /// is queued).
     pub async fn queue_moderation_alert(
         &self,
         user_id: i64,
         was: Timestamp,
         at: Timestamp,
-        through: (i64, i64),
+        through: ToldThrough,
         mail: &NewMail<'_>,
     ) -> StoreResult<bool> {
         write!(self, |pool| {
             let mut tx = pool.begin().await?;
             let n = sqlx::query(
                 "UPDATE users SET moderation_alerted_at = $1, moderation_comments_through = $2,
-                     moderation_ideas_through = $3
-                 WHERE id = $4 AND moderation_alerted_at = $5",
+                     moderation_ideas_through = $3, moderation_draft_comments_through = $4,
+                     moderation_statements_through = $5
+                 WHERE id = $6 AND moderation_alerted_at = $7",
             )
             .bind(at)
-            .bind(through.0)
-            .bind(through.1)
+            .bind(through.last_comment)
+            .bind(through.last_idea)
+            .bind(through.last_draft_comment)
+            .bind(through.last_statement)
             .bind(user_id)
             .bind(was)
             .execute(&mut *tx)

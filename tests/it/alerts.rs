@@ -220,3 +220,81 @@ async fn editors_hear_their_consultation_closed_and_analysts_their_analysis_fini
         "each once"
     );
 }
+
+#[tokio::test]
+async fn moderators_hear_of_comments_on_drafts_and_statements_in_conversations() {
+    let t = site().await;
+    let relay = SmtpServer::start();
+    person(&t, "mo@example.org", Role::Moderator, "community-services").await;
+    let editor = person(&t, "ed@example.org", Role::Editor, "community-services").await;
+    let editor_id = (t.app.db)
+        .user_by_email(&Email::parse("ed@example.org").unwrap())
+        .await
+        .unwrap()
+        .id;
+    // A consultation with a draft, and a comment on its second paragraph.
+    let token = t
+        .user_with_token("api@example.org", "community-services", Role::Editor)
+        .await;
+    let definition = crate::listening::definition("Library services", "2099-01-01");
+    let r = t
+        .post_json("/api/v1/consultations", Some(&token), &definition)
+        .await;
+    assert_eq!(r.status(), 201);
+    let exercise = t.app.db.exercise_by_slug("library-services").await.unwrap();
+    let draft = townhall::domain::draft::check_draft("One.\n\nTwo.", None).unwrap();
+    (t.app.db.save_draft(exercise.id, &draft, editor_id))
+        .await
+        .unwrap();
+    let comment = townhall::domain::draft::check_comment("Two is too vague.", "").unwrap();
+    (t.app.db)
+        .submit_draft_comment(exercise.id, 2, &comment, "the form's key", None)
+        .await
+        .unwrap();
+    // A conversation, and a statement written in it.
+    let csrf = editor.csrf_token("/admin/conversations").await;
+    let form = crate::conversations::conversation_form(&csrf, "Seed one", ["2020", "2099"]);
+    let r = editor.post_form("/admin/conversations", &form).await;
+    assert_eq!(r.status(), 303);
+    let conversation = (t.app.db)
+        .conversation_by_slug("how-should-the-town-centre-change")
+        .await
+        .unwrap();
+    let joined = (t.app.db)
+        .join_conversation(conversation.id, "a cookie", "an address", 3)
+        .await
+        .unwrap();
+    let townhall::store::participation::Joined::Participant(p) = joined else {
+        panic!("{joined:?}")
+    };
+    (t.app.db)
+        .submit_conversation_statement(conversation.id, p, "More benches in the square")
+        .await
+        .unwrap();
+
+    let start = now();
+    let sent = tell_and_send(&t, &relay, start + 5).await;
+    let m = sent
+        .iter()
+        .find(|m| m.contains("To: mo@example.org"))
+        .expect("the moderator is told");
+    // A long subject is folded onto a second line, as mail headers are.
+    let unfolded = m.replace("\r\n ", " ").replace("\n ", " ");
+    assert!(
+        unfolded.contains(
+            "Subject: Waiting for moderation: 1 comment on a draft and 1 statement in a conversation"
+        ),
+        "{m}"
+    );
+    assert!(
+        unfolded.contains("Community Services: 1 comment on a draft and 1 statement"),
+        "{m}"
+    );
+    assert!(m.contains("https://townhall.test/admin/comments"), "{m}");
+    // Told once: an hour later, with nothing new, nothing more.
+    let later = tell_and_send(&t, &relay, start + 3605).await;
+    assert!(
+        later.iter().all(|m| !m.contains("To: mo@example.org")),
+        "{later:?}"
+    );
+}

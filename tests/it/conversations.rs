@@ -13,7 +13,7 @@ fn shown(html: &str) -> Option<i64> {
     html[at..].split('"').next()?.parse().ok()
 }
 
-fn conversation_form<'a>(
+pub(crate) fn conversation_form<'a>(
     csrf: &'a str,
     seeds: &'a str,
     dates: [&'a str; 2],
