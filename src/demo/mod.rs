@@ -7,6 +7,7 @@
 
 mod answers;
 mod deliberation;
+mod drafts;
 mod listening;
 mod media;
 mod posts;
@@ -83,6 +84,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<String> {
     seed_syndication(db).await?;
     seed_programme(db, admin.id).await?;
     listening::seed(db, admin.id, DEMO_RESPONSES).await?;
+    drafts::seed(db, admin.id).await?;
     deliberation::seed(db).await?;
     seed_analytics(db).await?;
     seed_subscribers(db).await?;
